@@ -1,0 +1,29 @@
+# The README's two commands:  make run  (install, then check and report the shipped ledger)
+#                             make test (install with test extras, then the whole test suite)
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+LEDGER ?= main.beancount
+
+.PHONY: run test check bench clean
+
+run: $(VENV)/.installed
+	$(BIN)/aipo-budget check $(LEDGER)
+
+check: run
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

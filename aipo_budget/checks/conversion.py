@@ -1,0 +1,29 @@
+"""A non-USD surplus outflow has a USD price on or before its date."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aipo_budget.findings import finding
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from aipo_budget.facts import Facts
+    from aipo_budget.findings import Finding
+    from aipo_budget.rules import Rule, RuleSet
+
+
+def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    for outflow in facts.outflows:
+        version = rule.in_force(outflow.date)
+        if version is None:
+            continue
+        for conversion in outflow.conversions:
+            if conversion.usd is None:
+                yield finding(
+                    version, outflow.date, outflow.location,
+                    f"no USD price for {conversion.currency} on or before {outflow.date}: "
+                    f"{conversion.number:,} {conversion.currency} cannot be converted "
+                    f"(add a 'price {conversion.currency} ... USD' entry)",
+                )

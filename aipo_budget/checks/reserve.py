@@ -1,0 +1,29 @@
+"""The Surplus Fund balance never falls below the reserve floor after an outflow."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aipo_budget.findings import finding, usd
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from aipo_budget.facts import Facts
+    from aipo_budget.findings import Finding
+    from aipo_budget.rules import Rule, RuleSet
+
+
+def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    for outflow in facts.outflows:
+        version = rule.in_force(outflow.date)
+        if version is None:
+            continue
+        floor = version.params["floor"]
+        if outflow.balance_after < floor:
+            yield finding(
+                version, outflow.date, outflow.location,
+                f"Surplus Fund balance after this outflow is {usd(outflow.balance_after)}, "
+                f"below the reserve floor of {usd(floor)}",
+                min(outflow.usd, floor - outflow.balance_after),
+            )

@@ -1,0 +1,187 @@
+"""The ``aipo-budget`` command: a thin click adapter over the engine and the tables.
+
+Exit status: 0 no errors; 1 errors found (warnings too with ``--strict``); 2 the input could not
+be read (missing file, syntax error, invalid rules); 3 an internal error (a bug: please report).
+Data goes to stdout, diagnostics to stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import os
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from aipo_budget import __version__
+from aipo_budget.engine import audit
+from aipo_budget.ledger import LedgerInputError, load_ledger
+from aipo_budget.render import Table, dumps, render_text
+from aipo_budget.rules import RulesError, load_rules
+
+if TYPE_CHECKING:
+    from aipo_budget.engine import Audit
+    from aipo_budget.findings import Finding
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+FINDING_FIELDS = ("severity", "kind", "rule", "version", "date", "filename", "lineno",
+                  "amount", "currency", "message", "citation", "effective", "project")
+
+
+class InputError(click.ClickException):
+    """Input that cannot be read: printed as ``file:line: message``, exit status 2."""
+
+    exit_code = EXIT_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+@dataclass
+class Loaded:
+    ledger: str
+    rules_folder: str
+    as_of: datetime.date
+    result: Audit
+
+
+def _relative(path: str) -> str:
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if relative.startswith("..") else relative
+
+
+def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Loaded:
+    """Load ledger and rules and audit them; unreadable input raises InputError."""
+    folder = rules or os.path.join(os.path.dirname(os.path.abspath(ledger)), "rules")
+    try:
+        ruleset = load_rules(folder)
+    except RulesError as exc:
+        raise InputError(f"{_relative(exc.filename)}" + (f":{exc.lineno}" if exc.lineno else "")
+                         + f": invalid rules: {exc.message}") from None
+    try:
+        entries, errors, _options = load_ledger(ledger)
+    except LedgerInputError as exc:
+        raise InputError("\n".join(
+            f"{_relative(f)}:{n}: {m}" if n else f"{_relative(f)}: {m}"
+            for f, n, m in exc.problems
+        )) from None
+    day = as_of or datetime.date.today()
+    return Loaded(ledger, folder, day, audit(entries, ruleset, day, errors))
+
+
+def findings_table(findings: list[Finding]) -> Table:
+    rows = tuple(
+        (f.severity, f.kind, f.rule, f.date, f"{_relative(f.filename)}:{f.lineno}", f.amount,
+         f.message)
+        for f in findings
+    )
+    return Table("findings", "Findings",
+                 ("severity", "kind", "rule", "date", "location", "amount (USD)", "message"), rows)
+
+
+def summary_line(loaded: Loaded) -> str:
+    result = loaded.result
+    errors, warnings = len(result.errors), len(result.warnings)
+    text = (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}: "
+            f"{_relative(loaded.ledger)} as of {loaded.as_of}, "
+            f"{len(result.facts.outflows)} surplus outflows and {len(result.facts.transfers)} "
+            f"transfers-in judged by {len(result.ruleset.rules)} rules from "
+            f"{_relative(loaded.rules_folder)}")
+    if not result.facts.has_fund:
+        text += ("\nNo Surplus Fund accounts (Assets:Surplus-Fund and its sub-accounts) were "
+                 "found: only the ledger's own validity was checked.")
+    return text
+
+
+def _check_json(loaded: Loaded) -> str:
+    result = loaded.result
+    return dumps({
+        "ledger": loaded.ledger,
+        "rules": loaded.rules_folder,
+        "as_of": loaded.as_of.isoformat(),
+        "surplus_fund_found": result.facts.has_fund,
+        "summary": {
+            "errors": len(result.errors),
+            "warnings": len(result.warnings),
+            "outflows": len(result.facts.outflows),
+            "transfers": len(result.facts.transfers),
+        },
+        "findings": [f.as_dict() for f in result.findings],
+    })
+
+
+def _check_csv(loaded: Loaded) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, FINDING_FIELDS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for f in loaded.result.findings:
+        writer.writerow({k: ("" if v is None else v) for k, v in f.as_dict().items()})
+    return buffer.getvalue()
+
+
+def _check_text(loaded: Loaded, fmt: str) -> str:
+    findings = loaded.result.findings
+    body = render_text(findings_table(findings), fmt) if findings else "No findings."
+    return f"{body}\n\n{summary_line(loaded)}\n"
+
+
+ledger_argument = click.argument("ledger", default="main.beancount", required=False,
+                                 type=click.Path(dir_okay=False))
+rules_option = click.option("--rules", "-r", "rules", type=click.Path(file_okay=False),
+                            help="Rules folder [default: rules/ beside the ledger].")
+as_of_option = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+                            help="Judge the ledger as it stood on this date (YYYY-MM-DD) "
+                                 "[default: today].")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="aipo-budget")
+def cli() -> None:
+    """Surplus Fund compliance and audit tables for the AIPO Secretariat's Beancount ledger."""
+
+
+@cli.command()
+@ledger_argument
+@rules_option
+@click.option("--format", "-f", "output_format", default="table", show_default=True,
+              type=click.Choice(["table", "json", "csv", "markdown"]),
+              help="Output format.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 on warnings too.")
+@as_of_option
+def check(ledger: str, rules: str | None, output_format: str, strict: bool,
+          as_of: datetime.datetime | None) -> None:
+    """Check LEDGER against the Surplus Fund rules [default: main.beancount].
+
+    Exit status: 0 no errors, 1 errors found (or warnings with --strict), 2 the input could
+    not be read.
+    """
+    loaded = run_audit(ledger, rules, as_of.date() if as_of else None)
+    if output_format == "json":
+        click.echo(_check_json(loaded), nl=False)
+    elif output_format == "csv":
+        click.echo(_check_csv(loaded), nl=False)
+        click.echo(summary_line(loaded), err=True)
+    else:
+        click.echo(_check_text(loaded, output_format), nl=False)
+    result = loaded.result
+    if result.errors or (strict and result.warnings):
+        sys.exit(EXIT_FINDINGS)
+
+
+def main() -> None:
+    """Console entry point: click's own handling, and no traceback for the unexpected."""
+    try:
+        cli.main(standalone_mode=True)
+    except SystemExit:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the contract is "never a Python traceback"
+        click.echo(f"aipo-budget: internal error: {type(exc).__name__}: {exc} "
+                   "(this is a bug; please report it with the command you ran)", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,424 @@
+"""One pass over the ledger's entries that builds the plain facts every check and table reads.
+
+The facts are in USD: a posting in USD counts as it is; a posting with a USD price (``@``) or a
+USD cost counts at that rate; any other posting is converted with the ledger's own ``price``
+entries, at the latest price on or before the transaction's date (DOMAIN.md section 2).
+
+Roles of accounts (DOMAIN.md section 2) are read from their names: ``Assets:Surplus-Fund`` and
+its sub-accounts are the fund; ``Expenses:Projects:<Project>:<Category>`` are project costs.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from beancount.core import data, prices
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+FUND = "Assets:Surplus-Fund"
+PROJECTS = "Expenses:Projects:"
+SECRETARIAT = "Expenses:Secretariat:"
+COFUNDING_PREFIXES = ("Assets:Co-Funding:", "Income:Co-Funding:")
+OPENING = "Equity:Opening-Balances"
+USD = "USD"
+ZERO = Decimal(0)
+SURPLUS_SOURCE = "Surplus Fund"
+
+
+def is_fund(account: str) -> bool:
+    return account == FUND or account.startswith(FUND + ":")
+
+
+def project_of(account: str) -> tuple[str, str | None] | None:
+    """(project, category) of a project expense account, else None."""
+    if not account.startswith(PROJECTS):
+        return None
+    parts = account.split(":")
+    return parts[2], (parts[3] if len(parts) > 3 else None)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How one amount was brought to USD."""
+
+    number: Decimal
+    currency: str
+    usd: Decimal | None  # None: no USD price on or before the date
+    rate: Decimal | None
+    rate_date: datetime.date | None
+    rate_source: str  # "par", "posting price", "posting cost", "price entry", "missing"
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a fact stands in the ledger, and the entry itself for error reports."""
+
+    filename: str
+    lineno: int
+    entry: Any = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(cls, meta: dict[str, Any] | None, entry: Any = None) -> Location:
+        meta = meta or {}
+        return cls(str(meta.get("filename", "<unknown>")), int(meta.get("lineno", 0) or 0), entry)
+
+
+@dataclass(frozen=True)
+class Use:
+    """What (part of) a surplus outflow paid for."""
+
+    account: str
+    usd: Decimal
+    project: str | None
+    category: str | None
+    incurred: datetime.date
+
+
+@dataclass(frozen=True)
+class Outflow:
+    """A transaction that moves money out of the Surplus Fund to an account outside it."""
+
+    entry: data.Transaction
+    date: datetime.date
+    location: Location
+    usd: Decimal
+    conversions: tuple[Conversion, ...]
+    uses: tuple[Use, ...]
+    balance_after: Decimal
+    resolution: str | None
+    prepared_by: str | None
+    approvers: tuple[str, ...]
+    document: str | None
+    document_path: str | None  # the evidence file it resolves to, None if it does not
+
+    @property
+    def missing_rates(self) -> tuple[str, ...]:
+        return tuple(c.currency for c in self.conversions if c.usd is None)
+
+    @property
+    def payee(self) -> str:
+        return self.entry.payee or ""
+
+    @property
+    def narration(self) -> str:
+        return self.entry.narration or ""
+
+
+@dataclass(frozen=True)
+class TransferIn:
+    """A transaction that moves money into the Surplus Fund from outside it."""
+
+    entry: data.Transaction
+    date: datetime.date
+    location: Location
+    usd: Decimal
+    fiscal_year: Any  # raw metadata value; the transfer check validates it
+    audit_ref: Any
+    balance_after: Decimal
+
+
+@dataclass(frozen=True)
+class Opening:
+    date: datetime.date
+    location: Location
+    usd: Decimal
+
+
+@dataclass(frozen=True)
+class Cost:
+    """A project expense posting in USD, with where its money came from."""
+
+    project: str
+    category: str | None
+    account: str
+    date: datetime.date
+    usd: Decimal
+    source: str
+    location: Location
+
+
+@dataclass(frozen=True)
+class OperatingYear:
+    income: Decimal = ZERO
+    expenses: Decimal = ZERO
+
+    @property
+    def surplus(self) -> Decimal:
+        return self.income - self.expenses
+
+
+@dataclass
+class Facts:
+    as_of: datetime.date
+    fund_accounts: tuple[str, ...]
+    outflows: list[Outflow] = field(default_factory=list)
+    transfers: list[TransferIn] = field(default_factory=list)
+    openings: list[Opening] = field(default_factory=list)
+    costs: list[Cost] = field(default_factory=list)
+    operating: dict[int, OperatingYear] = field(default_factory=dict)
+    # (date, fund balance in USD after every transaction that touched the fund)
+    fund_history: list[tuple[datetime.date, Decimal]] = field(default_factory=list)
+
+    @property
+    def has_fund(self) -> bool:
+        return bool(self.fund_accounts)
+
+
+# --- conversion ---------------------------------------------------------------------------
+
+
+class Converter:
+    """Brings postings to USD with the ledger's own prices."""
+
+    def __init__(self, entries: Sequence[data.Directive]) -> None:
+        self.price_map = prices.build_price_map(entries)
+
+    def amount(self, number: Decimal, currency: str, date: datetime.date) -> Conversion:
+        if currency == USD:
+            return Conversion(number, currency, number, Decimal(1), None, "par")
+        rate_date, rate = prices.get_price(self.price_map, (currency, USD), date)
+        if rate is None:
+            return Conversion(number, currency, None, None, None, "missing")
+        return Conversion(number, currency, number * rate, rate, rate_date, "price entry")
+
+    def posting(self, posting: data.Posting, date: datetime.date) -> Conversion:
+        units = posting.units
+        if units.currency != USD:
+            if posting.price is not None and posting.price.currency == USD:
+                rate = posting.price.number
+                return Conversion(units.number, units.currency, units.number * rate, rate,
+                                  date, "posting price")
+            cost = posting.cost
+            if cost is not None and cost.currency == USD and cost.number is not None:
+                return Conversion(units.number, units.currency, units.number * cost.number,
+                                  cost.number, date, "posting cost")
+        return self.amount(units.number, units.currency, date)
+
+    def usd(self, posting: data.Posting, date: datetime.date) -> Decimal:
+        return self.posting(posting, date).usd or ZERO
+
+
+# --- evidence -----------------------------------------------------------------------------
+
+
+class Evidence:
+    """Resolves ``document`` metadata exactly as fava.plugins.link_documents does."""
+
+    def __init__(self, entries: Iterable[data.Directive]) -> None:
+        self.by_fullname: set[str] = set()
+        self.by_basename: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for entry in entries:
+            if isinstance(entry, data.Document):
+                self.by_fullname.add(entry.filename)
+                self.by_basename[os.path.basename(entry.filename)].append(
+                    (entry.account, entry.filename)
+                )
+
+    def resolve(self, value: str, entry: data.Transaction) -> str | None:
+        accounts = {posting.account for posting in entry.postings}
+        for account, filename in self.by_basename.get(value, ()):
+            if account in accounts and os.path.exists(filename):
+                return filename
+        here = os.path.dirname(str(entry.meta.get("filename", "")))
+        candidate = os.path.normpath(os.path.join(here, value))
+        if candidate in self.by_fullname and os.path.exists(candidate):
+            return candidate
+        return None
+
+
+# --- the pass -----------------------------------------------------------------------------
+
+
+def _text_meta(entry: data.Transaction, key: str) -> str | None:
+    value = entry.meta.get(key)
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def split_names(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+class _Builder:
+    def __init__(self, entries: Sequence[data.Directive], as_of: datetime.date) -> None:
+        self.entries = [e for e in entries if e.date <= as_of]
+        self.transactions = [e for e in self.entries if isinstance(e, data.Transaction)]
+        self.converter = Converter(self.entries)
+        self.evidence = Evidence(entries)
+        self.by_link: dict[str, list[data.Transaction]] = defaultdict(list)
+        for txn in self.transactions:
+            for link in txn.links or ():
+                self.by_link[link].append(txn)
+        accounts = {e.account for e in self.entries if isinstance(e, data.Open)}
+        accounts.update(p.account for t in self.transactions for p in t.postings)
+        self.facts = Facts(as_of, tuple(sorted(a for a in accounts if is_fund(a))))
+        self.balance = ZERO
+
+    def build(self) -> Facts:
+        for txn in self.transactions:
+            self._operating(txn)
+            self._costs(txn)
+            if any(is_fund(p.account) for p in txn.postings):
+                self._fund(txn)
+        return self.facts
+
+    # operating surplus: all Income except co-funding, less Secretariat expenses
+    def _operating(self, txn: data.Transaction) -> None:
+        income = expenses = ZERO
+        for posting in txn.postings:
+            account = posting.account
+            if account.startswith("Income:") and not account.startswith("Income:Co-Funding:"):
+                income -= self.converter.usd(posting, txn.date)
+            elif account.startswith(SECRETARIAT):
+                expenses += self.converter.usd(posting, txn.date)
+        if income or expenses:
+            year = self.facts.operating.get(txn.date.year, OperatingYear())
+            self.facts.operating[txn.date.year] = OperatingYear(
+                year.income + income, year.expenses + expenses
+            )
+
+    def _costs(self, txn: data.Transaction) -> None:
+        postings = [(p, project_of(p.account)) for p in txn.postings]
+        if not any(pc for _, pc in postings):
+            return
+        source = self._source(txn)
+        for posting, pc in postings:
+            if pc:
+                self.facts.costs.append(Cost(
+                    pc[0], pc[1], posting.account, txn.date,
+                    self.converter.usd(posting, txn.date), source, Location.of(txn.meta, txn),
+                ))
+
+    def _source(self, txn: data.Transaction, follow_links: bool = True) -> str:
+        accounts = [p.account for p in txn.postings]
+        if any(is_fund(a) for a in accounts):
+            return SURPLUS_SOURCE
+        for account in accounts:
+            if account.startswith(COFUNDING_PREFIXES):
+                return account.split(":")[2]
+        if follow_links and any(a.startswith("Liabilities:") for a in accounts):
+            for link in sorted(txn.links or ()):
+                for other in self.by_link[link]:
+                    if other is not txn:
+                        source = self._source(other, follow_links=False)
+                        if source not in ("Other", "Accrued, unpaid"):
+                            return source
+            return "Accrued, unpaid"
+        if any(a.startswith("Assets:Operating:") for a in accounts):
+            return "Operating"
+        return "Other"
+
+    def _fund(self, txn: data.Transaction) -> None:
+        fund_postings = [p for p in txn.postings if is_fund(p.account)]
+        others = [p for p in txn.postings if not is_fund(p.account)]
+        delta = sum((self.converter.usd(p, txn.date) for p in fund_postings), ZERO)
+        self.balance += delta
+        self.facts.fund_history.append((txn.date, self.balance))
+        if not others:
+            return  # a move between sub-accounts of the fund is neutral
+        location = Location.of(txn.meta, txn)
+        if any(p.account == OPENING for p in others):
+            self.facts.openings.append(Opening(txn.date, location, delta))
+        elif delta < 0 or (delta == 0 and _pays_out(fund_postings)):
+            # delta == 0 with money leaving: an amount that has no USD price yet
+            self.facts.outflows.append(self._outflow(txn, fund_postings, others, -delta))
+        elif delta > 0:
+            self.facts.transfers.append(TransferIn(
+                txn, txn.date, location, delta, txn.meta.get("fiscal-year"),
+                txn.meta.get("audit-ref"), self.balance,
+            ))
+
+    def _outflow(self, txn, fund_postings, others, usd: Decimal) -> Outflow:
+        totals: dict[str, Decimal] = defaultdict(Decimal)
+        priced: dict[str, data.Posting] = {}
+        for posting in fund_postings:
+            totals[posting.units.currency] += posting.units.number
+            priced.setdefault(posting.units.currency, posting)
+        conversions = []
+        for currency, number in sorted(totals.items()):
+            if number >= 0:
+                continue
+            sample = priced[currency]
+            conversion = self.converter.posting(sample, txn.date)
+            scale = conversion.rate
+            conversions.append(Conversion(
+                -number, currency, (-number * scale) if scale is not None else None, scale,
+                conversion.rate_date, conversion.rate_source,
+            ))
+        document = _text_meta(txn, "document")
+        return Outflow(
+            entry=txn,
+            date=txn.date,
+            location=Location.of(txn.meta, txn),
+            usd=usd,
+            conversions=tuple(conversions),
+            uses=tuple(self._uses(txn, others)),
+            balance_after=self.balance,
+            resolution=_text_meta(txn, "resolution"),
+            prepared_by=_text_meta(txn, "prepared-by"),
+            approvers=split_names(_text_meta(txn, "approved-by")),
+            document=document,
+            document_path=self.evidence.resolve(document, txn) if document else None,
+        )
+
+    def _incurred(self, txn: data.Transaction, default: datetime.date) -> datetime.date:
+        value = txn.meta.get("incurred")
+        return value if isinstance(value, datetime.date) else default
+
+    def _uses(self, txn: data.Transaction, others: list[data.Posting]) -> list[Use]:
+        incurred = self._incurred(txn, txn.date)
+        uses = []
+        for posting in others:
+            usd = self.converter.usd(posting, txn.date)
+            pc = project_of(posting.account)
+            if pc:
+                uses.append(Use(posting.account, usd, pc[0], pc[1], incurred))
+                continue
+            settled = self._settled_costs(txn, posting)
+            if not settled:
+                uses.append(Use(posting.account, usd, None, None, incurred))
+                continue
+            total = sum((c[1] for c in settled), ZERO)
+            for accrual, cost_usd, cost_posting in settled:
+                share = usd * cost_usd / total if total else ZERO
+                project, category = project_of(cost_posting.account)  # type: ignore[misc]
+                uses.append(Use(cost_posting.account, share, project, category,
+                                self._incurred(txn, accrual.date)))
+        return uses
+
+    def _settled_costs(self, txn, posting) -> list[tuple[data.Transaction, Decimal, data.Posting]]:
+        """Project costs booked by the accruals this liability posting settles (by link)."""
+        if not posting.account.startswith("Liabilities:"):
+            return []
+        found = []
+        for link in sorted(txn.links or ()):
+            for other in self.by_link[link]:
+                if other is txn or other.date > txn.date:
+                    continue
+                for p in other.postings:
+                    if project_of(p.account):
+                        found.append((other, self.converter.usd(p, other.date), p))
+        return found
+
+
+def _pays_out(postings: list[data.Posting]) -> bool:
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for posting in postings:
+        totals[posting.units.currency] += posting.units.number
+    return any(number < 0 for number in totals.values())
+
+
+def build_facts(entries: Sequence[data.Directive], as_of: datetime.date) -> Facts:
+    """The facts of the ledger as it stood on ``as_of`` (entries after it are ignored)."""
+    return _Builder(entries, as_of).build()

@@ -1,0 +1,94 @@
+"""Findings: what a check reports, as plain data shared by the CLI, the plugin and Fava."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aipo_budget.facts import Location
+    from aipo_budget.rules import RuleVersion
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    kind: str
+    severity: str
+    citation: str
+    version: int
+    effective: datetime.date | None
+    date: datetime.date | None
+    filename: str
+    lineno: int
+    message: str
+    amount: Decimal | None = None  # USD at stake, where one applies
+    project: str | None = None
+    entry: Any = field(default=None, compare=False, repr=False)  # the offending directive
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.date or datetime.date.min, self.filename, self.lineno, self.rule, self.message)
+
+    @property
+    def version_label(self) -> str:
+        effective = self.effective.isoformat() if self.effective else "-"
+        return f"{self.rule} v{self.version} ({effective})"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "kind": self.kind,
+            "severity": self.severity,
+            "citation": self.citation,
+            "version": self.version,
+            "effective": self.effective.isoformat() if self.effective else None,
+            "date": self.date.isoformat() if self.date else None,
+            "filename": self.filename,
+            "lineno": self.lineno,
+            "message": self.message,
+            "amount": str(self.amount.quantize(CENT)) if self.amount is not None else None,
+            "currency": "USD" if self.amount is not None else None,
+            "project": self.project,
+        }
+
+
+def finding(
+    version: RuleVersion,
+    date: datetime.date | None,
+    location: Location,
+    message: str,
+    amount: Decimal | None = None,
+    *,
+    severity: str | None = None,
+    project: str | None = None,
+) -> Finding:
+    """A finding of ``version`` at ``location``; ``severity`` overrides the rule's."""
+    return Finding(
+        rule=version.rule_id,
+        kind=version.kind,
+        severity=severity or version.severity,
+        citation=version.citation,
+        version=version.number,
+        effective=version.effective,
+        date=date,
+        filename=location.filename,
+        lineno=location.lineno,
+        message=message,
+        amount=amount,
+        project=project,
+        entry=location.entry,
+    )
+
+
+def usd(amount: Decimal) -> str:
+    """USD for messages: 12,345.68 USD."""
+    return f"{amount.quantize(CENT):,} USD"

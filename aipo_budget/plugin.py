@@ -1,0 +1,64 @@
+"""Beancount plugin: report Surplus Fund compliance errors with file and line.
+
+Add to the top-level ledger file (Beancount ignores ``plugin`` lines in included files)::
+
+    plugin "aipo_budget.plugin" "rules"
+
+The config is the rules folder, relative to the ledger file's folder (default ``rules``). Every
+finding of severity ``error`` becomes a ``FundRuleError`` that ``bean-check`` prints and Fava
+lists on its Errors page, pointing at the offending transaction. Warnings are left to
+``aipo-budget check`` and the Fava page, so that a compliant ledger still passes bean-check.
+The ledger is judged as it stands today. The entries are returned unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from aipo_budget.engine import audit
+from aipo_budget.rules import RulesError, load_rules
+
+if TYPE_CHECKING:
+    from beancount.core import data
+
+__plugins__ = ["check_surplus_fund"]
+
+
+class FundRuleError(NamedTuple):
+    source: dict[str, Any]
+    message: str
+    entry: Any
+
+
+class RulesConfigError(NamedTuple):
+    source: dict[str, Any]
+    message: str
+    entry: Any
+
+
+def rules_folder(options_map: dict[str, Any], config: str | None) -> str:
+    base = os.path.dirname(str(options_map.get("filename") or "")) or os.getcwd()
+    folder = (config or "").strip() or "rules"
+    return os.path.normpath(os.path.join(base, os.path.expanduser(folder)))
+
+
+def check_surplus_fund(
+    entries: list[data.Directive], options_map: dict[str, Any], config: str | None = None
+) -> tuple[list[data.Directive], list[Any]]:
+    try:
+        ruleset = load_rules(rules_folder(options_map, config))
+    except RulesError as exc:
+        source = {"filename": exc.filename, "lineno": exc.lineno}
+        return entries, [RulesConfigError(source, f"aipo-budget rules: {exc.message}", None)]
+    result = audit(entries, ruleset, datetime.date.today())
+    errors = [
+        FundRuleError(
+            {"filename": f.filename, "lineno": f.lineno},
+            f"{f.message} [{f.version_label}; {f.citation}]",
+            f.entry,
+        )
+        for f in result.errors
+    ]
+    return entries, errors

@@ -1,0 +1,116 @@
+"""Shared fixtures: a ledger written from the test's docstring, audited in-process.
+
+A test's docstring is a ledger fragment; the fixture prepends PRELUDE (options, accounts, an
+opening balance of the Surplus Fund and LAK/THB prices) and writes it to a temporary folder.
+For every transaction with ``document: "NAME"`` it creates the evidence file under
+``documents/<the transaction's first posting account>/NAME`` unless NAME contains ``missing``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from aipo_budget.engine import audit
+from aipo_budget.ledger import load_ledger
+from aipo_budget.rules import load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+RULES = ROOT / "rules"
+AS_OF = datetime.date(2007, 1, 1)  # the 2006 project is closed
+
+PRELUDE = """\
+option "title" "Test ledger"
+option "operating_currency" "USD"
+option "documents" "documents"
+
+2002-01-01 open Assets:Surplus-Fund:Bank
+2002-01-01 open Assets:Surplus-Fund:Deposit
+2002-01-01 open Assets:Surplus-Fund:Imprest
+2002-01-01 open Assets:Operating:Bank-USD
+2002-01-01 open Assets:Co-Funding:Partner
+2002-01-01 open Income:Co-Funding:Partner
+2002-01-01 open Income:Contributions:Brunei
+2002-01-01 open Income:Other:Interest
+2002-01-01 open Expenses:Secretariat:Rent
+2002-01-01 open Expenses:Projects:Trafficking-Roadmap:Research
+2002-01-01 open Expenses:Projects:Trafficking-Roadmap:Consultants
+2002-01-01 open Expenses:Projects:Trafficking-Roadmap:Meetings
+2002-01-01 open Expenses:Projects:Trafficking-Roadmap:Study-Tours
+2002-01-01 open Expenses:Projects:Trafficking-Roadmap:Travel
+2002-01-01 open Expenses:Projects:Trafficking-Roadmap:Publications
+2002-01-01 open Expenses:Projects:Trafficking-Roadmap:Translation
+2002-01-01 open Expenses:Projects:Trafficking-Roadmap:Hospitality
+2002-01-01 open Expenses:Projects:Other-Project:Research
+2002-01-01 open Liabilities:Payables
+2002-01-01 open Equity:Opening-Balances
+
+2002-01-01 * "Opening balance of the Surplus Fund"
+  Assets:Surplus-Fund:Bank       200000.00 USD
+  Equity:Opening-Balances
+
+2002-01-01 * "Opening balance of operating cash"
+  Assets:Operating:Bank-USD      500000.00 USD
+  Equity:Opening-Balances
+
+2005-12-01 price LAK 0.0001 USD
+2005-12-01 price THB 0.025 USD
+"""
+
+_BLOCK = re.compile(r"\n\s*\n")
+_DOCUMENT = re.compile(r'^\s+document:\s*"([^"]+)"', re.M)
+_POSTING = re.compile(r"^\s+([A-Z][A-Za-z0-9-]*(?::[A-Z0-9][A-Za-z0-9-]*)+)\s", re.M)
+
+
+def write_ledger(folder: Path, text: str, prelude: str = PRELUDE) -> Path:
+    """Write ``prelude + text`` as folder/main.beancount, with its evidence files."""
+    body = textwrap.dedent(text).strip("\n") + "\n"
+    (folder / "documents").mkdir(exist_ok=True)
+    ledger = folder / "main.beancount"
+    ledger.write_text(prelude + "\n" + body, encoding="utf-8")
+    for block in _BLOCK.split(body):
+        documents = _DOCUMENT.findall(block)
+        postings = _POSTING.findall(block)
+        for name in documents:
+            if "missing" in name or not postings:
+                continue
+            path = folder / "documents" / Path(*postings[0].split(":")) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"%PDF-1.4\n% evidence placeholder\n")
+    return ledger
+
+
+def docstring_of(request: pytest.FixtureRequest) -> str:
+    doc = inspect.getdoc(request.function)
+    assert doc, f"{request.function.__name__} needs a ledger in its docstring"
+    return doc
+
+
+@pytest.fixture
+def ledger_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+    """The test's docstring ledger, written to a temporary folder."""
+    return write_ledger(tmp_path, docstring_of(request))
+
+
+def run(ledger: Path, rules: Path = RULES, as_of: datetime.date = AS_OF):
+    entries, errors, _options = load_ledger(str(ledger))
+    return audit(entries, load_rules(rules), as_of, errors)
+
+
+@pytest.fixture
+def audited(ledger_path: Path):
+    """The audit of the test's docstring ledger with the shipped rules, as of 2007-01-01."""
+    return run(ledger_path)
+
+
+def kinds(result) -> list[str]:
+    return [f.kind for f in result.findings]
+
+
+def only(result, kind: str):
+    return [f for f in result.findings if f.kind == kind]

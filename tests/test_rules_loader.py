@@ -1,0 +1,143 @@
+"""The rules loader: the shipped folder loads; every mistake names file, rule and field."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from aipo_budget.rules import KINDS, RulesError, load_rules
+from conftest import RULES
+
+GOOD = '''
+[instrument]
+id = "23GA/2002/Org/08"
+title = "Use of surplus funds"
+
+[[rule]]
+id = "X-APPROVAL"
+kind = "approval"
+citation = "Res. 23GA/2002/Org/08"
+severity = "error"
+
+  [[rule.version]]
+  effective = 2002-01-01
+  params.threshold = 5000.00
+  params.approvers_above = 2
+'''
+
+
+def write(tmp_path: Path, text: str, name: str = "rules.toml") -> Path:
+    folder = tmp_path / "rules"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_shipped_rules_cover_every_kind():
+    ruleset = load_rules(RULES)
+    assert {rule.kind for rule in ruleset.rules} == set(KINDS)
+    ceiling = ruleset.for_project("ceiling", "Trafficking-Roadmap")
+    assert ceiling.versions[0].params["allocation"] == Decimal("40000.00")
+    assert all(instrument.illustrative for instrument in ruleset.instruments)
+
+
+def test_good_minimal_file(tmp_path):
+    ruleset = load_rules(write(tmp_path, GOOD))
+    (rule,) = ruleset.rules
+    assert rule.versions[0].params == {"threshold": Decimal("5000.00"), "approvers_above": 2}
+    assert rule.versions[0].label == "X-APPROVAL v1 (2002-01-01)"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "pattern"),
+    [
+        ('kind = "approval"', 'kind = "aproval"', r"X-APPROVAL: field 'kind': unknown kind 'aproval'"),
+        ("  params.approvers_above = 2\n", "", r"X-APPROVAL version 1: missing parameter 'approvers_above'"),
+        ("params.threshold = 5000.00", 'params.threshold = "five"', r"parameter 'threshold': 'five' is not an amount"),
+        ("params.threshold = 5000.00", "params.threshold = -1", r"parameter 'threshold'.*not a non-negative amount"),
+        ("effective = 2002-01-01", 'effective = "2002-01-01"', r"field 'effective': '2002-01-01' is not a date"),
+        ("effective = 2002-01-01\n", "", r"missing field 'effective'"),
+        ('severity = "error"', 'severity = "fatal"', r"field 'severity' must be one of error, warning"),
+        ('citation = "Res. 23GA/2002/Org/08"\n', "", r"missing field 'citation'"),
+        ("params.threshold = 5000.00", "params.threshold = 5000.00\n  params.limit = 3", r"unknown parameter 'limit'"),
+        ('severity = "error"', 'severity = "error"\ncolour = "red"', r"unknown field 'colour'"),
+    ],
+)
+def test_mistakes_name_rule_and_field(tmp_path, old, new, pattern):
+    assert old in GOOD
+    folder = write(tmp_path, GOOD.replace(old, new))
+    with pytest.raises(RulesError, match=pattern) as info:
+        load_rules(folder)
+    assert info.value.filename.endswith("rules.toml")
+
+
+def test_rule_errors_point_at_the_rule_line(tmp_path):
+    folder = write(tmp_path, GOOD.replace('kind = "approval"', 'kind = "nope"'))
+    with pytest.raises(RulesError) as info:
+        load_rules(folder)
+    lines = (folder / "rules.toml").read_text().splitlines()
+    assert lines[info.value.lineno - 1] == 'id = "X-APPROVAL"'
+
+
+def test_duplicate_id_across_files(tmp_path):
+    write(tmp_path, GOOD, "a.toml")
+    folder = write(tmp_path, GOOD.replace('id = "23GA/2002/Org/08"', 'id = "Other"'), "b.toml")
+    with pytest.raises(RulesError, match=r"X-APPROVAL: duplicate id \(also in .*a.toml\)"):
+        load_rules(folder)
+
+
+def test_two_versions_with_same_effective_date(tmp_path):
+    text = GOOD + "\n  [[rule.version]]\n  effective = 2002-01-01\n  params.threshold = 1\n  params.approvers_above = 1\n"
+    with pytest.raises(RulesError, match="two versions have the same effective date 2002-01-01"):
+        load_rules(write(tmp_path, text))
+
+
+def test_versions_out_of_order(tmp_path):
+    text = GOOD + "\n  [[rule.version]]\n  effective = 2001-01-01\n  params.threshold = 1\n  params.approvers_above = 1\n"
+    with pytest.raises(RulesError, match="in order of their effective date"):
+        load_rules(write(tmp_path, text))
+
+
+def test_invalid_toml_gives_line(tmp_path):
+    folder = write(tmp_path, GOOD.replace('title = "Use', 'title = Use'))
+    with pytest.raises(RulesError, match="not valid TOML") as info:
+        load_rules(folder)
+    assert info.value.lineno == 4
+
+
+def test_missing_and_empty_folders(tmp_path):
+    with pytest.raises(RulesError, match="rules folder not found"):
+        load_rules(tmp_path / "nowhere")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RulesError, match=r"no rules files \(\*\.toml\)"):
+        load_rules(tmp_path / "empty")
+
+
+def test_authorised_resolution_must_be_declared(tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    (folder / "26GA-2005-Soc-03.toml").unlink()
+    with pytest.raises(RulesError, match="resolution '26GA/2005/Soc/03' is not declared"):
+        load_rules(folder)
+
+
+def test_project_rules_need_a_period(tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    path = folder / "26GA-2005-Soc-03.toml"
+    path.write_text(path.read_text().replace('kind = "period"', 'kind = "eligibility"\n# ')
+                    .replace("params.project = \"Trafficking-Roadmap\"\n  params.start", "params.start"))
+    with pytest.raises(RulesError):
+        load_rules(folder)
+
+
+def test_period_end_before_start(tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    path = folder / "26GA-2005-Soc-03.toml"
+    path.write_text(path.read_text().replace("params.end = 2006-06-30", "params.end = 2005-06-30"))
+    with pytest.raises(RulesError, match="SOC03-PERIOD version 1: parameter 'end' is before 'start'"):
+        load_rules(folder)
