@@ -20,7 +20,8 @@ import click
 from aipo_budget import __version__
 from aipo_budget.engine import audit
 from aipo_budget.ledger import LedgerInputError, load_ledger
-from aipo_budget.render import Table, dumps, render_text
+from aipo_budget.render import TEXT_FORMATS, Table, dumps, render_tables, render_text
+from aipo_budget.tables import TABLE_NAMES, build_tables
 from aipo_budget.rules import RulesError, load_rules
 
 if TYPE_CHECKING:
@@ -47,6 +48,8 @@ class Loaded:
     rules_folder: str
     as_of: datetime.date
     result: Audit
+    entries: list[Any]
+    options: dict[str, Any]
 
 
 def _relative(path: str) -> str:
@@ -66,14 +69,14 @@ def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Lo
         raise InputError(f"{_relative(exc.filename)}" + (f":{exc.lineno}" if exc.lineno else "")
                          + f": invalid rules: {exc.message}") from None
     try:
-        entries, errors, _options = load_ledger(ledger)
+        entries, errors, options = load_ledger(ledger)
     except LedgerInputError as exc:
         raise InputError("\n".join(
             f"{_relative(f)}:{n}: {m}" if n else f"{_relative(f)}: {m}"
             for f, n, m in exc.problems
         )) from None
     day = as_of or datetime.date.today()
-    return Loaded(ledger, folder, day, audit(entries, ruleset, day, errors))
+    return Loaded(ledger, folder, day, audit(entries, ruleset, day, errors), entries, options)
 
 
 def findings_table(findings: list[Finding]) -> Table:
@@ -173,6 +176,65 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
     result = loaded.result
     if result.errors or (strict and result.warnings):
         sys.exit(EXIT_FINDINGS)
+
+
+REPORT_FORMATS = [f for f in TEXT_FORMATS if f != "table"] + ["csv", "json"]
+
+
+@cli.command()
+@ledger_argument
+@rules_option
+@click.option("--table", "-t", "table_names", multiple=True,
+              type=click.Choice([*TABLE_NAMES, "all"]),
+              help="A table to produce; repeat for several [default: all].")
+@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="First day of the period (YYYY-MM-DD) [default: the beginning].")
+@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]),
+              help="Last day of the period (YYYY-MM-DD) [default: the as-of date].")
+@as_of_option
+@click.option("--format", "-f", "output_format", default="simple", show_default=True,
+              type=click.Choice(REPORT_FORMATS), help="Output format (tabulate's, CSV or JSON).")
+@click.option("--output", "-o", "output", type=click.Path(file_okay=False),
+              help="Write the audit pack (CSV, Markdown, index.html, manifest.json) to DIR.")
+def report(ledger: str, rules: str | None, table_names: tuple[str, ...],
+           start: datetime.datetime | None, end: datetime.datetime | None,
+           as_of: datetime.datetime | None, output_format: str, output: str | None) -> None:
+    """Produce the audit tables of LEDGER for a period [default: main.beancount]."""
+    day = (as_of or end).date() if (as_of or end) else None
+    first, last = (start.date() if start else None), (end.date() if end else None)
+    if first and last and first > last:
+        raise click.BadParameter("--from is after --to", param_hint="--from")
+    loaded = run_audit(ledger, rules, day)
+    names = None if (not table_names or "all" in table_names) else list(dict.fromkeys(table_names))
+    tables = build_tables(loaded.result, first, last, names, ledger=ledger)
+    if output:
+        _write_pack(loaded, tables, output, first, last)
+        click.echo(f"audit pack written to {output}: {len(tables)} tables", err=True)
+        return
+    click.echo(render_tables(tables, output_format), nl=False)
+
+
+def _write_pack(loaded: Loaded, tables: list[Table], output: str,
+                first: datetime.date | None, last: datetime.date | None) -> None:
+    from beancount.core import data
+
+    from aipo_budget.pack import write_pack
+
+    documents = sorted({e.filename for e in loaded.entries if isinstance(e, data.Document)
+                        and os.path.isfile(e.filename)})
+    inputs = {"ledger": loaded.options.get("include", []),
+              "rules": loaded.result.ruleset.files, "evidence": documents}
+    settings = {"ledger": os.path.basename(loaded.ledger), "as_of": loaded.as_of.isoformat(),
+                "from": first.isoformat() if first else None,
+                "to": (last or loaded.as_of).isoformat(),
+                "rules": os.path.relpath(loaded.rules_folder,
+                                         os.path.dirname(os.path.abspath(loaded.ledger)))}
+    title = f"Surplus Fund audit pack, {first or 'beginning'} to {last or loaded.as_of}"
+    try:
+        write_pack(output, tables, loaded.result, title, inputs, settings,
+                   os.path.dirname(os.path.abspath(loaded.ledger)))
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write the audit pack: {exc.strerror or exc}") from None
 
 
 def main() -> None:

@@ -27,6 +27,8 @@ PROJECTS = "Expenses:Projects:"
 SECRETARIAT = "Expenses:Secretariat:"
 COFUNDING_PREFIXES = ("Assets:Co-Funding:", "Income:Co-Funding:")
 OPENING = "Equity:Opening-Balances"
+CONTRIBUTIONS = "Income:Contributions:"
+RECEIVABLES = "Assets:Receivables:Contributions:"
 USD = "USD"
 ZERO = Decimal(0)
 SURPLUS_SOURCE = "Surplus Fund"
@@ -145,6 +147,18 @@ class Cost:
 
 
 @dataclass(frozen=True)
+class Contribution:
+    """A member's contribution for a fiscal year: assessed (income) or received (cash)."""
+
+    member: str
+    fiscal_year: int
+    kind: str  # "assessed" or "received"
+    date: datetime.date
+    usd: Decimal
+    location: Location
+
+
+@dataclass(frozen=True)
 class OperatingYear:
     income: Decimal = ZERO
     expenses: Decimal = ZERO
@@ -163,6 +177,7 @@ class Facts:
     openings: list[Opening] = field(default_factory=list)
     costs: list[Cost] = field(default_factory=list)
     operating: dict[int, OperatingYear] = field(default_factory=dict)
+    contributions: list[Contribution] = field(default_factory=list)
     # (date, fund balance in USD after every transaction that touched the fund)
     fund_history: list[tuple[datetime.date, Decimal]] = field(default_factory=list)
 
@@ -268,6 +283,7 @@ class _Builder:
     def build(self) -> Facts:
         for txn in self.transactions:
             self._operating(txn)
+            self._contributions(txn)
             self._costs(txn)
             if any(is_fund(p.account) for p in txn.postings):
                 self._fund(txn)
@@ -287,6 +303,28 @@ class _Builder:
             self.facts.operating[txn.date.year] = OperatingYear(
                 year.income + income, year.expenses + expenses
             )
+
+    def _contributions(self, txn: data.Transaction) -> None:
+        """Assessed: Income:Contributions:<Member>. Received: a credit of the member's
+        receivable (Assets:Receivables:Contributions:<Member>), or, in cash-basis books, the
+        income posting itself when the transaction has no receivable."""
+        year = txn.meta.get("fiscal-year")
+        fiscal_year = int(year) if isinstance(year, (int, Decimal)) else txn.date.year
+        has_receivable = any(p.account.startswith(RECEIVABLES) for p in txn.postings)
+        for posting in txn.postings:
+            account = posting.account
+            if account.startswith(CONTRIBUTIONS):
+                kinds = ("assessed",) if has_receivable else ("assessed", "received")
+                amount = -self.converter.usd(posting, txn.date)
+            elif account.startswith(RECEIVABLES) and posting.units.number < 0:
+                kinds = ("received",)
+                amount = -self.converter.usd(posting, txn.date)
+            else:
+                continue
+            member = account.split(":")[-1]
+            for kind in kinds:
+                self.facts.contributions.append(Contribution(
+                    member, fiscal_year, kind, txn.date, amount, Location.of(txn.meta, txn)))
 
     def _costs(self, txn: data.Transaction) -> None:
         postings = [(p, project_of(p.account)) for p in txn.postings]
@@ -328,7 +366,9 @@ class _Builder:
         if not others:
             return  # a move between sub-accounts of the fund is neutral
         location = Location.of(txn.meta, txn)
-        if any(p.account == OPENING for p in others):
+        if delta > 0 and any(p.account == OPENING for p in others):
+            # money brought in from Equity:Opening-Balances opens the books; taken out, it
+            # is an outflow like any other
             self.facts.openings.append(Opening(txn.date, location, delta))
         elif delta < 0 or (delta == 0 and _pays_out(fund_postings)):
             # delta == 0 with money leaving: an amount that has no USD price yet

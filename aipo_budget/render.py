@@ -111,3 +111,28 @@ def render_csv(table: Table) -> str:
 
 def dumps(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=json_value) + "\n"
+
+
+def render_tables(tables: list[Table], fmt: str) -> str:
+    """Several tables in one of the report formats, each under its title line."""
+    if fmt == "json":
+        return dumps({"tables": [table.as_dict() for table in tables]})
+    parts = []
+    for table in tables:
+        notes = list(table.notes)
+        if fmt == "csv":
+            parts.append(f"# {table.title}\n" + render_csv(table))
+            continue
+        body = render_text(table, fmt)
+        if fmt == "html":
+            from html import escape
+
+            notes_html = "".join(f"<p>{escape(n)}</p>" for n in notes)
+            parts.append(f"<h2>{escape(table.title)}</h2>\n{body}\n{notes_html}\n")
+        elif fmt == "latex":
+            parts.append(f"% {table.title}\n{body}\n" + "".join(f"% {n}\n" for n in notes))
+        elif fmt in ("markdown", "github"):
+            parts.append(f"### {table.title}\n\n{body}\n" + "".join(f"\n_{n}_\n" for n in notes))
+        else:
+            parts.append(f"{table.title}\n\n{body}\n" + "".join(f"\n{n}\n" for n in notes))
+    return "\n".join(parts)
