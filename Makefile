@@ -9,6 +9,7 @@ LEDGER ?= main.beancount
 
 run: $(VENV)/.installed
 	$(BIN)/aipo-budget check $(LEDGER)
+	$(BIN)/aipo-budget report $(LEDGER) --table fund-statement --table budget
 
 check: run
 
