@@ -32,6 +32,7 @@ RECEIVABLES = "Assets:Receivables:Contributions:"
 USD = "USD"
 ZERO = Decimal(0)
 SURPLUS_SOURCE = "Surplus Fund"
+UNPAID_SOURCE = "Accrued, unpaid"
 
 
 def is_fund(account: str) -> bool:
@@ -330,32 +331,62 @@ class _Builder:
         postings = [(p, project_of(p.account)) for p in txn.postings]
         if not any(pc for _, pc in postings):
             return
-        source = self._source(txn)
+        funding = self._funding(txn)
         for posting, pc in postings:
-            if pc:
-                self.facts.costs.append(Cost(
-                    pc[0], pc[1], posting.account, txn.date,
-                    self.converter.usd(posting, txn.date), source, Location.of(txn.meta, txn),
-                ))
+            if not pc:
+                continue
+            amount = self.converter.usd(posting, txn.date)
+            for source, part in split(amount, funding or {"Other": Decimal(1)}):
+                self.facts.costs.append(Cost(pc[0], pc[1], posting.account, txn.date, part,
+                                             source, Location.of(txn.meta, txn)))
 
-    def _source(self, txn: data.Transaction, follow_links: bool = True) -> str:
-        accounts = [p.account for p in txn.postings]
-        if any(is_fund(a) for a in accounts):
-            return SURPLUS_SOURCE
-        for account in accounts:
-            if account.startswith(COFUNDING_PREFIXES):
-                return account.split(":")[2]
-        if follow_links and any(a.startswith("Liabilities:") for a in accounts):
-            for link in sorted(txn.links or ()):
-                for other in self.by_link[link]:
-                    if other is not txn:
-                        source = self._source(other, follow_links=False)
-                        if source not in ("Other", "Accrued, unpaid"):
-                            return source
-            return "Accrued, unpaid"
-        if any(a.startswith("Assets:Operating:") for a in accounts):
-            return "Operating"
-        return "Other"
+    def _funding(self, txn: data.Transaction, follow_links: bool = True) -> dict[str, Decimal]:
+        """Where a transaction's money came from: USD by source, from its credit postings.
+
+        A credit of a liability that a linked payment settles takes that payment's sources;
+        what no payment (yet) settles is "Accrued, unpaid".
+        """
+        funding: dict[str, Decimal] = defaultdict(Decimal)
+        for posting in txn.postings:
+            account = posting.account
+            usd = self.converter.usd(posting, txn.date)
+            if usd >= 0 or project_of(account):
+                continue
+            if is_fund(account):
+                funding[SURPLUS_SOURCE] -= usd
+            elif account.startswith(COFUNDING_PREFIXES):
+                funding[account.split(":")[2]] -= usd
+            elif account.startswith("Liabilities:") and follow_links:
+                settled = self._settlements(txn, account, -usd)
+                for source, amount in settled.items():
+                    funding[source] += amount
+                unpaid = -usd - sum(settled.values(), ZERO)
+                if unpaid > 0:
+                    funding[UNPAID_SOURCE] += unpaid
+            elif account.startswith("Assets:Operating:"):
+                funding["Operating"] -= usd
+            else:
+                funding["Other"] -= usd
+        return dict(funding)
+
+    def _settlements(self, txn: data.Transaction, account: str, owed: Decimal
+                     ) -> dict[str, Decimal]:
+        """Sources of the linked payments that debit ``account``, up to ``owed`` USD."""
+        settled: dict[str, Decimal] = defaultdict(Decimal)
+        left = owed
+        for link in sorted(txn.links or ()):
+            for other in self.by_link[link]:
+                if other is txn or left <= 0:
+                    continue
+                paid = sum((self.converter.usd(p, other.date) for p in other.postings
+                            if p.account == account and p.units.number > 0), ZERO)
+                if paid <= 0:
+                    continue
+                paid = min(paid, left)
+                left -= paid
+                for source, part in split(paid, self._funding(other, follow_links=False)):
+                    settled[source] += part
+        return settled
 
     def _fund(self, txn: data.Transaction) -> None:
         fund_postings = [p for p in txn.postings if is_fund(p.account)]
@@ -403,7 +434,7 @@ class _Builder:
             location=Location.of(txn.meta, txn),
             usd=usd,
             conversions=tuple(conversions),
-            uses=tuple(self._uses(txn, others)),
+            uses=tuple(self._uses(txn, others, usd)),
             balance_after=self.balance,
             resolution=_text_meta(txn, "resolution"),
             prepared_by=_text_meta(txn, "prepared-by"),
@@ -416,24 +447,30 @@ class _Builder:
         value = txn.meta.get("incurred")
         return value if isinstance(value, datetime.date) else default
 
-    def _uses(self, txn: data.Transaction, others: list[data.Posting]) -> list[Use]:
+    def _uses(self, txn: data.Transaction, others: list[data.Posting], paid: Decimal
+              ) -> list[Use]:
+        """What the ``paid`` USD that left the fund paid for: the transaction's debits outside
+        the fund, in proportion when other sources (a partner's credit) paid part of them."""
         incurred = self._incurred(txn, txn.date)
+        debits = [(p, self.converter.usd(p, txn.date)) for p in others]
+        debits = [(p, usd) for p, usd in debits if usd > 0]
         uses = []
-        for posting in others:
-            usd = self.converter.usd(posting, txn.date)
+        for (posting, _usd), (_key, share) in zip(
+            debits, split(paid, {str(i): usd for i, (_p, usd) in enumerate(debits)})
+        ):
             pc = project_of(posting.account)
             if pc:
-                uses.append(Use(posting.account, usd, pc[0], pc[1], incurred))
+                uses.append(Use(posting.account, share, pc[0], pc[1], incurred))
                 continue
             settled = self._settled_costs(txn, posting)
             if not settled:
-                uses.append(Use(posting.account, usd, None, None, incurred))
+                uses.append(Use(posting.account, share, None, None, incurred))
                 continue
-            total = sum((c[1] for c in settled), ZERO)
-            for accrual, cost_usd, cost_posting in settled:
-                share = usd * cost_usd / total if total else ZERO
+            weights = {str(i): cost_usd for i, (_a, cost_usd, _p) in enumerate(settled)}
+            for (accrual, _cost_usd, cost_posting), (_k, part) in zip(settled,
+                                                                     split(share, weights)):
                 project, category = project_of(cost_posting.account)  # type: ignore[misc]
-                uses.append(Use(cost_posting.account, share, project, category,
+                uses.append(Use(cost_posting.account, part, project, category,
                                 self._incurred(txn, accrual.date)))
         return uses
 
@@ -450,6 +487,18 @@ class _Builder:
                     if project_of(p.account):
                         found.append((other, self.converter.usd(p, other.date), p))
         return found
+
+
+def split(amount: Decimal, weights: dict[str, Decimal]) -> list[tuple[str, Decimal]]:
+    """``amount`` shared in proportion to ``weights``, one part per key in order; the parts add
+    up to ``amount`` exactly (the last weighted key takes the rounding)."""
+    total = sum(weights.values(), ZERO)
+    if not total:
+        return [(key, ZERO) for key in weights]
+    last = [key for key, weight in weights.items() if weight][-1]
+    parts = {key: amount * weight / total for key, weight in weights.items()}
+    parts[last] = amount - sum((v for k, v in parts.items() if k != last), ZERO)
+    return list(parts.items())
 
 
 def _pays_out(postings: list[data.Posting]) -> bool:

@@ -52,7 +52,7 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
     cap = version.params["max_share"]
     share = surplus / total
     last = [c for c in facts.costs if c.project == project and c.source == SURPLUS_SOURCE][-1]
-    text = (f"{project}: surplus share of total cost is {share * 100:.1f} % "
+    text = (f"{project}: surplus share of total cost is {share * 100:.2f} % "
             f"({usd(surplus)} of {usd(total)}); cap {cap * 100:.0f} %")
     if closed and (share > cap or share >= 1):
         yield finding(version, judged_on, last.location, f"{text} at project close on {close}",

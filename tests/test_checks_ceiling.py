@@ -1,0 +1,212 @@
+"""Rule kind ``ceiling``: cumulative surplus-funded spending of Trafficking-Roadmap never exceeds
+its allocation of USD 40,000: a warning on the outflow that first reaches 90 % (36,000), an
+error on the outflow that crosses 100 % and on every outflow after it while above
+(26GA/2005/Soc/03; 23GA/2002/Org/08).
+
+The partner's co-funding in these ledgers keeps the surplus share under the 60 % cap.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from conftest import kinds, only
+
+
+def line_of(ledger: Path, header: str) -> int:
+    """The line number of the one line of the written ledger that starts with ``header``."""
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    found = [number for number, line in enumerate(lines, start=1) if line.startswith(header)]
+    assert len(found) == 1, f"{header!r} found on lines {found}"
+    return found[0]
+
+
+def test_spending_below_the_warning_level_passes(audited):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research programme"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   35999.99 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   30000.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert kinds(audited) == []
+
+
+def test_exactly_the_allocation_gives_the_warning_only(audited, ledger_path):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research, first instalment"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   20000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-03-15 * "Hotel" "Regional meeting"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-03-15.meeting-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Meetings   16000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-04-15 * "Print House" "Printing of the roadmap"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-04-15.printing-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Publications   4000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   30000.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert kinds(audited) == ["ceiling"]
+    assert audited.errors == []
+    [warning] = only(audited, "ceiling")
+    assert warning.severity == "warning"
+    assert warning.rule == "SOC03-CEILING"
+    # the outflow that first reaches 36,000 carries it, not the one that reaches 40,000
+    assert warning.lineno == line_of(ledger_path, '2006-03-15 * "Hotel"')
+    assert warning.amount == Decimal("16000.00")
+    assert warning.project == "Trafficking-Roadmap"
+    assert re.search(r"spending reaches 36,000\.00 USD, 90\.0 % of the allocation of "
+                     r"40,000\.00 USD \(warning from 90 %\)", warning.message)
+
+
+def test_the_outflow_that_crosses_and_every_later_one_fail(audited, ledger_path):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research, first instalment"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   30000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-03-15 * "Hotel" "Regional meeting"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-03-15.meeting-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Meetings   9000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-04-15 * "Print House" "Printing of the roadmap"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-04-15.printing-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Publications   2000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-05-15 * "Translator" "Translation of the roadmap"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-05-15.translation-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Translation   500.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Research paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Research   30000.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert set(kinds(audited)) == {"ceiling"}
+    warning, crossing, later = only(audited, "ceiling")
+    assert (warning.severity, warning.lineno) == (
+        "warning", line_of(ledger_path, '2006-03-15 * "Hotel"'))
+
+    assert crossing.severity == "error"
+    assert crossing.lineno == line_of(ledger_path, '2006-04-15 * "Print House"')
+    assert crossing.amount == Decimal("1000.00")  # the part above the allocation
+    assert re.search(r"this outflow crosses the allocation of 40,000\.00 USD: surplus-funded "
+                     r"spending 41,000\.00 USD \(102\.5 %\)", crossing.message)
+
+    assert later.severity == "error"
+    assert later.lineno == line_of(ledger_path, '2006-05-15 * "Translator"')
+    assert later.amount == Decimal("500.00")
+    assert re.search(r"adds to spending already above the allocation", later.message)
+
+    first = line_of(ledger_path, '2006-02-15 * "Kingdom Consultancy"')
+    assert first not in [f.lineno for f in audited.findings]
+
+
+def test_jumping_past_the_allocation_is_an_error_without_warning(audited, ledger_path):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research, first instalment"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   30000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-03-15 * "Hotel" "Regional meeting"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-03-15.meeting-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Meetings   15000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Research paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Research   31000.00 USD
+      Income:Co-Funding:Partner
+    """
+    [finding] = only(audited, "ceiling")
+    assert finding.severity == "error"
+    assert finding.lineno == line_of(ledger_path, '2006-03-15 * "Hotel"')
+    assert finding.amount == Decimal("5000.00")
+    assert re.search(r"crosses the allocation.*45,000\.00 USD \(112\.5 %\)", finding.message)
+
+
+def test_co_funded_costs_do_not_count_against_the_allocation(audited):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research programme"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   30000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-02-20 * "Partner" "Co-funding received"
+      Assets:Co-Funding:Partner     38000.00 USD
+      Income:Co-Funding:Partner
+
+    2006-03-20 * "Consultant" "Co-funded consultants"
+      Expenses:Projects:Trafficking-Roadmap:Consultants   38000.00 USD
+      Assets:Co-Funding:Partner
+    """
+    assert kinds(audited) == []
+
+
+def test_only_what_left_the_fund_counts_when_a_partner_pays_part(audited, ledger_path):
+    """
+    2006-01-05 * "Partner" "Co-funding received"
+      Assets:Co-Funding:Partner     20000.00 USD
+      Income:Co-Funding:Partner
+
+    2006-03-10 * "Hotel" "Regional meeting, shared with the partner"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-03-10.hotel-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Meetings   50000.00 USD
+      Assets:Co-Funding:Partner                        -20000.00 USD
+      Assets:Surplus-Fund:Bank
+    """
+    assert audited.facts.outflows[0].usd == Decimal("30000.00")
+    assert only(audited, "ceiling") == []

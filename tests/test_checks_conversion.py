@@ -1,0 +1,147 @@
+"""Rule kind ``conversion``: a non-USD surplus outflow has a USD price on or before its date
+(DOMAIN.md section 2: the latest ``price`` entry on or before the transaction date;
+Res. 23GA/2002/Org/08). The PRELUDE prices LAK and THB from 2005-12-01."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from conftest import kinds, only
+
+
+def line_of(ledger: Path, header: str) -> int:
+    """The line number of the one line of the written ledger that starts with ``header``."""
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    found = [number for number, line in enumerate(lines, start=1) if line.startswith(header)]
+    assert len(found) == 1, f"{header!r} found on lines {found}"
+    return found[0]
+
+
+def test_a_thb_payment_with_a_price_in_force_passes(audited):
+    """
+    2006-01-10 * "AIPO" "Fund the imprest in baht"
+      Assets:Surplus-Fund:Imprest  200000 THB @ 0.025 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-02-15 * "Thai Airways" "Travel to the Bangkok workshop"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-02-15.air-tickets.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Travel   120000 THB
+      Assets:Surplus-Fund:Imprest
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   3000.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert kinds(audited) == []
+    [outflow] = audited.facts.outflows
+    assert outflow.usd == Decimal("3000")
+    [conversion] = outflow.conversions
+    assert (conversion.currency, conversion.number) == ("THB", Decimal("120000"))
+    assert conversion.usd == Decimal("3000")
+    assert conversion.rate_source == "price entry"
+    assert str(conversion.rate_date) == "2005-12-01"
+
+
+def test_a_payment_in_a_currency_without_a_price_fails(audited, ledger_path):
+    """
+    2006-01-10 * "AIPO" "Fund the imprest in riel"
+      Assets:Surplus-Fund:Imprest  4000000 KHR @ 0.00025 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-02-15 * "Cambodian National Assembly" "Meeting costs in Phnom Penh"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-02-15.meeting-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Meetings   4000000 KHR
+      Assets:Surplus-Fund:Imprest
+    """
+    assert kinds(audited) == ["conversion"]
+    [finding] = only(audited, "conversion")
+    assert finding.severity == "error"
+    assert finding.rule == "ORG08-CONVERSION"
+    assert finding.lineno == line_of(ledger_path, '2006-02-15 * "Cambodian National Assembly"')
+    assert finding.amount is None  # no USD amount can be given without a price
+    assert re.search(r"no USD price for KHR on or before 2006-02-15", finding.message)
+    assert re.search(r"4,000,000 KHR cannot be converted", finding.message)
+    # the imprest funding is a move inside the fund, however it is priced: no finding there
+    assert [o.date.isoformat() for o in audited.facts.outflows] == ["2006-02-15"]
+
+
+def test_a_price_dated_after_the_payment_does_not_count(audited, ledger_path):
+    """
+    2006-01-10 * "AIPO" "Fund the imprest in riel"
+      Assets:Surplus-Fund:Imprest  4000000 KHR @ 0.00025 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-02-15 * "Cambodian National Assembly" "Meeting costs in Phnom Penh"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-02-15.meeting-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Meetings   4000000 KHR
+      Assets:Surplus-Fund:Imprest
+
+    2006-02-16 price KHR 0.00025 USD
+    """
+    [finding] = only(audited, "conversion")
+    assert finding.lineno == line_of(ledger_path, '2006-02-15 * "Cambodian National Assembly"')
+    assert re.search(r"no USD price for KHR on or before 2006-02-15", finding.message)
+
+
+def test_a_price_on_the_payment_date_counts(audited):
+    """
+    2006-01-10 * "AIPO" "Fund the imprest in riel"
+      Assets:Surplus-Fund:Imprest  4000000 KHR @ 0.00025 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-02-15 price KHR 0.00025 USD
+
+    2006-02-15 * "Cambodian National Assembly" "Meeting costs in Phnom Penh"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-02-15.meeting-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Meetings   4000000 KHR
+      Assets:Surplus-Fund:Imprest
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   1000.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert kinds(audited) == []
+    assert audited.facts.outflows[0].usd == Decimal("1000")
+
+
+def test_the_latest_price_on_or_before_the_date_is_used(audited, ledger_path):
+    """
+    2006-01-10 * "AIPO" "Fund the imprest in kip"
+      Assets:Surplus-Fund:Imprest  60000000 LAK @ 0.0001 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-03-01 price LAK 0.00011 USD
+
+    2006-03-10 * "Lao National Assembly" "Meeting costs in Vientiane"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-03-10.meeting-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Meetings   50000000 LAK
+      Assets:Surplus-Fund:Imprest
+
+    2006-06-01 price LAK 0.00009 USD
+    """
+    # 50,000,000 LAK is 5,000 USD at the 2005 price but 5,500 USD at the March price:
+    # the approval rule sees the March amount and wants a second approver.
+    assert only(audited, "conversion") == []
+    [outflow] = audited.facts.outflows
+    assert outflow.usd == Decimal("5500")
+    assert str(outflow.conversions[0].rate_date) == "2006-03-01"
+    [finding] = only(audited, "approval")
+    assert finding.lineno == line_of(ledger_path, '2006-03-10 * "Lao National Assembly"')
+    assert finding.amount == Decimal("5500")

@@ -1,0 +1,146 @@
+"""Rule kind ``segregation``: every surplus outflow names who prepared it, and that person is not
+among its approvers (Res. 23GA/2002/Org/08)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from pathlib import Path
+
+from conftest import kinds, only
+
+
+def line_of(ledger: Path, header: str) -> int:
+    """The line number of the one line of the written ledger that starts with ``header``."""
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    found = [number for number, line in enumerate(lines, start=1) if line.startswith(header)]
+    assert len(found) == 1, f"{header!r} found on lines {found}"
+    return found[0]
+
+
+def test_a_preparer_who_does_not_approve_passes(audited):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research consultant, first instalment"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   8000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   8000.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert kinds(audited) == []
+    assert audited.facts.outflows[0].prepared_by == "Finance Officer"
+
+
+def test_the_preparer_among_the_approvers_fails(audited, ledger_path):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research consultant, first instalment"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Finance Officer"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   8000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   8000.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert kinds(audited) == ["segregation"]
+    [finding] = only(audited, "segregation")
+    assert finding.severity == "error"
+    assert finding.rule == "ORG08-SEGREGATION"
+    assert finding.lineno == line_of(ledger_path, '2006-02-15 * "Kingdom Consultancy"')
+    assert finding.amount == Decimal("8000.00")
+    assert re.search(r"Finance Officer both prepared and approved", finding.message)
+
+
+def test_the_preparer_among_the_approvers_is_found_whatever_the_case(audited, ledger_path):
+    """
+    2006-02-15 * "Print House" "Printing of the questionnaire"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, finance OFFICER"
+      document: "2006-02-15.printing-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Publications   1000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   1000.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert kinds(audited) == ["segregation"]
+    [finding] = only(audited, "segregation")
+    assert finding.severity == "error"
+    assert finding.lineno == line_of(ledger_path, '2006-02-15 * "Print House"')
+    assert finding.amount == Decimal("1000.00")
+    assert re.search(r"both prepared and approved", finding.message)
+
+
+def test_a_missing_preparer_fails(audited, ledger_path):
+    """
+    2006-02-15 * "Print House" "Printing of the questionnaire"
+      resolution: "26GA/2005/Soc/03"
+      approved-by: "Executive Director"
+      document: "2006-02-15.printing-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Publications   1000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   1000.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert kinds(audited) == ["segregation"]
+    [finding] = only(audited, "segregation")
+    assert finding.severity == "error"
+    assert finding.lineno == line_of(ledger_path, '2006-02-15 * "Print House"')
+    assert finding.amount == Decimal("1000.00")
+    assert re.search(r"does not name who prepared it.*'prepared-by'", finding.message)
+
+
+def test_a_blank_preparer_is_a_missing_preparer(audited, ledger_path):
+    """
+    2006-02-15 * "Print House" "Printing of the questionnaire"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "   "
+      approved-by: "Executive Director"
+      document: "2006-02-15.printing-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Publications   1000.00 USD
+      Assets:Surplus-Fund:Bank
+    """
+    [finding] = only(audited, "segregation")
+    assert finding.lineno == line_of(ledger_path, '2006-02-15 * "Print House"')
+    assert re.search(r"does not name who prepared it", finding.message)
+
+
+def test_only_the_offending_outflow_is_reported(audited, ledger_path):
+    """
+    2006-02-15 * "Print House" "Printing of the questionnaire"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-02-15.printing-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Publications   1000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-03-15 * "Translator" "Translation of the questionnaire"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Executive Director"
+      approved-by: "Executive Director"
+      document: "2006-03-15.translation-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Translation   500.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Research paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Research   1000.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert kinds(audited) == ["segregation"]
+    [finding] = only(audited, "segregation")
+    assert finding.lineno == line_of(ledger_path, '2006-03-15 * "Translator"')
+    assert finding.amount == Decimal("500.00")
+    assert re.search(r"Executive Director both prepared and approved", finding.message)
