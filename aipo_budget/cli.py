@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from aipo_budget import __version__
+from aipo_budget import __version__, cache
+from aipo_budget.cache import CheckSummary
 from aipo_budget.engine import audit
 from aipo_budget.ledger import LedgerInputError, load_ledger
 from aipo_budget.render import TEXT_FORMATS, Table, dumps, render_tables, render_text
@@ -60,9 +61,13 @@ def _relative(path: str) -> str:
     return path if relative.startswith("..") else relative
 
 
+def rules_folder_for(ledger: str, rules: str | None) -> str:
+    return rules or os.path.join(os.path.dirname(os.path.abspath(ledger)), "rules")
+
+
 def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Loaded:
     """Load ledger and rules and audit them; unreadable input raises InputError."""
-    folder = rules or os.path.join(os.path.dirname(os.path.abspath(ledger)), "rules")
+    folder = rules_folder_for(ledger, rules)
     try:
         ruleset = load_rules(folder)
     except RulesError as exc:
@@ -89,50 +94,78 @@ def findings_table(findings: list[Finding]) -> Table:
                  ("severity", "kind", "rule", "date", "location", "amount (USD)", "message"), rows)
 
 
-def summary_line(loaded: Loaded) -> str:
+@dataclass
+class CheckRun:
+    ledger: str
+    rules_folder: str
+    as_of: datetime.date
+    summary: CheckSummary
+
+
+def summarize(loaded: Loaded) -> CheckSummary:
     result = loaded.result
-    errors, warnings = len(result.errors), len(result.warnings)
+    return CheckSummary(tuple(result.findings), result.facts.has_fund,
+                        len(result.facts.outflows), len(result.facts.transfers),
+                        len(result.ruleset.rules))
+
+
+def inputs_of(loaded: Loaded) -> cache.Inputs:
+    """Every path the check's result depends on (see aipo_budget.cache)."""
+    base = os.path.dirname(os.path.abspath(loaded.ledger))
+    ledger_files = [str(p) for p in loaded.options.get("include", [])]
+    documents = [os.path.join(base, d) for d in loaded.options.get("documents", [])]
+    return cache.Inputs(
+        files=tuple(ledger_files + list(loaded.result.ruleset.files)),
+        folders=tuple(sorted({os.path.dirname(p) for p in ledger_files}
+                             | {os.path.abspath(loaded.rules_folder)})),
+        trees=tuple(documents),
+    )
+
+
+def summary_line(run: CheckRun) -> str:
+    summary = run.summary
+    errors, warnings = len(summary.errors), len(summary.warnings)
     text = (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}: "
-            f"{_relative(loaded.ledger)} as of {loaded.as_of}, "
-            f"{len(result.facts.outflows)} surplus outflows and {len(result.facts.transfers)} "
-            f"transfers-in judged by {len(result.ruleset.rules)} rules from "
-            f"{_relative(loaded.rules_folder)}")
-    if not result.facts.has_fund:
+            f"{_relative(run.ledger)} as of {run.as_of}, "
+            f"{summary.outflows} surplus outflows and {summary.transfers} "
+            f"transfers-in judged by {summary.rules} rules from "
+            f"{_relative(run.rules_folder)}")
+    if not summary.has_fund:
         text += ("\nNo Surplus Fund accounts (Assets:Surplus-Fund and its sub-accounts) were "
                  "found: only the ledger's own validity was checked.")
     return text
 
 
-def _check_json(loaded: Loaded) -> str:
-    result = loaded.result
+def _check_json(run: CheckRun) -> str:
+    summary = run.summary
     return dumps({
-        "ledger": loaded.ledger,
-        "rules": loaded.rules_folder,
-        "as_of": loaded.as_of.isoformat(),
-        "surplus_fund_found": result.facts.has_fund,
+        "ledger": run.ledger,
+        "rules": run.rules_folder,
+        "as_of": run.as_of.isoformat(),
+        "surplus_fund_found": summary.has_fund,
         "summary": {
-            "errors": len(result.errors),
-            "warnings": len(result.warnings),
-            "outflows": len(result.facts.outflows),
-            "transfers": len(result.facts.transfers),
+            "errors": len(summary.errors),
+            "warnings": len(summary.warnings),
+            "outflows": summary.outflows,
+            "transfers": summary.transfers,
         },
-        "findings": [f.as_dict() for f in result.findings],
+        "findings": [f.as_dict() for f in summary.findings],
     })
 
 
-def _check_csv(loaded: Loaded) -> str:
+def _check_csv(run: CheckRun) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, FINDING_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    for f in loaded.result.findings:
+    for f in run.summary.findings:
         writer.writerow({k: ("" if v is None else v) for k, v in f.as_dict().items()})
     return buffer.getvalue()
 
 
-def _check_text(loaded: Loaded, fmt: str) -> str:
-    findings = loaded.result.findings
+def _check_text(run: CheckRun, fmt: str) -> str:
+    findings = list(run.summary.findings)
     body = render_text(findings_table(findings), fmt) if findings else "No findings."
-    return f"{body}\n\n{summary_line(loaded)}\n"
+    return f"{body}\n\n{summary_line(run)}\n"
 
 
 ledger_argument = click.argument("ledger", default="main.beancount", required=False,
@@ -158,23 +191,32 @@ def cli() -> None:
               help="Output format.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 on warnings too.")
 @as_of_option
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Read the ledger even if a cached result of unchanged inputs exists.")
 def check(ledger: str, rules: str | None, output_format: str, strict: bool,
-          as_of: datetime.datetime | None) -> None:
+          as_of: datetime.datetime | None, no_cache: bool) -> None:
     """Check LEDGER against the Surplus Fund rules [default: main.beancount].
 
     Exit status: 0 no errors, 1 errors found (or warnings with --strict), 2 the input could
     not be read.
     """
-    loaded = run_audit(ledger, rules, as_of.date() if as_of else None)
+    day = as_of.date() if as_of else datetime.date.today()
+    folder = rules_folder_for(ledger, rules)
+    summary = None if no_cache else cache.read(ledger, folder, day)
+    if summary is None:
+        loaded = run_audit(ledger, rules, day)
+        summary = summarize(loaded)
+        if not no_cache:
+            cache.write(ledger, folder, day, inputs_of(loaded), summary)
+    run = CheckRun(ledger, folder, day, summary)
     if output_format == "json":
-        click.echo(_check_json(loaded), nl=False)
+        click.echo(_check_json(run), nl=False)
     elif output_format == "csv":
-        click.echo(_check_csv(loaded), nl=False)
-        click.echo(summary_line(loaded), err=True)
+        click.echo(_check_csv(run), nl=False)
+        click.echo(summary_line(run), err=True)
     else:
-        click.echo(_check_text(loaded, output_format), nl=False)
-    result = loaded.result
-    if result.errors or (strict and result.warnings):
+        click.echo(_check_text(run, output_format), nl=False)
+    if summary.errors or (strict and summary.warnings):
         sys.exit(EXIT_FINDINGS)
 
 

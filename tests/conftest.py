@@ -91,6 +91,12 @@ def docstring_of(request: pytest.FixtureRequest) -> str:
     return doc
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Each test gets its own aipo-budget cache folder, never the user's."""
+    monkeypatch.setenv("AIPO_BUDGET_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @pytest.fixture
 def ledger_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     """The test's docstring ledger, written to a temporary folder."""
