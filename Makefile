@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 LEDGER ?= main.beancount
 
-.PHONY: run test check bench clean
+.PHONY: run test check bench clean chromium
 
 run: $(VENV)/.installed
 	$(BIN)/aipo-budget check $(LEDGER)
@@ -13,8 +13,12 @@ run: $(VENV)/.installed
 
 check: run
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test chromium
 	$(BIN)/python -m pytest
+
+# tests/test_browser.py needs Debian's chromium (apt-get, as root; skipped when installed)
+chromium:
+	bash scripts/install-chromium.sh
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

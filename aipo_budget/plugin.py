@@ -8,20 +8,22 @@ The config is the rules folder, relative to the ledger file's folder (default ``
 finding of severity ``error`` becomes a ``FundRuleError`` that ``bean-check`` prints and Fava
 lists on its Errors page, pointing at the offending transaction. Warnings are left to
 ``aipo-budget check`` and the Fava page, so that a compliant ledger still passes bean-check.
-The ledger is judged as it stands today. The entries are returned unchanged.
+The ledger is judged as it stands today. It adds a Fava ``custom "budget"`` entry for each
+project allocation of the ceiling rules (see :mod:`aipo_budget.budgets`), unless the ledger
+budgets that account itself; all other entries are returned unchanged.
 """
 
 from __future__ import annotations
 
 import datetime
 import os
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
+from beancount.core import data
+
+from aipo_budget.budgets import budget_entries
 from aipo_budget.engine import audit
 from aipo_budget.rules import RulesError, load_rules
-
-if TYPE_CHECKING:
-    from beancount.core import data
 
 __plugins__ = ["check_surplus_fund"]
 
@@ -61,4 +63,6 @@ def check_surplus_fund(
         )
         for f in result.errors
     ]
-    return entries, errors
+    # Fava's budgets: each project's allocation from its ceiling rule (aipo_budget.budgets)
+    budgets = budget_entries(ruleset, entries)
+    return sorted([*entries, *budgets], key=data.entry_sortkey), errors

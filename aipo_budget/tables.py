@@ -225,7 +225,8 @@ class _Builder:
                 if is_surplus and cap is not None and share is not None:
                     status = "above cap" if by_source[source] > cap * total else "within cap"
                 rows.append((project, source, by_source[source], pct_text(share),
-                             pct_text(cap * HUNDRED) if (is_surplus and cap) else "", status))
+                             pct_text((cap * HUNDRED).quantize(PCT)) if (is_surplus and cap)
+                             else "", status))
             rows.append((project, "Total", total, pct_text(percent(total, total)), "", ""))
         return Table("cofunding", self.title("Co-funding schedule (life to date)"),
                      ("project", "source", "amount (USD)", "share of total cost", "cap",
@@ -295,14 +296,19 @@ class _Builder:
         )
 
     def _versions_on(self, date: datetime.date) -> list[str]:
-        labels = []
+        """The rule versions an outflow on ``date`` is judged by, compactly: rules of one
+        instrument prefix in the same version are grouped (``ORG08-* v1 (6 rules)``)."""
+        groups: dict[tuple[str, int], list[str]] = defaultdict(list)
         for rule in self.result.ruleset.rules:
             if rule.kind in ("transfer", "ledger"):
                 continue
             version = rule.in_force(date)
             if version is not None:
-                labels.append(f"{rule.id} v{version.number}")
-        return labels
+                groups[(rule.id.split("-")[0], version.number)].append(rule.id)
+        return [
+            f"{ids[0]} v{number}" if len(ids) == 1 else f"{prefix}-* v{number} ({len(ids)} rules)"
+            for (prefix, number), ids in sorted(groups.items())
+        ]
 
     def _findings_by_location(self) -> dict[tuple[str, int], list]:
         located: dict[tuple[str, int], list] = defaultdict(list)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import subprocess
 import sys
 from pathlib import Path
 
 from beancount import loader
+from beancount.core import data
 
 from aipo_budget.plugin import FundRuleError, RulesConfigError
 from conftest import PRELUDE, RULES, write_ledger
@@ -52,15 +54,23 @@ def test_plugin_reports_the_offending_transaction(tmp_path):
     assert error.entry.narration == "Research consultant"
 
 
-def test_plugin_leaves_entries_unchanged(tmp_path):
+def is_budget(entry) -> bool:
+    return isinstance(entry, data.Custom) and entry.type == "budget"
+
+
+def test_plugin_adds_only_the_budget_entries(tmp_path):
     (tmp_path / "with").mkdir()
     (tmp_path / "without").mkdir()
     ledger = with_plugin(tmp_path / "with", str(RULES))
     plain = write_ledger(tmp_path / "without", PAYMENT)
     with_entries, _, _ = load(ledger)
     without_entries, _, _ = load(plain)
-    assert len(with_entries) == len(without_entries)
-    assert [type(e).__name__ for e in with_entries] == [type(e).__name__ for e in without_entries]
+    assert ([type(e).__name__ for e in with_entries if not is_budget(e)]
+            == [type(e).__name__ for e in without_entries])
+    assert [(e.date, e.values[0].value) for e in with_entries if is_budget(e)] == [
+        (datetime.date(2006, 1, 1), "Expenses:Projects:Trafficking-Roadmap"),
+        (datetime.date(2006, 7, 1), "Expenses:Projects:Trafficking-Roadmap"),
+    ]
 
 
 def test_rules_folder_relative_to_the_ledger(tmp_path):

@@ -1,0 +1,155 @@
+"""Fava extension: the Surplus Fund page (status, findings register, rules, audit tables).
+
+Add to the top-level ledger file, next to the plugin line::
+
+    2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "rules"
+
+The config is the rules folder relative to the ledger file's folder, as for the plugin
+(default ``rules``). The ledger is audited once per load, by the same :func:`audit` as the
+plugin and the CLI; each request only builds the audit tables for Fava's time filter from
+that result. Rules that cannot be read are shown on the page; Fava keeps working.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import importlib.util
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from fava.context import g
+from fava.ext import FavaExtensionBase
+from flask import request, url_for
+
+from aipo_budget.engine import audit
+from aipo_budget.fava_ext.page import (
+    TABLE_NAMES,
+    build_page,
+    problem_page,
+    read_settings,
+    relative_to,
+)
+from aipo_budget.ledger import OURS
+from aipo_budget.plugin import rules_folder
+from aipo_budget.rules import RulesError, load_rules
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from fava.core import FavaLedger
+
+    from aipo_budget.engine import Audit
+    from aipo_budget.fava_ext.page import Page
+    from aipo_budget.render import Table
+
+log = logging.getLogger(__name__)
+
+TablesBuilder = Callable[..., "Sequence[Table]"]
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The audit of one load of the ledger, or why there is none."""
+
+    ledger_folder: str
+    as_of: datetime.date
+    result: Audit | None = None
+    problem: str | None = None
+    crashed: bool = False  # the problem is a bug, not the user's rules or config
+
+
+def load(options: dict[str, Any], entries: Sequence[Any], errors: Sequence[Any],
+         config: str | None, as_of: datetime.date) -> Loaded:
+    """Audit the loaded ledger; bad config or rules become a problem to show, not a crash."""
+    ledger_folder = os.path.dirname(str(options.get("filename") or "")) or os.getcwd()
+    try:
+        settings = read_settings(config)
+    except ValueError as exc:
+        return Loaded(ledger_folder, as_of, problem=str(exc))
+    try:
+        ruleset = load_rules(rules_folder(options, settings.rules))
+    except RulesError as exc:
+        where = relative_to(exc.filename, ledger_folder) + (f":{exc.lineno}" if exc.lineno else "")
+        return Loaded(ledger_folder, as_of, problem=f"{where}: invalid rules: {exc.message}")
+    # our plugin's errors are findings already: keep Beancount's own
+    kept = [error for error in errors if type(error).__name__ not in OURS]
+    return Loaded(ledger_folder, as_of, audit(entries, ruleset, as_of, kept))
+
+
+def tables_builder() -> TablesBuilder | None:
+    """``aipo_budget.tables.build_tables``, or None in an installation without it."""
+    if importlib.util.find_spec("aipo_budget.tables") is None:
+        return None
+    return importlib.import_module("aipo_budget.tables").build_tables
+
+
+def build_tables(result: Audit, start: datetime.date | None, end: datetime.date | None,
+                 ledger: str) -> tuple[list[Table], list[str]]:
+    """The audit tables for the period, and notes for the page when there are none."""
+    builder = tables_builder()
+    if builder is None:
+        return [], ["The audit tables (fund statement, budget against actual, co-funding, "
+                    "contributions, disbursements) are not available in this installation "
+                    "(no aipo_budget.tables)."]
+    try:
+        return list(builder(result, start=start, end=end, names=list(TABLE_NAMES),
+                            ledger=ledger)), []
+    except Exception as exc:  # noqa: BLE001 - one broken table must not take the page down
+        log.exception("aipo_budget: building the audit tables failed")
+        return [], [f"The audit tables could not be built: {type(exc).__name__}: {exc}"]
+
+
+class SurplusFund(FavaExtensionBase):
+    """The Surplus Fund page."""
+
+    report_title = "Surplus Fund"
+
+    def __init__(self, ledger: FavaLedger, config: str | None = None) -> None:
+        # Fava would literal_eval the config, and a bare folder such as "rules" would then
+        # crash the whole ledger load (ValueError); read_settings parses it instead.
+        super().__init__(ledger)
+        self.config = config
+        self.loaded: Loaded | None = None
+
+    def after_load_file(self) -> None:
+        ledger = self.ledger
+        try:
+            self.loaded = load(ledger.options, ledger.all_entries, ledger.load_errors,
+                               self.config, datetime.date.today())
+        except Exception as exc:  # noqa: BLE001 - a bug here must not stop Fava showing the books
+            log.exception("aipo_budget: the Surplus Fund audit failed")
+            self.loaded = Loaded(os.path.dirname(ledger.beancount_file_path),
+                                 datetime.date.today(),
+                                 problem=f"internal error: {type(exc).__name__}: {exc} "
+                                         "(this is a bug; please report it)", crashed=True)
+
+    def editor_link(self, filename: str, lineno: int) -> str | None:
+        """Fava's editor at the line, as its Errors page links it; None outside the sources."""
+        if lineno <= 0 or filename not in self.ledger.options["include"]:
+            return None
+        return url_for("report", report_name="editor", file_path=filename, line=lineno)
+
+    def page(self) -> Page:
+        """Everything the template shows, for this request's time filter."""
+        if self.loaded is None:
+            self.after_load_file()
+        loaded = self.loaded
+        assert loaded is not None
+        if loaded.result is None:
+            if loaded.crashed:
+                return problem_page(str(loaded.problem), "Not checked: the audit failed")
+            return problem_page(str(loaded.problem))
+        date_range = g.filtered.date_range
+        start = date_range.begin if date_range else None
+        end = date_range.end_inclusive if date_range else None  # Fava's end is exclusive
+        tables, notes = build_tables(loaded.result, start, end, self.ledger.beancount_file_path)
+        if request.args.get("account") or request.args.get("filter"):
+            notes.append("Fava's account and advanced filters do not apply to this page; "
+                         "only the time filter does.")
+        return build_page(loaded.result, as_of=loaded.as_of, folder=loaded.ledger_folder,
+                          link=self.editor_link, tables=tables, start=start, end=end,
+                          notes=notes)

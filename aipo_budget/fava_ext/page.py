@@ -1,0 +1,239 @@
+"""What the Surplus Fund page shows, as plain data: pure functions of the audit and the tables.
+
+Nothing here knows Flask or Fava's request context; the extension passes in the period of
+Fava's time filter and a function that links a ledger line to Fava's editor. Every cell is a
+plain string: the template autoescapes all of them.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aipo_budget.fava_ext.cells import Cell, HtmlTable, html_table, value_cell
+from aipo_budget.render import text_value
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from aipo_budget.engine import Audit
+    from aipo_budget.fava_ext.cells import Linker
+    from aipo_budget.findings import Finding
+    from aipo_budget.render import Table
+    from aipo_budget.rules import Rule, RuleSet
+
+# The audit tables the page shows, in order; the findings register is rendered from the
+# findings themselves so that each one links to its line.
+TABLE_NAMES = ("fund-statement", "budget", "cofunding", "contributions", "disbursements")
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The extension's config: the rules folder, relative to the ledger's folder."""
+
+    rules: str = "rules"
+
+
+def read_settings(config: str | None) -> Settings:
+    """``"rules"`` (a folder, like the plugin's config) or ``"{'rules': 'rules'}"``.
+
+    Raises ValueError with a message for the page on anything else.
+    """
+    text = (config or "").strip()
+    if not text:
+        return Settings()
+    if text[0] not in "{'\"":
+        return Settings(text)
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        raise ValueError(f"cannot read the extension config {text!r}") from None
+    if isinstance(value, str) and value.strip():
+        return Settings(value.strip())
+    if isinstance(value, dict) and set(value) <= {"rules"}:
+        folder = value.get("rules", "rules")
+        if isinstance(folder, str) and folder.strip():
+            return Settings(folder.strip())
+    raise ValueError(
+        f"extension config {text!r}: expected a rules folder, e.g. \"rules\" or "
+        "\"{'rules': 'rules'}\""
+    )
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    status: str
+    compliant: bool
+    errors: int
+    warnings: int
+    summary: str
+    period: str
+    findings: HtmlTable | None
+    rules: HtmlTable | None
+    tables: tuple[HtmlTable, ...] = ()
+    notes: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+
+def status_line(result: Audit) -> str:
+    errors, warnings = len(result.errors), len(result.warnings)
+    if not errors and not warnings:
+        return "Compliant: no errors, no warnings"
+    return (f"{errors} error{'s' * (errors != 1)} and "
+            f"{warnings} warning{'s' * (warnings != 1)}")
+
+
+def period_text(start: datetime.date | None, end: datetime.date | None) -> str:
+    if start is None and end is None:
+        return "all dates"
+    return f"{text_value(start) or '…'} to {text_value(end) or '…'}"
+
+
+def _in_period(day: datetime.date | None, start: datetime.date | None,
+               end: datetime.date | None) -> bool:
+    if day is None:
+        return True
+    return (start is None or day >= start) and (end is None or day <= end)
+
+
+def relative_to(path: str, folder: str) -> str:
+    try:
+        relative = os.path.relpath(path, folder)
+    except ValueError:
+        return path
+    return path if relative.startswith("..") else relative
+
+
+def _transaction(finding: Finding) -> str:
+    entry = finding.entry
+    payee = getattr(entry, "payee", None) or ""
+    narration = getattr(entry, "narration", None) or ""
+    return " — ".join(part for part in (payee, narration) if part)
+
+
+def findings_table(findings: Sequence[Finding], folder: str, link: Linker) -> HtmlTable:
+    """The findings register: criterion with citation, condition, amount, location."""
+    rows = []
+    for f in findings:
+        location = f"{relative_to(f.filename, folder)}:{f.lineno}" if f.lineno else f.filename
+        rows.append((
+            Cell(f.severity),
+            Cell(text_value(f.date), nowrap=True),
+            Cell(f.message),
+            Cell(_transaction(f)),
+            value_cell(f.amount),
+            Cell(f"{f.version_label}; {f.citation}"),
+            Cell(location, href=link(f.filename, f.lineno), nowrap=True),
+        ))
+    headers = ("severity", "date", "finding", "transaction", "amount (USD)",
+               "criterion (rule version; citation)", "location")
+    numeric = tuple(h == "amount (USD)" for h in headers)
+    return HtmlTable("findings", "Findings register", headers, numeric, tuple(rows))
+
+
+def _param_text(value: Any) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_param_text(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_param_text(item) for item in value)
+    return text_value(value)
+
+
+def _rule_row(rule: Rule, ruleset: RuleSet, day: datetime.date) -> tuple[Cell, ...]:
+    version = rule.in_force(day)
+    count = len(rule.versions)
+    if version is None:
+        first = rule.versions[0]
+        return (Cell(rule.id), Cell(rule.title), Cell(rule.kind), Cell(first.citation),
+                Cell(f"not in force yet (v1 from {first.effective})"), Cell(first.severity),
+                Cell(""))
+    instrument = ruleset.instrument(rule.instrument) if rule.instrument else None
+    marker = " *" if instrument is not None and instrument.illustrative else ""
+    params = "; ".join(f"{name} = {_param_text(value)}" for name, value in version.params.items())
+    return (
+        Cell(rule.id + marker),
+        Cell(rule.title),
+        Cell(rule.kind),
+        Cell(version.citation),
+        Cell(f"v{version.number} of {count}, in force from {version.effective}"),
+        Cell(version.severity),
+        Cell(params),
+    )
+
+
+def rules_table(ruleset: RuleSet, day: datetime.date, folder: str) -> HtmlTable:
+    headers = ("rule", "title", "kind", "citation", "version", "severity", "parameters")
+    rows = tuple(_rule_row(rule, ruleset, day) for rule in ruleset.rules)
+    illustrative = [i.id for i in ruleset.instruments if i.illustrative]
+    notes = [f"Rules in force on {day}, read from {relative_to(ruleset.folder, folder)}/."]
+    if illustrative:
+        notes.append(
+            "* Illustrative defaults modelling " + ", ".join(illustrative)
+            + ": every parameter is to be confirmed against the official text."
+        )
+    return HtmlTable("rules", "Rules in force", headers, (False,) * len(headers), rows,
+                     None, tuple(notes))
+
+
+# --- assembling ---------------------------------------------------------------------------
+
+
+def build_page(
+    result: Audit,
+    *,
+    as_of: datetime.date,
+    folder: str,
+    link: Linker,
+    tables: Sequence[Table] = (),
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    notes: Sequence[str] = (),
+) -> Page:
+    """The page for ``result``; findings and tables limited to ``start``..``end`` if given."""
+    facts = result.facts
+    shown = [f for f in result.findings if _in_period(f.date, start, end)]
+    page_notes = list(notes)
+    hidden = len(result.findings) - len(shown)
+    if hidden:
+        page_notes.append(f"{hidden} finding{'s' * (hidden != 1)} dated outside "
+                          f"{period_text(start, end)} not shown in the register.")
+    summary = (f"As of {as_of}: {len(facts.outflows)} surplus outflows and "
+               f"{len(facts.transfers)} transfers-in judged by {len(result.ruleset.rules)} "
+               f"rules from {relative_to(result.ruleset.folder, folder)}/.")
+    if not facts.has_fund:
+        summary += (" No Surplus Fund accounts (Assets:Surplus-Fund and its sub-accounts) were"
+                    " found: only the ledger's own validity was checked.")
+    rules_day = min(end, as_of) if end else as_of
+    return Page(
+        status=status_line(result),
+        compliant=not result.findings,
+        errors=len(result.errors),
+        warnings=len(result.warnings),
+        summary=summary,
+        period=period_text(start, end),
+        findings=findings_table(shown, folder, link),
+        rules=rules_table(result.ruleset, rules_day, folder),
+        tables=tuple(html_table(t, result.ruleset, rules_day, folder, link) for t in tables),
+        notes=tuple(page_notes),
+    )
+
+
+RULES_UNREADABLE = "Not checked: the Surplus Fund rules could not be read"
+
+
+def problem_page(problem: str, status: str = RULES_UNREADABLE) -> Page:
+    """The page when there is no audit to show (invalid rules or config, or a bug)."""
+    return Page(
+        status=status,
+        compliant=False, errors=0, warnings=0, summary="", period="",
+        findings=None, rules=None, problems=(problem,),
+    )

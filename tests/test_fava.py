@@ -1,0 +1,407 @@
+"""Fava: the Surplus Fund page, compliance errors in Fava's error list, and Fava's budgets.
+
+Fava's Flask application is built in-process on a copy of the shipped ledger (with the plugin
+line it ships and the extension line the README shows), as ``fava`` would serve it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html as html_lib
+import re
+import shutil
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from beancount import loader
+from fava.application import create_app
+from fava.core.budgets import calculate_budget, parse_budgets
+from fava.util import slugify
+from markupsafe import escape
+
+import aipo_budget.fava_ext as fava_ext
+from aipo_budget.budgets import budget_entries
+from aipo_budget.fava_ext.cells import ladder
+from aipo_budget.fava_ext.page import TABLE_NAMES, read_settings
+from aipo_budget.render import Table
+from aipo_budget.rules import load_rules
+from conftest import ROOT, RULES
+
+PLUGIN_LINE = 'plugin "aipo_budget.plugin" "rules"'
+EXTENSION_LINE = '2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "rules"'
+PAGE = "extension/SurplusFund/"
+PROJECT = "Expenses:Projects:Trafficking-Roadmap"
+EVIDENCE = "documents/Expenses/Projects/Trafficking-Roadmap/Research"
+CENT = Decimal("0.01")
+D = datetime.date
+
+# A surplus outflow its preparer also approved: an ORG08-SEGREGATION error and nothing else.
+# It is paid from a new petty-cash account of the fund so that the shipped balance assertions
+# on the fund's bank account still hold.
+PLANTED = """
+2006-05-01 open Assets:Surplus-Fund:Petty-Cash  USD
+
+2006-05-01 * "Opening balance of the Surplus Fund petty cash"
+  Assets:Surplus-Fund:Petty-Cash                      100.00 USD
+  Equity:Opening-Balances                            -100.00 USD
+
+2006-05-10 * "{payee}" "Research assistant, archive searches"
+  resolution: "26GA/2005/Soc/03"
+  prepared-by: "{person}"
+  approved-by: "{person}"
+  document: "2006-05-10.planted-invoice.pdf"
+  Expenses:Projects:Trafficking-Roadmap:Research      100.00 USD
+  Assets:Surplus-Fund:Petty-Cash                     -100.00 USD
+"""
+PLANTED_HEADER = "2006-05-10 *"
+
+
+def copy_shipped_ledger(folder: Path, extension_line: str = EXTENSION_LINE) -> Path:
+    """The shipped ledger, its documents and rules, copied to ``folder``, with the extension."""
+    for name in ("ledger", "documents", "rules"):
+        shutil.copytree(ROOT / name, folder / name)
+    main = folder / "main.beancount"
+    lines = (ROOT / "main.beancount").read_text(encoding="utf-8").splitlines()
+    assert PLUGIN_LINE in lines, "the shipped main.beancount should declare the plugin"
+    # the shipped ledger may declare the extension already: use the line under test
+    lines = [line for line in lines if '"aipo_budget.fava_ext"' not in line]
+    main.write_text("\n".join([*lines, "", extension_line, ""]), encoding="utf-8")
+    return main
+
+
+def plant(main: Path, payee: str = "Archive Services", person: str = "Ratna Wulandari") -> int:
+    """Append the planted outflow and its evidence file; return the transaction's line."""
+    evidence = main.parent / EVIDENCE / "2006-05-10.planted-invoice.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n% planted\n")
+    text = main.read_text(encoding="utf-8") + PLANTED.format(payee=payee, person=person)
+    main.write_text(text, encoding="utf-8")
+    (lineno,) = [n for n, line in enumerate(text.splitlines(), 1)
+                 if line.startswith(PLANTED_HEADER)]
+    return lineno
+
+
+class Fava:
+    """Fava's Flask application on one ledger, with a test client."""
+
+    def __init__(self, main: Path) -> None:
+        self.app = create_app([str(main)], load=True, poll_watcher=True)
+        ((self.slug, self.ledger),) = self.app.config["LEDGERS"].items()
+        assert self.slug == slugify(self.ledger.options["title"])
+        self.client = self.app.test_client()
+
+    def get(self, path: str, **query: str):
+        response = self.client.get(f"/{self.slug}/{path}", query_string=query)
+        assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
+        return response
+
+    def page(self, **query: str) -> str:
+        return self.get(PAGE, **query).get_data(as_text=True)
+
+    @property
+    def extension(self) -> fava_ext.SurplusFund:
+        return self.ledger.extensions.get_extension("SurplusFund")
+
+
+@pytest.fixture
+def shipped(tmp_path: Path) -> Path:
+    return copy_shipped_ledger(tmp_path)
+
+
+@pytest.fixture
+def no_tables(monkeypatch):
+    """The page without aipo_budget.tables, as in an installation that lacks it."""
+    monkeypatch.setattr(fava_ext, "tables_builder", lambda: None)
+
+
+# --- the page on the shipped ledger -------------------------------------------------------
+
+
+def test_page_shows_the_status_and_key_figures(shipped):
+    fava = Fava(shipped)
+    html = fava.page()
+    assert "<title>Surplus Fund - AIPO Secretariat - Surplus Fund</title>" in html
+    assert "Compliant: no errors, no warnings" in html
+    assert "13 surplus outflows and 5 transfers-in judged by 13 rules" in html
+    # the rules in force, with citation, version and the allocation
+    assert "SOC03-CEILING" in html
+    assert "Res. 26GA/2005/Soc/03; Res. 23GA/2002/Org/08 (allocations)" in html
+    assert "v1 of 1, in force from 2005-09-23" in html
+    assert "allocation = 40,000.00" in html
+    assert fava.get("api/errors").get_json()["data"] == []
+
+
+def test_extension_is_listed_in_fava(shipped):
+    fava = Fava(shipped)
+    (details,) = fava.ledger.extensions.extension_details
+    assert (details.name, details.report_title) == ("SurplusFund", "Surplus Fund")
+
+
+def test_page_without_tables_module_says_so(shipped, no_tables):
+    html = Fava(shipped).page()
+    assert "Compliant: no errors, no warnings" in html
+    assert "not available in this installation" in html
+
+
+def test_audit_tables_appear(shipped):
+    tables = pytest.importorskip("aipo_budget.tables")
+    fava = Fava(shipped)
+    html = fava.page()
+    result = fava.extension.loaded.result
+    built = tables.build_tables(result, names=list(TABLE_NAMES), ledger=str(shipped))
+    assert [t.name for t in built] == list(TABLE_NAMES)
+    for table in built:
+        assert str(escape(table.title)) in html
+    assert "40,000.00" in html  # the allocation, in the budget table
+    assert "24,459.00" in html  # surplus-funded spending of the shipped project
+
+
+# --- compliance errors: Fava's error list and the findings register -----------------------
+
+
+def test_planted_error_is_in_favas_error_list_with_its_line(shipped):
+    lineno = plant(shipped)
+    fava = Fava(shipped)
+    errors = fava.get("api/errors").get_json()["data"]
+    (error,) = [e for e in errors if e["type"] == "FundRuleError"]
+    assert error["source"]["filename"] == str(shipped)
+    assert error["source"]["lineno"] == lineno
+    assert "ORG08-SEGREGATION" in error["message"]
+    assert shipped.read_text().splitlines()[lineno - 1].startswith("2006-05-10 *")
+
+
+def test_planted_error_in_the_register_links_to_the_editor(shipped):
+    lineno = plant(shipped)
+    fava = Fava(shipped)
+    html = fava.page()
+    assert "1 error and 0 warnings" in html
+    assert "ORG08-SEGREGATION v1 (2002-01-01)" in html
+    links = {text: href for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', html)}
+    url = urlsplit(html_lib.unescape(links[f"main.beancount:{lineno}"]))
+    assert url.path == f"/{fava.slug}/editor/"
+    assert parse_qs(url.query) == {"file_path": [str(shipped)], "line": [str(lineno)]}
+
+
+def test_ledger_strings_are_escaped(shipped):
+    plant(shipped, payee="<script>alert(1)</script>", person="<img src=x onerror=alert(2)>")
+    fava = Fava(shipped)
+    html = fava.page()
+    assert "1 error and 0 warnings" in html
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<img src=x" not in html
+    assert "&lt;img src=x onerror=alert(2)&gt;" in html
+
+
+# --- configuration and failures -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(("config", "folder"), [
+    (None, "rules"),
+    ("", "rules"),
+    ("rules", "rules"),
+    ("  ../shared rules ", "../shared rules"),
+    ("'rules-2006'", "rules-2006"),
+    ("{'rules': 'rules-2006'}", "rules-2006"),
+    ('{"rules": "rules"}', "rules"),
+])
+def test_config_is_the_rules_folder(config, folder):
+    assert read_settings(config).rules == folder
+
+
+@pytest.mark.parametrize("config", ["{'rulez': 'x'}", "{'rules': 3}", "{'rules': ' '}", "{",
+                                    "'", "''"])
+def test_config_mistakes_are_reported(config):
+    with pytest.raises(ValueError, match="config"):
+        read_settings(config)
+
+
+def test_bad_config_is_shown_on_the_page(tmp_path):
+    main = copy_shipped_ledger(
+        tmp_path, '2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "{\'rulez\': 1}"')
+    html = Fava(main).page()
+    assert "Not checked" in html
+    assert "expected a rules folder" in html
+
+
+def test_bad_rules_are_shown_on_the_page_not_a_crash(shipped):
+    ceiling = shipped.parent / "rules" / "26GA-2005-Soc-03.toml"
+    ceiling.write_text(ceiling.read_text().replace('kind = "ceiling"', 'kind = "cieling"'))
+    fava = Fava(shipped)
+    html = fava.page()
+    assert "Not checked: the Surplus Fund rules could not be read" in html
+    assert "rules/26GA-2005-Soc-03.toml" in html
+    assert "unknown kind &#39;cieling&#39;" in html
+    # the other pages still work, and the plugin reports the rules in Fava's error list
+    errors = fava.get("api/errors").get_json()["data"]
+    assert [e["type"] for e in errors] == ["RulesConfigError"]
+    fava.get("income_statement/")
+
+
+# --- one audit per load, tables per request -----------------------------------------------
+
+
+def test_audit_runs_once_per_load(shipped, monkeypatch):
+    calls = []
+
+    def counting_audit(*args, **kwargs):
+        calls.append(args)
+        return audit(*args, **kwargs)
+
+    audit = fava_ext.audit
+    monkeypatch.setattr(fava_ext, "audit", counting_audit)
+    fava = Fava(shipped)
+    fava.page()
+    fava.page(time="2006")
+    assert len(calls) == 1
+    extension = fava.extension
+    fava.ledger.load_file()  # what Fava does when a ledger file changes
+    assert len(calls) == 2
+    assert fava.extension is extension
+    assert "Compliant" in fava.page()
+
+
+def _recording_builder(seen: list):
+    def build(result, start=None, end=None, names=None, ledger=""):
+        seen.append((start, end, names))
+        headers = ("project", "allocation", "% used", "ceiling status")
+        rows = (
+            ("Alpha", Decimal("1000.00"), "50.0 %", "within"),
+            ("Beta", Decimal("1000.00"), "95.0 %", "warning"),
+            ("Gamma", Decimal("1000.00"), "120.0 %", "exceeded"),
+            ("Trafficking-Roadmap", Decimal("-2500.5"), "91.0 %", ""),
+        )
+        return [Table("budget", "Budget <against> actual", headers, rows,
+                      ("Total", Decimal("500.00"), "", ""), ("a <note>",))]
+    return build
+
+
+def test_time_filter_sets_the_period_of_the_tables(shipped, monkeypatch):
+    seen: list = []
+    monkeypatch.setattr(fava_ext, "tables_builder", lambda: _recording_builder(seen))
+    fava = Fava(shipped)
+    fava.page()
+    fava.page(time="2006")
+    fava.page(time="2006-03")
+    assert seen == [
+        (None, None, list(TABLE_NAMES)),
+        (D(2006, 1, 1), D(2006, 12, 31), list(TABLE_NAMES)),  # Fava's end is exclusive
+        (D(2006, 3, 1), D(2006, 3, 31), list(TABLE_NAMES)),
+    ]
+    assert "Period shown: 2006-03-01 to 2006-03-31." in fava.page(time="2006-03")
+
+
+def test_findings_outside_the_time_filter_are_counted_not_listed(shipped):
+    plant(shipped)
+    fava = Fava(shipped)
+    assert "1 error and 0 warnings" in fava.page(time="2005")
+    assert "1 finding dated outside 2005-01-01 to 2005-12-31 not shown" in fava.page(time="2005")
+    assert "ORG08-SEGREGATION v1" in fava.page(time="2006")
+
+
+def test_tables_are_rendered_generically_with_utilisation_bars(shipped, monkeypatch):
+    monkeypatch.setattr(fava_ext, "tables_builder", lambda: _recording_builder([]))
+    html = Fava(shipped).page()
+    assert "Budget &lt;against&gt; actual" in html
+    assert "a &lt;note&gt;" in html
+    assert '<th class="num">allocation</th>' in html
+    assert '<td class="num sf-negative sf-nowrap">(2,500.50)</td>' in html
+    assert '<td class="num sf-nowrap">500.00</td>' in html  # the totals row
+    assert 'class="sf-fill sf-within" style="width: 50.0%"' in html
+    assert 'class="sf-fill sf-warning" style="width: 95.0%"' in html
+    assert 'class="sf-fill sf-exceeded" style="width: 100.0%"' in html
+    # no status: the project's warn_at (90 %) from the ceiling rule decides
+    assert 'class="sf-fill sf-warning" style="width: 91.0%"' in html
+
+
+@pytest.mark.parametrize(("percent", "status", "expected"), [
+    ("10", "within", "within"),
+    ("95", "warning", "warning"),
+    ("101", "exceeded", "exceeded"),
+    ("89.9", "", "within"),
+    ("90", "", "warning"),
+    ("100", "", "warning"),
+    ("100.1", "", "exceeded"),
+])
+def test_ceiling_ladder(percent, status, expected):
+    assert ladder(Decimal(percent), status, Decimal("0.90")) == expected
+
+
+# --- Fava's own budgets from the rules ----------------------------------------------------
+
+
+def _fava_budget(entries, begin, end) -> Decimal:
+    budgets, errors = parse_budgets(entries)
+    assert errors == []
+    return calculate_budget(budgets, PROJECT, begin, end).get("USD", Decimal(0)).quantize(CENT)
+
+
+def test_budget_entries_spread_the_allocation_over_the_project_period():
+    entries = budget_entries(load_rules(RULES))
+    assert [(e.date, e.type, [v.value for v in e.values][:2]) for e in entries] == [
+        (D(2006, 1, 1), "budget", [PROJECT, "quarterly"]),
+        (D(2006, 7, 1), "budget", [PROJECT, "daily"]),
+    ]
+    assert str(entries[0].values[2].value) == "20000.00 USD"
+    assert entries[1].values[2].value.number == 0
+    assert entries[0].meta["filename"].endswith("26GA-2005-Soc-03.toml")
+    ceiling = load_rules(RULES).for_project("ceiling", "Trafficking-Roadmap")
+    assert entries[0].meta["lineno"] == ceiling.lineno > 0
+    assert _fava_budget(entries, D(2006, 1, 1), D(2006, 7, 1)) == Decimal("40000.00")
+    assert _fava_budget(entries, D(2006, 1, 1), D(2006, 4, 1)) == Decimal("20000.00")
+    assert _fava_budget(entries, D(2006, 7, 1), D(2010, 1, 1)) == 0
+    assert _fava_budget(entries, D(2005, 1, 1), D(2006, 1, 1)) == 0
+
+
+def test_an_amendment_during_the_period_spreads_what_is_left(tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    path = folder / "26GA-2005-Soc-03.toml"
+    text = path.read_text()
+    anchor = "  params.warn_at = 0.90\n"
+    assert text.count(anchor) == 1
+    path.write_text(text.replace(anchor, anchor + (
+        "\n  [[rule.version]]\n  effective = 2006-04-01\n"
+        '  params.project = "Trafficking-Roadmap"\n'
+        "  params.allocation = 50000.00\n  params.warn_at = 0.90\n")))
+    entries = budget_entries(load_rules(folder))
+    assert [e.date for e in entries] == [D(2006, 1, 1), D(2006, 4, 1), D(2006, 7, 1)]
+    assert entries[1].meta["rule"] == "SOC03-CEILING v2 (2006-04-01)"
+    assert str(entries[1].values[2].value) == "30000.00 USD"  # 50,000 less the first quarter
+    assert _fava_budget(entries, D(2006, 1, 1), D(2006, 4, 1)) == Decimal("20000.00")
+    assert _fava_budget(entries, D(2006, 1, 1), D(2006, 7, 1)) == Decimal("50000.00")
+
+
+def test_a_period_off_calendar_boundaries_is_budgeted_per_day(tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    path = folder / "26GA-2005-Soc-03.toml"
+    path.write_text(path.read_text().replace("params.start = 2006-01-01",
+                                             "params.start = 2006-01-16"))
+    entries = budget_entries(load_rules(folder))
+    assert [e.values[1].value for e in entries] == ["daily", "daily"]
+    assert _fava_budget(entries, D(2006, 1, 1), D(2006, 7, 1)) == Decimal("40000.00")
+    assert _fava_budget(entries, D(2006, 1, 1), D(2006, 1, 16)) == 0
+
+
+def test_a_budget_in_the_ledger_wins():
+    entries, _errors, _options = loader.load_string(
+        f'2006-01-01 custom "budget" {PROJECT} "monthly" 1000.00 USD\n')
+    assert budget_entries(load_rules(RULES), entries) == []
+
+
+def test_fava_shows_the_allocation_as_budget(shipped):
+    """Needs the plugin to add the budget entries (aipo_budget.plugin + budgets)."""
+    fava = Fava(shipped)
+    budgets = fava.ledger.budgets
+    assert fava.ledger.budgets.errors == []
+    period = budgets.calculate_children(PROJECT, D(2006, 1, 1), D(2006, 7, 1))
+    assert "USD" in period, "no budget: the plugin should add budgets.budget_entries(...)"
+    assert period["USD"].quantize(CENT) == Decimal("40000.00")
+    expenses = budgets.calculate_children("Expenses", D(2006, 1, 1), D(2007, 1, 1))
+    assert expenses["USD"].quantize(CENT) == Decimal("40000.00")
+    after = budgets.calculate_children(PROJECT, D(2006, 7, 1), D(2008, 1, 1))
+    assert after.get("USD", Decimal(0)) == 0
+    # and the plugin added no second copy when the ledger has its own
+    assert [e.type for e in fava.ledger.all_entries_by_type.Custom].count("budget") == 2
