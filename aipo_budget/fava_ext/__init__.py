@@ -13,8 +13,6 @@ that result. Rules that cannot be read are shown on the page; Fava keeps working
 from __future__ import annotations
 
 import datetime
-import importlib
-import importlib.util
 import logging
 import os
 from collections.abc import Callable
@@ -36,6 +34,7 @@ from aipo_budget.fava_ext.page import (
 from aipo_budget.ledger import OURS
 from aipo_budget.plugin import rules_folder
 from aipo_budget.rules import RulesError, load_rules
+from aipo_budget.tables import build_tables as audit_tables
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -80,24 +79,17 @@ def load(options: dict[str, Any], entries: Sequence[Any], errors: Sequence[Any],
     return Loaded(ledger_folder, as_of, audit(entries, ruleset, as_of, kept))
 
 
-def tables_builder() -> TablesBuilder | None:
-    """``aipo_budget.tables.build_tables``, or None in an installation without it."""
-    if importlib.util.find_spec("aipo_budget.tables") is None:
-        return None
-    return importlib.import_module("aipo_budget.tables").build_tables
+def tables_builder() -> TablesBuilder:
+    """The function that builds the audit tables (a seam for the page's tests)."""
+    return audit_tables
 
 
 def build_tables(result: Audit, start: datetime.date | None, end: datetime.date | None,
                  ledger: str) -> tuple[list[Table], list[str]]:
     """The audit tables for the period, and notes for the page when there are none."""
-    builder = tables_builder()
-    if builder is None:
-        return [], ["The audit tables (fund statement, budget against actual, co-funding, "
-                    "contributions, disbursements) are not available in this installation "
-                    "(no aipo_budget.tables)."]
     try:
-        return list(builder(result, start=start, end=end, names=list(TABLE_NAMES),
-                            ledger=ledger)), []
+        return list(tables_builder()(result, start=start, end=end, names=list(TABLE_NAMES),
+                                     ledger=ledger)), []
     except Exception as exc:  # noqa: BLE001 - one broken table must not take the page down
         log.exception("aipo_budget: building the audit tables failed")
         return [], [f"The audit tables could not be built: {type(exc).__name__}: {exc}"]
