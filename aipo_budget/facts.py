@@ -34,6 +34,10 @@ ZERO = Decimal(0)
 SURPLUS_SOURCE = "Surplus Fund"
 UNPAID_SOURCE = "Accrued, unpaid"
 
+# roles of accounts in the one pass (see _Builder.role)
+FUND_ROLE, PROJECT, MEMBER, MEMBER_INCOME = "fund", "project", "member", "member-income"
+OPERATING_INCOME, OPERATING_EXPENSE, OTHER_ROLE = "income", "expense", "other"
+
 
 def is_fund(account: str) -> bool:
     return account == FUND or account.startswith(FUND + ":")
@@ -191,15 +195,28 @@ class Facts:
 
 
 class Converter:
-    """Brings postings to USD with the ledger's own prices."""
+    """Brings postings to USD with the ledger's own prices.
+
+    Rates are looked up once per (currency, date): a ledger has many postings but few of
+    those pairs, and Beancount's price look-up is a bisection each time.
+    """
 
     def __init__(self, entries: Sequence[data.Directive]) -> None:
         self.price_map = prices.build_price_map(entries)
+        self._rates: dict[tuple[str, datetime.date], tuple[Any, Any]] = {}
+
+    def rate(self, currency: str, date: datetime.date) -> tuple[Any, Any]:
+        """(price date, rate) of ``currency`` in USD on ``date``; (None, None) when none."""
+        key = (currency, date)
+        found = self._rates.get(key)
+        if found is None:
+            found = self._rates[key] = prices.get_price(self.price_map, (currency, USD), date)
+        return found
 
     def amount(self, number: Decimal, currency: str, date: datetime.date) -> Conversion:
         if currency == USD:
             return Conversion(number, currency, number, Decimal(1), None, "par")
-        rate_date, rate = prices.get_price(self.price_map, (currency, USD), date)
+        rate_date, rate = self.rate(currency, date)
         if rate is None:
             return Conversion(number, currency, None, None, None, "missing")
         return Conversion(number, currency, number * rate, rate, rate_date, "price entry")
@@ -218,7 +235,19 @@ class Converter:
         return self.amount(units.number, units.currency, date)
 
     def usd(self, posting: data.Posting, date: datetime.date) -> Decimal:
-        return self.posting(posting, date).usd or ZERO
+        """The posting's value in USD, as ``posting`` computes it (zero when it has no price
+        yet); written out because it runs for every posting of the ledger."""
+        units = posting.units
+        if units.currency == USD:
+            return units.number
+        price = posting.price
+        if price is not None and price.currency == USD:
+            return units.number * price.number
+        cost = posting.cost
+        if cost is not None and cost.currency == USD and cost.number is not None:
+            return units.number * cost.number
+        rate = self.rate(units.currency, date)[1]
+        return units.number * rate if rate is not None else ZERO
 
 
 # --- evidence -----------------------------------------------------------------------------
@@ -276,34 +305,56 @@ class _Builder:
         for txn in self.transactions:
             for link in txn.links or ():
                 self.by_link[link].append(txn)
-        accounts = {e.account for e in self.entries if isinstance(e, data.Open)}
-        accounts.update(p.account for t in self.transactions for p in t.postings)
-        self.facts = Facts(as_of, tuple(sorted(a for a in accounts if is_fund(a))))
+        self.facts = Facts(as_of, ())
+        self.opened = [e.account for e in self.entries if isinstance(e, data.Open)]
         self.balance = ZERO
+        self.roles: dict[str, str] = {}
 
     def build(self) -> Facts:
+        operating: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+        known = self.roles
         for txn in self.transactions:
-            self._operating(txn)
-            self._contributions(txn)
-            self._costs(txn)
-            if any(is_fund(p.account) for p in txn.postings):
+            roles = [known.get(p.account) or self.role(p.account) for p in txn.postings]
+            if OPERATING_INCOME in roles or OPERATING_EXPENSE in roles or MEMBER_INCOME in roles:
+                self._operating(txn, roles, operating[txn.date.year])
+            if MEMBER in roles or MEMBER_INCOME in roles:
+                self._contributions(txn)
+            if PROJECT in roles:
+                self._costs(txn)
+            if FUND_ROLE in roles:
                 self._fund(txn)
+        self.facts.operating = {year: OperatingYear(income, expenses)
+                                for year, (income, expenses) in sorted(operating.items())}
+        accounts = set(self.opened) | {a for a, role in self.roles.items() if role == FUND_ROLE}
+        self.facts.fund_accounts = tuple(sorted(a for a in accounts if is_fund(a)))
         return self.facts
 
-    # operating surplus: all Income except co-funding, less Secretariat expenses
-    def _operating(self, txn: data.Transaction) -> None:
-        income = expenses = ZERO
-        for posting in txn.postings:
-            account = posting.account
-            if account.startswith("Income:") and not account.startswith("Income:Co-Funding:"):
-                income -= self.converter.usd(posting, txn.date)
+    def role(self, account: str) -> str:
+        """What an account is for the facts, by its name (cached: names repeat a lot)."""
+        role = self.roles.get(account)
+        if role is None:
+            if is_fund(account):
+                role = FUND_ROLE
+            elif account.startswith(PROJECTS):
+                role = PROJECT
+            elif account.startswith((CONTRIBUTIONS, RECEIVABLES)):
+                role = MEMBER if account.startswith(RECEIVABLES) else MEMBER_INCOME
+            elif account.startswith("Income:") and not account.startswith("Income:Co-Funding:"):
+                role = OPERATING_INCOME
             elif account.startswith(SECRETARIAT):
-                expenses += self.converter.usd(posting, txn.date)
-        if income or expenses:
-            year = self.facts.operating.get(txn.date.year, OperatingYear())
-            self.facts.operating[txn.date.year] = OperatingYear(
-                year.income + income, year.expenses + expenses
-            )
+                role = OPERATING_EXPENSE
+            else:
+                role = OTHER_ROLE
+            self.roles[account] = role
+        return role
+
+    def _operating(self, txn: data.Transaction, roles: list[str], year: list[Decimal]) -> None:
+        """Operating surplus: all income except co-funding, less Secretariat expenses."""
+        for posting, role in zip(txn.postings, roles):
+            if role == OPERATING_INCOME or role == MEMBER_INCOME:
+                year[0] -= self.converter.usd(posting, txn.date)
+            elif role == OPERATING_EXPENSE:
+                year[1] += self.converter.usd(posting, txn.date)
 
     def _contributions(self, txn: data.Transaction) -> None:
         """Assessed: Income:Contributions:<Member>. Received: a credit of the member's
