@@ -393,3 +393,17 @@ def test_fava_shows_the_allocation_as_budget(shipped):
     assert after.get("USD", Decimal(0)) == 0
     # and the plugin added no second copy when the ledger has its own
     assert [e.type for e in fava.ledger.all_entries_by_type.Custom].count("budget") == 2
+
+
+def test_long_tables_are_shortened_on_the_page_with_a_note():
+    from decimal import Decimal
+
+    from aipo_budget.render import Table
+
+    rows = tuple((f"2006-01-{i % 28 + 1:02d}", Decimal(i)) for i in range(250))
+    table = Table("disbursements", "Register", ("date", "USD"), rows, ("Total", Decimal(31125)))
+    short = fava_ext.shorten(table)
+    assert short.rows == rows[-200:]
+    assert short.totals == table.totals
+    assert "Showing the latest 200 of 250 rows" in short.notes[-1]
+    assert fava_ext.shorten(short) is short

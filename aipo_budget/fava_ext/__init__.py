@@ -12,6 +12,7 @@ that result. Rules that cannot be read are shown on the page; Fava keeps working
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import logging
 import os
@@ -84,12 +85,28 @@ def tables_builder() -> TablesBuilder:
     return audit_tables
 
 
+# A page of thousands of register rows takes seconds to render and is of no use on screen:
+# the page shows the latest rows, the whole register is in `aipo-budget report`.
+PAGE_ROWS = 200
+
+
+def shorten(table: Table, limit: int = PAGE_ROWS) -> Table:
+    """``table`` with at most its last ``limit`` rows; its totals still cover every row."""
+    if len(table.rows) <= limit:
+        return table
+    note = (f"Showing the latest {limit} of {len(table.rows)} rows; the totals cover all of "
+            "them. Narrow Fava's time filter, or run `aipo-budget report --table "
+            f"{table.name}` for the whole table.")
+    return dataclasses.replace(table, rows=table.rows[-limit:], notes=(*table.notes, note))
+
+
 def build_tables(result: Audit, start: datetime.date | None, end: datetime.date | None,
                  ledger: str) -> tuple[list[Table], list[str]]:
     """The audit tables for the period, and notes for the page when there are none."""
     try:
-        return list(tables_builder()(result, start=start, end=end, names=list(TABLE_NAMES),
-                                     ledger=ledger)), []
+        tables = tables_builder()(result, start=start, end=end, names=list(TABLE_NAMES),
+                                  ledger=ledger)
+        return [shorten(table) for table in tables], []
     except Exception as exc:  # noqa: BLE001 - one broken table must not take the page down
         log.exception("aipo_budget: building the audit tables failed")
         return [], [f"The audit tables could not be built: {type(exc).__name__}: {exc}"]
@@ -106,9 +123,11 @@ class SurplusFund(FavaExtensionBase):
         super().__init__(ledger)
         self.config = config
         self.loaded: Loaded | None = None
+        self.sources: frozenset[str] = frozenset()
 
     def after_load_file(self) -> None:
         ledger = self.ledger
+        self.sources = frozenset(ledger.options["include"])
         try:
             self.loaded = load(ledger.options, ledger.all_entries, ledger.load_errors,
                                self.config, datetime.date.today())
@@ -121,7 +140,7 @@ class SurplusFund(FavaExtensionBase):
 
     def editor_link(self, filename: str, lineno: int) -> str | None:
         """Fava's editor at the line, as its Errors page links it; None outside the sources."""
-        if lineno <= 0 or filename not in self.ledger.options["include"]:
+        if lineno <= 0 or filename not in self.sources:
             return None
         return url_for("report", report_name="editor", file_path=filename, line=lineno)
 
