@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget import __version__
+from aipo_budget.findings import Judgement
 
 if TYPE_CHECKING:
     import datetime
@@ -33,7 +34,7 @@ FORMAT = 1
 
 
 @dataclass(frozen=True)
-class CheckSummary:
+class CheckSummary(Judgement):
     """All that ``check`` prints: the findings and the counts of the summary line."""
 
     findings: tuple[Finding, ...]
@@ -41,14 +42,6 @@ class CheckSummary:
     outflows: int
     transfers: int
     rules: int
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.is_error]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if not f.is_error]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aipo_budget.checks import CHECKS
 from aipo_budget.facts import Location, build_facts
-from aipo_budget.findings import Finding, finding
+from aipo_budget.findings import Finding, Judgement, finding
 from aipo_budget.rules import RuleVersion
 
 if TYPE_CHECKING:
@@ -31,18 +31,10 @@ DEFAULT_LEDGER_RULE = RuleVersion(
 
 
 @dataclass
-class Audit:
+class Audit(Judgement):
     facts: Facts
     findings: list[Finding]
     ruleset: RuleSet
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.is_error]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if not f.is_error]
 
 
 def _error_date(error: Any) -> datetime.date | None:

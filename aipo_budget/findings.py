@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from aipo_budget.facts import Location
     from aipo_budget.rules import RuleVersion
 
@@ -59,6 +61,20 @@ class Finding:
             "currency": "USD" if self.amount is not None else None,
             "project": self.project,
         }
+
+
+class Judgement:
+    """Errors and warnings of anything that holds ``findings`` (an audit, a cached summary)."""
+
+    findings: Sequence[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.is_error]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.is_error]
 
 
 def finding(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aipo_budget.checks._common import judged
 from aipo_budget.findings import finding
 
 if TYPE_CHECKING:
@@ -15,10 +16,7 @@ if TYPE_CHECKING:
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
-    for outflow in facts.outflows:
-        version = rule.in_force(outflow.date)
-        if version is None:
-            continue
+    for outflow, version in judged(facts, rule):
         if outflow.resolution is None:
             yield finding(version, outflow.date, outflow.location,
                           "surplus outflow cites no resolution (metadata 'resolution')",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
+from aipo_budget.checks._common import judged
 from aipo_budget.findings import finding
 
 if TYPE_CHECKING:
@@ -26,10 +27,7 @@ def close_date(version: RuleVersion) -> datetime.date:
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
     project = rule.project
-    for outflow in facts.outflows:
-        version = rule.in_force(outflow.date)
-        if version is None:
-            continue
+    for outflow, version in judged(facts, rule):
         start, end = version.params["start"], version.params["end"]
         last_payment = close_date(version)
         for use in outflow.uses:

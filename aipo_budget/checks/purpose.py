@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aipo_budget.checks._common import judged
 from aipo_budget.findings import finding
 
 if TYPE_CHECKING:
@@ -15,9 +16,8 @@ if TYPE_CHECKING:
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
-    for outflow in facts.outflows:
-        version = rule.in_force(outflow.date)
-        if version is None or outflow.resolution != version.params["resolution"]:
+    for outflow, version in judged(facts, rule):
+        if outflow.resolution != version.params["resolution"]:
             continue  # outflows citing other (or no) resolutions are judged by their own rules
         projects = version.params["projects"]
         for use in outflow.uses:
