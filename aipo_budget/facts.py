@@ -1,8 +1,6 @@
 """One pass over the ledger's entries that builds the plain facts every check and table reads.
 
-The facts are in USD: a posting in USD counts as it is; a posting with a USD price (``@``) or a
-USD cost counts at that rate; any other posting is converted with the ledger's own ``price``
-entries, at the latest price on or before the transaction's date (DOMAIN.md section 2).
+The facts are in USD (see :mod:`aipo_budget.convert`).
 
 Roles of accounts (DOMAIN.md section 2) are read from their names: ``Assets:Surplus-Fund`` and
 its sub-accounts are the fund; ``Expenses:Projects:<Project>:<Category>`` are project costs.
@@ -11,16 +9,20 @@ its sub-accounts are the fund; ``Expenses:Projects:<Project>:<Category>`` are pr
 from __future__ import annotations
 
 import datetime
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from beancount.core import data, prices
+from beancount.core import data
+
+from aipo_budget.convert import USD, ZERO, Conversion, Converter
+from aipo_budget.evidence import Evidence
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Sequence
+
+__all__ = ["USD", "ZERO", "Conversion", "Converter", "Evidence", "build_facts"]
 
 FUND = "Assets:Surplus-Fund"
 PROJECTS = "Expenses:Projects:"
@@ -29,8 +31,6 @@ COFUNDING_PREFIXES = ("Assets:Co-Funding:", "Income:Co-Funding:")
 OPENING = "Equity:Opening-Balances"
 CONTRIBUTIONS = "Income:Contributions:"
 RECEIVABLES = "Assets:Receivables:Contributions:"
-USD = "USD"
-ZERO = Decimal(0)
 SURPLUS_SOURCE = "Surplus Fund"
 UNPAID_SOURCE = "Accrued, unpaid"
 
@@ -49,18 +49,6 @@ def project_of(account: str) -> tuple[str, str | None] | None:
         return None
     parts = account.split(":")
     return parts[2], (parts[3] if len(parts) > 3 else None)
-
-
-@dataclass(frozen=True)
-class Conversion:
-    """How one amount was brought to USD."""
-
-    number: Decimal
-    currency: str
-    usd: Decimal | None  # None: no USD price on or before the date
-    rate: Decimal | None
-    rate_date: datetime.date | None
-    rate_source: str  # "par", "posting price", "posting cost", "price entry", "missing"
 
 
 @dataclass(frozen=True)
@@ -104,10 +92,6 @@ class Outflow:
     approvers: tuple[str, ...]
     document: str | None
     document_path: str | None  # the evidence file it resolves to, None if it does not
-
-    @property
-    def missing_rates(self) -> tuple[str, ...]:
-        return tuple(c.currency for c in self.conversions if c.usd is None)
 
     @property
     def payee(self) -> str:
@@ -189,93 +173,6 @@ class Facts:
     @property
     def has_fund(self) -> bool:
         return bool(self.fund_accounts)
-
-
-# --- conversion ---------------------------------------------------------------------------
-
-
-class Converter:
-    """Brings postings to USD with the ledger's own prices.
-
-    Rates are looked up once per (currency, date): a ledger has many postings but few of
-    those pairs, and Beancount's price look-up is a bisection each time.
-    """
-
-    def __init__(self, entries: Sequence[data.Directive]) -> None:
-        self.price_map = prices.build_price_map(entries)
-        self._rates: dict[tuple[str, datetime.date], tuple[Any, Any]] = {}
-
-    def rate(self, currency: str, date: datetime.date) -> tuple[Any, Any]:
-        """(price date, rate) of ``currency`` in USD on ``date``; (None, None) when none."""
-        key = (currency, date)
-        found = self._rates.get(key)
-        if found is None:
-            found = self._rates[key] = prices.get_price(self.price_map, (currency, USD), date)
-        return found
-
-    def amount(self, number: Decimal, currency: str, date: datetime.date) -> Conversion:
-        if currency == USD:
-            return Conversion(number, currency, number, Decimal(1), None, "par")
-        rate_date, rate = self.rate(currency, date)
-        if rate is None:
-            return Conversion(number, currency, None, None, None, "missing")
-        return Conversion(number, currency, number * rate, rate, rate_date, "price entry")
-
-    def posting(self, posting: data.Posting, date: datetime.date) -> Conversion:
-        units = posting.units
-        if units.currency != USD:
-            if posting.price is not None and posting.price.currency == USD:
-                rate = posting.price.number
-                return Conversion(units.number, units.currency, units.number * rate, rate,
-                                  date, "posting price")
-            cost = posting.cost
-            if cost is not None and cost.currency == USD and cost.number is not None:
-                return Conversion(units.number, units.currency, units.number * cost.number,
-                                  cost.number, date, "posting cost")
-        return self.amount(units.number, units.currency, date)
-
-    def usd(self, posting: data.Posting, date: datetime.date) -> Decimal:
-        """The posting's value in USD, as ``posting`` computes it (zero when it has no price
-        yet); written out because it runs for every posting of the ledger."""
-        units = posting.units
-        if units.currency == USD:
-            return units.number
-        price = posting.price
-        if price is not None and price.currency == USD:
-            return units.number * price.number
-        cost = posting.cost
-        if cost is not None and cost.currency == USD and cost.number is not None:
-            return units.number * cost.number
-        rate = self.rate(units.currency, date)[1]
-        return units.number * rate if rate is not None else ZERO
-
-
-# --- evidence -----------------------------------------------------------------------------
-
-
-class Evidence:
-    """Resolves ``document`` metadata exactly as fava.plugins.link_documents does."""
-
-    def __init__(self, entries: Iterable[data.Directive]) -> None:
-        self.by_fullname: set[str] = set()
-        self.by_basename: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for entry in entries:
-            if isinstance(entry, data.Document):
-                self.by_fullname.add(entry.filename)
-                self.by_basename[os.path.basename(entry.filename)].append(
-                    (entry.account, entry.filename)
-                )
-
-    def resolve(self, value: str, entry: data.Transaction) -> str | None:
-        accounts = {posting.account for posting in entry.postings}
-        for account, filename in self.by_basename.get(value, ()):
-            if account in accounts and os.path.exists(filename):
-                return filename
-        here = os.path.dirname(str(entry.meta.get("filename", "")))
-        candidate = os.path.normpath(os.path.join(here, value))
-        if candidate in self.by_fullname and os.path.exists(candidate):
-            return candidate
-        return None
 
 
 # --- the pass -----------------------------------------------------------------------------

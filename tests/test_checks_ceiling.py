@@ -12,7 +12,6 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 
 from conftest import kinds, only
 

@@ -10,7 +10,6 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
 
 from aipo_budget.checks.cofunding import shares
 from conftest import kinds, only, run
