@@ -203,3 +203,20 @@ def test_report_on_bad_ledger_exits_2(tmp_path):
     result = CliRunner().invoke(cli, ["report", str(tmp_path / "main.beancount")])
     assert result.exit_code == 2
     assert "main.beancount:" in result.stderr
+
+
+def test_pack_is_deterministic_but_for_the_manifest_timestamp(tmp_path):
+    packs = []
+    for name in ("one", "two"):
+        out = tmp_path / name
+        result = CliRunner().invoke(cli, ["report", str(LEDGER), "--as-of", AS_OF, "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        packs.append(out)
+    names = sorted(p.name for p in packs[0].iterdir())
+    assert names == sorted(p.name for p in packs[1].iterdir())
+    for name in names:
+        first, second = (packs[0] / name).read_text(), (packs[1] / name).read_text()
+        if name == "manifest.json":
+            first, second = json.loads(first), json.loads(second)
+            first.pop("generated"), second.pop("generated")
+        assert first == second, name
