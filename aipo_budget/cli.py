@@ -260,7 +260,7 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
                 first: datetime.date | None, last: datetime.date | None) -> None:
     from beancount.core import data
 
-    from aipo_budget.pack import write_pack
+    from aipo_budget.pack import PackError, write_pack
 
     documents = sorted({e.filename for e in loaded.entries if isinstance(e, data.Document)
                         and os.path.isfile(e.filename)})
@@ -275,6 +275,8 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
     try:
         write_pack(output, tables, loaded.result, title, inputs, settings,
                    os.path.dirname(os.path.abspath(loaded.ledger)))
+    except PackError as exc:
+        raise InputError(f"{output}: not written: {exc}") from None
     except OSError as exc:
         raise InputError(f"{output}: cannot write the audit pack: {exc.strerror or exc}") from None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import html
+import json
 import os
 import shutil
 import tempfile
@@ -156,6 +157,31 @@ def manifest(inputs: dict[str, Sequence[str]], settings: dict[str, Any], root: s
     })
 
 
+class PackError(Exception):
+    """The pack cannot be written where asked (the message says why)."""
+
+
+def is_pack(folder: Path) -> bool:
+    """A folder that a previous run wrote: a manifest of ours, and no sub-folders."""
+    try:
+        manifest_data = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        return (isinstance(manifest_data, dict) and manifest_data.get("tool") == "aipo-budget"
+                and not any(path.is_dir() for path in folder.iterdir()))
+    except (OSError, ValueError):
+        return False
+
+
+def check_target(target: Path) -> None:
+    """Only a new or empty folder, or a previous pack, may be (re)placed by a pack."""
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise PackError(f"{target} exists and is not a folder")
+    if any(target.iterdir()) and not is_pack(target):
+        raise PackError(f"{target} exists and is not an aipo-budget audit pack (no manifest.json "
+                        "of ours, or it has sub-folders); choose a new or empty folder")
+
+
 def write_pack(
     out: str,
     tables: Sequence[Table],
@@ -165,8 +191,13 @@ def write_pack(
     settings: dict[str, Any],
     root: str,
 ) -> None:
-    """Write the pack to ``out`` atomically: into a temporary sibling, then renamed."""
+    """Write the pack to ``out`` atomically: into a temporary sibling, then renamed.
+
+    ``out`` must be new, empty, or a previous pack: any other folder is refused (PackError),
+    never replaced.
+    """
     target = Path(out).resolve()
+    check_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
@@ -190,4 +221,4 @@ def write_pack(
         raise
 
 
-__all__ = ["write_pack", "index_html", "render_text"]
+__all__ = ["PackError", "write_pack", "index_html", "render_text"]

@@ -6,6 +6,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -170,31 +171,60 @@ def test_pack_contents_and_manifest(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["pack"]  # no staging left behind
 
 
+def make_pack(out: Path):
+    return CliRunner().invoke(cli, ["report", str(LEDGER), "--as-of", AS_OF, "-o", str(out)])
+
+
 def test_failed_pack_leaves_nothing_and_keeps_the_old_one(tmp_path, monkeypatch):
     out = tmp_path / "pack"
-    out.mkdir()
-    (out / "old.txt").write_text("previous pack")
+    assert make_pack(out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def boom(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(pack, "index_html", boom)
-    result = CliRunner().invoke(cli, ["report", str(LEDGER), "--as-of", AS_OF, "-o", str(out)])
+    result = make_pack(out)
     assert result.exit_code == 2
     assert "cannot write the audit pack" in result.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["pack"]
-    assert (out / "old.txt").read_text() == "previous pack"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_pack_replaces_an_existing_pack(tmp_path):
+def test_pack_replaces_a_previous_pack(tmp_path):
     out = tmp_path / "pack"
-    out.mkdir()
+    assert make_pack(out).exit_code == 0
     (out / "stale.csv").write_text("x")
-    result = CliRunner().invoke(cli, ["report", str(LEDGER), "--as-of", AS_OF, "-o", str(out)])
+    result = make_pack(out)
     assert result.exit_code == 0, result.output
     assert not (out / "stale.csv").exists()
     assert (out / "index.html").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pack"]
+
+
+def test_pack_into_an_empty_folder(tmp_path):
+    out = tmp_path / "pack"
+    out.mkdir()
+    assert make_pack(out).exit_code == 0
+    assert (out / "manifest.json").exists()
+
+
+@pytest.mark.parametrize("setup", ["repository", "file", "foreign-manifest"])
+def test_pack_never_replaces_anything_else(tmp_path, setup):
+    out = tmp_path / "target"
+    if setup == "file":
+        out.write_text("keep me")
+    else:
+        (out / "ledger").mkdir(parents=True)
+        (out / "main.beancount").write_text("keep me")
+        if setup == "foreign-manifest":
+            (out / "ledger").rmdir()
+            (out / "manifest.json").write_text('{"tool": "something-else"}')
+    before = sorted(str(p) for p in tmp_path.rglob("*"))
+    result = make_pack(out)
+    assert result.exit_code == 2, result.output
+    assert re.search(r"not written|is a file", result.stderr)
+    assert sorted(str(p) for p in tmp_path.rglob("*")) == before
 
 
 def test_report_on_bad_ledger_exits_2(tmp_path):
