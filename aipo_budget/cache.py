@@ -13,8 +13,10 @@ Unlike Beancount's pickle cache, nothing is written beside the ledger: the cache
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
+import re
 import pickle
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -26,6 +28,7 @@ from aipo_budget.findings import Judgement
 
 if TYPE_CHECKING:
     import datetime
+    from collections.abc import Sequence
 
     from aipo_budget.findings import Finding
 
@@ -46,11 +49,32 @@ class CheckSummary(Judgement):
 
 @dataclass(frozen=True)
 class Inputs:
-    """The paths a result depends on; their stats make its signature."""
+    """What a result depends on; the state of each makes its signature."""
 
-    files: tuple[str, ...]
-    folders: tuple[str, ...]
-    trees: tuple[str, ...] = field(default=())  # every folder below these counts too
+    files: tuple[str, ...]  # their bytes
+    folders: tuple[str, ...]  # the names of the files in them
+    trees: tuple[str, ...] = field(default=())  # the names in every folder below these
+    globs: tuple[str, ...] = field(default=())  # absolute include patterns: what they match
+    present: tuple[str, ...] = field(default=())  # files whose existence matters (evidence)
+
+
+INCLUDE = re.compile(rb'^include\s+"([^"]+)"', re.M)
+
+
+def include_patterns(files: Sequence[str]) -> tuple[str, ...]:
+    """The absolute ``include`` patterns of these ledger files (a new file matching one of
+    them, in any folder, changes the ledger)."""
+    patterns = set()
+    for path in files:
+        try:
+            with open(path, "rb") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        for match in INCLUDE.finditer(text):
+            pattern = os.path.expanduser(match[1].decode("utf-8", "replace"))
+            patterns.add(os.path.normpath(os.path.join(os.path.dirname(path), pattern)))
+    return tuple(sorted(patterns))
 
 
 def cache_dir() -> Path:
@@ -91,6 +115,8 @@ def signature(inputs: Inputs) -> str:
     parts += [(p, _content(p)) for p in inputs.files]
     parts += [(p, _listing(p)) for p in inputs.folders]
     parts += [(root, _tree(root)) for root in inputs.trees]
+    parts += [(pattern, sorted(glob.glob(pattern, recursive=True))) for pattern in inputs.globs]
+    parts += [(path, os.path.exists(path)) for path in inputs.present]
     digest.update(repr(parts).encode())
     return digest.hexdigest()
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
+from beancount.core import data
 
 from aipo_budget import __version__, cache
 from aipo_budget.cache import CheckSummary
@@ -114,11 +115,14 @@ def inputs_of(loaded: Loaded) -> cache.Inputs:
     base = os.path.dirname(os.path.abspath(loaded.ledger))
     ledger_files = [str(p) for p in loaded.options.get("include", [])]
     documents = [os.path.join(base, d) for d in loaded.options.get("documents", [])]
+    evidence = {e.filename for e in loaded.entries if isinstance(e, data.Document)}
     return cache.Inputs(
         files=tuple(ledger_files + list(loaded.result.ruleset.files)),
         folders=tuple(sorted({os.path.dirname(p) for p in ledger_files}
                              | {os.path.abspath(loaded.rules_folder)})),
         trees=tuple(documents),
+        globs=cache.include_patterns(ledger_files),
+        present=tuple(sorted(evidence)),
     )
 
 
@@ -258,8 +262,6 @@ def report(ledger: str, rules: str | None, table_names: tuple[str, ...],
 
 def _write_pack(loaded: Loaded, tables: list[Table], output: str,
                 first: datetime.date | None, last: datetime.date | None) -> None:
-    from beancount.core import data
-
     from aipo_budget.pack import PackError, write_pack
 
     documents = sorted({e.filename for e in loaded.entries if isinstance(e, data.Document)

@@ -116,3 +116,34 @@ def test_nothing_is_written_beside_the_ledger(books):
     check(books)
     check(books)
     assert sorted(p.name for p in books.iterdir()) == before
+
+
+def test_a_new_file_matching_an_include_glob_is_seen(books, loads):
+    main = books / "main.beancount"
+    main.write_text(main.read_text() + '\ninclude "extra/**/*.beancount"\n')
+    (books / "extra").mkdir()
+    (books / "extra" / "empty.beancount").write_text("; nothing yet\n")
+    assert check(books).exit_code == 0
+    (books / "extra" / "new").mkdir()
+    (books / "extra" / "new" / "b.beancount").write_text(
+        '2006-05-02 * "Hotel" "Secretariat travel paid from the fund"\n'
+        '  resolution: "26GA/2005/Soc/03"\n  prepared-by: "A"\n  approved-by: "B, C"\n'
+        '  document: "2006-02-15.consultancy-contract.pdf"\n'
+        '  Expenses:Secretariat:Travel   900.00 USD\n  Assets:Surplus-Fund:Bank\n')
+    result = check(books)
+    assert result.exit_code == 1, result.output
+    assert "not a project" in result.stdout
+    assert len(loads) == 2
+
+
+def test_a_removed_document_outside_the_documents_folder_is_seen(books, loads):
+    receipts = books / "receipts"
+    receipts.mkdir()
+    (receipts / "fee.pdf").write_bytes(b"%PDF-1.4\n")
+    main = books / "main.beancount"
+    main.write_text(main.read_text()
+                    + '\n2006-03-01 document Assets:Surplus-Fund:Bank "receipts/fee.pdf"\n')
+    assert check(books).exit_code == 0
+    (receipts / "fee.pdf").unlink()
+    assert check(books).exit_code == 1
+    assert len(loads) == 2
