@@ -43,6 +43,17 @@ def is_fund(account: str) -> bool:
     return account == FUND or account.startswith(FUND + ":")
 
 
+def source_of(account: str) -> str:
+    """The funding source an account stands for, when money comes from it."""
+    if is_fund(account):
+        return SURPLUS_SOURCE
+    if account.startswith(COFUNDING_PREFIXES):
+        return account.split(":")[2]
+    if account.startswith("Assets:Operating:"):
+        return "Operating"
+    return "Other"
+
+
 def project_of(account: str) -> tuple[str, str | None] | None:
     """(project, category) of a project expense account, else None."""
     if not account.startswith(PROJECTS):
@@ -116,6 +127,18 @@ class TransferIn:
 
 
 @dataclass(frozen=True)
+class Refund:
+    """Money paid back into the Surplus Fund from project costs (a reversed surplus use)."""
+
+    entry: data.Transaction
+    date: datetime.date
+    location: Location
+    usd: Decimal
+    uses: tuple[Use, ...]  # negative: what the refund takes back
+    balance_after: Decimal
+
+
+@dataclass(frozen=True)
 class Opening:
     date: datetime.date
     location: Location
@@ -133,6 +156,11 @@ class Cost:
     usd: Decimal
     source: str
     location: Location
+    funded_on: datetime.date  # when the source paid it (an accrual's payment date)
+
+    def source_on(self, date: datetime.date) -> str:
+        """The source as known on ``date``: before its payment, an accrual is unpaid."""
+        return self.source if self.funded_on <= date else UNPAID_SOURCE
 
 
 @dataclass(frozen=True)
@@ -163,6 +191,7 @@ class Facts:
     fund_accounts: tuple[str, ...]
     outflows: list[Outflow] = field(default_factory=list)
     transfers: list[TransferIn] = field(default_factory=list)
+    refunds: list[Refund] = field(default_factory=list)
     openings: list[Opening] = field(default_factory=list)
     costs: list[Cost] = field(default_factory=list)
     operating: dict[int, OperatingYear] = field(default_factory=dict)
@@ -206,6 +235,7 @@ class _Builder:
         self.opened = [e.account for e in self.entries if isinstance(e, data.Open)]
         self.balance = ZERO
         self.roles: dict[str, str] = {}
+        self.first_seen: dict[str, datetime.date] = {}  # fund account -> its first day
 
     def build(self) -> Facts:
         operating: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
@@ -279,48 +309,48 @@ class _Builder:
         postings = [(p, project_of(p.account)) for p in txn.postings]
         if not any(pc for _, pc in postings):
             return
-        funding = self._funding(txn)
+        total = sum((self.converter.usd(p, txn.date) for p, pc in postings if pc), ZERO)
+        # a cost is funded by the other side's credits; a refund (negative cost) goes back
+        # to the other side's debits
+        funding = self._funding(txn, direction=-1 if total < 0 else 1)
         for posting, pc in postings:
             if not pc:
                 continue
             amount = self.converter.usd(posting, txn.date)
-            for source, part in split(amount, funding or {"Other": Decimal(1)}):
+            weights = funding or {("Other", txn.date): Decimal(1)}
+            for (source, funded_on), part in split(amount, weights):
                 self.facts.costs.append(Cost(pc[0], pc[1], posting.account, txn.date, part,
-                                             source, Location.of(txn.meta, txn)))
+                                             source, Location.of(txn.meta, txn), funded_on))
 
-    def _funding(self, txn: data.Transaction, follow_links: bool = True) -> dict[str, Decimal]:
-        """Where a transaction's money came from: USD by source, from its credit postings.
+    def _funding(self, txn: data.Transaction, follow_links: bool = True, direction: int = 1
+                 ) -> dict[tuple[str, datetime.date], Decimal]:
+        """Where a transaction's money came from: USD by (source, date paid), from the postings
+        on the other side of its project costs (credits; debits when ``direction`` is -1).
 
-        A credit of a liability that a linked payment settles takes that payment's sources;
-        what no payment (yet) settles is "Accrued, unpaid".
+        A credit of a liability that a linked payment settles takes that payment's sources
+        and date; what no payment (yet) settles is "Accrued, unpaid".
         """
-        funding: dict[str, Decimal] = defaultdict(Decimal)
+        funding: dict[tuple[str, datetime.date], Decimal] = defaultdict(Decimal)
         for posting in txn.postings:
             account = posting.account
-            usd = self.converter.usd(posting, txn.date)
-            if usd >= 0 or project_of(account):
+            amount = -self.converter.usd(posting, txn.date) * direction
+            if amount <= 0 or project_of(account):
                 continue
-            if is_fund(account):
-                funding[SURPLUS_SOURCE] -= usd
-            elif account.startswith(COFUNDING_PREFIXES):
-                funding[account.split(":")[2]] -= usd
-            elif account.startswith("Liabilities:") and follow_links:
-                settled = self._settlements(txn, account, -usd)
-                for source, amount in settled.items():
-                    funding[source] += amount
-                unpaid = -usd - sum(settled.values(), ZERO)
+            if account.startswith("Liabilities:") and follow_links:
+                settled = self._settlements(txn, account, amount)
+                for key, part in settled.items():
+                    funding[key] += part
+                unpaid = amount - sum(settled.values(), ZERO)
                 if unpaid > 0:
-                    funding[UNPAID_SOURCE] += unpaid
-            elif account.startswith("Assets:Operating:"):
-                funding["Operating"] -= usd
+                    funding[(UNPAID_SOURCE, txn.date)] += unpaid
             else:
-                funding["Other"] -= usd
+                funding[(source_of(account), txn.date)] += amount
         return dict(funding)
 
     def _settlements(self, txn: data.Transaction, account: str, owed: Decimal
-                     ) -> dict[str, Decimal]:
-        """Sources of the linked payments that debit ``account``, up to ``owed`` USD."""
-        settled: dict[str, Decimal] = defaultdict(Decimal)
+                     ) -> dict[tuple[str, datetime.date], Decimal]:
+        """Sources and dates of the linked payments that debit ``account``, up to ``owed``."""
+        settled: dict[tuple[str, datetime.date], Decimal] = defaultdict(Decimal)
         left = owed
         for link in sorted(txn.links or ()):
             for other in self.by_link[link]:
@@ -332,8 +362,8 @@ class _Builder:
                     continue
                 paid = min(paid, left)
                 left -= paid
-                for source, part in split(paid, self._funding(other, follow_links=False)):
-                    settled[source] += part
+                for key, part in split(paid, self._funding(other, follow_links=False)):
+                    settled[key] += part
         return settled
 
     def _fund(self, txn: data.Transaction) -> None:
@@ -342,21 +372,43 @@ class _Builder:
         delta = sum((self.converter.usd(p, txn.date) for p in fund_postings), ZERO)
         self.balance += delta
         self.facts.fund_history.append((txn.date, self.balance))
+        opening_day = all([self.first_seen.setdefault(p.account, txn.date) == txn.date
+                           for p in fund_postings])  # a list: every account is recorded
         if not others:
             return  # a move between sub-accounts of the fund is neutral
         location = Location.of(txn.meta, txn)
-        if delta > 0 and any(p.account == OPENING for p in others):
-            # money brought in from Equity:Opening-Balances opens the books; taken out, it
-            # is an outflow like any other
+        if delta > 0 and opening_day and any(p.account == OPENING for p in others):
+            # money brought in from Equity:Opening-Balances on the first day of the fund's
+            # accounts opens their books; later, or taken out, it is a transfer-in or an
+            # outflow like any other
             self.facts.openings.append(Opening(txn.date, location, delta))
         elif delta < 0 or (delta == 0 and _pays_out(fund_postings)):
             # delta == 0 with money leaving: an amount that has no USD price yet
             self.facts.outflows.append(self._outflow(txn, fund_postings, others, -delta))
+        elif delta > 0 and any(project_of(p.account) for p in others):
+            # a project cost paid back into the fund reverses a surplus use
+            self.facts.refunds.append(Refund(
+                txn, txn.date, location, delta, tuple(self._refunded(txn, others, delta)),
+                self.balance,
+            ))
         elif delta > 0:
             self.facts.transfers.append(TransferIn(
                 txn, txn.date, location, delta, txn.meta.get("fiscal-year"),
                 txn.meta.get("audit-ref"), self.balance,
             ))
+
+    def _refunded(self, txn: data.Transaction, others: list[data.Posting], paid_back: Decimal
+                  ) -> list[Use]:
+        """The surplus uses a refund reverses: negative, in proportion to its project credits."""
+        credits = [(p, -self.converter.usd(p, txn.date)) for p in others
+                   if project_of(p.account)]
+        credits = [(p, usd) for p, usd in credits if usd > 0]
+        weights = {str(i): usd for i, (_p, usd) in enumerate(credits)}
+        uses = []
+        for (posting, _usd), (_key, part) in zip(credits, split(paid_back, weights)):
+            project, category = project_of(posting.account)  # type: ignore[misc]
+            uses.append(Use(posting.account, -part, project, category, txn.date))
+        return uses
 
     def _outflow(self, txn, fund_postings, others, usd: Decimal) -> Outflow:
         totals: dict[str, Decimal] = defaultdict(Decimal)

@@ -66,14 +66,15 @@ def _balance_at(result: Audit, date: datetime.date) -> Decimal:
     return _balance_before(result, date + datetime.timedelta(days=1))
 
 
-def _projects(result: Audit) -> list[str]:
-    names = {c.project for c in result.facts.costs}
-    names.update(r.project for r in result.ruleset.of_kind("ceiling"))
+def _projects(result: Audit, end: datetime.date) -> list[str]:
+    """Projects with costs by ``end``, or with an allocation in force on ``end``."""
+    names = {c.project for c in result.facts.costs if c.date <= end}
+    names.update(r.project for r in result.ruleset.of_kind("ceiling") if r.in_force(end))
     return sorted(n for n in names if n)
 
 
-def _surplus_spent(costs: Sequence[Cost]) -> Decimal:
-    return sum((c.usd for c in costs if c.source == SURPLUS_SOURCE), ZERO)
+def _surplus_spent(costs: Sequence[Cost], end: datetime.date) -> Decimal:
+    return sum((c.usd for c in costs if c.source_on(end) == SURPLUS_SOURCE), ZERO)
 
 
 class _Builder:
@@ -98,7 +99,9 @@ class _Builder:
         rule = self.result.ruleset.for_project("ceiling", project)
         if rule is None:
             return None, None, None
-        final = rule.in_force(self.period.end) or rule.versions[0]
+        final = rule.in_force(self.period.end)
+        if final is None:  # not yet allocated at the period end
+            return None, None, None
         return (rule.versions[0].params["allocation"], final.params["allocation"],
                 final.params["warn_at"])
 
@@ -110,7 +113,8 @@ class _Builder:
         _original, final, _warn = self.allocation(project)
         if final is None:
             return ZERO
-        spent = _surplus_spent([c for c in self.costs_to_end if c.project == project])
+        mine = [c for c in self.costs_to_end if c.project == project]
+        spent = _surplus_spent(mine, self.period.end)
         return max(final - spent, ZERO)
 
     # --- 1. statement of the Surplus Fund ------------------------------------------------
@@ -137,15 +141,22 @@ class _Builder:
                  for (key, kind), amount in sorted(uses.items()) if kind == "project"]
         rows += [("Other outflow", key, amount)
                  for (key, kind), amount in sorted(uses.items()) if kind == "other"]
+        refunds: dict[str, Decimal] = defaultdict(Decimal)
+        for refund in facts.refunds:
+            if refund.date in period:
+                for use in refund.uses:
+                    refunds[f"{use.project} / {use.category or '-'}"] -= use.usd
+        rows += [("Refund to the fund, project", key, amount)
+                 for key, amount in sorted(refunds.items())]
         closing = _balance_at(self.result, period.end)
         movements = opening + sum((row[2] for row in rows[1:]), ZERO)
         if closing != movements:
             rows.append(("Exchange and other differences", "", closing - movements))
         rows.append(("Closing balance", str(period.end), closing))
         floor = self._reserve_floor()
-        committed = sum((self.unspent(p) for p in _projects(self.result) if not self.closed(p)),
+        committed = sum((self.unspent(p) for p in _projects(self.result, self.period.end) if not self.closed(p)),
                         ZERO)
-        lapsed = sum((self.unspent(p) for p in _projects(self.result) if self.closed(p)), ZERO)
+        lapsed = sum((self.unspent(p) for p in _projects(self.result, self.period.end) if self.closed(p)), ZERO)
         rows += [
             ("Reserve floor", "", floor),
             ("Allocated, not yet spent (committed by rule)", "", committed),
@@ -169,10 +180,10 @@ class _Builder:
     # --- 2. budget against actual --------------------------------------------------------
     def budget(self) -> Table:
         rows = []
-        for project in _projects(self.result):
+        for project in _projects(self.result, self.period.end):
             costs = [c for c in self.costs_to_end if c.project == project]
             original, final, warn = self.allocation(project)
-            surplus = _surplus_spent(costs)
+            surplus = _surplus_spent(costs, self.period.end)
             total = sum((c.usd for c in costs), ZERO)
             used = percent(surplus, final) if final else None
             if final is None:
@@ -191,7 +202,7 @@ class _Builder:
             categories = sorted({c.category or "-" for c in costs})
             for category in categories:
                 mine = [c for c in costs if (c.category or "-") == category]
-                spent = _surplus_spent(mine)
+                spent = _surplus_spent(mine, self.period.end)
                 amount = sum((c.usd for c in mine), ZERO)
                 rows.append((project, category, None, None, spent, amount - spent, amount,
                              None, "", "", None))
@@ -208,7 +219,7 @@ class _Builder:
     # --- 3. co-funding schedule ----------------------------------------------------------
     def cofunding(self) -> Table:
         rows = []
-        for project in _projects(self.result):
+        for project in _projects(self.result, self.period.end):
             costs = [c for c in self.costs_to_end if c.project == project]
             total = sum((c.usd for c in costs), ZERO)
             if not costs:
@@ -216,7 +227,7 @@ class _Builder:
             cap = self._cap(project)
             by_source: dict[str, Decimal] = defaultdict(Decimal)
             for cost in costs:
-                by_source[cost.source] += cost.usd
+                by_source[cost.source_on(self.period.end)] += cost.usd
             order = sorted(by_source, key=lambda s: (s != SURPLUS_SOURCE, s))
             for source in order:
                 share = percent(by_source[source], total)
@@ -236,22 +247,29 @@ class _Builder:
         rule = self.result.ruleset.for_project("cofunding", project)
         if rule is None:
             return None
-        version = rule.in_force(self.period.end) or rule.versions[0]
-        return version.params["max_share"]
+        version = rule.in_force(self.period.end)
+        return version.params["max_share"] if version else None
 
     # --- 4. member contributions ---------------------------------------------------------
     def contributions(self) -> Table:
+        """Each member's fiscal years assessed by the period end that were assessed or paid
+        in the period, or are still in arrears at its end."""
         assessed: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
         received: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
         last: dict[tuple[str, int], datetime.date] = {}
+        active: set[tuple[str, int]] = set()
         for item in self.facts.contributions:
+            if item.date > self.period.end:
+                continue
             key = (item.member, item.fiscal_year)
-            if item.kind == "assessed" and item.date in self.period:
+            if item.kind == "assessed":
                 assessed[key] += item.usd
-            elif item.kind == "received" and item.date <= self.period.end:
+            else:
                 received[key] += item.usd
                 last[key] = max(last.get(key, item.date), item.date)
-        keys = sorted(set(assessed) | {k for k in received if k in assessed})
+            if item.date in self.period:
+                active.add(key)
+        keys = sorted(k for k in assessed if k in active or assessed[k] != received[k])
         rows = tuple(
             (member, year, assessed[(member, year)], received[(member, year)],
              last.get((member, year)), assessed[(member, year)] - received[(member, year)])
@@ -262,9 +280,10 @@ class _Builder:
         return Table("contributions", self.title("Member contributions, assessed and received"),
                      ("member", "fiscal year", "assessed", "received", "last received",
                       "arrears"), rows, totals,
-                     notes=("Assessed: Income:Contributions:<Member> postings in the period; "
-                            "received: credits of Assets:Receivables:Contributions:<Member> up "
-                            "to the period end, by the fiscal-year metadata.",))
+                     notes=("Assessed: Income:Contributions:<Member> postings; received: "
+                            "credits of Assets:Receivables:Contributions:<Member>; both up to "
+                            "the period end, by the fiscal-year metadata. Listed: the fiscal "
+                            "years assessed or paid in the period, and all arrears at its end.",))
 
     # --- 5. disbursement register --------------------------------------------------------
     def disbursements(self) -> Table:

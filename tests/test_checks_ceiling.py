@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+import shutil
 from pathlib import Path
 
-
-from conftest import kinds, only
+from conftest import RULES, kinds, only, run
 
 
 def line_of(ledger: Path, header: str) -> int:
@@ -209,3 +209,79 @@ def test_only_what_left_the_fund_counts_when_a_partner_pays_part(audited, ledger
     """
     assert audited.facts.outflows[0].usd == Decimal("30000.00")
     assert only(audited, "ceiling") == []
+
+
+def test_a_refund_lowers_spending_and_is_no_transfer(audited, ledger_path):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research programme"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   35000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-03-01 * "Kingdom Consultancy" "Unspent advance paid back"
+      Assets:Surplus-Fund:Bank                          5000.00 USD
+      Expenses:Projects:Trafficking-Roadmap:Research   -5000.00 USD
+
+    2006-04-15 * "Print House" "Roadmap printing"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-04-15.printing-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Publications   5500.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   30000.00 USD
+      Income:Co-Funding:Partner
+    """
+    # 35,000 - 5,000 + 5,500 = 35,500: below the 36,000 warning level
+    assert kinds(audited) == []
+    (refund,) = audited.facts.refunds
+    assert refund.usd == Decimal("5000.00")
+    assert audited.facts.transfers == []
+
+
+def test_an_amendment_that_lowers_the_allocation_warns_again(ledger_path, tmp_path):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research programme"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   24000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-07-20 * "Translators" "Roadmap translation"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      incurred: 2006-06-28
+      document: "2006-07-20.translation-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Translation   400.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   30000.00 USD
+      Income:Co-Funding:Partner
+    """
+    rules = tmp_path / "amended-rules"
+    shutil.copytree(RULES, rules)
+    path = rules / "26GA-2005-Soc-03.toml"
+    text = path.read_text()
+    marker = "  params.warn_at = 0.90\n"
+    assert marker in text
+    path.write_text(text.replace(marker, marker + """
+  [[rule.version]]
+  effective = 2006-07-15
+  params.project = "Trafficking-Roadmap"
+  params.allocation = 24500.00
+  params.warn_at = 0.90
+""", 1))
+    result = run(ledger_path, rules=rules)
+    (warning,) = only(result, "ceiling")
+    assert warning.severity == "warning" and warning.version == 2
+    assert warning.lineno == line_of(ledger_path, '2006-07-20 * "Translators"')
+    assert re.search(r"reaches 24,400.00 USD, 99.6 %", warning.message)

@@ -181,3 +181,25 @@ def test_a_move_between_fund_accounts_is_not_a_transfer_in(audited):
     """
     assert kinds(audited) == []
     assert audited.facts.transfers == []
+
+
+def test_money_from_opening_balances_after_the_first_day_is_a_transfer_in(audited):
+    """
+    2006-12-01 * "Deposit topped up against opening balances"
+      Assets:Surplus-Fund:Bank      50000.00 USD
+      Equity:Opening-Balances
+    """
+    assert audited.facts.openings[-1].date != __import__("datetime").date(2006, 12, 1)
+    assert [f.kind for f in audited.findings] == ["transfer", "transfer"]
+
+
+def test_a_new_fund_account_may_open_with_an_opening_balance(audited):
+    """
+    2006-05-01 open Assets:Surplus-Fund:Petty-Cash  USD
+
+    2006-05-01 * "Opening balance of the petty cash"
+      Assets:Surplus-Fund:Petty-Cash   100.00 USD
+      Equity:Opening-Balances
+    """
+    assert audited.findings == []
+    assert audited.facts.openings[-1].usd == 100

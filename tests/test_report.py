@@ -250,3 +250,37 @@ def test_pack_is_deterministic_but_for_the_manifest_timestamp(tmp_path):
             first, second = json.loads(first), json.loads(second)
             first.pop("generated"), second.pop("generated")
         assert first == second, name
+
+
+def table_rows(*args: str) -> list[list[str]]:
+    out = CliRunner().invoke(cli, ["report", str(LEDGER), "-f", "csv", *args])
+    assert out.exit_code == 0, out.output
+    return list(csv.reader(io.StringIO(out.stdout.split("\n", 1)[1])))
+
+
+def test_a_past_period_does_not_depend_on_the_as_of_date():
+    """The July payment of the June accrual is not 'spent' at 30 June, whatever --as-of."""
+    args = ["--to", "2006-06-30", "-t", "budget"]
+    assert table_rows(*args) == table_rows(*args, "--as-of", "2006-12-31")
+    (project,) = [r for r in table_rows(*args, "--as-of", "2006-12-31") if r[1] == "(all)"]
+    assert project[4] == "20459.00"  # spent from surplus by 30 June
+    sources = {r[1]: r[2] for r in table_rows("--to", "2006-06-30", "--as-of", "2006-12-31",
+                                              "-t", "cofunding")}
+    assert sources["Accrued, unpaid"] == "2850.00"
+
+
+def test_contributions_of_a_period_show_earlier_arrears_and_receipts():
+    rows = table_rows("--from", "2006-01-01", "--to", "2006-03-31", "-t", "contributions")
+    # Myanmar's FY2005 was half paid at 31 March 2006 (the rest came in April)
+    (myanmar,) = [r for r in rows if r[:2] == ["Myanmar", "2005"]]
+    assert myanmar[2:4] + myanmar[5:] == ["60000.00", "30000.00", "30000.00"]
+    assert rows[-1][0] == "Total" and rows[-1][5] == "390000.00"
+    spring = table_rows("--from", "2006-03-01", "--to", "2006-05-31", "-t", "contributions")
+    assert len(spring) > 2  # receipts in the period are listed
+
+
+def test_an_allocation_is_not_committed_before_its_rule_is_in_force():
+    rows = {r[0]: r[2] for r in table_rows("--from", "2004-01-01", "--to", "2004-12-31",
+                                           "-t", "fund-statement")}
+    assert rows["Allocated, not yet spent (committed by rule)"] == "0.00"
+    assert rows["Available for new allocations"] == "208018.55"

@@ -1,7 +1,8 @@
 """Cumulative surplus-funded spending of a project never exceeds its allocation.
 
-A warning on the outflow that first brings spending to ``warn_at`` of the allocation; an error
-on the outflow that crosses the allocation, and on every outflow after it while above.
+A warning on the outflow that first brings spending to ``warn_at`` of the allocation (again
+under an amended allocation); an error on the outflow that crosses the allocation, and on every
+outflow after it while above. Refunds into the fund lower the spending.
 """
 
 from __future__ import annotations
@@ -22,28 +23,32 @@ if TYPE_CHECKING:
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
     project = rule.project
     spent = Decimal(0)
-    for outflow in facts.outflows:
-        amount = sum((u.usd for u in outflow.uses if u.project == project), Decimal(0))
+    warned: set[int] = set()  # versions already warned about: an amendment may warn again
+    events = sorted([*facts.outflows, *facts.refunds],
+                    key=lambda e: (e.date, e.location.filename, e.location.lineno))
+    for event in events:
+        amount = sum((u.usd for u in event.uses if u.project == project), Decimal(0))
         if not amount:
             continue
         before, spent = spent, spent + amount
-        version = rule.in_force(outflow.date)
-        if version is None:
-            continue
+        version = rule.in_force(event.date)
+        if version is None or amount < 0:
+            continue  # a refund lowers spending and is never a finding itself
         allocation = version.params["allocation"]
         warn = allocation * version.params["warn_at"]
         used = f"{(spent / allocation * 100):.1f} %" if allocation else "n/a"
         if spent > allocation:
             verb = "crosses" if before <= allocation else "adds to spending already above"
             yield finding(
-                version, outflow.date, outflow.location,
+                version, event.date, event.location,
                 f"{project}: this outflow {verb} the allocation of {usd(allocation)}: "
                 f"surplus-funded spending {usd(spent)} ({used})",
                 min(amount, spent - allocation), project=project,
             )
-        elif spent >= warn > before:
+        elif spent >= warn and version.number not in warned:
+            warned.add(version.number)
             yield finding(
-                version, outflow.date, outflow.location,
+                version, event.date, event.location,
                 f"{project}: surplus-funded spending reaches {usd(spent)}, {used} of the "
                 f"allocation of {usd(allocation)} (warning from "
                 f"{version.params['warn_at'] * 100:.0f} %)",
