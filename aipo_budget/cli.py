@@ -248,8 +248,9 @@ def report(ledger: str, rules: str | None, table_names: tuple[str, ...],
     """Produce the audit tables of LEDGER for a period [default: main.beancount]."""
     day = (as_of or end).date() if (as_of or end) else None
     first, last = (start.date() if start else None), (end.date() if end else None)
-    if first and last and first > last:
-        raise click.BadParameter("--from is after --to", param_hint="--from")
+    if first and first > (last or day or datetime.date.today()):
+        raise click.BadParameter("--from is after the end of the period (--to, or --as-of)",
+                                 param_hint="--from")
     loaded = run_audit(ledger, rules, day)
     names = None if (not table_names or "all" in table_names) else list(dict.fromkeys(table_names))
     tables = build_tables(loaded.result, first, last, names, ledger=ledger)

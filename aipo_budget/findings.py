@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from aipo_budget.render import cents
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from aipo_budget.facts import Location
     from aipo_budget.rules import RuleVersion
 
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Finding:
             "filename": self.filename,
             "lineno": self.lineno,
             "message": self.message,
-            "amount": str(self.amount.quantize(CENT)) if self.amount is not None else None,
+            "amount": str(cents(self.amount)) if self.amount is not None else None,
             "currency": "USD" if self.amount is not None else None,
             "project": self.project,
         }
@@ -107,4 +108,4 @@ def finding(
 
 def usd(amount: Decimal) -> str:
     """USD for messages: 12,345.68 USD."""
-    return f"{amount.quantize(CENT):,} USD"
+    return f"{cents(amount):,} USD"

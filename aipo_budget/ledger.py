@@ -32,9 +32,14 @@ class LedgerInputError(Exception):
 def _where(error: Any) -> tuple[str, int, str]:
     source = getattr(error, "source", None) or {}
     message = str(getattr(error, "message", error)).strip()
-    # a plugin that crashed carries its traceback in the message: keep the first line only
-    first = message.splitlines()[0] if message else type(error).__name__
-    return str(source.get("filename", "<load>")), int(source.get("lineno", 0) or 0), first
+    lines = [line for line in message.splitlines() if line.strip()] or [type(error).__name__]
+    head, marker, _rest = lines[0].partition("Traceback (most recent call last)")
+    if marker:
+        # a plugin that failed carries a traceback: what failed, and the exception at the end
+        text = f"{head.rstrip().removesuffix(':')}: {lines[-1].strip()}"
+    else:
+        text = lines[0]
+    return str(source.get("filename", "<load>")), int(source.get("lineno", 0) or 0), text
 
 
 def load_ledger(path: str) -> tuple[list[data.Directive], list[Any], dict[str, Any]]:
@@ -49,7 +54,15 @@ def load_ledger(path: str) -> tuple[list[data.Directive], list[Any], dict[str, A
             pass
     except OSError as exc:
         raise LedgerInputError([(path, 0, f"cannot read: {exc.strerror}")]) from None
-    entries, errors, options_map = loader._load([(filename, True)], None, None, None)
+    try:
+        entries, errors, options_map = loader._load([(filename, True)], None, None, None)
+    except OSError as exc:  # an included file that cannot be read (a folder, no permission)
+        where = exc.filename or path
+        raise LedgerInputError([(str(where), 0, f"cannot read: {exc.strerror or exc}")]) from None
+    except ArithmeticError as exc:  # Beancount's own arithmetic, e.g. beyond 28 digits
+        raise LedgerInputError([(path, 0, "Beancount could not process an amount "
+                                          f"({type(exc).__name__}): is one beyond 28 digits?")]
+                               ) from None
     fatal = [_where(e) for e in errors if type(e).__name__ in UNREADABLE]
     if fatal:
         raise LedgerInputError(fatal)

@@ -52,8 +52,16 @@ class Table:
         }
 
 
+def cents(value: Decimal) -> Decimal:
+    """``value`` to the cent; beyond Decimal's precision (absurd amounts), as it is."""
+    try:
+        return value.quantize(CENT)
+    except ArithmeticError:
+        return value
+
+
 def amount_text(value: Decimal) -> str:
-    text = f"{abs(value.quantize(CENT)):,}"
+    text = f"{abs(cents(value)):,}"
     return f"({text})" if value < 0 else text
 
 
@@ -72,7 +80,7 @@ def plain_value(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return str(value.quantize(CENT))
+        return str(cents(value))
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
@@ -80,7 +88,7 @@ def plain_value(value: Any) -> str:
 
 def json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(value.quantize(CENT))
+        return str(cents(value))
     if isinstance(value, datetime.date):
         return value.isoformat()
     return value

@@ -240,6 +240,8 @@ def _parse_version(
     if not isinstance(citation, str) or not citation.strip():
         raise where(f"rule {rule_id}: missing field 'citation'")
     text = raw.get("text", rule.get("title", ""))
+    if not isinstance(text, str):
+        raise where(f"rule {rule_id} version {number}: field 'text' must be a string")
     params_raw = raw.get("params", {})
     if not isinstance(params_raw, dict):
         raise where(f"rule {rule_id} version {number}: field 'params' must be a table")
@@ -286,6 +288,8 @@ def _parse_rule(
     unknown = set(raw) - RULE_KEYS
     if unknown:
         raise at(f"rule {rule_id}: unknown field {sorted(unknown)[0]!r}")
+    if not isinstance(raw.get("title", ""), str):
+        raise at(f"rule {rule_id}: field 'title' must be a string")
     kind = raw.get("kind")
     if kind not in KINDS:
         raise at(f"rule {rule_id}: field 'kind': unknown kind {kind!r} (known: {', '.join(KINDS)})")
@@ -317,6 +321,11 @@ def _parse_instrument(raw: Any, filename: str) -> Instrument:
     for name in ("id", "title"):
         if not isinstance(raw.get(name), str) or not raw[name].strip():
             raise RulesError(filename, f"[instrument]: missing field {name!r}")
+    if not isinstance(raw.get("illustrative", True), bool):
+        raise RulesError(filename, "[instrument]: field 'illustrative' must be true or false")
+    for name in ("source", "note"):
+        if not isinstance(raw.get(name, ""), str):
+            raise RulesError(filename, f"[instrument]: field {name!r} must be a string")
     adopted = raw.get("adopted")
     if adopted is not None:
         try:
@@ -421,6 +430,8 @@ def load_rules(folder: str | Path) -> RuleSet:
         if instrument is not None:
             instruments.append(instrument)
         rules.extend(file_rules)
+    if not rules:
+        raise RulesError(str(path), "no [[rule]] in any rules file: nothing to judge by")
     ruleset = RuleSet(str(path), tuple(rules), tuple(instruments), tuple(str(f) for f in files))
     _check_whole(ruleset)
     return ruleset

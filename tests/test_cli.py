@@ -198,3 +198,42 @@ def test_bean_example_ledger_is_checked_without_crash(tmp_path):
     data = json.loads(result.stdout)
     assert data["surplus_fund_found"] is False
     assert all(item["kind"] == "ledger" for item in data["findings"])
+
+
+def test_an_included_folder_exits_2(tmp_path):
+    (tmp_path / "sub").mkdir()
+    ledger = write_ledger(tmp_path, 'include "sub"\n')
+    result = check(str(ledger))
+    assert result.exit_code == 2, result.output
+    assert "sub: cannot read" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_plugin_that_cannot_be_imported_names_the_cause(tmp_path):
+    ledger = write_ledger(tmp_path, 'plugin "no.such.module"\n')
+    result = check(str(ledger))
+    assert result.exit_code == 2, result.output
+    assert "Error importing \"no.such.module\": ModuleNotFoundError" in result.stderr
+
+
+def test_an_absurd_amount_is_reported_not_a_crash(tmp_path):
+    ledger = write_ledger(tmp_path, """
+    2006-02-15 * "Somebody" "Absurd"
+      Expenses:Secretariat:Rent   100000000000000000000000000000.00 USD
+      Assets:Surplus-Fund:Bank   -100000000000000000000000000000.00 USD
+    """)
+    result = check(str(ledger), "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert '"kind": "reserve"' in result.stdout
+
+
+def test_an_amount_beancount_cannot_interpolate_exits_2(tmp_path):
+    ledger = write_ledger(tmp_path, """
+    2006-02-15 * "Somebody" "Absurd"
+      Expenses:Secretariat:Rent   100000000000000000000000000000.00 USD
+      Assets:Surplus-Fund:Bank
+    """)
+    result = check(str(ledger))
+    assert result.exit_code == 2, result.output
+    assert "could not process an amount" in result.stderr
+    assert "Traceback" not in result.output

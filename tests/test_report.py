@@ -73,7 +73,7 @@ def test_from_after_to_is_a_usage_error():
     result = CliRunner().invoke(cli, ["report", str(LEDGER), "--from", "2006-06-01", "--to",
                                       "2006-01-01"])
     assert result.exit_code == 2
-    assert "--from is after --to" in result.output
+    assert "--from is after the end of the period" in result.output
 
 
 def test_output_is_deterministic():
@@ -284,3 +284,10 @@ def test_an_allocation_is_not_committed_before_its_rule_is_in_force():
                                            "-t", "fund-statement")}
     assert rows["Allocated, not yet spent (committed by rule)"] == "0.00"
     assert rows["Available for new allocations"] == "208018.55"
+
+
+def test_from_after_the_as_of_date_is_a_usage_error():
+    result = CliRunner().invoke(cli, ["report", str(LEDGER), "--as-of", "2006-06-30",
+                                      "--from", "2006-07-01"])
+    assert result.exit_code == 2
+    assert "--from is after the end of the period" in result.output

@@ -141,3 +141,25 @@ def test_period_end_before_start(tmp_path):
     path.write_text(path.read_text().replace("params.end = 2006-06-30", "params.end = 2005-06-30"))
     with pytest.raises(RulesError, match="SOC03-PERIOD version 1: parameter 'end' is before 'start'"):
         load_rules(folder)
+
+
+def test_a_folder_without_rules_is_refused(tmp_path):
+    folder = write(tmp_path, "# nothing here\n")
+    with pytest.raises(RulesError, match="no \\[\\[rule\\]\\] in any rules file"):
+        load_rules(folder)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "pattern"),
+    [
+        ('title = "Use of surplus funds"', "title = [1]", r"\[instrument\]: missing field 'title'"),
+        ('title = "Use of surplus funds"', 'title = "x"\nillustrative = "no"',
+         "'illustrative' must be true or false"),
+        ('id = "X-APPROVAL"', 'id = "X-APPROVAL"\ntitle = 3', "X-APPROVAL: field 'title' must be a string"),
+        ("effective = 2002-01-01", "effective = 2002-01-01\n  text = [2]", "field 'text' must be a string"),
+    ],
+)
+def test_text_fields_must_be_text(tmp_path, old, new, pattern):
+    assert old in GOOD
+    with pytest.raises(RulesError, match=pattern):
+        load_rules(write(tmp_path, GOOD.replace(old, new, 1)))
