@@ -114,6 +114,14 @@ def audited(ledger_path: Path):
     return run(ledger_path)
 
 
+def line_of(ledger: Path, header: str) -> int:
+    """The line number of the one line of the written ledger that starts with ``header``."""
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    found = [number for number, line in enumerate(lines, start=1) if line.startswith(header)]
+    assert len(found) == 1, f"{header!r} found on lines {found}"
+    return found[0]
+
+
 def kinds(result) -> list[str]:
     return [f.kind for f in result.findings]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from aipo_budget.rules import load_rules
-from conftest import RULES, kinds, only, run
+from conftest import RULES, kinds, line_of, only, run
 
 APPROVAL_AMENDMENT = """
   [[rule.version]]
@@ -30,14 +30,6 @@ CEILING_AMENDMENT = """
   params.allocation = 50000.00
   params.warn_at = 0.90
 """
-
-
-def line_of(ledger: Path, header: str) -> int:
-    """The line number of the one line of the written ledger that starts with ``header``."""
-    lines = ledger.read_text(encoding="utf-8").splitlines()
-    found = [number for number, line in enumerate(lines, start=1) if line.startswith(header)]
-    assert len(found) == 1, f"{header!r} found on lines {found}"
-    return found[0]
 
 
 def amended(tmp_path: Path, filename: str, after: str, version: str) -> Path:

@@ -8,21 +8,12 @@ from __future__ import annotations
 import datetime
 import re
 from decimal import Decimal
-from pathlib import Path
 
 
 from aipo_budget.checks.cofunding import shares
-from conftest import kinds, only, run
+from conftest import kinds, line_of, only, run
 
 PROJECT = "Trafficking-Roadmap"
-
-
-def line_of(ledger: Path, header: str) -> int:
-    """The line number of the one line of the written ledger that starts with ``header``."""
-    lines = ledger.read_text(encoding="utf-8").splitlines()
-    found = [number for number, line in enumerate(lines, start=1) if line.startswith(header)]
-    assert len(found) == 1, f"{header!r} found on lines {found}"
-    return found[0]
 
 
 def test_exactly_the_cap_at_close_passes(audited):

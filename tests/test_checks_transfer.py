@@ -9,17 +9,8 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
-from conftest import kinds, only
-
-
-def line_of(ledger: Path, header: str) -> int:
-    """The line number of the one line of the written ledger that starts with ``header``."""
-    lines = ledger.read_text(encoding="utf-8").splitlines()
-    found = [number for number, line in enumerate(lines, start=1) if line.startswith(header)]
-    assert len(found) == 1, f"{header!r} found on lines {found}"
-    return found[0]
+from conftest import kinds, line_of, only
 
 
 def test_a_documented_transfer_within_the_surplus_passes(audited):
