@@ -110,19 +110,23 @@ def summarize(loaded: Loaded) -> CheckSummary:
                         len(result.ruleset.rules))
 
 
+def documents_of(loaded: Loaded) -> set[str]:
+    """The files of the ledger's Document entries (the evidence)."""
+    return {e.filename for e in loaded.entries if isinstance(e, data.Document)}
+
+
 def inputs_of(loaded: Loaded) -> cache.Inputs:
     """Every path the check's result depends on (see aipo_budget.cache)."""
     base = os.path.dirname(os.path.abspath(loaded.ledger))
     ledger_files = [str(p) for p in loaded.options.get("include", [])]
     documents = [os.path.join(base, d) for d in loaded.options.get("documents", [])]
-    evidence = {e.filename for e in loaded.entries if isinstance(e, data.Document)}
     return cache.Inputs(
         files=tuple(ledger_files + list(loaded.result.ruleset.files)),
         folders=tuple(sorted({os.path.dirname(p) for p in ledger_files}
                              | {os.path.abspath(loaded.rules_folder)})),
         trees=tuple(documents),
         globs=cache.include_patterns(ledger_files),
-        present=tuple(sorted(evidence)),
+        present=tuple(sorted(documents_of(loaded))),
     )
 
 
@@ -265,8 +269,7 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
                 first: datetime.date | None, last: datetime.date | None) -> None:
     from aipo_budget.pack import PackError, write_pack
 
-    documents = sorted({e.filename for e in loaded.entries if isinstance(e, data.Document)
-                        and os.path.isfile(e.filename)})
+    documents = sorted(p for p in documents_of(loaded) if os.path.isfile(p))
     inputs = {"ledger": loaded.options.get("include", []),
               "rules": loaded.result.ruleset.files, "evidence": documents}
     settings = {"ledger": os.path.basename(loaded.ledger), "as_of": loaded.as_of.isoformat(),

@@ -42,6 +42,11 @@ def _where(error: Any) -> tuple[str, int, str]:
     return str(source.get("filename", "<load>")), int(source.get("lineno", 0) or 0), text
 
 
+def beancount_errors(errors: list[Any]) -> list[Any]:
+    """Beancount's own errors, without those our plugin added (callers compute findings)."""
+    return [e for e in errors if type(e).__name__ not in OURS]
+
+
 def load_ledger(path: str) -> tuple[list[data.Directive], list[Any], dict[str, Any]]:
     """Load ``path``; return (entries, Beancount's errors, options) or raise LedgerInputError."""
     filename = os.path.abspath(path)
@@ -66,5 +71,4 @@ def load_ledger(path: str) -> tuple[list[data.Directive], list[Any], dict[str, A
     fatal = [_where(e) for e in errors if type(e).__name__ in UNREADABLE]
     if fatal:
         raise LedgerInputError(fatal)
-    kept = [e for e in errors if type(e).__name__ not in OURS]
-    return entries, kept, options_map
+    return entries, beancount_errors(errors), options_map

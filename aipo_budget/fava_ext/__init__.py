@@ -32,7 +32,7 @@ from aipo_budget.fava_ext.page import (
     read_settings,
     relative_to,
 )
-from aipo_budget.ledger import OURS
+from aipo_budget.ledger import beancount_errors
 from aipo_budget.plugin import rules_folder
 from aipo_budget.rules import RulesError, load_rules
 from aipo_budget.tables import build_tables as audit_tables
@@ -76,8 +76,7 @@ def load(options: dict[str, Any], entries: Sequence[Any], errors: Sequence[Any],
         where = relative_to(exc.filename, ledger_folder) + (f":{exc.lineno}" if exc.lineno else "")
         return Loaded(ledger_folder, as_of, problem=f"{where}: invalid rules: {exc.message}")
     # our plugin's errors are findings already: keep Beancount's own
-    kept = [error for error in errors if type(error).__name__ not in OURS]
-    return Loaded(ledger_folder, as_of, audit(entries, ruleset, as_of, kept))
+    return Loaded(ledger_folder, as_of, audit(entries, ruleset, as_of, beancount_errors(errors)))
 
 
 def tables_builder() -> TablesBuilder:
