@@ -45,6 +45,7 @@ class CheckSummary(Judgement):
     outflows: int
     transfers: int
     rules: int
+    left_out: int = 0  # entries dated after --as-of, left out
 
 
 @dataclass(frozen=True)

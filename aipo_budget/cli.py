@@ -67,7 +67,11 @@ def rules_folder_for(ledger: str, rules: str | None) -> str:
 
 
 def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Loaded:
-    """Load ledger and rules and audit them; unreadable input raises InputError."""
+    """Load ledger and rules and audit them; unreadable input raises InputError.
+
+    With ``as_of``, the ledger is judged as it stood that day (later entries left out);
+    without, every entry is judged whatever its date, and today decides which projects are
+    closed."""
     folder = rules_folder_for(ledger, rules)
     try:
         ruleset = load_rules(folder)
@@ -82,7 +86,9 @@ def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Lo
             for f, n, m in exc.problems
         )) from None
     day = as_of or datetime.date.today()
-    return Loaded(ledger, folder, day, audit(entries, ruleset, day, errors), entries, options)
+    return Loaded(ledger, folder, day,
+                  audit(entries, ruleset, day, errors, until=as_of, options=options),
+                  entries, options)
 
 
 def findings_table(findings: list[Finding]) -> Table:
@@ -101,13 +107,14 @@ class CheckRun:
     rules_folder: str
     as_of: datetime.date
     summary: CheckSummary
+    until: datetime.date | None = None  # --as-of: later entries were left out
 
 
 def summarize(loaded: Loaded) -> CheckSummary:
     result = loaded.result
     return CheckSummary(tuple(result.findings), result.facts.has_fund,
                         len(result.facts.outflows), len(result.facts.transfers),
-                        len(result.ruleset.rules))
+                        len(result.ruleset.rules), result.facts.left_out)
 
 
 def documents_of(loaded: Loaded) -> set[str]:
@@ -138,6 +145,9 @@ def summary_line(run: CheckRun) -> str:
             f"{summary.outflows} surplus outflows and {summary.transfers} "
             f"transfers-in judged by {summary.rules} rules from "
             f"{_relative(run.rules_folder)}")
+    if run.until is not None:
+        text += (f"; {summary.left_out} entr{'y' if summary.left_out == 1 else 'ies'} dated "
+                 f"after {run.until} left out")
     if not summary.has_fund:
         text += ("\nNo Surplus Fund accounts (Assets:Surplus-Fund and its sub-accounts) were "
                  "found: only the ledger's own validity was checked.")
@@ -157,6 +167,7 @@ def _check_json(run: CheckRun) -> str:
             "outflows": summary.outflows,
             "transfers": summary.transfers,
         },
+        "left_out": summary.left_out,
         "findings": [f.as_dict() for f in summary.findings],
     })
 
@@ -212,11 +223,11 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
     folder = rules_folder_for(ledger, rules)
     summary = None if no_cache else cache.read(ledger, folder, day)
     if summary is None:
-        loaded = run_audit(ledger, rules, day)
+        loaded = run_audit(ledger, rules, as_of.date() if as_of else None)
         summary = summarize(loaded)
         if not no_cache:
             cache.write(ledger, folder, day, inputs_of(loaded), summary)
-    run = CheckRun(ledger, folder, day, summary)
+    run = CheckRun(ledger, folder, day, summary, as_of.date() if as_of else None)
     if output_format == "json":
         click.echo(_check_json(run), nl=False)
     elif output_format == "csv":

@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aipo_budget.checks import CHECKS
+from aipo_budget.checks import CHECKS, coverage
 from aipo_budget.facts import Location, build_facts
 from aipo_budget.findings import Finding, Judgement, finding
 from aipo_budget.rules import RuleVersion
@@ -43,18 +43,33 @@ def _error_date(error: Any) -> datetime.date | None:
     return date if isinstance(date, datetime.date) else None
 
 
-def ledger_findings(errors: Sequence[Any], ruleset: RuleSet) -> list[Finding]:
-    """Beancount's own errors, as findings of the rule of kind ``ledger``."""
+def _ledger_version(ruleset: RuleSet, date: datetime.date | None) -> RuleVersion:
     rules = ruleset.of_kind("ledger")
+    version = rules[0].judging(date or datetime.date.max) if rules else None
+    return version or DEFAULT_LEDGER_RULE
+
+
+def ledger_findings(errors: Sequence[Any], ruleset: RuleSet,
+                    until: datetime.date | None = None) -> list[Finding]:
+    """Beancount's own errors, as findings of the rule of kind ``ledger``; with ``until``,
+    those on entries after it are left out with the entries."""
     found = []
     for error in errors:
         date = _error_date(error)
-        version = (rules[0].in_force(date or datetime.date.max) if rules else None)
-        version = version or DEFAULT_LEDGER_RULE
+        if until is not None and date is not None and date > until:
+            continue
         source = getattr(error, "source", None) or {}
-        found.append(finding(version, date, Location.of(source, getattr(error, "entry", None)),
+        found.append(finding(_ledger_version(ruleset, date),
+                             date, Location.of(source, getattr(error, "entry", None)),
                              " ".join(str(getattr(error, "message", error)).split())))
     return found
+
+
+def metadata_findings(facts: Facts, ruleset: RuleSet) -> list[Finding]:
+    """Metadata that no check reads but a table does (a contribution's fiscal-year), when it
+    cannot be read: a finding of the ledger rule, not a silently dropped row."""
+    return [finding(_ledger_version(ruleset, date), date, location, problem.message)
+            for location, date, problem in facts.problems]
 
 
 def audit(
@@ -62,10 +77,21 @@ def audit(
     ruleset: RuleSet,
     as_of: datetime.date,
     ledger_errors: Sequence[Any] = (),
+    *,
+    until: datetime.date | None = None,
+    options: dict[str, Any] | None = None,
 ) -> Audit:
-    """Judge the ledger as it stood on ``as_of`` against ``ruleset``."""
-    facts = build_facts(entries, as_of)
-    findings = ledger_findings(ledger_errors, ruleset)
+    """Judge the ledger against ``ruleset``; ``as_of`` decides which projects are closed.
+
+    Every entry is judged, whatever its date (a payment dated next week is what an officer
+    checks before releasing it), unless ``until`` is given: then entries after it, and
+    Beancount's errors on them, are left out. ``options`` are Beancount's (the documents
+    folders).
+    """
+    facts = build_facts(entries, as_of, until, options)
+    findings = ledger_findings(ledger_errors, ruleset, until)
+    findings += metadata_findings(facts, ruleset)
+    findings += coverage.check(facts, ruleset)
     for rule in ruleset.rules:
         check = CHECKS.get(rule.kind)
         if check is not None:

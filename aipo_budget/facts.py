@@ -16,11 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from beancount.core import data
 
+from aipo_budget import meta
 from aipo_budget.convert import USD, ZERO, Conversion, Converter
 from aipo_budget.evidence import Evidence
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+    from aipo_budget.meta import Problem
 
 __all__ = ["USD", "ZERO", "Conversion", "Converter", "Evidence", "build_facts"]
 
@@ -100,9 +103,15 @@ class Outflow:
     balance_after: Decimal
     resolution: str | None
     prepared_by: str | None
-    approvers: tuple[str, ...]
+    approvers: tuple[str, ...]  # as written; compare them with meta.person_key
     document: str | None
     document_path: str | None  # the evidence file it resolves to, None if it does not
+    document_problem: str | None = None  # why it does not resolve
+    problems: tuple[Problem, ...] = ()  # metadata that cannot be read
+
+    def problem(self, key: str) -> Problem | None:
+        """The problem reading metadata ``key``, if any."""
+        return next((p for p in self.problems if p.key == key), None)
 
     @property
     def payee(self) -> str:
@@ -121,9 +130,10 @@ class TransferIn:
     date: datetime.date
     location: Location
     usd: Decimal
-    fiscal_year: Any  # raw metadata value; the transfer check validates it
-    audit_ref: Any
+    fiscal_year: int | None
+    audit_ref: str | None
     balance_after: Decimal
+    problems: tuple[Problem, ...] = ()  # metadata that cannot be read
 
 
 @dataclass(frozen=True)
@@ -187,8 +197,12 @@ class OperatingYear:
 
 @dataclass
 class Facts:
-    as_of: datetime.date
+    as_of: datetime.date  # the day that decides which projects are closed
     fund_accounts: tuple[str, ...]
+    until: datetime.date | None = None  # entries after it are left out (--as-of)
+    left_out: int = 0  # how many entries were left out
+    last_date: datetime.date | None = None  # of the latest entry judged
+    projects: frozenset[str] = frozenset()  # projects with accounts in the ledger
     outflows: list[Outflow] = field(default_factory=list)
     transfers: list[TransferIn] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
@@ -198,6 +212,16 @@ class Facts:
     contributions: list[Contribution] = field(default_factory=list)
     # (date, fund balance in USD after every transaction that touched the fund)
     fund_history: list[tuple[datetime.date, Decimal]] = field(default_factory=list)
+    # metadata no check reads (a contribution's fiscal-year) that cannot be read
+    problems: list[tuple[Location, datetime.date, Problem]] = field(default_factory=list)
+
+    @property
+    def end(self) -> datetime.date:
+        """The last day the facts speak of: the cut-off, else the later of the as-of date
+        and the latest entry (a payment dated next week is judged, and reported)."""
+        if self.until is not None:
+            return self.until
+        return max(self.as_of, self.last_date or self.as_of)
 
     @property
     def has_fund(self) -> bool:
@@ -207,31 +231,19 @@ class Facts:
 # --- the pass -----------------------------------------------------------------------------
 
 
-def _text_meta(entry: data.Transaction, key: str) -> str | None:
-    value = entry.meta.get(key)
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def split_names(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(name.strip() for name in value.split(",") if name.strip())
-
-
 class _Builder:
-    def __init__(self, entries: Sequence[data.Directive], as_of: datetime.date) -> None:
-        self.entries = [e for e in entries if e.date <= as_of]
+    def __init__(self, entries: Sequence[data.Directive], as_of: datetime.date,
+                 until: datetime.date | None, options: dict[str, Any] | None) -> None:
+        self.entries = [e for e in entries if e.date <= until] if until else list(entries)
         self.transactions = [e for e in self.entries if isinstance(e, data.Transaction)]
         self.converter = Converter(self.entries)
-        self.evidence = Evidence(entries)
+        self.evidence = Evidence(entries, options)
         self.by_link: dict[str, list[data.Transaction]] = defaultdict(list)
         for txn in self.transactions:
             for link in txn.links or ():
                 self.by_link[link].append(txn)
-        self.facts = Facts(as_of, ())
+        self.facts = Facts(as_of, (), until, len(entries) - len(self.entries),
+                           max((e.date for e in self.entries), default=None))
         self.opened = [e.account for e in self.entries if isinstance(e, data.Open)]
         self.balance = ZERO
         self.roles: dict[str, str] = {}
@@ -252,8 +264,9 @@ class _Builder:
                 self._fund(txn)
         self.facts.operating = {year: OperatingYear(income, expenses)
                                 for year, (income, expenses) in sorted(operating.items())}
-        accounts = set(self.opened) | {a for a, role in self.roles.items() if role == FUND_ROLE}
+        accounts = set(self.opened) | set(self.roles)
         self.facts.fund_accounts = tuple(sorted(a for a in accounts if is_fund(a)))
+        self.facts.projects = frozenset(pc[0] for pc in map(project_of, accounts) if pc)
         return self.facts
 
     def role(self, account: str) -> str:
@@ -287,8 +300,10 @@ class _Builder:
         """Assessed: Income:Contributions:<Member>. Received: a credit of the member's
         receivable (Assets:Receivables:Contributions:<Member>), or, in cash-basis books, the
         income posting itself when the transaction has no receivable."""
-        year = txn.meta.get("fiscal-year")
-        fiscal_year = int(year) if isinstance(year, (int, Decimal)) else txn.date.year
+        year, problem = meta.year(txn.meta, meta.FISCAL_YEAR)
+        fiscal_year = txn.date.year if year is None else year
+        if problem is not None:
+            self.facts.problems.append((Location.of(txn.meta, txn), txn.date, problem))
         has_receivable = any(p.account.startswith(RECEIVABLES) for p in txn.postings)
         for posting in txn.postings:
             account = posting.account
@@ -392,9 +407,11 @@ class _Builder:
                 self.balance,
             ))
         elif delta > 0:
+            year, year_problem = meta.year(txn.meta, meta.FISCAL_YEAR)
+            ref, ref_problem = meta.text(txn.meta, meta.AUDIT_REF)
             self.facts.transfers.append(TransferIn(
-                txn, txn.date, location, delta, txn.meta.get("fiscal-year"),
-                txn.meta.get("audit-ref"), self.balance,
+                txn, txn.date, location, delta, year, ref, self.balance,
+                tuple(p for p in (year_problem, ref_problem) if p),
             ))
 
     def _refunded(self, txn: data.Transaction, others: list[data.Posting], paid_back: Decimal
@@ -427,7 +444,12 @@ class _Builder:
                 -number, currency, (-number * scale) if scale is not None else None, scale,
                 conversion.rate_date, conversion.rate_source,
             ))
-        document = _text_meta(txn, "document")
+        resolution, p1 = meta.text(txn.meta, meta.RESOLUTION)
+        prepared_by, p2 = meta.person(txn.meta, meta.PREPARED_BY)
+        approvers, p3 = meta.names(txn.meta, meta.APPROVED_BY)
+        document, p4 = meta.text(txn.meta, meta.DOCUMENT)
+        _incurred, p5 = meta.date(txn.meta, meta.INCURRED)
+        resolved = self.evidence.resolve(document, txn) if document else None
         return Outflow(
             entry=txn,
             date=txn.date,
@@ -436,16 +458,20 @@ class _Builder:
             conversions=tuple(conversions),
             uses=tuple(self._uses(txn, others, usd)),
             balance_after=self.balance,
-            resolution=_text_meta(txn, "resolution"),
-            prepared_by=_text_meta(txn, "prepared-by"),
-            approvers=split_names(_text_meta(txn, "approved-by")),
+            resolution=resolution,
+            prepared_by=prepared_by,
+            approvers=approvers,
             document=document,
-            document_path=self.evidence.resolve(document, txn) if document else None,
+            document_path=resolved.path if resolved else None,
+            document_problem=resolved.problem if resolved else None,
+            problems=tuple(p for p in (p1, p2, p3, p4, p5) if p),
         )
 
     def _incurred(self, txn: data.Transaction, default: datetime.date) -> datetime.date:
-        value = txn.meta.get("incurred")
-        return value if isinstance(value, datetime.date) else default
+        """The ``incurred`` date of ``txn``, else ``default`` (an unreadable value is a
+        problem of the outflow, reported by the period check)."""
+        value, _problem = meta.date(txn.meta, meta.INCURRED)
+        return default if value is None else value
 
     def _uses(self, txn: data.Transaction, others: list[data.Posting], paid: Decimal
               ) -> list[Use]:
@@ -508,6 +534,10 @@ def _pays_out(postings: list[data.Posting]) -> bool:
     return any(number < 0 for number in totals.values())
 
 
-def build_facts(entries: Sequence[data.Directive], as_of: datetime.date) -> Facts:
-    """The facts of the ledger as it stood on ``as_of`` (entries after it are ignored)."""
-    return _Builder(entries, as_of).build()
+def build_facts(entries: Sequence[data.Directive], as_of: datetime.date,
+                until: datetime.date | None = None, options: dict[str, Any] | None = None
+                ) -> Facts:
+    """The facts of the ledger; ``as_of`` decides which projects are closed. Every entry is
+    judged, whatever its date, unless ``until`` is given: entries after it are left out.
+    ``options`` (Beancount's) locate the documents folders."""
+    return _Builder(entries, as_of, until, options).build()

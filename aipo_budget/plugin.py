@@ -54,7 +54,7 @@ def check_surplus_fund(
     except RulesError as exc:
         source = {"filename": exc.filename, "lineno": exc.lineno}
         return entries, [RulesConfigError(source, f"aipo-budget rules: {exc.message}", None)]
-    result = audit(entries, ruleset, datetime.date.today())
+    result = audit(entries, ruleset, datetime.date.today(), options=options_map)
     errors = [
         FundRuleError(
             {"filename": f.filename, "lineno": f.lineno},

@@ -180,6 +180,12 @@ class Rule:
                 break
         return current
 
+    def judging(self, date: datetime.date) -> RuleVersion:
+        """The version that judges a transaction of ``date``: the one in force, and the first
+        version before it came into force (no transaction escapes judgement for being early;
+        the finding names the version and its effective date)."""
+        return self.in_force(date) or self.versions[0]
+
     @property
     def project(self) -> str | None:
         return self.versions[-1].params.get("project")

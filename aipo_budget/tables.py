@@ -129,7 +129,8 @@ class _Builder:
         for transfer in facts.transfers:
             if transfer.date in period:
                 ref = str(transfer.audit_ref or "no audit-ref")
-                by_year[f"fiscal year {transfer.fiscal_year} ({ref})"] += transfer.usd
+                year = transfer.fiscal_year or "not named"
+                by_year[f"fiscal year {year} ({ref})"] += transfer.usd
         rows += [("Transfer in", key, amount) for key, amount in sorted(by_year.items())]
         uses: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
         for outflow in self.outflows():

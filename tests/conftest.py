@@ -104,8 +104,8 @@ def ledger_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
 
 
 def run(ledger: Path, rules: Path = RULES, as_of: datetime.date = AS_OF):
-    entries, errors, _options = load_ledger(str(ledger))
-    return audit(entries, load_rules(rules), as_of, errors)
+    entries, errors, options = load_ledger(str(ledger))
+    return audit(entries, load_rules(rules), as_of, errors, until=as_of, options=options)
 
 
 @pytest.fixture

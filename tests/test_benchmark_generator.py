@@ -75,9 +75,10 @@ def test_no_beancount_errors(generated):
 
 
 def test_engine_finds_exactly_the_planted_violations(generated):
-    out, manifest, entries, errors, _options = generated
+    out, manifest, entries, errors, options = generated
     as_of = datetime.date.fromisoformat(manifest["judge_as_of"])
-    result = audit(entries, load_rules(out / "rules"), as_of, errors)
+    result = audit(entries, load_rules(out / "rules"), as_of, errors, until=as_of,
+                   options=options)
     expected = _expected(out)
     assert {kind for kind, _f, _n in expected} == KINDS  # one of every kind was planted
     found = {(f.kind, os.path.normpath(f.filename), f.lineno) for f in result.errors}

@@ -1,10 +1,15 @@
-"""Every surplus outflow names its approvers; above the threshold it needs more of them."""
+"""Every surplus outflow names its approvers; above the threshold it needs more of them.
+
+Approvers are people, not strings: "Nguyen  Thi Lan" and "nguyen thi lan" are one person
+(:func:`aipo_budget.meta.person_key`).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aipo_budget.checks._common import judged
+from aipo_budget import meta
+from aipo_budget.checks._common import judged, unreadable
 from aipo_budget.findings import finding, usd
 
 if TYPE_CHECKING:
@@ -17,13 +22,18 @@ if TYPE_CHECKING:
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
     for outflow, version in judged(facts, rule):
-        distinct = {name.casefold() for name in outflow.approvers}
+        problem = unreadable(outflow, meta.APPROVED_BY, version)
+        if problem is not None:
+            yield problem
+            continue
+        distinct = {meta.person_key(name) for name in outflow.approvers}
         threshold, needed = version.params["threshold"], version.params["approvers_above"]
         if not distinct:
-            message = "surplus outflow names no approver (metadata 'approved-by')"
+            message = meta.missing(outflow.entry.meta, meta.APPROVED_BY,
+                                   "surplus outflow names no approver")
         elif outflow.usd > threshold and len(distinct) < needed:
             message = (f"outflow of {usd(outflow.usd)} is above {usd(threshold)} and needs "
-                       f"{needed} different approvers; approved by "
+                       f"{needed} different approvers, has {len(distinct)}; approved by "
                        f"{', '.join(outflow.approvers)}")
         else:
             continue

@@ -31,8 +31,8 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
         if not amount:
             continue
         before, spent = spent, spent + amount
-        version = rule.in_force(event.date)
-        if version is None or amount < 0:
+        version = rule.judging(event.date)
+        if amount < 0:
             continue  # a refund lowers spending and is never a finding itself
         allocation = version.params["allocation"]
         warn = allocation * version.params["warn_at"]

@@ -46,9 +46,7 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
     close = project_close(ruleset, project, facts.as_of)
     closed = close is not None and facts.as_of >= close
     judged_on = close if closed else facts.as_of
-    version = rule.in_force(judged_on)
-    if version is None:
-        return
+    version = rule.judging(judged_on)
     cap = version.params["max_share"]
     share = surplus / total
     last = [c for c in facts.costs if c.project == project and c.source == SURPLUS_SOURCE][-1]

@@ -1,7 +1,10 @@
 """Surplus-funded costs are incurred within the project period and paid within the window.
 
-A cost's incurred date is its ``incurred`` metadata, else the date of the accrual its payment
-settles (shared link), else the payment date.
+A cost's incurred date is its ``incurred`` metadata (a date, bare or quoted), else the date of
+the accrual its payment settles (shared link), else the payment date. An ``incurred`` value that
+cannot be read is an error of this rule. An outflow charged to the project is judged by the
+project's period whatever its date: one paid before the first version of the rule came into
+force is outside the period, not outside the rules.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from __future__ import annotations
 import datetime
 from typing import TYPE_CHECKING
 
-from aipo_budget.checks._common import judged
+from aipo_budget import meta
+from aipo_budget.checks._common import judged, unreadable
 from aipo_budget.findings import finding
 
 if TYPE_CHECKING:
@@ -30,6 +34,10 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
     for outflow, version in judged(facts, rule):
         start, end = version.params["start"], version.params["end"]
         last_payment = close_date(version)
+        if any(use.project == project for use in outflow.uses):
+            problem = unreadable(outflow, meta.INCURRED, version)
+            if problem is not None:
+                yield problem
         for use in outflow.uses:
             if use.project != project:
                 continue

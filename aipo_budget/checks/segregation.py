@@ -1,10 +1,14 @@
-"""Every surplus outflow names who prepared it, and that person did not approve it."""
+"""Every surplus outflow names who prepared it, and that person did not approve it.
+
+Names are compared as people (:func:`aipo_budget.meta.person_key`).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aipo_budget.checks._common import judged
+from aipo_budget import meta
+from aipo_budget.checks._common import judged, unreadable
 from aipo_budget.findings import finding
 
 if TYPE_CHECKING:
@@ -17,11 +21,19 @@ if TYPE_CHECKING:
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
     for outflow, version in judged(facts, rule):
+        problem = unreadable(outflow, meta.PREPARED_BY, version)
+        if problem is not None:
+            yield problem
+            continue
         preparer = outflow.prepared_by
         if preparer is None:
-            message = "surplus outflow does not name who prepared it (metadata 'prepared-by')"
-        elif preparer.casefold() in {name.casefold() for name in outflow.approvers}:
-            message = f"{preparer} both prepared and approved this outflow"
+            message = meta.missing(outflow.entry.meta, meta.PREPARED_BY,
+                                   "surplus outflow does not name who prepared it")
         else:
-            continue
+            key = meta.person_key(preparer)
+            same = [name for name in outflow.approvers if meta.person_key(name) == key]
+            if not same:
+                continue
+            message = (f"{preparer} both prepared and approved this outflow (approved by "
+                       f"{', '.join(outflow.approvers)})")
         yield finding(version, outflow.date, outflow.location, message, outflow.usd)

@@ -3,7 +3,8 @@
 A transfer-in carries ``fiscal-year`` and ``audit-ref``, is dated after that year ends, and the
 transfers for a fiscal year never exceed that year's operating surplus computed from the ledger
 (all income except co-funding, less Secretariat expenses, in USD). The error sits on the
-transfer that crosses the surplus, and on every later transfer for that year.
+transfer that crosses the surplus, and on every later transfer for that year. A fiscal year or
+audit reference that cannot be read (``fiscal-year: "two thousand"``) is an error too.
 """
 
 from __future__ import annotations
@@ -11,49 +12,45 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from aipo_budget import meta
 from aipo_budget.facts import OperatingYear
 from aipo_budget.findings import finding, usd
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from aipo_budget.facts import Facts
+    from aipo_budget.facts import Facts, TransferIn
     from aipo_budget.findings import Finding
     from aipo_budget.rules import Rule, RuleSet
 
 
-def fiscal_year(value: Any) -> int | None:
-    """The fiscal year a transfer's metadata names, or None when it names none."""
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, (int, Decimal)) and value == int(value) and 1900 < value < 3000:
-        return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
-        return fiscal_year(int(value.strip()))
-    return None
+def _metadata(transfer: TransferIn) -> Iterator[str]:
+    """What is missing or unreadable in a transfer's metadata."""
+    yield from (problem.message for problem in transfer.problems)
+    keys = {problem.key for problem in transfer.problems}
+    entry_meta = transfer.entry.meta
+    if transfer.fiscal_year is None and meta.FISCAL_YEAR not in keys:
+        yield meta.missing(entry_meta, meta.FISCAL_YEAR,
+                           "transfer into the Surplus Fund does not name its fiscal year")
+    if transfer.audit_ref is None and meta.AUDIT_REF not in keys:
+        yield meta.missing(entry_meta, meta.AUDIT_REF,
+                           "transfer into the Surplus Fund has no audit reference")
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
     transferred: dict[int, Decimal] = defaultdict(Decimal)
     for transfer in facts.transfers:
-        version = rule.in_force(transfer.date)
-        year = fiscal_year(transfer.fiscal_year)
+        version = rule.judging(transfer.date)
+        year = transfer.fiscal_year
         if year is not None:
             transferred[year] += transfer.usd
-        if version is None:
-            continue
 
         def report(message: str, amount: Decimal | None = transfer.usd) -> Finding:
             return finding(version, transfer.date, transfer.location, message, amount)
 
-        if year is None:
-            yield report("transfer into the Surplus Fund does not name its fiscal year "
-                         f"(metadata 'fiscal-year', e.g. 2004; got {transfer.fiscal_year!r})")
-        if not transfer.audit_ref or not str(transfer.audit_ref).strip():
-            yield report("transfer into the Surplus Fund has no audit reference "
-                         "(metadata 'audit-ref')")
+        yield from (report(message) for message in _metadata(transfer))
         if year is None:
             continue
         if transfer.date <= datetime.date(year, 12, 31):

@@ -76,7 +76,8 @@ def load(options: dict[str, Any], entries: Sequence[Any], errors: Sequence[Any],
         where = relative_to(exc.filename, ledger_folder) + (f":{exc.lineno}" if exc.lineno else "")
         return Loaded(ledger_folder, as_of, problem=f"{where}: invalid rules: {exc.message}")
     # our plugin's errors are findings already: keep Beancount's own
-    return Loaded(ledger_folder, as_of, audit(entries, ruleset, as_of, beancount_errors(errors)))
+    return Loaded(ledger_folder, as_of, audit(entries, ruleset, as_of, beancount_errors(errors),
+                                              options=options))
 
 
 def tables_builder() -> TablesBuilder:
