@@ -154,10 +154,15 @@ def near_miss(meta: dict[str, Any], key: str) -> str | None:
     return None
 
 
-def missing(meta: dict[str, Any], key: str, what: str) -> str:
-    """The message for an absent key, with a hint when a near miss of it is there."""
+def missing(entry: Any, key: str, what: str) -> str:
+    """The message for a key absent from ``entry``'s metadata, with a hint when a near miss of
+    it is there, or when the key sits on a posting instead of the transaction."""
     message = f"{what} (metadata '{key}')"
-    other = near_miss(meta, key)
+    other = near_miss(entry.meta, key)
     if other is not None:
-        message += f"; the transaction has '{other}': did you mean '{key}'?"
+        return message + f"; the transaction has '{other}': did you mean '{key}'?"
+    for posting in getattr(entry, "postings", None) or ():
+        if posting.meta and posting.meta.get(key) is not None:
+            return (message + f"; '{key}' is on the posting of {posting.account}: write it "
+                    "on the transaction, under its first line")
     return message

@@ -1,7 +1,7 @@
 """The audit tables (DOMAIN.md section 4), as data: built from the facts and findings of one audit.
 
 The CLI, the audit pack and the Fava page all render these same :class:`Table` objects.
-Period bounds are inclusive; ``end`` defaults to the audit's as-of date. Budget against actual
+Period bounds are inclusive; ``end`` defaults to the audit's end (Facts.end). Budget against actual
 and co-funding are life-to-date at the period end; the fund statement, the registers and the
 contributions table cover the period.
 """
@@ -377,7 +377,9 @@ def build_tables(
     ``ledger`` is the ledger's path: its name goes in the titles, and locations are shown
     relative to its folder.
     """
-    period = Period(start, min(end or result.facts.as_of, result.facts.as_of))
+    # the period ends at the cut-off (--as-of), else with the latest entry or today,
+    # whichever is later: a payment dated next week is in the tables too
+    period = Period(start, min(end or result.facts.end, result.facts.end))
     root = os.path.dirname(os.path.abspath(ledger)) if ledger else ""
     builder = _Builder(result, period, os.path.basename(ledger), root)
     return [BUILDERS[name](builder) for name in (names or TABLE_NAMES)]

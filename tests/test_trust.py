@@ -439,3 +439,28 @@ def test_with_as_of_later_entries_and_their_errors_are_left_out_and_counted(tmp_
     as_json = json.loads(CliRunner().invoke(
         cli.cli, ["check", str(ledger), "-r", str(RULES), "--as-of", "2006-07-31", "-f", "json"]).stdout)
     assert as_json["left_out"] == 3 and as_json["findings"] == []
+
+
+def test_without_as_of_the_report_shows_a_payment_dated_next_week(tmp_path):
+    day = datetime.date.today() + datetime.timedelta(days=7)
+    ledger = _future_payment(tmp_path, day)
+    result = CliRunner().invoke(cli.cli, ["report", str(ledger), "-r", str(RULES),
+                                          "-t", "disbursements", "-f", "json"])
+    assert result.exit_code == 0, result.output
+    [table] = json.loads(result.stdout)["tables"]
+    assert [row[0] for row in table["rows"]] == [day.isoformat()]
+
+
+def test_metadata_on_a_posting_instead_of_the_transaction_gets_a_hint(audited):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research consultant"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   1000.00 USD
+        approved-by: "Executive Director"
+      Assets:Surplus-Fund:Bank
+    """
+    [finding] = only(audited, "approval")
+    assert "'approved-by' is on the posting of Expenses:Projects:Trafficking-Roadmap:Research" \
+        in finding.message

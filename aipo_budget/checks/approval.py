@@ -29,7 +29,7 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
         distinct = {meta.person_key(name) for name in outflow.approvers}
         threshold, needed = version.params["threshold"], version.params["approvers_above"]
         if not distinct:
-            message = meta.missing(outflow.entry.meta, meta.APPROVED_BY,
+            message = meta.missing(outflow.entry, meta.APPROVED_BY,
                                    "surplus outflow names no approver")
         elif outflow.usd > threshold and len(distinct) < needed:
             message = (f"outflow of {usd(outflow.usd)} is above {usd(threshold)} and needs "

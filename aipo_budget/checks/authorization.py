@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 def _message(outflow: Outflow, version: RuleVersion, ruleset: RuleSet) -> str | None:
     resolution = outflow.resolution
     if resolution is None:
-        return meta.missing(outflow.entry.meta, meta.RESOLUTION,
+        return meta.missing(outflow.entry, meta.RESOLUTION,
                             "surplus outflow cites no resolution")
     if resolution not in version.params["resolutions"]:
         return (f"resolution {resolution!r} is not an instrument that authorises the use of "

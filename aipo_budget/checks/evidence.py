@@ -24,7 +24,7 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
             yield problem
             continue
         if outflow.document is None:
-            message = meta.missing(outflow.entry.meta, meta.DOCUMENT,
+            message = meta.missing(outflow.entry, meta.DOCUMENT,
                                    "surplus outflow has no supporting document")
         elif outflow.document_path is None:
             message = (f"document {outflow.document!r} does not resolve to an evidence file: "

@@ -27,7 +27,7 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
             continue
         preparer = outflow.prepared_by
         if preparer is None:
-            message = meta.missing(outflow.entry.meta, meta.PREPARED_BY,
+            message = meta.missing(outflow.entry, meta.PREPARED_BY,
                                    "surplus outflow does not name who prepared it")
         else:
             key = meta.person_key(preparer)

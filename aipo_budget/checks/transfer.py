@@ -30,12 +30,11 @@ def _metadata(transfer: TransferIn) -> Iterator[str]:
     """What is missing or unreadable in a transfer's metadata."""
     yield from (problem.message for problem in transfer.problems)
     keys = {problem.key for problem in transfer.problems}
-    entry_meta = transfer.entry.meta
     if transfer.fiscal_year is None and meta.FISCAL_YEAR not in keys:
-        yield meta.missing(entry_meta, meta.FISCAL_YEAR,
+        yield meta.missing(transfer.entry, meta.FISCAL_YEAR,
                            "transfer into the Surplus Fund does not name its fiscal year")
     if transfer.audit_ref is None and meta.AUDIT_REF not in keys:
-        yield meta.missing(entry_meta, meta.AUDIT_REF,
+        yield meta.missing(transfer.entry, meta.AUDIT_REF,
                            "transfer into the Surplus Fund has no audit reference")
 
 
