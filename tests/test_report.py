@@ -191,15 +191,17 @@ def test_failed_pack_leaves_nothing_and_keeps_the_old_one(tmp_path, monkeypatch)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 
 
-def test_pack_replaces_a_previous_pack(tmp_path):
+def test_pack_replaces_a_previous_pack_but_not_a_file_added_to_it(tmp_path):
     out = tmp_path / "pack"
     assert make_pack(out).exit_code == 0
-    (out / "stale.csv").write_text("x")
     result = make_pack(out)
     assert result.exit_code == 0, result.output
-    assert not (out / "stale.csv").exists()
     assert (out / "index.html").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pack"]
+    (out / "stale.csv").write_text("x")  # not the pack's: refused, kept (tests/test_pack_safety.py)
+    result = make_pack(out)
+    assert result.exit_code == 2, result.output
+    assert (out / "stale.csv").read_text() == "x"
 
 
 def test_pack_into_an_empty_folder(tmp_path):
@@ -223,7 +225,7 @@ def test_pack_never_replaces_anything_else(tmp_path, setup):
     before = sorted(str(p) for p in tmp_path.rglob("*"))
     result = make_pack(out)
     assert result.exit_code == 2, result.output
-    assert re.search(r"not written|is a file", result.stderr)
+    assert re.search(r"nothing was replaced|is a file", result.stderr)
     assert sorted(str(p) for p in tmp_path.rglob("*")) == before
 
 
