@@ -72,19 +72,26 @@ def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Lo
     With ``as_of``, the ledger is judged as it stood that day (later entries left out);
     without, every entry is judged whatever its date, and today decides which projects are
     closed."""
+    from aipo_budget.ledger import check_ledger_path, shown_path
+
     folder = rules_folder_for(ledger, rules)
     try:
-        ruleset = load_rules(folder)
-    except RulesError as exc:
-        raise InputError(f"{_relative(exc.filename)}" + (f":{exc.lineno}" if exc.lineno else "")
-                         + f": invalid rules: {exc.message}") from None
-    try:
+        # a missing ledger is what to report, not the missing rules folder beside it
+        check_ledger_path(ledger)
+        try:
+            ruleset = load_rules(folder)
+        except RulesError as exc:
+            raise InputError(f"{shown_path(exc.filename, ledger)}"
+                             + (f":{exc.lineno}" if exc.lineno else "")
+                             + f": invalid rules: {exc.message}") from None
         entries, errors, options = load_ledger(ledger)
     except LedgerInputError as exc:
-        raise InputError("\n".join(
-            f"{_relative(f)}:{n}: {m}" if n else f"{_relative(f)}: {m}"
-            for f, n, m in exc.problems
-        )) from None
+        lines = [f"{f}:{n}: {m}" if n else f"{f}: {m}" for f, n, m in exc.problems]
+        shown = 20  # all listed up to a screenful; the count says how many more
+        more = len(lines) - shown
+        if more > 0:
+            lines = [*lines[:shown], f"... and {more} more error{'s' * (more != 1)}"]
+        raise InputError("\n".join(lines)) from None
     day = as_of or datetime.date.today()
     return Loaded(ledger, folder, day,
                   audit(entries, ruleset, day, errors, until=as_of, options=options),
@@ -173,11 +180,15 @@ def _check_json(run: CheckRun) -> str:
 
 
 def _check_csv(run: CheckRun) -> str:
+    from aipo_budget.render import csv_value
+
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, FINDING_FIELDS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for f in run.summary.findings:
-        writer.writerow({k: ("" if v is None else v) for k, v in f.as_dict().items()})
+        # the amount as the Decimal it is: a number, never neutralised like text
+        row = {**f.as_dict(), "amount": f.amount}
+        writer.writerow({k: csv_value(v) for k, v in row.items()})
     return buffer.getvalue()
 
 
@@ -191,7 +202,20 @@ ledger_argument = click.argument("ledger", default="main.beancount", required=Fa
                                  type=click.Path(dir_okay=False))
 rules_option = click.option("--rules", "-r", "rules", type=click.Path(file_okay=False),
                             help="Rules folder [default: rules/ beside the ledger].")
+FIRST_DAY, LAST_DAY = datetime.datetime(1900, 1, 1), datetime.datetime(2999, 12, 31)
+
+
+def _day_in_range(ctx: click.Context, param: click.Parameter,
+                  value: datetime.datetime | None) -> datetime.datetime | None:
+    """A date option within the years a ledger can mean (the rules' dates are bounded alike)."""
+    if value is not None and not FIRST_DAY <= value <= LAST_DAY:
+        raise click.BadParameter(f"{value.date()} is outside {FIRST_DAY.date()}.."
+                                 f"{LAST_DAY.date()}", ctx=ctx, param=param)
+    return value
+
+
 as_of_option = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+                            callback=_day_in_range,
                             help="Judge the ledger as it stood on this date (YYYY-MM-DD) "
                                  "[default: today].")
 
@@ -220,13 +244,17 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
     not be read.
     """
     day = as_of.date() if as_of else datetime.date.today()
+    until = as_of.date() if as_of else None
     folder = rules_folder_for(ledger, rules)
-    summary = None if no_cache else cache.read(ledger, folder, day)
+    key = cache.Key(ledger, folder, day, until)
+    # The inputs are observed before the ledger is read; --no-cache still replaces the entry.
+    found = cache.lookup(key, reuse=not no_cache)
+    summary = found.summary
     if summary is None:
-        loaded = run_audit(ledger, rules, as_of.date() if as_of else None)
+        loaded = run_audit(ledger, rules, until)
         summary = summarize(loaded)
-        if not no_cache:
-            cache.write(ledger, folder, day, inputs_of(loaded), summary)
+        cache.write(key, cache.with_plugins(inputs_of(loaded), loaded.options), summary,
+                    found.before)
     run = CheckRun(ledger, folder, day, summary, as_of.date() if as_of else None)
     if output_format == "json":
         click.echo(_check_json(run), nl=False)
@@ -239,6 +267,13 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
         sys.exit(EXIT_FINDINGS)
 
 
+def _non_empty_path(value: str | None, option: str) -> str | None:
+    """An empty path (``-o ''``) is refused before anything is read."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("an empty path names no folder", param_hint=option)
+    return value
+
+
 REPORT_FORMATS = [f for f in TEXT_FORMATS if f != "table"] + ["csv", "json"]
 
 
@@ -249,13 +284,15 @@ REPORT_FORMATS = [f for f in TEXT_FORMATS if f != "table"] + ["csv", "json"]
               type=click.Choice([*TABLE_NAMES, "all"]),
               help="A table to produce; repeat for several [default: all].")
 @click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]),
+              callback=_day_in_range,
               help="First day of the period (YYYY-MM-DD) [default: the beginning].")
-@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]),
+@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), callback=_day_in_range,
               help="Last day of the period (YYYY-MM-DD) [default: the as-of date].")
 @as_of_option
 @click.option("--format", "-f", "output_format", default="simple", show_default=True,
               type=click.Choice(REPORT_FORMATS), help="Output format (tabulate's, CSV or JSON).")
 @click.option("--output", "-o", "output", type=click.Path(file_okay=False),
+              callback=lambda _ctx, _param, value: _non_empty_path(value, "--output"),
               help="Write the audit pack (CSV, Markdown, index.html, manifest.json) to DIR.")
 def report(ledger: str, rules: str | None, table_names: tuple[str, ...],
            start: datetime.datetime | None, end: datetime.datetime | None,
@@ -269,7 +306,7 @@ def report(ledger: str, rules: str | None, table_names: tuple[str, ...],
     loaded = run_audit(ledger, rules, day)
     names = None if (not table_names or "all" in table_names) else list(dict.fromkeys(table_names))
     tables = build_tables(loaded.result, first, last, names, ledger=ledger)
-    if output:
+    if output is not None:
         _write_pack(loaded, tables, output, first, last)
         click.echo(f"audit pack written to {output}: {len(tables)} tables", err=True)
         return
@@ -278,33 +315,87 @@ def report(ledger: str, rules: str | None, table_names: tuple[str, ...],
 
 def _write_pack(loaded: Loaded, tables: list[Table], output: str,
                 first: datetime.date | None, last: datetime.date | None) -> None:
+    from aipo_budget.evidence import documents_roots
+    from aipo_budget.ledger import shown_path
     from aipo_budget.pack import PackError, write_pack
 
-    documents = sorted(p for p in documents_of(loaded) if os.path.isfile(p))
-    inputs = {"ledger": loaded.options.get("include", []),
-              "rules": loaded.result.ruleset.files, "evidence": documents}
+    if not output:  # Path("") is the current folder: never a pack's target
+        raise click.UsageError("-o/--output: an empty path names no folder")
+    base = os.path.dirname(os.path.abspath(loaded.ledger))
+    inputs = {"ledger": loaded.options.get("include", []), "rules": loaded.result.ruleset.files}
     settings = {"ledger": os.path.basename(loaded.ledger), "as_of": loaded.as_of.isoformat(),
                 "from": first.isoformat() if first else None,
                 "to": (last or loaded.as_of).isoformat(),
-                "rules": os.path.relpath(loaded.rules_folder,
-                                         os.path.dirname(os.path.abspath(loaded.ledger)))}
+                "rules": os.path.relpath(loaded.rules_folder, base)}
     title = f"Surplus Fund audit pack, {first or 'beginning'} to {last or loaded.as_of}"
     try:
-        write_pack(output, tables, loaded.result, title, inputs, settings,
-                   os.path.dirname(os.path.abspath(loaded.ledger)))
+        # every Document entry goes in: the pack itself reads only safe evidence files
+        write_pack(output, tables, loaded.result, title, inputs, settings, base,
+                   evidence_files=documents_of(loaded), roots=documents_roots(loaded.options),
+                   show=lambda path: shown_path(path, loaded.ledger))
     except PackError as exc:
-        raise InputError(f"{output}: not written: {exc}") from None
+        raise InputError(str(exc)) from None
     except OSError as exc:
-        raise InputError(f"{output}: cannot write the audit pack: {exc.strerror or exc}") from None
+        raise InputError(f"{output}: cannot write the audit pack: {exc.strerror or exc}; "
+                         "nothing was replaced") from None
 
 
 def main() -> None:
-    """Console entry point: click's own handling, and no traceback for the unexpected."""
+    """Console entry point: click's own handling, and no traceback for the unexpected.
+
+    The standard output is collected and written at the end, where a full disk or a closed
+    pipe is an output error (exit status 2), not "a bug", and never click's exit status 1 for
+    a broken pipe, which would read as "errors found"."""
+    real_stdout, sys.stdout = sys.stdout, io.StringIO()
     try:
-        cli.main(standalone_mode=True)
-    except SystemExit:
-        raise
+        status = _run_cli()
+    finally:
+        output, sys.stdout = sys.stdout.getvalue(), real_stdout
+    if status == EXIT_INTERNAL:
+        output = ""  # half a report next to "internal error" would only mislead
+    sys.exit(_deliver(output, status))
+
+
+def _run_cli() -> int:
+    """Run the command; its exit status."""
+    try:
+        result = cli.main(standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:  # Ctrl-C or end of input, as click reports them itself
+        click.echo("Aborted!", err=True)
+        return 1
+    except SystemExit as exc:  # a command's sys.exit (exit status 1 on findings)
+        return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
     except Exception as exc:  # noqa: BLE001 - the contract is "never a Python traceback"
         click.echo(f"aipo-budget: internal error: {type(exc).__name__}: {exc} "
                    "(this is a bug; please report it with the command you ran)", err=True)
-        sys.exit(EXIT_INTERNAL)
+        return EXIT_INTERNAL
+    return result if isinstance(result, int) else EXIT_OK  # --help and --version: 0
+
+
+def _deliver(output: str, status: int) -> int:
+    """Write ``output`` to the standard output; ``status``, or 2 when it cannot be written."""
+    try:
+        sys.stdout.write(output)
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        problem = None  # the reader has gone (`| head`): nobody to tell, as Unix tools do
+    except OSError as exc:  # e.g. ENOSPC: `> /dev/full`, a full disk
+        problem = exc.strerror or str(exc)
+    except UnicodeEncodeError as exc:
+        problem = (f"its encoding ({exc.encoding}) cannot represent {exc.object[exc.start]!r}; "
+                   "set PYTHONIOENCODING=utf-8")
+    try:
+        # what is still buffered would fail again (and be reported) when Python exits
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    if problem:
+        try:
+            click.echo(f"aipo-budget: cannot write the output: {problem}", err=True)
+        except OSError:
+            pass
+    return EXIT_INPUT

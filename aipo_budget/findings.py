@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from aipo_budget.render import cents
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -58,7 +57,7 @@ class Finding:
             "filename": self.filename,
             "lineno": self.lineno,
             "message": self.message,
-            "amount": str(cents(self.amount)) if self.amount is not None else None,
+            "amount": f"{self.amount:.2f}" if self.amount is not None else None,
             "currency": "USD" if self.amount is not None else None,
             "project": self.project,
         }
@@ -108,4 +107,4 @@ def finding(
 
 def usd(amount: Decimal) -> str:
     """USD for messages: 12,345.68 USD."""
-    return f"{cents(amount):,} USD"
+    return f"{amount:,.2f} USD"

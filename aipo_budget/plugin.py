@@ -46,8 +46,28 @@ def rules_folder(options_map: dict[str, Any], config: str | None) -> str:
     return os.path.normpath(os.path.join(base, os.path.expanduser(folder)))
 
 
+class AuditError(NamedTuple):
+    source: dict[str, Any]
+    message: str
+    entry: Any
+
+
 def check_surplus_fund(
     entries: list[data.Directive], options_map: dict[str, Any], config: str | None = None
+) -> tuple[list[data.Directive], list[Any]]:
+    """The plugin: its errors, and never an exception (Beancount would print a traceback)."""
+    try:
+        return _check(entries, options_map, config)
+    except Exception as exc:  # noqa: BLE001 - one line on the Errors page, not a traceback
+        source = {"filename": str(options_map.get("filename") or "<aipo-budget>"), "lineno": 0}
+        text = " ".join(str(exc).split())
+        message = (f"aipo-budget: the Surplus Fund audit failed ({type(exc).__name__}"
+                   f"{': ' + text[:200] if text else ''}); this is a bug, please report it")
+        return entries, [AuditError(source, message, None)]
+
+
+def _check(
+    entries: list[data.Directive], options_map: dict[str, Any], config: str | None
 ) -> tuple[list[data.Directive], list[Any]]:
     try:
         ruleset = load_rules(rules_folder(options_map, config))

@@ -49,48 +49,82 @@ class RulesError(Exception):
 
 # --- parameter types ---------------------------------------------------------------------
 
+# Bounds no real instrument reaches; beyond them a value is a typo (a misplaced digit, a year
+# 9999), and the arithmetic and calendar of the checks stay within their limits.
+MAX_AMOUNT = Decimal(10) ** 15
+FIRST_DATE, LAST_DATE = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
+MAX_WINDOW_DAYS = 3650
+MAX_APPROVERS = 100
+
 
 def _amount(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise ValueError("expected an amount in USD, e.g. 40000.00")
+        raise ValueError(f"expected an amount in USD, e.g. 40000.00, not {_short(value)}")
     try:
         number = Decimal(str(value).replace(",", "").replace("_", ""))
     except ArithmeticError:
-        raise ValueError(f"{value!r} is not an amount") from None
+        raise ValueError(f"{_short(value)} is not an amount") from None
     if not number.is_finite() or number < 0:
-        raise ValueError(f"{value!r} is not a non-negative amount")
+        raise ValueError(f"{_short(value)} is not a non-negative amount")
+    if number > MAX_AMOUNT:
+        raise ValueError(f"{_short(value)} is above the largest amount accepted (10^15)")
     return number
 
 
 def _ratio(value: Any) -> Decimal:
     number = _amount(value)
     if not 0 < number <= 1:
-        raise ValueError(f"{value!r} is not a ratio between 0 (excluded) and 1, e.g. 0.60")
+        raise ValueError(f"{_short(value)} is not a ratio between 0 (excluded) and 1, e.g. 0.60")
     return number
 
 
 def _date(value: Any) -> datetime.date:
     if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-        raise ValueError(f"{value!r} is not a date (write it bare, e.g. 2006-06-30)")
+        raise ValueError(f"{_short(value)} is not a date (write it bare, e.g. 2006-06-30)")
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"{value} is outside {FIRST_DATE}..{LAST_DATE}")
     return value
 
 
-def _count(value: Any) -> int:
+def _count(value: Any, limit: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{value!r} is not a whole number >= 0")
+        raise ValueError(f"{_short(value)} is not a whole number >= 0")
+    if limit is not None and value > limit:
+        raise ValueError(f"{value} is above the largest accepted ({limit})")
     return value
+
+
+def _days(value: Any) -> int:
+    return _count(value, MAX_WINDOW_DAYS)
+
+
+def _approvers(value: Any) -> int:
+    return _count(value, MAX_APPROVERS)
 
 
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{value!r} is not a non-empty string")
+        raise ValueError(f"{_short(value)} is not a non-empty string")
     return value.strip()
 
 
 def _texts(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
-        raise ValueError("expected a non-empty list of strings")
+        raise ValueError(f"expected a non-empty list of strings, not {_short(value)}")
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, str):  # e.g. a list of lists: deeper than the schema
+            raise ValueError(f"expected a list of strings; item {number} is {_short(item)}")
     return tuple(_text(item) for item in value)
+
+
+def _short(value: Any) -> str:
+    """A TOML value for messages: tables and arrays named, never dumped; the rest truncated."""
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    text = str(value) if isinstance(value, Decimal) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _project_categories(value: Any) -> dict[str, tuple[str, ...]]:
@@ -111,12 +145,12 @@ PARAMETERS: dict[str, dict[str, tuple[Parser, bool]]] = {
         "project": (_text, True),
         "start": (_date, True),
         "end": (_date, True),
-        "payment_window_days": (_count, True),
+        "payment_window_days": (_days, True),
     },
     "ceiling": {"project": (_text, True), "allocation": (_amount, True), "warn_at": (_ratio, True)},
     "cofunding": {"project": (_text, True), "max_share": (_ratio, True)},
     "reserve": {"floor": (_amount, True)},
-    "approval": {"threshold": (_amount, True), "approvers_above": (_count, True)},
+    "approval": {"threshold": (_amount, True), "approvers_above": (_approvers, True)},
     "segregation": {},
     "evidence": {},
     "conversion": {},
@@ -298,7 +332,8 @@ def _parse_rule(
         raise at(f"rule {rule_id}: field 'title' must be a string")
     kind = raw.get("kind")
     if kind not in KINDS:
-        raise at(f"rule {rule_id}: field 'kind': unknown kind {kind!r} (known: {', '.join(KINDS)})")
+        raise at(f"rule {rule_id}: field 'kind': unknown kind {_short(kind)} "
+                 f"(known: {', '.join(KINDS)})")
     raw_versions = raw.get("version")
     if not isinstance(raw_versions, list) or not raw_versions:
         raise at(f"rule {rule_id}: needs at least one [[rule.version]] with an 'effective' date")
@@ -348,14 +383,22 @@ def _read_file(path: Path) -> tuple[Instrument | None, list[Rule]]:
     filename = str(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError(filename, f"cannot read: {exc}") from None
+    except OSError as exc:
+        raise RulesError(filename, f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RulesError(filename, f"not a UTF-8 text file (byte 0x{exc.object[exc.start]:02x} "
+                                   f"at offset {exc.start})") from None
     try:
         document = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         # Python 3.11's TOMLDecodeError has no lineno attribute; its message ends "(at line N, ...)"
         match = re.search(r"at line (\d+)", str(exc))
         raise RulesError(filename, f"not valid TOML: {exc}", int(match[1]) if match else 0) from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise RulesError(filename, "not valid rules: arrays or tables nested far deeper than "
+                                   "any rule needs") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise RulesError(filename, f"not valid TOML: {_short(str(exc))}") from None
     unknown = set(document) - {"instrument", "rule"}
     if unknown:
         raise RulesError(filename, f"unknown top-level table {sorted(unknown)[0]!r}")
