@@ -1,7 +1,8 @@
 """The ``aipo-budget`` command: a thin click adapter over the engine and the tables.
 
 Exit status: 0 no errors; 1 errors found (warnings too with ``--strict``); 2 the input could not
-be read (missing file, syntax error, invalid rules); 3 an internal error (a bug: please report).
+be read (missing file, syntax error, invalid rules), the pack was refused, or the output could not
+be written; 3 an internal error (a bug: please report).
 Data goes to stdout, diagnostics to stderr.
 """
 
