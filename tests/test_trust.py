@@ -116,6 +116,27 @@ def test_empty_names_are_no_approvers(audited):
 
 # --- metadata has types, read in one place --------------------------------------------------
 
+FIELDS = {
+    "resolution": '"26GA/2005/Soc/03"', "prepared-by": '"Finance Officer"',
+    "approved-by": '"Executive Director"', "document": '"2006-02-15.contract.pdf"',
+}
+CO_FUNDED = """
+2006-06-20 * "Partner" "Translation paid directly by the partner"
+  Expenses:Projects:Trafficking-Roadmap:Translation   1000.00 USD
+  Income:Co-Funding:Partner
+"""
+
+
+def outflow_with(fields: dict[str, str]) -> str:
+    """A 1,000 USD research payment from the fund with these metadata lines."""
+    lines = "\n".join(f"  {k}: {v}" for k, v in fields.items())
+    return f"""
+2006-02-15 * "Kingdom Consultancy" "Research consultant"
+{lines}
+  Expenses:Projects:Trafficking-Roadmap:Research   1000.00 USD
+  Assets:Surplus-Fund:Bank
+"""
+
 
 def test_a_quoted_incurred_date_is_the_date(audited, ledger_path):
     """
@@ -169,22 +190,8 @@ def test_a_quoted_fiscal_year_is_the_year_for_transfers_and_contributions(audite
 ])
 def test_unreadable_outflow_metadata_is_an_error_of_the_kind_that_reads_it(
         tmp_path, key, value, kind, expected):
-    fields = {
-        "resolution": '"26GA/2005/Soc/03"', "prepared-by": '"Finance Officer"',
-        "approved-by": '"Executive Director"', "document": '"2006-02-15.contract.pdf"',
-    }
-    fields[key] = value
-    lines = "\n".join(f"  {k}: {v}" for k, v in fields.items())
-    ledger = write_ledger(tmp_path, f"""
-2006-02-15 * "Kingdom Consultancy" "Research consultant"
-{lines}
-  Expenses:Projects:Trafficking-Roadmap:Research   1000.00 USD
-  Assets:Surplus-Fund:Bank
-
-2006-06-20 * "Partner" "Translation paid directly by the partner"
-  Expenses:Projects:Trafficking-Roadmap:Translation   1000.00 USD
-  Income:Co-Funding:Partner
-""")
+    fields = dict(FIELDS, **{key: value})
+    ledger = write_ledger(tmp_path, outflow_with(fields) + CO_FUNDED)
     result = run(ledger)
     found = [f for f in result.findings if f"metadata '{key}'" in f.message]
     assert [f.kind for f in found] == [kind], result.findings
@@ -234,18 +241,9 @@ def test_an_unreadable_contribution_year_is_a_finding_not_a_dropped_row(audited,
     ("resolutions", "resolution"), ("documents", "document"), ("documnet", "document"),
 ])
 def test_a_misspelt_key_gets_a_hint(tmp_path, written, key):
-    fields = {
-        "resolution": '"26GA/2005/Soc/03"', "prepared-by": '"Finance Officer"',
-        "approved-by": '"Executive Director"', "document": '"2006-02-15.contract.pdf"',
-    }
+    fields = dict(FIELDS)
     fields[written] = fields.pop(key)
-    lines = "\n".join(f"  {k}: {v}" for k, v in fields.items())
-    ledger = write_ledger(tmp_path, f"""
-2006-02-15 * "Kingdom Consultancy" "Research consultant"
-{lines}
-  Expenses:Projects:Trafficking-Roadmap:Research   1000.00 USD
-  Assets:Surplus-Fund:Bank
-""")
+    ledger = write_ledger(tmp_path, outflow_with(fields))
     result = run(ledger)
     hinted = [f for f in result.errors if f"did you mean '{key}'" in f.message]
     assert len(hinted) == 1, result.findings
