@@ -447,7 +447,7 @@ class _Builder:
         resolution, p1 = meta.text(txn.meta, meta.RESOLUTION)
         prepared_by, p2 = meta.person(txn.meta, meta.PREPARED_BY)
         approvers, p3 = meta.names(txn.meta, meta.APPROVED_BY)
-        document, p4 = meta.text(txn.meta, meta.DOCUMENT)
+        document, p4 = meta.text(txn.meta, meta.DOCUMENT, exact=True)  # as Fava resolves it
         _incurred, p5 = meta.date(txn.meta, meta.INCURRED)
         resolved = self.evidence.resolve(document, txn) if document else None
         return Outflow(

@@ -70,9 +70,10 @@ def person_key(name: str) -> str:
 Read = tuple[Any, "Problem | None"]
 
 
-def text(meta: dict[str, Any], key: str) -> Read:
-    """A quoted string, cleaned; None when absent or empty. A number is read as its digits
-    (``audit-ref: 2004``); a date, a boolean or an amount is a problem."""
+def text(meta: dict[str, Any], key: str, *, exact: bool = False) -> Read:
+    """A quoted string, cleaned (``exact``: as written, as Fava reads a document path); None
+    when absent or blank. A number is read as its digits (``audit-ref: 2004``); a date, a
+    boolean or an amount is a problem."""
     value = meta.get(key)
     if value is None:
         return None, None
@@ -80,7 +81,9 @@ def text(meta: dict[str, Any], key: str) -> Read:
         return str(value), None
     if not isinstance(value, str):
         return None, Problem(key, value, "text in double quotes")
-    return clean(value) or None, None
+    if not clean(value):
+        return None, None
+    return (value if exact else clean(value)), None
 
 
 def names(meta: dict[str, Any], key: str) -> tuple[tuple[str, ...], Problem | None]:

@@ -462,3 +462,14 @@ def test_metadata_on_a_posting_instead_of_the_transaction_gets_a_hint(audited):
     [finding] = only(audited, "approval")
     assert "'approved-by' is on the posting of Expenses:Projects:Trafficking-Roadmap:Research" \
         in finding.message
+
+
+def test_a_document_name_is_resolved_exactly_as_written_as_fava_does(tmp_path):
+    """A name with two spaces is another file: Fava would not open it, so neither do we."""
+    ledger = write_ledger(tmp_path, outflow_with(dict(FIELDS, document='"2006-02-15.a  b.pdf"')))
+    folder = tmp_path / "documents" / "Expenses" / "Projects" / "Trafficking-Roadmap" / "Research"
+    assert (folder / "2006-02-15.a  b.pdf").exists()
+    assert only(run(ledger), "evidence") == []
+    (folder / "2006-02-15.a  b.pdf").rename(folder / "2006-02-15.a b.pdf")
+    [finding] = only(run(ledger), "evidence")
+    assert "'2006-02-15.a  b.pdf' does not resolve" in finding.message
