@@ -199,10 +199,22 @@ def _check_text(run: CheckRun, fmt: str) -> str:
     return f"{body}\n\n{summary_line(run)}\n"
 
 
-ledger_argument = click.argument("ledger", default="main.beancount", required=False,
-                                 type=click.Path(dir_okay=False))
-rules_option = click.option("--rules", "-r", "rules", type=click.Path(file_okay=False),
-                            help="Rules folder [default: rules/ beside the ledger].")
+def _non_empty_path(value: str | None, option: str) -> str | None:
+    """An empty path (``-o ''``) is refused before anything is read."""
+    if value is not None and not value.strip():
+        raise InputError(f"{option}: an empty path names no file or folder")
+    return value
+
+
+# Paths are checked by the commands, not by click, so that a missing, unreadable or wrong kind
+# of path is one line naming it (ledger.check_ledger_path, rules.load_rules, pack).
+ledger_argument = click.argument(
+    "ledger", default="main.beancount", required=False, type=click.Path(readable=False),
+    callback=lambda _ctx, _param, value: _non_empty_path(value, "LEDGER"))
+rules_option = click.option(
+    "--rules", "-r", "rules", type=click.Path(readable=False),
+    callback=lambda _ctx, _param, value: _non_empty_path(value, "--rules"),
+    help="Rules folder [default: rules/ beside the ledger].")
 FIRST_DAY, LAST_DAY = datetime.datetime(1900, 1, 1), datetime.datetime(2999, 12, 31)
 
 
@@ -268,13 +280,6 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
         sys.exit(EXIT_FINDINGS)
 
 
-def _non_empty_path(value: str | None, option: str) -> str | None:
-    """An empty path (``-o ''``) is refused before anything is read."""
-    if value is not None and not value.strip():
-        raise click.BadParameter("an empty path names no folder", param_hint=option)
-    return value
-
-
 REPORT_FORMATS = [f for f in TEXT_FORMATS if f != "table"] + ["csv", "json"]
 
 
@@ -292,7 +297,7 @@ REPORT_FORMATS = [f for f in TEXT_FORMATS if f != "table"] + ["csv", "json"]
 @as_of_option
 @click.option("--format", "-f", "output_format", default="simple", show_default=True,
               type=click.Choice(REPORT_FORMATS), help="Output format (tabulate's, CSV or JSON).")
-@click.option("--output", "-o", "output", type=click.Path(file_okay=False),
+@click.option("--output", "-o", "output", type=click.Path(readable=False),
               callback=lambda _ctx, _param, value: _non_empty_path(value, "--output"),
               help="Write the audit pack (CSV, Markdown, index.html, manifest.json) to DIR.")
 def report(ledger: str, rules: str | None, table_names: tuple[str, ...],

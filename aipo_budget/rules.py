@@ -467,6 +467,8 @@ def _check_references(ruleset: RuleSet, rule: Rule, version: RuleVersion) -> Non
 def load_rules(folder: str | Path) -> RuleSet:
     """Read and validate every ``*.toml`` file of a rules folder."""
     path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise RulesError(str(path), "not a folder: the rules are a folder of *.toml files")
     if not path.is_dir():
         raise RulesError(str(path), "rules folder not found (use --rules DIR)")
     files = sorted(path.glob("*.toml"))
