@@ -235,7 +235,8 @@ class _Builder:
     def __init__(self, entries: Sequence[data.Directive], as_of: datetime.date,
                  until: datetime.date | None, options: dict[str, Any] | None) -> None:
         self.entries = [e for e in entries if e.date <= until] if until else list(entries)
-        self.transactions = [e for e in self.entries if isinstance(e, data.Transaction)]
+        self.transactions = in_day_order(
+            [e for e in self.entries if isinstance(e, data.Transaction)])
         self.converter = Converter(self.entries)
         self.evidence = Evidence(entries, options)
         self.by_link: dict[str, list[data.Transaction]] = defaultdict(list)
@@ -513,6 +514,29 @@ class _Builder:
                     if project_of(p.account):
                         found.append((other, self.converter.usd(p, other.date), p))
         return found
+
+
+def _content(txn: data.Transaction) -> tuple[Any, ...]:
+    return (txn.payee or "", txn.narration or "",
+            tuple((p.account, p.units.currency, p.units.number) for p in txn.postings))
+
+
+def in_day_order(transactions: list[data.Transaction]) -> list[data.Transaction]:
+    """Transactions by date and, within a day, by their content (payee, narration, postings).
+
+    Beancount orders one day's entries by line number, whatever their file, so moving an entry
+    to another file could move a finding from one payment of the day to another (which one
+    crosses the ceiling, which is the project's last cost). The verdict must not depend on
+    how the ledger is split into files.
+    """
+    ordered: list[data.Transaction] = []
+    start = 0
+    for index in range(1, len(transactions) + 1):
+        if index == len(transactions) or transactions[index].date != transactions[start].date:
+            day = transactions[start:index]
+            ordered.extend(sorted(day, key=_content) if len(day) > 1 else day)
+            start = index
+    return ordered
 
 
 def split(amount: Decimal, weights: dict[str, Decimal]) -> list[tuple[str, Decimal]]:

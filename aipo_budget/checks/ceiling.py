@@ -24,8 +24,9 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
     project = rule.project
     spent = Decimal(0)
     warned: set[int] = set()  # versions already warned about: an amendment may warn again
-    events = sorted([*facts.outflows, *facts.refunds],
-                    key=lambda e: (e.date, e.location.filename, e.location.lineno))
+    # the facts' own order (by date, and within a day independent of the files); on one day,
+    # outflows before refunds: the higher spending is the one judged
+    events = sorted([*facts.outflows, *facts.refunds], key=lambda e: e.date)
     for event in events:
         amount = sum((u.usd for u in event.uses if u.project == project), Decimal(0))
         if not amount:
