@@ -15,6 +15,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from fava.application import create_app
+from fava.util import slugify
+
+import aipo_budget.fava_ext as fava_ext
 
 from aipo_budget.engine import audit
 from aipo_budget.ledger import load_ledger
@@ -128,3 +132,30 @@ def kinds(result) -> list[str]:
 
 def only(result, kind: str):
     return [f for f in result.findings if f.kind == kind]
+
+
+# --- Fava ---------------------------------------------------------------------------------
+
+PAGE = "extension/SurplusFund/"
+
+
+class Fava:
+    """Fava's Flask application on one ledger, with a test client."""
+
+    def __init__(self, main: Path) -> None:
+        self.app = create_app([str(main)], load=True, poll_watcher=True)
+        ((self.slug, self.ledger),) = self.app.config["LEDGERS"].items()
+        assert self.slug == slugify(self.ledger.options["title"])
+        self.client = self.app.test_client()
+
+    def get(self, path: str, **query: str):
+        response = self.client.get(f"/{self.slug}/{path}", query_string=query)
+        assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
+        return response
+
+    def page(self, **query: str) -> str:
+        return self.get(PAGE, **query).get_data(as_text=True)
+
+    @property
+    def extension(self) -> fava_ext.SurplusFund:
+        return self.ledger.extensions.get_extension("SurplusFund")

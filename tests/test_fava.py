@@ -16,9 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from beancount import loader
-from fava.application import create_app
 from fava.core.budgets import calculate_budget, parse_budgets
-from fava.util import slugify
 from markupsafe import escape
 
 import aipo_budget.fava_ext as fava_ext
@@ -27,11 +25,10 @@ from aipo_budget.fava_ext.cells import ladder
 from aipo_budget.fava_ext.page import TABLE_NAMES, read_settings
 from aipo_budget.render import Table
 from aipo_budget.rules import load_rules
-from conftest import ROOT, RULES
+from conftest import PAGE, ROOT, RULES, Fava
 
 PLUGIN_LINE = 'plugin "aipo_budget.plugin" "rules"'
 EXTENSION_LINE = '2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "rules"'
-PAGE = "extension/SurplusFund/"
 PROJECT = "Expenses:Projects:Trafficking-Roadmap"
 EVIDENCE = "documents/Expenses/Projects/Trafficking-Roadmap/Research"
 CENT = Decimal("0.01")
@@ -80,28 +77,6 @@ def plant(main: Path, payee: str = "Archive Services", person: str = "Ratna Wula
     (lineno,) = [n for n, line in enumerate(text.splitlines(), 1)
                  if line.startswith(PLANTED_HEADER)]
     return lineno
-
-
-class Fava:
-    """Fava's Flask application on one ledger, with a test client."""
-
-    def __init__(self, main: Path) -> None:
-        self.app = create_app([str(main)], load=True, poll_watcher=True)
-        ((self.slug, self.ledger),) = self.app.config["LEDGERS"].items()
-        assert self.slug == slugify(self.ledger.options["title"])
-        self.client = self.app.test_client()
-
-    def get(self, path: str, **query: str):
-        response = self.client.get(f"/{self.slug}/{path}", query_string=query)
-        assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
-        return response
-
-    def page(self, **query: str) -> str:
-        return self.get(PAGE, **query).get_data(as_text=True)
-
-    @property
-    def extension(self) -> fava_ext.SurplusFund:
-        return self.ledger.extensions.get_extension("SurplusFund")
 
 
 @pytest.fixture
