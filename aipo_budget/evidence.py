@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
 
+def inside(path: str, root: str) -> str:
+    """``path`` relative to ``root`` when it lies inside it, else as it is."""
+    return os.path.relpath(path, root) if path.startswith(root.rstrip(os.sep) + os.sep) else path
+
+
 def ledger_folder(options: dict[str, Any] | None) -> str:
     """The folder of the top-level ledger file."""
     return os.path.dirname(str((options or {}).get("filename") or "")) or os.getcwd()
@@ -109,7 +114,4 @@ class Evidence:
         return ", ".join(places)
 
     def shown(self, path: str) -> str:
-        """``path`` relative to the ledger's folder when inside it."""
-        if path.startswith(self.base.rstrip(os.sep) + os.sep):
-            return path[len(self.base.rstrip(os.sep)) + 1:]
-        return path
+        return inside(path, self.base)

@@ -170,10 +170,6 @@ def index_html(tables: Sequence[Table], result: Audit, title: str) -> str:
 # --- the manifest -------------------------------------------------------------------------
 
 
-def _relative_to(path: str, root: str) -> str:
-    return os.path.relpath(path, root) if path.startswith(root.rstrip(os.sep) + os.sep) else path
-
-
 def manifest(inputs: dict[str, list[dict[str, str]]], left_out: list[dict[str, str]],
              outputs: list[dict[str, str]], settings: dict[str, Any]) -> str:
     """What the pack was made from and what it holds: every input and every file written
@@ -260,9 +256,9 @@ def read_evidence(paths: Iterable[str], roots: Sequence[str], root: str,
         try:
             why = _why_left_out(path, roots)
             if why is None:
-                read.append({"path": _relative_to(path, root), "sha256": _digest_file(path)})
+                read.append({"path": evidence.inside(path, root), "sha256": _digest_file(path)})
             else:
-                left_out.append({"path": _relative_to(path, root), "why": why})
+                left_out.append({"path": evidence.inside(path, root), "why": why})
         except OSError as exc:
             raise PackError(f"{show(path)}: cannot read this evidence file "
                             f"({exc.strerror or exc}); {REFUSED}") from None
@@ -647,7 +643,7 @@ def write_pack(
     sweep(target)
     if target.is_dir():
         check_replaceable(str(target), shown)
-    recorded = {kind: [{"path": _relative_to(p, root), "sha256": _input_digest(p, show)}
+    recorded = {kind: [{"path": evidence.inside(p, root), "sha256": _input_digest(p, show)}
                        for p in sorted(paths)] for kind, paths in inputs.items()}
     recorded["evidence"], left_out = read_evidence(evidence_files, roots, root, show)
     with _Signals(out) as signals:
