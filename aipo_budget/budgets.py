@@ -35,6 +35,9 @@ from beancount.core import account as account_lib
 from beancount.core import data
 from beancount.core.amount import Amount
 from beancount.parser.grammar import ValueType
+from dateutil.relativedelta import relativedelta
+
+from aipo_budget.projects import terms
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -59,8 +62,14 @@ def _is_boundary(day: datetime.date, months: int) -> bool:
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
+    """The first day of the month ``months`` after the month of ``day``."""
+    return day.replace(day=1) + relativedelta(months=months)
+
+
+def _months_between(start: datetime.date, stop: datetime.date) -> int:
+    """Whole months from ``start`` to ``stop``, both first days of a month."""
+    delta = relativedelta(stop, start)
+    return delta.years * 12 + delta.months
 
 
 def _days_in_interval(name: str, day: datetime.date) -> int:
@@ -94,7 +103,7 @@ def spread(start: datetime.date, last: datetime.date, amount: Decimal) -> Spread
     stop = last + ONE_DAY
     for name, months in MONTHLY_INTERVALS:
         if _is_boundary(start, months) and _is_boundary(stop, months):
-            count = ((stop.year - start.year) * 12 + stop.month - start.month) // months
+            count = _months_between(start, stop) // months
             number = amount / count
             if number * count == amount:
                 return Spread(start, name, number)
@@ -136,13 +145,17 @@ def project_budgets(rule: Rule, start: datetime.date, last: datetime.date) -> li
 
 
 def budget_entries(
-    ruleset: RuleSet, existing: Iterable[data.Directive] = ()
+    ruleset: RuleSet, existing: Iterable[data.Directive] = (),
+    day: datetime.date | None = None,
 ) -> list[data.Custom]:
     """Fava ``custom "budget"`` entries for the allocation of every ceiling rule.
 
-    A project whose account already has a budget among ``existing`` (the ledger's own
-    entries) is left alone: the ledger's budget wins.
+    Each project's period is the one in force on ``day`` (today by default, as the plugin
+    judges the ledger), from :func:`aipo_budget.projects.terms`, so that the budgets, the
+    checks and the tables agree on an amended period. A project whose account already has a
+    budget among ``existing`` (the ledger's own entries) is left alone: the ledger's budget wins.
     """
+    on = day or datetime.date.today()
     budgeted = {
         entry.values[0].value
         for entry in existing
@@ -150,9 +163,8 @@ def budget_entries(
     }
     entries: list[data.Custom] = []
     for rule in ruleset.of_kind("ceiling"):
-        period = ruleset.for_project("period", str(rule.project))
-        if period is None or PROJECTS + str(rule.project) in budgeted:
+        project = terms(ruleset, str(rule.project), on)
+        if project.start is None or project.end is None or PROJECTS + project.project in budgeted:
             continue
-        params = period.versions[-1].params
-        entries.extend(project_budgets(rule, params["start"], params["end"]))
+        entries.extend(project_budgets(rule, project.start, project.end))
     return entries

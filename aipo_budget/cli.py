@@ -8,7 +8,6 @@ Data goes to stdout, diagnostics to stderr.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import os
@@ -23,17 +22,20 @@ from aipo_budget import __version__, cache
 from aipo_budget.cache import CheckSummary
 from aipo_budget.engine import audit
 from aipo_budget.ledger import LedgerInputError, load_ledger
-from aipo_budget.render import TEXT_FORMATS, Table, dumps, render_tables, render_text
-from aipo_budget.tables import TABLE_NAMES, build_tables
+from aipo_budget.conventions import DEFAULT_CURRENCY
+from aipo_budget.render import FORMATS, RenderError, render
+from aipo_budget.table import Location
+from aipo_budget.tables import CHECK_VIEW, TABLE_NAMES, build_tables, findings_register
 from aipo_budget.rules import RulesError, load_rules
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from aipo_budget.engine import Audit
     from aipo_budget.findings import Finding
+    from aipo_budget.table import Table
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-FINDING_FIELDS = ("severity", "kind", "rule", "version", "date", "filename", "lineno",
-                  "amount", "currency", "message", "citation", "effective", "project")
 
 
 class InputError(click.ClickException):
@@ -99,14 +101,14 @@ def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Lo
                   entries, options)
 
 
-def findings_table(findings: list[Finding]) -> Table:
-    rows = tuple(
-        (f.severity, f.kind, f.rule, f.date, f"{_relative(f.filename)}:{f.lineno}", f.amount,
-         f.message)
-        for f in findings
-    )
-    return Table("findings", "Findings",
-                 ("severity", "kind", "rule", "date", "location", "amount (USD)", "message"), rows)
+def findings_table(findings: Sequence[Finding], view: Sequence[str] | None = CHECK_VIEW) -> Table:
+    """The findings register as ``check`` shows it, locations relative to the working folder:
+    in a terminal the columns of ``view``, in CSV (``view=None``) every column."""
+    currency = findings[0].currency if findings else DEFAULT_CURRENCY
+    register = findings_register(findings, "Findings",
+                                 lambda name, line: Location(name, line, _relative(name)),
+                                 currency)
+    return register.select(view) if view else register
 
 
 @dataclass
@@ -162,9 +164,10 @@ def summary_line(run: CheckRun) -> str:
     return text
 
 
-def _check_json(run: CheckRun) -> str:
+def _check_document(run: CheckRun) -> dict[str, Any]:
+    """What ``check --format json`` carries besides the register: each finding in full."""
     summary = run.summary
-    return dumps({
+    return {
         "ledger": run.ledger,
         "rules": run.rules_folder,
         "as_of": run.as_of.isoformat(),
@@ -177,26 +180,17 @@ def _check_json(run: CheckRun) -> str:
         },
         "left_out": summary.left_out,
         "findings": [f.as_dict() for f in summary.findings],
-    })
+    }
 
 
-def _check_csv(run: CheckRun) -> str:
-    from aipo_budget.render import csv_value
-
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, FINDING_FIELDS, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for f in run.summary.findings:
-        # the amount as the Decimal it is: a number, never neutralised like text
-        row = {**f.as_dict(), "amount": f.amount}
-        writer.writerow({k: csv_value(v) for k, v in row.items()})
-    return buffer.getvalue()
-
-
-def _check_text(run: CheckRun, fmt: str) -> str:
-    findings = list(run.summary.findings)
-    body = render_text(findings_table(findings), fmt) if findings else "No findings."
-    return f"{body}\n\n{summary_line(run)}\n"
+def _check_output(run: CheckRun, fmt: str) -> str:
+    if fmt == "json":  # the findings in full are the register: no second copy
+        return render(fmt, (), _check_document(run))
+    if fmt == "csv":  # machine output: the whole register
+        return render(fmt, [findings_table(run.summary.findings, view=None)])
+    if run.summary.findings:
+        return render(fmt, [findings_table(run.summary.findings)], footer=summary_line(run))
+    return f"No findings.\n\n{summary_line(run)}\n"
 
 
 def _non_empty_path(value: str | None, option: str) -> str | None:
@@ -243,8 +237,8 @@ def cli() -> None:
 @ledger_argument
 @rules_option
 @click.option("--format", "-f", "output_format", default="table", show_default=True,
-              type=click.Choice(["table", "json", "csv", "markdown"]),
-              help="Output format.")
+              type=click.Choice(list(FORMATS)),
+              help="Output format (tabulate's, CSV or JSON).")
 @click.option("--strict", is_flag=True, help="Exit with status 1 on warnings too.")
 @as_of_option
 @click.option("--no-cache", "no_cache", is_flag=True,
@@ -269,18 +263,11 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
         cache.write(key, cache.with_plugins(inputs_of(loaded), loaded.options), summary,
                     found.before)
     run = CheckRun(ledger, folder, day, summary, as_of.date() if as_of else None)
-    if output_format == "json":
-        click.echo(_check_json(run), nl=False)
-    elif output_format == "csv":
-        click.echo(_check_csv(run), nl=False)
+    click.echo(_check_output(run, output_format), nl=False)
+    if output_format == "csv":  # data only on stdout: the summary goes to stderr
         click.echo(summary_line(run), err=True)
-    else:
-        click.echo(_check_text(run, output_format), nl=False)
     if summary.errors or (strict and summary.warnings):
         sys.exit(EXIT_FINDINGS)
-
-
-REPORT_FORMATS = [f for f in TEXT_FORMATS if f != "table"] + ["csv", "json"]
 
 
 @cli.command()
@@ -296,7 +283,7 @@ REPORT_FORMATS = [f for f in TEXT_FORMATS if f != "table"] + ["csv", "json"]
               help="Last day of the period (YYYY-MM-DD) [default: the as-of date].")
 @as_of_option
 @click.option("--format", "-f", "output_format", default="simple", show_default=True,
-              type=click.Choice(REPORT_FORMATS), help="Output format (tabulate's, CSV or JSON).")
+              type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
 @click.option("--output", "-o", "output", type=click.Path(readable=False),
               callback=lambda _ctx, _param, value: _non_empty_path(value, "--output"),
               help="Write the audit pack (CSV, Markdown, index.html, manifest.json) to DIR.")
@@ -315,30 +302,55 @@ def report(ledger: str, rules: str | None, table_names: tuple[str, ...],
     if output is not None:
         _write_pack(loaded, tables, output, first, last)
         click.echo(f"audit pack written to {output}: {len(tables)} tables", err=True)
+        _warn_of_errors(loaded.result, first, last, ledger)
         return
-    click.echo(render_tables(tables, output_format), nl=False)
+    try:
+        click.echo(render(output_format, tables), nl=False)
+    except RenderError as exc:
+        raise click.UsageError(str(exc)) from None
+    _warn_of_errors(loaded.result, first, last, ledger)
+
+
+def _warn_of_errors(result: Audit, first: datetime.date | None, last: datetime.date | None,
+                    ledger: str) -> None:
+    """Nobody files a report without seeing the error findings of its period, whichever
+    tables were asked for."""
+    register = build_tables(result, first, last, ["findings"], ledger=ledger)[0]
+    errors = sum(1 for severity in register.values("severity") if severity == "error")
+    warnings = len(register.rows) - errors
+    if register.rows:
+        click.echo(f"aipo-budget: the period has {errors} error finding{'s' * (errors != 1)} "
+                   f"and {warnings} warning{'s' * (warnings != 1)} (table: findings)", err=True)
 
 
 def _write_pack(loaded: Loaded, tables: list[Table], output: str,
                 first: datetime.date | None, last: datetime.date | None) -> None:
+    from beancount.parser.options import OPTIONS_DEFAULTS
+
     from aipo_budget.evidence import documents_roots
     from aipo_budget.ledger import shown_path
-    from aipo_budget.pack import PackError, write_pack
+    from aipo_budget.pack import PackError, PackSource, write_pack
+    from aipo_budget.tables import context
 
     if not output:  # Path("") is the current folder: never a pack's target
         raise click.UsageError("-o/--output: an empty path names no folder")
     base = os.path.dirname(os.path.abspath(loaded.ledger))
-    inputs = {"ledger": loaded.options.get("include", []), "rules": loaded.result.ruleset.files}
-    settings = {"ledger": os.path.basename(loaded.ledger), "as_of": loaded.as_of.isoformat(),
-                "from": first.isoformat() if first else None,
-                "to": (last or loaded.as_of).isoformat(),
-                "rules": os.path.relpath(loaded.rules_folder, base)}
-    title = f"Surplus Fund audit pack, {first or 'beginning'} to {last or loaded.as_of}"
-    try:
+    title = str(loaded.options.get("title") or "")
+    source = PackSource(
+        context(loaded.result, first, last, loaded.ledger),
+        # Beancount's default title names no organisation
+        organisation="" if title == OPTIONS_DEFAULTS["title"] else title,
+        as_of=loaded.as_of,
+        inputs={"ledger": loaded.options.get("include", []),
+                "rules": loaded.result.ruleset.files},
+        settings={"ledger": os.path.basename(loaded.ledger), "as_of": loaded.as_of.isoformat(),
+                  "from": first.isoformat() if first else None,
+                  "to": (last or loaded.as_of).isoformat(),
+                  "rules": os.path.relpath(loaded.rules_folder, base)},
         # every Document entry goes in: the pack itself reads only safe evidence files
-        write_pack(output, tables, loaded.result, title, inputs, settings, base,
-                   evidence_files=documents_of(loaded), roots=documents_roots(loaded.options),
-                   show=lambda path: shown_path(path, loaded.ledger))
+        documents=sorted(documents_of(loaded)), roots=documents_roots(loaded.options))
+    try:
+        write_pack(output, tables, source, show=lambda path: shown_path(path, loaded.ledger))
     except PackError as exc:
         raise InputError(str(exc)) from None
     except OSError as exc:

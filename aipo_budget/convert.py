@@ -1,7 +1,10 @@
-"""Bringing amounts to USD with the ledger's own prices (DOMAIN.md section 2).
+"""Bringing amounts to the operating currency with the ledger's own prices (docs/conventions.md).
 
-A posting in USD counts as it is; a posting with a USD price (``@``) or a USD cost counts at
+A posting in the operating currency (:attr:`Conventions.currency`, USD unless the ledger names
+another) counts as it is; a posting with a price (``@``) or a cost in that currency counts at
 that rate; any other amount is converted at the latest ``price`` entry on or before its date.
+The ``usd`` fields below keep their historical name: they hold the amount in the operating
+currency.
 """
 
 from __future__ import annotations
@@ -13,50 +16,53 @@ from typing import TYPE_CHECKING, Any
 
 from beancount.core import prices
 
+from aipo_budget.conventions import DEFAULT_CURRENCY
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from beancount.core import data
 
-USD = "USD"
 ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)
 class Conversion:
-    """How one amount was brought to USD."""
+    """How one amount was brought to the operating currency."""
 
     number: Decimal
     currency: str
-    usd: Decimal | None  # None: no USD price on or before the date
+    usd: Decimal | None  # in the operating currency; None: no price on or before the date
     rate: Decimal | None
     rate_date: datetime.date | None
     rate_source: str  # "par", "posting price", "posting cost", "price entry", "missing"
 
 
-
-
 class Converter:
-    """Brings postings to USD with the ledger's own prices.
+    """Brings postings to the operating currency with the ledger's own prices.
 
     Rates are looked up once per (currency, date): a ledger has many postings but few of
     those pairs, and Beancount's price look-up is a bisection each time.
     """
 
-    def __init__(self, entries: Sequence[data.Directive]) -> None:
+    def __init__(self, entries: Sequence[data.Directive],
+                 currency: str = DEFAULT_CURRENCY) -> None:
+        self.currency = currency
         self.price_map = prices.build_price_map(entries)
         self._rates: dict[tuple[str, datetime.date], tuple[Any, Any]] = {}
 
     def rate(self, currency: str, date: datetime.date) -> tuple[Any, Any]:
-        """(price date, rate) of ``currency`` in USD on ``date``; (None, None) when none."""
+        """(price date, rate) of ``currency`` in the operating currency on ``date``;
+        (None, None) when there is none."""
         key = (currency, date)
         found = self._rates.get(key)
         if found is None:
-            found = self._rates[key] = prices.get_price(self.price_map, (currency, USD), date)
+            found = self._rates[key] = prices.get_price(
+                self.price_map, (currency, self.currency), date)
         return found
 
     def amount(self, number: Decimal, currency: str, date: datetime.date) -> Conversion:
-        if currency == USD:
+        if currency == self.currency:
             return Conversion(number, currency, number, Decimal(1), None, "par")
         rate_date, rate = self.rate(currency, date)
         if rate is None:
@@ -65,28 +71,29 @@ class Converter:
 
     def posting(self, posting: data.Posting, date: datetime.date) -> Conversion:
         units = posting.units
-        if units.currency != USD:
-            if posting.price is not None and posting.price.currency == USD:
+        if units.currency != self.currency:
+            if posting.price is not None and posting.price.currency == self.currency:
                 rate = posting.price.number
                 return Conversion(units.number, units.currency, units.number * rate, rate,
                                   date, "posting price")
             cost = posting.cost
-            if cost is not None and cost.currency == USD and cost.number is not None:
+            if cost is not None and cost.currency == self.currency and cost.number is not None:
                 return Conversion(units.number, units.currency, units.number * cost.number,
                                   cost.number, date, "posting cost")
         return self.amount(units.number, units.currency, date)
 
     def usd(self, posting: data.Posting, date: datetime.date) -> Decimal:
-        """The posting's value in USD, as ``posting`` computes it (zero when it has no price
-        yet); written out because it runs for every posting of the ledger."""
+        """The posting's value in the operating currency, as ``posting`` computes it (zero
+        when it has no price yet); written out because it runs for every posting."""
         units = posting.units
-        if units.currency == USD:
+        currency = self.currency
+        if units.currency == currency:
             return units.number
         price = posting.price
-        if price is not None and price.currency == USD:
+        if price is not None and price.currency == currency:
             return units.number * price.number
         cost = posting.cost
-        if cost is not None and cost.currency == USD and cost.number is not None:
+        if cost is not None and cost.currency == currency and cost.number is not None:
             return units.number * cost.number
         rate = self.rate(units.currency, date)[1]
         return units.number * rate if rate is not None else ZERO

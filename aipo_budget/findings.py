@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from aipo_budget.conventions import DEFAULT_CURRENCY
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -28,8 +29,11 @@ class Finding:
     filename: str
     lineno: int
     message: str
-    amount: Decimal | None = None  # USD at stake, where one applies
+    amount: Decimal | None = None  # at stake, where one applies, in ``currency``
     project: str | None = None
+    currency: str = DEFAULT_CURRENCY  # the ledger's operating currency (its conventions)
+    criterion: str = ""  # the rule version's text: what the register calls the criterion
+    transaction: str = ""  # payee and narration of the offending transaction, as written
     entry: Any = field(default=None, compare=False, repr=False)  # the offending directive
 
     @property
@@ -58,7 +62,7 @@ class Finding:
             "lineno": self.lineno,
             "message": self.message,
             "amount": f"{self.amount:.2f}" if self.amount is not None else None,
-            "currency": "USD" if self.amount is not None else None,
+            "currency": self.currency if self.amount is not None else None,
             "project": self.project,
         }
 
@@ -86,8 +90,10 @@ def finding(
     *,
     severity: str | None = None,
     project: str | None = None,
+    currency: str = DEFAULT_CURRENCY,
 ) -> Finding:
-    """A finding of ``version`` at ``location``; ``severity`` overrides the rule's."""
+    """A finding of ``version`` at ``location``; ``severity`` overrides the rule's;
+    ``amount`` is in ``currency``, the ledger's (``facts.conventions.currency``)."""
     return Finding(
         rule=version.rule_id,
         kind=version.kind,
@@ -101,10 +107,19 @@ def finding(
         message=message,
         amount=amount,
         project=project,
+        currency=currency,
+        criterion=version.text,
+        transaction=transaction_text(location.entry),
         entry=location.entry,
     )
 
 
-def usd(amount: Decimal) -> str:
-    """USD for messages: 12,345.68 USD."""
-    return f"{amount:,.2f} USD"
+def transaction_text(entry: Any) -> str:
+    """Payee and narration of ``entry`` (a transaction), as written; "" for other entries."""
+    parts = (getattr(entry, "payee", None) or "", getattr(entry, "narration", None) or "")
+    return " — ".join(part for part in parts if part)
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """An amount for messages: 12,345.68 USD."""
+    return f"{amount:,.2f} {currency}"

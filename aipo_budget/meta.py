@@ -1,4 +1,4 @@
-"""Transaction metadata, read in one place: one reader per convention key (DOMAIN.md section 2).
+"""Transaction metadata, read in one place: one reader per convention key (docs/conventions.md).
 
 Every check and table reads ``incurred``, ``fiscal-year``, ``approved-by``, ``prepared-by``,
 ``resolution``, ``document`` and ``audit-ref`` through these readers, so a value means the same
@@ -21,10 +21,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-RESOLUTION, PREPARED_BY, APPROVED_BY, DOCUMENT = "resolution", "prepared-by", "approved-by", "document"
-INCURRED, FISCAL_YEAR, AUDIT_REF = "incurred", "fiscal-year", "audit-ref"
-CONVENTION_KEYS = (RESOLUTION, PREPARED_BY, APPROVED_BY, DOCUMENT, INCURRED, FISCAL_YEAR,
-                   AUDIT_REF, "waiver")
+from aipo_budget.conventions import DEFAULT
+
+# the keys are defined once, in the conventions; these names are for the readers' callers
+RESOLUTION, PREPARED_BY = DEFAULT.resolution, DEFAULT.prepared_by
+APPROVED_BY, DOCUMENT = DEFAULT.approved_by, DEFAULT.document
+INCURRED, FISCAL_YEAR, AUDIT_REF = DEFAULT.incurred, DEFAULT.fiscal_year, DEFAULT.audit_ref
+CONVENTION_KEYS = DEFAULT.keys
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -122,8 +125,9 @@ def date(meta: dict[str, Any], key: str) -> Read:
     return None, Problem(key, value, "a date such as 2006-06-28")
 
 
-def year(meta: dict[str, Any], key: str) -> Read:
-    """A year: 2004 or "2004", between 1900 and 2999."""
+def fiscal_year(meta: dict[str, Any], key: str = FISCAL_YEAR) -> Read:
+    """A fiscal year: 2004 or "2004", between 1900 and 2999. The one reader of a fiscal year
+    (a transfer-in's, a contribution's); a fiscal year is a calendar year (:func:`year_end`)."""
     value = meta.get(key)
     if value is None:
         return None, None
@@ -138,6 +142,16 @@ def year(meta: dict[str, Any], key: str) -> Read:
     except (ValueError, OverflowError):  # NaN, infinity
         pass
     return None, Problem(key, value, f"a year such as 2004 ({FIRST_YEAR}-{LAST_YEAR})")
+
+
+def year_end(fiscal_year: int) -> datetime.date:
+    """The last day of ``fiscal_year``: AIPO's fiscal year is the calendar year."""
+    return datetime.date(fiscal_year, 12, 31)
+
+
+def year_of(day: datetime.date) -> int:
+    """The fiscal year ``day`` falls in."""
+    return day.year
 
 
 # --- near misses --------------------------------------------------------------------------

@@ -1,19 +1,47 @@
 #!/usr/bin/env bash
-# Install Debian's chromium for the browser test (tests/test_browser.py).
-# Idempotent: does nothing when /usr/bin/chromium is already there. Needs root (apt-get).
+# Install Debian's chromium for the browser test (tests/test_browser.py), as root with apt-get.
+# Idempotent: does nothing when chromium is already installed.
+#
+# `make test` runs this first. Where it cannot install chromium (not root, no apt-get, apt-get
+# failed) it says so and exits 0: every other test runs, and pytest's summary reports
+# tests/test_browser.py as skipped with the command that enables it. Under CI (CI=true) the
+# browser test is required: the same cases fail here, and the test fails rather than skip.
 set -euo pipefail
 
-if [ -x /usr/bin/chromium ]; then
-    echo "chromium already installed: $(/usr/bin/chromium --version 2>/dev/null || echo /usr/bin/chromium)"
-    exit 0
-fi
+ENABLE="sudo bash scripts/install-chromium.sh"
+DEBIAN_CHROMIUM=/usr/bin/chromium
 
-if [ "$(id -u)" -ne 0 ]; then
-    echo "install-chromium.sh: run as root (it calls apt-get), or install Debian's chromium yourself" >&2
-    exit 1
-fi
+under_ci() {
+    case "${CI:-}" in
+        [Tt][Rr][Uu][Ee] | 1 | [Yy][Ee][Ss]) return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+give_up() {
+    if under_ci; then
+        echo "install-chromium.sh: $1: cannot install chromium, and CI=true requires" \
+             "the browser test (tests/test_browser.py)" >&2
+        exit 1
+    fi
+    echo "install-chromium.sh: $1: chromium not installed, so tests/test_browser.py will be" \
+         "skipped; to run it: $ENABLE, then make test" >&2
+    exit 0
+}
+
+runnable() { [ -f "$1" ] && [ -x "$1" ]; }
+
+for found in "$DEBIAN_CHROMIUM" "$(command -v chromium || true)"; do
+    if [ -n "$found" ] && runnable "$found"; then
+        echo "chromium already installed: $("$found" --version 2>/dev/null || echo "$found")"
+        exit 0
+    fi
+done
+
+[ "$(id -u)" -eq 0 ] || give_up "not root (apt-get needs root)"
+command -v apt-get >/dev/null || give_up "no apt-get on PATH (not Debian?)"
 
 export DEBIAN_FRONTEND=noninteractive
-apt-get update
-apt-get install -y --no-install-recommends chromium
-/usr/bin/chromium --version
+apt-get update || give_up "apt-get update failed"
+apt-get install -y --no-install-recommends chromium || give_up "apt-get install chromium failed"
+"$DEBIAN_CHROMIUM" --version

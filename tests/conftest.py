@@ -11,21 +11,28 @@ from __future__ import annotations
 import datetime
 import inspect
 import re
+import shutil
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from beancount.core import convert, data, inventory
 from fava.application import create_app
 from fava.util import slugify
 
 import aipo_budget.fava_ext as fava_ext
 
 from aipo_budget.engine import audit
+from aipo_budget.facts import Converter, is_fund
 from aipo_budget.ledger import load_ledger
 from aipo_budget.rules import load_rules
+from aipo_budget.tables import build_tables
 
 ROOT = Path(__file__).resolve().parent.parent
-RULES = ROOT / "rules"
+# The tests' own rules: the engine's tests must survive an amendment of the shipped rules/
+# (only tests/test_shipped_ledger.py judges the shipped ledger by the shipped rules).
+RULES = ROOT / "tests" / "rules"
 AS_OF = datetime.date(2007, 1, 1)  # the 2006 project is closed
 
 PRELUDE = """\
@@ -114,7 +121,7 @@ def run(ledger: Path, rules: Path = RULES, as_of: datetime.date = AS_OF):
 
 @pytest.fixture
 def audited(ledger_path: Path):
-    """The audit of the test's docstring ledger with the shipped rules, as of 2007-01-01."""
+    """The audit of the test's docstring ledger with the tests' rules, as of 2007-01-01."""
     return run(ledger_path)
 
 
@@ -159,3 +166,82 @@ class Fava:
     @property
     def extension(self) -> fava_ext.SurplusFund:
         return self.ledger.extensions.get_extension("SurplusFund")
+
+
+# --- the shipped ledger -------------------------------------------------------------------
+
+SHIPPED_PLUGIN_LINE = 'plugin "aipo_budget.plugin" "rules"'
+SHIPPED_EXTENSION_LINE = '2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "rules"'
+
+
+def copy_shipped_ledger(folder: Path, extension_line: str = SHIPPED_EXTENSION_LINE) -> Path:
+    """The shipped ledger and its documents copied to ``folder``, with the extension, and the
+    tests' own rules beside it (a change of the shipped rules must not break these tests)."""
+    for name in ("ledger", "documents"):
+        shutil.copytree(ROOT / name, folder / name)
+    shutil.copytree(RULES, folder / "rules")
+    main = folder / "main.beancount"
+    lines = (ROOT / "main.beancount").read_text(encoding="utf-8").splitlines()
+    assert SHIPPED_PLUGIN_LINE in lines, "the shipped main.beancount should declare the plugin"
+    # the shipped ledger may declare the extension already: use the line under test
+    lines = [line for line in lines if '"aipo_budget.fava_ext"' not in line]
+    main.write_text("\n".join([*lines, "", extension_line, ""]), encoding="utf-8")
+    return main
+
+
+# --- reconciliation with Beancount's own balances ----------------------------------------
+
+
+def beancount_fund_balance(entries: list[data.Directive], end: datetime.date) -> Decimal:
+    """Beancount's own balance of Assets:Surplus-Fund at ``end``, valued in USD."""
+    balance = inventory.Inventory()
+    for entry in entries:
+        if isinstance(entry, data.Transaction) and entry.date <= end:
+            for posting in entry.postings:
+                if is_fund(posting.account):
+                    balance.add_position(posting)
+    price_map = Converter(entries).price_map
+    total = Decimal(0)
+    for position in balance:
+        value = convert.convert_position(position, "USD", price_map, end)
+        assert value.currency == "USD"
+        total += value.number
+    return total
+
+
+def reconcile(ledger: Path, end: datetime.date) -> None:
+    """The audit tables of ``ledger`` at ``end`` (tests' rules) agree with Beancount's own
+    balances: fund statement, disbursement register, budget against actual, co-funding."""
+    entries, _errors, _options = load_ledger(str(ledger))
+    result = run(ledger, as_of=end)
+    tables = {t.name: t for t in build_tables(result, None, end)}
+    statement = tables["fund-statement"].rows
+    closing = next(r["amount"] for r in statement if r["line"] == "Closing balance")
+    assert closing == beancount_fund_balance(entries, end)
+    assert not any(r["line"] == "Exchange and other differences" for r in statement)
+    # register total equals the statement's outflows
+    outflows = sum((r["amount"] for r in statement
+                    if r["line"] in ("Outflow, project", "Other outflow")), Decimal(0))
+    assert tables["disbursements"].totals["amount"] == -outflows
+    # budget against actual: project totals equal the project's expense postings
+    converter = Converter(entries)
+    for row in tables["budget"].rows:
+        if row["category"] != "(all)":
+            continue
+        project = row["project"]
+        postings = sum((converter.usd(p, e.date) for e in entries
+                        if isinstance(e, data.Transaction) and e.date <= end
+                        for p in e.postings
+                        if p.account.startswith(f"Expenses:Projects:{project}:")), Decimal(0))
+        assert row["total"] == postings
+        categories = [r for r in tables["budget"].rows
+                      if r["project"] == project and r["category"] != "(all)"]
+        assert sum((r["total"] for r in categories), Decimal(0)) == row["total"]
+    # co-funding: sources add up to the total, shares to 100 %
+    for row in tables["cofunding"].rows:
+        if row["source"] == "Total":
+            sources = [r for r in tables["cofunding"].rows
+                       if r["project"] == row["project"] and r["source"] != "Total"]
+            assert sum((r["amount"] for r in sources), Decimal(0)) == row["amount"]
+            shares = sum((r["share"] for r in sources), Decimal(0))
+            assert abs(shares - 100) <= Decimal("0.1") * len(sources)

@@ -1,6 +1,6 @@
 """Amendments: a new [[rule.version]] with a later ``effective`` date. A transaction is judged
 by the version in force on its date, and the finding says which version that was
-(DOMAIN.md section 3)."""
+(README, "The rules")."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ CEILING_AMENDMENT = """
 
 
 def amended(tmp_path: Path, filename: str, after: str, version: str) -> Path:
-    """A copy of the shipped rules with ``version`` inserted after the line ``after``."""
+    """A copy of the tests' rules with ``version`` inserted after the line ``after``."""
     folder = tmp_path / "rules"
     shutil.copytree(RULES, folder)
     path = folder / filename
@@ -92,7 +92,7 @@ def test_an_outflow_after_the_approval_amendment_is_judged_by_v2(ledger_path, ap
       Expenses:Projects:Trafficking-Roadmap:Translation   3000.00 USD
       Income:Co-Funding:Partner
     """
-    assert kinds(run(ledger_path)) == []  # the shipped rules know no amendment
+    assert kinds(run(ledger_path)) == []  # the tests' rules know no amendment
 
     result = run(ledger_path, rules=approval_rules)
     assert kinds(result) == ["approval"]
@@ -172,8 +172,8 @@ def test_a_raised_allocation_applies_from_its_effective_date(ledger_path, ceilin
     meeting = line_of(ledger_path, '2006-04-15 * "Hotel"')
     printing = line_of(ledger_path, '2006-05-15 * "Print House"')
 
-    shipped = only(run(ledger_path), "ceiling")
-    assert [(f.lineno, f.severity, f.version) for f in shipped] == [
+    unamended = only(run(ledger_path), "ceiling")
+    assert [(f.lineno, f.severity, f.version) for f in unamended] == [
         (meeting, "error", 1), (printing, "error", 1)]
 
     crossing, warning = only(run(ledger_path, rules=ceiling_rules), "ceiling")

@@ -20,20 +20,21 @@ from hypothesis import strategies as st
 
 from aipo_budget import cache, cli
 from aipo_budget.findings import Finding
-from conftest import ROOT
+from conftest import ROOT, RULES
 
 
 @pytest.fixture
 def books(tmp_path):
-    """A copy of the shipped ledger, rules and evidence."""
+    """A copy of the shipped ledger and evidence, with the tests' rules beside it."""
     copy = tmp_path / "books"
     copy.mkdir()
-    for name in ("main.beancount", "ledger", "rules", "documents"):
+    for name in ("main.beancount", "ledger", "documents"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, copy / name)
         else:
             shutil.copy(source, copy / name)
+    shutil.copytree(RULES, copy / "rules")
     return copy
 
 

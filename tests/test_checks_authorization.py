@@ -1,5 +1,5 @@
 """Rule kind ``authorization``: every surplus outflow cites a ``resolution`` that is a known
-instrument authorising the use of surplus funds (AIPO Statutes, Art. 21 (amended)); the shipped
+instrument authorising the use of surplus funds (AIPO Statutes, Art. 21 (amended)); the tests'
 rules know one: 26GA/2005/Soc/03."""
 
 from __future__ import annotations

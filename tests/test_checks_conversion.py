@@ -1,5 +1,5 @@
 """Rule kind ``conversion``: a non-USD surplus outflow has a USD price on or before its date
-(DOMAIN.md section 2: the latest ``price`` entry on or before the transaction date;
+(docs/conventions.md: the latest ``price`` entry on or before the transaction date;
 Res. 23GA/2002/Org/08). The PRELUDE prices LAK and THB from 2005-12-01."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Rule kind ``evidence``: every surplus outflow has a ``document`` that resolves to an existing
 evidence file, exactly as Fava's link_documents plugin resolves it: the basename of a Document
 entry on one of the transaction's accounts, or a path relative to the transaction's file that is
-a Document entry (DOMAIN.md section 2; Res. 23GA/2002/Org/08)."""
+a Document entry (docs/conventions.md; Res. 23GA/2002/Org/08)."""
 
 from __future__ import annotations
 

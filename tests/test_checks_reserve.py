@@ -132,7 +132,7 @@ def test_a_withdrawal_booked_against_opening_balances_is_still_an_outflow(audite
       Assets:Surplus-Fund:Bank   -150000.00 USD
       Equity:Opening-Balances
     """
-    # Only money brought in from Equity:Opening-Balances opens the books (DOMAIN.md section 2).
+    # Only money brought in from Equity:Opening-Balances opens the books (docs/conventions.md).
     header = line_of(ledger_path, '2006-03-15 * "AIPO"')
     [finding] = only(audited, "reserve")
     assert finding.severity == "error"

@@ -10,6 +10,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
+from aipo_budget.render import FORMATS
 from aipo_budget.cli import cli
 from conftest import RULES, write_ledger
 
@@ -47,7 +48,7 @@ def invoke(*args: str):
 
 
 def check(*args: str):
-    """``aipo-budget check ARGS --rules <shipped rules>``."""
+    """``aipo-budget check ARGS --rules <the tests' rules>``."""
     return invoke("check", *args, "--rules", str(RULES))
 
 
@@ -65,7 +66,7 @@ def test_failing_ledger_exits_1_with_table(failing):
     assert "1 error, 0 warnings" in result.stdout
 
 
-@pytest.mark.parametrize("fmt", ["table", "markdown", "json", "csv"])
+@pytest.mark.parametrize("fmt", list(FORMATS))
 def test_every_format(failing, fmt):
     result = check(str(failing), "--format", fmt, "--as-of", "2007-01-01")
     assert result.exit_code == 1, result.output
@@ -84,12 +85,14 @@ def test_every_format(failing, fmt):
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(result.stdout)))
         assert [row["kind"] for row in rows] == ["segregation"]
-        assert rows[0]["amount"] == "4000.00"
+        assert rows[0]["amount (USD)"] == "4000.00"
+        assert rows[0]["citation"] == "Res. 23GA/2002/Org/08 (segregation of duties)"
+        assert rows[0]["location line"].isdigit()
         assert "1 error" in result.stderr
-    elif fmt == "markdown":
-        assert "| severity" in result.stdout and "|---" in result.stdout.replace(" ", "")
-    else:
-        assert "severity" in result.stdout and "----" in result.stdout
+    else:  # a text format: the register with its citation, then the summary line
+        assert "severity" in result.stdout and "citation" in result.stdout
+        assert "23GA/2002/Org/08 (segregation of duties)" in result.stdout
+        assert "4,000.00" in result.stdout and "1 error, 0 warnings" in result.stdout
 
 
 def test_as_of_ignores_later_entries(failing):

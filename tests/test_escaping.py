@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
-from aipo_budget.render import Table, render_csv, render_tables, render_text
+from aipo_budget.render import render, render_csv, render_text
+from aipo_budget.table import Column, Kind, Table, table as make_table
 from conftest import RULES, write_ledger
 
 FORMULAS = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "@SUM(1+1)",
@@ -25,9 +26,11 @@ MULTILINE = "first line\nsecond line\r\nthird\u2028fourth"
 
 def table(*cells: object, notes: tuple[str, ...] = ()) -> Table:
     """One text column and one amount column, a row per hostile cell."""
-    rows = tuple((cell, Decimal("-12.00")) for cell in cells)
-    return Table("t", "Hostile\ntitle <b>", ("text", "amount"), rows,
-                 totals=("Total", Decimal("-12.00") * len(cells)), notes=notes)
+    rows = [{"text": cell, "amount": Decimal("-12.00")} for cell in cells]
+    return make_table("t", "Hostile\ntitle <b>",
+                      (Column("text", "text"), Column("amount", "amount", Kind.AMOUNT)), rows,
+                      totals={"text": "Total", "amount": Decimal("-12.00") * len(cells)},
+                      notes=notes)
 
 
 def markdown_cells(line: str) -> list[str]:
@@ -63,10 +66,14 @@ def test_csv_other_text_is_left_as_written(text):
 
 
 def test_csv_numbers_and_dates_are_plain_values():
-    numbers = Table("n", "Numbers", ("amount", "count", "date", "empty"),
-                    ((Decimal("-12.5"), -3, datetime.date(2006, 2, 15), None),))
+    numbers = make_table("n", "Numbers", (
+        Column("amount", "amount", Kind.AMOUNT), Column("count", "count", Kind.NUMBER),
+        Column("date", "date", Kind.DATE), Column("empty", "empty", Kind.AMOUNT),
+        Column("share", "share", Kind.PERCENT)),
+        [{"amount": Decimal("-12.5"), "count": -3, "date": datetime.date(2006, 2, 15),
+          "share": Decimal("87.5")}])
     rows = list(csv.reader(io.StringIO(render_csv(numbers))))
-    assert rows[1] == ["-12.50", "-3", "2006-02-15", ""]
+    assert rows[1] == ["-12.50", "-3", "2006-02-15", "", "87.5"]
 
 
 def test_csv_keeps_a_multiline_cell_in_one_record():
@@ -76,10 +83,10 @@ def test_csv_keeps_a_multiline_cell_in_one_record():
     assert rows[2][0] == "bare\nreturn"
 
 
-def test_csv_title_line_stays_one_line():
-    out = render_tables([table("x")], "csv")
-    assert out.splitlines()[0] == "# Hostile title <b>"
-    assert list(csv.reader(io.StringIO(out.split("\n", 1)[1])))[0] == ["text", "amount"]
+def test_csv_is_one_header_row_and_data_the_title_goes_elsewhere():
+    out = render("csv", [table("x")])
+    assert list(csv.reader(io.StringIO(out))) == [["text", "amount"], ["x", "-12.00"],
+                                                  ["Total", "-12.00"]]
 
 
 # --- Markdown -----------------------------------------------------------------------------
@@ -109,7 +116,7 @@ def test_markdown_rows_stay_rows_and_no_markup_passes(fmt):
 
 
 def test_markdown_title_and_notes_are_escaped_and_one_line():
-    out = render_tables([table("x", notes=("note <i>with</i>\nbreak | pipe",))], "markdown")
+    out = render("markdown", [table("x", notes=("note <i>with</i>\nbreak | pipe",))])
     assert out.startswith("### Hostile title &lt;b&gt;\n")
     assert r"_note &lt;i&gt;with&lt;/i&gt; break \| pipe_" in out
 
@@ -126,14 +133,14 @@ def test_latex_escapes_special_characters_and_keeps_rows():
 
 
 def test_latex_title_and_notes_stay_comments():
-    out = render_tables([table("x", notes=("a note\n\\input{/etc/passwd}",))], "latex")
+    out = render("latex", [table("x", notes=("a note\n\\input{/etc/passwd}",))])
     assert "% Hostile title <b>\n" in out
     assert "% a note \\input{/etc/passwd}\n" in out
     assert "\n\\input" not in out
 
 
 def test_html_escapes_markup():
-    out = render_tables([table("<script>alert(1)</script>", "a & b")], "html")
+    out = render("html", [table("<script>alert(1)</script>", "a & b")])
     assert "<script>" not in out
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "a &amp; b" in out
     assert "<h2>Hostile title &lt;b&gt;</h2>" in out
@@ -175,25 +182,20 @@ def invoke(*args: str):
                               catch_exceptions=False)
 
 
-def csv_tables(text: str) -> dict[str, list[dict[str, str]]]:
-    """``report -f csv``: the tables under their ``# title`` lines."""
-    tables = {}
-    for part in text.split("\n# ")[0:]:
-        title, _, body = part.removeprefix("# ").partition("\n")
-        tables[title.split(",")[0]] = list(csv.DictReader(io.StringIO(body)))
-    return tables
+def csv_table(ledger, name: str) -> list[dict[str, str]]:
+    """``report -f csv -t NAME``: one header row, then the rows."""
+    result = invoke("report", str(ledger), "--format", "csv", "--table", name)
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.stdout)))
 
 
 def test_report_csv_neutralises_hostile_cells(hostile):
-    result = invoke("report", str(hostile), "--format", "csv")
-    assert result.exit_code == 0, result.output
-    tables = csv_tables(result.stdout)
-    (row, _total) = tables["Disbursement register (surplus outflows)"]
+    (row, _total) = csv_table(hostile, "disbursements")
     assert row["payee"] == "'=HYPERLINK(\"http://evil.example\",\"x\")"
     assert row["narration"] == "'+cmd <script>alert(1)</script> a|b\nsecond line $\\_{}%&#^~"
     assert row["prepared by"].startswith("'@SUM") and row["document"] == "'-2+3.pdf"
     assert row["USD"] == "4000.00"
-    statement = tables["Statement of the Surplus Fund"]
+    statement = csv_table(hostile, "fund-statement")
     assert any(value == "-4000.00" for r in statement for value in r.values())
 
 
@@ -202,8 +204,8 @@ def test_check_csv_neutralises_the_message_not_the_amount(hostile):
     assert result.exit_code == 1, result.output
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     (segregation,) = [r for r in rows if r["kind"] == "segregation"]
-    assert segregation["message"].startswith("'@SUM(1+1) <b>x</b>|y")
-    assert segregation["amount"] == "4000.00"
+    assert segregation["condition"].startswith("'@SUM(1+1) <b>x</b>|y")
+    assert segregation["amount (USD)"] == "4000.00"
 
 
 @pytest.mark.parametrize("command", ["check", "report"])
@@ -220,9 +222,11 @@ def test_markdown_of_a_hostile_ledger_is_inert(hostile, command):
             assert len(markdown_cells(line)) == widths[-1], line
         else:
             widths.append(len(markdown_cells(line)))
-    if command == "report":
-        (row,) = [line for line in result.stdout.splitlines() if "HYPERLINK" in line]
-        assert r"a\|b second line" in row  # the narration's second line, in the same row
+    if command == "report":  # the disbursement, and the transaction of each finding
+        rows = [line for line in result.stdout.splitlines() if "HYPERLINK" in line]
+        assert len(rows) >= 2
+        for row in rows:
+            assert r"a\|b second line" in row  # the narration's second line, in the same row
 
 
 def test_report_latex_and_plain_of_a_hostile_ledger(hostile):
@@ -256,7 +260,8 @@ def test_audit_pack_csv_and_markdown_are_inert(hostile, tmp_path):
 
 def test_an_amount_beyond_decimal_precision_is_written_in_digits_not_an_exponent():
     huge = Decimal("-1.000000000000000000000000000E+29")
-    absurd = Table("a", "Absurd", ("amount",), ((huge,),))
+    absurd = make_table("a", "Absurd", (Column("amount", "amount", Kind.AMOUNT),),
+                        [{"amount": huge}])
     assert "(100,000,000,000,000,000,000,000,000,000.00)" in render_text(absurd, "plain")
     rows = list(csv.reader(io.StringIO(render_csv(absurd))))
     assert rows[1] == ["-100000000000000000000000000000.00"]

@@ -21,14 +21,12 @@ from markupsafe import escape
 
 import aipo_budget.fava_ext as fava_ext
 from aipo_budget.budgets import budget_entries
-from aipo_budget.fava_ext.cells import ladder
+from aipo_budget.fava_ext.cells import html_table, ladder
 from aipo_budget.fava_ext.page import TABLE_NAMES, read_settings
-from aipo_budget.render import Table
 from aipo_budget.rules import load_rules
-from conftest import PAGE, ROOT, RULES, Fava
+from aipo_budget.table import Column, Kind, Location, Status, table
+from conftest import RULES, Fava, copy_shipped_ledger
 
-PLUGIN_LINE = 'plugin "aipo_budget.plugin" "rules"'
-EXTENSION_LINE = '2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "rules"'
 PROJECT = "Expenses:Projects:Trafficking-Roadmap"
 EVIDENCE = "documents/Expenses/Projects/Trafficking-Roadmap/Research"
 CENT = Decimal("0.01")
@@ -55,19 +53,6 @@ PLANTED = """
 PLANTED_HEADER = "2006-05-10 *"
 
 
-def copy_shipped_ledger(folder: Path, extension_line: str = EXTENSION_LINE) -> Path:
-    """The shipped ledger, its documents and rules, copied to ``folder``, with the extension."""
-    for name in ("ledger", "documents", "rules"):
-        shutil.copytree(ROOT / name, folder / name)
-    main = folder / "main.beancount"
-    lines = (ROOT / "main.beancount").read_text(encoding="utf-8").splitlines()
-    assert PLUGIN_LINE in lines, "the shipped main.beancount should declare the plugin"
-    # the shipped ledger may declare the extension already: use the line under test
-    lines = [line for line in lines if '"aipo_budget.fava_ext"' not in line]
-    main.write_text("\n".join([*lines, "", extension_line, ""]), encoding="utf-8")
-    return main
-
-
 def plant(main: Path, payee: str = "Archive Services", person: str = "Ratna Wulandari") -> int:
     """Append the planted outflow and its evidence file; return the transaction's line."""
     evidence = main.parent / EVIDENCE / "2006-05-10.planted-invoice.pdf"
@@ -82,6 +67,16 @@ def plant(main: Path, payee: str = "Archive Services", person: str = "Ratna Wula
 @pytest.fixture
 def shipped(tmp_path: Path) -> Path:
     return copy_shipped_ledger(tmp_path)
+
+
+def section(html: str, name: str) -> str:
+    """The page's section showing the table ``name``."""
+    start = html.index(f'<section class="sf-section" id="sf-{name}">')
+    return html[start:html.index("</section>", start)]
+
+
+def headers(html: str) -> list[str]:
+    return [html_lib.unescape(h) for h in re.findall(r"<th[^>]*>([^<]*)</th>", html)]
 
 
 # --- the page on the shipped ledger -------------------------------------------------------
@@ -114,8 +109,8 @@ def test_audit_tables_appear(shipped):
     result = fava.extension.loaded.result
     built = tables.build_tables(result, names=list(TABLE_NAMES), ledger=str(shipped))
     assert [t.name for t in built] == list(TABLE_NAMES)
-    for table in built:
-        assert str(escape(table.title)) in html
+    for shown in built:
+        assert str(escape(shown.title)) in html
     assert "40,000.00" in html  # the allocation, in the budget table
     assert "24,459.00" in html  # surplus-funded spending of the shipped project
 
@@ -139,11 +134,25 @@ def test_planted_error_in_the_register_links_to_the_editor(shipped):
     fava = Fava(shipped)
     html = fava.page()
     assert "1 error and 0 warnings" in html
-    assert "ORG08-SEGREGATION v1 (2002-01-01)" in html
-    links = {text: href for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', html)}
+    register = section(html, "findings")
+    # the one findings register, its columns chosen by key: the criterion (rule version and
+    # citation) and the offending transaction stay in view
+    assert headers(register) == ["severity", "date", "condition", "transaction", "amount (USD)",
+                                 "rule (version)", "citation", "location"]
+    assert '<td class=" sf-alarming sf-nowrap">error</td>' in register
+    assert "ORG08-SEGREGATION v1 (2002-01-01)" in register
+    assert "Res. 23GA/2002/Org/08 (segregation of duties)" in register
+    assert "Archive Services — Research assistant, archive searches" in register
+    assert "both prepared and approved this outflow" in register
+    assert '<td class="num sf-nowrap">100.00</td>' in register
+    links = {text: href for href, text in re.findall(r'<a href="([^"]+)">([^<]+)</a>', register)}
     url = urlsplit(html_lib.unescape(links[f"main.beancount:{lineno}"]))
     assert url.path == f"/{fava.slug}/editor/"
     assert parse_qs(url.query) == {"file_path": [str(shipped)], "line": [str(lineno)]}
+    # the disbursement register links the same line, and names the evidence as written
+    disbursements = section(html, "disbursements")
+    assert f">main.beancount:{lineno}</a>" in disbursements
+    assert '<td class=" sf-wrap">2006-05-10.planted-invoice.pdf</td>' in disbursements
 
 
 def test_ledger_strings_are_escaped(shipped):
@@ -225,18 +234,33 @@ def test_audit_runs_once_per_load(shipped, monkeypatch):
     assert "Compliant" in fava.page()
 
 
+BUDGET_COLUMNS = (
+    Column("project", "project"), Column("allocation", "allocation", Kind.AMOUNT),
+    Column("pct_used", "% used", Kind.PERCENT), Column("warn_at", "warning at", Kind.PERCENT),
+    Column("status", "ceiling status", Kind.STATUS),
+)
+
+
 def _recording_builder(seen: list):
     def build(result, start=None, end=None, names=None, ledger=""):
         seen.append((start, end, names))
-        headers = ("project", "allocation", "% used", "ceiling status")
+
+        def row(project, allocation, used, status=None, warn_at="90.0"):
+            return {"project": project, "allocation": Decimal(allocation),
+                    "pct_used": Decimal(used), "warn_at": Decimal(warn_at), "status": status}
+
         rows = (
-            ("Alpha", Decimal("1000.00"), "50.0 %", "within"),
-            ("Beta", Decimal("1000.00"), "95.0 %", "warning"),
-            ("Gamma", Decimal("1000.00"), "120.0 %", "exceeded"),
-            ("Trafficking-Roadmap", Decimal("-2500.5"), "91.0 %", ""),
+            row("Alpha", "1000.00", "50.0", Status.WITHIN),
+            row("Beta", "1000.00", "95.0", Status.WARNING),
+            row("Gamma", "1000.00", "120.0", Status.EXCEEDED),
+            # the bar follows the row's status, not the numbers: no ladder of its own
+            row("Delta", "1000.00", "99.0", Status.WITHIN),
+            row("Trafficking-Roadmap", "-2500.5", "91.0"),
+            row("Epsilon", "1000.00", "91.0", warn_at="95.0"),
+            {"project": "Zeta", "status": Status.NO_ALLOCATION},
         )
-        return [Table("budget", "Budget <against> actual", headers, rows,
-                      ("Total", Decimal("500.00"), "", ""), ("a <note>",))]
+        return [table("budget", "Budget <against> actual", BUDGET_COLUMNS, rows,
+                      {"project": "Total", "allocation": Decimal("500.00")}, ("a <note>",))]
     return build
 
 
@@ -274,21 +298,67 @@ def test_tables_are_rendered_generically_with_utilisation_bars(shipped, monkeypa
     assert 'class="sf-fill sf-within" style="width: 50.0%"' in html
     assert 'class="sf-fill sf-warning" style="width: 95.0%"' in html
     assert 'class="sf-fill sf-exceeded" style="width: 100.0%"' in html
-    # no status: the project's warn_at (90 %) from the ceiling rule decides
+    assert 'class="sf-fill sf-within" style="width: 99.0%"' in html
+    # no status: the row's own warn_at decides (90 % for one row, 95 % for the other)
     assert 'class="sf-fill sf-warning" style="width: 91.0%"' in html
+    assert 'class="sf-fill sf-within" style="width: 91.0%"' in html
+    assert html.count('class="sf-fill') == 6  # no bar without a percentage used
+    # percentages right-aligned as the text renderers show them; statuses toned
+    assert '<th class="num">% used</th>' in html
+    assert '<th class="num">warning at</th>' in html
+    assert '<td class="num sf-nowrap">90.0 %</td>' in html
+    assert '<td class=" sf-alarming sf-nowrap">exceeded</td>' in html
+    assert '<td class=" sf-worrying sf-nowrap">warning</td>' in html
+    assert '<td class=" sf-nowrap">within</td>' in html
+    assert '<td class=" sf-nowrap">no allocation</td>' in html
 
 
 @pytest.mark.parametrize(("percent", "status", "expected"), [
-    ("10", "within", "within"),
-    ("95", "warning", "warning"),
-    ("101", "exceeded", "exceeded"),
-    ("89.9", "", "within"),
-    ("90", "", "warning"),
-    ("100", "", "warning"),
-    ("100.1", "", "exceeded"),
+    ("10", Status.WITHIN, "within"),
+    ("95", Status.WARNING, "warning"),
+    ("101", Status.EXCEEDED, "exceeded"),
+    ("95", Status.WITHIN, "within"),  # the status decides, not the numbers
+    ("89.9", None, "within"),
+    ("90", None, "warning"),
+    ("100", None, "warning"),
+    ("100.1", None, "exceeded"),
 ])
 def test_ceiling_ladder(percent, status, expected):
-    assert ladder(Decimal(percent), status, Decimal("0.90")) == expected
+    assert ladder(Decimal(percent), status, Decimal("90.0")) == expected
+
+
+def test_cells_follow_the_kind_of_their_column():
+    columns = (Column("when", "when", Kind.DATE), Column("n", "count", Kind.NUMBER),
+               Column("doc", "evidence", Kind.DOCUMENT), Column("at", "where", Kind.LOCATION),
+               Column("state", "state", Kind.STATUS), Column("note", "note"))
+    rows = [
+        {"when": D(2006, 5, 10), "n": -3, "doc": Location("", 0, "../missing.pdf"),
+         "at": Location("/books/ledger/a.beancount", 12, "ledger/a.beancount"),
+         "state": Status.TO_REVIEW, "note": "90.0 %"},
+        {"doc": Location("/books/documents/x.pdf", 0, "x.pdf"),
+         "at": Location("/elsewhere/b.beancount", 3, "/elsewhere/b.beancount")},
+    ]
+    linked = []
+
+    def link(filename, lineno):
+        linked.append((filename, lineno))
+        return f"/editor?{lineno}" if filename.startswith("/books/") else None
+
+    shown = html_table(table("t", "T", columns, rows, {"note": "Total", "n": 7}), link)
+    assert shown.headers == ("when", "count", "evidence", "where", "state", "note")
+    assert shown.numeric == (False, True, False, False, False, False)
+    first, second = shown.rows
+    assert [c.text for c in first] == ["2006-05-10", "-3", "../missing.pdf",
+                                       "ledger/a.beancount:12", "open: to review", "90.0 %"]
+    assert first[0].nowrap and first[1].numeric and first[1].negative
+    assert first[3].href == "/editor?12" and first[3].nowrap
+    assert (first[2].href, second[2].href) == (None, None)  # evidence: text, not a link
+    assert second[2].text == "x.pdf"
+    assert first[4].tone == "worrying" and second[4].tone is None
+    assert not first[5].numeric  # text that looks like a percentage is still text
+    assert (second[3].text, second[3].href) == ("/elsewhere/b.beancount:3", None)
+    assert linked == [("/books/ledger/a.beancount", 12), ("/elsewhere/b.beancount", 3)]
+    assert [c.text for c in shown.totals] == ["", "7", "", "", "", "Total"]
 
 
 # --- Fava's own budgets from the rules ----------------------------------------------------
@@ -371,14 +441,16 @@ def test_fava_shows_the_allocation_as_budget(shipped):
 
 
 def test_long_tables_are_shortened_on_the_page_with_a_note():
-    from decimal import Decimal
-
-    from aipo_budget.render import Table
-
-    rows = tuple((f"2006-01-{i % 28 + 1:02d}", Decimal(i)) for i in range(250))
-    table = Table("disbursements", "Register", ("date", "USD"), rows, ("Total", Decimal(31125)))
-    short = fava_ext.shorten(table)
-    assert short.rows == rows[-200:]
-    assert short.totals == table.totals
+    columns = (Column("date", "date", Kind.DATE), Column("payee", "payee"),
+               Column("amount", "USD", Kind.AMOUNT))
+    rows = [{"date": D(2006, 1, i % 28 + 1), "amount": Decimal(i)} for i in range(250)]
+    register = table("disbursements", "Register", columns, rows,
+                     {"payee": "Total", "amount": Decimal(31125)})
+    short = fava_ext.shorten(register)
+    assert short.rows == register.rows[-200:]
+    assert [row["amount"] for row in short.rows] == [Decimal(i) for i in range(50, 250)]
+    assert short.columns == register.columns
+    assert short.totals == register.totals
     assert "Showing the latest 200 of 250 rows" in short.notes[-1]
     assert fava_ext.shorten(short) is short
+    assert "Showing the latest" not in " ".join(register.notes)

@@ -9,32 +9,36 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from click.testing import CliRunner
 
 from aipo_budget import pack
 from aipo_budget.cli import cli
+from aipo_budget.pack import files, staging, swap
 from aipo_budget.tables import TABLE_NAMES
-from conftest import ROOT
+from conftest import ROOT, RULES
 
 OLD, NEW = "2006-06-30", "2006-12-31"  # the as-of dates of the previous and the new pack
 PACK_FILES = {f"{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")} | {"index.html"}
 STEPS = ["staging created",
          *[f"written {name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")],
-         "written index.html", "manifest written", "before exchange", "after exchange",
-         "old removed"]
+         "written index.html", "evidence copied", "manifest written", "before exchange",
+         "after exchange", "old removed"]
 RESEARCH = Path("documents/Expenses/Projects/Trafficking-Roadmap/Research")
 
-# Runs the CLI with pack._reached sending a signal to the writer itself at one step.
+# Runs the CLI with files._reached sending a signal to the writer itself at one step.
 KILLER = """
 import os, signal, sys
-from aipo_budget import cli, pack
+from aipo_budget import cli
+from aipo_budget.pack import files, swap
 
 step, name = sys.argv[1], sys.argv[2]
 
@@ -42,20 +46,21 @@ def reached(now):
     if now == step:
         os.kill(os.getpid(), getattr(signal, name))
 
-pack._reached = reached
+files._reached = reached
 if os.environ.get("AIPO_TEST_NO_EXCHANGE"):
-    pack._renameat2 = lambda: None
+    swap._renameat2 = lambda: None
 sys.argv = ["aipo-budget", *sys.argv[3:]]
 cli.main()
 """
 
 
 def copy_ledger(folder: Path) -> Path:
-    """The shipped ledger, its rules and its evidence, copied to ``folder``."""
+    """The shipped ledger and its evidence copied to ``folder``, the tests' rules beside it."""
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copy2(ROOT / "main.beancount", folder / "main.beancount")
-    for name in ("ledger", "rules", "documents"):
+    for name in ("ledger", "documents"):
         shutil.copytree(ROOT / name, folder / name)
+    shutil.copytree(RULES, folder / "rules")
     return folder / "main.beancount"
 
 
@@ -102,7 +107,10 @@ def complete_pack(folder: Path) -> str:
     present = {p.relative_to(folder).as_posix(): sha(p) for p in folder.rglob("*")
                if p.is_file() and p.name != "manifest.json"}
     assert present == listed
-    assert set(listed) == PACK_FILES
+    copies = {path for path in listed if path.startswith("evidence/")}
+    assert set(listed) - copies == PACK_FILES
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert copies == {unquote(link) for link in re.findall(r'href="([^"]+)"', page)}
     return manifest["settings"]["as_of"]
 
 
@@ -129,12 +137,17 @@ def test_the_manifest_lists_every_file_written_with_its_sha256(shared_ledger, tm
     assert len(evidence) >= 13
     for path, digest in evidence.items():
         assert sha(shared_ledger.parent / path) == digest
+    # the 13 files the register cites are copied, each the file that was hashed
+    copies = [item for item in manifest["outputs"] if item["path"].startswith("evidence/")]
+    assert len(copies) == 13
+    for item in copies:
+        assert item["sha256"] == evidence[item["source"]] == sha(out / item["path"])
 
 
 def test_a_normal_run_passes_every_step_the_kill_tests_cover(shared_ledger, tmp_path,
                                                              monkeypatch):
     steps: list[str] = []
-    monkeypatch.setattr(pack, "_reached", steps.append)
+    monkeypatch.setattr(files, "_reached", steps.append)
     out = tmp_path / "pack"
     written(shared_ledger, out, OLD)
     written(shared_ledger, out)
@@ -208,7 +221,7 @@ def test_a_file_added_to_the_old_pack_during_the_run_is_kept(shared_ledger, tmp_
         if step == "before exchange":
             (out / "late.txt").write_text("written while the pack was being made")
 
-    monkeypatch.setattr(pack, "_reached", add_a_file)
+    monkeypatch.setattr(files, "_reached", add_a_file)
     result = report(shared_ledger, out)
     assert result.exit_code == 2, result.output
     assert "late.txt: not part of the previous audit pack; nothing was replaced" in result.stderr
@@ -287,9 +300,9 @@ def test_the_fallback_killed_between_its_renames_is_undone_by_the_next_run(share
 
 
 def test_the_fallback_replaces_an_old_pack(shared_ledger, tmp_path, monkeypatch):
-    monkeypatch.setattr(pack, "_renameat2", lambda: None)
+    monkeypatch.setattr(swap, "_renameat2", lambda: None)
     steps: list[str] = []
-    monkeypatch.setattr(pack, "_reached", steps.append)
+    monkeypatch.setattr(files, "_reached", steps.append)
     out = tmp_path / "pack"
     written(shared_ledger, out, OLD)
     written(shared_ledger, out)
@@ -304,16 +317,16 @@ def test_no_exchange_on_this_file_system_means_the_fallback(tmp_path, monkeypatc
         ctypes.set_errno(code)
         return -1
 
-    monkeypatch.setattr(pack, "_renameat2", lambda: refuses)
+    monkeypatch.setattr(swap, "_renameat2", lambda: refuses)
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    assert pack._exchange(tmp_path / "a", tmp_path / "b") is False
+    assert swap._exchange(tmp_path / "a", tmp_path / "b") is False
 
 
 def test_no_renameat2_in_libc_means_the_fallback(tmp_path, monkeypatch):
-    monkeypatch.setattr(pack.ctypes, "CDLL", lambda *_args, **_kwargs: object())
-    assert pack._renameat2() is None
-    assert pack._exchange(tmp_path / "a", tmp_path / "b") is False
+    monkeypatch.setattr(swap.ctypes, "CDLL", lambda *_args, **_kwargs: object())
+    assert swap._renameat2() is None
+    assert swap._exchange(tmp_path / "a", tmp_path / "b") is False
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
@@ -321,7 +334,7 @@ def test_the_exchange_swaps_two_folders(tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "a" / "one").write_text("1")
     (tmp_path / "b").mkdir()
-    assert pack._exchange(tmp_path / "a", tmp_path / "b") is True
+    assert swap._exchange(tmp_path / "a", tmp_path / "b") is True
     assert [p.name for p in (tmp_path / "b").iterdir()] == ["one"]
     assert list((tmp_path / "a").iterdir()) == []
 
@@ -330,25 +343,25 @@ def test_the_sweep_removes_only_marked_staging_folders_not_in_use(tmp_path):
     target = tmp_path / "pack"
     stale = tmp_path / ".pack.aipo-staging.dead"  # left by a killed run
     stale.mkdir()
-    (stale / pack.MARKER).write_bytes(pack.MARKER_TEXT)
+    (stale / staging.MARKER).write_bytes(staging.MARKER_TEXT)
     (stale / "pack").mkdir()
     unmarked = tmp_path / ".pack.aipo-staging.someone-elses"
     unmarked.mkdir()
     (unmarked / "data").write_text("not ours")
     wrong = tmp_path / ".pack.aipo-staging.wrong-marker"
     wrong.mkdir()
-    (wrong / pack.MARKER).write_text("something else")
+    (wrong / staging.MARKER).write_text("something else")
     other = tmp_path / ".other.aipo-staging.x"  # another target's
     other.mkdir()
-    (other / pack.MARKER).write_bytes(pack.MARKER_TEXT)
-    live = pack._make_staging(target)  # a run still writing holds its marker's lock
+    (other / staging.MARKER).write_bytes(staging.MARKER_TEXT)
+    live = staging._make_staging(target)  # a run still writing holds its marker's lock
     try:
         pack.sweep(target)
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
             [unmarked.name, wrong.name, other.name, live.path.name])
         assert (unmarked / "data").read_text() == "not ours"
     finally:
-        pack._discard(live)
+        staging._discard(live)
     assert not live.path.exists()
 
 
@@ -400,7 +413,7 @@ def test_a_fifo_swapped_in_after_the_check_does_not_block(tmp_path, deadline):
     fifo = tmp_path / "evidence.pdf"
     os.mkfifo(fifo)
     with pytest.raises(OSError, match="replaced while the pack was written"):
-        pack._digest(str(fifo), os.stat(fifo))
+        files._digest(str(fifo), os.stat(fifo))
 
 
 def test_evidence_leading_outside_the_documents_folders_is_left_out(own_ledger, tmp_path,
@@ -417,7 +430,7 @@ def test_evidence_leading_outside_the_documents_folders_is_left_out(own_ledger, 
                              str(secret): "outside the documents folders"}
     manifest = (out / "manifest.json").read_text(encoding="utf-8")
     assert sha(secret) not in manifest
-    assert "payroll" not in "".join(p.read_text() for p in out.iterdir())
+    assert all(b"payroll" not in p.read_bytes() for p in out.rglob("*") if p.is_file())
 
 
 def test_unreadable_evidence_stops_the_pack_naming_the_file(own_ledger, tmp_path,
@@ -431,14 +444,14 @@ def test_unreadable_evidence_stops_the_pack_naming_the_file(own_ledger, tmp_path
     evidence.chmod(0)
     try:
         if os.access(evidence, os.R_OK):  # root
-            real_open = pack._open_readonly
+            real_open = files._open_readonly
 
             def denied(path: str) -> int:
                 if os.path.realpath(path) == str(evidence.resolve()):
                     raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
                 return real_open(path)
 
-            monkeypatch.setattr(pack, "_open_readonly", denied)
+            monkeypatch.setattr(files, "_open_readonly", denied)
         result = report(own_ledger, out)
     finally:
         evidence.chmod(0o644)

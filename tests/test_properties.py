@@ -291,45 +291,56 @@ EXTENSION_LINE = '2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "rul
 
 
 class FindingsRegister(HTMLParser):
-    """The rows of the page's findings register, as the text of their cells."""
+    """The page's findings register: its header labels, and its rows as the text of cells."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
+        self.headers: list[str] = []
         self.rows: list[list[str]] = []
-        self._inside = self._cell = False
+        self._inside = False
+        self._cells: list[str] | None = None  # where the text of the open cell goes
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "table":
             self._inside = "sf-table-findings" in (dict(attrs).get("class") or "").split()
-        elif self._inside and tag == "tr":
+        elif self._inside and tag == "th":
+            self.headers.append("")
+            self._cells = self.headers
+        elif self._inside and tag == "tr" and self.headers:
             self.rows.append([])
         elif self._inside and tag == "td" and self.rows:
             self.rows[-1].append("")
-            self._cell = True
+            self._cells = self.rows[-1]
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "td":
-            self._cell = False
+        if tag in ("td", "th"):
+            self._cells = None
         elif tag == "table":
             self._inside = False
 
     def handle_data(self, text: str) -> None:
-        if self._cell:
-            self.rows[-1][-1] += text
+        if self._cells is not None:
+            self._cells[-1] += text
 
 
 def register_errors(html: str) -> Counter:
+    """The error rows of the page's register, read by header: what the page shows people."""
     parser = FindingsRegister()
     parser.feed(html)
-    # severity, date, finding, transaction, amount, criterion, location
-    return Counter((row[2].strip(), row[4].strip(), row[5].strip(), row[6].strip())
-                   for row in parser.rows if len(row) == 7 and row[0].strip() == "error")
+    rows = [dict(zip(parser.headers, (cell.strip() for cell in row), strict=True))
+            for row in parser.rows if len(row) == len(parser.headers)]
+    return Counter((row["condition"], row["amount (USD)"], row["rule (version)"],
+                    row["citation"], row["location"])
+                   for row in rows if row["severity"] == "error")
 
 
 def criterion(finding: dict[str, Any]) -> str:
-    """A JSON finding's rule version and citation, as the plugin and the page write them."""
-    return (f"{finding['rule']} v{finding['version']} ({finding['effective'] or '-'}); "
-            f"{finding['citation']}")
+    """A JSON finding's rule version and citation, as the plugin writes them."""
+    return f"{rule_version(finding)}; {finding['citation']}"
+
+
+def rule_version(finding: dict[str, Any]) -> str:
+    return f"{finding['rule']} v{finding['version']} ({finding['effective'] or '-'})"
 
 
 def amount_of(value: Decimal | None) -> str | None:
@@ -389,8 +400,9 @@ def test_cli_plugin_and_fava_report_the_same_errors(generated):
             == Counter((f["filename"], f["lineno"], f["rule"], f["kind"], f["message"],
                         f["amount"]) for f in errors))
     assert register == Counter(
-        (f["message"], text_value(Decimal(f["amount"])) if f["amount"] else "", criterion(f),
-         f"{os.path.relpath(f['filename'], folder)}:{f['lineno']}") for f in errors)
+        (f["message"], text_value(Decimal(f["amount"])) if f["amount"] else "", rule_version(f),
+         f["citation"], f"{os.path.relpath(f['filename'], folder)}:{f['lineno']}")
+        for f in errors)
 
 
 # --- 3. a compliant ledger, and one required element removed ------------------------------
@@ -411,7 +423,7 @@ REMOVALS = {
 
 
 def rules_without(folder: Path, rule_id: str) -> Path:
-    """A copy of the shipped rules in ``folder``/rules without rule ``rule_id``."""
+    """A copy of the tests' rules in ``folder``/rules without rule ``rule_id``."""
     rules = folder / "rules"
     shutil.copytree(RULES, rules)
     path = rules / SOC03

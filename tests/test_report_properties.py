@@ -11,8 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import write_ledger
-from test_report import reconcile
+from conftest import reconcile, write_ledger
 
 CATEGORIES = ["Research", "Consultants", "Meetings", "Study-Tours", "Travel", "Publications",
               "Translation", "Hospitality"]

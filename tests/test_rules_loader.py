@@ -1,4 +1,5 @@
-"""The rules loader: the shipped folder loads; every mistake names file, rule and field."""
+"""The rules loader: a full folder (the tests' rules) loads; every mistake names file, rule and
+field."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def write(tmp_path: Path, text: str, name: str = "rules.toml") -> Path:
     return folder
 
 
-def test_shipped_rules_cover_every_kind():
+def test_a_full_folder_covers_every_kind():
     ruleset = load_rules(RULES)
     assert {rule.kind for rule in ruleset.rules} == set(KINDS)
     ceiling = ruleset.for_project("ceiling", "Trafficking-Roadmap")

@@ -1,4 +1,8 @@
-"""The ledger shipped in the repository passes every rule, in the CLI and in bean-check."""
+"""The ledger shipped in the repository passes every shipped rule, in the CLI and in bean-check.
+
+The one module that judges the shipped ledger by the shipped rules/ (the README's `make run`):
+every other test runs on the tests' own rules in tests/rules (see tests/test_independence.py).
+"""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ def test_check_reports_no_findings_today():
     result = CliRunner().invoke(cli, ["check", str(ROOT / "main.beancount"), "--format", "json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
+    assert Path(data["rules"]).resolve() == (ROOT / "rules").resolve()  # the shipped rules
     assert data["findings"] == []
     assert data["surplus_fund_found"] is True
     assert data["summary"]["outflows"] >= 10

@@ -174,9 +174,9 @@ def test_a_quoted_fiscal_year_is_the_year_for_transfers_and_contributions(audite
     assert kinds(audited) == []
     assert audited.facts.transfers[0].fiscal_year == 2004
     [table] = build_tables(audited, names=["contributions"])
-    assert [(row[0], row[1]) for row in table.rows] == [("Brunei", 2004)]
+    assert [(row["member"], row["fiscal_year"]) for row in table.rows] == [("Brunei", 2004)]
     [statement] = build_tables(audited, names=["fund-statement"])
-    assert any("fiscal year 2004 (AR-2004)" == row[1] for row in statement.rows)
+    assert any("fiscal year 2004 (AR-2004)" == row["detail"] for row in statement.rows)
 
 
 @pytest.mark.parametrize("key,value,kind,expected", [
@@ -446,7 +446,7 @@ def test_without_as_of_the_report_shows_a_payment_dated_next_week(tmp_path):
                                           "-t", "disbursements", "-f", "json"])
     assert result.exit_code == 0, result.output
     [table] = json.loads(result.stdout)["tables"]
-    assert [row[0] for row in table["rows"]] == [day.isoformat()]
+    assert [row["date"] for row in table["rows"]] == [day.isoformat()]
 
 
 def test_metadata_on_a_posting_instead_of_the_transaction_gets_a_hint(audited):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from aipo_budget.conventions import DEFAULT_CURRENCY
 from aipo_budget.findings import finding
 
 if TYPE_CHECKING:
@@ -21,9 +22,12 @@ def judged(facts: Facts, rule: Rule) -> Iterator[tuple[Outflow, RuleVersion]]:
         yield outflow, rule.judging(outflow.date)
 
 
-def unreadable(outflow: Outflow, key: str, version: RuleVersion) -> Finding | None:
-    """The finding for metadata ``key`` of ``outflow`` that cannot be read, if it cannot."""
+def unreadable(outflow: Outflow, key: str, version: RuleVersion,
+               currency: str = DEFAULT_CURRENCY) -> Finding | None:
+    """The finding for metadata ``key`` of ``outflow`` that cannot be read, if it cannot;
+    ``currency`` is the ledger's (``facts.conventions.currency``)."""
     problem = outflow.problem(key)
     if problem is None:
         return None
-    return finding(version, outflow.date, outflow.location, problem.message, outflow.usd)
+    return finding(version, outflow.date, outflow.location, problem.message, outflow.usd,
+                   currency=currency)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from aipo_budget import meta
 from aipo_budget.checks._common import judged, unreadable
-from aipo_budget.findings import finding, usd
+from aipo_budget.findings import finding, money
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    currency = facts.conventions.currency
     for outflow, version in judged(facts, rule):
-        problem = unreadable(outflow, meta.APPROVED_BY, version)
+        problem = unreadable(outflow, meta.APPROVED_BY, version, currency)
         if problem is not None:
             yield problem
             continue
@@ -32,9 +33,11 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
             message = meta.missing(outflow.entry, meta.APPROVED_BY,
                                    "surplus outflow names no approver")
         elif outflow.usd > threshold and len(distinct) < needed:
-            message = (f"outflow of {usd(outflow.usd)} is above {usd(threshold)} and needs "
+            message = (f"outflow of {money(outflow.usd, currency)} is above "
+                       f"{money(threshold, currency)} and needs "
                        f"{needed} different approvers, has {len(distinct)}; approved by "
                        f"{', '.join(outflow.approvers)}")
         else:
             continue
-        yield finding(version, outflow.date, outflow.location, message, outflow.usd)
+        yield finding(version, outflow.date, outflow.location, message, outflow.usd,
+                      currency=currency)

@@ -34,11 +34,13 @@ def _message(outflow: Outflow, version: RuleVersion, ruleset: RuleSet) -> str | 
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    currency = facts.conventions.currency
     for outflow, version in judged(facts, rule):
-        problem = unreadable(outflow, meta.RESOLUTION, version)
+        problem = unreadable(outflow, meta.RESOLUTION, version, currency)
         if problem is not None:
             yield problem
             continue
         message = _message(outflow, version, ruleset)
         if message is not None:
-            yield finding(version, outflow.date, outflow.location, message, outflow.usd)
+            yield finding(version, outflow.date, outflow.location, message, outflow.usd,
+                          currency=currency)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from aipo_budget.findings import finding, usd
+from aipo_budget.findings import finding, money
+from aipo_budget.projects import terms
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
-    project = rule.project
+    project = str(rule.project)
+    currency = facts.conventions.currency
     spent = Decimal(0)
     warned: set[int] = set()  # versions already warned about: an amendment may warn again
     # the facts' own order (by date, and within a day independent of the files); on one day,
@@ -32,26 +34,26 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
         if not amount:
             continue
         before, spent = spent, spent + amount
-        version = rule.judging(event.date)
         if amount < 0:
             continue  # a refund lowers spending and is never a finding itself
-        allocation = version.params["allocation"]
-        warn = allocation * version.params["warn_at"]
+        project_terms = terms(ruleset, project, event.date)
+        version, allocation = project_terms.ceiling, project_terms.allocation
+        warn = allocation * project_terms.warn_at
         used = f"{(spent / allocation * 100):.1f} %" if allocation else "n/a"
         if spent > allocation:
             verb = "crosses" if before <= allocation else "adds to spending already above"
             yield finding(
                 version, event.date, event.location,
-                f"{project}: this outflow {verb} the allocation of {usd(allocation)}: "
-                f"surplus-funded spending {usd(spent)} ({used})",
+                f"{project}: this outflow {verb} the allocation of {money(allocation, currency)}: "
+                f"surplus-funded spending {money(spent, currency)} ({used})",
                 min(amount, spent - allocation), project=project,
             )
         elif spent >= warn and version.number not in warned:
             warned.add(version.number)
             yield finding(
                 version, event.date, event.location,
-                f"{project}: surplus-funded spending reaches {usd(spent)}, {used} of the "
-                f"allocation of {usd(allocation)} (warning from "
+                f"{project}: surplus-funded spending reaches {money(spent, currency)}, {used} of the "
+                f"allocation of {money(allocation, currency)} (warning from "
                 f"{version.params['warn_at'] * 100:.0f} %)",
-                amount, severity="warning", project=project,
+                amount, severity="warning", project=project, currency=currency,
             )

@@ -10,9 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from aipo_budget.checks.period import close_date
 from aipo_budget.facts import SURPLUS_SOURCE
-from aipo_budget.findings import finding, usd
+from aipo_budget.findings import finding, money
+from aipo_budget.projects import terms
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -22,41 +22,33 @@ if TYPE_CHECKING:
     from aipo_budget.rules import Rule, RuleSet
 
 
-def project_close(ruleset: RuleSet, project: str, as_of):  # noqa: ANN001, ANN201
-    """The close date of ``project`` by its period rule as it stood on ``as_of``."""
-    rule = ruleset.for_project("period", project)
-    if rule is None:
-        return None
-    version = rule.in_force(as_of) or rule.versions[0]
-    return close_date(version)
-
-
 def shares(facts: Facts, project: str) -> tuple[Decimal, Decimal]:
-    """(surplus-funded cost, total cost) of ``project`` in USD."""
+    """(surplus-funded cost, total cost) of ``project``."""
     costs = [c for c in facts.costs if c.project == project]
     surplus = sum((c.usd for c in costs if c.source == SURPLUS_SOURCE), Decimal(0))
     return surplus, sum((c.usd for c in costs), Decimal(0))
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
-    project = rule.project
+    project = str(rule.project)
+    currency = facts.conventions.currency
     surplus, total = shares(facts, project)
     if total <= 0 or surplus <= 0:
         return
-    close = project_close(ruleset, project, facts.as_of)
-    closed = close is not None and facts.as_of >= close
-    judged_on = close if closed else facts.as_of
-    version = rule.judging(judged_on)
-    cap = version.params["max_share"]
+    now = terms(ruleset, project, facts.as_of)
+    close = now.close
+    # a closed project is judged by its terms at close; an open one by today's
+    judged = terms(ruleset, project, close) if now.closed else now
+    version, cap = judged.cofunding, judged.cap
     share = surplus / total
     last = [c for c in facts.costs if c.project == project and c.source == SURPLUS_SOURCE][-1]
     text = (f"{project}: surplus share of total cost is {share * 100:.2f} % "
-            f"({usd(surplus)} of {usd(total)}); cap {cap * 100:.0f} %")
-    if closed and (share > cap or share >= 1):
-        yield finding(version, judged_on, last.location, f"{text} at project close on {close}",
-                      surplus - cap * total, project=project)
-    elif not closed and share > cap:
-        yield finding(version, judged_on, last.location,
+            f"({money(surplus, currency)} of {money(total, currency)}); cap {cap * 100:.0f} %")
+    if now.closed and (share > cap or share >= 1):
+        yield finding(version, judged.day, last.location, f"{text} at project close on {close}",
+                      surplus - cap * total, project=project, currency=currency)
+    elif not now.closed and share > cap:
+        yield finding(version, judged.day, last.location,
                       f"{text} before project close"
                       + (f" on {close}" if close else ""),
-                      surplus - cap * total, severity="warning", project=project)
+                      surplus - cap * total, severity="warning", project=project, currency=currency)

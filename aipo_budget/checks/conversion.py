@@ -1,4 +1,5 @@
-"""A non-USD surplus outflow has a USD price on or before its date."""
+"""A surplus outflow in another currency than the operating one has a price in the operating
+currency on or before its date."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ if TYPE_CHECKING:
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    target = facts.conventions.currency
     for outflow, version in judged(facts, rule):
         for conversion in outflow.conversions:
             if conversion.usd is None:
                 yield finding(
                     version, outflow.date, outflow.location,
-                    f"no USD price for {conversion.currency} on or before {outflow.date}: "
-                    f"{conversion.number:,} {conversion.currency} cannot be converted "
-                    f"(add a 'price {conversion.currency} ... USD' entry)",
+                    f"no {target} price for {conversion.currency} on or before "
+                    f"{outflow.date}: {conversion.number:,} {conversion.currency} cannot be "
+                    f"converted (add a 'price {conversion.currency} ... {target}' entry)",
+                    currency=target,
                 )

@@ -41,7 +41,7 @@ def _unknown_projects(facts: Facts, ruleset: RuleSet) -> Iterator[Finding]:
             yield finding(
                 rule.versions[-1], None, Location(rule.filename, rule.lineno),
                 f"rule {rule.id} names project {project!r}, which has no accounts in the "
-                f"ledger (Expenses:Projects:{project}:...){hint}",
+                f"ledger ({facts.conventions.projects}:{project}:...){hint}",
                 severity="warning", project=project,
             )
 
@@ -74,5 +74,5 @@ def check(facts: Facts, ruleset: RuleSet) -> Iterator[Finding]:
                     _unbounded(kind), outflow.date, outflow.location,
                     f"project {project!r} is paid from the Surplus Fund but has no {kind} "
                     f"rule in the rules folder: its surplus spending is unbounded",
-                    outflow.usd, project=project,
+                    outflow.usd, project=project, currency=facts.conventions.currency,
                 )

@@ -23,5 +23,5 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
                     version, outflow.date, outflow.location,
                     f"{use.account}: cost category {use.category or '(none)'!r} is not eligible "
                     f"for surplus funding (eligible: {', '.join(version.params['categories'])})",
-                    use.usd, project=use.project,
+                    use.usd, project=use.project, currency=facts.conventions.currency,
                 )

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    currency = facts.conventions.currency
     for outflow, version in judged(facts, rule):
-        problem = unreadable(outflow, meta.DOCUMENT, version)
+        problem = unreadable(outflow, meta.DOCUMENT, version, currency)
         if problem is not None:
             yield problem
             continue
@@ -31,4 +32,5 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
                        f"{outflow.document_problem}")
         else:
             continue
-        yield finding(version, outflow.date, outflow.location, message, outflow.usd)
+        yield finding(version, outflow.date, outflow.location, message, outflow.usd,
+                      currency=currency)

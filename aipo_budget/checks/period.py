@@ -9,46 +9,42 @@ force is outside the period, not outside the rules.
 
 from __future__ import annotations
 
-import datetime
 from typing import TYPE_CHECKING
 
 from aipo_budget import meta
-from aipo_budget.checks._common import judged, unreadable
+from aipo_budget.checks._common import unreadable
 from aipo_budget.findings import finding
+from aipo_budget.projects import terms
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from aipo_budget.facts import Facts
     from aipo_budget.findings import Finding
-    from aipo_budget.rules import Rule, RuleSet, RuleVersion
-
-
-def close_date(version: RuleVersion) -> datetime.date:
-    """The last day a cost of the project may be paid: period end plus the payment window."""
-    return version.params["end"] + datetime.timedelta(days=version.params["payment_window_days"])
+    from aipo_budget.rules import Rule, RuleSet
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
-    project = rule.project
-    for outflow, version in judged(facts, rule):
-        start, end = version.params["start"], version.params["end"]
-        last_payment = close_date(version)
-        if any(use.project == project for use in outflow.uses):
-            problem = unreadable(outflow, meta.INCURRED, version)
-            if problem is not None:
-                yield problem
-        for use in outflow.uses:
-            if use.project != project:
-                continue
-            if not start <= use.incurred <= end:
+    project = str(rule.project)
+    currency = facts.conventions.currency
+    for outflow in facts.outflows:
+        uses = [use for use in outflow.uses if use.project == project]
+        if not uses:
+            continue
+        project_terms = terms(ruleset, project, outflow.date)
+        version = project_terms.period
+        problem = unreadable(outflow, meta.INCURRED, version, currency)
+        if problem is not None:
+            yield problem
+        for use in uses:
+            if not project_terms.incurred_in_period(use.incurred):
                 message = (f"{use.account}: cost incurred on {use.incurred}, outside the project "
-                           f"period {start} to {end}")
-            elif outflow.date > last_payment:
+                           f"period {project_terms.start} to {project_terms.end}")
+            elif outflow.date > project_terms.close:
                 message = (f"{use.account}: paid on {outflow.date}, after the payment window "
-                           f"closed on {last_payment} ({version.params['payment_window_days']} "
-                           f"days after the period ended on {end})")
+                           f"closed on {project_terms.close} ({project_terms.window_days} "
+                           f"days after the period ended on {project_terms.end})")
             else:
                 continue
             yield finding(version, outflow.date, outflow.location, message, use.usd,
-                          project=project)
+                          project=project, currency=currency)

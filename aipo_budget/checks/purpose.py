@@ -33,4 +33,4 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
             else:
                 continue
             yield finding(version, outflow.date, outflow.location, message, use.usd,
-                          project=use.project)
+                          project=use.project, currency=facts.conventions.currency)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aipo_budget.checks._common import judged
-from aipo_budget.findings import finding, usd
+from aipo_budget.findings import finding, money
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -16,12 +16,14 @@ if TYPE_CHECKING:
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    currency = facts.conventions.currency
     for outflow, version in judged(facts, rule):
         floor = version.params["floor"]
         if outflow.balance_after < floor:
             yield finding(
                 version, outflow.date, outflow.location,
-                f"Surplus Fund balance after this outflow is {usd(outflow.balance_after)}, "
-                f"below the reserve floor of {usd(floor)}",
-                min(outflow.usd, floor - outflow.balance_after),
+                f"Surplus Fund balance after this outflow is "
+                f"{money(outflow.balance_after, currency)}, below the reserve floor of "
+                f"{money(floor, currency)}",
+                min(outflow.usd, floor - outflow.balance_after), currency=currency,
             )

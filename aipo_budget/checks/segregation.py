@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    currency = facts.conventions.currency
     for outflow, version in judged(facts, rule):
-        problem = unreadable(outflow, meta.PREPARED_BY, version)
+        problem = unreadable(outflow, meta.PREPARED_BY, version, currency)
         if problem is not None:
             yield problem
             continue
@@ -36,4 +37,5 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
                 continue
             message = (f"{preparer} both prepared and approved this outflow (approved by "
                        f"{', '.join(outflow.approvers)})")
-        yield finding(version, outflow.date, outflow.location, message, outflow.usd)
+        yield finding(version, outflow.date, outflow.location, message, outflow.usd,
+                      currency=currency)

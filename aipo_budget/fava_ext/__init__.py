@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
     from aipo_budget.engine import Audit
     from aipo_budget.fava_ext.page import Page
-    from aipo_budget.render import Table
+    from aipo_budget.table import Table
 
 log = logging.getLogger(__name__)
 

@@ -1,32 +1,29 @@
-"""Table cells for the Surplus Fund page: audit tables rendered generically, as plain text.
+"""Table cells for the Surplus Fund page: any audit table, cell by cell, by the kind of its column.
 
-Any :class:`~aipo_budget.render.Table` becomes rows of :class:`Cell`: amounts right-aligned as
-the text renderers show them, ``file:line`` locations linked to Fava's editor, and in the
-budget table a utilisation bar on the "% used" column, coloured by the ceiling ladder.
+A :class:`~aipo_budget.table.Table` becomes rows of :class:`Cell`: amounts, percentages and
+numbers right-aligned as the text renderers show them, statuses with a class for their tone,
+ledger locations linked to Fava's editor, and in the budget table a utilisation bar on the
+``pct_used`` column, coloured by the row's ceiling ``status`` (else by ``warn_at``).
+Columns are read by key and values formatted by kind: nothing here parses rendered text.
 """
 
 from __future__ import annotations
 
-import datetime
-import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.render import text_value
+from aipo_budget.table import Kind, Location, Status
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping
 
-    from aipo_budget.render import Table
-    from aipo_budget.rules import RuleSet
+    from aipo_budget.table import Table
 
 BUDGET_TABLE = "budget"
-PERCENT_HEADERS = ("% used", "used %", "utilisation", "utilization")
-STATUS_HEADERS = ("status", "ceiling status")
-LOCATION_HEADERS = ("location",)
+HUNDRED = Decimal(100)
 
 SHORT_TEXT, LONG_TEXT, LONGER_TEXT = 28, 60, 120  # characters
 
@@ -49,6 +46,7 @@ class Cell:
     bar: Bar | None = None
     href: str | None = None
     nowrap: bool = False  # dates and locations: never broken at their hyphens
+    tone: str | None = None  # a status: "alarming" or "worrying"
 
     @property
     def layout(self) -> str:
@@ -71,114 +69,81 @@ class HtmlTable:
     notes: tuple[str, ...] = ()
 
 
-PERCENT_TEXT = re.compile(r"-?[\d,]+(?:\.\d+)? ?%")
-
-
-def value_cell(value: Any) -> Cell:
-    """A cell of an audit table; amounts as the text renderers show them."""
-    if isinstance(value, Decimal):
-        return Cell(text_value(value), numeric=True, negative=value < 0)
-    if isinstance(value, datetime.date):
-        return Cell(text_value(value), nowrap=True)
-    text = text_value(value)
-    return Cell(text, numeric=bool(PERCENT_TEXT.fullmatch(text)))
-
-
-def _percent(value: Any) -> Decimal | None:
-    if isinstance(value, Decimal):
-        return value
-    match = re.search(r"-?\d[\d,]*(?:\.\d+)?", str(value or ""))
-    if not match:
+def tone(status: Any) -> str | None:
+    """The CSS tone of a status: errors and overruns alarm, warnings and reviews worry."""
+    if not isinstance(status, Status):
         return None
-    try:
-        return Decimal(match[0].replace(",", ""))
-    except InvalidOperation:
-        return None
+    if status.alarming:
+        return "alarming"
+    return "worrying" if status.worrying else None
 
 
-def ladder(percent: Decimal, status: Any, warn_at: Decimal | None) -> str:
-    """Where a utilisation stands on the ceiling ladder: within, warning or exceeded."""
-    text = str(status or "").lower()
-    if any(word in text for word in ("exceed", "over", "error", "crossed")):
+def _location_cell(location: Location, link: Linker) -> Cell:
+    return Cell(str(location), href=link(location.filename, location.lineno), nowrap=True)
+
+
+def value_cell(value: Any, kind: Kind, link: Linker) -> Cell:
+    """One cell of a column of ``kind``, as the text renderers show it."""
+    if value is None:
+        return Cell("")
+    if kind.numeric:
+        return Cell(text_value(value, kind), numeric=True, negative=value < 0)
+    if kind is Kind.DATE:
+        return Cell(text_value(value, kind), nowrap=True)
+    if kind is Kind.STATUS:
+        return Cell(text_value(value, kind), tone=tone(value))
+    if kind is Kind.LOCATION and isinstance(value, Location):
+        return _location_cell(value, link)
+    if kind is Kind.DOCUMENT and isinstance(value, Location):
+        # Fava serves only documents it knows of: the evidence file is named as written
+        return Cell(value.shown or value.filename)
+    return Cell(text_value(value, kind))
+
+
+def ladder(percent: Decimal, status: Status | None, warn_at: Decimal | None) -> str:
+    """Where a utilisation stands on the ceiling ladder: within, warning or exceeded.
+
+    The row's ceiling status decides; without one, ``percent`` against ``warn_at`` (both
+    percentages) and 100.
+    """
+    if isinstance(status, Status):
+        return tone_ladder(status)
+    if percent > HUNDRED:
         return "exceeded"
-    if "warn" in text:
-        return "warning"
-    if text and any(word in text for word in ("within", "ok", "under")):
-        return "within"
-    if percent > 100:
-        return "exceeded"
-    if warn_at is not None and percent >= warn_at * 100:
+    if warn_at is not None and percent >= warn_at:
         return "warning"
     return "within"
 
 
-def _column(headers: Sequence[str], names: Sequence[str]) -> int | None:
-    for index, header in enumerate(headers):
-        if header.strip().lower() in names:
-            return index
-    return None
+def tone_ladder(status: Status) -> str:
+    return {"alarming": "exceeded", "worrying": "warning"}.get(tone(status) or "", "within")
 
 
-def _warn_at(ruleset: RuleSet, row: Sequence[Any], headers: Sequence[str],
-             day: datetime.date) -> Decimal | None:
-    """The warning threshold of the row's project ceiling, else the lowest of all."""
-    project_at = _column(headers, ("project",))
-    rules = ruleset.of_kind("ceiling")
-    if project_at is not None:
-        rules = tuple(r for r in rules if r.project == row[project_at]) or rules
-    levels = [(r.in_force(day) or r.versions[-1]).params["warn_at"] for r in rules]
-    return min(levels) if levels else None
-
-
-def _budget_row(row: Sequence[Any], headers: Sequence[str], ruleset: RuleSet,
-                day: datetime.date) -> tuple[Cell, ...]:
-    cells = [value_cell(value) for value in row]
-    percent_at = _column(headers, PERCENT_HEADERS)
-    if percent_at is None:
-        return tuple(cells)
-    percent = _percent(row[percent_at])
+def utilisation(row: Mapping[str, Any]) -> Bar | None:
+    """The bar of a budget row: its ``pct_used``, coloured by its ``status`` and ``warn_at``."""
+    percent = row.get("pct_used")
     if percent is None:
-        return tuple(cells)
-    status_at = _column(headers, STATUS_HEADERS)
-    status = row[status_at] if status_at is not None else None
-    width = min(max(percent, Decimal(0)), Decimal(100))
-    bar = Bar(f"{width:.1f}", ladder(percent, status, _warn_at(ruleset, row, headers, day)))
-    cell = cells[percent_at]
-    cells[percent_at] = Cell(cell.text, cell.numeric, cell.negative, bar, nowrap=True)
+        return None
+    width = min(max(percent, Decimal(0)), HUNDRED)
+    return Bar(f"{width:.1f}", ladder(percent, row.get("status"), row.get("warn_at")))
+
+
+def _row(table: Table, row: Mapping[str, Any], link: Linker) -> tuple[Cell, ...]:
+    cells = []
+    for column in table.columns:
+        cell = value_cell(row.get(column.key), column.kind, link)
+        if table.name == BUDGET_TABLE and column.key == "pct_used":
+            bar = utilisation(row)
+            if bar is not None:
+                cell = Cell(cell.text, cell.numeric, cell.negative, bar, nowrap=True)
+        cells.append(cell)
     return tuple(cells)
 
 
-def _link_locations(rows: tuple[tuple[Cell, ...], ...], headers: Sequence[str], folder: str,
-                    link: Linker) -> tuple[tuple[Cell, ...], ...]:
-    """Link ``file:line`` cells of a location column to Fava's editor."""
-    at = _column(headers, LOCATION_HEADERS)
-    if at is None:
-        return rows
-    linked = []
-    for row in rows:
-        cells = list(row)
-        path, _, line = cells[at].text.rpartition(":")
-        if path and line.isdigit():
-            href = link(os.path.normpath(os.path.join(folder, path)), int(line))
-            cells[at] = Cell(cells[at].text, href=href, nowrap=True)
-        linked.append(tuple(cells))
-    return tuple(linked)
-
-
-def html_table(table: Table, ruleset: RuleSet, day: datetime.date, folder: str,
-               link: Linker) -> HtmlTable:
-    """A :class:`~aipo_budget.render.Table` as cells; amounts as the text renderers show them."""
-    if table.name == BUDGET_TABLE:
-        rows = tuple(_budget_row(row, table.headers, ruleset, day) for row in table.rows)
-    else:
-        rows = tuple(tuple(value_cell(value) for value in row) for row in table.rows)
-    rows = _link_locations(rows, table.headers, folder, link)
-    # a column is right-aligned when its cells are amounts or percentages
-    numeric = tuple(
-        any(len(row) > i and row[i].numeric for row in rows)
-        and all(len(row) > i and (row[i].numeric or not row[i].text) for row in rows)
-        for i in range(len(table.headers))
-    )
-    totals = tuple(value_cell(value) for value in table.totals) if table.totals else None
-    return HtmlTable(table.name, table.title, tuple(table.headers), numeric, rows, totals,
+def html_table(table: Table, link: Linker) -> HtmlTable:
+    """``table`` as cells, column by column by kind; ``link`` links a ledger line to Fava."""
+    rows = tuple(_row(table, row, link) for row in table.rows)
+    totals = _row(table, table.totals, link) if table.totals else None
+    return HtmlTable(table.name, table.title, tuple(c.label for c in table.columns),
+                     tuple(c.kind.numeric for c in table.columns), rows, totals,
                      tuple(table.notes))

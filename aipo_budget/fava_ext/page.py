@@ -13,8 +13,11 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aipo_budget.fava_ext.cells import Cell, HtmlTable, html_table, value_cell
+from aipo_budget.fava_ext.cells import HtmlTable, html_table
+from aipo_budget.periods import Period
 from aipo_budget.render import text_value
+from aipo_budget.table import Column, Location, table
+from aipo_budget.tables import findings_register
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -22,12 +25,16 @@ if TYPE_CHECKING:
     from aipo_budget.engine import Audit
     from aipo_budget.fava_ext.cells import Linker
     from aipo_budget.findings import Finding
-    from aipo_budget.render import Table
     from aipo_budget.rules import Rule, RuleSet
+    from aipo_budget.table import Table
 
-# The audit tables the page shows, in order; the findings register is rendered from the
-# findings themselves so that each one links to its line.
+# The audit tables the page shows, in order; the findings register is built from the findings
+# of the period here, so that the page can say how many it leaves out.
 TABLE_NAMES = ("fund-statement", "budget", "cofunding", "contributions", "disbursements")
+# The columns of the findings register the page shows: the rule version with its citation is
+# the criterion; its full text and the register's status are in `aipo-budget report`.
+FINDINGS_VIEW = ("severity", "date", "condition", "transaction", "amount", "rule", "citation",
+                 "location")
 
 
 # --- configuration ------------------------------------------------------------------------
@@ -98,13 +105,6 @@ def period_text(start: datetime.date | None, end: datetime.date | None) -> str:
     return f"{text_value(start) or '…'} to {text_value(end) or '…'}"
 
 
-def _in_period(day: datetime.date | None, start: datetime.date | None,
-               end: datetime.date | None) -> bool:
-    if day is None:
-        return True
-    return (start is None or day >= start) and (end is None or day <= end)
-
-
 def relative_to(path: str, folder: str) -> str:
     try:
         relative = os.path.relpath(path, folder)
@@ -113,31 +113,15 @@ def relative_to(path: str, folder: str) -> str:
     return path if relative.startswith("..") else relative
 
 
-def _transaction(finding: Finding) -> str:
-    entry = finding.entry
-    payee = getattr(entry, "payee", None) or ""
-    narration = getattr(entry, "narration", None) or ""
-    return " — ".join(part for part in (payee, narration) if part)
+def findings_table(findings: Sequence[Finding], folder: str, link: Linker,
+                   currency: str = "USD") -> HtmlTable:
+    """The findings register (the one every output shows), its columns in FINDINGS_VIEW."""
 
+    def where(filename: str, lineno: int) -> Location:
+        return Location(filename, lineno, relative_to(filename, folder))
 
-def findings_table(findings: Sequence[Finding], folder: str, link: Linker) -> HtmlTable:
-    """The findings register: criterion with citation, condition, amount, location."""
-    rows = []
-    for f in findings:
-        location = f"{relative_to(f.filename, folder)}:{f.lineno}" if f.lineno else f.filename
-        rows.append((
-            Cell(f.severity),
-            Cell(text_value(f.date), nowrap=True),
-            Cell(f.message),
-            Cell(_transaction(f)),
-            value_cell(f.amount),
-            Cell(f"{f.version_label}; {f.citation}"),
-            Cell(location, href=link(f.filename, f.lineno), nowrap=True),
-        ))
-    headers = ("severity", "date", "finding", "transaction", "amount (USD)",
-               "criterion (rule version; citation)", "location")
-    numeric = tuple(h == "amount (USD)" for h in headers)
-    return HtmlTable("findings", "Findings register", headers, numeric, tuple(rows))
+    register = findings_register(findings, "Findings register", where, currency)
+    return html_table(register.select(FINDINGS_VIEW), link)
 
 
 def _param_text(value: Any) -> str:
@@ -148,31 +132,33 @@ def _param_text(value: Any) -> str:
     return text_value(value)
 
 
-def _rule_row(rule: Rule, ruleset: RuleSet, day: datetime.date) -> tuple[Cell, ...]:
+RULES_COLUMNS = tuple(Column(key, key) for key in (
+    "rule", "title", "kind", "citation", "version", "severity", "parameters"))
+
+
+def _rule_row(rule: Rule, ruleset: RuleSet, day: datetime.date) -> dict[str, str]:
     version = rule.in_force(day)
-    count = len(rule.versions)
+    row = {"title": rule.title, "kind": rule.kind}
     if version is None:
         first = rule.versions[0]
-        return (Cell(rule.id), Cell(rule.title), Cell(rule.kind), Cell(first.citation),
-                Cell(f"not in force yet (v1 from {first.effective})"), Cell(first.severity),
-                Cell(""))
+        return {**row, "rule": rule.id, "citation": first.citation,
+                "version": f"not in force yet (v1 from {first.effective})",
+                "severity": first.severity}
     instrument = ruleset.instrument(rule.instrument) if rule.instrument else None
     marker = " *" if instrument is not None and instrument.illustrative else ""
     params = "; ".join(f"{name} = {_param_text(value)}" for name, value in version.params.items())
-    return (
-        Cell(rule.id + marker),
-        Cell(rule.title),
-        Cell(rule.kind),
-        Cell(version.citation),
-        Cell(f"v{version.number} of {count}, in force from {version.effective}"),
-        Cell(version.severity),
-        Cell(params),
-    )
+    return {
+        **row,
+        "rule": rule.id + marker,
+        "citation": version.citation,
+        "version": f"v{version.number} of {len(rule.versions)}, in force from {version.effective}",
+        "severity": version.severity,
+        "parameters": params,
+    }
 
 
-def rules_table(ruleset: RuleSet, day: datetime.date, folder: str) -> HtmlTable:
-    headers = ("rule", "title", "kind", "citation", "version", "severity", "parameters")
-    rows = tuple(_rule_row(rule, ruleset, day) for rule in ruleset.rules)
+def rules_table(ruleset: RuleSet, day: datetime.date, folder: str, link: Linker) -> HtmlTable:
+    rows = [_rule_row(rule, ruleset, day) for rule in ruleset.rules]
     illustrative = [i.id for i in ruleset.instruments if i.illustrative]
     notes = [f"Rules in force on {day}, read from {relative_to(ruleset.folder, folder)}/."]
     if illustrative:
@@ -180,8 +166,7 @@ def rules_table(ruleset: RuleSet, day: datetime.date, folder: str) -> HtmlTable:
             "* Illustrative defaults modelling " + ", ".join(illustrative)
             + ": every parameter is to be confirmed against the official text."
         )
-    return HtmlTable("rules", "Rules in force", headers, (False,) * len(headers), rows,
-                     None, tuple(notes))
+    return html_table(table("rules", "Rules in force", RULES_COLUMNS, rows, notes=notes), link)
 
 
 # --- assembling ---------------------------------------------------------------------------
@@ -200,7 +185,8 @@ def build_page(
 ) -> Page:
     """The page for ``result``; findings and tables limited to ``start``..``end`` if given."""
     facts = result.facts
-    shown = [f for f in result.findings if _in_period(f.date, start, end)]
+    period = Period(start, end)
+    shown = [f for f in result.findings if f.date in period]
     page_notes = list(notes)
     hidden = len(result.findings) - len(shown)
     if hidden:
@@ -220,9 +206,9 @@ def build_page(
         warnings=len(result.warnings),
         summary=summary,
         period=period_text(start, end),
-        findings=findings_table(shown, folder, link),
-        rules=rules_table(result.ruleset, rules_day, folder),
-        tables=tuple(html_table(t, result.ruleset, rules_day, folder, link) for t in tables),
+        findings=findings_table(shown, folder, link, facts.conventions.currency),
+        rules=rules_table(result.ruleset, rules_day, folder, link),
+        tables=tuple(html_table(t, link) for t in tables),
         notes=tuple(page_notes),
     )
 

@@ -2,8 +2,8 @@
 
 Each ``[[case]]`` of the ``*.toml`` files beside this module is one hostile input: a ledger
 (``tests/conftest.py``'s PRELUDE, standard outflows built from ``[[case.outflow]]`` and a
-fragment), edits to a copy of the shipped rules, extra files and file-system faults, the
-command line after ``aipo-budget``, and what must come out: the exit status and message
+fragment), edits to a copy of the tests' rules (``tests/rules``), extra files and file-system
+faults, the command line after ``aipo-budget``, and what must come out: the exit status and message
 patterns, or the finding kinds of ``check --format json``. See ``README.md`` here for the
 fields. Every case also asserts: no traceback, no "internal error", exit status not 3, and the
 ledger and rules trees byte-identical afterwards with nothing created in them.
@@ -167,6 +167,47 @@ def write_file(path: Path, spec: Any, place: Place) -> None:
         path.write_bytes(place.fill(spec["text"]).encode(spec["encoding"]))
 
 
+def _write(op: dict[str, Any], path: Path, place: Place) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a" if op["op"] == "append" else "w", encoding="utf-8") as handle:
+        handle.write(place.fill(op["text"]))
+
+
+def _replace(op: dict[str, Any], path: Path, place: Place) -> None:
+    text = path.read_text(encoding="utf-8")
+    find = place.fill(op["find"])
+    assert find in text, f"corpus error: {op['find']!r} not in {path}"
+    path.write_text(text.replace(find, place.fill(op["replace"])), encoding="utf-8")
+
+
+def _swap(op: dict[str, Any], path: Path, place: Place) -> None:
+    """remove, symlink or fifo: what was at ``path`` goes, and the new kind of file comes."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.is_dir():
+        shutil.rmtree(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if op["op"] == "symlink":
+        os.symlink(place.fill(op["target"]), path)
+    elif op["op"] == "fifo":
+        os.mkfifo(path)
+
+
+def _unreadable(op: dict[str, Any], path: Path, place: Place) -> None:
+    if os.geteuid() == 0:
+        place.unreadable.append(path)  # root reads a 000 file: denied() refuses it instead
+    else:
+        path.chmod(0)
+
+
+OPS = {
+    "write": _write, "append": _write, "replace": _replace,
+    "mkdir": lambda op, path, place: path.mkdir(parents=True, exist_ok=True),
+    "chmod": lambda op, path, place: path.chmod(int(op["mode"], 8)),
+    "remove": _swap, "symlink": _swap, "fifo": _swap, "unreadable": _unreadable,
+}
+
+
 def apply(op: dict[str, Any], place: Place) -> None:
     """One file-system step of a case's ``setup`` or ``after_pre``; a path with ``*`` is a
     glob, the step done on each file it matches (at least one)."""
@@ -176,38 +217,8 @@ def apply(op: dict[str, Any], place: Place) -> None:
         for match in matches:
             apply({**op, "path": str(match)}, place)
         return
-    path = place.path(op["path"])
-    kind = op["op"]
-    if kind in ("write", "append"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("a" if kind == "append" else "w", encoding="utf-8") as handle:
-            handle.write(place.fill(op["text"]))
-    elif kind == "replace":
-        text = path.read_text(encoding="utf-8")
-        find = place.fill(op["find"])
-        assert find in text, f"corpus error: {op['find']!r} not in {path}"
-        path.write_text(text.replace(find, place.fill(op["replace"])), encoding="utf-8")
-    elif kind == "mkdir":
-        path.mkdir(parents=True, exist_ok=True)
-    elif kind == "chmod":
-        path.chmod(int(op["mode"], 8))
-    elif kind in ("remove", "symlink", "fifo"):
-        if path.is_symlink() or path.is_file():
-            path.unlink()
-        elif path.is_dir():
-            shutil.rmtree(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if kind == "symlink":
-            os.symlink(place.fill(op["target"]), path)
-        elif kind == "fifo":
-            os.mkfifo(path)
-    elif kind == "unreadable":
-        if os.geteuid() == 0:
-            place.unreadable.append(path)  # root reads a 000 file: denied() refuses it instead
-        else:
-            path.chmod(0)
-    else:
-        raise AssertionError(f"corpus error: unknown op {kind!r}")
+    assert op["op"] in OPS, f"corpus error: unknown op {op['op']!r}"
+    OPS[op["op"]](op, place.path(op["path"]), place)
 
 
 def build(case: dict[str, Any], place: Place) -> None:
@@ -507,7 +518,8 @@ COMMANDS = (
     [["check", "-f", fmt] for fmt in ("table", "json", "csv", "markdown")]
     + [["check", "--no-cache"], ["check", "--no-cache", "-f", "json"], ["check", "--strict"],
        ["check", "--as-of", "2006-04-30"], ["check", "--as-of", "2006-04-30", "--no-cache"]]
-    + [["report", "-f", fmt] for fmt in REPORT_FORMATS]
+    + [["report", "-f", fmt] for fmt in REPORT_FORMATS if fmt != "csv"]
+    + [["report", "-f", "csv", "-t", name] for name in ("fund-statement", "disbursements")]
     + [["report", "--as-of", "2006-12-31", "--from", "2006-01-01", "-t", "all"],
        ["report", "-o", "{OUT}"], ["report", "-o", "{OUT}", "--as-of", "2006-12-31"]]
 )
@@ -515,13 +527,14 @@ COMMANDS = (
 
 @pytest.fixture
 def shipped(tmp_path: Path) -> Place:
-    """A copy of the shipped ledger (with its includes, documents and rules beside it)."""
+    """A copy of the shipped ledger (its includes and documents), the tests' rules beside it."""
     place = make_place(tmp_path / "shipped")
     place.root.mkdir()
     place.folder.mkdir()
     shutil.copy(SHIPPED / "main.beancount", place.folder)
-    for name in ("ledger", "documents", "rules"):
+    for name in ("ledger", "documents"):
         shutil.copytree(SHIPPED / name, place.folder / name, symlinks=True)
+    shutil.copytree(RULES, place.folder / "rules")
     place.tokens["RULES"] = str(place.folder / "rules")
     return place
 

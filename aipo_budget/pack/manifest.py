@@ -1,0 +1,148 @@
+"""What a pack was made from and what it holds: ``manifest.json``, the ledger's digest, and
+the evidence files, read only when that is safe and copied into the pack when cited.
+
+The ledger's digest
+    The SHA-256 of the canonical JSON of the manifest's ``inputs`` (keys sorted, separators
+    ``,`` and ``:`` with no space, UTF-8 without escapes): the ledger files, the rules files and
+    the evidence files, each ``{"path", "sha256"}``. It is in the manifest as
+    ``ledger_digest`` and on the cover of ``index.html``. It is over the inputs, not over the
+    pack's own files: ``index.html`` shows it, so it cannot be part of what it digests (each
+    output has its own SHA-256 in ``outputs``). The same ledger, rules and evidence give the
+    same digest whatever the period, the tables or the time of the pack.
+
+Evidence
+    Every Document entry's file is read only when :func:`aipo_budget.evidence.safety` allows
+    (a regular file inside the ledger's documents folders, symbolic links followed), checked
+    before opening and opened without blocking, and its SHA-256 is in ``inputs.evidence``.
+    The files the tables cite (a ``DOCUMENT`` value that resolved) are copied into the pack as
+    ``evidence/<path relative to the documents folder>`` (the real path, links followed; with
+    several documents folders, relative to the folder that holds them all), listed in
+    ``outputs`` with their SHA-256 and ``source``; a copy whose SHA-256 is not the one read
+    for ``inputs`` refuses the pack. An evidence file that may not be read is left out: not
+    copied, no link to it, and listed in ``evidence_left_out`` with why (and in index.html).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import stat
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+
+from aipo_budget import __version__, evidence
+from aipo_budget.pack.files import REFUSED, PackError, _digest_file
+from aipo_budget.render import dumps
+from aipo_budget.table import Kind, Location
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    from aipo_budget.table import Table
+
+EVIDENCE = "evidence"  # the pack's folder of evidence copies
+DIGEST_OF = ('the canonical JSON of "inputs": keys sorted, separators "," and ":" without '
+             "spaces, UTF-8")
+
+
+def canonical(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def ledger_digest(inputs: Mapping[str, Any]) -> str:
+    """The ledger's digest: one SHA-256 over the manifest's ``inputs`` (see above)."""
+    return hashlib.sha256(canonical(inputs)).hexdigest()
+
+
+def generated_at() -> str:
+    """When the pack is made (UTC, to the second); ``SOURCE_DATE_EPOCH`` when set, as
+    reproducible builds do, so that two packs of the same inputs can be identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    now = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+           if epoch.isdigit() else datetime.datetime.now(datetime.timezone.utc))
+    return now.isoformat(timespec="seconds")
+
+
+def manifest(inputs: Mapping[str, Any], left_out: list[dict[str, str]],
+             outputs: list[dict[str, str]], settings: Mapping[str, Any], generated: str,
+             tables: Sequence[Table] = ()) -> str:
+    """What the pack was made from and what it holds: every input and every file written
+    (manifest.json aside) with its SHA-256, and the evidence files left unread."""
+    return dumps({
+        "tool": "aipo-budget",
+        "version": __version__,
+        "generated": generated,
+        "settings": dict(settings),
+        "ledger_digest": {"sha256": ledger_digest(inputs), "of": DIGEST_OF},
+        "inputs": dict(inputs),
+        "evidence_left_out": left_out,
+        # a CSV file is data only: its table's title is here, in the Markdown and index.html
+        "tables": [{"name": t.name, "title": t.title, "csv": f"{t.name}.csv",
+                    "markdown": f"{t.name}.md"} for t in tables],
+        "outputs": sorted(outputs, key=lambda item: item["path"]),
+    })
+
+
+# --- evidence -----------------------------------------------------------------------------
+
+
+def _why_left_out(path: str, roots: Sequence[str]) -> str | None:
+    """Why an evidence file is not read, or None: evidence.safety decides, this only names
+    the reason for the manifest. OSError when it cannot even be looked at."""
+    if evidence.safety(path, roots) is None:
+        return None
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "does not exist"
+    return "outside the documents folders" if stat.S_ISREG(mode) else "not a regular file"
+
+
+def examine(paths: Iterable[str], roots: Sequence[str], show: Callable[[str], str]
+            ) -> tuple[dict[str, str], dict[str, str]]:
+    """The evidence files that may be read, path -> SHA-256, and those left out, path ->
+    why. One that may be read but cannot is a PackError naming it (``show``)."""
+    read, left_out = {}, {}
+    for path in sorted(set(paths)):
+        try:
+            why = _why_left_out(path, roots)
+            if why is None:
+                read[path] = _digest_file(path)
+            else:
+                left_out[path] = why
+        except OSError as exc:
+            raise PackError(f"{show(path)}: cannot read this evidence file "
+                            f"({exc.strerror or exc}); {REFUSED}") from None
+    return read, left_out
+
+
+def read_evidence(paths: Iterable[str], roots: Sequence[str], root: str,
+                  show: Callable[[str], str]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The manifest entries of the evidence files that may be read (regular files inside the
+    documents folders ``roots``, checked before opening) and of those left out, with why;
+    paths relative to the ledger's folder ``root``."""
+    read, left_out = examine(paths, roots, show)
+    return ([{"path": evidence.inside(p, root), "sha256": read[p]} for p in read],
+            [{"path": evidence.inside(p, root), "why": left_out[p]} for p in left_out])
+
+
+def cited(tables: Iterable[Table]) -> set[str]:
+    """The evidence files the tables cite: every resolved value of a DOCUMENT column."""
+    return {value.filename for table in tables for column in table.columns
+            if column.kind is Kind.DOCUMENT
+            for value in table.values(column.key)
+            if isinstance(value, Location) and value.filename}
+
+
+def copy_name(path: str, roots: Sequence[str], show: Callable[[str], str]) -> str:
+    """Where the evidence file ``path`` goes in the pack: ``evidence/<its real path relative
+    to the documents folder>`` ('/'-separated). PackError when it is no longer inside."""
+    base = os.path.commonpath([os.path.realpath(root) for root in roots])
+    relative = PurePath(os.path.relpath(os.path.realpath(path), base))
+    if not relative.parts or relative.parts[0] == os.pardir or relative.is_absolute():
+        raise PackError(f"{show(path)}: left the documents folders while the pack was "
+                        f"written; {REFUSED}")
+    return "/".join((EVIDENCE, *relative.parts))

@@ -1,0 +1,112 @@
+"""The two registers: the disbursements (the audit trail of surplus outflows) and the findings.
+
+The findings register is built once, from findings alone (a cached check has no audit), and
+every output shows it: ``check`` a view of its columns, ``report``, the pack and the Fava page.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from aipo_budget.facts import ZERO
+from aipo_budget.table import Column, Kind, Location, Status, Table, table
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from aipo_budget.facts import Outflow
+    from aipo_budget.findings import Finding
+    from aipo_budget.tables.context import Context
+
+# the columns `check` shows in a terminal
+CHECK_VIEW = ("severity", "kind", "rule", "date", "location", "amount", "condition", "citation")
+
+
+def _versions_on(ctx: Context, date: datetime.date) -> list[str]:
+    """The rule versions an outflow on ``date`` is judged by, compactly: rules of one
+    instrument prefix in the same version are grouped (``ORG08-* v1 (6 rules)``)."""
+    groups: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for rule in ctx.result.ruleset.rules:
+        if rule.kind in ("transfer", "ledger"):
+            continue
+        version = rule.in_force(date)
+        if version is not None:
+            groups[(rule.id.split("-")[0], version.number)].append(rule.id)
+    return [
+        f"{ids[0]} v{number}" if len(ids) == 1 else f"{prefix}-* v{number} ({len(ids)} rules)"
+        for (prefix, number), ids in sorted(groups.items())
+    ]
+
+
+def _rates(outflow: Outflow, currency: str) -> str:
+    return "; ".join(
+        f"{c.currency}: {c.rate} ({c.rate_source}"
+        + (f" {c.rate_date}" if c.rate_source == "price entry" else "") + ")"
+        for c in outflow.conversions if c.currency != currency
+    ) or currency
+
+
+def _disbursement(ctx: Context, outflow: Outflow, findings: list[Finding]) -> dict[str, Any]:
+    document = None
+    if outflow.document:
+        document = Location(outflow.document_path or "", 0, outflow.document)
+    return {
+        "date": outflow.date, "payee": outflow.payee, "narration": outflow.narration,
+        "original": "; ".join(f"{c.number:,} {c.currency}" for c in outflow.conversions),
+        "amount": outflow.usd, "rate": _rates(outflow, ctx.currency),
+        "resolution": outflow.resolution or "", "prepared_by": outflow.prepared_by or "",
+        "approved_by": ", ".join(outflow.approvers), "document": document,
+        "judged_by": ", ".join(_versions_on(ctx, outflow.date)),
+        "findings": "; ".join(f"{f.severity} {f.rule}" for f in findings) or "none",
+        "location": ctx.where(outflow.location.filename, outflow.location.lineno),
+    }
+
+
+def disbursements(ctx: Context) -> Table:
+    located: dict[tuple[str, int], list[Finding]] = defaultdict(list)
+    for item in ctx.result.findings:
+        located[(item.filename, item.lineno)].append(item)
+    rows = [_disbursement(ctx, o, located[(o.location.filename, o.location.lineno)])
+            for o in ctx.outflows]
+    total = sum((o.usd for o in ctx.outflows), ZERO)
+    return table(
+        "disbursements", ctx.title("Disbursement register (surplus outflows)"),
+        (Column("date", "date", Kind.DATE), Column("payee", "payee"),
+         Column("narration", "narration"), Column("original", "original amount"),
+         Column("amount", ctx.currency, Kind.AMOUNT), Column("rate", "rate used"),
+         Column("resolution", "resolution"), Column("prepared_by", "prepared by"),
+         Column("approved_by", "approved by"), Column("document", "document", Kind.DOCUMENT),
+         Column("judged_by", "judged by"), Column("findings", "findings"),
+         Column("location", "location", Kind.LOCATION)),
+        rows, {"date": None, "payee": "Total", "amount": total})
+
+
+def findings_register(findings: Sequence[Finding], title: str,
+                      where: Callable[[str, int], Location], currency: str = "USD") -> Table:
+    """The findings register: criterion with citation, condition, amount, location."""
+    rows = [{
+        "severity": Status(f.severity) if f.severity in ("error", "warning") else f.severity,
+        "date": f.date, "kind": f.kind, "rule": f.version_label, "citation": f.citation,
+        "criterion": f.criterion, "condition": f.message, "project": f.project,
+        "transaction": f.transaction,
+        "amount": f.amount, "location": where(f.filename, f.lineno),
+        "status": Status.TO_CORRECT if f.is_error else Status.TO_REVIEW,
+    } for f in findings]
+    return table(
+        "findings", title,
+        (Column("severity", "severity", Kind.STATUS), Column("date", "date", Kind.DATE),
+         Column("kind", "kind"), Column("rule", "rule (version)"),
+         Column("citation", "citation"), Column("criterion", "criterion"),
+         Column("condition", "condition"), Column("project", "project"),
+         Column("transaction", "transaction"),
+         Column("amount", f"amount ({currency})", Kind.AMOUNT),
+         Column("location", "location", Kind.LOCATION),
+         Column("status", "status", Kind.STATUS)),
+        rows)
+
+
+def findings(ctx: Context) -> Table:
+    shown = [f for f in ctx.result.findings if f.date in ctx.period]
+    return findings_register(shown, ctx.title("Findings register"), ctx.where, ctx.currency)
