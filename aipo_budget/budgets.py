@@ -37,6 +37,7 @@ from beancount.core.amount import Amount
 from beancount.parser.grammar import ValueType
 from dateutil.relativedelta import relativedelta
 
+from aipo_budget.conventions import DEFAULT, Conventions
 from aipo_budget.projects import terms
 
 if TYPE_CHECKING:
@@ -44,8 +45,6 @@ if TYPE_CHECKING:
 
     from aipo_budget.rules import Rule, RuleSet
 
-CURRENCY = "USD"
-PROJECTS = "Expenses:Projects:"
 ONE_DAY = datetime.timedelta(days=1)
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -110,19 +109,22 @@ def spread(start: datetime.date, last: datetime.date, amount: Decimal) -> Spread
     return Spread(start, "daily", amount / (stop - start).days)
 
 
-def _entry(rule: Rule, label: str, budget: Spread, account: str) -> data.Custom:
+def _entry(rule: Rule, label: str, budget: Spread, account: str, currency: str) -> data.Custom:
     meta = data.new_metadata(rule.filename, rule.lineno, {"rule": label})
     values = [
         ValueType(account, account_lib.TYPE),
         ValueType(budget.interval, str),
-        ValueType(Amount(budget.number, CURRENCY), Amount),
+        ValueType(Amount(budget.number, currency), Amount),
     ]
     return data.Custom(meta, budget.start, "budget", values)
 
 
-def project_budgets(rule: Rule, start: datetime.date, last: datetime.date) -> list[data.Custom]:
-    """The budget entries of one ceiling rule over its project period ``start``..``last``."""
-    account = PROJECTS + str(rule.project)
+def project_budgets(rule: Rule, start: datetime.date, last: datetime.date,
+                    ledger: Conventions = DEFAULT) -> list[data.Custom]:
+    """The budget entries of one ceiling rule over its project period ``start``..``last``,
+    in the ledger's operating currency."""
+    account = f"{ledger.projects}:{rule.project}"
+    currency = ledger.currency
     entries: list[data.Custom] = []
     current: Spread | None = None
     budgeted = ZERO
@@ -137,16 +139,16 @@ def project_budgets(rule: Rule, start: datetime.date, last: datetime.date) -> li
             entries.pop()  # superseded before it took effect
         left = max(version.params["allocation"] - budgeted, ZERO)
         current = spread(begin, last, left)
-        entries.append(_entry(rule, version.label, current, account))
+        entries.append(_entry(rule, version.label, current, account, currency))
     if entries:
         stop = Spread(last + ONE_DAY, "daily", ZERO)  # the period is over: no more budget
-        entries.append(_entry(rule, str(entries[-1].meta["rule"]), stop, account))
+        entries.append(_entry(rule, str(entries[-1].meta["rule"]), stop, account, currency))
     return entries
 
 
 def budget_entries(
     ruleset: RuleSet, existing: Iterable[data.Directive] = (),
-    day: datetime.date | None = None,
+    day: datetime.date | None = None, ledger: Conventions = DEFAULT,
 ) -> list[data.Custom]:
     """Fava ``custom "budget"`` entries for the allocation of every ceiling rule.
 
@@ -164,7 +166,8 @@ def budget_entries(
     entries: list[data.Custom] = []
     for rule in ruleset.of_kind("ceiling"):
         project = terms(ruleset, str(rule.project), on)
-        if project.start is None or project.end is None or PROJECTS + project.project in budgeted:
+        account = f"{ledger.projects}:{project.project}"
+        if project.start is None or project.end is None or account in budgeted:
             continue
-        entries.extend(project_budgets(rule, project.start, project.end))
+        entries.extend(project_budgets(rule, project.start, project.end, ledger))
     return entries

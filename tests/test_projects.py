@@ -91,3 +91,12 @@ def test_an_amended_period_agrees_everywhere(tmp_path, amended_rules):
     entries = budget_entries(ruleset, (), datetime.date(2006, 12, 31))
     assert entries[-1].date == terms(ruleset, PROJECT, datetime.date(2006, 12, 31)).end \
         + datetime.timedelta(days=1)
+
+
+def test_fava_budgets_are_in_the_ledgers_operating_currency(amended_rules):
+    from aipo_budget.conventions import conventions
+
+    euro = conventions({"operating_currency": ["EUR"]})
+    entries = budget_entries(load_rules(amended_rules), (), datetime.date(2006, 12, 31), euro)
+    assert entries and {e.values[2].value.currency for e in entries} == {"EUR"}
+    assert {e.values[0].value for e in entries} == {f"Expenses:Projects:{PROJECT}"}

@@ -13,6 +13,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from aipo_budget.conventions import DEFAULT_CURRENCY
 from aipo_budget.fava_ext.cells import HtmlTable, html_table
 from aipo_budget.periods import Period
 from aipo_budget.render import text_value
@@ -114,7 +115,7 @@ def relative_to(path: str, folder: str) -> str:
 
 
 def findings_table(findings: Sequence[Finding], folder: str, link: Linker,
-                   currency: str = "USD") -> HtmlTable:
+                   currency: str = DEFAULT_CURRENCY) -> HtmlTable:
     """The findings register (the one every output shows), its columns in FINDINGS_VIEW."""
 
     def where(filename: str, lineno: int) -> Location:
@@ -196,7 +197,7 @@ def build_page(
                f"{len(facts.transfers)} transfers-in judged by {len(result.ruleset.rules)} "
                f"rules from {relative_to(result.ruleset.folder, folder)}/.")
     if not facts.has_fund:
-        summary += (" No Surplus Fund accounts (Assets:Surplus-Fund and its sub-accounts) were"
+        summary += (f" No Surplus Fund accounts ({facts.conventions.fund} and its sub-accounts) were"
                     " found: only the ledger's own validity was checked.")
     rules_day = min(end, as_of) if end else as_of
     return Page(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
 
+from aipo_budget.conventions import DEFAULT_CURRENCY
 from aipo_budget.render import amount_text, percent_text
 from aipo_budget.table import Status
 
@@ -81,7 +82,7 @@ def _bar(row: Mapping[str, Any], y: float, scale: float) -> Bar:
     )
 
 
-def budget_chart(table: Table, currency: str = "USD") -> BarChart | None:
+def budget_chart(table: Table, currency: str = DEFAULT_CURRENCY) -> BarChart | None:
     """Horizontal bars: each project's surplus spending as a share of its final allocation,
     coloured by its ceiling status, with its warning level marked; None without projects."""
     rows = _project_rows(table)
@@ -184,7 +185,7 @@ def _frame(history: Sequence[tuple[datetime.date, Decimal]], end: datetime.date,
 
 
 def balance_chart(history: Sequence[tuple[datetime.date, Decimal]], end: datetime.date,
-                  floor: Decimal, currency: str = "USD") -> LineChart | None:
+                  floor: Decimal, currency: str = DEFAULT_CURRENCY) -> LineChart | None:
     """The fund balance as a step line from the first ``history`` point to ``end`` (the
     balance after each day's movements), with the reserve floor; None without history."""
     history = [(day, amount) for day, amount in history if day <= end]

@@ -40,6 +40,7 @@ def contributions(ctx: Context) -> Table:
     """Each member's fiscal years assessed by the period end that were assessed or paid in
     the period, or are still in arrears at its end."""
     assessed, received, last, active = _sums(ctx)
+    ledger = ctx.facts.conventions
     keys = sorted(k for k in assessed if k in active or assessed[k] != received[k])
     rows = [{"member": member, "fiscal_year": year, "assessed": assessed[(member, year)],
              "received": received[(member, year)], "last_received": last.get((member, year)),
@@ -55,7 +56,7 @@ def contributions(ctx: Context) -> Table:
          Column("last_received", "last received", Kind.DATE),
          Column("arrears", "arrears", Kind.AMOUNT)),
         rows, totals,
-        notes=(f"Amounts in {ctx.currency}. Assessed: Income:Contributions:<Member> postings; "
-               "received: credits of Assets:Receivables:Contributions:<Member>; both up to the "
-               "period end, by the fiscal-year metadata. Listed: the fiscal years assessed or "
-               "paid in the period, and all arrears at its end.",))
+        notes=(f"Amounts in {ctx.currency}. Assessed: {ledger.contributions}:<Member> postings; "
+               f"received: credits of {ledger.receivables}:<Member>; both up to the period end, "
+               f"by the {ledger.fiscal_year} metadata. Listed: the fiscal years assessed or paid "
+               "in the period, and all arrears at its end.",))

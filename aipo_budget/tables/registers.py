@@ -10,6 +10,7 @@ import datetime
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from aipo_budget.conventions import DEFAULT_CURRENCY
 from aipo_budget.facts import ZERO
 from aipo_budget.table import Column, Kind, Location, Status, Table, table
 
@@ -84,7 +85,7 @@ def disbursements(ctx: Context) -> Table:
 
 
 def findings_register(findings: Sequence[Finding], title: str,
-                      where: Callable[[str, int], Location], currency: str = "USD") -> Table:
+                      where: Callable[[str, int], Location], currency: str = DEFAULT_CURRENCY) -> Table:
     """The findings register: criterion with citation, condition, amount, location."""
     rows = [{
         "severity": Status(f.severity) if f.severity in ("error", "warning") else f.severity,

@@ -1,0 +1,117 @@
+"""The rules as the checks receive them: instruments, rules and their versions, validated."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+KINDS = (
+    "transfer",
+    "authorization",
+    "purpose",
+    "eligibility",
+    "period",
+    "ceiling",
+    "cofunding",
+    "reserve",
+    "approval",
+    "segregation",
+    "evidence",
+    "conversion",
+    "ledger",
+)
+SEVERITIES = ("error", "warning")
+
+
+class RulesError(Exception):
+    """A rules folder that cannot be used; the message names file, rule and field."""
+
+    def __init__(self, filename: str, message: str, lineno: int = 0) -> None:
+        super().__init__(f"{filename}:{lineno}: {message}" if lineno else f"{filename}: {message}")
+        self.filename = filename
+        self.lineno = lineno
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Instrument:
+    id: str
+    title: str
+    filename: str
+    illustrative: bool = True
+    adopted: datetime.date | None = None
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RuleVersion:
+    """One version of a rule: what is in force from ``effective`` until the next version."""
+
+    rule_id: str
+    kind: str
+    number: int
+    effective: datetime.date
+    severity: str
+    citation: str
+    text: str
+    params: dict[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.rule_id} v{self.number} ({self.effective.isoformat()})"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str
+    title: str
+    filename: str
+    lineno: int
+    instrument: str | None
+    versions: tuple[RuleVersion, ...]
+
+    def in_force(self, date: datetime.date) -> RuleVersion | None:
+        """The version in force on ``date``, or None before the first one."""
+        current = None
+        for version in self.versions:
+            if version.effective <= date:
+                current = version
+            else:
+                break
+        return current
+
+    def judging(self, date: datetime.date) -> RuleVersion:
+        """The version that judges a transaction of ``date``: the one in force, and the first
+        version before it came into force (no transaction escapes judgement for being early;
+        the finding names the version and its effective date)."""
+        return self.in_force(date) or self.versions[0]
+
+    @property
+    def project(self) -> str | None:
+        return self.versions[-1].params.get("project")
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    folder: str
+    rules: tuple[Rule, ...]
+    instruments: tuple[Instrument, ...]
+    files: tuple[str, ...] = field(default=())
+
+    def of_kind(self, kind: str) -> tuple[Rule, ...]:
+        return tuple(rule for rule in self.rules if rule.kind == kind)
+
+    def for_project(self, kind: str, project: str) -> Rule | None:
+        for rule in self.of_kind(kind):
+            if rule.project == project:
+                return rule
+        return None
+
+    def instrument(self, instrument_id: str) -> Instrument | None:
+        for instrument in self.instruments:
+            if instrument.id == instrument_id:
+                return instrument
+        return None
