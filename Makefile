@@ -17,6 +17,7 @@ check: run
 # "SKIPPED ... tests/test_browser.py ...: run `sudo bash scripts/install-chromium.sh` ...";
 # with CI=true that is a failure instead.
 test: $(VENV)/.installed-test chromium
+	$(BIN)/ruff check aipo_budget tests
 	$(BIN)/python -m pytest
 
 # Pyflakes and McCabe complexity <= 10 (settings in pyproject.toml)

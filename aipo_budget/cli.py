@@ -12,21 +12,32 @@ import datetime
 import io
 import os
 import sys
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
-from beancount.core import data
 
 from aipo_budget import __version__, cache
-from aipo_budget.cache import CheckSummary
-from aipo_budget.engine import audit
-from aipo_budget.ledger import LedgerInputError, load_ledger
 from aipo_budget.conventions import DEFAULT_CURRENCY
+from aipo_budget.paths import as_given, shown
+from aipo_budget.tally import plural
 from aipo_budget.render import FORMATS, RenderError, render
+from aipo_budget.session import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    CheckRun,
+    InputError,
+    Loaded,
+    documents_of,
+    inputs_of,
+    rules_folder_for,
+    run_audit,
+    summarize,
+    summary_line,
+)
 from aipo_budget.table import Location
 from aipo_budget.tables import CHECK_VIEW, TABLE_NAMES, build_tables, findings_register
-from aipo_budget.rules import RulesError, load_rules
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -35,133 +46,15 @@ if TYPE_CHECKING:
     from aipo_budget.findings import Finding
     from aipo_budget.table import Table
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-
-
-class InputError(click.ClickException):
-    """Input that cannot be read: printed as ``file:line: message``, exit status 2."""
-
-    exit_code = EXIT_INPUT
-
-    def show(self, file: Any = None) -> None:
-        click.echo(self.format_message(), err=True)
-
-
-@dataclass
-class Loaded:
-    ledger: str
-    rules_folder: str
-    as_of: datetime.date
-    result: Audit
-    entries: list[Any]
-    options: dict[str, Any]
-
-
-def _relative(path: str) -> str:
-    try:
-        relative = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if relative.startswith("..") else relative
-
-
-def rules_folder_for(ledger: str, rules: str | None) -> str:
-    return rules or os.path.join(os.path.dirname(os.path.abspath(ledger)), "rules")
-
-
-def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Loaded:
-    """Load ledger and rules and audit them; unreadable input raises InputError.
-
-    With ``as_of``, the ledger is judged as it stood that day (later entries left out);
-    without, every entry is judged whatever its date, and today decides which projects are
-    closed."""
-    from aipo_budget.ledger import check_ledger_path, shown_path
-
-    folder = rules_folder_for(ledger, rules)
-    try:
-        # a missing ledger is what to report, not the missing rules folder beside it
-        check_ledger_path(ledger)
-        try:
-            ruleset = load_rules(folder)
-        except RulesError as exc:
-            raise InputError(f"{shown_path(exc.filename, ledger)}"
-                             + (f":{exc.lineno}" if exc.lineno else "")
-                             + f": invalid rules: {exc.message}") from None
-        entries, errors, options = load_ledger(ledger)
-    except LedgerInputError as exc:
-        lines = [f"{f}:{n}: {m}" if n else f"{f}: {m}" for f, n, m in exc.problems]
-        shown = 20  # all listed up to a screenful; the count says how many more
-        more = len(lines) - shown
-        if more > 0:
-            lines = [*lines[:shown], f"... and {more} more error{'s' * (more != 1)}"]
-        raise InputError("\n".join(lines)) from None
-    day = as_of or datetime.date.today()
-    return Loaded(ledger, folder, day,
-                  audit(entries, ruleset, day, errors, until=as_of, options=options),
-                  entries, options)
-
 
 def findings_table(findings: Sequence[Finding], view: Sequence[str] | None = CHECK_VIEW) -> Table:
     """The findings register as ``check`` shows it, locations relative to the working folder:
     in a terminal the columns of ``view``, in CSV (``view=None``) every column."""
     currency = findings[0].currency if findings else DEFAULT_CURRENCY
     register = findings_register(findings, "Findings",
-                                 lambda name, line: Location(name, line, _relative(name)),
+                                 lambda name, line: Location(name, line, shown(name)),
                                  currency)
     return register.select(view) if view else register
-
-
-@dataclass
-class CheckRun:
-    ledger: str
-    rules_folder: str
-    as_of: datetime.date
-    summary: CheckSummary
-    until: datetime.date | None = None  # --as-of: later entries were left out
-
-
-def summarize(loaded: Loaded) -> CheckSummary:
-    result = loaded.result
-    return CheckSummary(tuple(result.findings), result.facts.has_fund,
-                        len(result.facts.outflows), len(result.facts.transfers),
-                        len(result.ruleset.rules), result.facts.left_out)
-
-
-def documents_of(loaded: Loaded) -> set[str]:
-    """The files of the ledger's Document entries (the evidence)."""
-    return {e.filename for e in loaded.entries if isinstance(e, data.Document)}
-
-
-def inputs_of(loaded: Loaded) -> cache.Inputs:
-    """Every path the check's result depends on (see aipo_budget.cache)."""
-    base = os.path.dirname(os.path.abspath(loaded.ledger))
-    ledger_files = [str(p) for p in loaded.options.get("include", [])]
-    documents = [os.path.join(base, d) for d in loaded.options.get("documents", [])]
-    return cache.Inputs(
-        files=tuple(ledger_files + list(loaded.result.ruleset.files)),
-        folders=tuple(sorted({os.path.dirname(p) for p in ledger_files}
-                             | {os.path.abspath(loaded.rules_folder)})),
-        trees=tuple(documents),
-        globs=cache.include_patterns(ledger_files),
-        present=tuple(sorted(documents_of(loaded))),
-    )
-
-
-def summary_line(run: CheckRun) -> str:
-    summary = run.summary
-    errors, warnings = len(summary.errors), len(summary.warnings)
-    text = (f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}: "
-            f"{_relative(run.ledger)} as of {run.as_of}, "
-            f"{summary.outflows} surplus outflows and {summary.transfers} "
-            f"transfers-in judged by {summary.rules} rules from "
-            f"{_relative(run.rules_folder)}")
-    if run.until is not None:
-        text += (f"; {summary.left_out} entr{'y' if summary.left_out == 1 else 'ies'} dated "
-                 f"after {run.until} left out")
-    if not summary.has_fund:
-        text += ("\nNo Surplus Fund accounts (Assets:Surplus-Fund and its sub-accounts) were "
-                 "found: only the ledger's own validity was checked.")
-    return text
 
 
 def _check_document(run: CheckRun) -> dict[str, Any]:
@@ -319,8 +212,8 @@ def _warn_of_errors(result: Audit, first: datetime.date | None, last: datetime.d
     errors = sum(1 for severity in register.values("severity") if severity == "error")
     warnings = len(register.rows) - errors
     if register.rows:
-        click.echo(f"aipo-budget: the period has {errors} error finding{'s' * (errors != 1)} "
-                   f"and {warnings} warning{'s' * (warnings != 1)} (table: findings)", err=True)
+        click.echo(f"aipo-budget: the period has {plural(errors, 'error finding')} and "
+                   f"{plural(warnings, 'warning')} (table: findings)", err=True)
 
 
 def _write_pack(loaded: Loaded, tables: list[Table], output: str,
@@ -328,7 +221,6 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
     from beancount.parser.options import OPTIONS_DEFAULTS
 
     from aipo_budget.evidence import documents_roots
-    from aipo_budget.ledger import shown_path
     from aipo_budget.pack import PackError, PackSource, write_pack
     from aipo_budget.tables import context
 
@@ -350,7 +242,7 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
         # every Document entry goes in: the pack itself reads only safe evidence files
         documents=sorted(documents_of(loaded)), roots=documents_roots(loaded.options))
     try:
-        write_pack(output, tables, source, show=lambda path: shown_path(path, loaded.ledger))
+        write_pack(output, tables, source, show=lambda path: as_given(path, loaded.ledger))
     except PackError as exc:
         raise InputError(str(exc)) from None
     except OSError as exc:

@@ -98,3 +98,15 @@ def audit(
             findings.extend(check(facts, rule, ruleset))
     findings.sort(key=lambda f: f.sort_key)
     return Audit(facts, findings, ruleset)
+
+
+def with_ledger_errors(result: Audit, errors: Sequence[Any],
+                       until: datetime.date | None = None) -> Audit:
+    """``result``, an audit made without Beancount's errors (the plugin's: Beancount checks
+    balances and validates after its plugins), with ``errors`` as findings of the ledger rule.
+
+    The same findings in the same order as :func:`audit` with those errors: its sort is
+    stable and puts the ledger's findings first among equals, and so does this one."""
+    findings = ledger_findings(errors, result.ruleset, until) + result.findings
+    findings.sort(key=lambda f: f.sort_key)
+    return Audit(result.facts, findings, result.ruleset)

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any
 
 from beancount import loader
 
+from aipo_budget.paths import as_given as shown_path  # also for callers that import it here
+from aipo_budget.plugin import AipoBudgetError
 from aipo_budget.render import one_line
 
 if TYPE_CHECKING:
@@ -30,8 +32,6 @@ if TYPE_CHECKING:
 
 # Errors that mean the input could not be read at all (exit status 2), by class name.
 UNREADABLE = {"ParserError", "ParserSyntaxError", "LexerError", "LoadError"}
-# Errors our own plugin adds; the CLI computes findings itself and drops these.
-OURS = {"FundRuleError", "RulesConfigError", "AuditError"}
 # A problem line stays readable: Beancount quotes a whole invalid token (binary garbage).
 MAX_MESSAGE = 200
 
@@ -70,19 +70,6 @@ class IncludeTree:
     # file -> the include line that names it again (Beancount: "Duplicate filename parsed")
     again: dict[str, Include] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
-
-
-def shown_path(filename: str, ledger: str) -> str:
-    """``filename`` as the user would write it, given the ledger path as they gave it."""
-    base = os.path.dirname(os.path.abspath(ledger))
-    if not os.path.isabs(filename):
-        return filename
-    if os.path.normpath(filename) == os.path.abspath(ledger):
-        return ledger
-    relative = os.path.relpath(filename, base)
-    if relative.startswith(".."):
-        return filename
-    return os.path.join(os.path.dirname(ledger), relative)
 
 
 def not_text(content: bytes) -> str | None:
@@ -244,8 +231,8 @@ def _one_per_line(problems: list[Problem]) -> list[Problem]:
 
 
 def beancount_errors(errors: list[Any]) -> list[Any]:
-    """Beancount's own errors, without those our plugin added (callers compute findings)."""
-    return [e for e in errors if type(e).__name__ not in OURS]
+    """Beancount's own errors, without those our plugin added (callers have the findings)."""
+    return [e for e in errors if not isinstance(e, AipoBudgetError)]
 
 
 def check_ledger_path(path: str) -> str:

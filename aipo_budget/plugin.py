@@ -10,46 +10,51 @@ lists on its Errors page, pointing at the offending transaction. Warnings are le
 ``aipo-budget check`` and the Fava page, so that a compliant ledger still passes bean-check.
 The ledger is judged as it stands today. It adds a Fava ``custom "budget"`` entry for each
 project allocation of the ceiling rules (see :mod:`aipo_budget.budgets`), unless the ledger
-budgets that account itself; all other entries are returned unchanged.
+budgets that account itself; all other entries are returned unchanged. Its audit is left
+in the options map for ``aipo-budget`` and the Fava page to reuse (:mod:`aipo_budget.reuse`).
 """
 
 from __future__ import annotations
 
 import datetime
-import os
 from typing import Any, NamedTuple
 
 from beancount.core import data
 
+from aipo_budget import reuse
 from aipo_budget.budgets import budget_entries
 from aipo_budget.engine import audit
+from aipo_budget.paths import rules_folder
 from aipo_budget.rules import RulesError, load_rules
 
 __plugins__ = ["check_surplus_fund"]
 
 
-class FundRuleError(NamedTuple):
+class AipoBudgetError(NamedTuple):
+    """Every error of this plugin. The CLI and the Fava page judge the ledger themselves (or
+    reuse this plugin's audit): they drop these by this class."""
+
     source: dict[str, Any]
     message: str
     entry: Any
 
 
-class RulesConfigError(NamedTuple):
-    source: dict[str, Any]
-    message: str
-    entry: Any
+class FundRuleError(AipoBudgetError):
+    """A finding of severity ``error``, at the offending transaction."""
+
+    __slots__ = ()
 
 
-def rules_folder(options_map: dict[str, Any], config: str | None) -> str:
-    base = os.path.dirname(str(options_map.get("filename") or "")) or os.getcwd()
-    folder = (config or "").strip() or "rules"
-    return os.path.normpath(os.path.join(base, os.path.expanduser(folder)))
+class RulesConfigError(AipoBudgetError):
+    """The rules folder cannot be used; the message names the file, rule and field."""
+
+    __slots__ = ()
 
 
-class AuditError(NamedTuple):
-    source: dict[str, Any]
-    message: str
-    entry: Any
+class AuditError(AipoBudgetError):
+    """The audit failed: a bug, reported as one error rather than Beancount's traceback."""
+
+    __slots__ = ()
 
 
 def check_surplus_fund(
@@ -70,11 +75,16 @@ def _check(
     entries: list[data.Directive], options_map: dict[str, Any], config: str | None
 ) -> tuple[list[data.Directive], list[Any]]:
     try:
-        ruleset = load_rules(rules_folder(options_map, config))
+        ruleset = load_rules(rules_folder(str(options_map.get("filename") or ""), config))
     except RulesError as exc:
         source = {"filename": exc.filename, "lineno": exc.lineno}
         return entries, [RulesConfigError(source, f"aipo-budget rules: {exc.message}", None)]
-    result = audit(entries, ruleset, datetime.date.today(), options=options_map)
+    # Fava's budgets: each project's allocation from its ceiling rule (aipo_budget.budgets)
+    judged = sorted([*entries, *budget_entries(ruleset, entries)], key=data.entry_sortkey)
+    # the entries returned are those audited, so that the CLI and the Fava page, which get
+    # them from the loader, may reuse the audit (aipo_budget.reuse)
+    result = audit(judged, ruleset, datetime.date.today(), options=options_map)
+    reuse.leave(options_map, result, judged)
     errors = [
         FundRuleError(
             {"filename": f.filename, "lineno": f.lineno},
@@ -83,6 +93,4 @@ def _check(
         )
         for f in result.errors
     ]
-    # Fava's budgets: each project's allocation from its ceiling rule (aipo_budget.budgets)
-    budgets = budget_entries(ruleset, entries)
-    return sorted([*entries, *budgets], key=data.entry_sortkey), errors
+    return judged, errors

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aipo_budget import cache, cli
+from aipo_budget import cache, cli, session
 from aipo_budget.findings import Finding
 from conftest import ROOT, RULES
 
@@ -42,13 +42,13 @@ def books(tmp_path):
 def loads(monkeypatch):
     """Counts how often the ledger is really read."""
     calls = []
-    real = cli.load_ledger
+    real = session.load_ledger
 
     def counting(path):
         calls.append(path)
         return real(path)
 
-    monkeypatch.setattr(cli, "load_ledger", counting)
+    monkeypatch.setattr(session, "load_ledger", counting)
     return calls
 
 
@@ -104,7 +104,7 @@ def test_a_removed_evidence_file_is_seen_on_the_next_run(books, loads):
 
 def test_a_new_tool_version_invalidates(books, loads, monkeypatch):
     assert check(books).exit_code == 0
-    monkeypatch.setattr(cache, "__version__", "99.0")
+    monkeypatch.setattr(cache.state, "__version__", "99.0")
     assert check(books).exit_code == 0
     assert len(loads) == 2
 
@@ -182,7 +182,7 @@ def key_of(books, as_of=datetime.date(2007, 1, 1), until=None):
 @pytest.fixture
 def edit_during_load(monkeypatch):
     """Makes the next load run ``change`` right after Beancount has read the ledger."""
-    real = cli.load_ledger
+    real = session.load_ledger
     pending = []
 
     def loading(path):
@@ -191,7 +191,7 @@ def edit_during_load(monkeypatch):
             pending.pop()()
         return result
 
-    monkeypatch.setattr(cli, "load_ledger", loading)
+    monkeypatch.setattr(session, "load_ledger", loading)
     return pending.append
 
 
@@ -216,13 +216,13 @@ def test_an_included_file_edited_after_it_was_read_is_not_stored(books, loads, e
 
 def test_an_edit_after_the_cache_was_consulted_but_before_the_read_is_not_stored(
         books, loads, monkeypatch):
-    real = cli.load_ledger
+    real = session.load_ledger
 
     def edit_then_load(path):
         make_self_approved(books)
         return real(path)
 
-    monkeypatch.setattr(cli, "load_ledger", edit_then_load)
+    monkeypatch.setattr(session, "load_ledger", edit_then_load)
     assert check(books).exit_code == 1
     assert entries() == []
 
@@ -253,7 +253,8 @@ def test_a_file_replaced_by_the_same_bytes_during_the_run_is_not_stored(books, e
 
 
 def test_evidence_removed_during_the_audit_is_not_stored(books, loads, monkeypatch):
-    real = cli.audit
+    """The ledger's plugin line audits during the load (the CLI reuses that audit)."""
+    real = session.load_ledger
     evidence = next((books / "documents" / "Expenses").rglob("*consultancy-contract.pdf"))
 
     def auditing(*args, **kwargs):
@@ -261,7 +262,7 @@ def test_evidence_removed_during_the_audit_is_not_stored(books, loads, monkeypat
         evidence.unlink()
         return result
 
-    monkeypatch.setattr(cli, "audit", auditing)
+    monkeypatch.setattr(session, "load_ledger", auditing)
     assert check(books).exit_code == 0
     assert entries() == []
 
@@ -440,8 +441,8 @@ def test_a_changed_python_path_invalidates(books, loads, tmp_path, monkeypatch):
 
 def test_another_beancount_version_invalidates(books, loads, monkeypatch):
     assert check(books).exit_code == 0
-    real = cache._version
-    monkeypatch.setattr(cache, "_version",
+    real = cache.state._version
+    monkeypatch.setattr(cache.state, "_version",
                         lambda name: "9.9" if name == "beancount" else real(name))
     assert check(books).exit_code == 0
     assert len(loads) == 2
@@ -645,10 +646,10 @@ def test_the_oldest_entries_go_first(tiny):
 def test_the_folder_keeps_at_most_about_50_mb(tiny, monkeypatch):
     write_entries(tiny, days(0, 1))
     size = entries()[0].stat().st_size
-    monkeypatch.setattr(cache, "MAX_BYTES", size * 3 + size // 2)
+    monkeypatch.setattr(cache.store, "MAX_BYTES", size * 3 + size // 2)
     write_entries(tiny, days(1, 6))
     assert len(entries()) == 3
-    assert sum(p.stat().st_size for p in entries()) <= cache.MAX_BYTES
+    assert sum(p.stat().st_size for p in entries()) <= cache.store.MAX_BYTES
 
 
 def test_temporary_files_of_killed_runs_are_removed(tiny):

@@ -20,6 +20,7 @@ from fava.core.budgets import calculate_budget, parse_budgets
 from markupsafe import escape
 
 import aipo_budget.fava_ext as fava_ext
+from aipo_budget import engine
 from aipo_budget.budgets import budget_entries
 from aipo_budget.fava_ext.cells import html_table, ladder
 from aipo_budget.fava_ext.page import TABLE_NAMES, read_settings
@@ -133,7 +134,7 @@ def test_planted_error_in_the_register_links_to_the_editor(shipped):
     lineno = plant(shipped)
     fava = Fava(shipped)
     html = fava.page()
-    assert "1 error and 0 warnings" in html
+    assert "1 error, 0 warnings" in html
     register = section(html, "findings")
     # the one findings register, its columns chosen by key: the criterion (rule version and
     # citation) and the offending transaction stay in view
@@ -159,7 +160,7 @@ def test_ledger_strings_are_escaped(shipped):
     plant(shipped, payee="<script>alert(1)</script>", person="<img src=x onerror=alert(2)>")
     fava = Fava(shipped)
     html = fava.page()
-    assert "1 error and 0 warnings" in html
+    assert "1 error, 0 warnings" in html
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<img src=x" not in html
@@ -215,14 +216,15 @@ def test_bad_rules_are_shown_on_the_page_not_a_crash(shipped):
 
 
 def test_audit_runs_once_per_load(shipped, monkeypatch):
+    """Once: the ledger's plugin line audits during the load, and the page reuses that audit."""
     calls = []
 
-    def counting_audit(*args, **kwargs):
+    def counting_build(*args, **kwargs):
         calls.append(args)
-        return audit(*args, **kwargs)
+        return build_facts(*args, **kwargs)
 
-    audit = fava_ext.audit
-    monkeypatch.setattr(fava_ext, "audit", counting_audit)
+    build_facts = engine.build_facts
+    monkeypatch.setattr(engine, "build_facts", counting_build)
     fava = Fava(shipped)
     fava.page()
     fava.page(time="2006")
@@ -282,7 +284,7 @@ def test_time_filter_sets_the_period_of_the_tables(shipped, monkeypatch):
 def test_findings_outside_the_time_filter_are_counted_not_listed(shipped):
     plant(shipped)
     fava = Fava(shipped)
-    assert "1 error and 0 warnings" in fava.page(time="2005")
+    assert "1 error, 0 warnings" in fava.page(time="2005")
     assert "1 finding dated outside 2005-01-01 to 2005-12-31 not shown" in fava.page(time="2005")
     assert "ORG08-SEGREGATION v1" in fava.page(time="2006")
 

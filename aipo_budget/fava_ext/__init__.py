@@ -6,8 +6,10 @@ Add to the top-level ledger file, next to the plugin line::
 
 The config is the rules folder relative to the ledger file's folder, as for the plugin
 (default ``rules``). The ledger is audited once per load, by the same :func:`audit` as the
-plugin and the CLI; each request only builds the audit tables for Fava's time filter from
-that result. Rules that cannot be read are shown on the page; Fava keeps working.
+plugin and the CLI, and not at all when the ledger's plugin line already made that audit
+during the load (:mod:`aipo_budget.reuse`); each request only builds the audit tables for
+Fava's time filter from that result. Rules that cannot be read are shown on the page; Fava
+keeps working.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from aipo_budget.fava_ext.page import (
     relative_to,
 )
 from aipo_budget.ledger import beancount_errors
-from aipo_budget.plugin import rules_folder
+from aipo_budget.paths import rules_folder
+from aipo_budget.reuse import reused
 from aipo_budget.rules import RulesError, load_rules
 from aipo_budget.tables import build_tables as audit_tables
 
@@ -64,20 +67,23 @@ class Loaded:
 
 def load(options: dict[str, Any], entries: Sequence[Any], errors: Sequence[Any],
          config: str | None, as_of: datetime.date) -> Loaded:
-    """Audit the loaded ledger; bad config or rules become a problem to show, not a crash."""
-    ledger_folder = os.path.dirname(str(options.get("filename") or "")) or os.getcwd()
+    """Audit the loaded ledger, or reuse the audit its plugin line made during the load (see
+    :mod:`aipo_budget.reuse`); bad config or rules become a problem to show, not a crash."""
+    ledger = str(options.get("filename") or "")
+    ledger_folder = os.path.dirname(ledger) or os.getcwd()
     try:
         settings = read_settings(config)
     except ValueError as exc:
         return Loaded(ledger_folder, as_of, problem=str(exc))
     try:
-        ruleset = load_rules(rules_folder(options, settings.rules))
+        ruleset = load_rules(rules_folder(ledger, settings.rules))
     except RulesError as exc:
         where = relative_to(exc.filename, ledger_folder) + (f":{exc.lineno}" if exc.lineno else "")
         return Loaded(ledger_folder, as_of, problem=f"{where}: invalid rules: {exc.message}")
     # our plugin's errors are findings already: keep Beancount's own
-    return Loaded(ledger_folder, as_of, audit(entries, ruleset, as_of, beancount_errors(errors),
-                                              options=options))
+    errors = beancount_errors(errors)
+    return Loaded(ledger_folder, as_of, reused(options, entries, ruleset, errors, as_of)
+                  or audit(entries, ruleset, as_of, errors, options=options))
 
 
 def tables_builder() -> TablesBuilder:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import ast
 import datetime
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.conventions import DEFAULT_CURRENCY
 from aipo_budget.fava_ext.cells import HtmlTable, html_table
+from aipo_budget.paths import shown as relative_to  # the one helper for paths shown to the user
 from aipo_budget.periods import Period
 from aipo_budget.render import text_value
 from aipo_budget.table import Column, Location, table
 from aipo_budget.tables import findings_register
+from aipo_budget.tally import tally
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -95,23 +96,14 @@ class Page:
 def status_line(result: Audit) -> str:
     errors, warnings = len(result.errors), len(result.warnings)
     if not errors and not warnings:
-        return "Compliant: no errors, no warnings"
-    return (f"{errors} error{'s' * (errors != 1)} and "
-            f"{warnings} warning{'s' * (warnings != 1)}")
+        return f"Compliant: {tally(0, 0, zero='no')}"
+    return tally(errors, warnings)
 
 
 def period_text(start: datetime.date | None, end: datetime.date | None) -> str:
     if start is None and end is None:
         return "all dates"
     return f"{text_value(start) or '…'} to {text_value(end) or '…'}"
-
-
-def relative_to(path: str, folder: str) -> str:
-    try:
-        relative = os.path.relpath(path, folder)
-    except ValueError:
-        return path
-    return path if relative.startswith("..") else relative
 
 
 def findings_table(findings: Sequence[Finding], folder: str, link: Linker,

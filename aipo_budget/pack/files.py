@@ -14,6 +14,8 @@ import os
 import stat
 from typing import TYPE_CHECKING
 
+from aipo_budget.digest import file_sha256
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
@@ -42,15 +44,14 @@ def _digest(path: str, checked: os.stat_result) -> str:
     """SHA-256 of the regular file ``path`` whose stat, taken before opening, is ``checked``;
     OSError when it cannot be read or is no longer that file."""
     fd = _open_readonly(path)
-    with os.fdopen(fd, "rb") as handle:
+    try:
         now = os.fstat(fd)
         if (not stat.S_ISREG(now.st_mode)
                 or (now.st_dev, now.st_ino) != (checked.st_dev, checked.st_ino)):
             raise OSError(errno.ESTALE, "it was replaced while the pack was written", path)
-        digest = hashlib.sha256()
-        for block in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return file_sha256(fd)
+    finally:
+        os.close(fd)
 
 
 def _digest_file(path: str) -> str:

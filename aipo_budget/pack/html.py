@@ -25,6 +25,7 @@ from aipo_budget import __version__, evidence
 from aipo_budget.pack.charts import BarChart, balance_chart, budget_chart
 from aipo_budget.pack.manifest import DIGEST_OF
 from aipo_budget.render import one_line, text_value
+from aipo_budget.tally import tally
 from aipo_budget.table import Column, Kind, Location, Status, Table, table
 from aipo_budget.tables.fund import balance_before, reserve_floor
 from aipo_budget.tables.registers import findings
@@ -164,8 +165,7 @@ def status_line(register: Table) -> tuple[bool, str]:
     """Compliant or not, and the counts: "Not compliant: 2 errors, 1 warning"."""
     errors = sum(1 for severity in register.values("severity") if severity is Status.ERROR)
     warnings = len(register.rows) - errors
-    counts = (f"{errors or 'no'} error{'s' * (errors != 1)}, "
-              f"{warnings or 'no'} warning{'s' * (warnings != 1)}")
+    counts = tally(errors, warnings, zero="no")
     return (not errors, f"{'Compliant' if not errors else 'Not compliant'}: {counts}")
 
 

@@ -20,28 +20,28 @@ MAX_APPROVERS = 100
 
 def _amount(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
-        raise ValueError(f"expected an amount in USD, e.g. 40000.00, not {_short(value)}")
+        raise ValueError(f"expected an amount in USD, e.g. 40000.00, not {short(value)}")
     try:
         number = Decimal(str(value).replace(",", "").replace("_", ""))
     except ArithmeticError:
-        raise ValueError(f"{_short(value)} is not an amount") from None
+        raise ValueError(f"{short(value)} is not an amount") from None
     if not number.is_finite() or number < 0:
-        raise ValueError(f"{_short(value)} is not a non-negative amount")
+        raise ValueError(f"{short(value)} is not a non-negative amount")
     if number > MAX_AMOUNT:
-        raise ValueError(f"{_short(value)} is above the largest amount accepted (10^15)")
+        raise ValueError(f"{short(value)} is above the largest amount accepted (10^15)")
     return number
 
 
 def _ratio(value: Any) -> Decimal:
     number = _amount(value)
     if not 0 < number <= 1:
-        raise ValueError(f"{_short(value)} is not a ratio between 0 (excluded) and 1, e.g. 0.60")
+        raise ValueError(f"{short(value)} is not a ratio between 0 (excluded) and 1, e.g. 0.60")
     return number
 
 
-def _date(value: Any) -> datetime.date:
+def parse_date(value: Any) -> datetime.date:
     if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
-        raise ValueError(f"{_short(value)} is not a date (write it bare, e.g. 2006-06-30)")
+        raise ValueError(f"{short(value)} is not a date (write it bare, e.g. 2006-06-30)")
     if not FIRST_DATE <= value <= LAST_DATE:
         raise ValueError(f"{value} is outside {FIRST_DATE}..{LAST_DATE}")
     return value
@@ -49,7 +49,7 @@ def _date(value: Any) -> datetime.date:
 
 def _count(value: Any, limit: int | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{_short(value)} is not a whole number >= 0")
+        raise ValueError(f"{short(value)} is not a whole number >= 0")
     if limit is not None and value > limit:
         raise ValueError(f"{value} is above the largest accepted ({limit})")
     return value
@@ -65,20 +65,20 @@ def _approvers(value: Any) -> int:
 
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{_short(value)} is not a non-empty string")
+        raise ValueError(f"{short(value)} is not a non-empty string")
     return value.strip()
 
 
 def _texts(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
-        raise ValueError(f"expected a non-empty list of strings, not {_short(value)}")
+        raise ValueError(f"expected a non-empty list of strings, not {short(value)}")
     for number, item in enumerate(value, start=1):
         if not isinstance(item, str):  # e.g. a list of lists: deeper than the schema
-            raise ValueError(f"expected a list of strings; item {number} is {_short(item)}")
+            raise ValueError(f"expected a list of strings; item {number} is {short(item)}")
     return tuple(_text(item) for item in value)
 
 
-def _short(value: Any) -> str:
+def short(value: Any) -> str:
     """A TOML value for messages: tables and arrays named, never dumped; the rest truncated."""
     if isinstance(value, dict):
         return "a table"
@@ -104,8 +104,8 @@ PARAMETERS: dict[str, dict[str, tuple[Parser, bool]]] = {
     "eligibility": {"categories": (_texts, True)},
     "period": {
         "project": (_text, True),
-        "start": (_date, True),
-        "end": (_date, True),
+        "start": (parse_date, True),
+        "end": (parse_date, True),
         "payment_window_days": (_days, True),
     },
     "ceiling": {"project": (_text, True), "allocation": (_amount, True), "warn_at": (_ratio, True)},

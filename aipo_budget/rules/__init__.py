@@ -1,0 +1,31 @@
+"""The rules of the Surplus Fund, read from the TOML files of a rules folder.
+
+Every rule file describes one instrument (``[instrument]``) and the rules it lays down
+(``[[rule]]``), each with one or more versions (``[[rule.version]]``) that carry an
+``effective`` date and the parameters of that version. A transaction is judged by the version
+in force on its date. Checks never read files: they receive a validated :class:`RuleSet`.
+
+Every mistake in a rules folder is reported as a :class:`RulesError` naming the file, the
+rule id and the field, so that ``aipo-budget check`` can exit with status 2.
+
+- :mod:`.model`: the validated rules (:class:`RuleSet`, :class:`Rule`, :class:`RuleVersion`);
+- :mod:`.params`: the parameters of each kind and how their values are read;
+- :mod:`.parse`: one rules file; :mod:`.load`: the folder, checked as a whole.
+"""
+
+from __future__ import annotations
+
+from aipo_budget.rules.load import load_rules
+from aipo_budget.rules.model import (
+    KINDS,
+    SEVERITIES,
+    Instrument,
+    Rule,
+    RulesError,
+    RuleSet,
+    RuleVersion,
+)
+from aipo_budget.rules.params import PARAMETERS
+
+__all__ = ["KINDS", "PARAMETERS", "SEVERITIES", "Instrument", "Rule", "RuleSet", "RuleVersion",
+           "RulesError", "load_rules"]

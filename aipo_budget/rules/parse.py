@@ -1,0 +1,216 @@
+"""One rules file read into its instrument and rules; every mistake a :class:`RulesError`
+naming the file, the line of the rule, the rule id and the field."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Callable
+
+from aipo_budget.rules.model import KINDS, SEVERITIES, Instrument, Rule, RulesError, RuleVersion
+from aipo_budget.rules.params import PARAMETERS, parse_date, short
+
+if TYPE_CHECKING:
+    import datetime
+    from pathlib import Path
+
+RULE_KEYS = {"id", "kind", "title", "citation", "severity", "version"}
+VERSION_KEYS = {"effective", "text", "params", "severity", "citation"}
+INSTRUMENT_KEYS = {"id", "title", "adopted", "source", "illustrative", "note"}
+
+Where = Callable[[str], RulesError]
+
+
+def _line_of(text: str, needle: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    return 0
+
+
+# --- a version of a rule ------------------------------------------------------------------
+
+
+def _effective(raw: dict[str, Any], label: str, where: Where) -> datetime.date:
+    if "effective" not in raw:
+        raise where(f"{label}: missing field 'effective'")
+    try:
+        return parse_date(raw["effective"])
+    except ValueError as exc:
+        raise where(f"{label}: field 'effective': {exc}") from None
+
+
+def _inherited(raw: dict[str, Any], rule: dict[str, Any], label: str,
+               where: Where) -> tuple[str, str, str]:
+    """Severity, citation and text: the version's own, else the rule's."""
+    rule_id = rule["id"]
+    severity = raw.get("severity", rule.get("severity"))
+    if severity not in SEVERITIES:
+        raise where(f"rule {rule_id}: field 'severity' must be one of {', '.join(SEVERITIES)}")
+    citation = raw.get("citation", rule.get("citation"))
+    if not isinstance(citation, str) or not citation.strip():
+        raise where(f"rule {rule_id}: missing field 'citation'")
+    text = raw.get("text", rule.get("title", ""))
+    if not isinstance(text, str):
+        raise where(f"{label}: field 'text' must be a string")
+    return severity, citation.strip(), text.strip()
+
+
+def _params(raw: dict[str, Any], kind: str, label: str, where: Where) -> dict[str, Any]:
+    params_raw = raw.get("params", {})
+    if not isinstance(params_raw, dict):
+        raise where(f"{label}: field 'params' must be a table")
+    spec = PARAMETERS[kind]
+    unknown = set(params_raw) - set(spec)
+    if unknown:
+        raise where(f"{label}: unknown parameter {sorted(unknown)[0]!r} "
+                    f"for kind {kind!r} (known: {', '.join(spec) or 'none'})")
+    params: dict[str, Any] = {}
+    for name, (parse, required) in spec.items():
+        if name not in params_raw:
+            if required:
+                raise where(f"{label}: missing parameter {name!r}")
+            continue
+        try:
+            params[name] = parse(params_raw[name])
+        except ValueError as exc:
+            raise where(f"{label}: parameter {name!r}: {exc}") from None
+    if kind == "period" and params["end"] < params["start"]:
+        raise where(f"{label}: parameter 'end' is before 'start'")
+    return params
+
+
+def _parse_version(raw: Any, rule: dict[str, Any], number: int, where: Where) -> RuleVersion:
+    rule_id, kind = rule["id"], rule["kind"]
+    label = f"rule {rule_id} version {number}"
+    if not isinstance(raw, dict):
+        raise where(f"rule {rule_id}: each [[rule.version]] must be a table")
+    unknown = set(raw) - VERSION_KEYS
+    if unknown:
+        raise where(f"{label}: unknown field {sorted(unknown)[0]!r}")
+    effective = _effective(raw, label, where)
+    severity, citation, text = _inherited(raw, rule, label, where)
+    return RuleVersion(rule_id, kind, number, effective, severity, citation, text,
+                       _params(raw, kind, label, where))
+
+
+# --- a rule -------------------------------------------------------------------------------
+
+
+def _check_fields(raw: dict[str, Any], rule_id: str, at: Where) -> None:
+    unknown = set(raw) - RULE_KEYS
+    if unknown:
+        raise at(f"rule {rule_id}: unknown field {sorted(unknown)[0]!r}")
+    if not isinstance(raw.get("title", ""), str):
+        raise at(f"rule {rule_id}: field 'title' must be a string")
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise at(f"rule {rule_id}: field 'kind': unknown kind {short(kind)} "
+                 f"(known: {', '.join(KINDS)})")
+    raw_versions = raw.get("version")
+    if not isinstance(raw_versions, list) or not raw_versions:
+        raise at(f"rule {rule_id}: needs at least one [[rule.version]] with an 'effective' date")
+
+
+def _check_versions(versions: list[RuleVersion], rule_id: str, at: Where) -> None:
+    dates = [version.effective for version in versions]
+    for earlier, later in zip(dates, dates[1:]):
+        if earlier == later:
+            raise at(f"rule {rule_id}: two versions have the same effective date {later}")
+        if later < earlier:
+            raise at(f"rule {rule_id}: versions must be listed in order of their effective date")
+    projects = {version.params.get("project") for version in versions}
+    if len(projects) > 1:
+        raise at(f"rule {rule_id}: parameter 'project' must not change between versions")
+
+
+def _parse_rule(raw: Any, filename: str, text: str, instrument: str | None) -> Rule:
+    if not isinstance(raw, dict):
+        raise RulesError(filename, "each [[rule]] must be a table")
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not rule_id.strip():
+        raise RulesError(filename, "a [[rule]] has no 'id'")
+    locate = f'"{rule_id}"'
+
+    def at(message: str) -> RulesError:
+        return RulesError(filename, message, _line_of(text, locate))
+
+    _check_fields(raw, rule_id, at)
+    versions = [_parse_version(v, raw, n, at) for n, v in enumerate(raw["version"], start=1)]
+    _check_versions(versions, rule_id, at)
+    return Rule(rule_id, raw["kind"], str(raw.get("title", rule_id)), filename,
+                _line_of(text, locate), instrument, tuple(versions))
+
+
+# --- an instrument and a file -------------------------------------------------------------
+
+
+def _check_instrument(raw: Any, filename: str) -> None:
+    if not isinstance(raw, dict):
+        raise RulesError(filename, "[instrument] must be a table")
+    unknown = set(raw) - INSTRUMENT_KEYS
+    if unknown:
+        raise RulesError(filename, f"[instrument]: unknown field {sorted(unknown)[0]!r}")
+    for name in ("id", "title"):
+        if not isinstance(raw.get(name), str) or not raw[name].strip():
+            raise RulesError(filename, f"[instrument]: missing field {name!r}")
+    if not isinstance(raw.get("illustrative", True), bool):
+        raise RulesError(filename, "[instrument]: field 'illustrative' must be true or false")
+    for name in ("source", "note"):
+        if not isinstance(raw.get(name, ""), str):
+            raise RulesError(filename, f"[instrument]: field {name!r} must be a string")
+
+
+def _parse_instrument(raw: Any, filename: str) -> Instrument:
+    _check_instrument(raw, filename)
+    adopted = raw.get("adopted")
+    if adopted is not None:
+        try:
+            adopted = parse_date(adopted)
+        except ValueError as exc:
+            raise RulesError(filename, f"[instrument]: field 'adopted': {exc}") from None
+    return Instrument(
+        raw["id"].strip(), raw["title"].strip(), filename, bool(raw.get("illustrative", True)),
+        adopted, str(raw.get("source", "")), str(raw.get("note", "")),
+    )
+
+
+def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    """The text of a rules file and its TOML document."""
+    filename = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(filename, f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RulesError(filename, f"not a UTF-8 text file (byte 0x{exc.object[exc.start]:02x} "
+                                   f"at offset {exc.start})") from None
+    try:
+        return text, tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11's TOMLDecodeError has no lineno attribute; its message ends "(at line N, ...)"
+        match = re.search(r"at line (\d+)", str(exc))
+        raise RulesError(filename, f"not valid TOML: {exc}", int(match[1]) if match else 0) from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise RulesError(filename, "not valid rules: arrays or tables nested far deeper than "
+                                   "any rule needs") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise RulesError(filename, f"not valid TOML: {short(str(exc))}") from None
+
+
+def read_file(path: Path) -> tuple[Instrument | None, list[Rule]]:
+    """The instrument a rules file declares (if any) and its rules."""
+    filename = str(path)
+    text, document = _read_toml(path)
+    unknown = set(document) - {"instrument", "rule"}
+    if unknown:
+        raise RulesError(filename, f"unknown top-level table {sorted(unknown)[0]!r}")
+    instrument = (
+        _parse_instrument(document["instrument"], filename) if "instrument" in document else None
+    )
+    raw_rules = document.get("rule", [])
+    if not isinstance(raw_rules, list):
+        raise RulesError(filename, "rules must be written as [[rule]] tables")
+    owner = instrument.id if instrument else None
+    return instrument, [_parse_rule(raw, filename, text, owner) for raw in raw_rules]

@@ -1,0 +1,144 @@
+"""One run of the command line: the ledger and its rules read, audited once, and summarised.
+
+Unreadable input is an :class:`InputError` (``file:line: message``, exit status 2). The audit
+is the one the ledger's own ``plugin`` line already made during the load when it is the one
+asked for (:mod:`aipo_budget.reuse`), else it is made here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import click
+from beancount.core import data
+
+from aipo_budget import cache, paths
+from aipo_budget.cache import CheckSummary
+from aipo_budget.engine import audit
+from aipo_budget.ledger import LedgerInputError, check_ledger_path, load_ledger
+from aipo_budget.reuse import reused
+from aipo_budget.rules import RulesError, load_rules
+from aipo_budget.tally import plural, tally
+
+if TYPE_CHECKING:
+    from aipo_budget.engine import Audit
+    from aipo_budget.rules import RuleSet
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+SHOWN_PROBLEMS = 20  # input problems listed up to a screenful; a count says how many more
+
+
+class InputError(click.ClickException):
+    """Input that cannot be read: printed as ``file:line: message``, exit status 2."""
+
+    exit_code = EXIT_INPUT
+
+    def show(self, file: Any = None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+@dataclass
+class Loaded:
+    ledger: str
+    rules_folder: str
+    as_of: datetime.date
+    result: Audit
+    entries: list[Any]
+    options: dict[str, Any]
+
+
+def rules_folder_for(ledger: str, rules: str | None) -> str:
+    """``--rules`` as given, else the ledger's rules folder (:func:`aipo_budget.paths.rules_folder`)."""
+    return rules or paths.rules_folder(ledger)
+
+
+def _rules(folder: str, ledger: str) -> RuleSet:
+    try:
+        return load_rules(folder)
+    except RulesError as exc:
+        raise InputError(f"{paths.as_given(exc.filename, ledger)}"
+                         + (f":{exc.lineno}" if exc.lineno else "")
+                         + f": invalid rules: {exc.message}") from None
+
+
+def _unreadable(exc: LedgerInputError) -> InputError:
+    lines = [f"{f}:{n}: {m}" if n else f"{f}: {m}" for f, n, m in exc.problems]
+    more = len(lines) - SHOWN_PROBLEMS
+    if more > 0:
+        lines = [*lines[:SHOWN_PROBLEMS], f"... and {plural(more, 'more error')}"]
+    return InputError("\n".join(lines))
+
+
+def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Loaded:
+    """Load ledger and rules and audit them; unreadable input raises InputError.
+
+    With ``as_of``, the ledger is judged as it stood that day (later entries left out);
+    without, every entry is judged whatever its date, and today decides which projects are
+    closed."""
+    folder = rules_folder_for(ledger, rules)
+    try:
+        # a missing ledger is what to report, not the missing rules folder beside it
+        check_ledger_path(ledger)
+        ruleset = _rules(folder, ledger)
+        entries, errors, options = load_ledger(ledger)
+    except LedgerInputError as exc:
+        raise _unreadable(exc) from None
+    day = as_of or datetime.date.today()
+    result = (reused(options, entries, ruleset, errors, day, until=as_of)
+              or audit(entries, ruleset, day, errors, until=as_of, options=options))
+    return Loaded(ledger, folder, day, result, entries, options)
+
+
+@dataclass
+class CheckRun:
+    ledger: str
+    rules_folder: str
+    as_of: datetime.date
+    summary: CheckSummary
+    until: datetime.date | None = None  # --as-of: later entries were left out
+
+
+def summarize(loaded: Loaded) -> CheckSummary:
+    result = loaded.result
+    return CheckSummary(tuple(result.findings), result.facts.has_fund,
+                        len(result.facts.outflows), len(result.facts.transfers),
+                        len(result.ruleset.rules), result.facts.left_out)
+
+
+def documents_of(loaded: Loaded) -> set[str]:
+    """The files of the ledger's Document entries (the evidence)."""
+    return {e.filename for e in loaded.entries if isinstance(e, data.Document)}
+
+
+def inputs_of(loaded: Loaded) -> cache.Inputs:
+    """Every path the check's result depends on (see aipo_budget.cache)."""
+    base = os.path.dirname(os.path.abspath(loaded.ledger))
+    ledger_files = [str(p) for p in loaded.options.get("include", [])]
+    documents = [os.path.join(base, d) for d in loaded.options.get("documents", [])]
+    return cache.Inputs(
+        files=tuple(ledger_files + list(loaded.result.ruleset.files)),
+        folders=tuple(sorted({os.path.dirname(p) for p in ledger_files}
+                             | {os.path.abspath(loaded.rules_folder)})),
+        trees=tuple(documents),
+        globs=cache.include_patterns(ledger_files),
+        present=tuple(sorted(documents_of(loaded))),
+    )
+
+
+def summary_line(run: CheckRun) -> str:
+    summary = run.summary
+    text = (f"{tally(len(summary.errors), len(summary.warnings))}: "
+            f"{paths.shown(run.ledger)} as of {run.as_of}, "
+            f"{summary.outflows} surplus outflows and {summary.transfers} "
+            f"transfers-in judged by {summary.rules} rules from "
+            f"{paths.shown(run.rules_folder)}")
+    if run.until is not None:
+        text += (f"; {summary.left_out} entr{'y' if summary.left_out == 1 else 'ies'} dated "
+                 f"after {run.until} left out")
+    if not summary.has_fund:
+        text += ("\nNo Surplus Fund accounts (Assets:Surplus-Fund and its sub-accounts) were "
+                 "found: only the ledger's own validity was checked.")
+    return text

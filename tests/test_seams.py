@@ -1,0 +1,224 @@
+"""One place for each decision: the audit runs once per load (the CLI and the Fava page reuse
+the one the ledger's plugin line made, and only when it is the audit they want), the plugin's
+errors share a class, and one helper each for shown paths, the findings count, the rules
+folder of a ledger and a file's SHA-256."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import pickle
+import shutil
+from pathlib import Path
+
+import pytest
+from beancount import loader
+from click.testing import CliRunner
+
+from aipo_budget import engine, reuse, session
+from aipo_budget.cli import cli
+from aipo_budget.digest import BLOCK, file_sha256
+from aipo_budget.ledger import beancount_errors
+from aipo_budget.paths import as_given, rules_folder, shown
+from aipo_budget.plugin import AipoBudgetError, AuditError, FundRuleError, RulesConfigError
+from aipo_budget.rules import load_rules
+from aipo_budget.tally import tally
+from conftest import SHIPPED_PLUGIN_LINE, Fava, copy_shipped_ledger
+
+PLUGIN_LINE = SHIPPED_PLUGIN_LINE
+# Beancount's validation reports postings to accounts never opened; no entry changes (and no
+# balance assertion of the shipped ledger fails, which would replace its Balance entry).
+UNOPENED = """
+2006-03-01 * "Stationer" "Paper"
+  Expenses:Nowhere  10.00 USD
+  Income:Nowhere
+"""
+
+
+@pytest.fixture
+def builds(monkeypatch):
+    """The facts built, one (as_of, until) per build."""
+    calls = []
+    real = engine.build_facts
+
+    def counting(entries, as_of, until=None, options=None):
+        calls.append((as_of, until))
+        return real(entries, as_of, until, options)
+
+    monkeypatch.setattr(engine, "build_facts", counting)
+    return calls
+
+
+@pytest.fixture
+def books(tmp_path: Path) -> Path:
+    return copy_shipped_ledger(tmp_path)
+
+
+def check(ledger: Path, *args: str):
+    return CliRunner().invoke(cli, ["check", str(ledger), "--no-cache", *args])
+
+
+def append(ledger: Path, text: str) -> None:
+    ledger.write_text(ledger.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def raise_floor(rules: Path, line: str) -> None:
+    """The reserve floor of the tests' rules set by ``line``."""
+    (file,) = [p for p in rules.glob("*.toml") if "params.floor = 100000.00" in p.read_text()]
+    file.write_text(file.read_text().replace("params.floor = 100000.00", line))
+
+
+def findings(result) -> list[dict]:
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)["findings"]
+
+
+# --- the audit runs once per load ---------------------------------------------------------
+
+
+def test_check_builds_the_facts_once(books, builds):
+    assert PLUGIN_LINE in books.read_text()
+    result = check(books)
+    assert result.exit_code == 0, result.output
+    assert "0 errors, 0 warnings" in result.stdout
+    assert builds == [(datetime.date.today(), None)]
+
+
+def test_the_fava_page_builds_the_facts_once_per_load(books, builds):
+    fava = Fava(books)
+    assert "Compliant: no errors, no warnings" in fava.page()
+    assert len(builds) == 1
+    assert reuse.KEY not in fava.ledger.options  # taken: the audit is not held twice
+
+
+def test_the_reused_audit_is_the_fresh_audit_with_beancount_errors(books, builds, monkeypatch):
+    append(books, UNOPENED)
+    reused = findings(check(books, "--format", "json"))
+    assert len(builds) == 1
+    monkeypatch.setattr(session, "reused", lambda *args, **kwargs: None)
+    fresh = findings(check(books, "--format", "json"))
+    assert len(builds) == 3  # the plugin's, and the CLI's own this time
+    assert reused == fresh
+    assert {f["kind"] for f in reused} == {"ledger"}
+    assert {"Expenses:Nowhere", "Income:Nowhere"} <= {f["message"].split("'")[1] for f in reused}
+
+
+def test_with_as_of_the_cli_audits_itself(books, builds):
+    result = check(books, "--as-of", "2006-04-30")
+    assert result.exit_code == 0, result.output
+    today = datetime.date.today()
+    assert builds == [(today, None), (datetime.date(2006, 4, 30), datetime.date(2006, 4, 30))]
+
+
+def test_other_rules_are_audited_not_reused(books, builds, tmp_path):
+    other = tmp_path / "other-rules"
+    shutil.copytree(books.parent / "rules", other)
+    raise_floor(other, "params.floor = 900000000.00")
+    result = check(books, "--rules", str(other), "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert "reserve" in {f["kind"] for f in findings(result)}
+    assert len(builds) == 2
+
+
+def test_rules_edited_between_the_two_reads_are_not_mixed(books, builds, monkeypatch):
+    """The CLI read the rules before the load, the plugin during it: the CLI's are judged."""
+    real = session.load_ledger
+    rules = books.parent / "rules"
+
+    def edit_then_load(path):
+        raise_floor(rules, "params.floor = 100000.01")
+        return real(path)
+
+    monkeypatch.setattr(session, "load_ledger", edit_then_load)
+    result = check(books)
+    assert result.exit_code == 0, result.output
+    assert len(builds) == 2
+
+
+@pytest.mark.parametrize("extra", [
+    '\nplugin "beancount.plugins.noduplicates"\n',  # a plugin after ours may change entries
+    "\n2006-12-31 balance Assets:Surplus-Fund:Bank  1.00 USD\n",  # a failed balance is replaced
+])
+def test_entries_changed_after_the_plugin_mean_a_new_audit(books, builds, extra):
+    append(books, extra)
+    result = check(books, "--format", "json")
+    assert len(builds) == 2
+    kinds = {f["kind"] for f in findings(result)}
+    assert kinds <= {"ledger"}
+    assert ("ledger" in kinds) == ("balance" in extra)
+
+
+def test_another_day_means_a_new_audit(books):
+    entries, errors, options = loader._load([(str(books), True)], None, None, None)
+    ruleset = load_rules(books.parent / "rules")
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    assert reuse.reused(dict(options), entries, ruleset, [], tomorrow) is None
+    kept = reuse.reused(options, entries, ruleset, [], datetime.date.today())
+    assert kept is not None and kept.facts.as_of == datetime.date.today()
+    assert reuse.KEY not in options
+    assert reuse.reused(options, entries, ruleset, [], datetime.date.today()) is None
+
+
+def test_the_carrier_never_pickles_the_audit(books):
+    _entries, _errors, options = loader._load([(str(books), True)], None, None, None)
+    carrier = options[reuse.KEY]
+    assert carrier.result is not None and len(carrier.entries) > 100
+    copy = pickle.loads(pickle.dumps(options))
+    assert copy[reuse.KEY].result is None and copy[reuse.KEY].entries == ()
+    assert len(pickle.dumps(carrier)) < 200
+    assert len(repr(carrier)) < 80  # Fava's options page prints every option
+
+
+# --- the plugin's errors --------------------------------------------------------------------
+
+
+def test_the_plugin_errors_are_dropped_by_class_not_by_name():
+    source = {"filename": "main.beancount", "lineno": 1}
+    ours = [cls(source, "m", None) for cls in (FundRuleError, RulesConfigError, AuditError)]
+    assert all(isinstance(e, AipoBudgetError) for e in ours)
+    impostor = type("FundRuleError", (tuple,), {})()  # another plugin's class of that name
+    assert beancount_errors([*ours, impostor]) == [impostor]
+    assert type(pickle.loads(pickle.dumps(ours[0]))) is FundRuleError
+
+
+# --- one helper each ------------------------------------------------------------------------
+
+
+def test_shown_paths(tmp_path):
+    inner = tmp_path / "..notes" / "x.beancount"  # a folder whose name starts with ".."
+    assert shown(str(inner), str(tmp_path)) == os.path.join("..notes", "x.beancount")
+    assert shown(str(tmp_path.parent / "y"), str(tmp_path)) == str(tmp_path.parent / "y")
+    ledger = os.path.join("books", "main.beancount")
+    assert as_given(os.path.abspath(ledger), ledger) == ledger
+    assert as_given(os.path.abspath("books/ledger/a.beancount"), ledger) == os.path.join(
+        "books", "ledger", "a.beancount")
+    assert as_given("/elsewhere/a.beancount", ledger) == "/elsewhere/a.beancount"
+
+
+def test_the_rules_folder_of_a_ledger(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    ledger = str(tmp_path / "books" / "main.beancount")
+    assert rules_folder(ledger) == str(tmp_path / "books" / "rules")
+    assert rules_folder(ledger, "  ") == str(tmp_path / "books" / "rules")
+    assert rules_folder(ledger, "../shared") == str(tmp_path / "shared")
+    assert rules_folder(ledger, "~/rules") == str(tmp_path / "home" / "rules")
+    assert session.rules_folder_for(ledger, "~/rules") == "~/rules"  # the shell's to expand
+
+
+def test_the_count_of_findings():
+    assert tally(2, 1) == "2 errors, 1 warning"
+    assert tally(1, 0) == "1 error, 0 warnings"
+    assert tally(0, 0, zero="no") == "no errors, no warnings"
+
+
+def test_file_sha256_reads_every_block(tmp_path):
+    path = tmp_path / "big.pdf"
+    content = os.urandom(2 * BLOCK + 7)
+    path.write_bytes(content)
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert file_sha256(fd) == hashlib.sha256(content).hexdigest()
+    finally:
+        os.close(fd)
