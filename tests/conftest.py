@@ -245,3 +245,17 @@ def reconcile(ledger: Path, end: datetime.date) -> None:
             assert sum((r["amount"] for r in sources), Decimal(0)) == row["amount"]
             shares = sum((r["share"] for r in sources), Decimal(0))
             assert abs(shares - 100) <= Decimal("0.1") * len(sources)
+
+
+# --- amended rules -------------------------------------------------------------------------
+
+
+def amended(tmp_path: Path, filename: str, after: str, version: str) -> Path:
+    """A copy of the tests' rules with ``version`` inserted after the line ``after``."""
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    path = folder / filename
+    text = path.read_text(encoding="utf-8")
+    assert text.count(after) == 1, f"{after!r} is not a unique line of {filename}"
+    path.write_text(text.replace(after, after + version), encoding="utf-8")
+    return folder

@@ -5,14 +5,13 @@ by the version in force on its date, and the finding says which version that was
 from __future__ import annotations
 
 import re
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from aipo_budget.rules import load_rules
-from conftest import RULES, kinds, line_of, only, run
+from conftest import amended, kinds, line_of, only, run
 
 APPROVAL_AMENDMENT = """
   [[rule.version]]
@@ -30,17 +29,6 @@ CEILING_AMENDMENT = """
   params.allocation = 50000.00
   params.warn_at = 0.90
 """
-
-
-def amended(tmp_path: Path, filename: str, after: str, version: str) -> Path:
-    """A copy of the tests' rules with ``version`` inserted after the line ``after``."""
-    folder = tmp_path / "rules"
-    shutil.copytree(RULES, folder)
-    path = folder / filename
-    text = path.read_text(encoding="utf-8")
-    assert text.count(after) == 1, f"{after!r} is not a unique line of {filename}"
-    path.write_text(text.replace(after, after + version), encoding="utf-8")
-    return folder
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import csv
 import hashlib
 import io
 import json
-import shutil
 import tarfile
 from datetime import date
 from html.parser import HTMLParser
@@ -25,7 +24,7 @@ from aipo_budget.pack.html import html_table, About
 from aipo_budget.rules import load_rules
 from aipo_budget.table import Kind, Table
 from aipo_budget.tables import TABLE_NAMES, build_tables, context
-from conftest import PRELUDE, RULES, run, write_ledger
+from conftest import PRELUDE, RULES, amended, run, write_ledger
 
 AS_OF, FROM, TO = "2007-01-01", "2006-01-01", "2006-12-31"
 HOSTILE_PAYEE = "<script>alert(1)</script>"
@@ -78,13 +77,8 @@ AMENDMENTS = """
 
 
 def amended_rules(folder: Path) -> Path:
-    shutil.copytree(RULES, folder)
-    path = folder / "23GA-2002-Org-08.toml"
-    text = path.read_text(encoding="utf-8")
-    after = "  params.approvers_above = 2\n"
-    assert text.count(after) == 1
-    path.write_text(text.replace(after, after + AMENDMENTS), encoding="utf-8")
-    return folder
+    return amended(folder.parent, "23GA-2002-Org-08.toml", "  params.approvers_above = 2\n",
+                   AMENDMENTS)
 
 
 class Page(HTMLParser):

@@ -4,7 +4,6 @@ gives the same answer to the period check, the tables, the cofunding check and F
 from __future__ import annotations
 
 import datetime
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from aipo_budget.budgets import budget_entries
 from aipo_budget.projects import terms
 from aipo_budget.rules import load_rules
 from aipo_budget.tables import build_tables
-from conftest import RULES, kinds, run, write_ledger
+from conftest import RULES, amended, kinds, run, write_ledger
 
 PROJECT = "Trafficking-Roadmap"
 # the period is extended to the end of September, decided in June
@@ -49,14 +48,8 @@ LEDGER = """
 
 @pytest.fixture
 def amended_rules(tmp_path: Path) -> Path:
-    folder = tmp_path / "rules"
-    shutil.copytree(RULES, folder)
-    path = folder / "26GA-2005-Soc-03.toml"
-    text = path.read_text(encoding="utf-8")
-    anchor = "  params.payment_window_days = 60\n"
-    assert text.count(anchor) == 1
-    path.write_text(text.replace(anchor, anchor + PERIOD_AMENDMENT), encoding="utf-8")
-    return folder
+    return amended(tmp_path, "26GA-2005-Soc-03.toml", "  params.payment_window_days = 60\n",
+                   PERIOD_AMENDMENT)
 
 
 def test_terms_on_a_day_follow_the_version_in_force(amended_rules):
