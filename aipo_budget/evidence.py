@@ -17,13 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from beancount.core import data
 
+from aipo_budget.paths import shown
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
-
-
-def inside(path: str, root: str) -> str:
-    """``path`` relative to ``root`` when it lies inside it, else as it is."""
-    return os.path.relpath(path, root) if path.startswith(root.rstrip(os.sep) + os.sep) else path
 
 
 def ledger_folder(options: dict[str, Any] | None) -> str:
@@ -114,4 +111,4 @@ class Evidence:
         return ", ".join(places)
 
     def shown(self, path: str) -> str:
-        return inside(path, self.base)
+        return shown(path, self.base)

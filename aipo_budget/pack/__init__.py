@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aipo_budget.evidence import inside
+from aipo_budget.paths import shown
 from aipo_budget.pack import files
 from aipo_budget.pack.charts import balance_chart, budget_chart
 from aipo_budget.pack.files import REFUSED, PackError, copy_file, fsync_folder, write_text
@@ -76,10 +76,10 @@ def _target(out: str) -> Path:
 def _hash_inputs(tables: Sequence[Table], source: PackSource,
                  show: Callable[[str], str]) -> _Inputs:
     root = source.context.root
-    recorded = {kind: [{"path": inside(p, root), "sha256": files._input_digest(p, show)}
+    recorded = {kind: [{"path": shown(p, root), "sha256": files._input_digest(p, show)}
                        for p in sorted(paths)] for kind, paths in source.inputs.items()}
     read, left_out = examine([*source.documents, *cited(tables)], source.roots, show)
-    recorded["evidence"] = [{"path": inside(p, root), "sha256": read[p]} for p in read]
+    recorded["evidence"] = [{"path": shown(p, root), "sha256": read[p]} for p in read]
     return _Inputs(recorded, read, left_out)
 
 
@@ -106,7 +106,7 @@ def _copy_evidence(folder: Path, about: About, inputs: _Inputs, root: str,
                             f"({exc.strerror or exc}); {REFUSED}") from None
         if digest != inputs.evidence[path]:
             raise PackError(f"{show(path)}: changed while the pack was written; {REFUSED}")
-        outputs.append({"path": name, "sha256": digest, "source": inside(path, root)})
+        outputs.append({"path": name, "sha256": digest, "source": shown(path, root)})
         done.add(name)
     return outputs
 
@@ -121,7 +121,7 @@ def _fill(folder: Path, tables: Sequence[Table], source: PackSource, about: Abou
     outputs += _copy_evidence(folder, about, inputs, source.context.root, show)
     files._reached("evidence copied")
     root = source.context.root
-    left_out = [{"path": inside(p, root), "why": why} for p, why in inputs.left_out.items()]
+    left_out = [{"path": shown(p, root), "why": why} for p, why in inputs.left_out.items()]
     write_text(folder, "manifest.json", manifest(inputs.recorded, left_out, outputs,
                                                  source.settings, about.generated, tables))
     files._reached("manifest written")

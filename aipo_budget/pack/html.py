@@ -21,7 +21,8 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup, escape
 
-from aipo_budget import __version__, evidence
+from aipo_budget import __version__
+from aipo_budget.paths import shown
 from aipo_budget.pack.charts import BarChart, balance_chart, budget_chart
 from aipo_budget.pack.manifest import DIGEST_OF
 from aipo_budget.render import one_line, text_value
@@ -239,6 +240,6 @@ def index_html(tables: Sequence[Table], ctx: Context, about: About) -> str:
         cover=cover(ctx, about),
         charts=_charts(tables, ctx),
         tables=[html_table(t, about) for t in tables],
-        left_out=[(evidence.inside(path, root) if root else path, why)
+        left_out=[(shown(path, root) if root else path, why)
                   for path, why in sorted(about.left_out.items())],
     )

@@ -33,6 +33,7 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget import __version__, evidence
+from aipo_budget.paths import shown
 from aipo_budget.pack.files import REFUSED, PackError, _digest_file
 from aipo_budget.render import dumps
 from aipo_budget.table import Kind, Location
@@ -125,8 +126,8 @@ def read_evidence(paths: Iterable[str], roots: Sequence[str], root: str,
     documents folders ``roots``, checked before opening) and of those left out, with why;
     paths relative to the ledger's folder ``root``."""
     read, left_out = examine(paths, roots, show)
-    return ([{"path": evidence.inside(p, root), "sha256": read[p]} for p in read],
-            [{"path": evidence.inside(p, root), "why": left_out[p]} for p in left_out])
+    return ([{"path": shown(p, root), "sha256": read[p]} for p in read],
+            [{"path": shown(p, root), "why": left_out[p]} for p in left_out])
 
 
 def cited(tables: Iterable[Table]) -> set[str]:

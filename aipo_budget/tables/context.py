@@ -9,6 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from aipo_budget.facts import SURPLUS_SOURCE, ZERO
+from aipo_budget.paths import shown
 from aipo_budget.projects import allocated, terms
 from aipo_budget.table import Location
 
@@ -63,10 +64,7 @@ class Context:
     def where(self, filename: str, lineno: int) -> Location:
         """A ledger line, shown relative to the ledger's folder so that tables do not depend
         on where the ledger is."""
-        shown = filename
-        if self.root and filename.startswith(self.root + os.sep):
-            shown = filename[len(self.root) + 1:]
-        return Location(filename, lineno, shown)
+        return Location(filename, lineno, shown(filename, self.root) if self.root else filename)
 
     def title(self, what: str) -> str:
         name = os.path.basename(self.ledger)
