@@ -37,7 +37,7 @@ from aipo_budget.session import (
     summary_line,
 )
 from aipo_budget.table import Location
-from aipo_budget.tables import CHECK_VIEW, TABLE_NAMES, build_tables, findings_register
+from aipo_budget.tables import CHECK_VIEW, TABLE_NAMES, build_tables, context, findings_register
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -208,10 +208,11 @@ def _warn_of_errors(result: Audit, first: datetime.date | None, last: datetime.d
                     ledger: str) -> None:
     """Nobody files a report without seeing the error findings of its period, whichever
     tables were asked for."""
-    register = build_tables(result, first, last, ["findings"], ledger=ledger)[0]
-    errors = sum(1 for severity in register.values("severity") if severity == "error")
-    warnings = len(register.rows) - errors
-    if register.rows:
+    period = context(result, first, last, ledger).period  # the findings register's period
+    shown = [f for f in result.findings if f.date in period]
+    errors = sum(1 for f in shown if f.is_error)
+    warnings = len(shown) - errors
+    if shown:
         click.echo(f"aipo-budget: the period has {plural(errors, 'error finding')} and "
                    f"{plural(warnings, 'warning')} (table: findings)", err=True)
 
@@ -222,7 +223,6 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
 
     from aipo_budget.evidence import documents_roots
     from aipo_budget.pack import PackError, PackSource, write_pack
-    from aipo_budget.tables import context
 
     if not output:  # Path("") is the current folder: never a pack's target
         raise click.UsageError("-o/--output: an empty path names no folder")

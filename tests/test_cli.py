@@ -240,3 +240,16 @@ def test_an_amount_beancount_cannot_interpolate_exits_2(tmp_path):
     assert result.exit_code == 2, result.output
     assert "could not process an amount" in result.stderr
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("table", ["budget", "findings"])
+def test_report_says_on_stderr_how_many_error_findings_its_period_has(failing, table):
+    """Whichever tables were asked for, and never on stdout (the data)."""
+    result = invoke("report", str(failing), "--as-of", "2007-01-01", "-t", table, "--rules",
+                    str(RULES))
+    assert result.exit_code == 0, result.output
+    assert "the period has 1 error finding and 0 warnings" in result.stderr
+    assert "error finding" not in result.stdout
+    before = invoke("report", str(failing), "--to", "2006-01-31", "-t", table, "--rules",
+                    str(RULES))
+    assert "error finding" not in before.stderr  # the finding is dated after that period
