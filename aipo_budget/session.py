@@ -18,6 +18,7 @@ from beancount.core import data
 from aipo_budget import cache, paths
 from aipo_budget.cache import CheckSummary
 from aipo_budget.engine import audit
+from aipo_budget.evidence import documents_roots
 from aipo_budget.ledger import LedgerInputError, check_ledger_path, load_ledger
 from aipo_budget.reuse import reused
 from aipo_budget.rules import RulesError, load_rules
@@ -115,14 +116,12 @@ def documents_of(loaded: Loaded) -> set[str]:
 
 def inputs_of(loaded: Loaded) -> cache.Inputs:
     """Every path the check's result depends on (see aipo_budget.cache)."""
-    base = os.path.dirname(os.path.abspath(loaded.ledger))
     ledger_files = [str(p) for p in loaded.options.get("include", [])]
-    documents = [os.path.join(base, d) for d in loaded.options.get("documents", [])]
     return cache.Inputs(
         files=tuple(ledger_files + list(loaded.result.ruleset.files)),
         folders=tuple(sorted({os.path.dirname(p) for p in ledger_files}
                              | {os.path.abspath(loaded.rules_folder)})),
-        trees=tuple(documents),
+        trees=documents_roots(loaded.options),
         globs=cache.include_patterns(ledger_files),
         present=tuple(sorted(documents_of(loaded))),
     )

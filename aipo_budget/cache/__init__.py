@@ -97,12 +97,6 @@ def lookup(key: Key, reuse: bool = True) -> Lookup:
     return Lookup(None, observe(absolute(discover(key.ledger, key.rules)), into=before))
 
 
-def read(key: Key) -> CheckSummary | None:
-    """The cached summary if every input is unchanged, else None."""
-    stored, known = _stored(key)
-    return _served(stored, observe(known)) if stored and known else None
-
-
 def _touched(before: Observation, after: Observation) -> bool:
     parts = any(before.parts[k] != v for k, v in after.parts.items() if k in before.parts)
     stats = any(before.stats.get(p) != s for p, s in after.stats.items()
@@ -154,5 +148,5 @@ def write(key: Key, inputs: Inputs, summary: CheckSummary, before: Observation |
 
 __all__ = ["ENTRY", "FORMAT", "MAX_BYTES", "MAX_ENTRIES", "CheckSummary", "Inputs", "Key",
            "Lookup", "Malformed", "Observation", "cache_dir", "discover", "from_record",
-           "include_patterns", "lookup", "observe", "plugin_code", "prune", "read", "signature",
+           "include_patterns", "lookup", "observe", "plugin_code", "prune", "signature",
            "to_record", "usable_folder", "with_plugins", "write"]

@@ -24,7 +24,7 @@ from aipo_budget.pack.charts import balance_chart, budget_chart
 from aipo_budget.pack.files import REFUSED, PackError, copy_file, fsync_folder, write_text
 from aipo_budget.pack.html import About, index_html, svg
 from aipo_budget.pack.manifest import (
-    cited, copy_name, examine, generated_at, ledger_digest, manifest, read_evidence,
+    cited, copy_name, examine, generated_at, ledger_digest, manifest,
 )
 from aipo_budget.pack.replace import check_replaceable
 from aipo_budget.pack.staging import _discard, _make_staging, sweep
@@ -167,5 +167,5 @@ def write_pack(out: str, tables: Sequence[Table], source: PackSource,
 
 
 __all__ = ["About", "PackError", "PackSource", "balance_chart", "budget_chart",
-           "check_replaceable", "index_html", "ledger_digest", "read_evidence", "svg", "sweep",
+           "check_replaceable", "index_html", "ledger_digest", "svg", "sweep",
            "write_pack"]

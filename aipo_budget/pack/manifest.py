@@ -33,7 +33,6 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget import __version__, evidence
-from aipo_budget.paths import shown
 from aipo_budget.pack.files import REFUSED, PackError, _digest_file
 from aipo_budget.render import dumps
 from aipo_budget.table import Kind, Location
@@ -118,16 +117,6 @@ def examine(paths: Iterable[str], roots: Sequence[str], show: Callable[[str], st
             raise PackError(f"{show(path)}: cannot read this evidence file "
                             f"({exc.strerror or exc}); {REFUSED}") from None
     return read, left_out
-
-
-def read_evidence(paths: Iterable[str], roots: Sequence[str], root: str,
-                  show: Callable[[str], str]) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
-    """The manifest entries of the evidence files that may be read (regular files inside the
-    documents folders ``roots``, checked before opening) and of those left out, with why;
-    paths relative to the ledger's folder ``root``."""
-    read, left_out = examine(paths, roots, show)
-    return ([{"path": shown(p, root), "sha256": read[p]} for p in read],
-            [{"path": shown(p, root), "why": left_out[p]} for p in left_out])
 
 
 def cited(tables: Iterable[Table]) -> set[str]:
