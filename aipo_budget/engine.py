@@ -6,6 +6,8 @@ checks of its own.
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -97,7 +99,7 @@ def audit(
         if check is not None:
             findings.extend(check(facts, rule, ruleset))
     findings.sort(key=lambda f: f.sort_key)
-    return Audit(facts, findings, ruleset)
+    return Audit(facts, in_currency(findings, facts.conventions.currency), ruleset)
 
 
 def with_ledger_errors(result: Audit, errors: Sequence[Any],
@@ -109,4 +111,13 @@ def with_ledger_errors(result: Audit, errors: Sequence[Any],
     stable and puts the ledger's findings first among equals, and so does this one."""
     findings = ledger_findings(errors, result.ruleset, until) + result.findings
     findings.sort(key=lambda f: f.sort_key)
-    return Audit(result.facts, findings, result.ruleset)
+    return Audit(result.facts, in_currency(findings, result.facts.conventions.currency),
+                 result.ruleset)
+
+
+def in_currency(findings: list[Finding], currency: str) -> list[Finding]:
+    """Every finding in the ledger's operating currency, whichever part of the audit made it
+    (a check, Beancount's errors, the metadata or coverage findings): stamped once here, so
+    that no finding can say USD in a EUR ledger."""
+    return [f if f.currency == currency else dataclasses.replace(f, currency=currency)
+            for f in findings]

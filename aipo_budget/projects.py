@@ -74,14 +74,14 @@ class Terms:
 
 def terms(ruleset: RuleSet, project: str, day: datetime.date) -> Terms:
     """The terms of ``project`` that judge a transaction dated ``day``."""
-    def version(kind: str) -> RuleVersion | None:
-        rule = ruleset.for_project(kind, project)
-        return rule.judging(day) if rule is not None else None
-
-    ceiling = ruleset.for_project("ceiling", project)
+    period, ceiling, cofunding = (ruleset.for_project(kind, project)
+                                  for kind in ("period", "ceiling", "cofunding"))
     return Terms(
-        project, day, version("period"), version("ceiling"), version("cofunding"),
-        ceiling.versions[0].params["allocation"] if ceiling is not None else None,
+        project, day,
+        period.judging(day) if period else None,
+        ceiling.judging(day) if ceiling else None,
+        cofunding.judging(day) if cofunding else None,
+        ceiling.versions[0].params["allocation"] if ceiling else None,
         ceiling is not None and ceiling.in_force(day) is not None,
     )
 

@@ -251,3 +251,24 @@ def test_one_reader_of_fiscal_years_for_transfers_and_contributions(euro):
     assert [f.kind for f in euro.findings if f.message.startswith(unreadable)] == [
         "ledger", "transfer"]
     assert meta.year_end(2004).isoformat() == "2004-12-31"
+
+
+# A crossed ceiling carries the ledger's currency: findings are stamped with it in one place
+# (engine.in_currency), whichever part of the audit made them.
+def test_every_finding_is_in_the_operating_currency_whoever_made_it(euro):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research consultant"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Deputy Secretary General"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   45000.00 EUR
+      Assets:Surplus-Fund:Bank
+
+    2006-03-01 * "Partner" "Research paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Research   45000.00 EUR
+      Income:Co-Funding:Partner
+    """
+    assert [f.severity for f in only(euro, "ceiling")] == ["error"]
+    assert {f.currency for f in euro.findings} == {"EUR"}
+    assert {f.as_dict()["currency"] for f in euro.findings if f.amount is not None} == {"EUR"}
