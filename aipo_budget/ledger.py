@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from beancount import loader
 
-from aipo_budget.paths import as_given as shown_path  # also for callers that import it here
+from aipo_budget.paths import as_given
 from aipo_budget.plugin import AipoBudgetError
 from aipo_budget.render import one_line
 
@@ -254,11 +254,11 @@ def load_ledger(path: str) -> tuple[list[data.Directive], list[Any], dict[str, A
     """Load ``path``; return (entries, Beancount's errors, options) or raise LedgerInputError.
 
     The problems of a LedgerInputError name files as the user would: ``path`` as given, and
-    included files relative to it (:func:`shown_path`)."""
+    included files relative to it (:func:`aipo_budget.paths.as_given`)."""
     filename = check_ledger_path(path)
 
     def show(name: str) -> str:
-        return shown_path(name, path)
+        return as_given(name, path)
 
     tree = walk_includes(filename, show)
     if tree.problems:

@@ -66,6 +66,13 @@ class Status(str, enum.Enum):
     def worrying(self) -> bool:
         return self in (Status.WARNING, Status.TO_REVIEW)
 
+    @property
+    def tone(self) -> str | None:
+        """How a page marks it: "alarming" (errors, overruns), "worrying" (warnings, reviews)."""
+        if self.alarming:
+            return "alarming"
+        return "worrying" if self.worrying else None
+
 
 @dataclass(frozen=True)
 class Location:

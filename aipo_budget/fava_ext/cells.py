@@ -71,11 +71,7 @@ class HtmlTable:
 
 def tone(status: Any) -> str | None:
     """The CSS tone of a status: errors and overruns alarm, warnings and reviews worry."""
-    if not isinstance(status, Status):
-        return None
-    if status.alarming:
-        return "alarming"
-    return "worrying" if status.worrying else None
+    return status.tone if isinstance(status, Status) else None
 
 
 def _location_cell(location: Location, link: Linker) -> Cell:
@@ -116,7 +112,7 @@ def ladder(percent: Decimal, status: Status | None, warn_at: Decimal | None) -> 
 
 
 def tone_ladder(status: Status) -> str:
-    return {"alarming": "exceeded", "worrying": "warning"}.get(tone(status) or "", "within")
+    return {"alarming": "exceeded", "worrying": "warning"}.get(status.tone or "", "within")
 
 
 def utilisation(row: Mapping[str, Any]) -> Bar | None:

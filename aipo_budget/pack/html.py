@@ -95,9 +95,8 @@ def _document(value: Any, about: About) -> Cell:
 
 
 def _status_css(value: Any) -> str:
-    if isinstance(value, Status) and value.alarming:
-        return "status alarming"
-    return "status worrying" if isinstance(value, Status) and value.worrying else "status"
+    marked = value.tone if isinstance(value, Status) else None
+    return f"status {marked}" if marked else "status"
 
 
 def cell(value: Any, kind: Kind, about: About) -> Cell:
