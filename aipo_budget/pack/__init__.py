@@ -73,12 +73,11 @@ def _target(out: str) -> Path:
     return target
 
 
-def _hash_inputs(tables: Sequence[Table], source: PackSource,
-                 show: Callable[[str], str]) -> _Inputs:
+def _hash_inputs(cites: set[str], source: PackSource, show: Callable[[str], str]) -> _Inputs:
     root = source.context.root
     recorded = {kind: [{"path": shown(p, root), "sha256": files._input_digest(p, show)}
                        for p in sorted(paths)] for kind, paths in source.inputs.items()}
-    read, left_out = examine([*source.documents, *cited(tables)], source.roots, show)
+    read, left_out = examine([*source.documents, *cites], source.roots, show)
     recorded["evidence"] = [{"path": shown(p, root), "sha256": read[p]} for p in read]
     return _Inputs(recorded, read, left_out)
 
@@ -138,15 +137,16 @@ def write_pack(out: str, tables: Sequence[Table], source: PackSource,
     """
     target = _target(out)
 
-    def shown(relative: str) -> str:
+    def in_pack(relative: str) -> str:
         return os.path.join(out, *relative.split("/")) if relative not in ("", ".") else out
 
     target.parent.mkdir(parents=True, exist_ok=True)
     sweep(target)
     if target.is_dir():
-        check_replaceable(str(target), shown)
-    inputs = _hash_inputs(tables, source, show)
-    links = {p: copy_name(p, source.roots, show) for p in cited(tables) if p in inputs.evidence}
+        check_replaceable(str(target), in_pack)
+    cites = cited(tables)  # the evidence files the tables link to
+    inputs = _hash_inputs(cites, source, show)
+    links = {p: copy_name(p, source.roots, show) for p in cites if p in inputs.evidence}
     about = About(source.organisation, source.as_of, ledger_digest(inputs.recorded),
                   generated_at(), links, inputs.left_out)
     with _Signals(out) as signals:
@@ -155,7 +155,7 @@ def write_pack(out: str, tables: Sequence[Table], source: PackSource,
             _fill(staging.new, tables, source, about, inputs, show)
             files._reached("before exchange")
             signals.hold()
-            _put_in_place(staging, target, shown, signals)
+            _put_in_place(staging, target, in_pack, signals)
         except BaseException:
             signals.hold()
             _discard(staging)
