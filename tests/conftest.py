@@ -24,7 +24,8 @@ from fava.util import slugify
 import aipo_budget.fava_ext as fava_ext
 
 from aipo_budget.engine import audit
-from aipo_budget.facts import Converter, is_fund
+from aipo_budget.conventions import DEFAULT
+from aipo_budget.facts import Converter
 from aipo_budget.ledger import load_ledger
 from aipo_budget.rules import load_rules
 from aipo_budget.tables import build_tables
@@ -198,7 +199,7 @@ def beancount_fund_balance(entries: list[data.Directive], end: datetime.date) ->
     for entry in entries:
         if isinstance(entry, data.Transaction) and entry.date <= end:
             for posting in entry.postings:
-                if is_fund(posting.account):
+                if DEFAULT.is_fund(posting.account):
                     balance.add_position(posting)
     price_map = Converter(entries).price_map
     total = Decimal(0)

@@ -31,11 +31,11 @@ from aipo_budget.facts.model import (
     TransferIn,
     Use,
 )
-from aipo_budget.facts.roles import in_day_order, is_fund, project_of, source_of, split
+from aipo_budget.facts.roles import in_day_order, project_of, source_of, split
 
 __all__ = [
     "SURPLUS_SOURCE", "UNPAID_SOURCE", "ZERO",
     "Contribution", "Conversion", "Converter", "Cost", "Evidence", "Facts", "Location",
     "OperatingYear", "Opening", "Outflow", "Refund", "TransferIn", "Use",
-    "build_facts", "in_day_order", "is_fund", "project_of", "source_of", "split",
+    "build_facts", "in_day_order", "project_of", "source_of", "split",
 ]

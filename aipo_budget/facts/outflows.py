@@ -34,7 +34,7 @@ def outflow(ctx: Context, txn: data.Transaction, fund_postings: list[data.Postin
     prepared_by, p2 = meta.person(txn.meta, c.prepared_by)
     approvers, p3 = meta.names(txn.meta, c.approved_by)
     document, p4 = meta.text(txn.meta, c.document, exact=True)  # as Fava resolves it
-    _incurred, p5 = meta.date(txn.meta, c.incurred)
+    incurred, p5 = meta.date(txn.meta, c.incurred)  # unreadable: a problem, judged by the period check
     resolved = ctx.evidence.resolve(document, txn) if document else None
     return Outflow(
         entry=txn,
@@ -42,7 +42,7 @@ def outflow(ctx: Context, txn: data.Transaction, fund_postings: list[data.Postin
         location=Location.of(txn.meta, txn),
         usd=amount,
         conversions=tuple(conversions(ctx, txn, fund_postings)),
-        uses=tuple(uses(ctx, txn, others, amount)),
+        uses=tuple(uses(ctx, txn, others, amount, incurred)),
         balance_after=balance,
         resolution=resolution,
         prepared_by=prepared_by,
@@ -74,19 +74,12 @@ def conversions(ctx: Context, txn: data.Transaction, fund_postings: list[data.Po
     return found
 
 
-def incurred(txn: data.Transaction, key: str, default: datetime.date) -> datetime.date:
-    """The ``incurred`` date of ``txn``, else ``default`` (an unreadable value is a problem of
-    the outflow, reported by the period check)."""
-    value, _problem = meta.date(txn.meta, key)
-    return default if value is None else value
-
-
-def uses(ctx: Context, txn: data.Transaction, others: list[data.Posting], paid: Decimal
-         ) -> list[Use]:
+def uses(ctx: Context, txn: data.Transaction, others: list[data.Posting], paid: Decimal,
+         incurred: datetime.date | None) -> list[Use]:
     """What the ``paid`` amount that left the fund paid for: the transaction's debits outside
-    the fund, in proportion when other sources (a partner's credit) paid part of them."""
-    key = ctx.conventions.incurred
-    day = incurred(txn, key, txn.date)
+    the fund, in proportion when other sources (a partner's credit) paid part of them; each
+    incurred on ``incurred`` (the transaction's metadata), else on the payment's date."""
+    day = incurred or txn.date
     debits = [(p, ctx.value(p, txn.date)) for p in others]
     debits = [(p, value) for p, value in debits if value > 0]
     weights = {str(i): value for i, (_p, value) in enumerate(debits)}
@@ -100,17 +93,19 @@ def uses(ctx: Context, txn: data.Transaction, others: list[data.Posting], paid: 
         if not settled:
             found.append(Use(posting.account, share, None, None, day))
             continue
-        found.extend(_accrued_uses(ctx, txn, share, settled))
+        found.extend(_accrued_uses(ctx, share, settled, incurred))
     return found
 
 
-def _accrued_uses(ctx: Context, txn: data.Transaction, share: Decimal,
-                  settled: list[tuple[data.Transaction, Decimal, data.Posting]]) -> list[Use]:
-    """``share`` of a payment spread over the accrued project costs it settles."""
+def _accrued_uses(ctx: Context, share: Decimal,
+                  settled: list[tuple[data.Transaction, Decimal, data.Posting]],
+                  incurred: datetime.date | None) -> list[Use]:
+    """``share`` of a payment spread over the accrued project costs it settles, each incurred
+    on ``incurred``, else on the date of its accrual."""
     weights = {str(i): value for i, (_a, value, _p) in enumerate(settled)}
     found = []
     for (accrual, _value, cost), (_k, part) in zip(settled, split(share, weights)):
         project, category = ctx.project_of(cost.account)  # type: ignore[misc]
         found.append(Use(cost.account, part, project, category,
-                         incurred(txn, ctx.conventions.incurred, accrual.date)))
+                         incurred or accrual.date))
     return found

@@ -31,10 +31,6 @@ OPERATING_INCOME, OPERATING_EXPENSE, OTHER_ROLE = "income", "expense", "other"
 Funding = dict[tuple[str, datetime.date], Decimal]  # (source, date paid) -> amount
 
 
-def is_fund(account: str, conventions: Conventions = DEFAULT) -> bool:
-    return conventions.is_fund(account)
-
-
 def project_of(account: str, conventions: Conventions = DEFAULT
                ) -> tuple[str, str | None] | None:
     """(project, category) of a project expense account, else None."""
