@@ -18,6 +18,14 @@ import click
 
 from aipo_budget import __version__, cache
 from aipo_budget.conventions import DEFAULT_CURRENCY
+from aipo_budget.options import (
+    as_of_option,
+    day_in_range,
+    ledger_argument,
+    non_empty_path,
+    quiet_option,
+    rules_option,
+)
 from aipo_budget.paths import as_given, shown
 from aipo_budget.tally import plural
 from aipo_budget.render import FORMATS, RenderError, render
@@ -86,40 +94,6 @@ def _check_output(run: CheckRun, fmt: str) -> str:
     return f"No findings.\n\n{summary_line(run)}\n"
 
 
-def _non_empty_path(value: str | None, option: str) -> str | None:
-    """An empty path (``-o ''``) is refused before anything is read."""
-    if value is not None and not value.strip():
-        raise InputError(f"{option}: an empty path names no file or folder")
-    return value
-
-
-# Paths are checked by the commands, not by click, so that a missing, unreadable or wrong kind
-# of path is one line naming it (ledger.check_ledger_path, rules.load_rules, pack).
-ledger_argument = click.argument(
-    "ledger", default="main.beancount", required=False, type=click.Path(readable=False),
-    callback=lambda _ctx, _param, value: _non_empty_path(value, "LEDGER"))
-rules_option = click.option(
-    "--rules", "-r", "rules", type=click.Path(readable=False),
-    callback=lambda _ctx, _param, value: _non_empty_path(value, "--rules"),
-    help="Rules folder [default: rules/ beside the ledger].")
-FIRST_DAY, LAST_DAY = datetime.datetime(1900, 1, 1), datetime.datetime(2999, 12, 31)
-
-
-def _day_in_range(ctx: click.Context, param: click.Parameter,
-                  value: datetime.datetime | None) -> datetime.datetime | None:
-    """A date option within the years a ledger can mean (the rules' dates are bounded alike)."""
-    if value is not None and not FIRST_DAY <= value <= LAST_DAY:
-        raise click.BadParameter(f"{value.date()} is outside {FIRST_DAY.date()}.."
-                                 f"{LAST_DAY.date()}", ctx=ctx, param=param)
-    return value
-
-
-as_of_option = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
-                            callback=_day_in_range,
-                            help="Judge the ledger as it stood on this date (YYYY-MM-DD) "
-                                 "[default: today].")
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aipo-budget")
 def cli() -> None:
@@ -136,13 +110,27 @@ def cli() -> None:
 @as_of_option
 @click.option("--no-cache", "no_cache", is_flag=True,
               help="Read the ledger even if a cached result of unchanged inputs exists.")
+@click.option("--pending", "pending", type=click.Path(readable=False, allow_dash=True),
+              callback=lambda _ctx, _param, value: non_empty_path(value, "--pending"),
+              help="Judge the proposed transactions of this file (- for standard input) as if "
+                   "added to LEDGER, without writing them: their findings, the headroom left "
+                   "and whether they can be paid.")
+@click.option("--template", is_flag=True,
+              help="With --pending: print a proposed surplus payment to start from.")
+@quiet_option
 def check(ledger: str, rules: str | None, output_format: str, strict: bool,
-          as_of: datetime.datetime | None, no_cache: bool) -> None:
+          as_of: datetime.datetime | None, no_cache: bool, pending: str | None,
+          template: bool) -> None:
     """Check LEDGER against the Surplus Fund rules [default: main.beancount].
 
     Exit status: 0 no errors, 1 errors found (or warnings with --strict), 2 the input could
-    not be read.
+    not be read. With --pending: 0 every proposal can be paid, 1 one cannot.
     """
+    if pending is not None or template:
+        from aipo_budget.commands.pending import run_pending
+
+        sys.exit(run_pending(ledger, rules, pending, template=template, fmt=output_format,
+                             as_of=as_of.date() if as_of else None, strict=strict))
     day = as_of.date() if as_of else datetime.date.today()
     until = as_of.date() if as_of else None
     folder = rules_folder_for(ledger, rules)
@@ -170,16 +158,17 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
               type=click.Choice([*TABLE_NAMES, "all"]),
               help="A table to produce; repeat for several [default: all].")
 @click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]),
-              callback=_day_in_range,
+              callback=day_in_range,
               help="First day of the period (YYYY-MM-DD) [default: the beginning].")
-@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), callback=_day_in_range,
+@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), callback=day_in_range,
               help="Last day of the period (YYYY-MM-DD) [default: the as-of date].")
 @as_of_option
 @click.option("--format", "-f", "output_format", default="simple", show_default=True,
               type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
 @click.option("--output", "-o", "output", type=click.Path(readable=False),
-              callback=lambda _ctx, _param, value: _non_empty_path(value, "--output"),
+              callback=lambda _ctx, _param, value: non_empty_path(value, "--output"),
               help="Write the audit pack (CSV, Markdown, index.html, manifest.json) to DIR.")
+@quiet_option
 def report(ledger: str, rules: str | None, table_names: tuple[str, ...],
            start: datetime.datetime | None, end: datetime.datetime | None,
            as_of: datetime.datetime | None, output_format: str, output: str | None) -> None:
@@ -248,6 +237,16 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
     except OSError as exc:
         raise InputError(f"{output}: cannot write the audit pack: {exc.strerror or exc}; "
                          "nothing was replaced") from None
+
+
+def _register() -> None:
+    from aipo_budget.commands import explain, rules
+
+    for module in (explain, rules):
+        cli.add_command(module.command)
+
+
+_register()
 
 
 def main() -> None:

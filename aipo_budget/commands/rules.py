@@ -1,0 +1,11 @@
+"""The ``rules``command (stub: replaced by its helper)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("rules")
+def command() -> None:
+    """Not built yet."""
+    raise click.UsageError("not built yet")
