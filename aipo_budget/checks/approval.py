@@ -16,8 +16,15 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from aipo_budget.facts import Facts
+    from decimal import Decimal
+
     from aipo_budget.findings import Finding
-    from aipo_budget.rules import Rule, RuleSet
+    from aipo_budget.rules import Rule, RuleSet, RuleVersion
+
+
+def required(usd: Decimal, version: RuleVersion) -> int:
+    """How many different approvers an outflow of ``usd`` needs under ``version``."""
+    return version.params["approvers_above"] if usd > version.params["threshold"] else 1
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
@@ -28,11 +35,11 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
             yield problem
             continue
         distinct = {meta.person_key(name) for name in outflow.approvers}
-        threshold, needed = version.params["threshold"], version.params["approvers_above"]
+        threshold, needed = version.params["threshold"], required(outflow.usd, version)
         if not distinct:
             message = meta.missing(outflow.entry, meta.APPROVED_BY,
                                    "surplus outflow names no approver")
-        elif outflow.usd > threshold and len(distinct) < needed:
+        elif len(distinct) < needed:
             message = (f"outflow of {money(outflow.usd, currency)} is above "
                        f"{money(threshold, currency)} and needs "
                        f"{needed} different approvers, has {len(distinct)}; approved by "

@@ -7,6 +7,7 @@ outflow after it while above. Refunds into the fund lower the spending.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -16,24 +17,41 @@ from aipo_budget.projects import terms
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from aipo_budget.facts import Facts
+    from aipo_budget.facts import Facts, Outflow, Refund
     from aipo_budget.findings import Finding
     from aipo_budget.rules import Rule, RuleSet
 
 
-def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
-    project = str(rule.project)
-    currency = facts.conventions.currency
+@dataclass(frozen=True)
+class Step:
+    """One outflow or refund of a project's surplus-funded spending, with the running total."""
+
+    event: Outflow | Refund
+    amount: Decimal  # its part charged to the project (negative for a refund)
+    before: Decimal
+    after: Decimal
+
+
+def spending(facts: Facts, project: str) -> Iterator[Step]:
+    """The running total of ``project``'s surplus-funded spending, event by event: what the
+    ceiling check judges, what ``explain`` lists and what ``check --pending`` has left."""
     spent = Decimal(0)
-    warned: set[int] = set()  # versions already warned about: an amendment may warn again
     # the facts' own order (by date, and within a day independent of the files); on one day,
     # outflows before refunds: the higher spending is the one judged
     events = sorted([*facts.outflows, *facts.refunds], key=lambda e: e.date)
     for event in events:
         amount = sum((u.usd for u in event.uses if u.project == project), Decimal(0))
-        if not amount:
-            continue
-        before, spent = spent, spent + amount
+        if amount:
+            yield Step(event, amount, spent, spent + amount)
+            spent += amount
+
+
+def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    project = str(rule.project)
+    currency = facts.conventions.currency
+    warned: set[int] = set()  # versions already warned about: an amendment may warn again
+    for step in spending(facts, project):
+        event, amount, before, spent = step.event, step.amount, step.before, step.after
         if amount < 0:
             continue  # a refund lowers spending and is never a finding itself
         project_terms = terms(ruleset, project, event.date)
