@@ -10,15 +10,15 @@ from __future__ import annotations
 import ast
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aipo_budget.conventions import DEFAULT_CURRENCY
 from aipo_budget.fava_ext.cells import HtmlTable, html_table
 from aipo_budget.paths import shown as relative_to  # the one helper for paths shown to the user
 from aipo_budget.periods import Period
 from aipo_budget.render import text_value
-from aipo_budget.table import Column, Location, table
-from aipo_budget.tables import findings_register
+from aipo_budget.table import Location
+from aipo_budget.tables import findings_register, rulebook
 from aipo_budget.tally import tally
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from aipo_budget.engine import Audit
     from aipo_budget.fava_ext.cells import Linker
     from aipo_budget.findings import Finding
-    from aipo_budget.rules import Rule, RuleSet
+    from aipo_budget.rules import RuleSet
     from aipo_budget.table import Table
 
 # The audit tables the page shows, in order; the findings register is built from the findings
@@ -117,49 +117,11 @@ def findings_table(findings: Sequence[Finding], folder: str, link: Linker,
     return html_table(register.select(FINDINGS_VIEW), link)
 
 
-def _param_text(value: Any) -> str:
-    if isinstance(value, dict):
-        return "; ".join(f"{key}: {_param_text(item)}" for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_param_text(item) for item in value)
-    return text_value(value)
-
-
-RULES_COLUMNS = tuple(Column(key, key) for key in (
-    "rule", "title", "kind", "citation", "version", "severity", "parameters"))
-
-
-def _rule_row(rule: Rule, ruleset: RuleSet, day: datetime.date) -> dict[str, str]:
-    version = rule.in_force(day)
-    row = {"title": rule.title, "kind": rule.kind}
-    if version is None:
-        first = rule.versions[0]
-        return {**row, "rule": rule.id, "citation": first.citation,
-                "version": f"not in force yet (v1 from {first.effective})",
-                "severity": first.severity}
-    instrument = ruleset.instrument(rule.instrument) if rule.instrument else None
-    marker = " *" if instrument is not None and instrument.illustrative else ""
-    params = "; ".join(f"{name} = {_param_text(value)}" for name, value in version.params.items())
-    return {
-        **row,
-        "rule": rule.id + marker,
-        "citation": version.citation,
-        "version": f"v{version.number} of {len(rule.versions)}, in force from {version.effective}",
-        "severity": version.severity,
-        "parameters": params,
-    }
-
-
 def rules_table(ruleset: RuleSet, day: datetime.date, folder: str, link: Linker) -> HtmlTable:
-    rows = [_rule_row(rule, ruleset, day) for rule in ruleset.rules]
-    illustrative = [i.id for i in ruleset.instruments if i.illustrative]
-    notes = [f"Rules in force on {day}, read from {relative_to(ruleset.folder, folder)}/."]
-    if illustrative:
-        notes.append(
-            "* Illustrative defaults modelling " + ", ".join(illustrative)
-            + ": every parameter is to be confirmed against the official text."
-        )
-    return html_table(table("rules", "Rules in force", RULES_COLUMNS, rows, notes=notes), link)
+    """The rulebook's rules table (the one ``aipo-budget rules`` prints), paths shown from the
+    ledger's folder."""
+    return html_table(rulebook.rules_table(ruleset, day, lambda path: relative_to(path, folder)),
+                      link)
 
 
 # --- assembling ---------------------------------------------------------------------------
