@@ -16,15 +16,18 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from aipo_budget import __version__, cache
+from aipo_budget import __version__, progress
 from aipo_budget.conventions import DEFAULT_CURRENCY
 from aipo_budget.options import (
     as_of_option,
-    day_in_range,
+    from_option,
     ledger_argument,
     non_empty_path,
+    period_of,
+    period_option,
     quiet_option,
     rules_option,
+    to_option,
 )
 from aipo_budget.paths import as_given, shown
 from aipo_budget.tally import plural
@@ -37,11 +40,9 @@ from aipo_budget.session import (
     CheckRun,
     InputError,
     Loaded,
+    checked,
     documents_of,
-    inputs_of,
-    rules_folder_for,
     run_audit,
-    summarize,
     summary_line,
 )
 from aipo_budget.table import Location
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
 
     from aipo_budget.engine import Audit
     from aipo_budget.findings import Finding
+    from aipo_budget.periods import Period
     from aipo_budget.table import Table
 
 
@@ -111,7 +113,7 @@ def cli() -> None:
 @click.option("--no-cache", "no_cache", is_flag=True,
               help="Read the ledger even if a cached result of unchanged inputs exists.")
 @click.option("--pending", "pending", type=click.Path(readable=False, allow_dash=True),
-              callback=lambda _ctx, _param, value: non_empty_path(value, "--pending"),
+              is_flag=False, flag_value="",  # bare --pending: with --template
               help="Judge the proposed transactions of this file (- for standard input) as if "
                    "added to LEDGER, without writing them: their findings, the headroom left "
                    "and whether they can be paid.")
@@ -131,19 +133,9 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
 
         sys.exit(run_pending(ledger, rules, pending, template=template, fmt=output_format,
                              as_of=as_of.date() if as_of else None, strict=strict))
-    day = as_of.date() if as_of else datetime.date.today()
     until = as_of.date() if as_of else None
-    folder = rules_folder_for(ledger, rules)
-    key = cache.Key(ledger, folder, day, until)
-    # The inputs are observed before the ledger is read; --no-cache still replaces the entry.
-    found = cache.lookup(key, reuse=not no_cache)
-    summary = found.summary
-    if summary is None:
-        loaded = run_audit(ledger, rules, until)
-        summary = summarize(loaded)
-        cache.write(key, cache.with_plugins(inputs_of(loaded), loaded.options), summary,
-                    found.before)
-    run = CheckRun(ledger, folder, day, summary, as_of.date() if as_of else None)
+    run = checked(ledger, rules, until, reuse=not no_cache)
+    summary = run.summary
     click.echo(_check_output(run, output_format), nl=False)
     if output_format == "csv":  # data only on stdout: the summary goes to stderr
         click.echo(summary_line(run), err=True)
@@ -157,11 +149,9 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
 @click.option("--table", "-t", "table_names", multiple=True,
               type=click.Choice([*TABLE_NAMES, "all"]),
               help="A table to produce; repeat for several [default: all].")
-@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]),
-              callback=day_in_range,
-              help="First day of the period (YYYY-MM-DD) [default: the beginning].")
-@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), callback=day_in_range,
-              help="Last day of the period (YYYY-MM-DD) [default: the as-of date].")
+@period_option
+@from_option
+@to_option
 @as_of_option
 @click.option("--format", "-f", "output_format", default="simple", show_default=True,
               type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
@@ -170,11 +160,14 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
               help="Write the audit pack (CSV, Markdown, index.html, manifest.json) to DIR.")
 @quiet_option
 def report(ledger: str, rules: str | None, table_names: tuple[str, ...],
-           start: datetime.datetime | None, end: datetime.datetime | None,
+           period: Period | None, start: datetime.date | None, end: datetime.date | None,
            as_of: datetime.datetime | None, output_format: str, output: str | None) -> None:
-    """Produce the audit tables of LEDGER for a period [default: main.beancount]."""
-    day = (as_of or end).date() if (as_of or end) else None
-    first, last = (start.date() if start else None), (end.date() if end else None)
+    """Produce the audit tables of LEDGER for a period [default: main.beancount].
+
+    Periods as in Fava's time filter: -p 2006-Q1, -p "2006-01 - 2006-06", --from 2006."""
+    chosen = period_of(period, start, end)
+    first, last = chosen.start, chosen.end
+    day = as_of.date() if as_of else last
     if first and first > (last or day or datetime.date.today()):
         raise click.BadParameter("--from is after the end of the period (--to, or --as-of)",
                                  param_hint="--from")
@@ -182,7 +175,8 @@ def report(ledger: str, rules: str | None, table_names: tuple[str, ...],
     names = None if (not table_names or "all" in table_names) else list(dict.fromkeys(table_names))
     tables = build_tables(loaded.result, first, last, names, ledger=ledger)
     if output is not None:
-        _write_pack(loaded, tables, output, first, last)
+        with progress.stage("writing the audit pack"):
+            _write_pack(loaded, tables, output, first, last)
         click.echo(f"audit pack written to {output}: {len(tables)} tables", err=True)
         _warn_of_errors(loaded.result, first, last, ledger)
         return

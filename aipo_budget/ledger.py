@@ -21,9 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from beancount import loader
 
+from aipo_budget import progress
 from aipo_budget.paths import as_given
 from aipo_budget.plugin import AipoBudgetError
 from aipo_budget.render import one_line
+from aipo_budget.tally import plural
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -250,11 +252,14 @@ def check_ledger_path(path: str) -> str:
     return filename
 
 
-def load_ledger(path: str) -> tuple[list[data.Directive], list[Any], dict[str, Any]]:
+def load_ledger(path: str, proposed: str | None = None
+                ) -> tuple[list[data.Directive], list[Any], dict[str, Any]]:
     """Load ``path``; return (entries, Beancount's errors, options) or raise LedgerInputError.
 
-    The problems of a LedgerInputError name files as the user would: ``path`` as given, and
-    included files relative to it (:func:`aipo_budget.paths.as_given`)."""
+    ``proposed`` is Beancount text loaded with the ledger as if it were one more file (``check
+    --pending``): its entries carry the filename ``<string>``. The problems of a
+    LedgerInputError name files as the user would: ``path`` as given, and included files
+    relative to it (:func:`aipo_budget.paths.as_given`)."""
     filename = check_ledger_path(path)
 
     def show(name: str) -> str:
@@ -264,7 +269,9 @@ def load_ledger(path: str) -> tuple[list[data.Directive], list[Any], dict[str, A
     if tree.problems:
         raise LedgerInputError([(show(f), n, m) for f, n, m in tree.problems])
     try:
-        entries, errors, options_map = loader._load([(filename, True)], None, None, None)
+        sources = [(filename, True)] + ([(proposed, False)] if proposed is not None else [])
+        with progress.stage(f"reading {plural(1 + len(tree.origin), 'ledger file')}"):
+            entries, errors, options_map = loader._load(sources, None, None, None)
     except OSError as exc:  # an included file that went away or changed since the walk
         where = show(str(exc.filename)) if exc.filename else path
         raise LedgerInputError([(where, 0, f"cannot read: {exc.strerror or exc}")]) from None

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from beancount.core import data
 
-from aipo_budget import cache, paths
+from aipo_budget import cache, paths, progress
 from aipo_budget.cache import CheckSummary
 from aipo_budget.engine import audit
 from aipo_budget.evidence import documents_roots
@@ -56,7 +56,7 @@ def rules_folder_for(ledger: str, rules: str | None) -> str:
     return rules or paths.rules_folder(ledger)
 
 
-def _rules(folder: str, ledger: str) -> RuleSet:
+def read_rules(folder: str, ledger: str) -> RuleSet:
     try:
         return load_rules(folder)
     except RulesError as exc:
@@ -65,7 +65,8 @@ def _rules(folder: str, ledger: str) -> RuleSet:
                          + f": invalid rules: {exc.message}") from None
 
 
-def _unreadable(exc: LedgerInputError) -> InputError:
+def unreadable(exc: LedgerInputError) -> InputError:
+    """The problems of a ledger that cannot be read, as one error (a screenful at most)."""
     lines = [f"{f}:{n}: {m}" if n else f"{f}: {m}" for f, n, m in exc.problems]
     more = len(lines) - SHOWN_PROBLEMS
     if more > 0:
@@ -81,15 +82,19 @@ def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Lo
     closed."""
     folder = rules_folder_for(ledger, rules)
     try:
-        # a missing ledger is what to report, not the missing rules folder beside it
-        check_ledger_path(ledger)
-        ruleset = _rules(folder, ledger)
-        entries, errors, options = load_ledger(ledger)
+        # the number of files is known only once the include tree is walked, inside the load
+        with progress.stage("reading the ledger"):
+            # a missing ledger is what to report, not the missing rules folder beside it
+            check_ledger_path(ledger)
+            ruleset = read_rules(folder, ledger)
+            entries, errors, options = load_ledger(ledger)
     except LedgerInputError as exc:
-        raise _unreadable(exc) from None
+        raise unreadable(exc) from None
     day = as_of or datetime.date.today()
-    result = (reused(options, entries, ruleset, errors, day, until=as_of)
-              or audit(entries, ruleset, day, errors, until=as_of, options=options))
+    transactions = sum(1 for entry in entries if isinstance(entry, data.Transaction))
+    with progress.stage(f"auditing {plural(transactions, 'transaction')}"):
+        result = (reused(options, entries, ruleset, errors, day, until=as_of)
+                  or audit(entries, ruleset, day, errors, until=as_of, options=options))
     return Loaded(ledger, folder, day, result, entries, options)
 
 
@@ -100,6 +105,25 @@ class CheckRun:
     as_of: datetime.date
     summary: CheckSummary
     until: datetime.date | None = None  # --as-of: later entries were left out
+
+
+def checked(ledger: str, rules: str | None, until: datetime.date | None, *,
+            reuse: bool = True, store: bool = True) -> CheckRun:
+    """What ``check`` reports: the cached summary of unchanged inputs when ``reuse``, else a
+    fresh audit, which replaces the cache entry when ``store``. ``until`` is ``--as-of``."""
+    day = until or datetime.date.today()
+    folder = rules_folder_for(ledger, rules)
+    key = cache.Key(ledger, folder, day, until)
+    # The inputs are observed before the ledger is read; --no-cache still replaces the entry.
+    found = cache.lookup(key, reuse=reuse)
+    summary = found.summary
+    if summary is None:
+        loaded = run_audit(ledger, rules, until)
+        summary = summarize(loaded)
+        if store:
+            cache.write(key, cache.with_plugins(inputs_of(loaded), loaded.options), summary,
+                        found.before)
+    return CheckRun(ledger, folder, day, summary, until)
 
 
 def summarize(loaded: Loaded) -> CheckSummary:

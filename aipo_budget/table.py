@@ -54,17 +54,22 @@ class Status(str, enum.Enum):
     # a finding in the register
     TO_CORRECT = "open: to correct"
     TO_REVIEW = "open: to review"
+    # a proposed payment (check --pending)
+    PAYABLE = "can be paid"
+    PAYABLE_WITH_WARNINGS = "can be paid with warnings"
+    NOT_PAYABLE = "cannot be paid"
 
     def __str__(self) -> str:
         return self.value
 
     @property
     def alarming(self) -> bool:
-        return self in (Status.ERROR, Status.EXCEEDED, Status.ABOVE_CAP, Status.TO_CORRECT)
+        return self in (Status.ERROR, Status.EXCEEDED, Status.ABOVE_CAP, Status.TO_CORRECT,
+                        Status.NOT_PAYABLE)
 
     @property
     def worrying(self) -> bool:
-        return self in (Status.WARNING, Status.TO_REVIEW)
+        return self in (Status.WARNING, Status.TO_REVIEW, Status.PAYABLE_WITH_WARNINGS)
 
     @property
     def tone(self) -> str | None:

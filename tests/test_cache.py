@@ -308,9 +308,9 @@ def test_no_cache_replaces_a_stored_entry(books, loads):
     """A stored wrong verdict (here planted through the API) is replaced by --no-cache."""
     key = cache.Key(str(books / "main.beancount"), str(books / "rules"), datetime.date.today())
     found = cache.lookup(key)
-    loaded = cli.run_audit(key.ledger, None, None)
+    loaded = session.run_audit(key.ledger, None, None)
     lie = cache.CheckSummary((), True, 0, 0, 0)
-    assert cache.write(key, cache.with_plugins(cli.inputs_of(loaded), loaded.options), lie,
+    assert cache.write(key, cache.with_plugins(session.inputs_of(loaded), loaded.options), lie,
                        found.before) == "stored"
     assert "0 surplus outflows" in check(books).stdout  # the lie is served...
     fresh = check(books, "--no-cache")

@@ -1,10 +1,160 @@
-"""``check --pending`` (stub)."""
+"""``aipo-budget check --pending FILE``: can these proposed payments be made?
+
+The proposals are loaded with the ledger in memory (nothing is written anywhere), judged one by
+one in file order (:mod:`aipo_budget.pending.judge`), and each gets its findings, the headroom
+left after it (:mod:`aipo_budget.pending.headroom`) and a verdict: "can be paid", "can be paid
+with warnings" or "cannot be paid: N errors". Exit status 0 when every proposal can be paid,
+1 when one cannot (or has warnings, with ``--strict``), 2 when the input cannot be read.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import os
+from typing import TYPE_CHECKING, Any
+
+import click
+from beancount.core import data
+
+from aipo_budget import progress, session
+from aipo_budget.ledger import LedgerInputError, load_ledger
+from aipo_budget.paths import shown
+from aipo_budget.pending import proposals as proposing
+from aipo_budget.pending.headroom import headroom, outflow_of
+from aipo_budget.pending.judge import Setting, judge, key
+from aipo_budget.render import RenderError, machine_value, render, table_json
+from aipo_budget.table import Column, Kind, Location, table
+from aipo_budget.tables import CHECK_VIEW, findings_register
+from aipo_budget.tally import plural
+
+if TYPE_CHECKING:
+    from aipo_budget.pending.judge import Verdict
+    from aipo_budget.table import Table
 
 
 def run_pending(ledger: str, rules: str | None, pending: str | None, *, template: bool,
                 fmt: str, as_of: datetime.date | None, strict: bool) -> int:
-    raise NotImplementedError
+    """The ``check --pending`` command; its exit status."""
+    if template:
+        from aipo_budget.pending.template import template_text
+
+        click.echo(template_text(session.run_audit(ledger, rules, as_of)), nl=False)
+        return session.EXIT_OK
+    if not pending:
+        raise click.UsageError("--pending needs a FILE of proposed transactions, or - for "
+                               "standard input (--template prints one to start from)")
+    try:
+        name, text = proposing.read(pending)
+        found = proposing.parse(name, None if pending == proposing.STDIN
+                                else os.path.abspath(pending), text)
+    except proposing.ProposalError as exc:
+        raise session.InputError(str(exc)) from None
+    # the ledger's own findings: from the cache when its inputs are unchanged; a fresh check
+    # is not stored, since --pending writes nothing anywhere
+    known = {key(f) for f in session.checked(ledger, rules, as_of, store=False).summary.findings}
+    verdicts = _judged(ledger, rules, found, as_of, known)
+    click.echo(_output(verdicts, found, fmt), nl=False)
+    if any(v.errors for v in verdicts) or (strict and any(v.warnings for v in verdicts)):
+        return session.EXIT_FINDINGS
+    return session.EXIT_OK
+
+
+def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
+            as_of: datetime.date | None, known: set[Any]) -> list[Verdict]:
+    ruleset = session.read_rules(session.rules_folder_for(ledger, rules), ledger)
+    with progress.stage(f"reading the ledger with {plural(len(found.lines), 'proposal')}"):
+        try:
+            entries, errors, options = load_ledger(ledger, proposed=found.text)
+        except LedgerInputError as exc:
+            raise session.unreadable(exc) from None
+    entries = proposing.located(entries, found)
+    filename = found.path or proposing.STDIN_NAME
+    proposals = sorted((e for e in entries if isinstance(e, data.Transaction)
+                        and e.meta.get("filename") == filename), key=lambda e: e.meta["lineno"])
+    problems = proposing.unknown_accounts(proposals, entries)
+    problems += [(p.meta["lineno"], f"dated {p.date}, after --as-of {as_of}: it would not be "
+                                    "judged") for p in proposals if as_of and p.date > as_of]
+    if problems:
+        raise session.InputError(str(proposing.ProposalError(found.name, problems)))
+    setting = Setting(ruleset, as_of or datetime.date.today(), as_of, options)
+    with progress.stage(f"judging {plural(len(proposals), 'proposal')}"):
+        return judge(entries, errors, proposals, setting, known)
+
+
+def _where(filename: str, lineno: int) -> Location:
+    return Location(filename, lineno, shown(filename))
+
+
+def _amount(verdict: Verdict) -> Any:
+    outflow = outflow_of(verdict.result, verdict.proposal)
+    return outflow.usd if outflow is not None else None
+
+
+def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str) -> Table:
+    rows = [{"location": _where(v.location.filename, v.location.lineno),
+             "date": v.proposal.date, "transaction": _transaction(v.proposal),
+             "amount": _amount(v), "verdict": v.status, "errors": v.errors,
+             "warnings": v.warnings, "caused": v.caused} for v in verdicts]
+    return table(
+        "proposals", f"Proposed transactions in {found.name}",
+        (Column("location", "proposal", Kind.LOCATION), Column("date", "date", Kind.DATE),
+         Column("transaction", "transaction"),
+         Column("amount", f"from the fund ({currency})", Kind.AMOUNT),
+         Column("verdict", "verdict", Kind.STATUS), Column("errors", "errors", Kind.NUMBER),
+         Column("warnings", "warnings", Kind.NUMBER),
+         Column("caused", "on other entries", Kind.NUMBER)),
+        rows, notes=["Each proposal is judged with the ledger and the proposals before it in "
+                     "the file, as if paid in that order; nothing was written."])
+
+
+def _transaction(entry: data.Transaction) -> str:
+    return " — ".join(part for part in (entry.payee or "", entry.narration or "") if part)
+
+
+def _tables(verdict: Verdict, number: int) -> list[Table]:
+    where = _where(verdict.location.filename, verdict.location.lineno)
+    title = f"Proposal {number} ({where})"
+    currency = verdict.result.facts.conventions.currency
+    tables = []
+    if verdict.findings:
+        tables.append(findings_register(verdict.findings, f"{title}: findings", _where,
+                                        currency).select(CHECK_VIEW))
+    room = headroom(verdict.result, verdict.proposal, f"{title}: headroom after it")
+    verdict_line = f"Verdict on proposal {number}: {verdict.text}."
+    tables.append(dataclasses.replace(room, notes=(*room.notes, verdict_line)))
+    return tables
+
+
+def _document(verdicts: list[Verdict], found: proposing.Proposals) -> dict[str, Any]:
+    return {"pending": found.name, "proposals": [{
+        "filename": v.location.filename, "lineno": v.location.lineno,
+        "date": v.proposal.date.isoformat(), "transaction": _transaction(v.proposal),
+        "verdict": v.status.value, "errors": v.errors, "warnings": v.warnings,
+        "amount": machine_value(_amount(v), Kind.AMOUNT),
+        "findings": [{**f.as_dict(), "caused_by_proposal": f not in _own(v)}
+                     for f in v.findings],
+        "headroom": table_json(headroom(v.result, v.proposal, "headroom")),
+    } for v in verdicts]}
+
+
+def _own(verdict: Verdict) -> tuple[Any, ...]:
+    return verdict.findings[:len(verdict.findings) - verdict.caused]
+
+
+def _output(verdicts: list[Verdict], found: proposing.Proposals, fmt: str) -> str:
+    if fmt == "json":  # the document is the whole answer: each proposal with its headroom
+        return render(fmt, (), _document(verdicts, found))
+    currency = verdicts[0].result.facts.conventions.currency
+    tables = [_summary(verdicts, found, currency)]
+    for number, verdict in enumerate(verdicts, 1):
+        tables += _tables(verdict, number)
+    payable = sum(1 for v in verdicts if not v.errors)
+    footer = (f"{payable} of {plural(len(verdicts), 'proposal')} can be paid"
+              if payable < len(verdicts) else
+              ("The proposal can be paid" if len(verdicts) == 1
+               else f"All {len(verdicts)} proposals can be paid"))
+    try:
+        return render(fmt, tables, footer=footer + ".")
+    except RenderError as exc:
+        raise click.UsageError(f"{exc} (--pending: use table, json or markdown)") from None

@@ -1,0 +1,133 @@
+"""Judging proposals: each proposed transaction with the ledger and the proposals before it in
+the file, as if paid in that order, and what it changes on the entries already there.
+
+Proposal *k* is judged by the audit of the ledger with proposals 1..*k*. Its findings are those
+on it, and those that audit has and the audit with proposals 1..*k-1* has not (a ceiling crossed
+by a later, existing payment; a reserve floor broken further on), each marked "caused by the
+proposal". Beancount's own errors caused by the proposals (a balance assertion that no longer
+holds) are new against the ledger's own check; they are put on the proposals that post to the
+asserted account before it, or on every proposal when none does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aipo_budget.engine import audit
+from aipo_budget.facts import Location
+from aipo_budget.paths import shown
+from aipo_budget.table import Status
+from aipo_budget.tally import plural
+
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Iterable, Sequence
+
+    from beancount.core import data
+
+    from aipo_budget.engine import Audit
+    from aipo_budget.findings import Finding
+    from aipo_budget.rules import RuleSet
+
+Key = tuple[Any, ...]
+
+
+def key(finding: Finding) -> Key:
+    """What makes a finding the same finding before and after a proposal: a warning that
+    becomes an error, or a finding that moves to another entry, is a new one."""
+    return (finding.rule, finding.kind, finding.severity, finding.filename, finding.lineno)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A proposal judged: its findings (``caused`` of them on other entries) and the audit of
+    the ledger with it, which its headroom reads."""
+
+    proposal: data.Transaction
+    location: Location
+    findings: tuple[Finding, ...]
+    caused: int
+    result: Audit
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.is_error)
+
+    @property
+    def warnings(self) -> int:
+        return len(self.findings) - self.errors
+
+    @property
+    def status(self) -> Status:
+        if self.errors:
+            return Status.NOT_PAYABLE
+        return Status.PAYABLE_WITH_WARNINGS if self.warnings else Status.PAYABLE
+
+    @property
+    def text(self) -> str:
+        if self.errors:
+            return f"{Status.NOT_PAYABLE}: {plural(self.errors, 'error')}"
+        return str(self.status)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How to audit: the rules, the day that decides which projects are closed, the cut-off
+    (``--as-of``) and Beancount's options."""
+
+    ruleset: RuleSet
+    day: datetime.date
+    until: datetime.date | None
+    options: dict[str, Any]
+
+
+def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
+          proposals: Sequence[data.Transaction], setting: Setting,
+          known: Iterable[Key]) -> list[Verdict]:
+    """Every proposal judged in file order; ``entries`` and ``errors`` are the load of the
+    ledger with all of them, ``known`` the keys of the ledger's own findings (its check)."""
+    ids = [id(p) for p in proposals]
+    before = _audit(entries, errors, set(ids), setting)  # the ledger, no proposal
+    # Beancount's errors are made once, over the ledger with every proposal
+    known = set(known)
+    extra = [f for f in before.findings if key(f) not in known]
+    moved = {id(p): [f for f in extra if _moves(p, f)] for p in proposals}
+    unplaced = [f for f in extra if not any(f in found for found in moved.values())]
+    verdicts = []
+    for index, proposal in enumerate(proposals):
+        after = _audit(entries, errors, set(ids[index + 1:]), setting)
+        verdicts.append(_verdict(proposal, before, after, moved[id(proposal)] + unplaced))
+        before = after
+    return verdicts
+
+
+def _audit(entries: Sequence[data.Directive], errors: Sequence[Any], left_out: set[int],
+           setting: Setting) -> Audit:
+    kept = [e for e in entries if id(e) not in left_out]
+    kept_errors = [e for e in errors if id(getattr(e, "entry", None)) not in left_out]
+    return audit(kept, setting.ruleset, setting.day, kept_errors, until=setting.until,
+                 options=setting.options)
+
+
+def _moves(proposal: data.Transaction, finding: Finding) -> bool:
+    """Whether ``proposal`` posts, before it, to the account a finding's entry asserts."""
+    account = getattr(finding.entry, "account", None)
+    date = getattr(finding.entry, "date", None)
+    if account is None or date is None or proposal.date >= date:
+        return False
+    return any(p.account == account or p.account.startswith(account + ":")
+               for p in proposal.postings)
+
+
+def _verdict(proposal: data.Transaction, before: Audit, after: Audit,
+             beancount: Sequence[Finding]) -> Verdict:
+    where = Location.of(proposal.meta, proposal)
+    own = [f for f in after.findings if (f.filename, f.lineno) == (where.filename, where.lineno)]
+    earlier = {key(f) for f in before.findings}
+    caused = [f for f in after.findings if key(f) not in earlier and f not in own]
+    caused += [f for f in beancount if f not in caused]
+    text = f"caused by the proposal ({shown(where.filename)}:{where.lineno}): "
+    marked = [dataclasses.replace(f, message=text + f.message) for f in caused]
+    return Verdict(proposal, where, (*own, *marked), len(marked), after)

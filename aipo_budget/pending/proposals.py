@@ -1,0 +1,126 @@
+"""Proposed transactions (``check --pending FILE``): read, and checked as input before any
+judgement.
+
+A proposal file holds Beancount transactions that are not in the ledger yet. It is refused
+(exit status 2, naming the file and line) when Beancount cannot parse it, when it holds anything
+but transactions (accounts, prices and options belong in the ledger), or when a transaction
+names an account the ledger does not open. Nothing is ever written: the text is loaded with the
+ledger as one more source, in memory.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from beancount.core import data
+from beancount.parser import parser
+
+from aipo_budget.ledger import not_text
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+# What Beancount names the entries of a text loaded from memory.
+IN_MEMORY = "<string>"
+DIRECTIVE = re.compile(r"^(option|include|plugin)\b", re.MULTILINE)
+
+
+class ProposalError(Exception):
+    """The proposals cannot be judged; ``problems`` are (line, message) in the file."""
+
+    def __init__(self, name: str, problems: Sequence[tuple[int, str]]) -> None:
+        super().__init__("\n".join(f"{name}:{n}: {m}" if n else f"{name}: {m}"
+                                   for n, m in problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Proposals:
+    """The proposed transactions, as parsed from ``text``; ``name`` is the file as given
+    (``<stdin>`` for standard input) and ``path`` its absolute path (None for stdin)."""
+
+    name: str
+    path: str | None
+    text: str
+    lines: tuple[int, ...]  # of each proposed transaction, in file order
+
+
+def read(source: str) -> tuple[str, str]:
+    """(name, text) of the proposals at ``source`` (``-``: standard input)."""
+    if source == STDIN:
+        content = sys.stdin.buffer.read()
+        name = STDIN_NAME
+    else:
+        name = source
+        try:
+            with open(source, "rb") as file:
+                content = file.read()
+        except OSError as exc:
+            raise ProposalError(name, [(0, f"cannot read: {exc.strerror or exc}")]) from None
+    reason = not_text(content)
+    if reason:
+        raise ProposalError(name, [(0, reason)])
+    return name, content.decode("utf-8").removeprefix("\ufeff")
+
+
+def parse(name: str, path: str | None, text: str) -> Proposals:
+    """The proposals of ``text``, or ProposalError with every reason they cannot be judged."""
+    problems = [(text.count("\n", 0, m.start()) + 1,
+                 f"`{m[1]}` lines belong in the ledger, not in a proposal")
+                for m in DIRECTIVE.finditer(text)]
+    entries, errors, _options = parser.parse_string(text)
+    problems += [(_line(error.source), " ".join(str(error.message).split()))
+                 for error in errors]
+    problems += [(_line(e.meta), f"only transactions can be proposed, not a "
+                                 f"{type(e).__name__.lower()} entry (it belongs in the ledger)")
+                 for e in entries if not isinstance(e, data.Transaction)]
+    transactions = [e for e in entries if isinstance(e, data.Transaction)]
+    if not transactions and not problems:
+        problems.append((0, "holds no transaction to judge"))
+    if problems:
+        raise ProposalError(name, sorted(set(problems)))
+    return Proposals(name, path, text, tuple(sorted(_line(e.meta) for e in transactions)))
+
+
+def _line(meta: Any) -> int:
+    return int((meta or {}).get("lineno", 0) or 0)
+
+
+def unknown_accounts(proposals: Sequence[data.Transaction], entries: Sequence[data.Directive]
+                     ) -> list[tuple[int, str]]:
+    """Each proposal posting to an account the ledger does not open, or opens later or has
+    closed by the proposal's date: (line, message)."""
+    opened = {e.account: e.date for e in entries if isinstance(e, data.Open)}
+    closed = {e.account: e.date for e in entries if isinstance(e, data.Close)}
+    problems = []
+    for txn in proposals:
+        for posting in txn.postings:
+            account, line = posting.account, _line(posting.meta) or _line(txn.meta)
+            if account not in opened:
+                problems.append((line, f"account {account} is not opened in the ledger"))
+            elif txn.date < opened[account]:
+                problems.append((line, f"account {account} is opened only on "
+                                       f"{opened[account]}, after this proposal's date"))
+            elif account in closed and txn.date > closed[account]:
+                problems.append((line, f"account {account} was closed on {closed[account]}"))
+    return problems
+
+
+def located(entries: Sequence[data.Directive], proposals: Proposals) -> list[data.Directive]:
+    """``entries`` with the proposals' in-memory filename replaced by the proposal file's, so
+    that findings, evidence and ``explain`` name it. The entries are the load's own, made for
+    this run only: their metadata is updated in place, the postings' with them."""
+    filename = proposals.path or STDIN_NAME
+    for entry in entries:
+        if entry.meta.get("filename") != IN_MEMORY:
+            continue
+        entry.meta["filename"] = filename
+        for posting in getattr(entry, "postings", ()):
+            if posting.meta and posting.meta.get("filename") == IN_MEMORY:
+                posting.meta["filename"] = filename
+    return list(entries)

@@ -1,0 +1,381 @@
+"""``check --pending``: proposed transactions judged before they are paid, never written.
+
+The base ledger (the tests' PRELUDE: 200,000.00 USD in the fund) has spent 30,000.00 USD of the
+project's 40,000.00 USD allocation from the surplus, and a partner has paid COFUNDED of its
+costs. A proposal is a surplus payment of the project on 2006-03-01 unless a case says otherwise;
+the audit is as of 2007-01-01 (the project closed on 2006-08-29).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aipo_budget.cli import cli
+from conftest import RULES, write_ledger
+
+AS_OF = "2007-01-01"
+RESEARCH = "Expenses:Projects:Trafficking-Roadmap:Research"
+EVIDENCE = "2006-03-01.proposal-invoice.pdf"
+
+
+def base(cofunded: str = "30000.00", extra: str = "") -> str:
+    return f"""
+2005-12-31 * "Member parliaments" "Contributions 2005"
+  Assets:Operating:Bank-USD        100000.00 USD
+  Income:Contributions:Brunei
+
+2005-12-31 * "Landlord" "Rent 2005"
+  Expenses:Secretariat:Rent         60000.00 USD
+  Assets:Operating:Bank-USD
+
+2006-02-01 * "Institute" "Research, first phase"
+  resolution: "26GA/2005/Soc/03"
+  prepared-by: "Budi Santoso"
+  approved-by: "Maria Villanueva, Nguyen Thi Lan"
+  document: "2006-02-01.contract.pdf"
+  {RESEARCH}   30000.00 USD
+  Assets:Surplus-Fund:Bank
+
+2006-02-02 * "Partner" "Co-funding of the research"
+  {RESEARCH}   {cofunded} USD
+  Assets:Co-Funding:Partner
+
+2006-02-02 * "Partner" "Grant received"
+  Assets:Co-Funding:Partner   {cofunded} USD
+  Income:Co-Funding:Partner
+{extra}
+"""
+
+
+def proposal(amount: str = "6000.00", *, date: str = "2006-03-01", account: str = RESEARCH,
+             currency: str = "USD", meta: dict[str, str] | None = None,
+             fund: str = "Assets:Surplus-Fund:Bank") -> str:
+    fields = {"resolution": '"26GA/2005/Soc/03"', "prepared-by": '"Budi Santoso"',
+              "approved-by": '"Maria Villanueva, Nguyen Thi Lan"',
+              "document": f'"{EVIDENCE}"', **(meta or {})}
+    lines = [f'{date} * "Consultant" "Proposed payment"']
+    lines += [f"  {k}: {v}" for k, v in fields.items() if v is not None]
+    lines += [f"  {account}   {amount} {currency}", f"  {fund}   -{amount} {currency}"]
+    return "\n".join(lines) + "\n"
+
+
+def books(tmp_path: Path, text: str) -> Path:
+    ledger = write_ledger(tmp_path, text)
+    for account in (RESEARCH, "Expenses:Projects:Trafficking-Roadmap:Translation"):
+        folder = tmp_path / "documents" / Path(*account.split(":"))
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / EVIDENCE).write_bytes(b"%PDF-1.4\n% proposed evidence\n")
+    return ledger
+
+
+def pending(ledger: Path, text: str, *args: str, name: str = "proposal.beancount"):
+    """Run ``check --pending`` on ``text`` (written beside the ledger); the result and the
+    JSON document when the output is JSON."""
+    path = ledger.parent / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(ledger), "--rules", str(RULES),
+                                      "--as-of", AS_OF, "--pending", str(path), *args])
+    return result
+
+
+def judged(ledger: Path, text: str, *args: str) -> tuple[int, dict]:
+    result = pending(ledger, text, "-f", "json", *args)
+    assert result.exit_code in (0, 1), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def error_kinds(document: dict, index: int = 0) -> set[str]:
+    return {f["kind"] for f in document["proposals"][index]["findings"]
+            if f["severity"] == "error"}
+
+
+# --- each rule kind: a proposal at the edge passes, one beyond it does not -------------------
+
+TRANSFER_BASE = ""
+CASES = {
+    # 30,000 spent + 10,000.00 = the allocation exactly (a warning at 90 %); a cent more crosses
+    "ceiling": (base(), proposal("10000.00"), proposal("10000.01")),
+    # 37,500 of 62,500 is 60 % exactly; a cent more is above the cap at close
+    "cofunding": (base("25000.00"), proposal("7500.00"), proposal("7500.01")),
+    # 200,000 - 65,000 - 30,000 = 105,000: 5,000.00 leaves the floor exactly
+    "reserve": (base(extra='\n2005-12-15 * "Bank" "Moved to operating cash"\n'
+                           "  Assets:Operating:Bank-USD   65000.00 USD\n"
+                           "  Assets:Surplus-Fund:Bank\n"),
+                proposal("5000.00"), proposal("5000.01")),
+    # one approver is enough up to 5,000.00, not above
+    "approval": (base(), proposal("5000.00", meta={"approved-by": '"Nguyen Thi Lan"'}),
+                 proposal("5000.01", meta={"approved-by": '"Nguyen Thi Lan"'})),
+    # the preparer, written differently, is still the preparer
+    "segregation": (base(), proposal(),
+                    proposal(meta={"approved-by": '"Maria Villanueva,   budi  SANTOSO"'})),
+    "evidence": (base(), proposal(),
+                 proposal(meta={"document": '"2006-03-01.no-such-invoice.pdf"'})),
+    # incurred on the last day of the period, paid on the last day of the window; a day later
+    "period": (base(), proposal(date="2006-08-29", meta={"incurred": "2006-06-30"}),
+               proposal(date="2006-08-30", meta={"incurred": "2006-06-30"})),
+    "purpose": (base(), proposal(), proposal(account="Expenses:Secretariat:Rent")),
+    "eligibility": (base(), proposal(account="Expenses:Projects:Trafficking-Roadmap:Translation"),
+                    proposal(account="Expenses:Projects:Trafficking-Roadmap:Hospitality")),
+    "authorization": (base(), proposal(), proposal(meta={"resolution": '"26GA/2005/Soc/99"'})),
+    # a price on the payment's own date is used; a day before it there is none
+    "conversion": (base(extra="\n2006-03-01 price MYR 0.25 USD\n"),
+                   proposal("4000.00", currency="MYR"),
+                   proposal("4000.00", currency="MYR", date="2006-02-28")),
+    # the 2005 operating surplus is 40,000.00: a transfer of exactly that passes
+    "transfer": (base(),
+                 '2006-03-01 * "Transfer of the 2005 surplus"\n  fiscal-year: 2005\n'
+                 '  audit-ref: "AR-2005"\n  Assets:Surplus-Fund:Bank   40000.00 USD\n'
+                 "  Assets:Operating:Bank-USD\n",
+                 '2006-03-01 * "Transfer of the 2005 surplus"\n  fiscal-year: 2005\n'
+                 '  audit-ref: "AR-2005"\n  Assets:Surplus-Fund:Bank   40000.01 USD\n'
+                 "  Assets:Operating:Bank-USD\n"),
+    # Beancount's own: a proposal that does not balance
+    "ledger": (base(), proposal(),
+               proposal().replace("-6000.00 USD", "-5000.00 USD")),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CASES))
+def test_a_proposal_at_the_edge_can_be_paid_one_beyond_it_cannot(kind, tmp_path):
+    text, fits, breaches = CASES[kind]
+    ledger = books(tmp_path, text)
+    status, document = judged(ledger, fits)
+    assert status == 0, document
+    assert not error_kinds(document), document
+    assert document["proposals"][0]["verdict"].startswith("can be paid")
+    status, document = judged(ledger, breaches)
+    assert status == 1, document
+    assert kind in error_kinds(document), document
+    assert document["proposals"][0]["verdict"] == "cannot be paid"
+
+
+# --- the headroom, against figures computed by hand -----------------------------------------
+
+def headroom_of(document: dict, index: int = 0) -> dict[tuple[str, str | None], dict]:
+    table = document["proposals"][index]["headroom"]
+    return {(row["measure"], row["project"]): row for row in table["rows"]}
+
+
+def test_headroom_after_a_proposal_is_what_a_hand_computation_gives(tmp_path):
+    ledger = books(tmp_path, base())
+    # prepared by one of its two approvers: only the other one counts
+    status, document = judged(ledger, proposal(
+        "6000.00", meta={"approved-by": '"Nguyen Thi Lan, Budi Santoso"'}))
+    assert status == 1  # segregation
+    room = headroom_of(document)
+    project = "Trafficking-Roadmap"
+    # 40,000 - 30,000 - 6,000 = 4,000, 10 % of the allocation
+    assert room[("allocation remaining", project)]["amount"] == "4000.00"
+    assert room[("allocation remaining", project)]["percent"] == 10.0
+    # 36,000 of 66,000 = 54.5 %; with the remaining 4,000 from the surplus: 40/70 = 57.1 %
+    assert room[("surplus share of the project's cost", project)]["percent"] == 54.5
+    assert room[("surplus share if no more co-funding comes", project)]["percent"] == 57.1
+    # 2006-03-01 to 2006-06-30: 121 days; to the window's end 2006-08-29: 181 days
+    assert room[("days left in the project period", project)]["number"] == 121
+    assert room[("days left in the payment window", project)]["date"] == "2006-08-29"
+    assert room[("days left in the payment window", project)]["number"] == 181
+    # 200,000 - 30,000 - 6,000 = 164,000: 64,000 above the 100,000 floor
+    assert room[("above the reserve floor", None)]["amount"] == "64000.00"
+    # above 5,000 two approvers are needed; the preparer cannot be one: one more
+    approvals = room[("approvals still needed", None)]
+    assert approvals["number"] == 1
+    assert "preparer Budi Santoso cannot be one" in approvals["note"]
+
+
+def test_the_reserve_headroom_is_at_the_lowest_balance_after_the_payment(tmp_path):
+    """A later, existing outflow takes the fund lower than the proposal does."""
+    later = ('\n2006-05-01 * "Bank" "Moved to operating cash"\n'
+             "  Assets:Operating:Bank-USD   50000.00 USD\n  Assets:Surplus-Fund:Bank\n")
+    ledger = books(tmp_path, base(extra=later))
+    _status, document = judged(ledger, proposal("6000.00"))
+    reserve = headroom_of(document)[("above the reserve floor", None)]
+    assert reserve["amount"] == "14000.00"  # 200,000 - 30,000 - 6,000 - 50,000 - 100,000
+    assert reserve["date"] == "2006-05-01"
+
+
+# --- what a proposal does to the entries already there ---------------------------------------
+
+def test_a_back_dated_proposal_that_makes_a_later_payment_cross_the_ceiling(tmp_path):
+    later = f"""
+2006-05-01 * "Institute" "Research, second phase"
+  resolution: "26GA/2005/Soc/03"
+  prepared-by: "Budi Santoso"
+  approved-by: "Maria Villanueva, Nguyen Thi Lan"
+  document: "2006-05-01.contract.pdf"
+  {RESEARCH}   8000.00 USD
+  Assets:Surplus-Fund:Bank
+"""
+    ledger = books(tmp_path, base(extra=later))
+    status, document = judged(ledger, proposal("3000.00"))
+    assert status == 1
+    verdict = document["proposals"][0]
+    caused = [f for f in verdict["findings"] if f["caused_by_proposal"]]
+    crossing = [f for f in caused if f["kind"] == "ceiling" and f["severity"] == "error"]
+    assert len(crossing) == 1
+    assert crossing[0]["filename"] == str(ledger)
+    assert crossing[0]["date"] == "2006-05-01"
+    assert crossing[0]["message"].startswith("caused by the proposal (")
+    assert crossing[0]["amount"] == "1000.00"  # 41,000 - 40,000
+    # the proposal itself (33,000 = 82.5 %) has no finding of its own
+    assert [f for f in verdict["findings"] if not f["caused_by_proposal"]] == []
+    assert verdict["verdict"] == "cannot be paid"
+
+
+def test_a_back_dated_proposal_reports_the_balance_assertions_it_breaks(tmp_path):
+    ledger = books(tmp_path, base(extra="\n2006-04-01 balance Assets:Surplus-Fund:Bank "
+                                        "170000.00 USD\n"))
+    status, document = judged(ledger, proposal("1000.00"))
+    assert status == 1
+    ledger_errors = [f for f in document["proposals"][0]["findings"] if f["kind"] == "ledger"]
+    assert len(ledger_errors) == 1
+    assert ledger_errors[0]["caused_by_proposal"] and ledger_errors[0]["date"] == "2006-04-01"
+    assert "Balance failed" in ledger_errors[0]["message"]
+
+
+def test_findings_the_ledger_already_had_are_not_the_proposals(tmp_path):
+    """The base ledger pays operating cash from the fund without authority (its own errors);
+    a proposed operating expense adds nothing to them and can be paid."""
+    moved = ('\n2005-12-15 * "Bank" "Moved to operating cash"\n'
+             "  Assets:Operating:Bank-USD   65000.00 USD\n  Assets:Surplus-Fund:Bank\n")
+    ledger = books(tmp_path, base(extra=moved))
+    own = CliRunner().invoke(cli, ["check", str(ledger), "--rules", str(RULES), "--as-of", AS_OF])
+    assert own.exit_code == 1 and "ART21-AUTH" in own.stdout
+    rent = ('2006-03-01 * "Landlord" "Rent, March"\n'
+            "  Expenses:Secretariat:Rent   5000.00 USD\n  Assets:Operating:Bank-USD\n")
+    status, document = judged(ledger, rent)
+    assert status == 0, document
+    assert document["proposals"][0]["findings"] == []
+    assert document["proposals"][0]["headroom"]["rows"] == []
+    assert "Not a surplus outflow" in document["proposals"][0]["headroom"]["notes"][0]
+
+
+def test_proposals_are_judged_in_file_order_as_if_paid_in_turn(tmp_path):
+    ledger = books(tmp_path, base())
+    first = proposal("6000.00")
+    second = proposal("6000.00").replace("Proposed payment", "Second proposed payment")
+    status, document = judged(ledger, first + "\n" + second)
+    assert status == 1
+    one, two = document["proposals"]
+    assert one["verdict"] == "can be paid with warnings"  # 36,000: 90 % of the allocation
+    assert two["verdict"] == "cannot be paid" and "ceiling" in error_kinds(document, 1)
+    assert (one["lineno"], two["lineno"]) == (1, first.count("\n") + 2)
+
+
+def test_strict_refuses_a_proposal_with_warnings(tmp_path):
+    ledger = books(tmp_path, base())
+    assert judged(ledger, proposal("10000.00"))[0] == 0
+    assert judged(ledger, proposal("10000.00"), "--strict")[0] == 1
+
+
+# --- nothing is written; standard input; formats ----------------------------------------------
+
+def tree_digest(*folders: Path) -> dict[str, str]:
+    found = {}
+    for folder in folders:
+        for root, _dirs, files in os.walk(folder):
+            for name in files:
+                path = os.path.join(root, name)
+                with open(path, "rb") as file:
+                    found[path] = hashlib.sha256(file.read()).hexdigest()
+    return found
+
+
+def test_the_proposal_lands_in_no_file(tmp_path):
+    ledger = books(tmp_path, base())
+    (tmp_path / "proposal.beancount").write_text(proposal(), encoding="utf-8")
+    cache = Path(os.environ["AIPO_BUDGET_CACHE_DIR"])
+    before = tree_digest(tmp_path, cache)
+    for fmt in ("table", "json", "markdown"):
+        result = pending(ledger, proposal(), "-f", fmt)
+        assert result.exit_code == 0, result.output
+    assert tree_digest(tmp_path, cache) == before
+
+
+def test_pending_reads_standard_input_from_a_pipe(tmp_path):
+    ledger = books(tmp_path, base())
+    command = [sys.executable, "-c", "from aipo_budget.cli import main; main()", "check",
+               str(ledger), "--rules", str(RULES), "--as-of", AS_OF, "--pending", "-",
+               "-f", "json"]
+    done = subprocess.run(command, input=proposal("10000.01").encode(), capture_output=True,
+                          timeout=120, check=False)
+    assert done.returncode == 1, done.stderr
+    document = json.loads(done.stdout)
+    assert document["pending"] == "<stdin>"
+    assert "ceiling" in error_kinds(document)
+    assert done.stderr == b""
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown"])
+def test_text_formats_show_findings_headroom_and_a_verdict(fmt, tmp_path):
+    ledger = books(tmp_path, base())
+    result = pending(ledger, proposal("10000.01"), "-f", fmt)
+    assert result.exit_code == 1, result.output
+    assert "Verdict on proposal 1: cannot be paid: 1 error." in result.stdout
+    assert "allocation remaining" in result.stdout and "SOC03-CEILING" in result.stdout
+    assert "0 of 1 proposal can be paid." in result.stdout
+
+
+def test_csv_is_refused_with_the_formats_that_work(tmp_path):
+    ledger = books(tmp_path, base())
+    result = pending(ledger, proposal(), "-f", "csv")
+    assert result.exit_code == 2
+    assert "use table, json or markdown" in result.output
+
+
+# --- bad input: exit status 2, the file and line named ----------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    (proposal(account="Expenses:Projects:Trafficking-Roadmap:Catering"),
+     "proposal.beancount:6: account Expenses:Projects:Trafficking-Roadmap:Catering is not "
+     "opened in the ledger"),
+    ('2006-03-01 * "x"\n  Assets:Surplus-Fund:Bank  -1 USD\n  Expenses:Oops:: 1 USD\n',
+     "proposal.beancount:3:"),
+    ("2006-03-01 open Expenses:Projects:Trafficking-Roadmap:Catering\n",
+     "proposal.beancount:1: only transactions can be proposed, not a open entry"),
+    ('include "other.beancount"\n' + proposal(), "proposal.beancount:1: `include` lines"),
+    ("; nothing here\n", "proposal.beancount: holds no transaction to judge"),
+    (proposal(date="2007-02-01"), "after --as-of 2007-01-01"),
+])
+def test_a_proposal_that_cannot_be_judged_is_refused(text, expected, tmp_path):
+    ledger = books(tmp_path, base())
+    result = pending(ledger, text)
+    assert result.exit_code == 2, result.output
+    assert expected in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_proposal_file_and_a_bare_pending_are_refused(tmp_path):
+    ledger = books(tmp_path, base())
+    missing = CliRunner().invoke(cli, ["check", str(ledger), "--pending",
+                                       str(tmp_path / "nope.beancount")])
+    assert missing.exit_code == 2 and "nope.beancount: cannot read" in missing.output
+    bare = CliRunner().invoke(cli, ["check", str(ledger), "--pending"])
+    assert bare.exit_code == 2 and "--pending needs a FILE" in bare.output
+
+
+# --- the template -----------------------------------------------------------------------------
+
+def test_the_template_is_a_proposal_with_every_required_key(tmp_path):
+    ledger = books(tmp_path, base())
+    shown = CliRunner().invoke(cli, ["check", str(ledger), "--rules", str(RULES),
+                                     "--pending", "--template"])
+    assert shown.exit_code == 0, shown.output
+    for key in ("resolution:", "prepared-by:", "approved-by:", "document:", "incurred:"):
+        assert key in shown.stdout
+    assert "Assets:Surplus-Fund:Bank" in shown.stdout and RESEARCH in shown.stdout
+    # as printed, it is a proposal the command can judge (not bad input)
+    (tmp_path / "proposal.beancount").write_text(shown.stdout, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", str(ledger), "--rules", str(RULES), "-f", "json",
+                                      "--pending", str(tmp_path / "proposal.beancount")])
+    assert result.exit_code in (0, 1), result.output
+    assert json.loads(result.stdout)["proposals"][0]["transaction"] == \
+        "Payee — What the payment is for"
