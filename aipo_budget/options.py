@@ -11,6 +11,7 @@ always agree on what ``2006-Q1`` or ``2006-01 - 2006-06`` means.
 from __future__ import annotations
 
 import datetime
+from typing import Any, Callable
 
 import click
 
@@ -121,10 +122,14 @@ rules_option = click.option(
     "--rules", "-r", "rules", type=click.Path(readable=False),
     callback=lambda _ctx, _param, value: non_empty_path(value, "--rules"),
     help="Rules folder [default: rules/ beside the ledger].")
-as_of_option = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
-                            callback=day_in_range,
-                            help="Judge the ledger as it stood on this date (YYYY-MM-DD) "
-                                 "[default: today].")
+def as_of_with(help_text: str) -> Callable[[Any], Any]:
+    """The ``--as-of DATE`` option (a day, YYYY-MM-DD), with the command's own help."""
+    return click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+                        callback=day_in_range, help=help_text)
+
+
+as_of_option = as_of_with("Judge the ledger as it stood on this date (YYYY-MM-DD) "
+                          "[default: today].")
 quiet_option = click.option(
     "--quiet", "-q", is_flag=True, expose_value=False, is_eager=True,
     callback=lambda _ctx, _param, value: progress.silence() if value else None,

@@ -10,7 +10,7 @@ import datetime
 
 import click
 
-from aipo_budget.options import as_of_option, ledger_argument, quiet_option, rules_option
+from aipo_budget.options import as_of_with, ledger_argument, quiet_option, rules_option
 from aipo_budget.render import FORMATS
 from aipo_budget.tables.rulebook import TABLES
 
@@ -31,7 +31,7 @@ def _folder(ledger: str, rules: str | None) -> str:
 @click.command("rules")
 @ledger_argument
 @rules_option
-@as_of_option
+@as_of_with("The rules in force on this date (YYYY-MM-DD) [default: today].")
 @click.option("--table", "-t", "table_names", multiple=True, type=click.Choice(TABLES),
               help="A table to produce; repeat for both [default: instruments and rules].")
 @click.option("--format", "-f", "output_format", default="simple", show_default=True,
