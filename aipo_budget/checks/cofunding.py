@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from aipo_budget.facts import Facts
     from aipo_budget.findings import Finding
+    from aipo_budget.projects import Terms
     from aipo_budget.rules import Rule, RuleSet
 
 
@@ -29,16 +30,21 @@ def shares(facts: Facts, project: str) -> tuple[Decimal, Decimal]:
     return surplus, sum((c.usd for c in costs), Decimal(0))
 
 
+def judging_terms(facts: Facts, ruleset: RuleSet, project: str) -> tuple[Terms, Terms]:
+    """(the project's terms on the as-of day, the terms that judge its share): a closed
+    project is judged by its terms at close, an open one by the as-of day's."""
+    now = terms(ruleset, project, facts.as_of)
+    return now, (terms(ruleset, project, now.close) if now.closed else now)
+
+
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
     project = str(rule.project)
     currency = facts.conventions.currency
     surplus, total = shares(facts, project)
     if total <= 0 or surplus <= 0:
         return
-    now = terms(ruleset, project, facts.as_of)
+    now, judged = judging_terms(facts, ruleset, project)
     close = now.close
-    # a closed project is judged by its terms at close; an open one by today's
-    judged = terms(ruleset, project, close) if now.closed else now
     version, cap = judged.cofunding, judged.cap
     share = surplus / total
     last = [c for c in facts.costs if c.project == project and c.source == SURPLUS_SOURCE][-1]

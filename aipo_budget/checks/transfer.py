@@ -10,6 +10,7 @@ audit reference that cannot be read (``fiscal-year: "two thousand"``) is an erro
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -37,14 +38,41 @@ def _metadata(transfer: TransferIn) -> Iterator[str]:
                            "transfer into the Surplus Fund has no audit reference")
 
 
-def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
-    currency = facts.conventions.currency
+@dataclass(frozen=True)
+class Transferred:
+    """A transfer-in with the transfers for its fiscal year before and after it (both zero
+    when it names no readable fiscal year)."""
+
+    transfer: TransferIn
+    before: Decimal
+    after: Decimal
+
+
+def running(facts: Facts) -> Iterator[Transferred]:
+    """Every transfer-in, in the facts' order, with the running total of its fiscal year's
+    transfers: what the check judges against the year's surplus and ``explain`` lists."""
     transferred: dict[int, Decimal] = defaultdict(Decimal)
     for transfer in facts.transfers:
+        year = transfer.fiscal_year
+        if year is None:
+            yield Transferred(transfer, Decimal(0), Decimal(0))
+            continue
+        before = transferred[year]
+        transferred[year] += transfer.usd
+        yield Transferred(transfer, before, transferred[year])
+
+
+def operating_surplus(facts: Facts, year: int) -> Decimal:
+    """Fiscal ``year``'s operating surplus computed from the ledger (zero without entries)."""
+    return facts.operating.get(year, OperatingYear()).surplus
+
+
+def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    currency = facts.conventions.currency
+    for step in running(facts):
+        transfer = step.transfer
         version = rule.judging(transfer.date)
         year = transfer.fiscal_year
-        if year is not None:
-            transferred[year] += transfer.usd
 
         def report(message: str, amount: Decimal | None = transfer.usd) -> Finding:
             return finding(version, transfer.date, transfer.location, message, amount,
@@ -56,10 +84,10 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
         if transfer.date <= meta.year_end(year):
             yield report(f"transfer of fiscal year {year}'s surplus is dated {transfer.date}, "
                          f"before that year ended")
-        surplus = facts.operating.get(year, OperatingYear()).surplus
-        if transferred[year] > surplus:
+        surplus = operating_surplus(facts, year)
+        if step.after > surplus:
             yield report(
-                f"transfers for fiscal year {year} reach {money(transferred[year], currency)}, "
+                f"transfers for fiscal year {year} reach {money(step.after, currency)}, "
                 f"more than that year's operating surplus of {money(surplus, currency)}",
-                min(transfer.usd, transferred[year] - max(surplus, Decimal(0))),
+                min(transfer.usd, step.after - max(surplus, Decimal(0))),
             )

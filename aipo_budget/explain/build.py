@@ -1,0 +1,145 @@
+"""The explanation of one transaction as tables: the transaction, every rule with its version,
+whether it applies and the audit's verdict, the findings, then what each applying rule saw."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+from aipo_budget.engine import DEFAULT_LEDGER_RULE
+from aipo_budget.explain import fund_rules, outflow_rules, project_rules
+from aipo_budget.explain.locate import find_transaction
+from aipo_budget.explain.model import View, facts_table
+from aipo_budget.explain.subject import subject_of
+from aipo_budget.explain.summary import transaction_table
+from aipo_budget.rules import Rule
+from aipo_budget.table import Column, Kind, table
+from aipo_budget.tables import findings_register
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from beancount.core import data
+
+    from aipo_budget.engine import Audit
+    from aipo_budget.explain.subject import Subject, Where
+    from aipo_budget.findings import Finding
+    from aipo_budget.table import Table
+
+EXPLAINERS: dict[str, Callable[[Subject, Rule], View]] = {
+    "transfer": fund_rules.transfer,
+    "authorization": outflow_rules.authorization,
+    "purpose": outflow_rules.purpose,
+    "eligibility": outflow_rules.eligibility,
+    "period": project_rules.period,
+    "ceiling": project_rules.ceiling,
+    "cofunding": project_rules.cofunding,
+    "reserve": fund_rules.reserve,
+    "approval": outflow_rules.approval,
+    "segregation": outflow_rules.segregation,
+    "evidence": outflow_rules.evidence,
+    "conversion": outflow_rules.conversion,
+    "ledger": fund_rules.ledger,
+}
+
+RULE_COLUMNS = (
+    Column("rule", "rule"), Column("kind", "kind"), Column("version", "version"),
+    Column("effective", "effective", Kind.DATE), Column("citation", "citation"),
+    Column("applies", "applies"), Column("why", "why"), Column("verdict", "verdict"),
+)
+
+
+def _view(subject: Subject, rule: Rule) -> View:
+    if subject.left_out:
+        return View(rule.judging(subject.date), False,
+                    f"dated after {subject.facts.until}: left out of the audit (--as-of)")
+    explain = EXPLAINERS.get(rule.kind)
+    if explain is None:
+        return View(rule.judging(subject.date), False,
+                    f"no explanation for rules of kind {rule.kind!r}; its findings are listed")
+    return explain(subject, rule)
+
+
+def _rules(subject: Subject) -> list[Rule]:
+    """The rules folder's rules, and Beancount's own when the folder has no ledger rule (the
+    audit reports Beancount's errors all the same)."""
+    rules = list(subject.ruleset.rules)
+    if not subject.ruleset.of_kind("ledger"):
+        version = DEFAULT_LEDGER_RULE
+        rules.append(Rule(version.rule_id, version.kind, "Valid ledger", "", 0, None,
+                          (version,)))
+    return rules
+
+
+def verdict(findings: Sequence[Finding], applies: bool) -> str:
+    """The audit's findings of a rule on the transaction, counted by severity."""
+    if not findings:
+        return "no finding" if applies else "not applicable"
+    counts = Counter(f.severity for f in findings)
+    return ", ".join(severity if n == 1 else f"{n} {severity}s" for severity, n in counts.items())
+
+
+def _rule_row(subject: Subject, rule: Rule, view: View) -> dict[str, Any]:
+    version = view.version
+    return {"rule": rule.id, "kind": rule.kind, "version": f"v{version.number}",
+            "effective": version.effective, "citation": version.citation,
+            "applies": "yes" if view.applies else "no", "why": view.reason,
+            "verdict": verdict(subject.of_rule(rule.id), view.applies)}
+
+
+def _other_rows(subject: Subject, known: set[str]) -> list[dict[str, Any]]:
+    """Findings on the transaction of rules the folder does not hold (a project paid without
+    a period rule, ...): never hidden."""
+    rows: dict[str, dict[str, Any]] = {}
+    for f in subject.findings:
+        if f.rule not in known and f.rule not in rows:
+            rows[f.rule] = {"rule": f.rule, "kind": f.kind, "version": f"v{f.version}",
+                            "effective": f.effective, "citation": f.citation, "applies": "yes",
+                            "why": "reported by the audit, not a rule of the rules folder",
+                            "verdict": verdict(subject.of_rule(f.rule), True)}
+    return list(rows.values())
+
+
+def rules_table(subject: Subject, views: Sequence[tuple[Rule, View]]) -> Table:
+    rows = [_rule_row(subject, rule, view) for rule, view in views]
+    rows += _other_rows(subject, {rule.id for rule, _view in views})
+    return table("rules", f"Rules on {subject.location}: the versions that judge an entry of "
+                          f"{subject.date}", RULE_COLUMNS, rows)
+
+
+def findings_table(subject: Subject) -> Table:
+    """The audit's findings on the transaction, as the findings register shows them."""
+    register = findings_register(subject.findings, f"Findings on {subject.location}",
+                                 subject.where, subject.currency)
+    shown = register.select(("severity", "rule", "condition", "amount"))
+    if subject.findings:
+        return shown
+    return dataclasses.replace(shown, notes=("The audit has no finding on this transaction.",))
+
+
+def _rule_tables(rule: Rule, view: View) -> list[Table]:
+    if not view.applies:
+        return []
+    found = []
+    if view.facts or view.notes:
+        found.append(facts_table(rule.id.lower(), f"{view.version.label}: {rule.title}",
+                                 view.facts, view.notes))
+    if view.entries is not None:
+        found.append(view.entries)
+    return found
+
+
+def explain(result: Audit, entries: Sequence[data.Directive], filename: str, lineno: int,
+            where: Where | None = None) -> list[Table]:
+    """Why the transaction at ``filename`` (as the loader names it, absolute) and ``lineno``
+    (its first line, or a line inside it) got its verdict in ``result``; ``where`` shows a
+    file and line (default: as loaded). ``entries`` are the ledger's, to find the transaction;
+    a location that names none raises :class:`~aipo_budget.explain.LocationError`."""
+    txn = find_transaction(entries, filename, lineno)
+    subject = subject_of(result, txn, where)
+    views = [(rule, _view(subject, rule)) for rule in _rules(subject)]
+    tables = [transaction_table(subject), rules_table(subject, views), findings_table(subject)]
+    for rule, view in views:
+        tables += _rule_tables(rule, view)
+    return tables

@@ -1,0 +1,62 @@
+"""Which transaction a ``FILE:LINE`` names: the one starting on that line, or the one whose
+lines hold it (a posting or metadata line, as an editor or Fava's error list points at it)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from beancount.core import data, flags
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+class LocationError(ValueError):
+    """A location that names no transaction; the message says why, in one line."""
+
+
+def _line(meta: dict[str, Any] | None) -> int:
+    value = (meta or {}).get("lineno")
+    return value if isinstance(value, int) else 0
+
+
+def last_line(txn: data.Transaction) -> int:
+    """The last line a transaction's text takes: its last posting's, and that posting's
+    metadata lines (the transaction's own metadata comes before its postings)."""
+    end = _line(txn.meta)
+    for posting in txn.postings:
+        line = _line(posting.meta)
+        if line >= end:
+            keys = [k for k in (posting.meta or {}) if k not in ("filename", "lineno")
+                    and not str(k).startswith("__")]
+            end = line + len(keys)
+    return end
+
+
+def _kind(entry: data.Directive) -> str:
+    return type(entry).__name__.lower()
+
+
+def find_transaction(entries: Sequence[data.Directive], filename: str,
+                     lineno: int) -> data.Transaction:
+    """The transaction of ``filename`` (as the loader names it) that starts on ``lineno`` or
+    whose lines hold it: the last entry of that file starting at or before ``lineno``, if it
+    is a transaction and ``lineno`` is not past its last line nor at the next entry."""
+    here = [e for e in entries if e.meta and e.meta.get("filename") == filename
+            and _line(e.meta) > 0]
+    before = [e for e in here if _line(e.meta) <= lineno]
+    if not before:
+        raise LocationError(f"no transaction on line {lineno}: it comes before the first "
+                            "entry of the file")
+    start = max(_line(e.meta) for e in before)
+    # a pad directive and the padding transaction Beancount makes of it share a line
+    candidates = [e for e in before if _line(e.meta) == start]
+    txn = next((e for e in candidates if isinstance(e, data.Transaction)
+                and e.flag != flags.FLAG_PADDING), None)
+    if txn is None:
+        raise LocationError(f"no transaction on line {lineno}: the entry on line {start} is "
+                            f"a {_kind(candidates[0])} directive")
+    if lineno > last_line(txn):
+        raise LocationError(f"no transaction on line {lineno}: the transaction on line "
+                            f"{start} ends on line {last_line(txn)}")
+    return txn
