@@ -140,7 +140,7 @@ def test_planted_error_in_the_register_links_to_the_editor(shipped):
     # the one findings register, its columns chosen by key: the criterion (rule version and
     # citation) and the offending transaction stay in view
     assert headers(register) == ["severity", "date", "condition", "transaction", "amount (USD)",
-                                 "rule (version)", "citation", "location"]
+                                 "rule (version)", "citation", "location", "explanation"]
     assert '<td class=" sf-alarming sf-nowrap">error</td>' in register
     assert "ORG08-SEGREGATION v1 (2002-01-01)" in register
     assert "Res. 23GA/2002/Org/08 (segregation of duties)" in register
@@ -457,3 +457,34 @@ def test_long_tables_are_shortened_on_the_page_with_a_note():
     assert "Showing the latest 200 of 250 rows" in short.notes[-1]
     assert fava_ext.shorten(short) is short
     assert "Showing the latest" not in " ".join(register.notes)
+
+
+# --- each finding links to its explanation ------------------------------------------------
+
+
+def test_a_finding_links_to_the_explanation_of_its_transaction(shipped):
+    lineno = plant(shipped)
+    fava = Fava(shipped)
+    register = section(fava.page(), "findings")
+    assert headers(register)[-1] == "explanation"
+    links = re.findall(r'<a href="([^"]+)">why\?</a>', register)
+    assert len(links) == 1
+    url = urlsplit(html_lib.unescape(links[0]))
+    assert url.path == f"/{fava.slug}/extension/SurplusFund/"
+    assert url.fragment == "sf-explanation"
+    assert parse_qs(url.query)["explain"] == [f"{shipped}:{lineno}"]
+    # following the link shows the explanation above the page, as `aipo-budget explain` has it
+    html = fava.page(**parse_qs(url.query))
+    explained = html[html.index('id="sf-explanation"'):html.index('id="sf-findings"')]
+    assert f"Why main.beancount:{lineno} got its verdict" in explained
+    assert "ORG08-SEGREGATION" in explained
+    assert "both prepared and approved this outflow" in explained
+    # the page's own sections keep their names
+    assert html.count('id="sf-findings"') == 1 and html.count('id="sf-rules"') == 1
+
+
+def test_an_explanation_of_a_line_with_no_transaction_says_so(shipped):
+    fava = Fava(shipped)
+    html = fava.page(explain=f"{shipped}:1")
+    assert "Cannot explain main.beancount:1" in html
+    assert "Cannot explain &#39;nonsense&#39;: expected FILE:LINE." in fava.page(explain="nonsense")

@@ -30,6 +30,7 @@ from aipo_budget.engine import audit
 from aipo_budget.fava_ext.page import (
     TABLE_NAMES,
     build_page,
+    explanation,
     problem_page,
     read_settings,
     relative_to,
@@ -167,6 +168,19 @@ class SurplusFund(FavaExtensionBase):
         if request.args.get("account") or request.args.get("filter"):
             notes.append("Fava's account and advanced filters do not apply to this page; "
                          "only the time filter does.")
-        return build_page(loaded.result, as_of=loaded.as_of, folder=loaded.ledger_folder,
+        page = build_page(loaded.result, as_of=loaded.as_of, folder=loaded.ledger_folder,
                           link=self.editor_link, tables=tables, start=start, end=end,
-                          notes=notes)
+                          notes=notes, why=self.explain_link)
+        location = request.args.get("explain")
+        if not location:
+            return page
+        shown, explained = explanation(loaded.result, self.ledger.all_entries, location,
+                                       loaded.ledger_folder, self.editor_link)
+        return dataclasses.replace(page, explanation=shown, explained=explained)
+
+    def explain_link(self, filename: str, lineno: int) -> str | None:
+        """This page explaining the transaction at the line (`aipo-budget explain`)."""
+        if lineno <= 0 or filename not in self.sources:
+            return None
+        return url_for("extension_report", extension_name=type(self).__name__,
+                       explain=f"{filename}:{lineno}") + "#sf-explanation"

@@ -8,12 +8,14 @@ plain string: the template autoescapes all of them.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aipo_budget.conventions import DEFAULT_CURRENCY
-from aipo_budget.fava_ext.cells import HtmlTable, html_table
+from aipo_budget.fava_ext.cells import Cell, HtmlTable, html_table
 from aipo_budget.paths import shown as relative_to  # the one helper for paths shown to the user
 from aipo_budget.periods import Period
 from aipo_budget.render import text_value
@@ -91,6 +93,8 @@ class Page:
     tables: tuple[HtmlTable, ...] = ()
     notes: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+    explanation: tuple[HtmlTable, ...] = ()  # ?explain=FILE:LINE: why it got its verdict
+    explained: str = ""  # what was explained, or why it could not be
 
 
 def status_line(result: Audit) -> str:
@@ -107,14 +111,27 @@ def period_text(start: datetime.date | None, end: datetime.date | None) -> str:
 
 
 def findings_table(findings: Sequence[Finding], folder: str, link: Linker,
-                   currency: str = DEFAULT_CURRENCY) -> HtmlTable:
-    """The findings register (the one every output shows), its columns in FINDINGS_VIEW."""
+                   currency: str = DEFAULT_CURRENCY, why: Linker | None = None) -> HtmlTable:
+    """The findings register (the one every output shows), its columns in FINDINGS_VIEW;
+    with ``why``, each finding links to the explanation of its transaction."""
+    register = findings_register(findings, "Findings register", shown_from(folder), currency)
+    cells = html_table(register.select(FINDINGS_VIEW), link)
+    if why is None:
+        return cells
+    links = [Cell("why?", href=why(place.filename, place.lineno))
+             for place in register.values("location")]
+    return dataclasses.replace(cells, headers=(*cells.headers, "explanation"),
+                               numeric=(*cells.numeric, False),
+                               rows=tuple((*row, cell) for row, cell in zip(cells.rows, links)))
+
+
+def shown_from(folder: str) -> Callable[[str, int], Location]:
+    """A ledger line, its file shown relative to the ledger's folder."""
 
     def where(filename: str, lineno: int) -> Location:
         return Location(filename, lineno, relative_to(filename, folder))
 
-    register = findings_register(findings, "Findings register", where, currency)
-    return html_table(register.select(FINDINGS_VIEW), link)
+    return where
 
 
 def rules_table(ruleset: RuleSet, day: datetime.date, folder: str, link: Linker) -> HtmlTable:
@@ -137,6 +154,7 @@ def build_page(
     start: datetime.date | None = None,
     end: datetime.date | None = None,
     notes: Sequence[str] = (),
+    why: Linker | None = None,
 ) -> Page:
     """The page for ``result``; findings and tables limited to ``start``..``end`` if given."""
     facts = result.facts
@@ -161,11 +179,30 @@ def build_page(
         warnings=len(result.warnings),
         summary=summary,
         period=period_text(start, end),
-        findings=findings_table(shown, folder, link, facts.conventions.currency),
+        findings=findings_table(shown, folder, link, facts.conventions.currency, why),
         rules=rules_table(result.ruleset, rules_day, folder, link),
         tables=tuple(html_table(t, link) for t in tables),
         notes=tuple(page_notes),
     )
+
+
+def explanation(result: Audit, entries: Sequence[Any], location: str, folder: str,
+                link: Linker) -> tuple[tuple[HtmlTable, ...], str]:
+    """The explanation of the transaction at ``location`` (``FILE:LINE``, the file as loaded),
+    as `aipo-budget explain` prints it, and what was explained or why it could not be."""
+    from aipo_budget.explain import LocationError, explain
+
+    filename, _colon, line = location.rpartition(":")
+    if not filename or not line.isdigit():
+        return (), f"Cannot explain {location!r}: expected FILE:LINE."
+    try:
+        tables = explain(result, entries, filename, int(line), shown_from(folder))
+    except LocationError as exc:
+        return (), f"Cannot explain {relative_to(filename, folder)}:{line}: {exc}"
+    # named apart from the page's own sections (its findings register, its rules)
+    return (tuple(html_table(dataclasses.replace(t, name=f"explain-{t.name}"), link)
+                  for t in tables),
+            f"Why {relative_to(filename, folder)}:{line} got its verdict")
 
 
 RULES_UNREADABLE = "Not checked: the Surplus Fund rules could not be read"
