@@ -250,6 +250,15 @@ def reconcile(ledger: Path, end: datetime.date) -> None:
 
 # --- amended rules -------------------------------------------------------------------------
 
+# ORG08-APPROVAL amended on 2006-04-01: two approvers above 2,000 USD (was 5,000)
+APPROVAL_AMENDMENT = """
+  [[rule.version]]
+  effective = 2006-04-01
+  text = "Amended: above 2,000 USD an outflow needs two different approvers."
+  params.threshold = 2000.00
+  params.approvers_above = 2
+"""
+
 
 def amended(tmp_path: Path, filename: str, after: str, version: str) -> Path:
     """A copy of the tests' rules with ``version`` inserted after the line ``after``."""

@@ -11,15 +11,7 @@ from pathlib import Path
 import pytest
 
 from aipo_budget.rules import load_rules
-from conftest import amended, kinds, line_of, only, run
-
-APPROVAL_AMENDMENT = """
-  [[rule.version]]
-  effective = 2006-04-01
-  text = "Amended: above 2,000 USD an outflow needs two different approvers."
-  params.threshold = 2000.00
-  params.approvers_above = 2
-"""
+from conftest import APPROVAL_AMENDMENT, amended, kinds, line_of, only, run
 
 CEILING_AMENDMENT = """
   [[rule.version]]

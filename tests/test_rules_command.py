@@ -18,15 +18,7 @@ from aipo_budget.paths import shown
 from aipo_budget.render import FORMATS, text_value
 from aipo_budget.rules import load_rules
 from aipo_budget.tables.rulebook import rules_table
-from conftest import RULES, Fava, amended, copy_shipped_ledger, write_ledger
-
-APPROVAL_AMENDMENT = """
-  [[rule.version]]
-  effective = 2006-04-01
-  text = "Amended: above 2,000 USD an outflow needs two different approvers."
-  params.threshold = 2000.00
-  params.approvers_above = 2
-"""
+from conftest import APPROVAL_AMENDMENT, RULES, Fava, amended, copy_shipped_ledger, write_ledger
 
 
 def invoke(*args: str):
