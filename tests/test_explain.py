@@ -344,3 +344,33 @@ def test_explain_without_the_command(ledger_path):
                                                 if f.lineno == line])
     with pytest.raises(LocationError, match="before the first entry"):
         explain(result, entries, str(ledger_path), 1)
+
+
+def test_a_repeated_payment_names_the_earlier_one_it_repeats(ledger_path):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research consultancy, invoice 7"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Director, Deputy Director"
+      document: "2006-02-15.invoice-7.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   1000.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-02-20 * "kingdom  consultancy" "Research consultancy, invoice 7 again"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Director, Deputy Director"
+      document: "2006-02-15.invoice-7.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   1000.00 USD
+      Assets:Surplus-Fund:Bank
+    """
+    first, second = (line_of(ledger_path, f"{day} *") for day in ("2006-02-15", "2006-02-20"))
+    tables = explained(ledger_path, f"{ledger_path}:{second}")
+    assert rule(tables, "ORG08-DUPLICATE")["verdict"] == "error"
+    alike = fact(tables, "org08-duplicate", "same document, same payee and amount")
+    assert alike["value"]["lineno"] == first
+    assert fact(tables, "org08-duplicate", "payee compared as")["value"] == "'kingdom consultancy'"
+    # the earlier one has nothing earlier to repeat
+    earlier = explained(ledger_path, f"{ledger_path}:{first}")
+    assert rule(earlier, "ORG08-DUPLICATE")["verdict"] == "no finding"
+    assert fact(earlier, "org08-duplicate", "earlier outflows alike")["value"] == "(none)"

@@ -14,6 +14,7 @@ from aipo_budget.checks import (
     ceiling,
     cofunding,
     conversion,
+    duplicate,
     eligibility,
     evidence,
     period,
@@ -45,4 +46,5 @@ CHECKS: dict[str, Check] = {
     "segregation": segregation.check,
     "evidence": evidence.check,
     "conversion": conversion.check,
+    "duplicate": duplicate.check,
 }

@@ -40,6 +40,7 @@ EXPLAINERS: dict[str, Callable[[Subject, Rule], View]] = {
     "segregation": outflow_rules.segregation,
     "evidence": outflow_rules.evidence,
     "conversion": outflow_rules.conversion,
+    "duplicate": outflow_rules.duplicate,
     "ledger": fund_rules.ledger,
 }
 

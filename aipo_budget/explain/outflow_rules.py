@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from aipo_budget import meta
 from aipo_budget.checks.approval import required
+from aipo_budget.checks.duplicate import document_key, payment_key
 from aipo_budget.explain.model import View, written
 
 if TYPE_CHECKING:
@@ -152,3 +153,49 @@ def conversion(subject: Subject, version: RuleVersion, outflow: Outflow) -> View
                                     "convert")
     return View(version, True, f"money left the fund in {', '.join(foreign)}",
                 tuple(conversion_facts(subject, outflow)))
+
+
+def _earlier_alike(subject: Subject, outflow: Outflow, window: int) -> list[Fact]:
+    """The earlier outflows the duplicate check compares this one with: the same document, a
+    shared link, or the same payee and amount within the window."""
+    currency = subject.currency
+    document, payment = document_key(outflow), payment_key(outflow, currency)
+    links = set(outflow.entry.links or ())
+    facts: list[Fact] = []
+    for other in subject.facts.outflows:
+        if other is outflow or other.date > outflow.date:
+            continue
+        alike = []
+        if document is not None and document_key(other) == document:
+            alike.append("same document")
+        alike += [f"same link ^{link}" for link in sorted(links & set(other.entry.links or ()))]
+        if payment is not None and payment_key(other, currency) == payment \
+                and (outflow.date - other.date).days <= window:
+            alike.append("same payee and amount")
+        if alike:
+            facts.append((", ".join(alike), subject.where(other.location.filename,
+                                                          other.location.lineno),
+                          f"{other.date} {other.payee}".strip()))
+    return facts
+
+
+@on_outflows
+def duplicate(subject: Subject, version: RuleVersion, outflow: Outflow) -> View:
+    window = version.params["window_days"]
+    c = subject.facts.conventions
+    facts: list[Fact] = [
+        ("payee compared as", repr(meta.person_key(outflow.payee)), "Unicode form, spaces and "
+                                                                    "case folded"),
+        ("left the fund", ", ".join(f"{x.number:,} {x.currency}" for x in outflow.conversions)
+         or outflow.usd, "as paid, in each currency"),
+        ("document", outflow.document or "(none)", f"metadata '{c.document}'"),
+        ("links", " ".join(f"^{link}" for link in sorted(outflow.entry.links or ())) or "(none)",
+         ""),
+        ("window", window, "days: the same payee and amount within it is a possible repeat"),
+    ]
+    alike = _earlier_alike(subject, outflow, window)
+    facts += alike or [("earlier outflows alike", "(none)", "")]
+    notes = ("Payments settling one accrual in parts through its link, within what it booked, "
+             "and instalments that each cite their own document are no repeat.",)
+    return View(version, True, "a surplus outflow may repeat an earlier one", tuple(facts),
+                notes=notes)
