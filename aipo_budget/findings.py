@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from aipo_budget.facts import Location
     from aipo_budget.rules import RuleVersion
 
+# The severities of a finding: a rule's (error, warning), and that of a finding a valid waiver
+# covers (aipo_budget.waivers), which fails nothing.
+ERROR, WARNING, WAIVED = "error", "warning", "waived"
 
 
 @dataclass(frozen=True)
@@ -34,11 +37,12 @@ class Finding:
     currency: str = DEFAULT_CURRENCY  # the ledger's operating currency (its conventions)
     criterion: str = ""  # the rule version's text: what the register calls the criterion
     transaction: str = ""  # payee and narration of the offending transaction, as written
+    waiver: str | None = None  # the reference of the waiver that covers it (severity "waived")
     entry: Any = field(default=None, compare=False, repr=False)  # the offending directive
 
     @property
     def is_error(self) -> bool:
-        return self.severity == "error"
+        return self.severity == ERROR
 
     @property
     def sort_key(self) -> tuple[Any, ...]:
@@ -64,21 +68,28 @@ class Finding:
             "amount": f"{self.amount:.2f}" if self.amount is not None else None,
             "currency": self.currency if self.amount is not None else None,
             "project": self.project,
+            "waiver": self.waiver,
         }
 
 
 class Judgement:
-    """Errors and warnings of anything that holds ``findings`` (an audit, a cached summary)."""
+    """Errors, warnings and waived findings of anything that holds ``findings`` (an audit, a
+    cached summary). Only errors fail ``check``, warnings too with ``--strict``; a finding a
+    valid waiver covers fails nothing."""
 
     findings: Sequence[Finding]
 
     @property
     def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.is_error]
+        return [f for f in self.findings if f.severity == ERROR]
 
     @property
     def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if not f.is_error]
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def waived(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WAIVED]
 
 
 def finding(

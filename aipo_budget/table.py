@@ -54,6 +54,8 @@ class Status(str, enum.Enum):
     # a finding in the register
     TO_CORRECT = "open: to correct"
     TO_REVIEW = "open: to review"
+    # a finding a valid waiver covers (its severity and its status): recorded, not alarming
+    WAIVED = "waived"
     # a proposed payment (check --pending)
     PAYABLE = "can be paid"
     PAYABLE_WITH_WARNINGS = "can be paid with warnings"

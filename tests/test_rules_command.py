@@ -128,7 +128,7 @@ def test_every_format_renders(ledger, fmt):
 def test_csv_of_both_tables_is_a_usage_error(ledger):
     result = invoke(str(ledger), "--rules", str(RULES), "-f", "csv")
     assert result.exit_code == 2
-    assert "CSV holds one table and 2 were asked for" in result.stderr
+    assert "CSV holds one table and 3 were asked for" in result.stderr
     assert result.stdout == ""
 
 
@@ -143,7 +143,7 @@ def test_csv_of_instruments(ledger):
 
 def test_json_has_typed_values(ledger):
     document = rulebook(str(ledger), "--rules", str(RULES), "--as-of", "2006-06-30")
-    assert list(document["tables"]) == ["instruments", "rules"]
+    assert list(document["tables"]) == ["instruments", "rules", "waivers"]
     rules = document["tables"]["rules"]
     kinds = {c["key"]: c["kind"] for c in rules["columns"]}
     assert kinds["effective"] == "date" and kinds["defined"] == "location"

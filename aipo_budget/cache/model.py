@@ -13,7 +13,7 @@ from typing import Any
 # Findings are read back by their annotations (records.py): a runtime import, not a typing one.
 from aipo_budget.findings import Finding, Judgement
 
-FORMAT = 2  # of a stored entry: another number is another tool's, and ignored
+FORMAT = 3  # of a stored entry: another number is another tool's, and ignored (3: waivers)
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def _folder(ledger: str, rules: str | None) -> str:
 @rules_option
 @as_of_with("The rules in force on this date (YYYY-MM-DD) [default: today].")
 @click.option("--table", "-t", "table_names", multiple=True, type=click.Choice(TABLES),
-              help="A table to produce; repeat for both [default: instruments and rules].")
+              help="A table to produce; repeat for several [default: instruments, rules and waivers].")
 @click.option("--format", "-f", "output_format", default="simple", show_default=True,
               type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
 @quiet_option

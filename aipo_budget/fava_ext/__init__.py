@@ -1,4 +1,5 @@
-"""Fava extension: the Surplus Fund page (status, findings register, rules, audit tables).
+"""Fava extension: the Surplus Fund page (status, findings register, rules and waivers, audit
+tables).
 
 Add to the top-level ledger file, next to the plugin line::
 

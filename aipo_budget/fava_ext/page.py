@@ -21,6 +21,7 @@ from aipo_budget.periods import Period
 from aipo_budget.render import text_value
 from aipo_budget.table import Location
 from aipo_budget.tables import findings_register, rulebook
+from aipo_budget.tables.registers import with_waiver
 from aipo_budget.tally import tally
 
 if TYPE_CHECKING:
@@ -36,7 +37,8 @@ if TYPE_CHECKING:
 # of the period here, so that the page can say how many it leaves out.
 TABLE_NAMES = ("fund-statement", "budget", "cofunding", "contributions", "disbursements")
 # The columns of the findings register the page shows: the rule version with its citation is
-# the criterion; its full text and the register's status are in `aipo-budget report`.
+# the criterion; its full text and the register's status are in `aipo-budget report`. The
+# waiver of a waived finding is shown too, when there is one.
 FINDINGS_VIEW = ("severity", "date", "condition", "transaction", "amount", "rule", "citation",
                  "location")
 
@@ -91,6 +93,8 @@ class Page:
     findings: HtmlTable | None
     rules: HtmlTable | None
     tables: tuple[HtmlTable, ...] = ()
+    waived: int = 0  # findings a valid waiver covers: shown, failing nothing
+    waivers: HtmlTable | None = None  # the rulebook's waivers, after its rules
     notes: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
     explanation: tuple[HtmlTable, ...] = ()  # ?explain=FILE:LINE: why it got its verdict
@@ -98,10 +102,10 @@ class Page:
 
 
 def status_line(result: Audit) -> str:
-    errors, warnings = len(result.errors), len(result.warnings)
+    errors, warnings, waived = len(result.errors), len(result.warnings), len(result.waived)
     if not errors and not warnings:
-        return f"Compliant: {tally(0, 0, zero='no')}"
-    return tally(errors, warnings)
+        return f"Compliant: {tally(0, 0, zero='no', waived=waived)}"
+    return tally(errors, warnings, waived=waived)
 
 
 def period_text(start: datetime.date | None, end: datetime.date | None) -> str:
@@ -115,7 +119,7 @@ def findings_table(findings: Sequence[Finding], folder: str, link: Linker,
     """The findings register (the one every output shows), its columns in FINDINGS_VIEW;
     with ``why``, each finding links to the explanation of its transaction."""
     register = findings_register(findings, "Findings register", shown_from(folder), currency)
-    cells = html_table(register.select(FINDINGS_VIEW), link)
+    cells = html_table(register.select(with_waiver(FINDINGS_VIEW, register)), link)
     if why is None:
         return cells
     links = [Cell("why?", href=why(place.filename, place.lineno))
@@ -139,6 +143,12 @@ def rules_table(ruleset: RuleSet, day: datetime.date, folder: str, link: Linker)
     ledger's folder."""
     return html_table(rulebook.rules_table(ruleset, day, lambda path: relative_to(path, folder)),
                       link)
+
+
+def waivers_table(ruleset: RuleSet, day: datetime.date, folder: str, link: Linker) -> HtmlTable:
+    """The rulebook's waivers table (the one ``aipo-budget rules`` prints)."""
+    return html_table(
+        rulebook.waivers_table(ruleset, day, lambda path: relative_to(path, folder)), link)
 
 
 # --- assembling ---------------------------------------------------------------------------
@@ -174,13 +184,15 @@ def build_page(
     rules_day = min(end, as_of) if end else as_of
     return Page(
         status=status_line(result),
-        compliant=not result.findings,
+        compliant=not result.errors and not result.warnings,
         errors=len(result.errors),
         warnings=len(result.warnings),
+        waived=len(result.waived),
         summary=summary,
         period=period_text(start, end),
         findings=findings_table(shown, folder, link, facts.conventions.currency, why),
         rules=rules_table(result.ruleset, rules_day, folder, link),
+        waivers=waivers_table(result.ruleset, rules_day, folder, link),
         tables=tuple(html_table(t, link) for t in tables),
         notes=tuple(page_notes),
     )

@@ -29,7 +29,7 @@ from aipo_budget.render import one_line, text_value
 from aipo_budget.tally import tally
 from aipo_budget.table import Column, Kind, Location, Status, Table, table
 from aipo_budget.tables.fund import balance_before, reserve_floor
-from aipo_budget.tables.registers import findings
+from aipo_budget.tables.registers import findings, with_waiver
 
 if TYPE_CHECKING:
     import datetime
@@ -153,19 +153,24 @@ def rules_in_force(ruleset: RuleSet, day: datetime.date) -> Table:
         Column("note", "note")), rows)
 
 
+# the cover's order of the findings: errors, then warnings, then the waived ones
+RANK = {Status.ERROR: 0, Status.WARNING: 1, Status.WAIVED: 2}
+
+
 def errors_first(register: Table) -> Table:
-    """The findings register with the error findings first (else in its order), and only
-    the columns the cover shows."""
-    rows = sorted(register.rows, key=lambda row: row.get("severity") is not Status.ERROR)
+    """The findings register with the error findings first, the waived ones last (else in its
+    order), and only the columns the cover shows (the waiver too, when one is cited)."""
+    rows = sorted(register.rows, key=lambda row: RANK.get(row.get("severity"), 1))
     return Table(register.name, register.title, register.columns, tuple(rows)
-                 ).select(COVER_FINDINGS)
+                 ).select(with_waiver(COVER_FINDINGS, register))
 
 
 def status_line(register: Table) -> tuple[bool, str]:
-    """Compliant or not, and the counts: "Not compliant: 2 errors, 1 warning"."""
-    errors = sum(1 for severity in register.values("severity") if severity is Status.ERROR)
-    warnings = len(register.rows) - errors
-    counts = tally(errors, warnings, zero="no")
+    """Compliant or not, and the counts: "Not compliant: 2 errors, 1 warning, 1 waived"."""
+    severities = register.values("severity")
+    errors, warnings, waived = (sum(1 for severity in severities if severity is status)
+                                for status in (Status.ERROR, Status.WARNING, Status.WAIVED))
+    counts = tally(errors, warnings, zero="no", waived=waived)
     return (not errors, f"{'Compliant' if not errors else 'Not compliant'}: {counts}")
 
 

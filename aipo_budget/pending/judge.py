@@ -57,7 +57,7 @@ class Verdict:
 
     @property
     def warnings(self) -> int:
-        return len(self.findings) - self.errors
+        return sum(1 for f in self.findings if f.severity == "warning")
 
     @property
     def status(self) -> Status:

@@ -5,10 +5,16 @@ Every rule file describes one instrument (``[instrument]``) and the rules it lay
 ``effective`` date and the parameters of that version. A transaction is judged by the version
 in force on its date. Checks never read files: they receive a validated :class:`RuleSet`.
 
-Every mistake in a rules folder is reported as a :class:`RulesError` naming the file, the
-rule id and the field, so that ``aipo-budget check`` can exit with status 2.
+A rules file may also list waivers (``[[waiver]]``): authorised exceptions, each with its
+reference, adoption date, the rule ids or kinds it waives and its limits (project, amount,
+validity). :mod:`aipo_budget.waivers` applies them after every check.
 
-- :mod:`.model`: the validated rules (:class:`RuleSet`, :class:`Rule`, :class:`RuleVersion`);
+Every mistake in a rules folder is reported as a :class:`RulesError` naming the file, the
+rule id (or waiver reference) and the field, so that ``aipo-budget check`` can exit with
+status 2.
+
+- :mod:`.model`: the validated rules (:class:`RuleSet`, :class:`Rule`, :class:`RuleVersion`,
+  :class:`Waiver`);
 - :mod:`.params`: the parameters of each kind and how their values are read;
 - :mod:`.parse`: one rules file; :mod:`.load`: the folder, checked as a whole.
 """
@@ -19,13 +25,15 @@ from aipo_budget.rules.load import load_rules
 from aipo_budget.rules.model import (
     KINDS,
     SEVERITIES,
+    UNWAIVABLE,
     Instrument,
     Rule,
     RulesError,
     RuleSet,
     RuleVersion,
+    Waiver,
 )
 from aipo_budget.rules.params import PARAMETERS
 
-__all__ = ["KINDS", "PARAMETERS", "SEVERITIES", "Instrument", "Rule", "RuleSet", "RuleVersion",
-           "RulesError", "load_rules"]
+__all__ = ["KINDS", "PARAMETERS", "SEVERITIES", "UNWAIVABLE", "Instrument", "Rule", "RuleSet",
+           "RuleVersion", "RulesError", "Waiver", "load_rules"]

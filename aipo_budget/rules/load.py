@@ -1,10 +1,18 @@
-"""A rules folder read whole, then checked across its rules and instruments."""
+"""A rules folder read whole, then checked across its rules, instruments and waivers."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from aipo_budget.rules.model import Instrument, Rule, RulesError, RuleSet, RuleVersion
+from aipo_budget.rules.model import (
+    UNWAIVABLE,
+    Instrument,
+    Rule,
+    RulesError,
+    RuleSet,
+    RuleVersion,
+    Waiver,
+)
 from aipo_budget.rules.parse import read_file
 
 # kinds with one rule per project; all but "period" need the project's period rule too
@@ -61,14 +69,35 @@ def _project_rules(ruleset: RuleSet, kind: str) -> None:
             )
 
 
+def _check_waivers(ruleset: RuleSet) -> None:
+    """References unique; every rule a waiver names exists and may be waived."""
+    seen: dict[str, Waiver] = {}
+    for waiver in ruleset.waivers:
+        where = f"waiver {waiver.reference}"
+        if waiver.reference in seen:
+            raise RulesError(waiver.filename, f"{where}: duplicate reference (also in "
+                                              f"{seen[waiver.reference].filename})", waiver.lineno)
+        seen[waiver.reference] = waiver
+        for rule_id in waiver.rules:
+            rule = ruleset.rule(rule_id)
+            if rule is None:
+                raise RulesError(waiver.filename, f"{where}: field 'rules': no rule {rule_id!r} "
+                                                  "in the rules folder", waiver.lineno)
+            if rule.kind in UNWAIVABLE:
+                raise RulesError(waiver.filename, f"{where}: field 'rules': findings of {rule_id} "
+                                                  f"(kind {rule.kind!r}) cannot be waived",
+                                 waiver.lineno)
+
+
 def _check_whole(ruleset: RuleSet) -> None:
-    """Cross-rule checks: ids unique, instruments and projects resolvable."""
+    """Cross-rule checks: ids unique, instruments, projects and waived rules resolvable."""
     _unique_ids(ruleset)
     for rule in ruleset.rules:
         for version in rule.versions:
             _check_references(ruleset, rule, version)
     for kind in PROJECT_KINDS:
         _project_rules(ruleset, kind)
+    _check_waivers(ruleset)  # last: a rule missing for the rules says more than for a waiver
 
 
 def load_rules(folder: str | Path) -> RuleSet:
@@ -83,13 +112,16 @@ def load_rules(folder: str | Path) -> RuleSet:
         raise RulesError(str(path), "no rules files (*.toml) in the rules folder")
     instruments: list[Instrument] = []
     rules: list[Rule] = []
+    waivers: list[Waiver] = []
     for file in files:
-        instrument, file_rules = read_file(file)
+        instrument, file_rules, file_waivers = read_file(file)
         if instrument is not None:
             instruments.append(instrument)
         rules.extend(file_rules)
+        waivers.extend(file_waivers)
     if not rules:
         raise RulesError(str(path), "no [[rule]] in any rules file: nothing to judge by")
-    ruleset = RuleSet(str(path), tuple(rules), tuple(instruments), tuple(str(f) for f in files))
+    ruleset = RuleSet(str(path), tuple(rules), tuple(instruments), tuple(str(f) for f in files),
+                      tuple(waivers))
     _check_whole(ruleset)
     return ruleset

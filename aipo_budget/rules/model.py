@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 KINDS = (
@@ -20,8 +21,15 @@ KINDS = (
     "evidence",
     "conversion",
     "ledger",
+    "duplicate",
+    "seal",
+    "manifest",
+    "waiver",
 )
 SEVERITIES = ("error", "warning")
+# Findings no waiver can cover: Beancount's own errors, the integrity of sealed periods and of
+# an issued audit pack, and a waiver cited wrongly. Nobody can grant an exception to those.
+UNWAIVABLE = ("ledger", "seal", "manifest", "waiver")
 
 
 class RulesError(Exception):
@@ -95,11 +103,41 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """An authorised exception (``[[waiver]]``): findings of the rules ``rules`` or of the
+    kinds ``kinds`` on a transaction that cites ``reference`` are waived, if the transaction
+    is dated from ``adopted`` to ``valid_until``, is of ``project`` and within ``max_amount``
+    (each when given)."""
+
+    reference: str
+    adopted: datetime.date
+    citation: str
+    filename: str
+    lineno: int
+    rules: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    project: str | None = None
+    max_amount: Decimal | None = None  # in the operating currency
+    valid_until: datetime.date | None = None
+    text: str = ""
+
+    def in_force(self, day: datetime.date) -> bool:
+        """Whether a transaction of ``day`` may cite it: adopted by then, not yet expired."""
+        return self.adopted <= day and (self.valid_until is None or day <= self.valid_until)
+
+    @property
+    def covers(self) -> tuple[str, ...]:
+        """The rule ids and kinds it waives, as the rulebook lists them."""
+        return (*self.rules, *(f"kind {kind}" for kind in self.kinds))
+
+
+@dataclass(frozen=True)
 class RuleSet:
     folder: str
     rules: tuple[Rule, ...]
     instruments: tuple[Instrument, ...]
     files: tuple[str, ...] = field(default=())
+    waivers: tuple[Waiver, ...] = field(default=())
 
     def of_kind(self, kind: str) -> tuple[Rule, ...]:
         return tuple(rule for rule in self.rules if rule.kind == kind)
@@ -114,4 +152,16 @@ class RuleSet:
         for instrument in self.instruments:
             if instrument.id == instrument_id:
                 return instrument
+        return None
+
+    def waiver(self, reference: str) -> Waiver | None:
+        for waiver in self.waivers:
+            if waiver.reference == reference:
+                return waiver
+        return None
+
+    def rule(self, rule_id: str) -> Rule | None:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
         return None

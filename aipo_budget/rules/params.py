@@ -10,6 +10,8 @@ import datetime
 from decimal import Decimal
 from typing import Any, Callable
 
+from aipo_budget.rules.model import SEVERITIES  # a parameter's severity means the rule's words
+
 # Bounds no real instrument reaches; beyond them a value is a typo (a misplaced digit, a year
 # 9999), and the arithmetic and calendar of the checks stay within their limits.
 MAX_AMOUNT = Decimal(10) ** 15
@@ -18,7 +20,7 @@ MAX_WINDOW_DAYS = 3650
 MAX_APPROVERS = 100
 
 
-def _amount(value: Any) -> Decimal:
+def parse_amount(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ValueError(f"expected an amount in USD, e.g. 40000.00, not {short(value)}")
     try:
@@ -33,7 +35,7 @@ def _amount(value: Any) -> Decimal:
 
 
 def _ratio(value: Any) -> Decimal:
-    number = _amount(value)
+    number = parse_amount(value)
     if not 0 < number <= 1:
         raise ValueError(f"{short(value)} is not a ratio between 0 (excluded) and 1, e.g. 0.60")
     return number
@@ -63,19 +65,25 @@ def _approvers(value: Any) -> int:
     return _count(value, MAX_APPROVERS)
 
 
-def _text(value: Any) -> str:
+def _severity(value: Any) -> str:
+    if value not in SEVERITIES:
+        raise ValueError(f"{short(value)} is not one of {', '.join(SEVERITIES)}")
+    return str(value)
+
+
+def parse_text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"{short(value)} is not a non-empty string")
     return value.strip()
 
 
-def _texts(value: Any) -> tuple[str, ...]:
+def parse_texts(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not value:
         raise ValueError(f"expected a non-empty list of strings, not {short(value)}")
     for number, item in enumerate(value, start=1):
         if not isinstance(item, str):  # e.g. a list of lists: deeper than the schema
             raise ValueError(f"expected a list of strings; item {number} is {short(item)}")
-    return tuple(_text(item) for item in value)
+    return tuple(parse_text(item) for item in value)
 
 
 def short(value: Any) -> str:
@@ -91,7 +99,7 @@ def short(value: Any) -> str:
 def _project_categories(value: Any) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict) or not value:
         raise ValueError("expected a table of project = [categories]")
-    return {_text(name): _texts(categories) for name, categories in value.items()}
+    return {parse_text(name): parse_texts(categories) for name, categories in value.items()}
 
 
 Parser = Callable[[Any], Any]
@@ -99,21 +107,27 @@ Parser = Callable[[Any], Any]
 # kind -> {parameter: (parser, required)}
 PARAMETERS: dict[str, dict[str, tuple[Parser, bool]]] = {
     "transfer": {},
-    "authorization": {"resolutions": (_texts, True)},
-    "purpose": {"resolution": (_text, True), "projects": (_project_categories, True)},
-    "eligibility": {"categories": (_texts, True)},
+    "authorization": {"resolutions": (parse_texts, True)},
+    "purpose": {"resolution": (parse_text, True), "projects": (_project_categories, True)},
+    "eligibility": {"categories": (parse_texts, True)},
     "period": {
-        "project": (_text, True),
+        "project": (parse_text, True),
         "start": (parse_date, True),
         "end": (parse_date, True),
         "payment_window_days": (_days, True),
     },
-    "ceiling": {"project": (_text, True), "allocation": (_amount, True), "warn_at": (_ratio, True)},
-    "cofunding": {"project": (_text, True), "max_share": (_ratio, True)},
-    "reserve": {"floor": (_amount, True)},
-    "approval": {"threshold": (_amount, True), "approvers_above": (_approvers, True)},
+    "ceiling": {"project": (parse_text, True), "allocation": (parse_amount, True), "warn_at": (_ratio, True)},
+    "cofunding": {"project": (parse_text, True), "max_share": (_ratio, True)},
+    "reserve": {"floor": (parse_amount, True)},
+    "approval": {"threshold": (parse_amount, True), "approvers_above": (_approvers, True)},
     "segregation": {},
     "evidence": {},
     "conversion": {},
     "ledger": {},
+    # the rule's own severity is for the same document or link; same payee and amount within
+    # the window (instalments, recurring fees) is weaker evidence of a repeat
+    "duplicate": {"window_days": (_days, True), "payee_amount_severity": (_severity, True)},
+    "seal": {},
+    "manifest": {},
+    "waiver": {},
 }

@@ -1,5 +1,5 @@
-"""One rules file read into its instrument and rules; every mistake a :class:`RulesError`
-naming the file, the line of the rule, the rule id and the field."""
+"""One rules file read into its instrument, rules and waivers; every mistake a
+:class:`RulesError` naming the file, the line of the rule (or waiver), its id and the field."""
 
 from __future__ import annotations
 
@@ -8,8 +8,19 @@ import tomllib
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
-from aipo_budget.rules.model import KINDS, SEVERITIES, Instrument, Rule, RulesError, RuleVersion
+from aipo_budget.rules.model import (
+    KINDS,
+    SEVERITIES,
+    UNWAIVABLE,
+    Instrument,
+    Rule,
+    RulesError,
+    RuleVersion,
+    Waiver,
+)
 from aipo_budget.rules.params import PARAMETERS, parse_date, short
+# a waiver's fields are read as the parameters are: one reading of an amount, a list, a text
+from aipo_budget.rules.params import parse_amount, parse_text, parse_texts
 
 if TYPE_CHECKING:
     import datetime
@@ -18,6 +29,8 @@ if TYPE_CHECKING:
 RULE_KEYS = {"id", "kind", "title", "citation", "severity", "version"}
 VERSION_KEYS = {"effective", "text", "params", "severity", "citation"}
 INSTRUMENT_KEYS = {"id", "title", "adopted", "source", "illustrative", "note"}
+WAIVER_KEYS = {"reference", "adopted", "valid_until", "rules", "kinds", "project", "max_amount",
+               "citation", "text"}
 
 Where = Callable[[str], RulesError]
 
@@ -199,18 +212,85 @@ def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
         raise RulesError(filename, f"not valid TOML: {short(str(exc))}") from None
 
 
-def read_file(path: Path) -> tuple[Instrument | None, list[Rule]]:
-    """The instrument a rules file declares (if any) and its rules."""
+# --- a waiver -----------------------------------------------------------------------------
+
+
+def _field(raw: dict[str, Any], name: str, parse: Callable[[Any], Any], label: str,
+           where: Where, required: bool = False) -> Any:
+    if name not in raw:
+        if required:
+            raise where(f"{label}: missing field {name!r}")
+        return None
+    try:
+        return parse(raw[name])
+    except ValueError as exc:
+        raise where(f"{label}: field {name!r}: {exc}") from None
+
+
+def _scope(raw: dict[str, Any], label: str, where: Where) -> tuple[tuple[str, ...], ...]:
+    """The rule ids and kinds a waiver covers: at least one; no kind nobody may waive."""
+    rules = _field(raw, "rules", parse_texts, label, where) or ()
+    kinds = _field(raw, "kinds", parse_texts, label, where) or ()
+    if not rules and not kinds:
+        raise where(f"{label}: waives nothing: give 'rules' (rule ids) or 'kinds'")
+    for kind in kinds:
+        if kind not in KINDS:
+            raise where(f"{label}: field 'kinds': unknown kind {short(kind)} "
+                        f"(known: {', '.join(KINDS)})")
+        if kind in UNWAIVABLE:
+            raise where(f"{label}: field 'kinds': findings of kind {kind!r} cannot be waived")
+    return rules, kinds
+
+
+def _parse_waiver(raw: Any, filename: str, text: str) -> Waiver:
+    if not isinstance(raw, dict):
+        raise RulesError(filename, "each [[waiver]] must be a table")
+    reference = raw.get("reference")
+    if not isinstance(reference, str) or not reference.strip():
+        raise RulesError(filename, "a [[waiver]] has no 'reference'")
+    reference, label = reference.strip(), f"waiver {reference.strip()}"
+    # the line that sets the reference, not a comment or text that cites it
+    lineno = next((number for number, line in enumerate(text.splitlines(), start=1)
+                   if re.match(rf'\s*reference\s*=\s*"{re.escape(reference)}"', line)), 0)
+
+    def at(message: str) -> RulesError:
+        return RulesError(filename, message, lineno)
+
+    unknown = set(raw) - WAIVER_KEYS
+    if unknown:
+        raise at(f"{label}: unknown field {sorted(unknown)[0]!r}")
+    if "," in reference:  # a transaction separates the waivers it cites with commas
+        raise at(f"{label}: field 'reference' must not contain a comma")
+    adopted = _field(raw, "adopted", parse_date, label, at, required=True)
+    until = _field(raw, "valid_until", parse_date, label, at)
+    if until is not None and until < adopted:
+        raise at(f"{label}: field 'valid_until' ({until}) is before 'adopted' ({adopted})")
+    rules, kinds = _scope(raw, label, at)
+    return Waiver(reference, adopted, _field(raw, "citation", parse_text, label, at, True),
+                  filename, lineno, rules, kinds, _field(raw, "project", parse_text, label, at),
+                  _field(raw, "max_amount", parse_amount, label, at), until,
+                  _field(raw, "text", parse_text, label, at) or "")
+
+
+def _tables(document: dict[str, Any], name: str, filename: str) -> list[Any]:
+    raw = document.get(name, [])
+    if not isinstance(raw, list):
+        raise RulesError(filename, f"{name}s must be written as [[{name}]] tables")
+    return raw
+
+
+def read_file(path: Path) -> tuple[Instrument | None, list[Rule], list[Waiver]]:
+    """The instrument a rules file declares (if any), its rules and its waivers."""
     filename = str(path)
     text, document = _read_toml(path)
-    unknown = set(document) - {"instrument", "rule"}
+    unknown = set(document) - {"instrument", "rule", "waiver"}
     if unknown:
         raise RulesError(filename, f"unknown top-level table {sorted(unknown)[0]!r}")
     instrument = (
         _parse_instrument(document["instrument"], filename) if "instrument" in document else None
     )
-    raw_rules = document.get("rule", [])
-    if not isinstance(raw_rules, list):
-        raise RulesError(filename, "rules must be written as [[rule]] tables")
     owner = instrument.id if instrument else None
-    return instrument, [_parse_rule(raw, filename, text, owner) for raw in raw_rules]
+    rules = [_parse_rule(raw, filename, text, owner)
+             for raw in _tables(document, "rule", filename)]
+    return instrument, rules, [_parse_waiver(raw, filename, text)
+                               for raw in _tables(document, "waiver", filename)]

@@ -21,8 +21,14 @@ if TYPE_CHECKING:
     from aipo_budget.findings import Finding
     from aipo_budget.tables.context import Context
 
-# the columns `check` shows in a terminal
+# the columns `check` shows in a terminal (and the waiver, when a finding is waived)
 CHECK_VIEW = ("severity", "kind", "rule", "date", "location", "amount", "condition", "citation")
+# a finding's severity and status as the register shows them
+SEVERITY = {"error": Status.ERROR, "warning": Status.WARNING, "waived": Status.WAIVED}
+STATUS = {"error": Status.TO_CORRECT, "warning": Status.TO_REVIEW, "waived": Status.WAIVED}
+# rules that judge no outflow by themselves: the ledger's validity, a transfer's, and the
+# waivers (they judge only the findings of a transaction that cites one)
+NOT_JUDGING = ("transfer", "ledger", "waiver")
 
 
 def _versions_on(ctx: Context, date: datetime.date) -> list[str]:
@@ -30,7 +36,7 @@ def _versions_on(ctx: Context, date: datetime.date) -> list[str]:
     instrument prefix in the same version are grouped (``ORG08-* v1 (6 rules)``)."""
     groups: dict[tuple[str, int], list[str]] = defaultdict(list)
     for rule in ctx.result.ruleset.rules:
-        if rule.kind in ("transfer", "ledger"):
+        if rule.kind in NOT_JUDGING:
             continue
         version = rule.in_force(date)
         if version is not None:
@@ -60,7 +66,8 @@ def _disbursement(ctx: Context, outflow: Outflow, findings: list[Finding]) -> di
         "resolution": outflow.resolution or "", "prepared_by": outflow.prepared_by or "",
         "approved_by": ", ".join(outflow.approvers), "document": document,
         "judged_by": ", ".join(_versions_on(ctx, outflow.date)),
-        "findings": "; ".join(f"{f.severity} {f.rule}" for f in findings) or "none",
+        "findings": "; ".join(f"{f.severity} {f.rule}" + (f" ({f.waiver})" if f.waiver else "")
+                              for f in findings) or "none",
         "location": ctx.where(outflow.location.filename, outflow.location.lineno),
     }
 
@@ -86,14 +93,15 @@ def disbursements(ctx: Context) -> Table:
 
 def findings_register(findings: Sequence[Finding], title: str,
                       where: Callable[[str, int], Location], currency: str = DEFAULT_CURRENCY) -> Table:
-    """The findings register: criterion with citation, condition, amount, location."""
+    """The findings register: criterion with citation, condition, amount, location, and the
+    waiver that covers a waived finding."""
     rows = [{
-        "severity": Status(f.severity) if f.severity in ("error", "warning") else f.severity,
+        "severity": SEVERITY.get(f.severity, f.severity),
         "date": f.date, "kind": f.kind, "rule": f.version_label, "citation": f.citation,
         "criterion": f.criterion, "condition": f.message, "project": f.project,
         "transaction": f.transaction,
         "amount": f.amount, "location": where(f.filename, f.lineno),
-        "status": Status.TO_CORRECT if f.is_error else Status.TO_REVIEW,
+        "status": STATUS.get(f.severity, Status.TO_REVIEW), "waiver": f.waiver,
     } for f in findings]
     return table(
         "findings", title,
@@ -104,8 +112,15 @@ def findings_register(findings: Sequence[Finding], title: str,
          Column("transaction", "transaction"),
          Column("amount", f"amount ({currency})", Kind.AMOUNT),
          Column("location", "location", Kind.LOCATION),
-         Column("status", "status", Kind.STATUS)),
+         Column("status", "status", Kind.STATUS), Column("waiver", "waiver")),
         rows)
+
+
+def with_waiver(view: Sequence[str], register: Table) -> tuple[str, ...]:
+    """The columns ``view`` of the findings register, and its waiver column when a finding
+    of it is waived (a column nearly always empty is left out of the short views)."""
+    waived = any(register.values("waiver")) and "waiver" not in view
+    return (*view, "waiver") if waived else tuple(view)
 
 
 def findings(ctx: Context) -> Table:

@@ -1,7 +1,9 @@
-"""The rulebook: every instrument of a rules folder and every rule as it stands on a day.
+"""The rulebook: every instrument of a rules folder, every rule as it stands on a day, and
+every waiver, in force on that day or not.
 
 Pure functions of a :class:`~aipo_budget.rules.RuleSet` and a day. ``aipo-budget rules`` renders
-these tables in every format, and the Fava page's rules section is the same ``rules`` table.
+these tables in every format, and the Fava page's rules section shows the same ``rules`` and
+``waivers`` tables.
 A rule with no version in force yet on the day is shown all the same, with the version that
 will come into force (the one that judges an earlier transaction, :meth:`Rule.judging`): the
 rulebook hides nothing a finding could cite.
@@ -19,12 +21,12 @@ if TYPE_CHECKING:
     import datetime
     from collections.abc import Callable, Sequence
 
-    from aipo_budget.rules import Instrument, Rule, RuleSet, RuleVersion
+    from aipo_budget.rules import Instrument, Rule, RuleSet, RuleVersion, Waiver
     from aipo_budget.table import Table
 
     Show = Callable[[str], str]  # a path as the reader names it
 
-TABLES = ("instruments", "rules")
+TABLES = ("instruments", "rules", "waivers")
 
 INSTRUMENT_COLUMNS = (
     Column("instrument", "instrument"),
@@ -48,6 +50,19 @@ RULE_COLUMNS = (
     Column("effective", "effective", Kind.DATE),
     Column("superseded", "superseded"),
     Column("superseded_by", "superseded by"),
+    Column("defined", "defined at", Kind.LOCATION),
+)
+
+WAIVER_COLUMNS = (
+    Column("waiver", "waiver"),
+    Column("covers", "waives"),
+    Column("project", "project"),
+    Column("max_amount", "up to", Kind.AMOUNT),
+    Column("adopted", "adopted", Kind.DATE),
+    Column("valid_until", "valid until", Kind.DATE),
+    Column("status", "on the day"),
+    Column("citation", "citation"),
+    Column("text", "text"),
     Column("defined", "defined at", Kind.LOCATION),
 )
 
@@ -149,11 +164,49 @@ def rules_table(ruleset: RuleSet, day: datetime.date, show: Show = shown) -> Tab
                  notes=notes)
 
 
+def _waiver_status(waiver: Waiver, day: datetime.date) -> str:
+    if day < waiver.adopted:
+        return f"not yet adopted (from {waiver.adopted.isoformat()})"
+    if waiver.valid_until is not None and day > waiver.valid_until:
+        return f"expired (valid until {waiver.valid_until.isoformat()})"
+    return "in force"
+
+
+def _waiver_row(waiver: Waiver, day: datetime.date, show: Show) -> dict[str, Any]:
+    return {
+        "waiver": waiver.reference,
+        "covers": ", ".join(waiver.covers),
+        "project": waiver.project,
+        "max_amount": waiver.max_amount,
+        "adopted": waiver.adopted,
+        "valid_until": waiver.valid_until,
+        "status": _waiver_status(waiver, day),
+        "citation": waiver.citation,
+        "text": waiver.text or None,
+        "defined": Location(waiver.filename, waiver.lineno, show(waiver.filename)),
+    }
+
+
+def waivers_table(ruleset: RuleSet, day: datetime.date, show: Show = shown) -> Table:
+    """Every waiver of the rules folder, and whether a transaction of ``day`` may cite it."""
+    rows = [_waiver_row(waiver, day, show) for waiver in ruleset.waivers]
+    notes = [f"Waivers read from {show(ruleset.folder)}/ ([[waiver]] tables); a transaction "
+             "cites one with the metadata waiver: \"REFERENCE\". It covers the findings of the "
+             "rules it waives on transactions dated from its adoption to its validity, within "
+             "its project and amount (in the ledger's operating currency)."]
+    if not rows:
+        notes.append("No waiver is listed: every finding stands.")
+    in_force = sum(1 for waiver in ruleset.waivers if waiver.in_force(day))
+    return table("waivers", f"Waivers ({in_force} in force on {day.isoformat()})",
+                 WAIVER_COLUMNS, rows, notes=notes)
+
+
 def rulebook(ruleset: RuleSet, day: datetime.date, names: Sequence[str] = TABLES,
              show: Show = shown) -> list[Table]:
     """The tables ``names`` (of :data:`TABLES`) of the rulebook on ``day``."""
     builders = {"instruments": lambda: instruments_table(ruleset, show),
-                "rules": lambda: rules_table(ruleset, day, show)}
+                "rules": lambda: rules_table(ruleset, day, show),
+                "waivers": lambda: waivers_table(ruleset, day, show)}
     return [builders[name]() for name in names]
 
 

@@ -1,0 +1,314 @@
+"""Waivers (tests/rules/waivers.toml): a finding that a waiver the transaction cites covers is
+"waived" and fails nothing; a cited waiver that does not cover it (other rule or project, over
+its amount, expired, adopted after the payment, unknown) leaves it standing and adds a finding
+of kind "waiver" saying why. Bad waiver data is exit status 2 naming the file and the field.
+
+The tests' waivers: EC-2006-07 waives SOC03-PERIOD for Trafficking-Roadmap, up to 3,500 USD,
+adopted 2006-08-15, valid until 2006-09-30; EC-2006-02 waives kind approval from 2006-05-01;
+EC-2006-09 waives SOC03-PERIOD for Other-Project.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import datetime
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aipo_budget import cache, engine, session
+from aipo_budget.cli import cli
+from aipo_budget.findings import Finding
+from aipo_budget.ledger import load_ledger
+from aipo_budget.rules import RulesError, load_rules
+from aipo_budget.waivers import judge
+from conftest import AS_OF, PRELUDE, RULES, Fava, line_of, only, run, write_ledger
+
+EXTENSION = '2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "rules"\n'
+
+
+def payment(day: str, amount: str, waiver: str | None = None, *, incurred: str | None = None,
+            approvers: str = "Executive Director") -> str:
+    """A surplus outflow of ``amount`` USD on ``day`` (one approver) citing ``waiver``, and
+    the partner's equal payment (the surplus share stays at 50 %)."""
+    lines = [f'{day} * "Print House" "Printing of the roadmap"']
+    if incurred:
+        lines.append(f"  incurred: {incurred}")
+    if waiver is not None:
+        lines.append(f"  waiver: {waiver}")
+    lines += ['  resolution: "26GA/2005/Soc/03"', '  prepared-by: "Finance Officer"',
+              f'  approved-by: "{approvers}"', f'  document: "{day}.printing-invoice.pdf"',
+              f"  Expenses:Projects:Trafficking-Roadmap:Publications   {amount} USD",
+              "  Assets:Surplus-Fund:Bank", "",
+              '2006-06-20 * "Partner" "Translation paid directly by the partner"',
+              f"  Expenses:Projects:Trafficking-Roadmap:Translation   {amount} USD",
+              "  Income:Co-Funding:Partner"]
+    return "\n".join(lines)
+
+
+def late(day: str = "2006-08-30", amount: str = "3000.00", waiver: str | None = None) -> str:
+    """Paid after the payment window (closed 2006-08-29): a SOC03-PERIOD error."""
+    return payment(day, amount, waiver, incurred="2006-06-20")
+
+
+def check(ledger: Path, *args: str):
+    return CliRunner().invoke(cli, ["check", str(ledger), "--rules", str(RULES), "--as-of",
+                                    AS_OF.isoformat(), *args])
+
+
+# --- a waiver that covers the finding -----------------------------------------------------
+
+
+def test_a_covering_waiver_waives_the_finding_and_fails_nothing(tmp_path):
+    ledger = write_ledger(tmp_path, late(waiver='"EC-2006-07"'))
+    for strict in ((), ("--strict",)):
+        result = check(ledger, *strict)
+        assert result.exit_code == 0, result.output
+    assert "0 errors, 0 warnings, 1 waived:" in result.stdout
+    (row,) = [line for line in result.stdout.splitlines() if line.startswith("waived")]
+    assert "SOC03-PERIOD" in row and row.rstrip().endswith("EC-2006-07")
+    (found,) = run(ledger).findings
+    assert (found.severity, found.waiver, found.rule) == ("waived", "EC-2006-07", "SOC03-PERIOD")
+
+
+def test_json_carries_the_waiver(tmp_path):
+    ledger = write_ledger(tmp_path, late(waiver='"EC-2006-07"'))
+    result = check(ledger, "-f", "json")
+    assert result.exit_code == 0, result.output
+    (found,) = json.loads(result.stdout)["findings"]
+    assert found["severity"] == "waived" and found["waiver"] == "EC-2006-07"
+    assert found["kind"] == "period" and found["amount"] == "3000.00"
+
+
+def test_the_register_shows_waived_and_the_reference(tmp_path):
+    ledger = write_ledger(tmp_path, late(waiver='"EC-2006-07"'))
+    result = CliRunner().invoke(cli, ["report", str(ledger), "--rules", str(RULES), "--as-of",
+                                      AS_OF.isoformat(), "-t", "findings", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    (row,) = csv.DictReader(io.StringIO(result.stdout))
+    assert (row["severity"], row["status"], row["waiver"]) == ("waived", "waived", "EC-2006-07")
+    assert "1 waived finding" in result.stderr
+
+
+def test_a_waiver_of_a_kind_covers_every_rule_of_it(tmp_path):
+    ledger = write_ledger(tmp_path, payment("2006-05-10", "6000.00", '"EC-2006-02"'))
+    (found,) = run(ledger).findings
+    assert (found.kind, found.severity, found.waiver) == ("approval", "waived", "EC-2006-02")
+
+
+def test_one_of_several_references_covers(tmp_path):
+    ledger = write_ledger(tmp_path, late(waiver='"EC-2006-09, EC-2006-07"'))
+    (found,) = run(ledger).findings
+    assert (found.severity, found.waiver) == ("waived", "EC-2006-07")
+
+
+# --- a waiver that does not cover the finding ---------------------------------------------
+
+
+@pytest.mark.parametrize(("ledger_text", "rule", "reason"), [
+    (late(amount="4000.00", waiver='"EC-2006-07"'), "SOC03-PERIOD",
+     "waiver EC-2006-07 covers up to 3,500.00 USD, and this finding is for 4,000.00 USD"),
+    (late("2006-10-02", waiver='"EC-2006-07"'), "SOC03-PERIOD",
+     "waiver EC-2006-07 expired on 2006-09-30, before the transaction of 2006-10-02"),
+    (payment("2006-03-01", "6000.00", '"EC-2006-02"'), "ORG08-APPROVAL",
+     "waiver EC-2006-02 was adopted on 2006-05-01, after the transaction of 2006-03-01: an "
+     "exception is granted before the payment"),
+    (late(waiver='"EC-2006-007"'), "SOC03-PERIOD",
+     'waiver "EC-2006-007" is not listed in the rules folder (did you mean "EC-2006-07"?)'),
+    (late(waiver='"EC-2006-02"'), "SOC03-PERIOD",
+     "waiver EC-2006-02 covers kind approval, not SOC03-PERIOD"),
+    (payment("2006-08-20", "6000.00", '"EC-2006-07"', incurred="2006-06-20"), "ORG08-APPROVAL",
+     "waiver EC-2006-07 covers SOC03-PERIOD, not ORG08-APPROVAL"),
+    (late(waiver='"EC-2006-09"'), "SOC03-PERIOD",
+     "waiver EC-2006-09 is for project Other-Project, not Trafficking-Roadmap"),
+    (late(waiver="TRUE"), "SOC03-PERIOD",
+     "metadata 'waiver' is TRUE: expected text in double quotes"),
+], ids=["over-amount", "expired", "adopted-after", "unknown", "wrong-kind", "wrong-rule",
+        "wrong-project", "unreadable"])
+def test_a_waiver_that_does_not_cover_leaves_the_error_and_says_why(tmp_path, ledger_text,
+                                                                    rule, reason):
+    ledger = write_ledger(tmp_path, ledger_text)
+    result = run(ledger)
+    (standing,) = [f for f in result.findings if f.rule == rule]
+    assert (standing.severity, standing.waiver) == ("error", None)
+    (why,) = only(result, "waiver")
+    assert (why.rule, why.severity) == ("WAIVER", "error")
+    assert (why.filename, why.lineno) == (standing.filename, standing.lineno)
+    assert why.lineno == line_of(ledger, ledger_text.split("\n")[0])
+    assert why.message == f"the {rule} finding is not waived: {reason}"
+    assert why.amount == standing.amount
+    assert check(ledger).exit_code == 1
+
+
+def test_an_uncovered_warning_adds_a_warning_not_an_error(tmp_path):
+    ledger = write_ledger(tmp_path, late(waiver='"EC-2006-09"'))
+    (period,) = only(run(ledger), "period")
+    warning = dataclasses.replace(period, severity="warning")
+    kept, why = judge(warning, load_rules(RULES), run(ledger).facts.conventions)
+    assert kept == warning
+    assert why is not None and why.severity == "warning" and why.kind == "waiver"
+
+
+def test_beancount_errors_are_never_waived(tmp_path):
+    ledger = write_ledger(tmp_path, late(waiver='"EC-2006-07"'))
+    (period,) = run(ledger).findings
+    ledger_error = dataclasses.replace(period, kind="ledger", rule="LEDGER", severity="error",
+                                       waiver=None)
+    assert judge(ledger_error, load_rules(RULES), run(ledger).facts.conventions) == (
+        ledger_error, None)
+
+
+def test_the_plugins_path_gives_the_same_findings(tmp_path):
+    """An audit with Beancount's errors equals the plugin's audit with them added after."""
+    unbalanced = late(waiver='"EC-2006-07"').replace("  Assets:Surplus-Fund:Bank",
+                                                     "  Assets:Surplus-Fund:Bank  -2999.00 USD")
+    ledger = write_ledger(tmp_path, unbalanced + "\n\n" + late("2006-09-02", "3100.00",
+                                                               '"EC-2006-09"'))
+    entries, errors, options = load_ledger(str(ledger))
+    assert errors
+    ruleset = load_rules(RULES)
+    whole = engine.audit(entries, ruleset, AS_OF, errors, until=AS_OF, options=options)
+    plugin = engine.audit(entries, ruleset, AS_OF, until=AS_OF, options=options)
+    assert engine.with_ledger_errors(plugin, errors, AS_OF).findings == whole.findings
+    assert {f.severity for f in whole.findings if f.kind == "ledger"} == {"error"}
+    assert "waived" in {f.severity for f in whole.findings}
+    assert not any("LEDGER" in f.message for f in only(whole, "waiver"))
+
+
+# --- the cache, the rulebook, the Fava page and the pack ----------------------------------
+
+
+def test_a_waived_finding_survives_the_cache(tmp_path):
+    ledger = write_ledger(tmp_path, late(waiver='"EC-2006-07"'))
+    (found,) = run(ledger).findings
+    record = cache.to_record(found)
+    assert record["waiver"] == "EC-2006-07"
+    assert cache.from_record(Finding, record) == found
+    first, second = check(ledger), check(ledger)
+    assert first.exit_code == second.exit_code == 0, first.output
+    assert second.stdout == first.stdout and "EC-2006-07" in second.stdout
+
+
+def test_the_rules_command_lists_the_waivers_in_force_or_not(tmp_path):
+    def waivers(day: str) -> dict[str, dict]:
+        result = CliRunner().invoke(cli, ["rules", "--rules", str(RULES), "--as-of", day,
+                                          "-t", "waivers", "-f", "json", str(ledger)])
+        assert result.exit_code == 0, result.output
+        (table,) = json.loads(result.stdout)["tables"]
+        return {row["waiver"]: row for row in table["rows"]}
+
+    ledger = write_ledger(tmp_path, "")
+    assert waivers("2006-08-01")["EC-2006-07"]["status"] == "not yet adopted (from 2006-08-15)"
+    assert waivers("2006-10-01")["EC-2006-07"]["status"] == "expired (valid until 2006-09-30)"
+    listed = waivers("2006-09-15")
+    assert list(listed) == ["EC-2006-07", "EC-2006-02", "EC-2006-09"]
+    first = listed["EC-2006-07"]
+    assert first["status"] == "in force" and first["max_amount"] == "3500.00"
+    assert (first["covers"], first["project"]) == ("SOC03-PERIOD", "Trafficking-Roadmap")
+    assert first["defined"]["filename"].endswith("waivers.toml")
+    assert listed["EC-2006-02"]["covers"] == "kind approval"
+    assert listed["EC-2006-02"]["max_amount"] is None
+
+
+def test_the_fava_page_lists_the_waivers_and_the_waived_finding(tmp_path):
+    shutil.copytree(RULES, tmp_path / "rules")
+    ledger = write_ledger(tmp_path, late(waiver='"EC-2006-07"'), prelude=PRELUDE + EXTENSION)
+    html = Fava(ledger).page()
+    assert "Compliant: no errors, no warnings, 1 waived" in html
+    start = html.index('<section class="sf-section" id="sf-waivers">')
+    waivers = html[start:html.index("</section>", start)]
+    assert "EC-2006-07" in waivers and "Executive Committee, decision 2006/02 (test)" in waivers
+    assert html.index('id="sf-rules"') < start
+    start = html.index('<section class="sf-section" id="sf-findings">')
+    register = html[start:html.index("</section>", start)]
+    assert ">waived</td>" in register and ">EC-2006-07</td>" in register
+
+
+def test_the_pack_cover_counts_the_waived_findings(tmp_path):
+    ledger = write_ledger(tmp_path, late(waiver='"EC-2006-07"'))
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(cli, ["report", str(ledger), "--rules", str(RULES), "--as-of",
+                                      AS_OF.isoformat(), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "Compliant: no errors, no warnings, 1 waived" in index
+    assert "EC-2006-07" in index
+
+
+def test_the_summary_line_counts_the_waived(tmp_path):
+    ledger = write_ledger(tmp_path, late(waiver='"EC-2006-07"'))
+    run_ = session.checked(str(ledger), str(RULES), AS_OF, reuse=False, store=False)
+    assert session.summary_line(run_).startswith("0 errors, 0 warnings, 1 waived: ")
+
+
+# --- bad waiver data ----------------------------------------------------------------------
+
+WAIVER = '''[[waiver]]
+reference = "X-1"
+adopted = 2006-01-01
+rules = ["SOC03-PERIOD"]
+citation = "Executive Committee"
+'''
+
+
+@pytest.mark.parametrize(("old", "new", "pattern"), [
+    ("adopted = 2006-01-01\n", "", r":2: .*waiver X-1: missing field 'adopted'"),
+    ("adopted = 2006-01-01", 'adopted = "2006-01-01"',
+     r":2: .*waiver X-1: field 'adopted': '2006-01-01' is not a date"),
+    ('citation = "Executive Committee"\n', "", r":2: .*waiver X-1: missing field 'citation'"),
+    ('["SOC03-PERIOD"]', '["SOC03-PERIOX"]',
+     r":2: .*waiver X-1: field 'rules': no rule 'SOC03-PERIOX' in the rules folder"),
+    ('rules = ["SOC03-PERIOD"]', 'kinds = ["perid"]',
+     r":2: .*waiver X-1: field 'kinds': unknown kind 'perid'"),
+    ('rules = ["SOC03-PERIOD"]', 'kinds = ["ledger"]',
+     r":2: .*waiver X-1: field 'kinds': findings of kind 'ledger' cannot be waived"),
+    ('["SOC03-PERIOD"]', '["LEDGER"]',
+     r":2: .*waiver X-1: field 'rules': findings of LEDGER \(kind 'ledger'\) cannot be waived"),
+    ('rules = ["SOC03-PERIOD"]\n', "", r":2: .*waiver X-1: waives nothing"),
+    ('"X-1"', '"EC-2006-07"',
+     r"waivers\.toml:\d+: .*waiver EC-2006-07: duplicate reference \(also in .*extra\.toml\)"),
+    ('"X-1"', '"X-1, X-2"', r":2: .*waiver X-1, X-2: field 'reference' must not contain a comma"),
+    ("adopted = 2006-01-01", "adopted = 2006-01-01\nvalid_until = 2005-12-31",
+     r":2: .*waiver X-1: field 'valid_until' \(2005-12-31\) is before 'adopted'"),
+    ("adopted = 2006-01-01", "adopted = 2006-01-01\nmax_amount = -5",
+     r":2: .*waiver X-1: field 'max_amount': -5 is not a non-negative amount"),
+    ("adopted = 2006-01-01", 'adopted = 2006-01-01\ncolour = "red"',
+     r":2: .*waiver X-1: unknown field 'colour'"),
+    ('reference = "X-1"\n', "", r"extra\.toml: invalid rules: a \[\[waiver\]\] has no 'reference'"),
+    (WAIVER, 'waiver = "X-1"\n',
+     r"extra\.toml: invalid rules: waivers must be written as \[\[waiver\]\] tables"),
+], ids=["no-adopted", "quoted-date", "no-citation", "unknown-rule", "unknown-kind",
+        "ledger-kind", "ledger-rule", "waives-nothing", "duplicate", "comma", "until-before",
+        "negative-amount", "unknown-field", "no-reference", "not-an-array"])
+def test_bad_waiver_data_is_exit_2_naming_file_and_field(tmp_path, old, new, pattern):
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    assert WAIVER.count(old) == 1
+    (folder / "extra.toml").write_text(WAIVER.replace(old, new), encoding="utf-8")
+    ledger = write_ledger(tmp_path, late())
+    with pytest.raises(RulesError):
+        load_rules(folder)
+    result = CliRunner().invoke(cli, ["check", str(ledger), "--rules", str(folder)])
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.splitlines()
+    named = pattern if "toml" in pattern else r"extra\.toml" + pattern
+    assert re.search(named, line), line
+    assert "Traceback" not in result.output
+
+
+def test_a_rules_folder_without_waivers_or_a_waiver_rule_still_says_why(tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    (folder / "waivers.toml").unlink()
+    ledger = write_ledger(tmp_path, late(waiver='"EC-2006-07"'))
+    result = run(ledger, folder)
+    (why,) = only(result, "waiver")
+    assert why.rule == "WAIVER" and "is not listed in the rules folder" in why.message
+    assert only(result, "period")[0].severity == "error"
+    assert datetime.date(2006, 8, 30) == why.date
