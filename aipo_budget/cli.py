@@ -59,12 +59,15 @@ if TYPE_CHECKING:
 
 def findings_table(findings: Sequence[Finding], view: Sequence[str] | None = CHECK_VIEW) -> Table:
     """The findings register as ``check`` shows it, locations relative to the working folder:
-    in a terminal the columns of ``view``, in CSV (``view=None``) every column."""
+    in a terminal the columns of ``view`` (and the waiver of a waived finding), in CSV
+    (``view=None``) every column."""
+    from aipo_budget.tables.registers import with_waiver
+
     currency = findings[0].currency if findings else DEFAULT_CURRENCY
     register = findings_register(findings, "Findings",
                                  lambda name, line: Location(name, line, shown(name)),
                                  currency)
-    return register.select(view) if view else register
+    return register.select(with_waiver(view, register)) if view else register
 
 
 def _check_document(run: CheckRun) -> dict[str, Any]:
@@ -78,6 +81,7 @@ def _check_document(run: CheckRun) -> dict[str, Any]:
         "summary": {
             "errors": len(summary.errors),
             "warnings": len(summary.warnings),
+            "waived": len(summary.waived),
             "outflows": summary.outflows,
             "transfers": summary.transfers,
         },
@@ -191,13 +195,18 @@ def _warn_of_errors(result: Audit, first: datetime.date | None, last: datetime.d
                     ledger: str) -> None:
     """Nobody files a report without seeing the error findings of its period, whichever
     tables were asked for."""
+    from aipo_budget.findings import ERROR, WAIVED, WARNING
+
     period = context(result, first, last, ledger).period  # the findings register's period
     shown = [f for f in result.findings if f.date in period]
-    errors = sum(1 for f in shown if f.is_error)
-    warnings = len(shown) - errors
+    errors, warnings, waived = (sum(1 for f in shown if f.severity == severity)
+                                for severity in (ERROR, WARNING, WAIVED))
+    counts = [plural(errors, "error finding"), plural(warnings, "warning")]
+    if waived:  # shown with their waiver, though they fail nothing
+        counts.append(plural(waived, "waived finding"))
     if shown:
-        click.echo(f"aipo-budget: the period has {plural(errors, 'error finding')} and "
-                   f"{plural(warnings, 'warning')} (table: findings)", err=True)
+        click.echo(f"aipo-budget: the period has {', '.join(counts[:-1])} and {counts[-1]} "
+                   "(table: findings)", err=True)
 
 
 def _write_pack(loaded: Loaded, tables: list[Table], output: str,
@@ -234,9 +243,9 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
 
 
 def _register() -> None:
-    from aipo_budget.commands import explain, rules
+    from aipo_budget.commands import explain, rules, seal
 
-    for module in (explain, rules):
+    for module in (explain, rules, seal):
         cli.add_command(module.command)
 
 

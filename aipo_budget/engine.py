@@ -1,4 +1,5 @@
-"""The audit: facts, then every check of the rule set, then Beancount's own errors as findings.
+"""The audit: facts, then every check of the rule set, then Beancount's own errors as findings,
+then the waivers (:mod:`aipo_budget.waivers`) applied to them all.
 
 The Beancount plugin, the CLI and the Fava extension all call :func:`audit`; none of them has
 checks of its own.
@@ -16,6 +17,8 @@ from aipo_budget.checks import CHECKS, coverage
 from aipo_budget.facts import Location, build_facts
 from aipo_budget.findings import Finding, Judgement, finding
 from aipo_budget.rules import RuleVersion
+from aipo_budget.seals import SealedPeriod, verify as verify_seals
+from aipo_budget.waivers import apply_waivers
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -37,6 +40,7 @@ class Audit(Judgement):
     facts: Facts
     findings: list[Finding]
     ruleset: RuleSet
+    seals: tuple[SealedPeriod, ...] = ()  # the ledger's period seals, verified
 
 
 def _error_date(error: Any) -> datetime.date | None:
@@ -98,8 +102,13 @@ def audit(
         check = CHECKS.get(rule.kind)
         if check is not None:
             findings.extend(check(facts, rule, ruleset))
+    findings = apply_waivers(findings, ruleset, facts.conventions)
+    # every entry and every seal up to the cut-off: a seal covers what the audit leaves out
+    sealing = verify_seals(entries, options, ruleset, until=until)
+    findings += sealing.findings
     findings.sort(key=lambda f: f.sort_key)
-    return Audit(facts, in_currency(findings, facts.conventions.currency), ruleset)
+    return Audit(facts, in_currency(findings, facts.conventions.currency), ruleset,
+                 tuple(sealing.periods))
 
 
 def with_ledger_errors(result: Audit, errors: Sequence[Any],
@@ -109,10 +118,14 @@ def with_ledger_errors(result: Audit, errors: Sequence[Any],
 
     The same findings in the same order as :func:`audit` with those errors: its sort is
     stable and puts the ledger's findings first among equals, and so does this one."""
-    findings = ledger_findings(errors, result.ruleset, until) + result.findings
+    # the ledger's errors are never waived; they go through the waivers all the same, as in
+    # audit(), so that the two can never disagree
+    added = apply_waivers(ledger_findings(errors, result.ruleset, until), result.ruleset,
+                          result.facts.conventions)
+    findings = added + result.findings
     findings.sort(key=lambda f: f.sort_key)
     return Audit(result.facts, in_currency(findings, result.facts.conventions.currency),
-                 result.ruleset)
+                 result.ruleset, result.seals)
 
 
 def in_currency(findings: list[Finding], currency: str) -> list[Finding]:

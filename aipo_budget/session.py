@@ -22,6 +22,7 @@ from aipo_budget.evidence import documents_roots
 from aipo_budget.ledger import LedgerInputError, check_ledger_path, load_ledger
 from aipo_budget.reuse import reused
 from aipo_budget.rules import RulesError, load_rules
+from aipo_budget.seals import seal_inputs
 from aipo_budget.tally import plural, tally
 
 if TYPE_CHECKING:
@@ -142,7 +143,9 @@ def inputs_of(loaded: Loaded) -> cache.Inputs:
     """Every path the check's result depends on (see aipo_budget.cache)."""
     ledger_files = [str(p) for p in loaded.options.get("include", [])]
     return cache.Inputs(
-        files=tuple(ledger_files + list(loaded.result.ruleset.files)),
+        # a seal's record and the evidence a seal covers are read by the audit too
+        files=tuple(ledger_files + list(loaded.result.ruleset.files)
+                    + seal_inputs(loaded.entries)),
         folders=tuple(sorted({os.path.dirname(p) for p in ledger_files}
                              | {os.path.abspath(loaded.rules_folder)})),
         trees=documents_roots(loaded.options),
@@ -153,7 +156,8 @@ def inputs_of(loaded: Loaded) -> cache.Inputs:
 
 def summary_line(run: CheckRun) -> str:
     summary = run.summary
-    text = (f"{tally(len(summary.errors), len(summary.warnings))}: "
+    counts = tally(len(summary.errors), len(summary.warnings), waived=len(summary.waived))
+    text = (f"{counts}: "
             f"{paths.shown(run.ledger)} as of {run.as_of}, "
             f"{summary.outflows} surplus outflows and {summary.transfers} "
             f"transfers-in judged by {summary.rules} rules from "

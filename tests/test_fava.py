@@ -88,7 +88,7 @@ def test_page_shows_the_status_and_key_figures(shipped):
     html = fava.page()
     assert "<title>Surplus Fund - AIPO Secretariat - Surplus Fund</title>" in html
     assert "Compliant: no errors, no warnings" in html
-    assert "13 surplus outflows and 5 transfers-in judged by 13 rules" in html
+    assert "13 surplus outflows and 5 transfers-in judged by 17 rules" in html
     # the rules in force, with citation, version and the allocation
     assert "SOC03-CEILING" in html
     assert "Res. 26GA/2005/Soc/03; Res. 23GA/2002/Org/08 (allocations)" in html

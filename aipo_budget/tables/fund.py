@@ -1,4 +1,5 @@
-"""The statement of the Surplus Fund for a period."""
+"""The statement of the Surplus Fund for a period, with the seals that cover it (notes), and
+the sealed periods as a table of their own."""
 
 from __future__ import annotations
 
@@ -8,9 +9,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.facts import ZERO
+from aipo_budget.seals import BROKEN, HOLDS
 from aipo_budget.table import Column, Kind, Table, table
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from aipo_budget.seals import SealedPeriod
     from aipo_budget.tables.context import Context
 
 Line = dict  # {"line": ..., "detail": ..., "amount": ...}
@@ -87,6 +92,42 @@ def _commitments(ctx: Context, closing: Decimal) -> list[Line]:
     ]
 
 
+def sealed(ctx: Context) -> list[SealedPeriod]:
+    """The seals that cover (part of) the period: every seal covers the ledger from its
+    beginning to its date."""
+    # Audit.seals: the engine's verification of every seal (aipo_budget.seals.verify)
+    periods: Sequence[SealedPeriod] = ctx.result.seals
+    start = ctx.period.start
+    return [p for p in periods if start is None or p.through >= start]
+
+
+def seal_note(period: SealedPeriod) -> str:
+    """Sealed through 2006-12-31 by A. Auditor on 2007-03-02: holds."""
+    when = f" on {period.sealed_on}" if period.sealed_on else ""
+    state = {HOLDS: "holds",
+             BROKEN: f"BROKEN, {period.differences} change(s) since (findings of kind seal)",
+             }.get(period.status, f"{period.status} (see the findings of kind seal)")
+    forced = f"; sealed over error findings: {period.reason}" if period.forced else ""
+    return f"Sealed through {period.through} by {period.by}{when}: {state}{forced}."
+
+
+SEAL_COLUMNS = (
+    Column("through", "sealed through", Kind.DATE), Column("by", "by"),
+    Column("sealed_on", "sealed on", Kind.DATE), Column("status", "status"),
+    Column("differences", "changes since", Kind.NUMBER), Column("forced", "forced"),
+    Column("reason", "reason"), Column("location", "seal entry", Kind.LOCATION),
+)
+
+
+def sealed_periods(ctx: Context) -> Table:
+    """The seals covering the period: who sealed, when, and whether each still holds."""
+    rows = [{"through": p.through, "by": p.by, "sealed_on": p.sealed_on, "status": p.status,
+             "differences": p.differences, "forced": "yes" if p.forced else "",
+             "reason": p.reason, "location": ctx.where(p.location.filename, p.location.lineno)}
+            for p in sealed(ctx)]
+    return table("seals", ctx.title("Sealed periods"), SEAL_COLUMNS, rows)
+
+
 def fund_statement(ctx: Context) -> Table:
     opening = balance_before(ctx, ctx.period.start)
     movements = [_line("Opening balance entry", str(item.date), item.usd)
@@ -101,4 +142,5 @@ def fund_statement(ctx: Context) -> Table:
     lines += _commitments(ctx, closing)
     return table("fund-statement", ctx.title("Statement of the Surplus Fund"),
                  (Column("line", "line"), Column("detail", "detail"),
-                  Column("amount", ctx.amount_label("amount"), Kind.AMOUNT)), lines)
+                  Column("amount", ctx.amount_label("amount"), Kind.AMOUNT)), lines,
+                 notes=[seal_note(period) for period in sealed(ctx)])

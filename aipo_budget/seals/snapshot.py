@@ -1,0 +1,128 @@
+"""What a seal through a date covers: the fingerprints of the ledger's own entries dated on or
+before it, and the evidence files those entries cite, with their SHA-256.
+
+The one overall digest of a seal is computed here, for ``seal`` and for ``check`` alike: over
+the sorted fingerprints (a multiset: two identical payments are two) and the sorted
+``path<TAB>sha256`` lines of the evidence, so that neither the order of entries within a day or
+between files nor the order of the files changes it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from beancount.core import data
+
+from aipo_budget.conventions import conventions
+from aipo_budget.digest import file_sha256
+from aipo_budget.evidence import Evidence, ledger_folder, safety
+from aipo_budget.seals.canonical import fingerprint, own_entries
+
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Iterable, Sequence
+
+FORMAT = 1  # of the canonical form and the overall digest: a seal records it
+MISSING = "missing"  # the digest of an evidence file that cannot be read
+
+HashFile = Callable[[str], "str | None"]  # a file's SHA-256 (hex), None when unreadable
+
+
+def file_digest(path: str) -> str | None:
+    """SHA-256 of the regular file ``path``, None when it cannot be read (O_NONBLOCK: a FIFO
+    put in the place of an evidence file never hangs the check)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        return file_sha256(fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def overall(fingerprints: Iterable[str], evidence: dict[str, str]) -> str:
+    """The seal's digest (hex) of entry fingerprints and evidence digests."""
+    digest = hashlib.sha256(f"aipo-seal {FORMAT}\n".encode())
+    for value in sorted(fingerprints):
+        digest.update(value.encode() + b"\n")
+    for path, sha in sorted(evidence.items()):
+        digest.update(f"{path}\t{sha}\n".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@dataclass
+class Snapshot:
+    """The ledger on or before ``through``, as a seal sees it."""
+
+    through: datetime.date
+    entries: list[tuple[str, data.Directive]]  # (fingerprint, entry), by date
+    evidence: dict[str, str]  # path relative to the ledger's folder -> sha256 or MISSING
+    citing: dict[str, data.Directive] = field(default_factory=dict)  # path -> first citer
+
+    @property
+    def digest(self) -> str:
+        return overall((print_ for print_, _entry in self.entries), self.evidence)
+
+
+class Ledger:
+    """The ledger's own entries by date, fingerprinted once whatever the number of seals."""
+
+    def __init__(self, entries: Sequence[data.Directive], options: dict[str, Any] | None,
+                 hash_file: HashFile = file_digest) -> None:
+        self.base = ledger_folder(options)
+        self.own = sorted(own_entries(entries, options), key=lambda entry: entry.date)
+        self.dates = [entry.date for entry in self.own]
+        self.prints: list[str] = []
+        self.evidence = Evidence(entries, options)
+        self.document_key = conventions(options).document
+        self.hash_file = hash_file
+        self.hashes: dict[str, str] = {}
+        # a document value resolves by its accounts and its file's folder: many payments
+        # cite one file, and resolving checks the file on disk each time
+        self.resolved: dict[tuple[Any, ...], str | None] = {}
+
+    def relative(self, path: str) -> str:
+        return os.path.relpath(path, self.base).replace(os.sep, "/")
+
+    def snapshot(self, through: datetime.date) -> Snapshot:
+        count = bisect.bisect_right(self.dates, through)
+        self.prints.extend(fingerprint(entry, self.base)
+                           for entry in self.own[len(self.prints):count])
+        sealed = list(zip(self.prints[:count], self.own[:count]))
+        evidence: dict[str, str] = {}
+        citing: dict[str, data.Directive] = {}
+        for _print, entry in sealed:
+            for path in self.cited(entry):
+                shown = self.relative(path)
+                citing.setdefault(shown, entry)
+                evidence[shown] = self.sha256(path)
+        return Snapshot(through, sealed, evidence, citing)
+
+    def cited(self, entry: data.Directive) -> list[str]:
+        """The evidence files ``entry`` cites: a transaction's document (resolved as Fava
+        resolves it), a document directive's file."""
+        if isinstance(entry, data.Document):
+            return [entry.filename]
+        value = entry.meta.get(self.document_key) if isinstance(entry, data.Transaction) else None
+        if not isinstance(value, str):
+            return []
+        key = (value, frozenset(p.account for p in entry.postings),
+               os.path.dirname(str(entry.meta.get("filename", ""))))
+        if key not in self.resolved:
+            self.resolved[key] = self.evidence.resolve(value, entry).path
+        path = self.resolved[key]
+        return [path] if path else []
+
+    def sha256(self, path: str) -> str:
+        if path not in self.hashes:
+            # only a file the evidence rules allow is read (never /etc through a link)
+            readable = safety(path, self.evidence.roots) is None
+            self.hashes[path] = (self.hash_file(path) if readable else None) or MISSING
+        return self.hashes[path]

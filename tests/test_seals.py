@@ -1,0 +1,453 @@
+"""Period seals (issue 11): ``aipo-budget seal``, and the verification of every seal.
+
+Seal, then change a sealed transaction's amount, its narration, a metadata value, delete it,
+add a back-dated one, move it to another file unchanged (not a finding), reformat it (not a
+finding), replace an evidence file: each is found and described; an edit dated after the seal
+is not. Seal twice; concurrent seals; a seal over a ledger with errors is refused, and forced
+with a recorded reason; the include line is appended without touching the ledger file's bytes;
+a missing record.
+
+Verification is called directly (``aipo_budget.seals.verify``); the tests marked ``wired`` go
+through ``check`` and ``report``, which verify seals once ``engine.audit`` calls it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from beancount import loader
+from click.testing import CliRunner
+
+from aipo_budget.cli import cli
+from aipo_budget.ledger import load_ledger
+from aipo_budget.rules import load_rules
+from aipo_budget.seals import BROKEN, HOLDS, UNVERIFIED, verify
+from aipo_budget.seals import store
+from aipo_budget.tables import build_tables, context
+from aipo_budget.tables.fund import sealed_periods
+from conftest import AS_OF, RULES, copy_shipped_ledger, run, write_ledger
+
+ROADMAP = "ledger/project-trafficking-roadmap.beancount"
+SECRETARIAT_2005 = "ledger/secretariat-2005.beancount"
+CONTRACT = ("documents/Expenses/Projects/Trafficking-Roadmap/Research/"
+            "2006-02-15.consultancy-contract.pdf")
+KINGDOM = """\
+2006-02-15 * "Kingdom Consultancy Group" "Lead research consultancy, comparative study of trafficking laws - advance 40% on signature"
+  resolution: "26GA/2005/Soc/03"
+  prepared-by: "Ratna Wulandari"
+  approved-by: "Nguyen Thi Lan"
+  voucher: "PV-2006-002"
+  document: "2006-02-15.consultancy-contract.pdf"
+  Expenses:Projects:Trafficking-Roadmap:Research              3,400.00 USD
+  Assets:Surplus-Fund:Bank                                   -3,400.00 USD
+"""
+RENT_2005 = '"Office rent, 11th floor - March 2005"'
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+class Books:
+    """A copy of the shipped ledger with the tests' rules, to seal and to edit."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(exist_ok=True)
+        self.folder = folder
+        self.main = copy_shipped_ledger(folder)
+        self.rules = folder / "rules"
+
+    def seal(self, through: str, by: str = "A. Auditor", *more: str):
+        return invoke("seal", str(self.main), "--through", through, "--by", by,
+                      "--rules", str(self.rules), "-q", *more)
+
+    def sealed(self, through: str, by: str = "A. Auditor") -> Books:
+        result = self.seal(through, by)
+        assert result.exit_code == 0, result.output + result.stderr
+        return self
+
+    def path(self, name: str) -> Path:
+        return self.folder / name
+
+    def edit(self, name: str, old: str, new: str) -> None:
+        path = self.path(name)
+        text = path.read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} is not unique in {name}"
+        path.write_text(text.replace(old, new), encoding="utf-8")
+
+    def verified(self):
+        entries, _errors, options = load_ledger(str(self.main))
+        return verify(entries, options, load_rules(self.rules))
+
+    def findings(self) -> list[tuple[str, int, str]]:
+        """(file relative to the books, line, message) of every seal finding."""
+        return [(os.path.relpath(f.filename, self.folder), f.lineno, f.message)
+                for f in self.verified().findings]
+
+    def line_of(self, name: str, text: str) -> int:
+        lines = self.path(name).read_text(encoding="utf-8").splitlines()
+        found = [n for n, line in enumerate(lines, start=1) if line.startswith(text)]
+        assert len(found) == 1, found
+        return found[0]
+
+
+@pytest.fixture(scope="module")
+def sealed_2006(tmp_path_factory) -> Path:
+    """The shipped ledger sealed through 2006-12-31, once: tests copy it."""
+    folder = tmp_path_factory.mktemp("sealed")
+    Books(folder / "books").sealed("2006-12-31")
+    return folder / "books"
+
+
+@pytest.fixture
+def books(sealed_2006, tmp_path) -> Books:
+    import shutil
+
+    shutil.copytree(sealed_2006, tmp_path / "books")
+    copy = Books.__new__(Books)
+    copy.folder, copy.main, copy.rules = (tmp_path / "books", tmp_path / "books/main.beancount",
+                                          tmp_path / "books/rules")
+    return copy
+
+
+# --- the seal holds -------------------------------------------------------------------------
+
+
+def test_a_fresh_seal_holds_and_says_what_it_sealed(tmp_path):
+    books = Books(tmp_path / "books")
+    result = books.seal("2006-12-31")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "Sealed" in result.output and "through 2006-12-31 by A. Auditor" in result.output
+    assert "evidence file" in result.output and "SHA-256" in result.output
+    assert "ledger/seals.beancount (created)" in result.output
+    entries, errors, _options = loader.load_file(str(books.main))
+    assert not errors
+    (seal,) = [e for e in entries if getattr(e, "type", None) == "aipo-seal"]
+    assert seal.date == datetime.date(2006, 12, 31)
+    assert seal.values[0].value == "A. Auditor"
+    assert seal.meta["sealed-on"] == datetime.date.today()
+    assert len(seal.meta["digest"]) == 64 and seal.meta["entries"] > 1000
+    assert (books.path("ledger") / seal.meta["record"]).is_file()
+    verification = books.verified()
+    assert verification.findings == []
+    assert [(p.through, p.by, p.status) for p in verification.periods] == \
+        [(datetime.date(2006, 12, 31), "A. Auditor", HOLDS)]
+
+
+def test_moving_an_entry_to_another_file_unchanged_is_no_finding(books):
+    books.edit(ROADMAP, KINGDOM + "\n", "")
+    with open(books.path("ledger/surplus-fund.beancount"), "a", encoding="utf-8") as file:
+        file.write("\n" + KINGDOM)
+    assert books.findings() == []
+
+
+def test_reformatting_an_entry_is_no_finding(books):
+    reformatted = """\
+2006-02-15  *  "Kingdom Consultancy Group"  "Lead research consultancy, comparative study of trafficking laws - advance 40% on signature"
+    document: "2006-02-15.consultancy-contract.pdf"
+    voucher:  "PV-2006-002"
+    approved-by: "Nguyen Thi Lan"
+    prepared-by: "Ratna Wulandari"
+    resolution: "26GA/2005/Soc/03"
+    Assets:Surplus-Fund:Bank     -3400 USD
+    Expenses:Projects:Trafficking-Roadmap:Research
+"""
+    books.edit(ROADMAP, KINGDOM, reformatted)
+    assert books.findings() == []
+
+
+def test_an_edit_dated_after_the_seal_is_no_finding(tmp_path):
+    books = Books(tmp_path / "books").sealed("2005")  # a partial date: the end of 2005
+    books.edit(ROADMAP, "3,400.00 USD\n  Assets:Surplus-Fund:Bank                                   -3,400.00",
+               "3,500.00 USD\n  Assets:Surplus-Fund:Bank                                   -3,500.00")
+    with open(books.path(ROADMAP), "a", encoding="utf-8") as file:
+        file.write('\n2006-01-02 * "Late" "dated after the seal"\n'
+                   "  Expenses:Secretariat:Rent   10.00 IDR\n  Assets:Operating:Bank-IDR\n")
+    verification = books.verified()
+    assert verification.findings == []
+    assert [p.through for p in verification.periods] == [datetime.date(2005, 12, 31)]
+
+
+# --- each change is found and described -----------------------------------------------------
+
+
+def test_a_changed_amount_is_found_at_the_entry(books):
+    books.edit(ROADMAP, "3,400.00 USD\n  Assets:Surplus-Fund:Bank                                   -3,400.00",
+               "3,500.00 USD\n  Assets:Surplus-Fund:Bank                                   -3,500.00")
+    line = books.line_of(ROADMAP, '2006-02-15 * "Kingdom')
+    ((name, lineno, message),) = books.findings()
+    assert (name, lineno) == (ROADMAP, line)
+    assert message.startswith("sealed entry changed: amount (sealed as 2006-02-15 transaction "
+                              '"Kingdom Consultancy Group" 3400.00 USD)')
+    assert "breaks the seal through 2006-12-31 by A. Auditor" in message
+    assert [p.status for p in books.verified().periods] == [BROKEN]
+
+
+def test_a_changed_narration_is_found(books):
+    books.edit(ROADMAP, "advance 40% on signature", "advance 45% on signature")
+    ((name, _lineno, message),) = books.findings()
+    assert name == ROADMAP and message.startswith("sealed entry changed: narration (")
+
+
+def test_a_changed_metadata_value_is_found(books):
+    books.edit(ROADMAP, 'approved-by: "Nguyen Thi Lan"\n  voucher: "PV-2006-002"',
+               'approved-by: "Budi Santoso"\n  voucher: "PV-2006-002"')
+    ((_name, _lineno, message),) = books.findings()
+    assert message.startswith("sealed entry changed: metadata approved-by (")
+
+
+def test_a_deleted_entry_is_found_at_the_seal_with_its_date_payee_and_amount(books):
+    books.edit(ROADMAP, KINGDOM, "")
+    seal_line = books.line_of("ledger/seals.beancount", '2006-12-31 custom "aipo-seal"')
+    ((name, lineno, message),) = books.findings()
+    assert (name, lineno) == ("ledger/seals.beancount", seal_line)
+    assert message.startswith('sealed entry removed: 2006-02-15 transaction "Kingdom '
+                              'Consultancy Group" 3400.00 USD')
+    (found,) = books.verified().findings
+    assert found.date == datetime.date(2006, 2, 15) and found.kind == "seal"
+
+
+def test_a_back_dated_entry_is_found_at_its_line(books):
+    with open(books.path(ROADMAP), "a", encoding="utf-8") as file:
+        file.write('\n2006-03-01 * "Back-dated" "slipped into the sealed period"\n'
+                   "  Expenses:Secretariat:Rent   10.00 IDR\n  Assets:Operating:Bank-IDR\n")
+    line = books.line_of(ROADMAP, '2006-03-01 * "Back-dated"')
+    ((name, lineno, message),) = books.findings()
+    assert (name, lineno) == (ROADMAP, line)
+    assert message.startswith('entry added to a sealed period: 2006-03-01 transaction '
+                              '"Back-dated" 10.00 IDR')
+
+
+def test_a_replaced_evidence_file_is_found_at_the_citing_transaction(books):
+    books.path(CONTRACT).write_bytes(b"%PDF-1.4\n% another contract\n")
+    line = books.line_of(ROADMAP, '2006-02-15 * "Kingdom')
+    ((name, lineno, message),) = books.findings()
+    assert (name, lineno) == (ROADMAP, line)
+    assert message.startswith(f"evidence file {CONTRACT} changed after the seal")
+
+
+def test_a_missing_evidence_file_is_found(books):
+    books.path(CONTRACT).unlink()
+    messages = [message for _name, _line, message in books.findings()]
+    assert messages == [f"evidence file {CONTRACT} is missing; breaks the seal through "
+                        "2006-12-31 by A. Auditor"]
+
+
+def test_a_change_under_two_seals_is_one_finding_naming_both(tmp_path):
+    books = Books(tmp_path / "books").sealed("2005-12-31").sealed("2006-12-31", "B. Auditor")
+    assert [p.status for p in books.verified().periods] == [HOLDS, HOLDS]
+    books.edit(SECRETARIAT_2005, RENT_2005, '"Office rent, 11th floor - March 2005 (revised)"')
+    ((name, _lineno, message),) = books.findings()
+    assert name == SECRETARIAT_2005
+    assert message.endswith("breaks the seals through 2005-12-31 by A. Auditor and "
+                            "2006-12-31 by B. Auditor")
+
+
+# --- the record -----------------------------------------------------------------------------
+
+
+def _record(books: Books) -> Path:
+    (record,) = (books.path("ledger") / "seals").iterdir()
+    return record
+
+
+def test_a_missing_record_is_one_finding_saying_what_is_needed(books):
+    record = _record(books)
+    record.unlink()
+    assert books.findings() == []  # the seal holds: nothing to explain
+    books.edit(ROADMAP, "advance 40% on signature", "advance 45% on signature")
+    ((name, _lineno, message),) = books.findings()
+    assert name == "ledger/seals.beancount"
+    assert f"its record ledger/seals/{record.name} is missing" in message
+    assert "restore it from version control" in message
+    assert [p.status for p in books.verified().periods] == [UNVERIFIED]
+
+
+def test_an_edited_record_is_not_believed(books):
+    record = _record(books)
+    record.write_text(record.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    books.edit(ROADMAP, "advance 40% on signature", "advance 45% on signature")
+    ((_name, _lineno, message),) = books.findings()
+    assert "has changed since the seal" in message
+
+
+def test_the_record_is_sorted_plain_text(books):
+    lines = _record(books).read_text(encoding="utf-8").splitlines()
+    entries = [line for line in lines if line.startswith("entry\t")]
+    evidence = [line for line in lines if line.startswith("evidence\t")]
+    assert entries == sorted(entries) and evidence == sorted(evidence)
+    assert f"evidence\t{CONTRACT}\t" in "\n".join(evidence)
+
+
+# --- the seal command -----------------------------------------------------------------------
+
+BROKEN_LEDGER = """
+2006-02-15 * "Unbalanced" "does not balance"
+  Expenses:Secretariat:Rent   10.00 USD
+  Assets:Operating:Bank-USD  -9.00 USD
+"""
+
+
+def seal_inline(ledger: Path, *args: str):
+    return invoke("seal", str(ledger), "--rules", str(RULES), "-q", *args)
+
+
+def test_a_ledger_with_errors_is_refused_and_nothing_is_written(tmp_path):
+    ledger = write_ledger(tmp_path, BROKEN_LEDGER)
+    before = ledger.read_bytes()
+    result = seal_inline(ledger, "--through", "2006-12-31", "--by", "A. Auditor")
+    assert result.exit_code == 1, result.output + result.stderr
+    assert "refused" in result.stderr and "--force --reason" in result.stderr
+    assert "main.beancount:" in result.stderr  # the errors are listed
+    assert ledger.read_bytes() == before
+    assert not (tmp_path / "ledger" / "seals.beancount").exists()
+
+
+def test_force_needs_a_reason_and_records_it(tmp_path):
+    ledger = write_ledger(tmp_path, BROKEN_LEDGER)
+    result = seal_inline(ledger, "--through", "2006-12-31", "--by", "A. Auditor", "--force")
+    assert result.exit_code == 2 and "--reason" in result.stderr
+    result = seal_inline(ledger, "--through", "2006-12-31", "--by", "A. Auditor", "--force",
+                         "--reason", 'Rent cheque "PV-9" under review')
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "Forced over 1 error finding" in result.output
+    entries, _errors, options = load_ledger(str(ledger))
+    (seal,) = [e for e in entries if getattr(e, "type", None) == "aipo-seal"]
+    assert seal.meta["forced"] is True and seal.meta["errors"] == 1
+    assert seal.meta["reason"] == 'Rent cheque "PV-9" under review'
+    (period,) = verify(entries, options, load_rules(RULES)).periods
+    assert period.forced and period.reason == 'Rent cheque "PV-9" under review'
+    assert period.status == HOLDS
+
+
+def test_error_findings_after_the_sealed_date_do_not_refuse(tmp_path):
+    ledger = write_ledger(tmp_path, """
+    2006-02-15 * "Kingdom Consultancy" "Research consultant, no approver"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      document: "2006-02-15.contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   4000.00 USD
+      Assets:Surplus-Fund:Bank
+    """)
+    refused = seal_inline(ledger, "--through", "2006-12-31", "--by", "A. Auditor")
+    assert refused.exit_code == 1 and "[ORG08-APPROVAL]" in refused.stderr
+    sealed = seal_inline(ledger, "--through", "2006-01", "--by", "A. Auditor")
+    assert sealed.exit_code == 0, sealed.output + sealed.stderr
+    assert "through 2006-01-31" in sealed.output
+
+
+def test_a_period_not_yet_ended_cannot_be_sealed(tmp_path):
+    ledger = write_ledger(tmp_path, "")
+    tomorrow = datetime.date.today() + datetime.timedelta(days=1)
+    result = seal_inline(ledger, "--through", tomorrow.isoformat(), "--by", "A. Auditor")
+    assert result.exit_code == 2 and "after today" in result.stderr
+    assert not (tmp_path / "ledger").exists()
+
+
+def test_the_include_is_appended_and_every_byte_before_it_kept(tmp_path):
+    ledger = write_ledger(tmp_path, "")
+    ledger.write_bytes(ledger.read_bytes().rstrip(b"\n") + b"\n; no newline at the end")
+    before = ledger.read_bytes()
+    assert seal_inline(ledger, "--through", "2005-12-31", "--by", "A. Auditor").exit_code == 0
+    after = ledger.read_bytes()
+    assert after == before + b'\ninclude "ledger/seals.beancount"\n'
+    # a second seal: the include is there already
+    assert seal_inline(ledger, "--through", "2006-12-31", "--by", "B. Auditor").exit_code == 0
+    assert ledger.read_bytes() == after
+    entries, errors, _options = loader.load_file(str(ledger))
+    assert not errors
+    assert [e.values[0].value for e in entries if getattr(e, "type", "") == "aipo-seal"] == \
+        ["A. Auditor", "B. Auditor"]
+
+
+def test_sealing_again_an_earlier_date_is_allowed_and_said_to_add_nothing(books):
+    result = books.seal("2005-12-31", "B. Auditor")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "already sealed through 2006-12-31 by A. Auditor" in result.stderr
+    assert [p.status for p in books.verified().periods] == [HOLDS, HOLDS]
+
+
+def test_a_seal_waits_for_the_lock_and_fails_cleanly(tmp_path, monkeypatch):
+    ledger = write_ledger(tmp_path, "")
+    before = ledger.read_bytes()
+    monkeypatch.setattr(store, "LOCK_WAIT", 0.2)
+    with store.locked(str(tmp_path / "ledger")):
+        result = seal_inline(ledger, "--through", "2005-12-31", "--by", "A. Auditor")
+    assert result.exit_code == 2
+    assert "another seal of this ledger is in progress" in result.stderr
+    assert ledger.read_bytes() == before
+    assert not (tmp_path / "ledger" / "seals.beancount").exists()
+
+
+def test_concurrent_seals_both_land_whole(tmp_path):
+    books = Books(tmp_path / "books")
+    code = "from aipo_budget.cli import main; main()"
+    processes = [subprocess.Popen(
+        [sys.executable, "-c", code, "seal", str(books.main), "--through", "2006-12-31",
+         "--by", name, "--rules", str(books.rules), "-q"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for name in ("A. Auditor", "B. Auditor")]
+    for process in processes:
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 0, out + err
+    text = books.main.read_text(encoding="utf-8")
+    assert text.count('include "ledger/seals.beancount"') == 1
+    entries, errors, _options = loader.load_file(str(books.main))
+    assert not errors
+    names = sorted(e.values[0].value for e in entries if getattr(e, "type", "") == "aipo-seal")
+    assert names == ["A. Auditor", "B. Auditor"]
+    assert [p.status for p in books.verified().periods] == [HOLDS, HOLDS]
+    leftovers = [p.name for p in books.path("ledger").rglob("*.tmp")]
+    assert leftovers == []
+
+
+# --- the tables -----------------------------------------------------------------------------
+
+
+def test_the_fund_statement_notes_each_seal_and_whether_it_holds(books):
+    result = run(books.main, rules=books.rules, as_of=AS_OF)
+    result.seals = tuple(books.verified().periods)  # what engine.audit gives once wired
+    statement, = build_tables(result, None, None, ["fund-statement"])
+    today = datetime.date.today()
+    assert statement.notes == (f"Sealed through 2006-12-31 by A. Auditor on {today}: holds.",)
+    later, = build_tables(result, datetime.date(2007, 1, 1), None, ["fund-statement"])
+    assert later.notes == ()  # a period after the seal is not covered by it
+    seals = sealed_periods(context(result, None, None, str(books.main)))
+    (row,) = seals.rows
+    assert (row["through"], row["by"], row["sealed_on"], row["status"], row["differences"]) \
+        == (datetime.date(2006, 12, 31), "A. Auditor", today, HOLDS, 0)
+    assert str(row["location"]).startswith("ledger/seals.beancount:")
+
+
+# --- through check and report, once engine.audit verifies seals ----------------------------
+
+
+def test_check_reports_a_broken_seal(books):
+    books.edit(ROADMAP, "advance 40% on signature", "advance 45% on signature")
+    result = invoke("check", str(books.main), "--rules", str(books.rules), "--format", "json",
+                    "--no-cache")
+    assert result.exit_code == 1
+    assert '"kind": "seal"' in result.output and '"rule": "SEAL"' in result.output
+
+
+def test_report_shows_the_sealed_periods(books):
+    result = invoke("report", str(books.main), "--rules", str(books.rules), "-t",
+                    "fund-statement", "-f", "github")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "Sealed through 2006-12-31 by A. Auditor" in result.output
+
+
+def test_check_sees_a_replaced_evidence_file_through_its_cache(books):
+    """The cache of check results must read the seals' records and the evidence files
+    (aipo_budget.seals.seal_inputs), or a replaced file would be served as unchanged."""
+    args = ("check", str(books.main), "--rules", str(books.rules), "-q")
+    assert invoke(*args).exit_code == 0
+    assert invoke(*args).exit_code == 0  # served from the cache
+    books.path(CONTRACT).write_bytes(b"%PDF-1.4\n% another contract\n")
+    result = invoke(*args)
+    assert result.exit_code == 1 and "changed after the seal" in result.output
