@@ -1,404 +1,239 @@
 """Benchmark aipo-budget against Beancount's own load (bean-check -C), whole processes.
 
-    python benchmarks/run.py [--sizes 25000,50000,100000,200000] [--repeat 3] [--seed 1]
-                             [--violations 20] [--work benchmarks/out/ledgers]
-                             [--results benchmarks/out/results.md]
+    python benchmarks/run.py [--profile standard|cofunded|both] [--sizes 50000,100000,200000]
+                             [--repeat 5] [--seed 1] [--violations 20]
+                             [--findings-per-100k 4000] [--shipped-repeat 11] [--no-shipped]
+                             [--work benchmarks/out/ledgers] [--results benchmarks/out/results.md]
 
-For every size it generates (or reuses) a ledger with benchmarks/generate.py, then times, on that
-same ledger, in alternation (A B C D E, A B C D E, ...), ``--repeat`` runs of:
+For every profile and size it generates (or reuses) a ledger (profile ``standard``:
+benchmarks/generate.py; ``cofunded``: benchmarks/generate_cofunded.py), then times on it, round
+after round (``--repeat``), each round in this order:
 
-- A ``bean-check -C main.beancount``: the baseline, Beancount's load with no cache;
-- B ``aipo-budget check main.beancount``, cold: just before it, a comment line that changes
-  main.beancount's content and size is written, so that any cache keyed on the ledger files is
-  invalid (Beancount's own pickle cache is deleted by A's ``-C`` anyway);
-- C ``aipo-budget check main.beancount``, warm: run again right after B, nothing changed
-  (the tool's result cache lives in benchmarks/out/cache: ``AIPO_BUDGET_CACHE_DIR``);
-- D ``aipo-budget report main.beancount --table all --format plain`` ("n/a" while the command or
-  one of its options does not exist: exit status 2 with "No such command/option");
-- E the Fava extension page (benchmarks/fava_page.py on fava.beancount): the ledger is loaded by
-  Fava first, then the page is rendered in-process; its time is the first render after the
-  load, its RSS the whole Fava process's peak ("n/a" while aipo_budget.fava_ext cannot be
-  imported).
+- ``bean-check -C main.beancount`` and ``aipo-budget check --no-cache main.beancount``, a pair
+  (the baseline first in odd rounds, second in even ones, so that neither always runs on the
+  other's warm page cache);
+- ``aipo-budget check`` again, warm (nothing changed since the cold run stored its result; the
+  tool's cache lives in benchmarks/out/cache: ``AIPO_BUDGET_CACHE_DIR``);
+- ``aipo-budget check --pending proposal.beancount``: one proposed payment (bench_ledgers.proposal);
+- ``aipo-budget report --table all --format plain``;
+- the Fava extension page (benchmarks/fava_page.py on fava.beancount: the render after Fava's
+  load; RSS of the whole Fava process);
+- a pair on ``main-plugin.beancount`` (main.beancount with ``plugin "aipo_budget.plugin"``):
+  ``bean-check -C`` runs the audit inside Beancount, and ``check --no-cache`` must reuse it;
+- a pair on a sealed copy (``aipo-budget seal --through <year end> --by Bench``), "n/a" while
+  the seal command does not exist or fails.
 
-Wall time is measured around the process; peak RSS with ``/usr/bin/time -f %M`` (else with
-``os.wait4``'s ``ru_maxrss``). The table gives medians and the ratios to the baseline, the
-growth from 100k to 200k transactions, and the issue's targets. It is printed and written to
-``--results`` (Markdown, for the README) with the raw samples beside it (``results.json``).
+Then the shipped ledger (main.beancount of the repository, copied with its rules): a pair of
+``bean-check -C`` and ``check --no-cache``, ``--shipped-repeat`` times. A row whose command does
+not exist yet (or fails) is "n/a", with the reason in the notes.
+
+The Markdown (``--results``, printed too) gives for each row the median wall time, the median of
+its ratios to the baseline of the same round, peak RSS (``/usr/bin/time -f %M``, else
+``os.wait4``), the issue-12 targets with a verdict, and the growth between sizes; the raw
+samples go beside it (``results.json``).
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime
-import importlib.metadata
 import json
-import os
-import platform
-import shutil
-import statistics
-import subprocess
 import sys
-import tempfile
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-BIN = Path(sys.executable).parent
-TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
-CACHE_DIR = HERE / "out" / "cache"  # AIPO_BUDGET_CACHE_DIR for the timed commands
+import bench_ledgers as ledgers
+from bench_measure import HERE, Sample, Series, last_line, log, machine, measure, tool
+from bench_report import Target, markdown
 
-BASELINE = "bean-check -C"
-COLD = "aipo-budget check (cold)"
-WARM = "aipo-budget check (warm)"
-REPORT = "aipo-budget report --table all"
-FAVA = "Fava extension page"
-ORDER = [BASELINE, COLD, WARM, REPORT, FAVA]
-# (max wall ratio, max RSS ratio, absolute max seconds) from issue 5, judged at 100k
-TARGETS = {
-    COLD: (1.10, 1.15, None),
-    WARM: (0.50, None, None),
-    REPORT: (1.25, None, None),
-    FAVA: (None, None, 0.5),
+BASE, COLD, WARM, PENDING, REPORT, FAVA = "base", "cold", "warm", "pending", "report", "fava"
+PLUGIN_BASE, PLUGIN, SEALED_BASE, SEALED = "plugin-base", "plugin", "sealed-base", "sealed"
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    base: str | None = None  # the row it is compared with, in the same round
+    target: Target | None = None
+    growth: bool = False  # the growth target applies to it
+    ok: tuple[int, ...] = (0, 1)  # exit statuses of a run that counts (1: findings)
+
+
+LEDGER_ROWS = {
+    BASE: Row("bean-check -C", ok=(0,)),
+    COLD: Row("check --no-cache (cold)", BASE, Target(1.05, 1.10), growth=True),
+    WARM: Row("check (warm)", BASE),
+    PENDING: Row("check --pending (one proposal)", BASE, Target(1.05)),
+    REPORT: Row("report --table all", BASE),
+    FAVA: Row("Fava page (render on a loaded ledger)", BASE, Target(seconds=0.3, size=100_000),
+              ok=(0,)),
+    PLUGIN_BASE: Row("bean-check -C, ledger with the plugin line"),
+    PLUGIN: Row("check --no-cache, ledger with the plugin line", PLUGIN_BASE, Target(1.02)),
+    SEALED_BASE: Row("bean-check -C, sealed ledger"),
+    SEALED: Row("check --no-cache, sealed ledger", SEALED_BASE, Target(1.05)),
 }
-GROWTH_TARGET = 2.2
-
-
-def tool(name: str) -> str:
-    path = BIN / name
-    if path.exists():
-        return str(path)
-    found = shutil.which(name)
-    if not found:
-        raise SystemExit(f"run.py: {name} not found beside {sys.executable} nor on PATH")
-    return found
-
-
-@dataclass
-class Sample:
-    wall: float
-    rss_kb: int
-    rc: int
-    stdout: str
-    stderr: str
-
-
-@dataclass
-class Series:
-    name: str
-    samples: list[Sample] = field(default_factory=list)
-    na: str | None = None  # why the row is n/a
-    failed: str | None = None
-
-    @property
-    def wall(self) -> float | None:
-        return statistics.median(s.wall for s in self.samples) if self.samples else None
-
-    @property
-    def rss_mb(self) -> float | None:
-        if not self.samples:
-            return None
-        return statistics.median(s.rss_kb for s in self.samples) / 1024
-
-
-def measure(argv: list[str], cwd: Path) -> Sample:
-    """Run ``argv`` once; wall time around the process, peak RSS of the process."""
-    env = dict(os.environ, AIPO_BUDGET_CACHE_DIR=str(CACHE_DIR))  # our own, not ~/.cache
-    if TIME:
-        with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
-            started = time.perf_counter()
-            proc = subprocess.run([TIME, "-f", "%M", "-o", out.name, *argv], cwd=cwd,
-                                  capture_output=True, text=True, check=False, env=env)
-            wall = time.perf_counter() - started
-            lines = [line for line in Path(out.name).read_text().splitlines() if line.strip()]
-        rss = int(lines[-1]) if lines and lines[-1].strip().isdigit() else 0
-        return Sample(wall, rss, proc.returncode, proc.stdout, proc.stderr)
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, text=True, env=env)
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-        out.seek(0)
-        err.seek(0)
-        return Sample(wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status), out.read(),
-                      err.read())
-
-
-def ensure_ledger(work: Path, size: int, seed: int, violations: int) -> Path:
-    folder = work / f"n{size}-seed{seed}-k{violations}"
-    manifest = folder / "manifest.json"
-    if str(HERE) not in sys.path:
-        sys.path.insert(0, str(HERE))
-    import generate  # noqa: PLC0415 - the sibling script
-
-    if manifest.exists():
-        data = json.loads(manifest.read_text())
-        if (data.get("generator_version") == generate.GENERATOR_VERSION
-                and data.get("transactions") == size and not data.get("with_plugin")):
-            log(f"[{size:,}] reusing {folder}")
-            return folder
-    log(f"[{size:,}] generating {folder} ...")
-    started = time.perf_counter()
-    generate.generate(folder, transactions=size, seed=seed, violations=violations)
-    log(f"[{size:,}] generated in {time.perf_counter() - started:.1f} s")
-    return folder
-
-
-def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def first_line(text: str) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1][:200] if lines else ""
+# a round: pairs run baseline first in odd rounds, second in even rounds; the warm check
+# follows the cold one, whose result it reads
+LEDGER_ROUND = [(BASE, COLD), (WARM,), (PENDING,), (REPORT,), (FAVA,), (PLUGIN_BASE, PLUGIN),
+                (SEALED_BASE, SEALED)]
+SHIPPED_ROWS = {BASE: Row("bean-check -C (shipped ledger)"),
+                COLD: Row("check --no-cache (shipped ledger)", BASE, Target(1.05))}
 
 
 class Bench:
-    def __init__(self, folder: Path, repeat: int, warmup: bool) -> None:
-        self.folder = folder
-        self.main = folder / "main.beancount"
-        self.original = self.main.read_text(encoding="utf-8")
-        self.repeat = repeat
-        self.warmup = warmup
-        self.series = {name: Series(name) for name in ORDER}
+    """The rows timed on one ledger, round after round."""
+
+    def __init__(self, title: str, folder: Path, rows: dict[str, Row],
+                 units: list[tuple[str, ...]], argv: dict[str, list[str]], repeat: int,
+                 size: int | None = None, profile: str = "") -> None:
+        self.title, self.folder, self.rows, self.units = title, folder, rows, units
+        self.argv, self.repeat, self.size, self.profile = argv, repeat, size, profile
+        self.series = {name: Series(name) for name in rows}
         self.fava: list[dict] = []
-        check = tool("aipo-budget")
-        self.argv = {
-            BASELINE: [tool("bean-check"), "-C", str(self.main)],
-            COLD: [check, "check", str(self.main)],
-            WARM: [check, "check", str(self.main)],
-            REPORT: [check, "report", str(self.main), "--table", "all", "--format", "plain"],
-            FAVA: [sys.executable, str(HERE / "fava_page.py"), str(folder / "fava.beancount")],
-        }
 
-    def invalidate(self, run: int) -> None:
-        stamp = f"; benchmark: cold run {run} at {time.time_ns()} (invalidates any cache)\n"
-        self.main.write_text(self.original + stamp, encoding="utf-8")
-
-    def probe(self) -> None:
-        help_ = measure([self.argv[REPORT][0], "report", "--help"], self.folder)
-        if help_.rc == 2 and "No such command" in help_.stderr:
-            self.series[REPORT].na = "no 'report' command yet"
-        probe = measure([sys.executable, "-c", "import aipo_budget.fava_ext"], self.folder)
-        if probe.rc != 0:
-            self.series[FAVA].na = f"aipo_budget.fava_ext: {first_line(probe.stderr)}"
-
-    def run_one(self, name: str, run: int) -> None:
+    def run_one(self, name: str, number: int) -> None:
         series = self.series[name]
-        if series.na or series.failed:
+        if series.missing:
             return
-        if name == COLD:
-            self.invalidate(run)
         sample = measure(self.argv[name], self.folder)
-        ok = {BASELINE: (0,), COLD: (0, 1), WARM: (0, 1), REPORT: (0, 1), FAVA: (0,)}[name]
-        if name == REPORT and sample.rc == 2 and ("No such command" in sample.stderr
-                                                  or "No such option" in sample.stderr):
-            series.na = first_line(sample.stderr)
+        if sample.rc == 2 and ("No such command" in sample.stderr
+                               or "No such option" in sample.stderr):
+            series.na = last_line(sample.stderr)
             return
-        if sample.rc not in ok:
-            series.failed = f"exit status {sample.rc}: {first_line(sample.stderr)}"
+        if sample.rc not in self.rows[name].ok:
+            series.failed = f"exit status {sample.rc}: {last_line(sample.stderr)}"
             log(f"    {name}: FAILED {series.failed}")
             return
-        if name == FAVA:
-            data = json.loads(sample.stdout.strip().splitlines()[-1])
-            if data["status"] == "n/a":
-                series.na = data["reason"]
-                return
-            self.fava.append(data)
-            sample.wall = data["first_s"]
-        series.samples.append(sample)
-        log(f"    {name:<32} {sample.wall:8.2f} s {sample.rss_kb / 1024:8.0f} MB  rc={sample.rc}")
+        if name == FAVA and not self.fava_sample(sample):
+            return
+        sample.round = number
+        series.samples[number] = sample
+        log(f"    {self.rows[name].label:<48} {sample.wall:8.2f} s "
+            f"{sample.rss_kb / 1024:7.0f} MB  rc={sample.rc}")
 
-    def run(self) -> None:
-        self.probe()
-        try:
-            if self.warmup:  # one untimed pass: interpreter, bytecode and page caches
-                log("  warm-up (not timed)")
-                measure(self.argv[BASELINE], self.folder)
-                measure(self.argv[WARM], self.folder)
-            for run in range(1, self.repeat + 1):
-                log(f"  round {run}/{self.repeat}")
-                for name in ORDER:
-                    self.run_one(name, run)
-        finally:
-            self.main.write_text(self.original, encoding="utf-8")
+    def fava_sample(self, sample: Sample) -> bool:
+        data = json.loads(sample.stdout.strip().splitlines()[-1])
+        if data["status"] != "ok":
+            self.series[FAVA].na = data.get("reason") or json.dumps(data)[:200]
+            return False
+        self.fava.append(data)
+        sample.wall = data["first_s"]
+        return True
 
-
-# --- the report ----------------------------------------------------------------------------
-
-
-def fmt(value: float | None, pattern: str) -> str:
-    return "n/a" if value is None else format(value, pattern)
+    def run(self, warmup: bool) -> None:
+        if warmup:  # one untimed pass: interpreter, bytecode and page caches
+            log("  warm-up (not timed)")
+            for name in self.units[0]:
+                measure(self.argv[name], self.folder)
+        for number in range(1, self.repeat + 1):
+            log(f"  round {number}/{self.repeat}")
+            for unit in self.units:
+                for name in unit if number % 2 else reversed(unit):
+                    self.run_one(name, number)
 
 
-def verdict(name: str, wall_ratio: float | None, rss_ratio: float | None,
-            wall: float | None) -> str:
-    if name not in TARGETS or wall is None:
-        return ""
-    max_wall, max_rss, max_seconds = TARGETS[name]
-    parts, ok = [], True
-    if max_wall is not None:
-        parts.append(f"≤ {max_wall:.2f}× time")
-        ok &= wall_ratio is not None and wall_ratio <= max_wall
-    if max_rss is not None:
-        parts.append(f"≤ {max_rss:.2f}× RSS")
-        ok &= rss_ratio is not None and rss_ratio <= max_rss
-    if max_seconds is not None:
-        parts.append(f"< {max_seconds} s")
-        ok &= wall < max_seconds
-    return f"{', '.join(parts)}: {'met' if ok else '**missed**'}"
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal"):
-                memory = f", {int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM"
-    except OSError:
-        pass
-    versions = []
-    for package in ("aipo-budget", "beancount", "fava"):
-        try:
-            versions.append(f"{package} {importlib.metadata.version(package)}")
-        except importlib.metadata.PackageNotFoundError:
-            versions.append(f"{package} ?")
-    return (f"{os.cpu_count()} × {cpu}{memory}; {platform.system()} {platform.release()}; "
-            f"Python {platform.python_version()}; {', '.join(versions)}")
-
-
-def markdown(results: dict[int, Bench], args: argparse.Namespace) -> str:
-    lines = [
-        "| Transactions | Command | Median wall (s) | × bean-check -C | Peak RSS (MB) "
-        "| × RSS | Runs | Target (issue 5) |",
-        "|---:|---|---:|---:|---:|---:|---:|---|",
-    ]
-    notes: list[str] = []
-    for size, bench in results.items():
-        base = bench.series[BASELINE]
-        for name in ORDER:
-            series = bench.series[name]
-            label = name
-            if series.na or series.failed:
-                why = series.na or f"failed: {series.failed}"
-                notes.append(f"{size:,} {name}: n/a ({why})")
-                lines.append(f"| {size:,} | {label} | n/a | n/a | n/a | n/a | 0 | |")
-                continue
-            wall, rss = series.wall, series.rss_mb
-            wall_ratio = wall / base.wall if base.wall and wall is not None else None
-            rss_ratio = rss / base.rss_mb if base.rss_mb and rss is not None else None
-            if name == FAVA:
-                label = "Fava extension page (render on a loaded ledger)"
-            lines.append(
-                f"| {size:,} | {label} | {fmt(wall, '.2f')} | "
-                f"{'1.00' if name == BASELINE else fmt(wall_ratio, '.2f')} | {fmt(rss, '.0f')} | "
-                f"{'1.00' if name == BASELINE else fmt(rss_ratio, '.2f')} | "
-                f"{len(series.samples)} | {verdict(name, wall_ratio, rss_ratio, wall)} |")
-        if bench.fava:
-            loads = statistics.median(d["load_s"] for d in bench.fava)
-            later = statistics.median(d["renders_s"][-1] for d in bench.fava)
-            notes.append(f"{size:,} Fava: ledger load by Fava (not in the page time) "
-                         f"{loads:.2f} s median; a later render of the page {later:.2f} s; "
-                         f"page {bench.fava[-1]['bytes'] / 1024:.0f} KiB.")
-    out = [f"Measured {datetime.date.today()} on {machine()}.", "",
-           f"Medians of {args.repeat} runs of each command, run in alternation on the same "
-           f"generated ledger (benchmarks/generate.py, seed {args.seed}, {args.violations} planted "
-           "violations, ten years, daily IDR prices, about 5 % surplus outflows). Wall time is the "
-           "whole process, except the Fava row: the page rendered in-process once Fava has loaded "
-           "the ledger (its RSS is the whole Fava process). Cold: a ledger file was changed just "
-           "before; warm: the same command again, nothing changed.", "", *lines, ""]
-    growth = growth_lines(results)
-    if growth:
-        out += growth + [""]
-    if notes:
-        out += ["Notes:", ""] + [f"- {note}" for note in notes] + [""]
-    return "\n".join(out)
-
-
-def growth_lines(results: dict[int, Bench]) -> list[str]:
-    sizes = sorted(results)
-    pairs = [(a, b) for a, b in zip(sizes, sizes[1:])]
-    if not pairs:
-        return []
-    header = "| Command | " + " | ".join(f"{b // 1000}k / {a // 1000}k" for a, b in pairs) + " |"
-    lines = ["Growth of the median wall time (linear would be the ratio of the sizes; "
-             f"target: 200k / 100k ≤ {GROWTH_TARGET}):", "", header,
-             "|---|" + "---:|" * len(pairs)]
-    for name in ORDER:
-        cells = []
-        for a, b in pairs:
-            wa, wb = results[a].series[name].wall, results[b].series[name].wall
-            cells.append(fmt(wb / wa if wa and wb else None, ".2f"))
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    if 100_000 in results and 200_000 in results:
-        lines.append("")
-        for name in ORDER:
-            wa = results[100_000].series[name].wall
-            wb = results[200_000].series[name].wall
-            ratio = wb / wa if wa and wb else None
-            mark = "" if ratio is None else (" (met)" if ratio <= GROWTH_TARGET else " (**missed**)")
-            lines.append(f"- 200k / 100k, {name}: {fmt(ratio, '.2f')}{mark}")
+def ledger_bench(profile: str, folder: Path, size: int, args: argparse.Namespace) -> Bench:
+    check, main = tool("aipo-budget"), str(folder / "main.beancount")
+    plugin = str(ledgers.plugin_ledger(folder))
+    argv = {
+        BASE: [tool("bean-check"), "-C", main],
+        COLD: [check, "check", "--no-cache", main],
+        WARM: [check, "check", main],
+        PENDING: [check, "check", main, "--pending", str(ledgers.proposal(folder))],
+        REPORT: [check, "report", main, "--table", "all", "--format", "plain"],
+        FAVA: [sys.executable, str(HERE / "fava_page.py"), str(folder / "fava.beancount")],
+        PLUGIN_BASE: [tool("bean-check"), "-C", plugin],
+        PLUGIN: [check, "check", "--no-cache", plugin],
+    }
+    bench = Bench(f"{profile} {size:,}", folder, LEDGER_ROWS, LEDGER_ROUND, argv, args.repeat,
+                  size, profile)
+    probe = measure([check, "report", "--help"], folder)
+    if probe.rc != 0:
+        bench.series[REPORT].na = f"no 'report' command: {last_line(probe.stderr)}"
+    sealed, why = ledgers.sealed(folder)
+    if sealed is None:
+        bench.series[SEALED].na = bench.series[SEALED_BASE].na = why
     else:
-        lines.append("")
-        lines.append("- 200k / 100k: n/a (run with --sizes including 100000 and 200000)")
-    return lines
+        argv[SEALED_BASE] = [tool("bean-check"), "-C", str(sealed)]
+        argv[SEALED] = [check, "check", "--no-cache", str(sealed)]
+    return bench
 
 
-def main(argv: list[str] | None = None) -> int:
+def shipped_bench(args: argparse.Namespace) -> Bench:
+    main = ledgers.shipped(args.work)
+    argv = {BASE: [tool("bean-check"), "-C", str(main)],
+            COLD: [tool("aipo-budget"), "check", "--no-cache", str(main)]}
+    return Bench("shipped ledger", main.parent, SHIPPED_ROWS, [(BASE, COLD)], argv,
+                 args.shipped_repeat)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Benchmark aipo-budget against bean-check -C.")
-    parser.add_argument("--sizes", default="25000,50000,100000,200000",
-                        help="comma-separated transaction counts (default 25000,50000,100000,"
-                             "200000)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each command (default 3)")
+    parser.add_argument("--profile", choices=["standard", "cofunded", "both"], default="both")
+    parser.add_argument("--sizes", default="50000,100000,200000",
+                        help="comma-separated transaction counts (default 50000,100000,200000)")
+    parser.add_argument("--repeat", type=int, default=5,
+                        help="rounds, i.e. pairs with bean-check -C (default 5)")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--violations", type=int, default=20)
+    parser.add_argument("--violations", type=int, default=20,
+                        help="planted violations of the standard profile (default 20)")
+    parser.add_argument("--findings-per-100k", type=int, default=4000,
+                        help="planted findings of the cofunded profile per 100,000 "
+                             "transactions (default 4000: the Fava target's 4,000 at 100k)")
+    parser.add_argument("--shipped-repeat", type=int, default=11,
+                        help="pairs on the shipped ledger (default 11: a run is about a second)")
+    parser.add_argument("--no-shipped", action="store_true", help="skip the shipped ledger")
     parser.add_argument("--work", type=Path, default=HERE / "out" / "ledgers",
                         help="where generated ledgers are kept and reused")
     parser.add_argument("--results", type=Path, default=HERE / "out" / "results.md")
     parser.add_argument("--no-warmup", action="store_true", help="skip the untimed first pass")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def raw(benches: list[Bench]) -> dict:
+    return {bench.title: {
+        "ledger": str(bench.folder),
+        "series": {name: {"label": bench.rows[name].label, "na": s.na, "failed": s.failed,
+                          "samples": [{"round": x.round, "wall": x.wall, "rss_kb": x.rss_kb,
+                                       "rc": x.rc} for x in s.samples.values()]}
+                   for name, s in bench.series.items()},
+        "fava": bench.fava,
+    } for bench in benches}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
     sizes = [int(s.replace("_", "").replace("k", "000")) for s in args.sizes.split(",") if s]
+    profiles = ["standard", "cofunded"] if args.profile == "both" else [args.profile]
     log(f"machine: {machine()}")
-    log(f"peak RSS via {'/usr/bin/time -f %M' if TIME else 'os.wait4 ru_maxrss'}")
-    results: dict[int, Bench] = {}
-    for size in sizes:
-        folder = ensure_ledger(args.work, size, args.seed, args.violations)
-        bench = Bench(folder, args.repeat, not args.no_warmup)
-        log(f"[{size:,}] timing {args.repeat} rounds of {', '.join(ORDER)}")
-        bench.run()
-        results[size] = bench
-    text = markdown(results, args)
+    results: dict[str, list[Bench]] = {}
+    for profile in profiles:
+        for size in sizes:
+            count = ledgers.planted(profile, size, args.violations, args.findings_per_100k)
+            folder = ledgers.ensure_ledger(profile, args.work, size, args.seed, count)
+            bench = ledger_bench(profile, folder, size, args)
+            log(f"[{profile} {size:,}] {args.repeat} rounds")
+            bench.run(not args.no_warmup)
+            results.setdefault(profile, []).append(bench)
+    shipped = None
+    if not args.no_shipped:
+        shipped = shipped_bench(args)
+        log(f"[shipped ledger] {args.shipped_repeat} pairs")
+        shipped.run(not args.no_warmup)
+    describe = {name: ledgers.PROFILES[name].what for name in profiles}
+    text = markdown(results, shipped, args, describe)
     print(text)
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(text, encoding="utf-8")
-    raw = {
-        str(size): {
-            "ledger": str(bench.folder),
-            "series": {name: {"na": s.na, "failed": s.failed,
-                              "samples": [{"wall": x.wall, "rss_kb": x.rss_kb, "rc": x.rc}
-                                          for x in s.samples]}
-                       for name, s in bench.series.items()},
-            "fava": bench.fava,
-        }
-        for size, bench in results.items()
-    }
-    args.results.with_suffix(".json").write_text(json.dumps(raw, indent=1), encoding="utf-8")
+    everything = [b for benches in results.values() for b in benches] + (
+        [shipped] if shipped else [])
+    args.results.with_suffix(".json").write_text(json.dumps(raw(everything), indent=1),
+                                                 encoding="utf-8")
     log(f"written {args.results} and {args.results.with_suffix('.json')}")
-    slow = [size for size, bench in results.items()
-            if bench.series[COLD].wall and bench.series[BASELINE].wall
-            and bench.series[COLD].wall > 1.10 * bench.series[BASELINE].wall]
-    for size in slow:
-        log(f"cold check above 1.10x at {size:,}: profile with "
-            f"{sys.executable} {HERE / 'profile_check.py'} {results[size].main}")
+    for bench in everything:
+        ratio, _rss, _pairs = bench.series[COLD].ratios(bench.series[BASE])
+        if ratio and ratio > 1.05:
+            log(f"cold check {ratio:.2f}x at {bench.title}: profile it with {sys.executable} "
+                f"{HERE / 'profile_check.py'} {bench.folder / 'main.beancount'} --no-cache")
     return 0
 
 
