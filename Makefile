@@ -39,7 +39,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
-# The performance benchmark (not part of the tests): sizes 25k-200k, see benchmarks/README.md
+# The performance benchmark (not part of the tests): profiles standard and cofunded, sizes 50k-200k, 5 rounds (about an hour), see benchmarks/README.md
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
