@@ -39,6 +39,8 @@ NOT_SHIPPED = {
     "artifacts/": "tests/test_browser.py writes it (git-ignored)",
     "pack/": "the audit pack folder of the README's example",
     "evidence/": "a folder inside the audit pack",
+    "ledger/seals.beancount": "aipo-budget seal creates it (none is shipped)",
+    "ledger/.seals.lock": "aipo-budget seal's lock file, while it writes",
     # docs/conventions.md: where the template's evidence file goes (checked against the
     # template below); it is not shipped, so that the template repeats no shipped entry
     "documents/Expenses/Projects/Trafficking-Roadmap/Publications/":

@@ -459,6 +459,21 @@ def test_long_tables_are_shortened_on_the_page_with_a_note():
     assert "Showing the latest" not in " ".join(register.notes)
 
 
+def test_the_findings_register_is_shortened_too_and_the_counts_cover_every_finding():
+    """Thousands of findings made a page of megabytes: the register shows the latest rows."""
+    from aipo_budget.fava_ext.page import PAGE_ROWS, findings_table
+    from aipo_budget.findings import Finding
+
+    findings = [Finding("ORG08-EVIDENCE", "evidence", "error", "c", 1, D(2002, 1, 1),
+                        D(2006, 1, 1) + datetime.timedelta(days=i), "/books/main.beancount",
+                        i + 1, f"finding {i}", Decimal(i)) for i in range(PAGE_ROWS + 50)]
+    shown = findings_table(findings, "/books", lambda _file, _line: None)
+    assert len(shown.rows) == PAGE_ROWS
+    assert any(cell.text == f"finding {PAGE_ROWS + 49}" for cell in shown.rows[-1])
+    assert shown.notes[-1].startswith(f"Showing the latest {PAGE_ROWS} of {PAGE_ROWS + 50} "
+                                      "rows; the counts above cover all")
+
+
 # --- each finding links to its explanation ------------------------------------------------
 
 

@@ -17,7 +17,10 @@ from aipo_budget.projects import terms
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    import datetime
+
     from aipo_budget.facts import Facts, Outflow, Refund
+    from aipo_budget.projects import Terms
     from aipo_budget.findings import Finding
     from aipo_budget.rules import Rule, RuleSet
 
@@ -50,11 +53,13 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
     project = str(rule.project)
     currency = facts.conventions.currency
     warned: set[int] = set()  # versions already warned about: an amendment may warn again
+    on_day: dict[datetime.date, Terms] = {}  # many outflows share a day: look the terms up once
     for step in spending(facts, project):
         event, amount, before, spent = step.event, step.amount, step.before, step.after
         if amount < 0:
             continue  # a refund lowers spending and is never a finding itself
-        project_terms = terms(ruleset, project, event.date)
+        project_terms = on_day.get(event.date) or on_day.setdefault(
+            event.date, terms(ruleset, project, event.date))
         version, allocation = project_terms.ceiling, project_terms.allocation
         warn = allocation * project_terms.warn_at
         used = f"{(spent / allocation * 100):.1f} %" if allocation else "n/a"

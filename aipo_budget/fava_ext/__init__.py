@@ -32,6 +32,7 @@ from aipo_budget.fava_ext.page import (
     TABLE_NAMES,
     build_page,
     explanation,
+    shorten,
     problem_page,
     read_settings,
     relative_to,
@@ -91,21 +92,6 @@ def load(options: dict[str, Any], entries: Sequence[Any], errors: Sequence[Any],
 def tables_builder() -> TablesBuilder:
     """The function that builds the audit tables (a seam for the page's tests)."""
     return audit_tables
-
-
-# A page of thousands of register rows takes seconds to render and is of no use on screen:
-# the page shows the latest rows, the whole register is in `aipo-budget report`.
-PAGE_ROWS = 200
-
-
-def shorten(table: Table, limit: int = PAGE_ROWS) -> Table:
-    """``table`` with at most its last ``limit`` rows; its totals still cover every row."""
-    if len(table.rows) <= limit:
-        return table
-    note = (f"Showing the latest {limit} of {len(table.rows)} rows; the totals cover all of "
-            "them. Narrow Fava's time filter, or run `aipo-budget report --table "
-            f"{table.name}` for the whole table.")
-    return dataclasses.replace(table, rows=table.rows[-limit:], notes=(*table.notes, note))
 
 
 def build_tables(result: Audit, start: datetime.date | None, end: datetime.date | None,

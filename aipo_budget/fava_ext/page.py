@@ -118,7 +118,8 @@ def findings_table(findings: Sequence[Finding], folder: str, link: Linker,
                    currency: str = DEFAULT_CURRENCY, why: Linker | None = None) -> HtmlTable:
     """The findings register (the one every output shows), its columns in FINDINGS_VIEW;
     with ``why``, each finding links to the explanation of its transaction."""
-    register = findings_register(findings, "Findings register", shown_from(folder), currency)
+    register = shorten(findings_register(findings, "Findings register", shown_from(folder),
+                                         currency))
     cells = html_table(register.select(with_waiver(FINDINGS_VIEW, register)), link)
     if why is None:
         return cells
@@ -149,6 +150,22 @@ def waivers_table(ruleset: RuleSet, day: datetime.date, folder: str, link: Linke
     """The rulebook's waivers table (the one ``aipo-budget rules`` prints)."""
     return html_table(
         rulebook.waivers_table(ruleset, day, lambda path: relative_to(path, folder)), link)
+
+
+# A page of thousands of register rows takes seconds to render and is of no use on screen:
+# the page shows the latest rows, the whole register is in `aipo-budget report`.
+PAGE_ROWS = 200
+
+
+def shorten(table: Table, limit: int = PAGE_ROWS) -> Table:
+    """``table`` with at most its last ``limit`` rows; its totals still cover every row."""
+    if len(table.rows) <= limit:
+        return table
+    covered = "the totals cover all of them" if table.totals else "the counts above cover all"
+    note = (f"Showing the latest {limit} of {len(table.rows)} rows; {covered}. Narrow Fava's "
+            f"time filter, or run `aipo-budget report --table {table.name}` for the whole "
+            "table.")
+    return dataclasses.replace(table, rows=table.rows[-limit:], notes=(*table.notes, note))
 
 
 # --- assembling ---------------------------------------------------------------------------
