@@ -20,7 +20,7 @@ from beancount.core import data
 from aipo_budget.paths import shown
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
 
 
 def ledger_folder(options: dict[str, Any] | None) -> str:
@@ -35,7 +35,26 @@ def documents_roots(options: dict[str, Any] | None) -> tuple[str, ...]:
                  for folder in (options or {}).get("documents") or ())
 
 
-def safety(path: str, roots: Sequence[str]) -> str | None:
+class RealPaths:
+    """``os.path.realpath``, each folder's real path looked up once: thousands of evidence
+    files share a few folders, and a real path costs a system call per path component. One
+    instance per audit (a folder may become a link between two loads of a ledger)."""
+
+    def __init__(self) -> None:
+        self.folders: dict[str, str] = {}
+
+    def __call__(self, path: str) -> str:
+        folder, name = os.path.split(os.path.abspath(path))
+        if not name or os.path.islink(path):
+            return os.path.realpath(path)
+        real = self.folders.get(folder)
+        if real is None:
+            real = self.folders[folder] = os.path.realpath(folder)
+        return os.path.join(real, name)
+
+
+def safety(path: str, roots: Sequence[str],
+           real_path: Callable[[str], str] = os.path.realpath) -> str | None:
     """Why ``path`` may not be read as evidence, or None when it may: a regular file whose
     real path (symbolic links followed) is inside one of ``roots``."""
     try:
@@ -46,9 +65,9 @@ def safety(path: str, roots: Sequence[str]) -> str | None:
         kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
                 else "a device or socket")
         return f"is {kind}, not a regular file"
-    real = os.path.realpath(path)
+    real = real_path(path)
     for root in roots:
-        top = os.path.realpath(root)
+        top = real_path(root)
         if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
             return None
     where = ", ".join(roots) if roots else 'none: the ledger has no option "documents"'
@@ -70,6 +89,7 @@ class Evidence:
                  ) -> None:
         self.base = ledger_folder(options)
         self.roots = documents_roots(options)
+        self.real_path = RealPaths()
         self.by_fullname: set[str] = set()
         self.by_basename: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for entry in entries:
@@ -92,7 +112,7 @@ class Evidence:
         candidates = self._candidates(value, entry)
         problems = []
         for candidate in candidates:
-            problem = safety(candidate, self.roots)
+            problem = safety(candidate, self.roots, self.real_path)
             if problem is None:
                 return Resolved(candidate)
             problems.append(f"{self.shown(candidate)} {problem}")

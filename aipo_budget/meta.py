@@ -59,7 +59,8 @@ def shown(value: Any) -> str:
 def clean(text: str) -> str:
     """``text`` without format characters (zero-width space, BOM, ...) and with every run of
     white space (NBSP included) one space, trimmed: as a reader sees it."""
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    if not text.isascii():  # no ASCII character is a format character: skip the scan
+        text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return " ".join(text.split())
 
 

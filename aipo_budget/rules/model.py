@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from typing import Any
 
@@ -139,14 +140,27 @@ class RuleSet:
     files: tuple[str, ...] = field(default=())
     waivers: tuple[Waiver, ...] = field(default=())
 
+    @cached_property
+    def _by_kind(self) -> dict[str, tuple[Rule, ...]]:
+        # the checks ask per outflow: an index, built once per rule set
+        kinds: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            kinds.setdefault(rule.kind, []).append(rule)
+        return {kind: tuple(rules) for kind, rules in kinds.items()}
+
+    @cached_property
+    def _by_project(self) -> dict[tuple[str, str], Rule]:
+        index: dict[tuple[str, str], Rule] = {}
+        for rule in self.rules:
+            if rule.project is not None:
+                index.setdefault((rule.kind, rule.project), rule)  # the first, as before
+        return index
+
     def of_kind(self, kind: str) -> tuple[Rule, ...]:
-        return tuple(rule for rule in self.rules if rule.kind == kind)
+        return self._by_kind.get(kind, ())
 
     def for_project(self, kind: str, project: str) -> Rule | None:
-        for rule in self.of_kind(kind):
-            if rule.project == project:
-                return rule
-        return None
+        return self._by_project.get((kind, project))
 
     def instrument(self, instrument_id: str) -> Instrument | None:
         for instrument in self.instruments:
