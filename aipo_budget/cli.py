@@ -51,6 +51,7 @@ from aipo_budget.tables import CHECK_VIEW, TABLE_NAMES, build_tables, context, f
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from aipo_budget.against import Comparison
     from aipo_budget.engine import Audit
     from aipo_budget.findings import Finding
     from aipo_budget.periods import Period
@@ -90,14 +91,19 @@ def _check_document(run: CheckRun) -> dict[str, Any]:
     }
 
 
-def _check_output(run: CheckRun, fmt: str) -> str:
+def _check_output(run: CheckRun, fmt: str, against: Comparison | None) -> str:
     if fmt == "json":  # the findings in full are the register: no second copy
-        return render(fmt, (), _check_document(run))
+        return render(fmt, (), {**_check_document(run),
+                                **({"against": against.as_dict()} if against else {})})
     if fmt == "csv":  # machine output: the whole register
         return render(fmt, [findings_table(run.summary.findings, view=None)])
     if run.summary.findings:
-        return render(fmt, [findings_table(run.summary.findings)], footer=summary_line(run))
-    return f"No findings.\n\n{summary_line(run)}\n"
+        return render(fmt, [findings_table(run.summary.findings)], footer=_footer(run, against))
+    return f"No findings.\n\n{_footer(run, against)}\n"
+
+
+def _footer(run: CheckRun, against: Comparison | None) -> str:
+    return summary_line(run) + (f"\n{against.note}" if against else "")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,26 +129,38 @@ def cli() -> None:
                    "and whether they can be paid.")
 @click.option("--template", is_flag=True,
               help="With --pending: print a proposed surplus payment to start from.")
+@click.option("--against", "against_manifest", type=click.Path(readable=False),
+              metavar="MANIFEST",
+              help="Also report every ledger entry, rules file and evidence file that changed, "
+                   "appeared or vanished since the audit pack of this manifest.json was issued.")
 @quiet_option
 def check(ledger: str, rules: str | None, output_format: str, strict: bool,
           as_of: datetime.datetime | None, no_cache: bool, pending: str | None,
-          template: bool) -> None:
+          template: bool, against_manifest: str | None) -> None:
     """Check LEDGER against the Surplus Fund rules [default: main.beancount].
 
     Exit status: 0 no errors, 1 errors found (or warnings with --strict), 2 the input could
-    not be read. With --pending: 0 every proposal can be paid, 1 one cannot.
+    not be read. With --pending: 0 every proposal can be paid, 1 one cannot. With --against:
+    1 also when the books differ from the audit pack's.
     """
+    if (pending is not None or template) and against_manifest is not None:
+        raise click.UsageError("--against cannot be combined with --pending or --template")
     if pending is not None or template:
         from aipo_budget.commands.pending import run_pending
 
         sys.exit(run_pending(ledger, rules, pending, template=template, fmt=output_format,
                              as_of=as_of.date() if as_of else None, strict=strict))
     until = as_of.date() if as_of else None
-    run = checked(ledger, rules, until, reuse=not no_cache)
+    if against_manifest is not None:  # a fresh audit: a cached verdict knows no pack
+        from aipo_budget.against import check_against
+
+        run, against = check_against(ledger, rules, until, against_manifest)
+    else:
+        run, against = checked(ledger, rules, until, reuse=not no_cache), None
     summary = run.summary
-    click.echo(_check_output(run, output_format), nl=False)
+    click.echo(_check_output(run, output_format, against), nl=False)
     if output_format == "csv":  # data only on stdout: the summary goes to stderr
-        click.echo(summary_line(run), err=True)
+        click.echo(_footer(run, against), err=True)
     if summary.errors or (strict and summary.warnings):
         sys.exit(EXIT_FINDINGS)
 
@@ -225,6 +243,7 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
         # Beancount's default title names no organisation
         organisation="" if title == OPTIONS_DEFAULTS["title"] else title,
         as_of=loaded.as_of,
+        entries=loaded.entries, options=loaded.options,  # the pack records them, unread again
         inputs={"ledger": loaded.options.get("include", []),
                 "rules": loaded.result.ruleset.files},
         settings={"ledger": os.path.basename(loaded.ledger), "as_of": loaded.as_of.isoformat(),

@@ -27,7 +27,8 @@ from aipo_budget.tables import TABLE_NAMES
 from conftest import ROOT, RULES
 
 OLD, NEW = "2006-06-30", "2006-12-31"  # the as-of dates of the previous and the new pack
-PACK_FILES = {f"{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")} | {"index.html"}
+PACK_FILES = ({f"{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")}
+              | {"index.html", "entries.tsv"})
 STEPS = ["staging created",
          *[f"written {name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")],
          "written index.html", "evidence copied", "manifest written", "before exchange",
@@ -419,7 +420,7 @@ def test_a_fifo_swapped_in_after_the_check_does_not_block(tmp_path, deadline):
 def test_evidence_leading_outside_the_documents_folders_is_left_out(own_ledger, tmp_path,
                                                                    deadline):
     secret = tmp_path / "secret.txt"
-    secret.write_text("the payroll password")
+    secret.write_text("the p4ssw0rd of the payroll")
     link = own_ledger.parent / RESEARCH / "2006-07-02.outside.pdf"
     link.symlink_to(secret)
     add_document(own_ledger, str(secret))  # a Document entry naming it directly
@@ -430,7 +431,7 @@ def test_evidence_leading_outside_the_documents_folders_is_left_out(own_ledger, 
                              str(secret): "outside the documents folders"}
     manifest = (out / "manifest.json").read_text(encoding="utf-8")
     assert sha(secret) not in manifest
-    assert all(b"payroll" not in p.read_bytes() for p in out.rglob("*") if p.is_file())
+    assert all(b"p4ssw0rd" not in p.read_bytes() for p in out.rglob("*") if p.is_file())
 
 
 def test_unreadable_evidence_stops_the_pack_naming_the_file(own_ledger, tmp_path,

@@ -24,7 +24,7 @@ from aipo_budget.pack.charts import balance_chart, budget_chart
 from aipo_budget.pack.files import REFUSED, PackError, copy_file, fsync_folder, write_text
 from aipo_budget.pack.html import About, index_html, svg
 from aipo_budget.pack.manifest import (
-    cited, copy_name, examine, generated_at, ledger_digest, manifest,
+    ENTRIES, cited, copy_name, entry_record, examine, generated_at, ledger_digest, manifest,
 )
 from aipo_budget.pack.replace import check_replaceable
 from aipo_budget.pack.staging import _discard, _make_staging, sweep
@@ -50,6 +50,9 @@ class PackSource:
     settings: Mapping[str, Any] = field(default_factory=dict)
     documents: Sequence[str] = ()  # every Document entry's file: the evidence
     roots: Sequence[str] = ()  # the documents folders: evidence is read only inside them
+    # the ledger as audited (its entries are recorded); None: read again from context.ledger
+    entries: Sequence[Any] | None = None
+    options: dict[str, Any] | None = None
 
 
 @dataclass
@@ -59,6 +62,8 @@ class _Inputs:
     recorded: dict[str, list[dict[str, str]]]  # the manifest's "inputs"
     evidence: dict[str, str]  # evidence file that may be read -> SHA-256
     left_out: dict[str, str]  # evidence file left out -> why
+    record: str = ""  # entries.tsv: the ledger's entries
+    entries: dict[str, Any] = field(default_factory=dict)  # the manifest's "entries"
 
 
 def _target(out: str) -> Path:
@@ -79,7 +84,24 @@ def _hash_inputs(cites: set[str], source: PackSource, show: Callable[[str], str]
                        for p in sorted(paths)] for kind, paths in source.inputs.items()}
     read, left_out = examine([*source.documents, *cites], source.roots, show)
     recorded["evidence"] = [{"path": shown(p, root), "sha256": read[p]} for p in read]
-    return _Inputs(recorded, read, left_out)
+    record, entries = entry_record(*_books(source, show))
+    return _Inputs(recorded, read, left_out, record, entries)
+
+
+def _books(source: PackSource, show: Callable[[str], str]
+           ) -> tuple[Sequence[Any], dict[str, Any] | None]:
+    """The ledger's entries and options: as audited when the caller passed them, else read
+    again (the same files: their bytes are hashed for ``inputs`` now too)."""
+    if source.entries is not None:
+        return source.entries, source.options
+    from aipo_budget.ledger import LedgerInputError, load_ledger
+
+    try:
+        entries, _errors, options = load_ledger(source.context.ledger)
+    except LedgerInputError as exc:
+        where, _line, why = exc.problems[0]
+        raise PackError(f"{show(where)}: cannot be read ({why}); {REFUSED}") from None
+    return entries, options
 
 
 def _files(tables: Sequence[Table], source: PackSource, about: About
@@ -117,12 +139,15 @@ def _fill(folder: Path, tables: Sequence[Table], source: PackSource, about: Abou
     for name, text in _files(tables, source, about):
         outputs.append(write_text(folder, name, text))
         files._reached(f"written {name}")
+    listed = write_text(folder, ENTRIES, inputs.record)
+    outputs.append(listed)
     outputs += _copy_evidence(folder, about, inputs, source.context.root, show)
     files._reached("evidence copied")
     root = source.context.root
     left_out = [{"path": shown(p, root), "why": why} for p, why in inputs.left_out.items()]
-    write_text(folder, "manifest.json", manifest(inputs.recorded, left_out, outputs,
-                                                 source.settings, about.generated, tables))
+    write_text(folder, "manifest.json",
+               manifest(inputs.recorded, left_out, outputs, source.settings, about.generated,
+                        tables, {**inputs.entries, "sha256": listed["sha256"]}))
     files._reached("manifest written")
     fsync_folder(folder)
 

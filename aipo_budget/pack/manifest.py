@@ -10,6 +10,16 @@ The ledger's digest
     output has its own SHA-256 in ``outputs``). The same ledger, rules and evidence give the
     same digest whatever the period, the tables or the time of the pack.
 
+The ledger's entries
+    ``entries.tsv`` records every entry written in the ledger's files, one line each: its
+    canonical fingerprint and the digest of each of its fields, as a period seal's record
+    does (:mod:`aipo_budget.seals.sidecar`), so that ``check --against manifest.json`` can
+    say which entry changed, appeared or vanished since, and not count a reformatted or moved
+    entry. The manifest's ``entries`` says where it is, its SHA-256, how many entries, their
+    digest (over the sorted fingerprints, as a seal's) and the format; the file is listed in
+    ``outputs`` too. The ledger's digest is unchanged by it: the ledger files' bytes are in
+    ``inputs`` already.
+
 Evidence
     Every Document entry's file is read only when :func:`aipo_budget.evidence.safety` allows
     (a regular file inside the ledger's documents folders, symbolic links followed), checked
@@ -35,6 +45,8 @@ from typing import TYPE_CHECKING, Any
 from aipo_budget import __version__, evidence
 from aipo_budget.pack.files import REFUSED, PackError, _digest_file
 from aipo_budget.render import dumps
+from aipo_budget.seals.sidecar import ENTRY_HELP, record_lines
+from aipo_budget.seals.snapshot import FORMAT, Ledger
 from aipo_budget.table import Kind, Location
 
 if TYPE_CHECKING:
@@ -43,6 +55,14 @@ if TYPE_CHECKING:
     from aipo_budget.table import Table
 
 EVIDENCE = "evidence"  # the pack's folder of evidence copies
+ENTRIES = "entries.tsv"  # the pack's record of the ledger's entries
+RECORD_HEAD = (
+    f"# aipo-budget audit pack record (format {FORMAT}): every entry of the ledger's files "
+    "when the pack was made.",
+    "# `aipo-budget check --against manifest.json` reads it to say what changed since. Its "
+    "SHA-256 is in manifest.json: do not edit it.",
+    ENTRY_HELP,
+)
 DIGEST_OF = ('the canonical JSON of "inputs": keys sorted, separators "," and ":" without '
              "spaces, UTF-8")
 
@@ -66,11 +86,24 @@ def generated_at() -> str:
     return now.isoformat(timespec="seconds")
 
 
+def entry_record(entries: Sequence[Any], options: dict[str, Any] | None
+                 ) -> tuple[str, dict[str, Any]]:
+    """The pack's record of the ledger's entries (the text of ``entries.tsv``), and what the
+    manifest says of it but its SHA-256."""
+    ledger = Ledger(entries, options)
+    # the whole ledger, whatever the period; its evidence files are the manifest's inputs
+    snapshot = ledger.snapshot(datetime.date.max, evidence_files=False)
+    text = "\n".join([*RECORD_HEAD, *record_lines(snapshot, ledger.base)]) + "\n"
+    return text, {"path": ENTRIES, "count": len(snapshot.entries),
+                  "digest": snapshot.entries_digest, "format": FORMAT}
+
+
 def manifest(inputs: Mapping[str, Any], left_out: list[dict[str, str]],
              outputs: list[dict[str, str]], settings: Mapping[str, Any], generated: str,
-             tables: Sequence[Table] = ()) -> str:
+             tables: Sequence[Table] = (), entries: Mapping[str, Any] | None = None) -> str:
     """What the pack was made from and what it holds: every input and every file written
-    (manifest.json aside) with its SHA-256, and the evidence files left unread."""
+    (manifest.json aside) with its SHA-256, the record of the ledger's entries, and the
+    evidence files left unread."""
     return dumps({
         "tool": "aipo-budget",
         "version": __version__,
@@ -78,6 +111,7 @@ def manifest(inputs: Mapping[str, Any], left_out: list[dict[str, str]],
         "settings": dict(settings),
         "ledger_digest": {"sha256": ledger_digest(inputs), "of": DIGEST_OF},
         "inputs": dict(inputs),
+        **({"entries": dict(entries)} if entries is not None else {}),
         "evidence_left_out": left_out,
         # a CSV file is data only: its table's title is here, in the Markdown and index.html
         "tables": [{"name": t.name, "title": t.title, "csv": f"{t.name}.csv",

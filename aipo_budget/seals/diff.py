@@ -1,5 +1,6 @@
 """What changed in a sealed period: the ledger now (a :class:`Snapshot`) against the seal's
-record (its sidecar), entry by entry and evidence file by evidence file.
+record (its sidecar), entry by entry and evidence file by evidence file. (The entries of an
+audit pack's record are compared here too, said in the pack's :class:`Words`.)
 
 Entries are matched by their short digest, as a multiset. An entry now that matches none is
 added or changed; a recorded one that nothing matches is removed or changed. The two are paired
@@ -37,6 +38,19 @@ if TYPE_CHECKING:
 SIMILAR = 0.5  # the share of equal fields that makes a removed and an added entry one change
 CANDIDATES = 50  # recorded entries compared with one entry now, at most (mass edits stay linear)
 POSTING_ASPECTS = ("account", "amount", "cost", "price", "posting-flag", "posting-metadata")
+
+
+@dataclass(frozen=True)
+class Words:
+    """How a difference is said: a seal's words by default (an audit pack has its own)."""
+
+    changed: str = "sealed entry changed"
+    recorded: str = "sealed as"
+    added: str = "entry added to a sealed period"
+    removed: str = "sealed entry removed"
+
+
+SEAL_WORDS = Words()
 
 
 @dataclass(frozen=True)
@@ -93,19 +107,20 @@ def _where(entry: data.Directive) -> tuple[str, int]:
     return str(entry.meta.get("filename", "")), int(entry.meta.get("lineno", 0) or 0)
 
 
-def _changed(entry: data.Directive, recorded: Recorded, now: dict[str, str]) -> Difference:
+def _changed(entry: data.Directive, recorded: Recorded, now: dict[str, str], words: Words
+             ) -> Difference:
     names = changed_fields(now, recorded) or ["postings"]
     shown = describe(names)
     if "date" in names:
         shown = shown.replace("date", f"date (was {recorded.date})", 1)
-    message = f"sealed entry changed: {shown} (sealed as {recorded.summary()})"
+    message = f"{words.changed}: {shown} ({words.recorded} {recorded.summary()})"
     return Difference(("entry", *_where(entry), message), entry.date, message, entry)
 
 
-def entry_differences(record: Record, snapshot: Snapshot, base: str
-                      ) -> tuple[list[Difference], set[int]]:
-    """Entries added, changed and removed; and the ids of the entries now that are new or
-    changed (their evidence is part of their change)."""
+def entry_differences(record: Record, snapshot: Snapshot, base: str,
+                      words: Words = SEAL_WORDS) -> tuple[list[Difference], set[int]]:
+    """Entries added, changed and removed, said in ``words``; and the ids of the entries now
+    that are new or changed (their evidence is part of their change)."""
     sealed: dict[str, list[Recorded]] = defaultdict(list)
     for recorded in record.entries:
         sealed[recorded.short].append(recorded)
@@ -122,14 +137,14 @@ def entry_differences(record: Record, snapshot: Snapshot, base: str
         now = field_digests(entry, base)
         former = pairing.former(entry, now)
         if former is not None:
-            found.append(_changed(entry, former, now))
+            found.append(_changed(entry, former, now, words))
         else:
-            message = f"entry added to a sealed period: {entry_summary(entry)}"
+            message = f"{words.added}: {entry_summary(entry)}"
             found.append(Difference(("entry", *_where(entry), message), entry.date, message,
                                     entry))
     for recorded in (r for bucket in sealed.values() for r in bucket):
         if id(recorded) not in pairing.used:
-            message = f"sealed entry removed: {recorded.summary()}"
+            message = f"{words.removed}: {recorded.summary()}"
             found.append(Difference(("removed", recorded.short, recorded.date),
                                     datetime.date.fromisoformat(recorded.date), message))
     return found, {id(entry) for entry in unmatched}

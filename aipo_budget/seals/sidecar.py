@@ -1,4 +1,6 @@
 """The sidecar of a seal: one line per sealed entry and one per evidence file, written and read.
+(An audit pack's record of the ledger's entries is one too, over the whole ledger: see
+:mod:`aipo_budget.pack.manifest`.)
 
 It says what a seal's digest cannot: which entry changed, and what a removed one was. Plain
 text, tab-separated, each part sorted, so that a Git diff of it is readable::
@@ -91,25 +93,35 @@ def entry_line(digest: str, entry: data.Directive, base: str) -> str:
                       escape(who(entry)), escape(recorded_amount(entry)), fixed, meta])
 
 
+ENTRY_HELP = ("# entry: date, type, short digest, payee or account, amount as recorded, the "
+              "digests of its fields (in the order of its type's fields line), of its metadata "
+              "(key=digest).")
+
+
 def record_text(signing: Signing, snapshot: Snapshot, base: str, ledger: str) -> str:
     """The sidecar of a seal of ``snapshot``; ``base`` is the ledger's folder."""
-    kinds = sorted({type_name(entry) for _print, entry in snapshot.entries})
     head = [
         f"# aipo-budget seal record (format {FORMAT}): {ledger} sealed through "
         f"{signing.through} by {signing.by} on {signing.sealed_on}.",
         "# Committed with the seal: `aipo-budget check` reads it to say what changed. Do not "
         "edit it.",
-        "# entry: date, type, short digest, payee or account, amount as recorded, the digests "
-        "of its fields (in the order of its type's fields line), of its metadata (key=digest).",
+        ENTRY_HELP,
         "# evidence: path relative to the ledger's folder, SHA-256.",
         "\t".join(["seal", str(signing.through), snapshot.digest,
                    str(len(snapshot.entries)), str(len(snapshot.evidence))]),
-        *("\t".join(["fields", kind, " ".join(FIELDS_BY_NAME[kind])]) for kind in kinds),
     ]
+    return "\n".join([*head, *record_lines(snapshot, base)]) + "\n"
+
+
+def record_lines(snapshot: Snapshot, base: str) -> list[str]:
+    """The body of a record of ``snapshot`` (a seal's, an audit pack's): a fields line per
+    type, then one line per entry and one per evidence file, each part sorted."""
+    kinds = sorted({type_name(entry) for _print, entry in snapshot.entries})
+    fields = ["\t".join(["fields", kind, " ".join(FIELDS_BY_NAME[kind])]) for kind in kinds]
     entries = sorted(entry_line(print_, entry, base) for print_, entry in snapshot.entries)
     evidence = sorted("\t".join(["evidence", escape(path), sha])
                       for path, sha in snapshot.evidence.items())
-    return "\n".join([*head, *entries, *evidence]) + "\n"
+    return [*fields, *entries, *evidence]
 
 
 def sha256_text(text: str) -> str:

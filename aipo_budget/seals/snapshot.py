@@ -70,6 +70,12 @@ class Snapshot:
     def digest(self) -> str:
         return overall((print_ for print_, _entry in self.entries), self.evidence)
 
+    @property
+    def entries_digest(self) -> str:
+        """The digest of the entries alone (an audit pack's record: its evidence files are
+        in its manifest)."""
+        return overall((print_ for print_, _entry in self.entries), {})
+
 
 class Ledger:
     """The ledger's own entries by date, fingerprinted once whatever the number of seals."""
@@ -91,14 +97,16 @@ class Ledger:
     def relative(self, path: str) -> str:
         return os.path.relpath(path, self.base).replace(os.sep, "/")
 
-    def snapshot(self, through: datetime.date) -> Snapshot:
+    def snapshot(self, through: datetime.date, evidence_files: bool = True) -> Snapshot:
+        """The entries on or before ``through`` and, unless not ``evidence_files``, the
+        evidence they cite (read and digested)."""
         count = bisect.bisect_right(self.dates, through)
         self.prints.extend(fingerprint(entry, self.base)
                            for entry in self.own[len(self.prints):count])
         sealed = list(zip(self.prints[:count], self.own[:count]))
         evidence: dict[str, str] = {}
         citing: dict[str, data.Directive] = {}
-        for _print, entry in sealed:
+        for _print, entry in sealed if evidence_files else ():
             for path in self.cited(entry):
                 shown = self.relative(path)
                 citing.setdefault(shown, entry)

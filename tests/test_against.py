@@ -1,0 +1,330 @@
+"""``check --against PACK/manifest.json`` (issue 11, evidence fingerprints): after each kind of
+change since an audit pack was issued, the change is found and described; unchanged books
+match the pack; a moved or reformatted entry is no change; a manifest that cannot be read
+exits 2 naming the file; a pack of an older aipo-budget still has its files compared.
+
+The books are a copy of the shipped ledger with the tests' rules beside it; the pack is
+written once by ``report -o`` of the current code and only read by the tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aipo_budget.cli import cli
+from conftest import copy_shipped_ledger
+
+ROADMAP = "ledger/project-trafficking-roadmap.beancount"
+CONTRACT = ("documents/Expenses/Projects/Trafficking-Roadmap/Research/"
+            "2006-02-15.consultancy-contract.pdf")
+AUDIT_REPORT = "documents/Assets/Surplus-Fund/Bank/2003-05-12.audit-report-fy2002.pdf"
+KINGDOM = """\
+2006-02-15 * "Kingdom Consultancy Group" "Lead research consultancy, comparative study of trafficking laws - advance 40% on signature"
+  resolution: "26GA/2005/Soc/03"
+  prepared-by: "Ratna Wulandari"
+  approved-by: "Nguyen Thi Lan"
+  voucher: "PV-2006-002"
+  document: "2006-02-15.consultancy-contract.pdf"
+  Expenses:Projects:Trafficking-Roadmap:Research              3,400.00 USD
+  Assets:Surplus-Fund:Bank                                   -3,400.00 USD
+"""
+AS_PACKED = '(in the pack as 2006-02-15 transaction "Kingdom Consultancy Group" 3400.00 USD)'
+BACK_DATED = ('\n2006-03-01 * "Back-dated" "slipped in after the audit"\n'
+              "  Expenses:Secretariat:Rent   10.00 IDR\n  Assets:Operating:Bank-IDR\n")
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def issued(tmp_path_factory) -> tuple[Path, Path]:
+    """The shipped books and the audit pack issued of them, once (the pack is only read)."""
+    folder = tmp_path_factory.mktemp("issued")
+    main = copy_shipped_ledger(folder / "books")
+    result = invoke("report", str(main), "--rules", str(folder / "books/rules"),
+                    "-o", str(folder / "pack"), "-q")
+    assert result.exit_code == 0, result.output + result.stderr
+    return folder / "books", folder / "pack"
+
+
+class Books:
+    """A copy of the issued books, to edit and to check against the pack."""
+
+    def __init__(self, folder: Path, pack: Path) -> None:
+        self.folder, self.pack = folder, pack
+        self.main, self.rules = folder / "main.beancount", folder / "rules"
+        self.manifest = pack / "manifest.json"
+
+    def path(self, name: str) -> Path:
+        return self.folder / name
+
+    def edit(self, name: str, old: str, new: str) -> None:
+        text = self.path(name).read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} is not unique in {name}"
+        self.path(name).write_text(text.replace(old, new), encoding="utf-8")
+
+    def append(self, name: str, text: str) -> None:
+        with open(self.path(name), "a", encoding="utf-8") as file:
+            file.write(text)
+
+    def line_of(self, name: str, start: str) -> int:
+        lines = self.path(name).read_text(encoding="utf-8").splitlines()
+        found = [n for n, line in enumerate(lines, start=1) if line.startswith(start)]
+        assert len(found) == 1, found
+        return found[0]
+
+    def check(self, *more: str, manifest: Path | None = None):
+        return invoke("check", str(self.main), "--rules", str(self.rules), "--against",
+                      str(manifest or self.manifest), "-q", *more)
+
+    def document(self, *more: str, manifest: Path | None = None) -> dict:
+        result = self.check("--format", "json", *more, manifest=manifest)
+        assert result.exit_code in (0, 1), result.output + result.stderr
+        return json.loads(result.stdout)
+
+    def differences(self, *more: str) -> list[tuple[str, int, str]]:
+        """(file relative to the books or the pack's folder, line, message) of each
+        finding of kind manifest."""
+        found = []
+        for item in self.document(*more)["findings"]:
+            if item["kind"] == "manifest":
+                assert item["severity"] == "error" and item["rule"] == "MANIFEST", item
+                base = self.pack.parent if item["filename"].startswith(str(self.pack)) \
+                    else self.folder
+                found.append((os.path.relpath(item["filename"], base), item["lineno"],
+                              item["message"]))
+        return found
+
+
+@pytest.fixture
+def books(issued, tmp_path) -> Books:
+    folder, pack = issued
+    shutil.copytree(folder, tmp_path / "books")
+    return Books(tmp_path / "books", pack)
+
+
+def _pack_copy(books: Books, tmp_path: Path) -> Path:
+    shutil.copytree(books.pack, tmp_path / "pack")
+    return tmp_path / "pack"
+
+
+# --- the books of the pack ------------------------------------------------------------------
+
+
+def test_unchanged_books_match_the_pack(books):
+    result = books.check()
+    assert result.exit_code == 0, result.output + result.stderr
+    manifest = json.loads(books.manifest.read_text(encoding="utf-8"))
+    digest = manifest["ledger_digest"]["sha256"]
+    assert result.output.startswith("No findings.")
+    assert (f"The books match the audit pack of {manifest['generated']} (ledger digest "
+            f"{digest}): {manifest['entries']['count']} entries, ") in result.output
+    document = books.document()
+    assert document["against"] == {"manifest": str(books.manifest),
+                                   "generated": manifest["generated"], "ledger_digest": digest,
+                                   "matches": True, "entries_compared": True,
+                                   "differences": 0}
+
+
+def test_a_pack_written_now_records_every_entry_and_round_trips(books, tmp_path):
+    manifest = json.loads(books.manifest.read_text(encoding="utf-8"))
+    entries = manifest["entries"]
+    record = books.pack / entries["path"]
+    assert entries["sha256"] == hashlib.sha256(record.read_bytes()).hexdigest()
+    assert {"path": entries["path"], "sha256": entries["sha256"]} in manifest["outputs"]
+    lines = record.read_text(encoding="utf-8").splitlines()
+    assert entries["count"] == sum(1 for line in lines if line.startswith("entry\t")) > 1000
+    # the pack folder itself names the manifest; a pack written again over it holds too
+    pack = _pack_copy(books, tmp_path)
+    again = invoke("report", str(books.main), "--rules", str(books.rules), "-o", str(pack),
+                   "-q")
+    assert again.exit_code == 0, again.output + again.stderr
+    result = books.check(manifest=pack)
+    assert result.exit_code == 0 and "The books match the audit pack" in result.output
+
+
+def test_a_moved_entry_is_no_difference(books):
+    books.edit(ROADMAP, KINGDOM + "\n", "")
+    books.append("ledger/surplus-fund.beancount", "\n" + KINGDOM)
+    assert books.differences() == []
+    assert books.check().exit_code == 0
+
+
+def test_a_reformatted_entry_is_no_difference(books):
+    books.edit(ROADMAP, KINGDOM, """\
+2006-02-15  *  "Kingdom Consultancy Group"  "Lead research consultancy, comparative study of trafficking laws - advance 40% on signature"
+    document: "2006-02-15.consultancy-contract.pdf"
+    voucher:  "PV-2006-002"
+    approved-by: "Nguyen Thi Lan"
+    prepared-by: "Ratna Wulandari"
+    resolution: "26GA/2005/Soc/03"
+    Assets:Surplus-Fund:Bank     -3400 USD
+    Expenses:Projects:Trafficking-Roadmap:Research
+""")
+    assert books.differences() == []
+
+
+# --- each change is found and described -----------------------------------------------------
+
+
+@pytest.mark.parametrize(("old", "new", "said"), [
+    ("3,400.00 USD\n  Assets:Surplus-Fund:Bank                                   -3,400.00",
+     "3,500.00 USD\n  Assets:Surplus-Fund:Bank                                   -3,500.00",
+     "amount"),
+    ("advance 40% on signature", "advance 45% on signature", "narration"),
+    ('approved-by: "Nguyen Thi Lan"\n  voucher: "PV-2006-002"',
+     'approved-by: "Budi Santoso"\n  voucher: "PV-2006-002"', "metadata approved-by"),
+])
+def test_a_changed_entry_is_found_at_its_line_with_the_field(books, old, new, said):
+    books.edit(ROADMAP, old, new)
+    line = books.line_of(ROADMAP, '2006-02-15 * "Kingdom')
+    assert books.differences() == [
+        (ROADMAP, line, f"entry changed since the audit pack: {said} {AS_PACKED}")]
+    result = books.check()
+    assert result.exit_code == 1
+    assert "1 difference from the audit pack of " in result.output
+
+
+def test_a_deleted_entry_is_found_at_the_manifest_with_its_date_payee_and_amount(books):
+    books.edit(ROADMAP, KINGDOM, "")
+    (found,) = [f for f in books.document()["findings"] if f["kind"] == "manifest"]
+    assert (found["filename"], found["lineno"]) == (str(books.manifest.resolve()), 0)
+    assert found["date"] == "2006-02-15"
+    assert found["message"] == ('entry removed since the audit pack: 2006-02-15 transaction '
+                                '"Kingdom Consultancy Group" 3400.00 USD')
+
+
+def test_a_back_dated_entry_is_found_at_its_line_whatever_the_as_of_date(books):
+    books.append(ROADMAP, BACK_DATED)
+    line = books.line_of(ROADMAP, '2006-03-01 * "Back-dated"')
+    expected = [(ROADMAP, line, 'entry added since the audit pack: 2006-03-01 transaction '
+                                '"Back-dated" 10.00 IDR')]
+    assert books.differences() == expected
+    # the pack recorded the whole ledger: --as-of leaves nothing out of the comparison
+    assert books.differences("--as-of", "2006-01-31") == expected
+
+
+def test_an_edited_rules_file_is_found_and_stays_an_error(books):
+    # an edit that would make the findings of the pack warnings cannot hide itself
+    books.edit("rules/ledger.toml", 'id = "MANIFEST"\nkind = "manifest"\ntitle = "The ledger '
+               'is the one of the audit pack"\ncitation = "the audit pack"\nseverity = "error"',
+               'id = "MANIFEST"\nkind = "manifest"\ntitle = "The ledger is the one of the '
+               'audit pack"\ncitation = "the audit pack"\nseverity = "warning"')
+    assert books.differences() == [
+        ("rules/ledger.toml", 0, "rules file rules/ledger.toml changed since the audit pack")]
+    assert books.check().exit_code == 1
+
+
+def test_a_rules_file_added_is_found(books):
+    books.path("rules/later.toml").write_text("# adopted after the audit\n", encoding="utf-8")
+    assert books.differences() == [
+        ("rules/later.toml", 0, "rules file rules/later.toml added since the audit pack")]
+
+
+def test_a_replaced_evidence_file_is_found_at_the_citing_transaction(books):
+    books.path(CONTRACT).write_bytes(b"%PDF-1.4\n% another contract\n")
+    line = books.line_of(ROADMAP, '2006-02-15 * "Kingdom')
+    assert books.differences() == [
+        (ROADMAP, line, f"evidence file {CONTRACT} changed since the audit pack")]
+
+
+def test_a_removed_evidence_file_is_found(books):
+    books.path(AUDIT_REPORT).unlink()
+    assert books.differences() == [
+        ("pack/manifest.json", 0, f"evidence file {AUDIT_REPORT} removed since the audit pack")]
+
+
+def test_an_added_evidence_file_is_found(books):
+    added = "documents/Assets/Surplus-Fund/Bank/2007-01-10.bank-statement.pdf"
+    books.path(added).write_bytes(b"%PDF-1.4\n% filed after the audit\n")
+    assert books.differences() == [
+        (added, 0, f"evidence file {added} added since the audit pack")]
+
+
+def test_no_cached_verdict_hides_a_change(books):
+    assert books.check().exit_code == 0
+    assert invoke("check", str(books.main), "--rules", str(books.rules), "-q").exit_code == 0
+    books.edit(ROADMAP, "advance 40% on signature", "advance 45% on signature")
+    assert books.check().exit_code == 1
+    assert len(books.differences()) == 1
+
+
+def test_the_differences_go_with_csv_and_the_summary_to_stderr(books):
+    books.edit(ROADMAP, "advance 40% on signature", "advance 45% on signature")
+    result = books.check("--format", "csv")
+    assert result.exit_code == 1
+    assert "entry changed since the audit pack: narration" in result.stdout
+    assert "1 difference from the audit pack of " in result.stderr
+
+
+# --- a pack of an older aipo-budget ---------------------------------------------------------
+
+
+def _older(books: Books, tmp_path: Path) -> Path:
+    """A copy of the pack as written before packs recorded the ledger's entries."""
+    pack = _pack_copy(books, tmp_path)
+    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    name = manifest.pop("entries")["path"]
+    manifest["outputs"] = [item for item in manifest["outputs"] if item["path"] != name]
+    (pack / name).unlink()
+    (pack / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return pack / "manifest.json"
+
+
+def test_an_older_pack_compares_files_and_says_entries_could_not_be(books, tmp_path):
+    older = _older(books, tmp_path)
+    result = books.check(manifest=older)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "The books match the audit pack of " in result.output
+    assert "entries: they could not be compared one by one" in result.output
+    assert books.document(manifest=older)["against"]["entries_compared"] is False
+    books.edit(ROADMAP, KINGDOM, KINGDOM.replace("  resolution", "    resolution"))
+    result = books.check("--format", "json", manifest=older)
+    assert result.exit_code == 1
+    (found,) = [f for f in json.loads(result.stdout)["findings"] if f["kind"] == "manifest"]
+    assert found["message"] == f"ledger file {ROADMAP} changed since the audit pack"
+
+
+# --- a manifest that cannot be read ---------------------------------------------------------
+
+
+def _tampered_record(pack: Path) -> None:
+    with open(pack / "entries.tsv", "a", encoding="utf-8") as file:
+        file.write("# edited\n")
+
+
+@pytest.mark.parametrize(("make", "named", "said"), [
+    (lambda pack: (pack / "manifest.json").unlink(), "manifest.json",
+     "cannot read the audit pack's manifest"),
+    (lambda pack: (pack / "manifest.json").write_text("{not json", encoding="utf-8"),
+     "manifest.json:1", "not JSON"),
+    (lambda pack: (pack / "manifest.json").write_text('{"tool": "other"}', encoding="utf-8"),
+     "manifest.json", "not the manifest of an aipo-budget audit pack"),
+    (lambda pack: (pack / "manifest.json").write_text('{"tool": "aipo-budget"}',
+                                                      encoding="utf-8"),
+     "manifest.json", "its inputs cannot be read"),
+    (lambda pack: (pack / "entries.tsv").unlink(), "entries.tsv",
+     "cannot read the pack's record of the ledger's entries"),
+    (_tampered_record, "entries.tsv", "changed since the audit pack was written"),
+])
+def test_an_unreadable_manifest_exits_2_naming_the_file(books, tmp_path, make, named, said):
+    pack = _pack_copy(books, tmp_path)
+    make(pack)
+    result = books.check(manifest=pack / "manifest.json")
+    assert result.exit_code == 2, result.output + result.stderr
+    assert result.stderr.startswith(f"{pack / named}: ")
+    assert said in result.stderr and "Traceback" not in result.output + result.stderr
+
+
+def test_against_cannot_go_with_pending(books):
+    result = books.check("--pending", str(books.main))
+    assert result.exit_code == 2
+    assert "--against cannot be combined with --pending" in result.stderr
