@@ -9,6 +9,7 @@ Data goes to stdout, diagnostics to stderr.
 from __future__ import annotations
 
 import datetime
+import importlib
 import io
 import os
 import sys
@@ -16,45 +17,33 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from aipo_budget import __version__, progress
+from aipo_budget import __version__
 from aipo_budget.conventions import DEFAULT_CURRENCY
 from aipo_budget.options import (
     as_of_option,
-    from_option,
     ledger_argument,
-    non_empty_path,
-    period_of,
-    period_option,
     quiet_option,
     rules_option,
-    to_option,
 )
-from aipo_budget.paths import as_given, shown
-from aipo_budget.tally import plural
-from aipo_budget.render import FORMATS, RenderError, render
+from aipo_budget.paths import shown
+from aipo_budget.render import FORMATS, render
 from aipo_budget.session import (
     EXIT_FINDINGS,
     EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_OK,
     CheckRun,
-    InputError,
-    Loaded,
     checked,
-    documents_of,
-    run_audit,
     summary_line,
 )
 from aipo_budget.table import Location
-from aipo_budget.tables import CHECK_VIEW, TABLE_NAMES, build_tables, context, findings_register
+from aipo_budget.tables import CHECK_VIEW, findings_register
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from aipo_budget.against import Comparison
-    from aipo_budget.engine import Audit
     from aipo_budget.findings import Finding
-    from aipo_budget.periods import Period
     from aipo_budget.table import Table
 
 
@@ -106,7 +95,23 @@ def _footer(run: CheckRun, against: Comparison | None) -> str:
     return summary_line(run) + (f"\n{against.note}" if against else "")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# The commands besides check, imported when run: starting `check` imports none of them.
+COMMANDS = {name: f"aipo_budget.commands.{name}" for name in ("report", "explain", "rules", "seal")}
+
+
+class Commands(click.Group):
+    """A click group whose commands in :data:`COMMANDS` are imported only when asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*super().list_commands(ctx), *COMMANDS]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            return importlib.import_module(COMMANDS[cmd_name]).command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="aipo-budget")
 def cli() -> None:
     """Surplus Fund compliance and audit tables for the AIPO Secretariat's Beancount ledger."""
@@ -163,112 +168,6 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
         click.echo(_footer(run, against), err=True)
     if summary.errors or (strict and summary.warnings):
         sys.exit(EXIT_FINDINGS)
-
-
-@cli.command()
-@ledger_argument
-@rules_option
-@click.option("--table", "-t", "table_names", multiple=True,
-              type=click.Choice([*TABLE_NAMES, "all"]),
-              help="A table to produce; repeat for several [default: all].")
-@period_option
-@from_option
-@to_option
-@as_of_option
-@click.option("--format", "-f", "output_format", default="simple", show_default=True,
-              type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
-@click.option("--output", "-o", "output", type=click.Path(readable=False),
-              callback=lambda _ctx, _param, value: non_empty_path(value, "--output"),
-              help="Write the audit pack (CSV, Markdown, index.html, manifest.json) to DIR.")
-@quiet_option
-def report(ledger: str, rules: str | None, table_names: tuple[str, ...],
-           period: Period | None, start: datetime.date | None, end: datetime.date | None,
-           as_of: datetime.datetime | None, output_format: str, output: str | None) -> None:
-    """Produce the audit tables of LEDGER for a period [default: main.beancount].
-
-    Periods as in Fava's time filter: -p 2006-Q1, -p "2006-01 - 2006-06", --from 2006."""
-    chosen = period_of(period, start, end)
-    first, last = chosen.start, chosen.end
-    day = as_of.date() if as_of else last
-    if first and first > (last or day or datetime.date.today()):
-        raise click.BadParameter("--from is after the end of the period (--to, or --as-of)",
-                                 param_hint="--from")
-    loaded = run_audit(ledger, rules, day)
-    names = None if (not table_names or "all" in table_names) else list(dict.fromkeys(table_names))
-    tables = build_tables(loaded.result, first, last, names, ledger=ledger)
-    if output is not None:
-        with progress.stage("writing the audit pack"):
-            _write_pack(loaded, tables, output, first, last)
-        click.echo(f"audit pack written to {output}: {len(tables)} tables", err=True)
-        _warn_of_errors(loaded.result, first, last, ledger)
-        return
-    try:
-        click.echo(render(output_format, tables), nl=False)
-    except RenderError as exc:
-        raise click.UsageError(str(exc)) from None
-    _warn_of_errors(loaded.result, first, last, ledger)
-
-
-def _warn_of_errors(result: Audit, first: datetime.date | None, last: datetime.date | None,
-                    ledger: str) -> None:
-    """Nobody files a report without seeing the error findings of its period, whichever
-    tables were asked for."""
-    from aipo_budget.findings import ERROR, WAIVED, WARNING
-
-    period = context(result, first, last, ledger).period  # the findings register's period
-    shown = [f for f in result.findings if f.date in period]
-    errors, warnings, waived = (sum(1 for f in shown if f.severity == severity)
-                                for severity in (ERROR, WARNING, WAIVED))
-    counts = [plural(errors, "error finding"), plural(warnings, "warning")]
-    if waived:  # shown with their waiver, though they fail nothing
-        counts.append(plural(waived, "waived finding"))
-    if shown:
-        click.echo(f"aipo-budget: the period has {', '.join(counts[:-1])} and {counts[-1]} "
-                   "(table: findings)", err=True)
-
-
-def _write_pack(loaded: Loaded, tables: list[Table], output: str,
-                first: datetime.date | None, last: datetime.date | None) -> None:
-    from beancount.parser.options import OPTIONS_DEFAULTS
-
-    from aipo_budget.evidence import documents_roots
-    from aipo_budget.pack import PackError, PackSource, write_pack
-
-    if not output:  # Path("") is the current folder: never a pack's target
-        raise click.UsageError("-o/--output: an empty path names no folder")
-    base = os.path.dirname(os.path.abspath(loaded.ledger))
-    title = str(loaded.options.get("title") or "")
-    source = PackSource(
-        context(loaded.result, first, last, loaded.ledger),
-        # Beancount's default title names no organisation
-        organisation="" if title == OPTIONS_DEFAULTS["title"] else title,
-        as_of=loaded.as_of,
-        entries=loaded.entries, options=loaded.options,  # the pack records them, unread again
-        inputs={"ledger": loaded.options.get("include", []),
-                "rules": loaded.result.ruleset.files},
-        settings={"ledger": os.path.basename(loaded.ledger), "as_of": loaded.as_of.isoformat(),
-                  "from": first.isoformat() if first else None,
-                  "to": (last or loaded.as_of).isoformat(),
-                  "rules": os.path.relpath(loaded.rules_folder, base)},
-        # every Document entry goes in: the pack itself reads only safe evidence files
-        documents=sorted(documents_of(loaded)), roots=documents_roots(loaded.options))
-    try:
-        write_pack(output, tables, source, show=lambda path: as_given(path, loaded.ledger))
-    except PackError as exc:
-        raise InputError(str(exc)) from None
-    except OSError as exc:
-        raise InputError(f"{output}: cannot write the audit pack: {exc.strerror or exc}; "
-                         "nothing was replaced") from None
-
-
-def _register() -> None:
-    from aipo_budget.commands import explain, rules, seal
-
-    for module in (explain, rules, seal):
-        cli.add_command(module.command)
-
-
-_register()
 
 
 def main() -> None:

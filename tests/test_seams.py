@@ -222,3 +222,32 @@ def test_file_sha256_reads_every_block(tmp_path):
         assert file_sha256(fd) == hashlib.sha256(content).hexdigest()
     finally:
         os.close(fd)
+
+
+# --- start-up: `check` imports what it needs only ---------------------------------------------
+
+CHECK_ONLY = """
+import sys
+from aipo_budget.cli import cli
+try:
+    cli.main(["check", sys.argv[1], "-q"], standalone_mode=False)
+except SystemExit:
+    pass
+heavy = ("fava", "flask", "jinja2", "aipo_budget.pack", "aipo_budget.commands",
+         "aipo_budget.explain", "aipo_budget.fava_ext", "aipo_budget.pending")
+print(sorted({name.split(".")[0] if not name.startswith("aipo_budget") else
+              ".".join(name.split(".")[:2]) for name in sys.modules if name.startswith(heavy)}))
+"""
+
+
+def test_check_imports_neither_fava_nor_jinja2_nor_the_other_commands(tmp_path):
+    """Start-up is most of a check on a small ledger (issue 12): Fava, Jinja2, the pack and
+    the other commands are imported by the commands that use them, not by `check`."""
+    import subprocess
+    import sys
+
+    main = copy_shipped_ledger(tmp_path)
+    done = subprocess.run([sys.executable, "-c", CHECK_ONLY, str(main)], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
