@@ -175,6 +175,21 @@ SHIPPED_PLUGIN_LINE = 'plugin "aipo_budget.plugin" "rules"'
 SHIPPED_EXTENSION_LINE = '2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "rules"'
 
 
+# The shipped ledger's first surplus outflow, exactly as written in
+# ledger/project-trafficking-roadmap.beancount (the seal and manifest tests edit, move and
+# remove it)
+KINGDOM = """\
+2006-02-15 * "Kingdom Consultancy Group" "Lead research consultancy, comparative study of trafficking laws - advance 40% on signature"
+  resolution: "26GA/2005/Soc/03"
+  prepared-by: "Ratna Wulandari"
+  approved-by: "Nguyen Thi Lan"
+  voucher: "PV-2006-002"
+  document: "2006-02-15.consultancy-contract.pdf"
+  Expenses:Projects:Trafficking-Roadmap:Research              3,400.00 USD
+  Assets:Surplus-Fund:Bank                                   -3,400.00 USD
+"""
+
+
 def copy_shipped_ledger(folder: Path, extension_line: str = SHIPPED_EXTENSION_LINE) -> Path:
     """The shipped ledger and its documents copied to ``folder``, with the extension, and the
     tests' own rules beside it (a change of the shipped rules must not break these tests)."""

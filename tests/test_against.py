@@ -19,22 +19,12 @@ import pytest
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
-from conftest import copy_shipped_ledger
+from conftest import KINGDOM, copy_shipped_ledger
 
 ROADMAP = "ledger/project-trafficking-roadmap.beancount"
 CONTRACT = ("documents/Expenses/Projects/Trafficking-Roadmap/Research/"
             "2006-02-15.consultancy-contract.pdf")
 AUDIT_REPORT = "documents/Assets/Surplus-Fund/Bank/2003-05-12.audit-report-fy2002.pdf"
-KINGDOM = """\
-2006-02-15 * "Kingdom Consultancy Group" "Lead research consultancy, comparative study of trafficking laws - advance 40% on signature"
-  resolution: "26GA/2005/Soc/03"
-  prepared-by: "Ratna Wulandari"
-  approved-by: "Nguyen Thi Lan"
-  voucher: "PV-2006-002"
-  document: "2006-02-15.consultancy-contract.pdf"
-  Expenses:Projects:Trafficking-Roadmap:Research              3,400.00 USD
-  Assets:Surplus-Fund:Bank                                   -3,400.00 USD
-"""
 AS_PACKED = '(in the pack as 2006-02-15 transaction "Kingdom Consultancy Group" 3400.00 USD)'
 BACK_DATED = ('\n2006-03-01 * "Back-dated" "slipped in after the audit"\n'
               "  Expenses:Secretariat:Rent   10.00 IDR\n  Assets:Operating:Bank-IDR\n")

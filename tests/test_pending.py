@@ -379,3 +379,17 @@ def test_the_template_is_a_proposal_with_every_required_key(tmp_path):
     assert result.exit_code in (0, 1), result.output
     assert json.loads(result.stdout)["proposals"][0]["transaction"] == \
         "Payee — What the payment is for"
+
+
+def test_a_proposal_inside_a_sealed_period_cannot_be_paid(tmp_path):
+    ledger = books(tmp_path, base())
+    sealed = CliRunner().invoke(cli, ["seal", str(ledger), "--rules", str(RULES),
+                                      "--through", "2006-02-28", "--by", "A. Auditor"])
+    assert sealed.exit_code == 0, sealed.output
+    status, document = judged(ledger, proposal(date="2006-02-20"))
+    assert status == 1
+    (seal,) = [f for f in document["proposals"][0]["findings"] if f["kind"] == "seal"]
+    assert seal["severity"] == "error" and "2006-02-28" in seal["message"]
+    # after the seal, the same payment is no business of the seal's
+    status, document = judged(ledger, proposal(date="2006-03-01"))
+    assert "seal" not in error_kinds(document)

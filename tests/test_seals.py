@@ -30,22 +30,12 @@ from aipo_budget.seals import BROKEN, HOLDS, UNVERIFIED, verify
 from aipo_budget.seals import store
 from aipo_budget.tables import build_tables, context
 from aipo_budget.tables.fund import sealed_periods
-from conftest import AS_OF, RULES, copy_shipped_ledger, run, write_ledger
+from conftest import AS_OF, KINGDOM, RULES, copy_shipped_ledger, run, write_ledger
 
 ROADMAP = "ledger/project-trafficking-roadmap.beancount"
 SECRETARIAT_2005 = "ledger/secretariat-2005.beancount"
 CONTRACT = ("documents/Expenses/Projects/Trafficking-Roadmap/Research/"
             "2006-02-15.consultancy-contract.pdf")
-KINGDOM = """\
-2006-02-15 * "Kingdom Consultancy Group" "Lead research consultancy, comparative study of trafficking laws - advance 40% on signature"
-  resolution: "26GA/2005/Soc/03"
-  prepared-by: "Ratna Wulandari"
-  approved-by: "Nguyen Thi Lan"
-  voucher: "PV-2006-002"
-  document: "2006-02-15.consultancy-contract.pdf"
-  Expenses:Projects:Trafficking-Roadmap:Research              3,400.00 USD
-  Assets:Surplus-Fund:Bank                                   -3,400.00 USD
-"""
 RENT_2005 = '"Office rent, 11th floor - March 2005"'
 
 

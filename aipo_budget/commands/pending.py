@@ -77,7 +77,10 @@ def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
                                     "judged") for p in proposals if as_of and p.date > as_of]
     if problems:
         raise session.InputError(str(proposing.ProposalError(found.name, problems)))
-    setting = Setting(ruleset, as_of or datetime.date.today(), as_of, options)
+    # the proposal file counts as one of the ledger's own: a proposal dated inside a sealed
+    # period breaks the seal, as it would once booked
+    own = {**options, "include": [*options.get("include", []), filename]}
+    setting = Setting(ruleset, as_of or datetime.date.today(), as_of, own)
     with progress.stage(f"judging {plural(len(proposals), 'proposal')}"):
         return judge(entries, errors, proposals, setting, known)
 
