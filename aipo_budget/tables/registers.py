@@ -26,9 +26,10 @@ CHECK_VIEW = ("severity", "kind", "rule", "date", "location", "amount", "conditi
 # a finding's severity and status as the register shows them
 SEVERITY = {"error": Status.ERROR, "warning": Status.WARNING, "waived": Status.WAIVED}
 STATUS = {"error": Status.TO_CORRECT, "warning": Status.TO_REVIEW, "waived": Status.WAIVED}
-# rules that judge no outflow by themselves: the ledger's validity, a transfer's, and the
-# waivers (they judge only the findings of a transaction that cites one)
-NOT_JUDGING = ("transfer", "ledger", "waiver")
+# rules that judge no outflow by themselves: the ledger's validity, a transfer's, the waivers
+# (they judge only the findings of a transaction that cites one), the seals and the manifest
+# (they judge the books as a whole)
+NOT_JUDGING = ("transfer", "ledger", "waiver", "seal", "manifest")
 
 
 def _versions_on(ctx: Context, date: datetime.date) -> list[str]:
@@ -55,7 +56,8 @@ def _rates(outflow: Outflow, currency: str) -> str:
     ) or currency
 
 
-def _disbursement(ctx: Context, outflow: Outflow, findings: list[Finding]) -> dict[str, Any]:
+def _disbursement(ctx: Context, outflow: Outflow, findings: list[Finding],
+                  judged_by: dict[datetime.date, str]) -> dict[str, Any]:
     document = None
     if outflow.document:
         document = Location(outflow.document_path or "", 0, outflow.document)
@@ -65,7 +67,8 @@ def _disbursement(ctx: Context, outflow: Outflow, findings: list[Finding]) -> di
         "amount": outflow.usd, "rate": _rates(outflow, ctx.currency),
         "resolution": outflow.resolution or "", "prepared_by": outflow.prepared_by or "",
         "approved_by": ", ".join(outflow.approvers), "document": document,
-        "judged_by": ", ".join(_versions_on(ctx, outflow.date)),
+        "judged_by": judged_by.get(outflow.date) or judged_by.setdefault(
+            outflow.date, ", ".join(_versions_on(ctx, outflow.date))),
         "findings": "; ".join(f"{f.severity} {f.rule}" + (f" ({f.waiver})" if f.waiver else "")
                               for f in findings) or "none",
         "location": ctx.where(outflow.location.filename, outflow.location.lineno),
@@ -76,7 +79,8 @@ def disbursements(ctx: Context) -> Table:
     located: dict[tuple[str, int], list[Finding]] = defaultdict(list)
     for item in ctx.result.findings:
         located[(item.filename, item.lineno)].append(item)
-    rows = [_disbursement(ctx, o, located[(o.location.filename, o.location.lineno)])
+    judged_by: dict[datetime.date, str] = {}  # thousands of outflows share a few hundred days
+    rows = [_disbursement(ctx, o, located[(o.location.filename, o.location.lineno)], judged_by)
             for o in ctx.outflows]
     total = sum((o.usd for o in ctx.outflows), ZERO)
     return table(
