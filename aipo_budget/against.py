@@ -205,8 +205,7 @@ class _Now:
 
 
 def _version(ruleset: RuleSet, date: datetime.date | None) -> RuleVersion:
-    rules = ruleset.of_kind("manifest")
-    return rules[0].judging(date or datetime.date.max) if rules else DEFAULT_MANIFEST_RULE
+    return ruleset.judging("manifest", date, DEFAULT_MANIFEST_RULE)
 
 
 def _entry_findings(pack: Pack, snapshot: Snapshot, ledger: Ledger, at_manifest: Location,

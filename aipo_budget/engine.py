@@ -52,9 +52,7 @@ def _error_date(error: Any) -> datetime.date | None:
 
 
 def _ledger_version(ruleset: RuleSet, date: datetime.date | None) -> RuleVersion:
-    rules = ruleset.of_kind("ledger")
-    version = rules[0].judging(date or datetime.date.max) if rules else None
-    return version or DEFAULT_LEDGER_RULE
+    return ruleset.judging("ledger", date, DEFAULT_LEDGER_RULE)
 
 
 def ledger_findings(errors: Sequence[Any], ruleset: RuleSet,

@@ -29,8 +29,8 @@ import difflib
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget import meta
-from aipo_budget.conventions import component, under
 from aipo_budget.facts import Location
+from aipo_budget.facts.roles import project_of
 from aipo_budget.findings import WAIVED, WARNING, finding, money
 from aipo_budget.rules import UNWAIVABLE, RuleVersion
 
@@ -56,9 +56,8 @@ def references(text: str) -> tuple[str, ...]:
 
 def _projects(entry: Any, conventions: Conventions) -> set[str]:
     """The projects a transaction's postings pay for (Expenses:Projects:<Project>:...)."""
-    return {component(p.account, conventions.projects) or ""
-            for p in getattr(entry, "postings", None) or ()
-            if under(p.account, conventions.projects)} - {""}
+    found = (project_of(p.account, conventions) for p in getattr(entry, "postings", None) or ())
+    return {pc[0] for pc in found if pc and pc[0]}
 
 
 def _unknown(reference: str, ruleset: RuleSet) -> str:
@@ -114,9 +113,8 @@ def why_not(reference: str, item: Finding, ruleset: RuleSet, conventions: Conven
             or _limits(waiver, item, day))
 
 
-def _version(ruleset: RuleSet, day: datetime.date | None) -> RuleVersion:
-    rules = ruleset.of_kind("waiver")
-    return rules[0].judging(day or datetime.date.max) if rules else DEFAULT_WAIVER_RULE
+def _version(ruleset: RuleSet, date: datetime.date | None) -> RuleVersion:
+    return ruleset.judging("waiver", date, DEFAULT_WAIVER_RULE)
 
 
 def _not_waived(item: Finding, reasons: list[str], ruleset: RuleSet) -> Finding:

@@ -188,6 +188,17 @@ KINGDOM = """\
   Expenses:Projects:Trafficking-Roadmap:Research              3,400.00 USD
   Assets:Surplus-Fund:Bank                                   -3,400.00 USD
 """
+# the same entry reformatted: spacing, metadata and posting order, an elided amount, precision
+KINGDOM_REFORMATTED = """\
+2006-02-15  *  "Kingdom Consultancy Group"  "Lead research consultancy, comparative study of trafficking laws - advance 40% on signature"
+    document: "2006-02-15.consultancy-contract.pdf"
+    voucher:  "PV-2006-002"
+    approved-by: "Nguyen Thi Lan"
+    prepared-by: "Ratna Wulandari"
+    resolution: "26GA/2005/Soc/03"
+    Assets:Surplus-Fund:Bank     -3400 USD
+    Expenses:Projects:Trafficking-Roadmap:Research
+"""
 
 
 def copy_shipped_ledger(folder: Path, extension_line: str = SHIPPED_EXTENSION_LINE) -> Path:

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
-from conftest import KINGDOM, copy_shipped_ledger
+from conftest import KINGDOM, KINGDOM_REFORMATTED, copy_shipped_ledger
 
 ROADMAP = "ledger/project-trafficking-roadmap.beancount"
 CONTRACT = ("documents/Expenses/Projects/Trafficking-Roadmap/Research/"
@@ -149,16 +149,7 @@ def test_a_moved_entry_is_no_difference(books):
 
 
 def test_a_reformatted_entry_is_no_difference(books):
-    books.edit(ROADMAP, KINGDOM, """\
-2006-02-15  *  "Kingdom Consultancy Group"  "Lead research consultancy, comparative study of trafficking laws - advance 40% on signature"
-    document: "2006-02-15.consultancy-contract.pdf"
-    voucher:  "PV-2006-002"
-    approved-by: "Nguyen Thi Lan"
-    prepared-by: "Ratna Wulandari"
-    resolution: "26GA/2005/Soc/03"
-    Assets:Surplus-Fund:Bank     -3400 USD
-    Expenses:Projects:Trafficking-Roadmap:Research
-""")
+    books.edit(ROADMAP, KINGDOM, KINGDOM_REFORMATTED)
     assert books.differences() == []
 
 

@@ -30,7 +30,7 @@ from aipo_budget.seals import BROKEN, HOLDS, UNVERIFIED, verify
 from aipo_budget.seals import store
 from aipo_budget.tables import build_tables, context
 from aipo_budget.tables.fund import sealed_periods
-from conftest import AS_OF, KINGDOM, RULES, copy_shipped_ledger, run, write_ledger
+from conftest import AS_OF, KINGDOM, KINGDOM_REFORMATTED, RULES, copy_shipped_ledger, run, write_ledger
 
 ROADMAP = "ledger/project-trafficking-roadmap.beancount"
 SECRETARIAT_2005 = "ledger/secretariat-2005.beancount"
@@ -137,17 +137,7 @@ def test_moving_an_entry_to_another_file_unchanged_is_no_finding(books):
 
 
 def test_reformatting_an_entry_is_no_finding(books):
-    reformatted = """\
-2006-02-15  *  "Kingdom Consultancy Group"  "Lead research consultancy, comparative study of trafficking laws - advance 40% on signature"
-    document: "2006-02-15.consultancy-contract.pdf"
-    voucher:  "PV-2006-002"
-    approved-by: "Nguyen Thi Lan"
-    prepared-by: "Ratna Wulandari"
-    resolution: "26GA/2005/Soc/03"
-    Assets:Surplus-Fund:Bank     -3400 USD
-    Expenses:Projects:Trafficking-Roadmap:Research
-"""
-    books.edit(ROADMAP, KINGDOM, reformatted)
+    books.edit(ROADMAP, KINGDOM, KINGDOM_REFORMATTED)
     assert books.findings() == []
 
 

@@ -18,6 +18,7 @@ import click
 from beancount.core import data
 
 from aipo_budget import progress, session
+from aipo_budget.findings import transaction_text
 from aipo_budget.ledger import LedgerInputError, load_ledger
 from aipo_budget.paths import shown
 from aipo_budget.pending import proposals as proposing
@@ -96,7 +97,7 @@ def _amount(verdict: Verdict) -> Any:
 
 def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str) -> Table:
     rows = [{"location": _where(v.location.filename, v.location.lineno),
-             "date": v.proposal.date, "transaction": _transaction(v.proposal),
+             "date": v.proposal.date, "transaction": transaction_text(v.proposal),
              "amount": _amount(v), "verdict": v.status, "errors": v.errors,
              "warnings": v.warnings, "caused": v.caused} for v in verdicts]
     return table(
@@ -109,10 +110,6 @@ def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str)
          Column("caused", "on other entries", Kind.NUMBER)),
         rows, notes=["Each proposal is judged with the ledger and the proposals before it in "
                      "the file, as if paid in that order; nothing was written."])
-
-
-def _transaction(entry: data.Transaction) -> str:
-    return " — ".join(part for part in (entry.payee or "", entry.narration or "") if part)
 
 
 def _tables(verdict: Verdict, number: int) -> list[Table]:
@@ -132,7 +129,7 @@ def _tables(verdict: Verdict, number: int) -> list[Table]:
 def _document(verdicts: list[Verdict], found: proposing.Proposals) -> dict[str, Any]:
     return {"pending": found.name, "proposals": [{
         "filename": v.location.filename, "lineno": v.location.lineno,
-        "date": v.proposal.date.isoformat(), "transaction": _transaction(v.proposal),
+        "date": v.proposal.date.isoformat(), "transaction": transaction_text(v.proposal),
         "verdict": v.status.value, "errors": v.errors, "warnings": v.warnings,
         "amount": machine_value(_amount(v), Kind.AMOUNT),
         "findings": [{**f.as_dict(), "caused_by_proposal": f not in _own(v)}

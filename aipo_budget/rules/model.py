@@ -159,6 +159,14 @@ class RuleSet:
     def of_kind(self, kind: str) -> tuple[Rule, ...]:
         return self._by_kind.get(kind, ())
 
+    def judging(self, kind: str, date: datetime.date | None, default: RuleVersion
+                ) -> RuleVersion:
+        """The version of the folder's rule of ``kind`` that judges ``date`` (None: the
+        latest), or ``default`` when the folder has none: a finding of the ledger, a seal,
+        the manifest or a waiver is reported whether or not the folder names its rule."""
+        rules = self.of_kind(kind)
+        return rules[0].judging(date or datetime.date.max) if rules else default
+
     def for_project(self, kind: str, project: str) -> Rule | None:
         return self._by_project.get((kind, project))
 

@@ -75,8 +75,7 @@ class _Found:
 
 
 def _version(ruleset: RuleSet, date: datetime.date | None) -> RuleVersion:
-    rules = ruleset.of_kind("seal")
-    return rules[0].judging(date or datetime.date.max) if rules else DEFAULT_SEAL_RULE
+    return ruleset.judging("seal", date, DEFAULT_SEAL_RULE)
 
 
 def _unverifiable(seal: Seal, why: str, base: str) -> Difference:
