@@ -25,7 +25,6 @@ from aipo_budget.options import (
     quiet_option,
     rules_option,
 )
-from aipo_budget.paths import shown
 from aipo_budget.render import FORMATS, render
 from aipo_budget.session import (
     EXIT_FINDINGS,
@@ -36,7 +35,7 @@ from aipo_budget.session import (
     checked,
     summary_line,
 )
-from aipo_budget.table import Location
+from aipo_budget.table import shown_from
 from aipo_budget.tables import CHECK_VIEW, findings_register
 
 if TYPE_CHECKING:
@@ -55,7 +54,7 @@ def findings_table(findings: Sequence[Finding], view: Sequence[str] | None = CHE
 
     currency = findings[0].currency if findings else DEFAULT_CURRENCY
     register = findings_register(findings, "Findings",
-                                 lambda name, line: Location(name, line, shown(name)),
+                                 shown_from(),
                                  currency)
     return register.select(with_waiver(view, register)) if view else register
 

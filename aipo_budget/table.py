@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from aipo_budget.paths import shown
+
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Mapping, Sequence
 
 
 class Kind(enum.Enum):
@@ -93,6 +95,16 @@ class Location:
     def __str__(self) -> str:
         name = self.shown or self.filename
         return f"{name}:{self.lineno}" if self.lineno else name
+
+
+def shown_from(folder: str | None = None) -> Callable[[str, int], Location]:
+    """A ledger line as people read it: its file relative to ``folder`` (default: the working
+    folder) when inside it (:func:`aipo_budget.paths.shown`)."""
+
+    def where(filename: str, lineno: int) -> Location:
+        return Location(filename, lineno, shown(filename, folder))
+
+    return where
 
 
 @dataclass(frozen=True)

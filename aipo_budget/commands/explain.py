@@ -18,7 +18,7 @@ from aipo_budget.options import as_of_option, non_empty_path, quiet_option, rule
 from aipo_budget.paths import shown
 from aipo_budget.render import FORMATS, RenderError, render
 from aipo_budget.session import InputError, run_audit
-from aipo_budget.table import Location
+from aipo_budget.table import shown_from
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -102,7 +102,7 @@ def command(location: tuple[str, int], ledger: str, rules: str | None,
     filename = ledger_file(loaded, name)
     try:
         tables = explain(loaded.result, loaded.entries, filename, lineno,
-                         lambda path, line: Location(path, line, shown(path)))
+                         shown_from())
     except LocationError as exc:
         raise InputError(f"{shown(filename)}: {exc}") from None
     if table_names:

@@ -20,14 +20,15 @@ from beancount.core import data
 from aipo_budget import progress, session
 from aipo_budget.findings import transaction_text
 from aipo_budget.ledger import LedgerInputError, load_ledger
-from aipo_budget.paths import shown
 from aipo_budget.pending import proposals as proposing
 from aipo_budget.pending.headroom import headroom, outflow_of
 from aipo_budget.pending.judge import Setting, judge, key
 from aipo_budget.render import RenderError, machine_value, render, table_json
-from aipo_budget.table import Column, Kind, Location, table
+from aipo_budget.table import Column, Kind, shown_from, table
 from aipo_budget.tables import CHECK_VIEW, findings_register
 from aipo_budget.tally import plural
+
+where = shown_from()  # a proposal's or a finding's line, relative to the working folder
 
 if TYPE_CHECKING:
     from aipo_budget.pending.judge import Verdict
@@ -86,17 +87,13 @@ def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
         return judge(entries, errors, proposals, setting, known)
 
 
-def _where(filename: str, lineno: int) -> Location:
-    return Location(filename, lineno, shown(filename))
-
-
 def _amount(verdict: Verdict) -> Any:
     outflow = outflow_of(verdict.result, verdict.proposal)
     return outflow.usd if outflow is not None else None
 
 
 def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str) -> Table:
-    rows = [{"location": _where(v.location.filename, v.location.lineno),
+    rows = [{"location": where(v.location.filename, v.location.lineno),
              "date": v.proposal.date, "transaction": transaction_text(v.proposal),
              "amount": _amount(v), "verdict": v.status, "errors": v.errors,
              "warnings": v.warnings, "caused": v.caused} for v in verdicts]
@@ -113,12 +110,12 @@ def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str)
 
 
 def _tables(verdict: Verdict, number: int) -> list[Table]:
-    where = _where(verdict.location.filename, verdict.location.lineno)
-    title = f"Proposal {number} ({where})"
+    here = where(verdict.location.filename, verdict.location.lineno)
+    title = f"Proposal {number} ({here})"
     currency = verdict.result.facts.conventions.currency
     tables = []
     if verdict.findings:
-        tables.append(findings_register(verdict.findings, f"{title}: findings", _where,
+        tables.append(findings_register(verdict.findings, f"{title}: findings", where,
                                         currency).select(CHECK_VIEW))
     room = headroom(verdict.result, verdict.proposal, f"{title}: headroom after it")
     verdict_line = f"Verdict on proposal {number}: {verdict.text}."

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ast
 import dataclasses
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +18,7 @@ from aipo_budget.fava_ext.cells import Cell, HtmlTable, html_table
 from aipo_budget.paths import shown as relative_to  # the one helper for paths shown to the user
 from aipo_budget.periods import Period
 from aipo_budget.render import text_value
-from aipo_budget.table import Location
+from aipo_budget.table import shown_from
 from aipo_budget.tables import findings_register, rulebook
 from aipo_budget.tables.registers import with_waiver
 from aipo_budget.tally import tally
@@ -128,15 +127,6 @@ def findings_table(findings: Sequence[Finding], folder: str, link: Linker,
     return dataclasses.replace(cells, headers=(*cells.headers, "explanation"),
                                numeric=(*cells.numeric, False),
                                rows=tuple((*row, cell) for row, cell in zip(cells.rows, links)))
-
-
-def shown_from(folder: str) -> Callable[[str, int], Location]:
-    """A ledger line, its file shown relative to the ledger's folder."""
-
-    def where(filename: str, lineno: int) -> Location:
-        return Location(filename, lineno, relative_to(filename, folder))
-
-    return where
 
 
 def rules_table(ruleset: RuleSet, day: datetime.date, folder: str, link: Linker) -> HtmlTable:
