@@ -43,9 +43,10 @@ class RealPaths:
     def __init__(self) -> None:
         self.folders: dict[str, str] = {}
 
-    def __call__(self, path: str) -> str:
+    def __call__(self, path: str, *, link: bool | None = None) -> str:
+        """``link``: whether ``path`` itself is a symbolic link, when the caller knows."""
         folder, name = os.path.split(os.path.abspath(path))
-        if not name or os.path.islink(path):
+        if not name or (os.path.islink(path) if link is None else link):
             return os.path.realpath(path)
         real = self.folders.get(folder)
         if real is None:

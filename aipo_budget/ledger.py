@@ -1,8 +1,8 @@
 """Reading a ledger for the CLI: no pickle cache, and unreadable input as one clear error.
 
 Beancount's pickle cache ignores plugin code and rules changes (beancount-fava-notes 1.4), so
-the ledger is loaded the way Fava loads it, through ``loader._load``, which never reads nor
-writes a cache file.
+the ledger is loaded the way Fava loads it, with the steps of ``loader._load`` (which never reads
+nor writes a cache file; :mod:`aipo_budget.loading`).
 
 Before Beancount reads anything, the include tree is walked the way Beancount walks it
 (breadth first, each file once, globs relative to the including file): a file that is not UTF-8
@@ -17,11 +17,9 @@ import glob
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from beancount import loader
-
-from aipo_budget import progress
+from aipo_budget import loading, progress
 from aipo_budget.paths import as_given
 from aipo_budget.plugin import AipoBudgetError
 from aipo_budget.render import one_line
@@ -42,6 +40,7 @@ MISSING_GLOB = re.compile(r'^File glob "(.*)" does not match any files$')
 DUPLICATE = re.compile(r'^Duplicate filename parsed: "(.*)"$')
 
 Problem = tuple[str, int, str]
+T = TypeVar("T")
 
 
 class LedgerInputError(Exception):
@@ -260,6 +259,15 @@ def load_ledger(path: str, proposed: str | None = None
     --pending``): its entries carry the filename ``<string>``. The problems of a
     LedgerInputError name files as the user would: ``path`` as given, and included files
     relative to it (:func:`aipo_budget.paths.as_given`)."""
+    entries, errors, options, _ = load_ledger_and(path, proposed)
+    return entries, errors, options
+
+
+def load_ledger_and(path: str, proposed: str | None = None,
+                    meanwhile: Callable[[list[data.Directive], dict[str, Any]], T] | None = None
+                    ) -> tuple[list[data.Directive], list[Any], dict[str, Any], T | None]:
+    """:func:`load_ledger`, and ``meanwhile(entries, options)`` run while Beancount validates
+    the entries (:mod:`aipo_budget.loading`): its result is the fourth value."""
     filename = check_ledger_path(path)
 
     def show(name: str) -> str:
@@ -268,10 +276,26 @@ def load_ledger(path: str, proposed: str | None = None
     tree = walk_includes(filename, show)
     if tree.problems:
         raise LedgerInputError([(show(f), n, m) for f, n, m in tree.problems])
+
+    def stop_if(errors: list[Any]) -> None:
+        fatal = [_where(e, filename, tree) for e in errors if type(e).__name__ in UNREADABLE]
+        if fatal:
+            raise LedgerInputError([(show(f), n, m) for f, n, m in _one_per_line(fatal)])
+
+    failed: list[BaseException] = []
+
+    def alongside(entries: list[data.Directive], options: dict[str, Any]) -> T | None:
+        try:  # its own exceptions are not a problem of the ledger's: raised as they are below
+            return meanwhile(entries, options) if meanwhile else None
+        except Exception as exc:  # noqa: BLE001
+            failed.append(exc)
+            return None
+
     try:
         sources = [(filename, True)] + ([(proposed, False)] if proposed is not None else [])
         with progress.stage(f"reading {plural(1 + len(tree.origin), 'ledger file')}"):
-            entries, errors, options_map = loader._load(sources, None, None, None)
+            entries, errors, options_map, ahead = loading.load(
+                sources, stop_if, alongside if meanwhile else None)
     except OSError as exc:  # an included file that went away or changed since the walk
         where = show(str(exc.filename)) if exc.filename else path
         raise LedgerInputError([(where, 0, f"cannot read: {exc.strerror or exc}")]) from None
@@ -279,7 +303,6 @@ def load_ledger(path: str, proposed: str | None = None
         raise LedgerInputError([(path, 0, "Beancount could not process an amount "
                                           f"({type(exc).__name__}): is one beyond 28 digits?")]
                                ) from None
-    fatal = [_where(e, filename, tree) for e in errors if type(e).__name__ in UNREADABLE]
-    if fatal:
-        raise LedgerInputError([(show(f), n, m) for f, n, m in _one_per_line(fatal)])
-    return entries, beancount_errors(errors), options_map
+    if failed:
+        raise failed[0]
+    return entries, beancount_errors(errors), options_map, ahead

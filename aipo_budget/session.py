@@ -17,9 +17,9 @@ from beancount.core import data
 
 from aipo_budget import cache, paths, progress
 from aipo_budget.cache import CheckSummary
-from aipo_budget.engine import audit
+from aipo_budget.engine import Audit, audit, with_ledger_errors
 from aipo_budget.evidence import documents_roots
-from aipo_budget.ledger import LedgerInputError, check_ledger_path, load_ledger
+from aipo_budget.ledger import LedgerInputError, check_ledger_path, load_ledger_and
 from aipo_budget.reuse import reused
 from aipo_budget.rules import RulesError, load_rules
 from aipo_budget.seals import seal_inputs
@@ -82,20 +82,26 @@ def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Lo
     without, every entry is judged whatever its date, and today decides which projects are
     closed."""
     folder = rules_folder_for(ledger, rules)
+    day = as_of or datetime.date.today()
+
+    def judge(entries: list[data.Directive], options: dict[str, Any]) -> Audit:
+        # Beancount's errors are added below: they are complete only once it has validated
+        transactions = sum(1 for entry in entries if isinstance(entry, data.Transaction))
+        with progress.stage(f"auditing {plural(transactions, 'transaction')}"):
+            return (reused(options, entries, ruleset, (), day, until=as_of)
+                    or audit(entries, ruleset, day, (), until=as_of, options=options))
+
     try:
         # the number of files is known only once the include tree is walked, inside the load
         with progress.stage("reading the ledger"):
             # a missing ledger is what to report, not the missing rules folder beside it
             check_ledger_path(ledger)
             ruleset = read_rules(folder, ledger)
-            entries, errors, options = load_ledger(ledger)
+            # the audit runs while Beancount validates (aipo_budget.loading)
+            entries, errors, options, judged = load_ledger_and(ledger, meanwhile=judge)
     except LedgerInputError as exc:
         raise unreadable(exc) from None
-    day = as_of or datetime.date.today()
-    transactions = sum(1 for entry in entries if isinstance(entry, data.Transaction))
-    with progress.stage(f"auditing {plural(transactions, 'transaction')}"):
-        result = (reused(options, entries, ruleset, errors, day, until=as_of)
-                  or audit(entries, ruleset, day, errors, until=as_of, options=options))
+    result = with_ledger_errors(judged, errors, as_of)
     return Loaded(ledger, folder, day, result, entries, options)
 
 

@@ -42,13 +42,13 @@ def books(tmp_path):
 def loads(monkeypatch):
     """Counts how often the ledger is really read."""
     calls = []
-    real = session.load_ledger
+    real = session.load_ledger_and
 
-    def counting(path):
+    def counting(path, **kwargs):
         calls.append(path)
-        return real(path)
+        return real(path, **kwargs)
 
-    monkeypatch.setattr(session, "load_ledger", counting)
+    monkeypatch.setattr(session, "load_ledger_and", counting)
     return calls
 
 
@@ -182,16 +182,16 @@ def key_of(books, as_of=datetime.date(2007, 1, 1), until=None):
 @pytest.fixture
 def edit_during_load(monkeypatch):
     """Makes the next load run ``change`` right after Beancount has read the ledger."""
-    real = session.load_ledger
+    real = session.load_ledger_and
     pending = []
 
-    def loading(path):
-        result = real(path)
+    def loading(path, **kwargs):
+        result = real(path, **kwargs)
         while pending:
             pending.pop()()
         return result
 
-    monkeypatch.setattr(session, "load_ledger", loading)
+    monkeypatch.setattr(session, "load_ledger_and", loading)
     return pending.append
 
 
@@ -216,13 +216,13 @@ def test_an_included_file_edited_after_it_was_read_is_not_stored(books, loads, e
 
 def test_an_edit_after_the_cache_was_consulted_but_before_the_read_is_not_stored(
         books, loads, monkeypatch):
-    real = session.load_ledger
+    real = session.load_ledger_and
 
-    def edit_then_load(path):
+    def edit_then_load(path, **kwargs):
         make_self_approved(books)
-        return real(path)
+        return real(path, **kwargs)
 
-    monkeypatch.setattr(session, "load_ledger", edit_then_load)
+    monkeypatch.setattr(session, "load_ledger_and", edit_then_load)
     assert check(books).exit_code == 1
     assert entries() == []
 
@@ -254,7 +254,7 @@ def test_a_file_replaced_by_the_same_bytes_during_the_run_is_not_stored(books, e
 
 def test_evidence_removed_during_the_audit_is_not_stored(books, loads, monkeypatch):
     """The ledger's plugin line audits during the load (the CLI reuses that audit)."""
-    real = session.load_ledger
+    real = session.load_ledger_and
     evidence = next((books / "documents" / "Expenses").rglob("*consultancy-contract.pdf"))
 
     def auditing(*args, **kwargs):
@@ -262,7 +262,7 @@ def test_evidence_removed_during_the_audit_is_not_stored(books, loads, monkeypat
         evidence.unlink()
         return result
 
-    monkeypatch.setattr(session, "load_ledger", auditing)
+    monkeypatch.setattr(session, "load_ledger_and", auditing)
     assert check(books).exit_code == 0
     assert entries() == []
 

@@ -124,14 +124,14 @@ def test_other_rules_are_audited_not_reused(books, builds, tmp_path):
 
 def test_rules_edited_between_the_two_reads_are_not_mixed(books, builds, monkeypatch):
     """The CLI read the rules before the load, the plugin during it: the CLI's are judged."""
-    real = session.load_ledger
+    real = session.load_ledger_and
     rules = books.parent / "rules"
 
-    def edit_then_load(path):
+    def edit_then_load(path, **kwargs):
         raise_floor(rules, "params.floor = 100000.01")
-        return real(path)
+        return real(path, **kwargs)
 
-    monkeypatch.setattr(session, "load_ledger", edit_then_load)
+    monkeypatch.setattr(session, "load_ledger_and", edit_then_load)
     result = check(books)
     assert result.exit_code == 0, result.output
     assert len(builds) == 2

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aipo_budget import __version__
 from aipo_budget.cache.model import FORMAT, Inputs, Observation
 from aipo_budget.digest import BLOCK, file_sha256
+from aipo_budget.evidence import RealPaths
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -90,10 +91,13 @@ def _matches(pattern: str) -> list[str]:
     return sorted(glob.glob(pattern, recursive=True))
 
 
-def _presence(path: str) -> tuple[int, str] | str:
+def _presence(path: str, real_path: RealPaths) -> tuple[int, str] | str:
     """What the evidence check sees: the kind of file and where it really is."""
     try:
-        return stat.S_IFMT(os.stat(path).st_mode), os.path.realpath(path)
+        info = os.lstat(path)  # one system call for the usual file, not a link
+        if stat.S_ISLNK(info.st_mode):
+            return stat.S_IFMT(os.stat(path).st_mode), os.path.realpath(path)
+        return stat.S_IFMT(info.st_mode), real_path(path, link=False)
     except OSError:
         return "missing"
 
@@ -181,8 +185,9 @@ def _components(inputs: Inputs, stats: dict[str, tuple[int, ...]]
         yield ("tree", root), functools.partial(_tree, root)
     for pattern in inputs.globs:
         yield ("glob", pattern), functools.partial(_matches, pattern)
+    real_path = RealPaths()  # thousands of evidence files share a few folders
     for path in inputs.present:
-        yield ("present", path), functools.partial(_presence, path)
+        yield ("present", path), functools.partial(_presence, path, real_path)
     search = "\0".join(inputs.pythonpath)
     for name in inputs.plugins:
         yield ("plugin", name, search), functools.partial(_plugin, name, inputs.pythonpath)

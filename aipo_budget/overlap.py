@@ -1,0 +1,125 @@
+"""Two pieces of work at once, on a machine with a processor to spare.
+
+:func:`both` runs one function in a forked copy of this process while this process runs the
+other. The check uses it for Beancount's validation of a freshly loaded ledger (about a tenth of
+the load), which runs in the copy while this process audits the same entries: the audit then
+costs little more wall time than the load itself (README, "Performance").
+
+The copy shares the loaded ledger's memory with this process, copy-on-write, and sends back
+only its result, pickled, through a pipe. Nothing changes in what is computed: the same function
+runs on the same objects. When the copy cannot help (no ``os.fork``, a single processor,
+``AIPO_BUDGET_JOBS=1``) or fails (an exception, a result that does not pickle, a copy killed by
+a signal or short of memory), the function runs here, in turn, and only time is lost.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import signal
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+B = TypeVar("B")
+F = TypeVar("F")
+
+JOBS = "AIPO_BUDGET_JOBS"  # 1: never fork
+
+
+def processors() -> int:
+    """The processors this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """Whether :func:`both` will run its background function in a forked copy."""
+    if os.environ.get(JOBS, "").strip() == "1":
+        return False
+    return hasattr(os, "fork") and processors() >= 2
+
+
+class _Child:
+    """A forked copy computing a result that it writes, pickled, to a pipe."""
+
+    def __init__(self, pid: int, pipe: int) -> None:
+        self.pid = pid
+        self.pipe = pipe
+
+    def result(self) -> tuple[bool, object]:
+        """(True, the result) once the copy has finished well; (False, None) otherwise."""
+        with os.fdopen(self.pipe, "rb") as stream:
+            payload = stream.read()
+        _pid, status = os.waitpid(self.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0 or not payload:
+            return False, None
+        try:
+            return True, pickle.loads(payload)  # noqa: S301 - our own copy wrote it
+        except Exception:  # noqa: BLE001 - a truncated or odd payload: compute it here
+            return False, None
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.close(self.pipe)
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+
+
+def _run_child(background: Callable[[], object], pipe: int) -> None:
+    """In the copy: compute, write, and leave at once (no cleanup of the parent's state: its
+    files, buffers and exit handlers are the parent's)."""
+    status = 1
+    try:
+        gc.freeze()  # the inherited objects stay untouched by the collector: pages stay shared
+        payload = pickle.dumps(background(), protocol=pickle.HIGHEST_PROTOCOL)
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(pipe, view):]
+        status = 0
+    except BaseException:  # noqa: BLE001, S110 - any failure: the parent computes it itself
+        pass
+    finally:
+        os._exit(status)
+
+
+def _start(background: Callable[[], object]) -> _Child | None:
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid == 0:
+        os.close(read)
+        _run_child(background, write)
+    os.close(write)
+    return _Child(pid, read)
+
+
+def both(background: Callable[[], B], foreground: Callable[[], F]) -> tuple[B, F]:
+    """``(background(), foreground())``, computed at the same time when :func:`can_fork`:
+    ``background`` in a forked copy (its result must pickle), ``foreground`` here. An
+    exception of ``foreground`` stops the copy and propagates."""
+    child = _start(background) if can_fork() else None
+    if child is None:
+        return background(), foreground()
+    try:
+        ahead = foreground()
+    except BaseException:
+        child.stop()
+        raise
+    try:
+        done, result = child.result()
+    except BaseException:
+        child.stop()
+        raise
+    return (result if done else background()), ahead  # type: ignore[return-value]

@@ -1,0 +1,141 @@
+"""Beancount validates in a forked copy while the audit runs (aipo_budget.overlap): the verdict
+is the same as when the two run in turn, whatever the ledger's errors, and a copy that fails
+costs time, never a result."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aipo_budget import overlap
+from aipo_budget.cli import cli
+from conftest import SHIPPED_PLUGIN_LINE, copy_shipped_ledger
+
+# Beancount's validation (not its parser, booking or plugins) reports each of these: a posting to
+# an account never opened, one to a closed account, and a currency the account does not allow.
+VALIDATION_ERRORS = """
+2006-03-01 * "Stationer" "Paper"
+  Expenses:Nowhere  10.00 USD
+  Income:Nowhere
+
+2006-03-02 * "Bookshop" "Books, paid in kip"
+  Assets:Surplus-Fund:Bank  -1000 LAK
+  Expenses:Projects:Trafficking-Roadmap:Research
+"""
+
+
+@pytest.fixture
+def two_processors(monkeypatch):
+    """Fork as a machine with a spare processor does, whatever this one has."""
+    monkeypatch.setattr(overlap, "processors", lambda: 2)
+    monkeypatch.delenv(overlap.JOBS, raising=False)
+
+
+def test_the_background_runs_in_another_process(two_processors):
+    here = os.getpid()
+    there, ahead = overlap.both(os.getpid, os.getpid)
+    assert ahead == here
+    assert there != here
+
+
+def test_one_job_runs_both_here(two_processors, monkeypatch):
+    monkeypatch.setenv(overlap.JOBS, "1")
+    assert overlap.both(os.getpid, os.getpid) == (os.getpid(), os.getpid())
+
+
+def test_a_single_processor_runs_both_here(monkeypatch):
+    monkeypatch.setattr(overlap, "processors", lambda: 1)
+    assert overlap.both(os.getpid, os.getpid) == (os.getpid(), os.getpid())
+
+
+def _fails_elsewhere(how):
+    """A background function that fails in a forked copy, and works here."""
+    here = os.getpid()
+
+    def background():
+        if os.getpid() != here:
+            how()
+        return ["computed", os.getpid()]
+    return background
+
+
+def _kill_self():
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _raise():
+    raise RuntimeError("the copy failed")
+
+
+def _exit_quietly():
+    os._exit(0)  # no result written: an empty pipe is not a result
+
+
+@pytest.mark.parametrize("how", [_raise, _kill_self, _exit_quietly],
+                         ids=["exception", "killed", "no-result"])
+def test_a_copy_that_fails_is_replaced_by_the_work_done_here(two_processors, how):
+    result, ahead = overlap.both(_fails_elsewhere(how), lambda: "audit")
+    assert result == ["computed", os.getpid()]
+    assert ahead == "audit"
+
+
+def test_a_result_that_cannot_be_pickled_is_computed_here(two_processors):
+    here = os.getpid()
+    result, _ = overlap.both(lambda: (lambda: os.getpid()), lambda: None)
+    assert result() == here
+
+
+def test_a_failing_foreground_stops_the_copy(two_processors, monkeypatch):
+    started = []
+    real_fork = os.fork
+
+    def fork():
+        pid = real_fork()
+        if pid:
+            started.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", fork)
+
+    def foreground():
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        overlap.both(lambda: signal.pause(), foreground)
+    (pid,) = started
+    with pytest.raises(ChildProcessError):  # killed and reaped: no process left behind
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _check_json(ledger: Path) -> dict:
+    result = CliRunner().invoke(cli, ["check", str(ledger), "--no-cache", "-f", "json",
+                                      "--as-of", "2006-12-31"])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("plugin_line", [True, False], ids=["plugin-line", "no-plugin-line"])
+def test_the_verdict_is_the_same_with_and_without_the_copy(tmp_path, monkeypatch,
+                                                           two_processors, plugin_line):
+    ledger = copy_shipped_ledger(tmp_path)
+    text = ledger.read_text(encoding="utf-8")
+    if not plugin_line:
+        text = text.replace(SHIPPED_PLUGIN_LINE, "")
+    ledger.write_text(text + VALIDATION_ERRORS, encoding="utf-8")
+    forked = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forked.append(1) or real_fork())
+    together = _check_json(ledger)
+    assert forked, "the validation should have run in a copy"
+    monkeypatch.setenv(overlap.JOBS, "1")
+    in_turn = _check_json(ledger)
+    assert len(forked) == 1
+    assert together == in_turn
+    messages = [f["message"] for f in together["findings"] if f["kind"] == "ledger"]
+    assert any("Expenses:Nowhere" in m for m in messages), messages  # unopened account
+    assert any("LAK" in m for m in messages), messages  # currency constraint
