@@ -12,12 +12,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from beancount import loader
+from beancount.core import data
+
 from aipo_budget import overlap
 from aipo_budget.cli import cli
+from aipo_budget.ledger import beancount_errors, load_ledger_and
 from conftest import SHIPPED_PLUGIN_LINE, copy_shipped_ledger
 
-# Beancount's validation (not its parser, booking or plugins) reports each of these: a posting to
-# an account never opened, one to a closed account, and a currency the account does not allow.
+# Beancount's last steps report each of these: its validation, a posting to an account never
+# opened and a currency the account does not allow; its balance check, a failed assertion (the
+# Balance entry it returns then differs from the one it was given: it carries the difference).
 VALIDATION_ERRORS = """
 2006-03-01 * "Stationer" "Paper"
   Expenses:Nowhere  10.00 USD
@@ -26,6 +31,8 @@ VALIDATION_ERRORS = """
 2006-03-02 * "Bookshop" "Books, paid in kip"
   Assets:Surplus-Fund:Bank  -1000 LAK
   Expenses:Projects:Trafficking-Roadmap:Research
+
+2006-12-31 balance Assets:Surplus-Fund:Bank  1.00 USD
 """
 
 
@@ -139,3 +146,24 @@ def test_the_verdict_is_the_same_with_and_without_the_copy(tmp_path, monkeypatch
     messages = [f["message"] for f in together["findings"] if f["kind"] == "ledger"]
     assert any("Expenses:Nowhere" in m for m in messages), messages  # unopened account
     assert any("LAK" in m for m in messages), messages  # currency constraint
+    assert any("Balance failed" in m for m in messages), messages
+
+
+def test_the_entries_and_errors_are_beancounts_own(tmp_path, two_processors):
+    """The steps of loader._load, the audit beside its last ones: the same entries (the failed
+    assertion's as Beancount's balance check returns it) and the same errors, in order."""
+    ledger = copy_shipped_ledger(tmp_path)
+    ledger.write_text(ledger.read_text(encoding="utf-8") + VALIDATION_ERRORS, encoding="utf-8")
+    seen = []
+    entries, errors, options, ahead = load_ledger_and(
+        str(ledger), meanwhile=lambda entries, options: seen.append(entries) or "audited")
+    theirs, their_errors, _ = loader._load([(str(ledger), True)], None, None, None)
+    assert ahead == "audited"
+    assert entries == theirs
+    assert [(type(e), e.message) for e in errors] == [
+        (type(e), e.message) for e in beancount_errors(their_errors)]
+    failed = [e for e in entries if isinstance(e, data.Balance) and e.diff_amount]
+    assert len(failed) == 1
+    # the audit saw the same entries but that one, before its balance was checked
+    (before,) = seen
+    assert [e for e in before if e not in entries] == [failed[0]._replace(diff_amount=None)]
