@@ -167,3 +167,4 @@ def test_the_entries_and_errors_are_beancounts_own(tmp_path, two_processors):
     # the audit saw the same entries but that one, before its balance was checked
     (before,) = seen
     assert [e for e in before if e not in entries] == [failed[0]._replace(diff_amount=None)]
+

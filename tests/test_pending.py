@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from aipo_budget import overlap
 from aipo_budget.cli import cli
 from conftest import RULES, write_ledger
 
@@ -393,3 +394,33 @@ def test_a_proposal_inside_a_sealed_period_cannot_be_paid(tmp_path):
     # after the seal, the same payment is no business of the seal's
     status, document = judged(ledger, proposal(date="2006-03-01"))
     assert "seal" not in error_kinds(document)
+
+
+def test_pending_judges_the_same_with_and_without_the_copy(tmp_path, monkeypatch):
+    """check --pending audits the ledger without the proposals in a copy, with the first one
+    here: the same verdict, findings caused by the proposal included, as in turn."""
+    later = f"""
+2006-05-01 * "Institute" "Research, second phase"
+  resolution: "26GA/2005/Soc/03"
+  prepared-by: "Budi Santoso"
+  approved-by: "Maria Villanueva, Nguyen Thi Lan"
+  document: "2006-05-01.contract.pdf"
+  {RESEARCH}   8000.00 USD
+  Assets:Surplus-Fund:Bank
+
+2006-04-01 balance Assets:Surplus-Fund:Bank  170000.00 USD
+"""
+    monkeypatch.setattr(overlap, "processors", lambda: 2)  # fork, whatever this machine has
+    monkeypatch.delenv(overlap.JOBS, raising=False)
+    ledger = books(tmp_path, base(extra=later))
+    proposals = proposal("3000.00") + "\n" + proposal("1000.00").replace("Proposed", "Next")
+    forked = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forked.append(1) or real_fork())
+    together = judged(ledger, proposals)
+    assert forked
+    monkeypatch.setenv(overlap.JOBS, "1")
+    assert judged(ledger, proposals) == together
+    caused = {f["kind"] for f in together[1]["proposals"][0]["findings"]
+              if f["caused_by_proposal"]}
+    assert {"ceiling", "ledger"} <= caused

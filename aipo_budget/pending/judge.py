@@ -15,6 +15,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from aipo_budget import overlap
 from aipo_budget.engine import audit
 from aipo_budget.facts import Location
 from aipo_budget.paths import shown
@@ -89,17 +90,24 @@ def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
     """Every proposal judged in file order; ``entries`` and ``errors`` are the load of the
     ledger with all of them, ``known`` the keys of the ledger's own findings (its check)."""
     ids = [id(p) for p in proposals]
-    before = _audit(entries, errors, set(ids), setting)  # the ledger, no proposal
+    if not ids:
+        return []
+    # the ledger without the proposals is audited in a forked copy (only its findings come
+    # back) while this process audits it with the first proposal (aipo_budget.overlap)
+    earlier, after = overlap.both(
+        lambda: tuple(_audit(entries, errors, set(ids), setting).findings),
+        lambda: _audit(entries, errors, set(ids[1:]), setting))
     # Beancount's errors are made once, over the ledger with every proposal
     known = set(known)
-    extra = [f for f in before.findings if key(f) not in known]
+    extra = [f for f in earlier if key(f) not in known]
     moved = {id(p): [f for f in extra if _moves(p, f)] for p in proposals}
     unplaced = [f for f in extra if not any(f in found for found in moved.values())]
     verdicts = []
     for index, proposal in enumerate(proposals):
-        after = _audit(entries, errors, set(ids[index + 1:]), setting)
-        verdicts.append(_verdict(proposal, before, after, moved[id(proposal)] + unplaced))
-        before = after
+        if index:
+            after = _audit(entries, errors, set(ids[index + 1:]), setting)
+        verdicts.append(_verdict(proposal, earlier, after, moved[id(proposal)] + unplaced))
+        earlier = tuple(after.findings)
     return verdicts
 
 
@@ -121,11 +129,11 @@ def _moves(proposal: data.Transaction, finding: Finding) -> bool:
                for p in proposal.postings)
 
 
-def _verdict(proposal: data.Transaction, before: Audit, after: Audit,
+def _verdict(proposal: data.Transaction, before: Sequence[Finding], after: Audit,
              beancount: Sequence[Finding]) -> Verdict:
     where = Location.of(proposal.meta, proposal)
     own = [f for f in after.findings if (f.filename, f.lineno) == (where.filename, where.lineno)]
-    earlier = {key(f) for f in before.findings}
+    earlier = {key(f) for f in before}
     caused = [f for f in after.findings if key(f) not in earlier and f not in own]
     caused += [f for f in beancount if f not in caused]
     text = f"caused by the proposal ({shown(where.filename)}:{where.lineno}): "
