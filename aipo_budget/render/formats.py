@@ -44,8 +44,34 @@ def render_text(table: Table, tablefmt: str) -> str:
              for row in rows]
     aligns = ["right" if c.kind.numeric else "left" for c in table.columns]
     headers = [_cell_text(c.label, None, tablefmt) for c in table.columns]
+    if tablefmt == "simple" and cells and _plain(headers, cells):
+        return simple(headers, cells, aligns)
     return tabulate(cells, headers=headers, tablefmt=tablefmt, colalign=aligns,
                     disable_numparse=True)
+
+
+def _plain(headers: list[str], cells: list[list[str]]) -> bool:
+    """No control character (an ANSI code, a tab, a line break), which tabulate measures and
+    lays out in its own ways."""
+    return all(text.isprintable() for text in headers) and all(
+        text.isprintable() for row in cells for text in row)
+
+
+def simple(headers: list[str], cells: list[list[str]], aligns: list[str]) -> str:
+    """What ``tabulate(cells, headers, "simple", colalign=aligns, disable_numparse=True)``
+    gives for printable text, without its per-cell type detection: a findings register of
+    thousands of rows is the check's largest output (tests/test_render_simple.py compares the
+    two). Cells are stripped; a column is as wide as its longest cell or its header plus two."""
+    rows = [[text.strip() for text in row] for row in cells]
+    widths = [max(len(header) + 2, *(len(row[i]) for row in rows))
+              for i, header in enumerate(headers)]
+
+    def line(texts: list[str]) -> str:
+        return "  ".join(text.rjust(width) if align == "right" else text.ljust(width)
+                         for text, width, align in zip(texts, widths, aligns)).rstrip()
+
+    return "\n".join([line(headers), "  ".join("-" * width for width in widths),
+                      *map(line, rows)])
 
 
 def _titled(table: Table, tablefmt: str) -> str:
