@@ -7,8 +7,6 @@ import io
 from html import escape
 from typing import TYPE_CHECKING, Any
 
-from tabulate import tabulate
-
 from aipo_budget.render.values import (
     csv_value, dumps, machine_value, markdown_text, one_line, text_value,
 )
@@ -46,6 +44,8 @@ def render_text(table: Table, tablefmt: str) -> str:
     headers = [_cell_text(c.label, None, tablefmt) for c in table.columns]
     if tablefmt == "simple" and cells and _plain(headers, cells):
         return simple(headers, cells, aligns)
+    from tabulate import tabulate  # the other formats only: imported when one is asked for
+
     return tabulate(cells, headers=headers, tablefmt=tablefmt, colalign=aligns,
                     disable_numparse=True)
 
