@@ -127,9 +127,12 @@ def checked(ledger: str, rules: str | None, until: datetime.date | None, *,
     if summary is None:
         loaded = run_audit(ledger, rules, until)
         summary = summarize(loaded)
-        if store:
-            cache.write(key, cache.with_plugins(inputs_of(loaded), loaded.options), summary,
-                        found.before)
+        inputs = cache.with_plugins(inputs_of(loaded), loaded.options) if store else None
+        # the ledger is let go before the cache is written and the output made: they reuse
+        # its memory, and the run's peak stays that of the audit
+        del loaded
+        if inputs is not None:
+            cache.write(key, inputs, summary, found.before)
     return CheckRun(ledger, folder, day, summary, until)
 
 

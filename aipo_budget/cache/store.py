@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 from aipo_budget.cache.model import FORMAT
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from aipo_budget.cache.model import Key
 
 MAX_ENTRIES = 200
@@ -72,14 +74,32 @@ def read_entry(folder: Path, key: Key) -> dict[str, Any] | None:
     return None
 
 
+def json_pieces(value: Any) -> Iterator[str]:
+    """The JSON text of ``value`` in pieces: an object member by member, a list of objects item
+    by item (the findings of a large ledger), so that no copy of the whole entry is ever made
+    in memory: the check's peak memory stays that of its audit."""
+    if isinstance(value, dict):
+        yield "{"
+        for index, (name, member) in enumerate(value.items()):
+            yield ("," if index else "") + json.dumps(name) + ":"
+            yield from json_pieces(member)
+        yield "}"
+    elif isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        yield "["
+        for index, item in enumerate(value):
+            yield ("," if index else "") + json.dumps(item, separators=(",", ":"))
+        yield "]"
+    else:
+        yield json.dumps(value, separators=(",", ":"))
+
+
 def write_entry(folder: Path, key: Key, payload: dict[str, Any]) -> bool:
-    text = json.dumps(payload, separators=(",", ":")).encode()
     temporary = folder / f".{key.name[:32]}.{secrets.token_hex(8)}.tmp"
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
                      | os.O_CLOEXEC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.writelines(json_pieces(payload))
         os.replace(temporary, folder / key.name)
     except OSError:
         _remove(temporary)
