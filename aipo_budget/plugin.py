@@ -81,6 +81,8 @@ def _check(
         return entries, [RulesConfigError(source, f"aipo-budget rules: {exc.message}", None)]
     # Fava's budgets: each project's allocation from its ceiling rule (aipo_budget.budgets)
     judged = sorted([*entries, *budget_entries(ruleset, entries)], key=data.entry_sortkey)
+    if reuse.is_deferred():  # the caller audits what it gets back (aipo_budget.reuse)
+        return judged, []
     # the entries returned are those audited, so that the CLI and the Fava page, which get
     # them from the loader, may reuse the audit (aipo_budget.reuse)
     result = audit(judged, ruleset, datetime.date.today(), options=options_map)

@@ -3,7 +3,8 @@
 Beancount runs the plugin inside the load, on the entries the loader then hands back. The
 plugin leaves its audit in the options map (the one dict the loader returns besides entries
 and errors) under :data:`KEY`; the CLI and the Fava page take it from there instead of
-building the facts a second time, when it is the audit they would make:
+building the facts a second time, when it is the audit they would make (the CLI, which loads
+the ledger itself, asks the plugin to leave the audit to it instead: :func:`deferred`):
 
 - they judge every entry, as the plugin does (no ``--as-of`` cut-off), as of the same day;
 - their rules are the plugin's: the same folder and the same content (a rules file edited
@@ -25,6 +26,8 @@ back from it could be stale (and would bloat the cache). Unpickled, it carries n
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import datetime
 import operator
@@ -36,7 +39,7 @@ from beancount import loader
 from aipo_budget.engine import with_ledger_errors
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
     from beancount.core import data
 
@@ -65,6 +68,26 @@ class PluginAudit:
             return "<aipo-budget: no audit>"
         return (f"<aipo-budget audit of {len(self.entries)} entries as of "
                 f"{self.result.facts.as_of}>")
+
+
+_DEFERRED: contextvars.ContextVar[bool] = contextvars.ContextVar("aipo_budget_deferred",
+                                                                default=False)
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """Within it, the plugin adds its entries (Fava's budgets) but leaves the audit to the
+    caller: the CLI audits the entries the loader returns beside Beancount's last steps
+    (:mod:`aipo_budget.loading`), and a plugin audit would be a second one, in turn."""
+    token = _DEFERRED.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRED.reset(token)
+
+
+def is_deferred() -> bool:
+    return _DEFERRED.get()
 
 
 def leave(options_map: dict[str, Any], result: Audit, entries: Sequence[data.Directive]) -> None:

@@ -1,8 +1,8 @@
 """One run of the command line: the ledger and its rules read, audited once, and summarised.
 
 Unreadable input is an :class:`InputError` (``file:line: message``, exit status 2). The audit
-is the one the ledger's own ``plugin`` line already made during the load when it is the one
-asked for (:mod:`aipo_budget.reuse`), else it is made here.
+is made here, once, while Beancount finishes the load (:mod:`aipo_budget.loading`); the
+ledger's own ``plugin`` line is asked to leave it to us (:func:`aipo_budget.reuse.deferred`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from aipo_budget.cache import CheckSummary
 from aipo_budget.engine import Audit, audit, with_ledger_errors
 from aipo_budget.evidence import documents_roots
 from aipo_budget.ledger import LedgerInputError, check_ledger_path, load_ledger_and
-from aipo_budget.reuse import reused
+from aipo_budget.reuse import deferred
 from aipo_budget.rules import RulesError, load_rules
 from aipo_budget.seals import seal_inputs
 from aipo_budget.tally import plural, tally
@@ -88,8 +88,7 @@ def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Lo
         # Beancount's errors are added below: they are complete only once it has validated
         transactions = sum(1 for entry in entries if isinstance(entry, data.Transaction))
         with progress.stage(f"auditing {plural(transactions, 'transaction')}"):
-            return (reused(options, entries, ruleset, (), day, until=as_of)
-                    or audit(entries, ruleset, day, (), until=as_of, options=options))
+            return audit(entries, ruleset, day, (), until=as_of, options=options)
 
     try:
         # the number of files is known only once the include tree is walked, inside the load
@@ -98,7 +97,8 @@ def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Lo
             check_ledger_path(ledger)
             ruleset = read_rules(folder, ledger)
             # the audit runs while Beancount validates (aipo_budget.loading)
-            entries, errors, options, judged = load_ledger_and(ledger, meanwhile=judge)
+            with deferred():  # the plugin line's audit would be a second one, in turn
+                entries, errors, options, judged = load_ledger_and(ledger, meanwhile=judge)
     except LedgerInputError as exc:
         raise unreadable(exc) from None
     result = with_ledger_errors(judged, errors, as_of)

@@ -93,61 +93,74 @@ def test_the_fava_page_builds_the_facts_once_per_load(books, builds):
     assert reuse.KEY not in fava.ledger.options  # taken: the audit is not held twice
 
 
-def test_the_reused_audit_is_the_fresh_audit_with_beancount_errors(books, builds, monkeypatch):
+def test_the_cli_audits_once_and_the_plugin_line_changes_nothing(books, builds):
+    """The CLI asks the plugin to leave the audit to it (aipo_budget.reuse.deferred): one
+    audit, beside Beancount's last steps, with Beancount's errors, the same as without the
+    line."""
     append(books, UNOPENED)
-    reused = findings(check(books, "--format", "json"))
+    with_line = findings(check(books, "--format", "json"))
     assert len(builds) == 1
-    monkeypatch.setattr(session, "reused", lambda *args, **kwargs: None)
-    fresh = findings(check(books, "--format", "json"))
-    assert len(builds) == 3  # the plugin's, and the CLI's own this time
-    assert reused == fresh
-    assert {f["kind"] for f in reused} == {"ledger"}
-    assert {"Expenses:Nowhere", "Income:Nowhere"} <= {f["message"].split("'")[1] for f in reused}
+    books.write_text(books.read_text(encoding="utf-8").replace(PLUGIN_LINE, ""),
+                     encoding="utf-8")
+    without = findings(check(books, "--format", "json"))
+    assert len(builds) == 2
+    assert with_line == without
+    assert {f["kind"] for f in with_line} == {"ledger"}
+    assert {"Expenses:Nowhere", "Income:Nowhere"} <= {f["message"].split("'")[1]
+                                                      for f in with_line}
 
 
-def test_with_as_of_the_cli_audits_itself(books, builds):
+def test_bean_check_still_runs_the_plugins_audit(books, builds):
+    """Outside the CLI (bean-check, Fava) the plugin line audits during the load."""
+    raise_floor(books.parent / "rules", "params.floor = 900000000.00")
+    _entries, errors, _options = loader._load([(str(books), True)], None, None, None)
+    assert len(builds) == 1
+    assert any(isinstance(e, AipoBudgetError) and "reserve" in e.message.lower()
+               for e in errors)
+
+
+def test_with_as_of_the_cli_audits_once_with_the_cut_off(books, builds):
     result = check(books, "--as-of", "2006-04-30")
     assert result.exit_code == 0, result.output
-    today = datetime.date.today()
-    assert builds == [(today, None), (datetime.date(2006, 4, 30), datetime.date(2006, 4, 30))]
+    assert builds == [(datetime.date(2006, 4, 30), datetime.date(2006, 4, 30))]
 
 
-def test_other_rules_are_audited_not_reused(books, builds, tmp_path):
+def test_other_rules_are_the_ones_judged(books, builds, tmp_path):
     other = tmp_path / "other-rules"
     shutil.copytree(books.parent / "rules", other)
     raise_floor(other, "params.floor = 900000000.00")
     result = check(books, "--rules", str(other), "--format", "json")
     assert result.exit_code == 1, result.output
     assert "reserve" in {f["kind"] for f in findings(result)}
-    assert len(builds) == 2
+    assert len(builds) == 1
 
 
-def test_rules_edited_between_the_two_reads_are_not_mixed(books, builds, monkeypatch):
-    """The CLI read the rules before the load, the plugin during it: the CLI's are judged."""
+def test_rules_edited_during_the_load_are_not_mixed(books, builds, monkeypatch):
+    """The CLI read the rules before the load, and judges by them alone."""
     real = session.load_ledger_and
     rules = books.parent / "rules"
 
     def edit_then_load(path, **kwargs):
-        raise_floor(rules, "params.floor = 100000.01")
+        raise_floor(rules, "params.floor = 900000000.00")
         return real(path, **kwargs)
 
     monkeypatch.setattr(session, "load_ledger_and", edit_then_load)
     result = check(books)
     assert result.exit_code == 0, result.output
-    assert len(builds) == 2
+    assert len(builds) == 1
 
 
-def test_entries_changed_after_the_plugin_mean_a_new_audit(books, builds):
-    append(books, '\nplugin "beancount.plugins.noduplicates"\n')  # may change entries
+def test_a_plugin_after_ours_is_run_and_the_audit_made_once(books, builds):
+    append(books, '\nplugin "beancount.plugins.noduplicates"\n')
     result = check(books, "--format", "json")
-    assert len(builds) == 2
+    assert len(builds) == 1
     assert findings(result) == []
 
 
-def test_a_failed_balance_assertion_keeps_the_plugins_audit(books, builds):
+def test_a_failed_balance_assertion_is_a_finding_of_the_one_audit(books, builds):
     """Beancount's balance check, which runs after every plugin, replaces a failed assertion
-    by one that carries the difference: the CLI's audit is taken before that check (it runs
-    beside it, aipo_budget.loading), so the plugin's audit of the same entries is reused."""
+    by one that carries the difference: the CLI audits beside that check
+    (aipo_budget.loading) and adds its error."""
     append(books, "\n2006-12-31 balance Assets:Surplus-Fund:Bank  1.00 USD\n")
     result = check(books, "--format", "json")
     assert len(builds) == 1

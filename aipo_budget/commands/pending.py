@@ -20,6 +20,7 @@ from beancount.core import data
 from aipo_budget import progress, session
 from aipo_budget.findings import transaction_text
 from aipo_budget.ledger import LedgerInputError, load_ledger
+from aipo_budget.reuse import deferred
 from aipo_budget.pending import proposals as proposing
 from aipo_budget.pending.headroom import headroom, outflow_of
 from aipo_budget.pending.judge import Setting, judge, key
@@ -67,7 +68,8 @@ def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
     ruleset = session.read_rules(session.rules_folder_for(ledger, rules), ledger)
     with progress.stage(f"reading the ledger with {plural(len(found.lines), 'proposal')}"):
         try:
-            entries, errors, options = load_ledger(ledger, proposed=found.text)
+            with deferred():  # the proposals are audited below, not by the plugin line
+                entries, errors, options = load_ledger(ledger, proposed=found.text)
         except LedgerInputError as exc:
             raise session.unreadable(exc) from None
     entries = proposing.located(entries, found)
