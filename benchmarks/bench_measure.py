@@ -49,6 +49,7 @@ class Sample:
     stdout: str
     stderr: str
     round: int = 0
+    cpu: float = 0.0  # user + system seconds, the process's and its forked copy's
 
 
 @dataclass
@@ -74,6 +75,13 @@ class Series:
     def missing(self) -> str | None:
         return self.na or (f"failed: {self.failed}" if self.failed else None)
 
+    def cpu_ratio(self, base: Series) -> float | None:
+        """The median over the rounds of this row's CPU time divided by the baseline's."""
+        ratios = [sample.cpu / base.samples[number].cpu
+                  for number, sample in self.samples.items()
+                  if number in base.samples and base.samples[number].cpu > 0]
+        return statistics.median(ratios) if ratios else None
+
     def ratios(self, base: Series) -> tuple[float | None, float | None, int]:
         """Medians over the rounds of this row's wall time and peak RSS divided by the
         baseline's in the same round (the pairs), and the number of pairs."""
@@ -94,12 +102,14 @@ def measure(argv: list[str], cwd: Path) -> Sample:
     if TIME:
         with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
             started = time.perf_counter()
-            proc = subprocess.run([TIME, "-f", "%M", "-o", out.name, *argv], cwd=cwd,
+            proc = subprocess.run([TIME, "-f", "%M %U %S", "-o", out.name, *argv], cwd=cwd,
                                   capture_output=True, text=True, check=False, env=env)
             wall = time.perf_counter() - started
             lines = [line for line in Path(out.name).read_text().splitlines() if line.strip()]
-        rss = int(lines[-1]) if lines and lines[-1].strip().isdigit() else 0
-        return Sample(wall, rss, proc.returncode, proc.stdout, proc.stderr)
+        fields = lines[-1].split() if lines else []
+        rss = int(fields[0]) if fields and fields[0].isdigit() else 0
+        cpu = sum(map(float, fields[1:3])) if len(fields) == 3 else 0.0
+        return Sample(wall, rss, proc.returncode, proc.stdout, proc.stderr, cpu=cpu)
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, text=True, env=env)
@@ -108,7 +118,7 @@ def measure(argv: list[str], cwd: Path) -> Sample:
         out.seek(0)
         err.seek(0)
         return Sample(wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status), out.read(),
-                      err.read())
+                      err.read(), cpu=usage.ru_utime + usage.ru_stime)
 
 
 def machine() -> str:

@@ -17,9 +17,9 @@ if TYPE_CHECKING:
     from run import Bench
 
 GROWTH_TARGET = 2.1  # cold check, 200k / 100k
-HEADER = ("| Transactions | Command | Median wall (s) | × bean-check -C | Peak RSS (MB) | × RSS "
-          "| Pairs | Target (issue 12) |")
-RULE = "|---:|---|---:|---:|---:|---:|---:|---|"
+HEADER = ("| Transactions | Command | Median wall (s) | × bean-check -C | × CPU | Peak RSS (MB) "
+          "| × RSS | Pairs | Target (issue 12) |")
+RULE = "|---:|---|---:|---:|---:|---:|---:|---:|---|"
 
 
 @dataclass(frozen=True)
@@ -62,16 +62,18 @@ def table(benches: list[Bench], missed: list[str], notes: list[str]) -> list[str
             series = bench.series[name]
             if series.missing:
                 notes.append(f"{bench.title}, {row.label}: n/a ({series.missing})")
-                lines.append(f"| {where} | {row.label} | n/a | n/a | n/a | n/a | 0 | |")
+                lines.append(f"| {where} | {row.label} | n/a | n/a | n/a | n/a | n/a | 0 | |")
                 continue
             base = bench.series[row.base] if row.base else None
             wall_ratio, rss_ratio, pairs = (series.ratios(base) if base
                                             else (1.0, 1.0, len(series.samples)))
+            cpu_ratio = series.cpu_ratio(base) if base else 1.0
             cell, miss = verdict(row.target, bench.size, series.wall, wall_ratio, rss_ratio)
             if miss:
                 missed.append(f"{bench.title}, {row.label}: {cell}")
             lines.append(f"| {where} | {row.label} | {fmt(series.wall, '.2f')} | "
-                         f"{fmt(wall_ratio, '.2f')} | {fmt(series.rss_mb, '.0f')} | "
+                         f"{fmt(wall_ratio, '.2f')} | {fmt(cpu_ratio, '.2f')} | "
+                         f"{fmt(series.rss_mb, '.0f')} | "
                          f"{fmt(rss_ratio, '.2f')} | {pairs} | {cell} |")
         if bench.fava:
             loads = statistics.median(d["load_s"] for d in bench.fava)
@@ -117,7 +119,10 @@ def markdown(results: dict[str, list[Bench]], shipped: Bench | None,
            f"Every row: the median of {args.repeat} runs, each command run in alternation with "
            "`bean-check -C` of the same ledger in the same round (the baseline first in odd "
            "rounds, second in even ones); × is the median over the rounds of the ratio to that "
-           "round's baseline. Wall time is the whole process, except the Fava row: the page "
+           "round's baseline. × CPU is the same for user + system time, the forked copy's "
+           "included: `check` validates in a second process while it audits (README, "
+           "\"Performance\"), so its wall time can be below its CPU time. "
+           "Wall time is the whole process, except the Fava row: the page "
            "rendered once Fava has loaded the ledger (its RSS is the whole Fava process's). "
            "Cold: `check --no-cache`; warm: `check` right after it, nothing changed; pending: "
            "`check --pending` of one proposed payment, the ledger's own check cached.", ""]

@@ -194,7 +194,8 @@ def raw(benches: list[Bench]) -> dict:
         "ledger": str(bench.folder),
         "series": {name: {"label": bench.rows[name].label, "na": s.na, "failed": s.failed,
                           "samples": [{"round": x.round, "wall": x.wall, "rss_kb": x.rss_kb,
-                                       "rc": x.rc} for x in s.samples.values()]}
+                                       "cpu": x.cpu, "rc": x.rc}
+                                      for x in s.samples.values()]}
                    for name, s in bench.series.items()},
         "fava": bench.fava,
     } for bench in benches}
