@@ -4,6 +4,7 @@ costs time, never a result."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ from beancount.core import data
 
 from aipo_budget import overlap
 from aipo_budget.cli import cli
-from aipo_budget.ledger import beancount_errors, load_ledger_and
+from aipo_budget.ledger import LedgerInputError, beancount_errors, load_ledger_and
 from conftest import SHIPPED_PLUGIN_LINE, copy_shipped_ledger
 
 # Beancount's last steps report each of these: its validation, a posting to an account never
@@ -168,3 +169,25 @@ def test_the_entries_and_errors_are_beancounts_own(tmp_path, two_processors):
     (before,) = seen
     assert [e for e in before if e not in entries] == [failed[0]._replace(diff_amount=None)]
 
+
+
+def test_the_collector_is_paused_during_the_load_and_restored_after(tmp_path):
+    """aipo_budget.loading pauses Python's cyclic collector while Beancount loads (the load
+    frees nothing it could find); it is on again afterwards, even when the load fails, and a
+    collector that was off stays off."""
+    ledger = copy_shipped_ledger(tmp_path)
+    seen = []
+    load_ledger_and(str(ledger), meanwhile=lambda entries, options: seen.append(gc.isenabled()))
+    assert seen == [False]
+    assert gc.isenabled()
+    broken = tmp_path / "broken.beancount"
+    broken.write_text("2006-01-01 open Assets:Cash\n2006-01-02 * \"x\n", encoding="utf-8")
+    with pytest.raises(LedgerInputError):
+        load_ledger_and(str(broken), meanwhile=lambda entries, options: None)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        load_ledger_and(str(ledger))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
