@@ -503,3 +503,54 @@ def test_an_explanation_of_a_line_with_no_transaction_says_so(shipped):
     html = fava.page(explain=f"{shipped}:1")
     assert "Cannot explain main.beancount:1" in html
     assert "Cannot explain &#39;nonsense&#39;: expected FILE:LINE." in fava.page(explain="nonsense")
+
+
+# --- the page builds only the rows it shows -----------------------------------------------
+
+
+def test_registers_build_only_their_latest_rows_and_total_every_row(shipped):
+    """A page of a 100k ledger built thousands of register rows, then showed 200 of them."""
+    from aipo_budget import tables
+    plant(shipped)
+    result = Fava(shipped).extension.loaded.result
+    names = ["disbursements", "findings"]
+    full = {t.name: t for t in tables.build_tables(result, names=names, ledger=str(shipped))}
+    latest = {t.name: t for t in tables.build_tables(result, names=names, ledger=str(shipped),
+                                                     latest=3)}
+    everyone, shown = full["disbursements"], latest["disbursements"]
+    assert len(everyone.rows) == 14  # the shipped 13 and the planted one
+    assert shown.rows == everyone.rows[-3:]
+    assert shown.totals == everyone.totals  # over all 14
+    assert shown.notes[-1].startswith("Showing the latest 3 of 14 rows; the totals cover all")
+    assert not everyone.notes
+    # the one finding fits: nothing left out, nothing to say
+    assert latest["findings"].rows == full["findings"].rows
+    assert latest["findings"].notes == full["findings"].notes
+
+
+def test_the_page_shows_the_latest_disbursements_with_the_total_of_all(shipped, monkeypatch):
+    from aipo_budget import tables
+    monkeypatch.setattr(fava_ext, "PAGE_ROWS", 4)
+    fava = Fava(shipped)
+    register = section(fava.page(), "disbursements")
+    everyone = tables.build_tables(fava.extension.loaded.result, names=["disbursements"],
+                                   ledger=str(shipped))[0]
+    assert register.count("<tr>") == 1 + 4 + 1  # headers, the latest 4 rows, the totals
+    for row in everyone.rows[-4:]:
+        assert f">{row['location']}</a>" in register
+    assert f">{everyone.rows[0]['location']}</a>" not in register
+    assert f"{everyone.totals['amount']:,.2f}" in register
+    assert "Showing the latest 4 of 13 rows; the totals cover all of them." in register
+
+
+def test_each_load_ends_with_a_full_garbage_collection(shipped, monkeypatch):
+    """The audit's frozen heap (engine.settled_heap) left a full collection owed that came
+    with the first request after the load; it is made during the load instead."""
+    collections: list[None] = []
+    monkeypatch.setattr(fava_ext.gc, "collect", lambda: collections.append(None))
+    fava = Fava(shipped)
+    assert len(collections) == 1
+    fava.page()
+    assert len(collections) == 1
+    fava.ledger.load_file()  # what Fava does when a ledger file changes
+    assert len(collections) == 2

@@ -57,6 +57,18 @@ class Cell:
             return "sf-longer"
         return "sf-long" if len(self.text) > LONG_TEXT else "sf-wrap"
 
+    @property
+    def css(self) -> str:
+        """The cell's CSS classes: alignment, sign, bar, tone and :attr:`layout` (one string,
+        for the template: a page has thousands of cells)."""
+        return "".join((
+            "num" if self.numeric else "",
+            " sf-negative" if self.negative else "",
+            " sf-barcell" if self.bar else "",
+            f" sf-{self.tone}" if self.tone else "",
+            " ", self.layout,
+        ))
+
 
 @dataclass(frozen=True)
 class HtmlTable:

@@ -19,7 +19,7 @@ from aipo_budget.paths import shown as relative_to  # the one helper for paths s
 from aipo_budget.periods import Period
 from aipo_budget.render import text_value
 from aipo_budget.table import shown_from
-from aipo_budget.tables import findings_register, rulebook
+from aipo_budget.tables import findings_register, rulebook, shortened_note
 from aipo_budget.tables.registers import with_waiver
 from aipo_budget.tally import tally
 
@@ -117,8 +117,10 @@ def findings_table(findings: Sequence[Finding], folder: str, link: Linker,
                    currency: str = DEFAULT_CURRENCY, why: Linker | None = None) -> HtmlTable:
     """The findings register (the one every output shows), its columns in FINDINGS_VIEW;
     with ``why``, each finding links to the explanation of its transaction."""
-    register = shorten(findings_register(findings, "Findings register", shown_from(folder),
-                                         currency))
+    latest = findings[-PAGE_ROWS:]  # only the rows shown are built
+    register = findings_register(latest, "Findings register", shown_from(folder), currency)
+    if len(latest) < len(findings):
+        register = noted(register, len(findings))
     cells = html_table(register.select(with_waiver(FINDINGS_VIEW, register)), link)
     if why is None:
         return cells
@@ -151,11 +153,13 @@ def shorten(table: Table, limit: int = PAGE_ROWS) -> Table:
     """``table`` with at most its last ``limit`` rows; its totals still cover every row."""
     if len(table.rows) <= limit:
         return table
-    covered = "the totals cover all of them" if table.totals else "the counts above cover all"
-    note = (f"Showing the latest {limit} of {len(table.rows)} rows; {covered}. Narrow Fava's "
-            f"time filter, or run `aipo-budget report --table {table.name}` for the whole "
-            "table.")
-    return dataclasses.replace(table, rows=table.rows[-limit:], notes=(*table.notes, note))
+    return noted(dataclasses.replace(table, rows=table.rows[-limit:]), len(table.rows))
+
+
+def noted(table: Table, total: int) -> Table:
+    """``table``, the latest rows of ``total``, with the note saying so."""
+    note = shortened_note(table.name, len(table.rows), total, bool(table.totals))
+    return dataclasses.replace(table, notes=(*table.notes, note))
 
 
 # --- assembling ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from aipo_budget.periods import Period
 from aipo_budget.tables.budget import budget, cofunding
-from aipo_budget.tables.context import Context, percent
+from aipo_budget.tables.context import Context, percent, shortened_note
 from aipo_budget.tables.contributions import contributions
 from aipo_budget.tables.fund import fund_statement, reserve_floor
 from aipo_budget.tables.registers import CHECK_VIEW, disbursements, findings, findings_register
@@ -37,10 +37,12 @@ TABLE_NAMES = tuple(BUILDERS)
 
 
 def context(result: Audit, start: datetime.date | None = None,
-            end: datetime.date | None = None, ledger: str = "") -> Context:
+            end: datetime.date | None = None, ledger: str = "",
+            latest: int | None = None) -> Context:
     # the period ends at the cut-off (--as-of), else with the latest entry or today,
     # whichever is later: a payment dated next week is in the tables too
-    return Context(result, Period(start, min(end or result.facts.end, result.facts.end)), ledger)
+    return Context(result, Period(start, min(end or result.facts.end, result.facts.end)), ledger,
+                   latest)
 
 
 def build_tables(
@@ -49,15 +51,17 @@ def build_tables(
     end: datetime.date | None = None,
     names: Sequence[str] | None = None,
     ledger: str = "",
+    latest: int | None = None,
 ) -> list[Table]:
     """The named tables (default: all) for the period ``start``..``end`` (inclusive).
 
     ``ledger`` is the ledger's path: its name goes in the titles, and locations are shown
-    relative to its folder.
+    relative to its folder. With ``latest``, the registers have only their latest rows, and a
+    note saying so (their totals cover every row).
     """
-    ctx = context(result, start, end, ledger)
+    ctx = context(result, start, end, ledger, latest)
     return [BUILDERS[name](ctx) for name in (names or TABLE_NAMES)]
 
 
 __all__ = ["BUILDERS", "CHECK_VIEW", "TABLE_NAMES", "Context", "build_tables", "context",
-           "findings_register", "percent", "reserve_floor"]
+           "findings_register", "percent", "reserve_floor", "shortened_note"]

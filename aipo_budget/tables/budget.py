@@ -11,6 +11,7 @@ from aipo_budget.table import Column, Kind, Status, Table, table
 from aipo_budget.tables.context import HUNDRED, PCT, percent, surplus_spent
 
 if TYPE_CHECKING:
+    from aipo_budget.facts import Cost
     from aipo_budget.tables.context import Context
 
 
@@ -29,7 +30,7 @@ def _project_row(ctx: Context, project: str) -> dict[str, Any]:
     costs = ctx.costs_of(project)
     project_terms = ctx.terms(project)
     allocation = ctx.allocation(project)
-    surplus = surplus_spent(costs, ctx.end)
+    surplus = ctx.surplus_of(project)
     total = sum((c.usd for c in costs), ZERO)
     has = allocation is not None
     return {
@@ -46,10 +47,11 @@ def _project_row(ctx: Context, project: str) -> dict[str, Any]:
 
 
 def _category_rows(ctx: Context, project: str) -> list[dict[str, Any]]:
-    costs = ctx.costs_of(project)
+    by_category: dict[str, list[Cost]] = defaultdict(list)
+    for cost in ctx.costs_of(project):
+        by_category[cost.category or "-"].append(cost)
     rows = []
-    for category in sorted({c.category or "-" for c in costs}):
-        mine = [c for c in costs if (c.category or "-") == category]
+    for category, mine in sorted(by_category.items()):
         spent = surplus_spent(mine, ctx.end)
         amount = sum((c.usd for c in mine), ZERO)
         rows.append({"project": project, "category": category, "surplus": spent,

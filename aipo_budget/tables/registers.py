@@ -6,6 +6,7 @@ every output shows it: ``check`` a view of its columns, ``report``, the pack and
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
@@ -76,12 +77,15 @@ def _disbursement(ctx: Context, outflow: Outflow, findings: list[Finding],
 
 
 def disbursements(ctx: Context) -> Table:
+    shown = ctx.latest_of(ctx.outflows)
+    places = {(o.location.filename, o.location.lineno) for o in shown}
     located: dict[tuple[str, int], list[Finding]] = defaultdict(list)
     for item in ctx.result.findings:
-        located[(item.filename, item.lineno)].append(item)
+        if (item.filename, item.lineno) in places:
+            located[(item.filename, item.lineno)].append(item)
     judged_by: dict[datetime.date, str] = {}  # thousands of outflows share a few hundred days
     rows = [_disbursement(ctx, o, located[(o.location.filename, o.location.lineno)], judged_by)
-            for o in ctx.outflows]
+            for o in shown]
     total = sum((o.usd for o in ctx.outflows), ZERO)
     return table(
         "disbursements", ctx.title("Disbursement register (surplus outflows)"),
@@ -92,7 +96,8 @@ def disbursements(ctx: Context) -> Table:
          Column("approved_by", "approved by"), Column("document", "document", Kind.DOCUMENT),
          Column("judged_by", "judged by"), Column("findings", "findings"),
          Column("location", "location", Kind.LOCATION)),
-        rows, {"date": None, "payee": "Total", "amount": total})
+        rows, {"date": None, "payee": "Total", "amount": total},
+        ctx.shortened("disbursements", ctx.outflows, totals=True))
 
 
 def findings_register(findings: Sequence[Finding], title: str,
@@ -128,5 +133,8 @@ def with_waiver(view: Sequence[str], register: Table) -> tuple[str, ...]:
 
 
 def findings(ctx: Context) -> Table:
-    shown = [f for f in ctx.result.findings if f.date in ctx.period]
-    return findings_register(shown, ctx.title("Findings register"), ctx.where, ctx.currency)
+    dated = [f for f in ctx.result.findings if f.date in ctx.period]
+    register = findings_register(ctx.latest_of(dated), ctx.title("Findings register"),
+                                 ctx.where, ctx.currency)
+    notes = ctx.shortened("findings", dated, totals=False)
+    return dataclasses.replace(register, notes=(*register.notes, *notes)) if notes else register
