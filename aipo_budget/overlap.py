@@ -7,7 +7,7 @@ costs little more wall time than the load itself (README, "Performance").
 
 The copy shares the loaded ledger's memory with this process, copy-on-write, and sends back
 only its result, pickled, through a pipe. Nothing changes in what is computed: the same function
-runs on the same objects. When the copy cannot help (no ``os.fork``, a single processor,
+runs on the same objects. When the copy cannot help (not Linux, a single processor,
 ``AIPO_BUDGET_JOBS=1``) or fails (an exception, a result that does not pickle, a copy killed by
 a signal or short of memory), the function runs here, in turn, and only time is lost.
 """
@@ -19,6 +19,7 @@ import gc
 import os
 import pickle
 import signal
+import sys
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
@@ -42,7 +43,9 @@ def can_fork() -> bool:
     """Whether :func:`both` will run its background function in a forked copy."""
     if os.environ.get(JOBS, "").strip() == "1":
         return False
-    return hasattr(os, "fork") and processors() >= 2
+    # on macOS a forked copy of a process may crash in system libraries (Python's own
+    # multiprocessing no longer forks there); Windows has no fork
+    return sys.platform.startswith("linux") and processors() >= 2
 
 
 class _Child:

@@ -191,3 +191,10 @@ def test_the_collector_is_paused_during_the_load_and_restored_after(tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_only_linux_forks(two_processors, monkeypatch):
+    """macOS system libraries may crash in a forked copy; Windows cannot fork."""
+    for platform, forks in (("linux", True), ("darwin", False), ("win32", False)):
+        monkeypatch.setattr(overlap.sys, "platform", platform)
+        assert overlap.can_fork() is forks
