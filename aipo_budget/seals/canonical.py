@@ -39,8 +39,9 @@ WHERE = frozenset(("filename", "lineno"))  # where an entry is written: not part
 
 # A transaction's fields, in the sidecar's order; postings are compared as a multiset (their
 # order is formatting), each aspect on its own so that a change can be named.
-TRANSACTION_FIELDS = ("date", "flag", "payee", "narration", "tags", "links", "account",
-                      "amount", "cost", "price", "posting-flag", "posting-metadata", "postings")
+HEAD = ("date", "flag", "payee", "narration", "tags", "links")
+ASPECTS = ("account", "amount", "cost", "price", "posting-flag", "posting-metadata")
+TRANSACTION_FIELDS = (*HEAD, *ASPECTS, "postings")
 # Beancount's field names that read better otherwise; diff_amount is computed, not written.
 RENAMED = {"filename": "document", "query_string": "query", "units": "amount"}
 COMPUTED = {"meta", "date", "diff_amount"}
@@ -48,7 +49,8 @@ TYPE_NAMES = {cls: cls.__name__.lower() for cls in data.ALL_DIRECTIVES}
 
 
 def type_name(entry: data.Directive) -> str:
-    return TYPE_NAMES.get(type(entry), type(entry).__name__.lower())
+    kind = type(entry)
+    return TYPE_NAMES.get(kind) or kind.__name__.lower()
 
 
 def fields_of(kind: type) -> tuple[str, ...]:
@@ -60,11 +62,25 @@ def fields_of(kind: type) -> tuple[str, ...]:
 
 
 FIELDS_BY_NAME = {TYPE_NAMES[cls]: fields_of(cls) for cls in data.ALL_DIRECTIVES}
+# (attribute, field name) of each directive type but Transaction, computed once per type:
+# every entry of a type has the same fields
+_ATTRIBUTES: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _attributes(kind: type) -> tuple[tuple[str, str], ...]:
+    found = _ATTRIBUTES.get(kind)
+    if found is None:
+        names = [name for name in kind._fields if name not in COMPUTED]
+        found = _ATTRIBUTES[kind] = tuple(zip(names, fields_of(kind)[1:]))
+    return found
 
 
 def number(value: Decimal) -> str:
     """A number without its written precision (exact: no rounding context involved)."""
-    text = format(value, "f")
+    # str() is format(value, "f") unless it shows an exponent ("1E+3"), and much faster
+    text = str(value)
+    if "E" in text or "e" in text:
+        text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
@@ -102,7 +118,10 @@ _TYPED: dict[type, Callable[[Any], str]] = {
 
 def typed(value: Any) -> str:
     """``value`` as text that keeps its type; "" for nothing (None, an empty set)."""
-    convert = _TYPED.get(type(value))
+    kind = type(value)
+    if kind is str:  # by far the most frequent: spared the lookup and a call
+        return f"s{len(value)}:{value}"
+    convert = _TYPED.get(kind)
     if convert is not None:
         return convert(value)
     if isinstance(value, tuple) and hasattr(value, "_fields"):  # Cost, a custom ValueType
@@ -115,16 +134,29 @@ def typed(value: Any) -> str:
 
 def metadata(meta: dict[str, Any] | None) -> list[tuple[str, str]]:
     """The written metadata, sorted by key: not where the entry is, nor Beancount's own."""
-    written = [(key, value) for key, value in (meta or {}).items()
-               if key not in WHERE and not key.startswith("__")]
-    return sorted((key, typed(value)) for key, value in written) if written else []
+    if not meta:
+        return []
+    written = []
+    for key, value in meta.items():  # a loop: faster than a comprehension on 3 keys
+        if key not in WHERE and not key.startswith("__"):
+            written.append((key, typed(value)))
+    written.sort()  # keys are unique: by key
+    return written
 
 
 def _posting(posting: data.Posting) -> tuple[str, ...]:
-    meta = ";".join(f"{k}={v}" for k, v in metadata(posting.meta))
-    units = posting.units
-    return (posting.account, _amount(units) if type(units) is Amount else typed(units),
-            typed(posting.cost), typed(posting.price), posting.flag or "", meta)
+    units, cost, price, meta = posting.units, posting.cost, posting.price, posting.meta
+    if type(units) is Amount and type(units.number) is Decimal:  # _amount(), inlined
+        amount = f"a:{number(units.number)} {units.currency}"
+    else:
+        amount = _amount(units) if type(units) is Amount else typed(units)
+    if not meta or meta.keys() <= WHERE:  # most postings: nothing but where they are
+        written = ""
+    else:
+        written = ";".join([f"{key}={value}" for key, value in metadata(meta)])
+    # typed(None) is "": most postings have no cost nor price, spared the call
+    return (posting.account, amount, "" if cost is None else typed(cost),
+            "" if price is None else typed(price), posting.flag or "", written)
 
 
 def _aspect(postings: Sequence[tuple[str, ...]], index: int) -> str:
@@ -132,32 +164,50 @@ def _aspect(postings: Sequence[tuple[str, ...]], index: int) -> str:
     return "|".join(values) if any(values) else ""
 
 
+def _head(entry: data.Transaction) -> tuple[str, str, str, str, str, str]:
+    """The values of a transaction's ``HEAD`` fields."""
+    tags, links = entry.tags, entry.links
+    return (entry.date.isoformat(), entry.flag or "",
+            typed(entry.payee or None),  # no payee and "" are written alike
+            typed(entry.narration or None),
+            # typed() of an empty set is "": the usual empty frozenset spared the calls
+            "" if type(tags) is frozenset and not tags else typed(tags),
+            "" if type(links) is frozenset and not links else typed(links))
+
+
+def _postings(postings: Sequence[tuple[str, ...]]) -> str:
+    """The value of the ``postings`` field: a multiset, so sorted."""
+    return "\n".join(sorted(map("\t".join, postings)))
+
+
 def _transaction_fields(entry: data.Transaction, aspects: bool) -> list[tuple[str, str]]:
     postings = [_posting(p) for p in entry.postings]
-    found = [
-        ("date", entry.date.isoformat()),
-        ("flag", entry.flag or ""),
-        ("payee", typed(entry.payee or None)),  # no payee and "" are written alike
-        ("narration", typed(entry.narration or None)),
-        ("tags", typed(entry.tags)),
-        ("links", typed(entry.links)),
-    ]
+    found = list(zip(HEAD, _head(entry)))
     if aspects:  # what the postings say, aspect by aspect: to name what changed
-        found += [(name, _aspect(postings, index)) for index, name in enumerate(
-            ("account", "amount", "cost", "price", "posting-flag", "posting-metadata"))]
-    found.append(("postings", "\n".join(sorted("\t".join(p) for p in postings))))
+        found += [(name, _aspect(postings, index)) for index, name in enumerate(ASPECTS)]
+    found.append(("postings", _postings(postings)))
     return found
+
+
+# What fingerprint() digests of a plain transaction, with the values left to fill in: the
+# same text as the generic join of its canonical form without aspects (a transaction is most
+# of a ledger, and this spares building the form's pairs, then joining them one by one).
+_TRANSACTION_TEXT = "\x1e".join(["transaction", *(name + "\x1f{}" for name in (*HEAD, "postings"))])
+
+
+def _transaction_text(entry: data.Transaction) -> str:
+    text = _TRANSACTION_TEXT.format(*_head(entry), _postings([_posting(p) for p in entry.postings]))
+    written = metadata(entry.meta)
+    return text + "".join([f"\x1e{META_PREFIX}{key}\x1f{value}" for key, value in written])
 
 
 def _directive_fields(entry: data.Directive, base: str) -> list[tuple[str, str]]:
     found = [("date", entry.date.isoformat())]
-    for name in entry._fields:
-        if name in COMPUTED:
-            continue
+    for name, shown in _attributes(type(entry)):
         value = getattr(entry, name)
         if name == "filename" and isinstance(value, str):  # a document: where, as written
             value = os.path.relpath(value, base).replace(os.sep, "/") if base else value
-        found.append((RENAMED.get(name, name).replace("_", "-"), typed(value)))
+        found.append((shown, typed(value)))
     return found
 
 
@@ -171,14 +221,19 @@ def canonical(entry: data.Directive, base: str = "", aspects: bool = True
         found = _transaction_fields(entry, aspects)
     else:
         found = _directive_fields(entry, base)
-    return found + [(META_PREFIX + key, value) for key, value in metadata(entry.meta)]
+    found += [(META_PREFIX + key, value) for key, value in metadata(entry.meta)]
+    return found
 
 
 def fingerprint(entry: data.Directive, base: str = "") -> str:
     """SHA-256 (hex) of the canonical form, with the entry's type."""
-    parts = [type_name(entry), *(f"{name}\x1f{value}"
-                                 for name, value in canonical(entry, base, aspects=False))]
-    return hashlib.sha256("\x1e".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+    if type(entry) is data.Transaction:  # not a subclass: its type name is its own
+        text = _transaction_text(entry)
+    else:
+        parts = [type_name(entry)]
+        parts += [f"{name}\x1f{value}" for name, value in canonical(entry, base, aspects=False)]
+        text = "\x1e".join(parts)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def field_digest(value: str) -> str:

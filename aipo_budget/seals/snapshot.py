@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import hashlib
+import operator
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
@@ -50,10 +51,12 @@ def file_digest(path: str) -> str | None:
 def overall(fingerprints: Iterable[str], evidence: dict[str, str]) -> str:
     """The seal's digest (hex) of entry fingerprints and evidence digests."""
     digest = hashlib.sha256(f"aipo-seal {FORMAT}\n".encode())
-    for value in sorted(fingerprints):
-        digest.update(value.encode() + b"\n")
-    for path, sha in sorted(evidence.items()):
-        digest.update(f"{path}\t{sha}\n".encode("utf-8", "surrogatepass"))
+    # one update per part, not per line: the bytes digested are the same
+    if ordered := sorted(fingerprints):
+        digest.update(("\n".join(ordered) + "\n").encode())
+    if evidence:
+        lines = (f"{path}\t{sha}\n" for path, sha in sorted(evidence.items()))
+        digest.update("".join(lines).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 
 
@@ -83,54 +86,91 @@ class Ledger:
     def __init__(self, entries: Sequence[data.Directive], options: dict[str, Any] | None,
                  hash_file: HashFile = file_digest) -> None:
         self.base = ledger_folder(options)
-        self.own = sorted(own_entries(entries, options), key=lambda entry: entry.date)
+        self.own = sorted(own_entries(entries, options), key=operator.attrgetter("date"))
         self.dates = [entry.date for entry in self.own]
         self.prints: list[str] = []
         self.evidence = Evidence(entries, options)
         self.document_key = conventions(options).document
         self.hash_file = hash_file
         self.hashes: dict[str, str] = {}
+        self.shown: dict[str, str] = {}  # path -> relative(path): thousands of citers per file
+        # the files that resolving a document value found safe to read (evidence.safety):
+        # not checked a second time before they are read
+        self.safe: set[str] = set()
         # a document value resolves by its accounts and its file's folder: many payments
         # cite one file, and resolving checks the file on disk each time
         self.resolved: dict[tuple[Any, ...], str | None] = {}
+        # (position in own, entry, its files) of each entry of own[:scanned] that cites files:
+        # a ledger sealed year after year is not searched for evidence once per seal
+        self.citations: list[tuple[int, data.Directive, Sequence[str]]] = []
+        self.scanned = 0
+        # the ledger's folder, ending in a separator: what relpath() spends its time finding
+        # (not a root folder, where "//x" is a normalised path of its own)
+        folder = os.path.abspath(self.base)
+        self.under = os.path.join(folder, "") if os.path.dirname(folder) != folder else None
 
     def relative(self, path: str) -> str:
-        return os.path.relpath(path, self.base).replace(os.sep, "/")
+        shown = self.shown.get(path)
+        if shown is None:
+            under = self.under
+            # an absolute, normalised path under the ledger's folder: relpath() is the rest
+            if under and path.startswith(under) and os.path.normpath(path) == path:
+                shown = path[len(under):]
+            else:
+                shown = os.path.relpath(path, self.base)
+            shown = self.shown[path] = shown.replace(os.sep, "/")
+        return shown
+
+    def _citing(self, count: int) -> list[tuple[int, data.Directive, Sequence[str]]]:
+        """The entries among own[:count] that cite files (and maybe some after)."""
+        own, citations = self.own, self.citations
+        for index in range(self.scanned, count):
+            paths = self.cited(own[index])
+            if paths:
+                citations.append((index, own[index], paths))
+        self.scanned = max(self.scanned, count)
+        return citations
 
     def snapshot(self, through: datetime.date, evidence_files: bool = True) -> Snapshot:
         """The entries on or before ``through`` and, unless not ``evidence_files``, the
         evidence they cite (read and digested)."""
         count = bisect.bisect_right(self.dates, through)
-        self.prints.extend(fingerprint(entry, self.base)
-                           for entry in self.own[len(self.prints):count])
+        base = self.base
+        self.prints.extend([fingerprint(entry, base)
+                            for entry in self.own[len(self.prints):count]])
         sealed = list(zip(self.prints[:count], self.own[:count]))
         evidence: dict[str, str] = {}
         citing: dict[str, data.Directive] = {}
-        for _print, entry in sealed if evidence_files else ():
-            for path in self.cited(entry):
+        for index, entry, paths in self._citing(count) if evidence_files else ():
+            if index >= count:
+                break
+            for path in paths:
                 shown = self.relative(path)
                 citing.setdefault(shown, entry)
                 evidence[shown] = self.sha256(path)
         return Snapshot(through, sealed, evidence, citing)
 
-    def cited(self, entry: data.Directive) -> list[str]:
+    def cited(self, entry: data.Directive) -> Sequence[str]:
         """The evidence files ``entry`` cites: a transaction's document (resolved as Fava
         resolves it), a document directive's file."""
         if isinstance(entry, data.Document):
             return [entry.filename]
         value = entry.meta.get(self.document_key) if isinstance(entry, data.Transaction) else None
         if not isinstance(value, str):
-            return []
+            return ()  # most entries: no list made for nothing
         key = (value, frozenset(p.account for p in entry.postings),
                os.path.dirname(str(entry.meta.get("filename", ""))))
         if key not in self.resolved:
-            self.resolved[key] = self.evidence.resolve(value, entry).path
+            path = self.resolved[key] = self.evidence.resolve(value, entry).path
+            if path:
+                self.safe.add(path)
         path = self.resolved[key]
         return [path] if path else []
 
     def sha256(self, path: str) -> str:
         if path not in self.hashes:
             # only a file the evidence rules allow is read (never /etc through a link)
-            readable = safety(path, self.evidence.roots) is None
+            readable = path in self.safe or safety(
+                path, self.evidence.roots, self.evidence.real_path) is None
             self.hashes[path] = (self.hash_file(path) if readable else None) or MISSING
         return self.hashes[path]
