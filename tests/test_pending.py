@@ -205,8 +205,8 @@ def test_the_reserve_headroom_is_at_the_lowest_balance_after_the_payment(tmp_pat
 
 # --- what a proposal does to the entries already there ---------------------------------------
 
-def test_a_back_dated_proposal_that_makes_a_later_payment_cross_the_ceiling(tmp_path):
-    later = f"""
+# a payment after the proposals' date, which a back-dated proposal can push over the ceiling
+LATER_PAYMENT = f"""
 2006-05-01 * "Institute" "Research, second phase"
   resolution: "26GA/2005/Soc/03"
   prepared-by: "Budi Santoso"
@@ -215,7 +215,10 @@ def test_a_back_dated_proposal_that_makes_a_later_payment_cross_the_ceiling(tmp_
   {RESEARCH}   8000.00 USD
   Assets:Surplus-Fund:Bank
 """
-    ledger = books(tmp_path, base(extra=later))
+
+
+def test_a_back_dated_proposal_that_makes_a_later_payment_cross_the_ceiling(tmp_path):
+    ledger = books(tmp_path, base(extra=LATER_PAYMENT))
     status, document = judged(ledger, proposal("3000.00"))
     assert status == 1
     verdict = document["proposals"][0]
@@ -399,17 +402,7 @@ def test_a_proposal_inside_a_sealed_period_cannot_be_paid(tmp_path):
 def test_pending_judges_the_same_with_and_without_the_copy(tmp_path, monkeypatch):
     """check --pending audits the ledger without the proposals in a copy, with the first one
     here: the same verdict, findings caused by the proposal included, as in turn."""
-    later = f"""
-2006-05-01 * "Institute" "Research, second phase"
-  resolution: "26GA/2005/Soc/03"
-  prepared-by: "Budi Santoso"
-  approved-by: "Maria Villanueva, Nguyen Thi Lan"
-  document: "2006-05-01.contract.pdf"
-  {RESEARCH}   8000.00 USD
-  Assets:Surplus-Fund:Bank
-
-2006-04-01 balance Assets:Surplus-Fund:Bank  170000.00 USD
-"""
+    later = LATER_PAYMENT + "\n2006-04-01 balance Assets:Surplus-Fund:Bank  170000.00 USD\n"
     monkeypatch.setattr(overlap, "processors", lambda: 2)  # fork, whatever this machine has
     monkeypatch.delenv(overlap.JOBS, raising=False)
     ledger = books(tmp_path, base(extra=later))
