@@ -45,7 +45,9 @@ def _last_is_balance(options: dict[str, Any]) -> bool:
 def _plugins(entries: list[data.Directive], errors: list[Any], options: dict[str, Any],
              only: Plugins | None = None) -> tuple[list[data.Directive], list[Any]]:
     """``loader.run_transformations``, over ``only`` these plugins when given (as Beancount's
-    "raw" mode runs the list it is given); the options are left as they were."""
+    "raw" mode runs the list it is given); the options are left as they were. While ``only``
+    runs, a plugin that reads ``options["plugin"]`` sees that list in raw mode (none of
+    Beancount's, Fava's or ours does)."""
     saved_path, saved = list(sys.path), (options["plugin_processing_mode"], options["plugin"])
     try:
         sys.path[0:0] = options.get("pythonpath", ())
@@ -97,7 +99,9 @@ Finish = tuple[int, list[tuple[int, data.Directive]], list[Any]]
 
 def _finish(entries: list[data.Directive], options: dict[str, Any], held: bool) -> Finish:
     """The held balance assertions and the validation: (the number of final entries, those
-    that differ from ``entries`` by position, Beancount's errors)."""
+    that differ from ``entries`` by position, Beancount's errors). Computed in a forked copy,
+    the errors come back pickled: their ``entry`` is an equal copy, not the loaded object
+    (nothing may compare it by identity)."""
     final, errors = _plugins(entries, [], options, [BALANCE]) if held else (entries, [])
     errors.extend(validation.validate(final, options, None, None))
     if len(final) != len(entries):  # not what Beancount's balance check does: every entry
@@ -134,6 +138,8 @@ def _load(sources: list[tuple[str, bool]], stop_if: Callable[[list[Any]], None],
     else:
         finish, ahead = overlap.both(lambda: _finish(entries, options, held),
                                      lambda: meanwhile(entries, options))
+    # a plugin that failed in Beancount's last steps (a LoadError) still means unreadable
+    stop_if(finish[2])
     errors.extend(finish[2])
     options["input_hash"] = loader.compute_input_hash(options["include"])
     return _patched(entries, finish), errors, options, ahead

@@ -9,7 +9,9 @@ The copy shares the loaded ledger's memory with this process, copy-on-write, and
 only its result, pickled, through a pipe. Nothing changes in what is computed: the same function
 runs on the same objects. When the copy cannot help (not Linux, a single processor,
 ``AIPO_BUDGET_JOBS=1``) or fails (an exception, a result that does not pickle, a copy killed by
-a signal or short of memory), the function runs here, in turn, and only time is lost.
+a signal), the function runs here, in turn, and only time is lost. The copy's pages are
+shared until either process writes them (reference counts do): on a machine short of memory,
+``AIPO_BUDGET_JOBS=1`` avoids a second process altogether.
 """
 
 from __future__ import annotations
@@ -58,8 +60,10 @@ class _Child:
     def result(self) -> tuple[bool, object]:
         """(True, the result) once the copy has finished well; (False, None) otherwise."""
         with os.fdopen(self.pipe, "rb") as stream:
+            self.pipe = -1  # closed by the with: never closed twice (stop)
             payload = stream.read()
         _pid, status = os.waitpid(self.pid, 0)
+        self.pid = 0  # reaped: its number may be another process's now
         if os.waitstatus_to_exitcode(status) != 0 or not payload:
             return False, None
         try:
@@ -68,12 +72,15 @@ class _Child:
             return False, None
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.close(self.pipe)
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self.pid, 0)
+        if self.pid:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+        if self.pipe >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.pipe)
+        if self.pid:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self.pid, 0)
 
 
 def _run_child(background: Callable[[], object], pipe: int) -> None:
@@ -94,7 +101,10 @@ def _run_child(background: Callable[[], object], pipe: int) -> None:
 
 
 def _start(background: Callable[[], object]) -> _Child | None:
-    read, write = os.pipe()
+    try:  # out of file descriptors or processes: the work is done in turn
+        read, write = os.pipe()
+    except OSError:
+        return None
     try:
         pid = os.fork()
     except OSError:

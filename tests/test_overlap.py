@@ -198,3 +198,30 @@ def test_only_linux_forks(two_processors, monkeypatch):
     for platform, forks in (("linux", True), ("darwin", False), ("win32", False)):
         monkeypatch.setattr(overlap.sys, "platform", platform)
         assert overlap.can_fork() is forks
+
+
+@pytest.mark.parametrize("jobs", ["2", "1"])
+def test_a_failure_in_beancounts_last_steps_is_unreadable_input(tmp_path, monkeypatch,
+                                                               two_processors, jobs):
+    """Beancount records a plugin that raises as a LoadError: its balance check, run beside
+    the audit, failing so is bad input (exit 2), as in Beancount's own load, not a finding."""
+    from beancount.ops import balance
+
+    def broken(entries, options_map):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(balance, "check", broken)
+    monkeypatch.setenv(overlap.JOBS, jobs)
+    ledger = copy_shipped_ledger(tmp_path)
+    result = CliRunner().invoke(cli, ["check", str(ledger), "--no-cache"])
+    assert result.exit_code == 2, result.output
+    assert "beancount.ops.balance" in result.output and "boom" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_no_pipe_means_the_work_is_done_in_turn(two_processors, monkeypatch):
+    def no_pipe():
+        raise OSError(24, "Too many open files")
+
+    monkeypatch.setattr(os, "pipe", no_pipe)
+    assert overlap.both(os.getpid, os.getpid) == (os.getpid(), os.getpid())

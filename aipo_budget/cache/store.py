@@ -81,7 +81,7 @@ def json_pieces(value: Any) -> Iterator[str]:
     if isinstance(value, dict):
         yield "{"
         for index, (name, member) in enumerate(value.items()):
-            yield ("," if index else "") + json.dumps(name) + ":"
+            yield ("," if index else "") + json.dumps(str(name)) + ":"  # as json.dumps would
             yield from json_pieces(member)
         yield "}"
     elif isinstance(value, list) and any(isinstance(item, dict) for item in value):
@@ -101,7 +101,7 @@ def write_entry(folder: Path, key: Key, payload: dict[str, Any]) -> bool:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.writelines(json_pieces(payload))
         os.replace(temporary, folder / key.name)
-    except OSError:
+    except (OSError, TypeError, ValueError):  # a value JSON cannot hold: nothing stored
         _remove(temporary)
         return False
     return True
