@@ -103,7 +103,10 @@ def settled_heap() -> Iterator[None]:
     """The freshly loaded ledger kept out of the garbage collector's sight while the audit
     runs: its objects live as long as the load, and a full collection over all of them, which
     the audit's own allocations would otherwise trigger, was about half of the audit's time on
-    a large ledger. Left as found when someone else (an embedding process) froze the heap."""
+    a large ledger. Left as found when someone else (an embedding process) froze the heap.
+    Unfrozen, the ledger leaves the collector owing one full pass over it: a long-lived
+    process pays it at a time of its choosing (the Fava extension, at the end of its load:
+    ``aipo_budget.fava_ext.settle``)."""
     if gc.get_freeze_count():
         yield
         return

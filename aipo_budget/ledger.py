@@ -286,7 +286,7 @@ def load_ledger_and(path: str, proposed: str | None = None,
 
     def alongside(entries: list[data.Directive], options: dict[str, Any]) -> T | None:
         try:  # its own exceptions are not a problem of the ledger's: raised as they are below
-            return meanwhile(entries, options) if meanwhile else None
+            return meanwhile(entries, options)  # type: ignore[misc]  # only given with it
         except Exception as exc:  # noqa: BLE001
             failed.append(exc)
             return None

@@ -85,12 +85,9 @@ def transformed(sources: list[tuple[str, bool]], hold_balance: bool = False
     entries, balance_errors = booking.book(entries, options)
     errors.extend(balance_errors)
     held = hold_balance and _last_is_balance(options)
-    if held:
-        chain = [*loader.PLUGINS_PRE, *options["plugin"], *loader.PLUGINS_AUTO,
-                 *loader.PLUGINS_POST[:-1]]
-        entries, errors = _plugins(entries, errors, options, chain)
-    else:
-        entries, errors = _plugins(entries, errors, options)
+    chain = [*loader.PLUGINS_PRE, *options["plugin"], *loader.PLUGINS_AUTO,
+             *loader.PLUGINS_POST[:-1]] if held else None
+    entries, errors = _plugins(entries, errors, options, chain)
     return entries, errors, options, held
 
 

@@ -83,8 +83,8 @@ def _check(
     judged = sorted([*entries, *budget_entries(ruleset, entries)], key=data.entry_sortkey)
     if reuse.is_deferred():  # the caller audits what it gets back (aipo_budget.reuse)
         return judged, []
-    # the entries returned are those audited, so that the CLI and the Fava page, which get
-    # them from the loader, may reuse the audit (aipo_budget.reuse)
+    # the entries returned are those audited, so that the Fava page, which gets them from the
+    # loader, may reuse the audit (aipo_budget.reuse)
     result = audit(judged, ruleset, datetime.date.today(), options=options_map)
     reuse.leave(options_map, result, judged)
     errors = [

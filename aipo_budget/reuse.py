@@ -1,15 +1,16 @@
-"""The audit the ledger's own ``plugin`` line ran, reused by the CLI and the Fava page.
+"""The audit the ledger's own ``plugin`` line ran, reused by the Fava page; left to the CLI.
 
 Beancount runs the plugin inside the load, on the entries the loader then hands back. The
 plugin leaves its audit in the options map (the one dict the loader returns besides entries
-and errors) under :data:`KEY`; the CLI and the Fava page take it from there instead of
-building the facts a second time, when it is the audit they would make (the CLI, which loads
-the ledger itself, asks the plugin to leave the audit to it instead: :func:`deferred`):
+and errors) under :data:`KEY`; the Fava page takes it from there instead of building the facts
+a second time, when it is the audit it would make. The CLI, which loads the ledger itself,
+asks the plugin to leave the audit to it (:func:`deferred`) and audits beside Beancount's last
+steps. The audit is reused when:
 
-- they judge every entry, as the plugin does (no ``--as-of`` cut-off), as of the same day;
-- their rules are the plugin's: the same folder and the same content (a rules file edited
-  between the plugin's read and theirs means another audit);
-- the entries they hold are the very ones the plugin audited and returned, in order: no
+- it judges every entry, as the plugin does (no ``--as-of`` cut-off), as of the same day;
+- its rules are the plugin's: the same folder and the same content (a rules file edited
+  between the plugin's read and the page's means another audit);
+- the entries it holds are the very ones the plugin audited and returned, in order: no
   plugin is declared after ours (one could change an entry in place, unseen), and Beancount's
   own that run after it leave them alone (``pad`` adds entries and a failing ``balance``
   replaces one: then the audit is made again).
@@ -96,14 +97,13 @@ def leave(options_map: dict[str, Any], result: Audit, entries: Sequence[data.Dir
 
 
 def reused(options: dict[str, Any], entries: Sequence[data.Directive], ruleset: RuleSet,
-          errors: Sequence[Any], as_of: datetime.date,
-          until: datetime.date | None = None) -> Audit | None:
+          errors: Sequence[Any], as_of: datetime.date) -> Audit | None:
     """The plugin's audit of this load if it is the one asked for (see above), with Beancount's
     ``errors`` as findings; else None, and the caller audits. Either way the plugin's audit
     leaves ``options``: it is used once, and its memory is not held for nothing."""
     carrier = options.pop(KEY, None)
     result = carrier.result if isinstance(carrier, PluginAudit) else None
-    if result is None or until is not None or result.facts.until is not None:
+    if result is None or result.facts.until is not None:
         return None
     if result.facts.as_of != as_of or not _last_plugin(options):
         return None
