@@ -182,7 +182,20 @@ def main() -> None:
         output, sys.stdout = sys.stdout.getvalue(), real_stdout
     if status == EXIT_INTERNAL:
         output = ""  # half a report next to "internal error" would only mislead
-    sys.exit(_deliver(output, status))
+    _leave(_deliver(output, status))
+
+
+def _leave(status: int) -> None:
+    """End the process with ``status``, its output written, without Python's teardown: that
+    frees the ledger's objects one by one (15 ms of the shipped ledger's 160 ms), which the
+    system does at once. Nothing of this tool waits for exit: every file it writes is
+    complete and closed (atomically) before the command returns."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed or gone: _deliver has reported what it could
+            pass
+    os._exit(status)
 
 
 def _run_cli() -> int:

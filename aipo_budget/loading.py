@@ -134,7 +134,8 @@ def _load(sources: list[tuple[str, bool]], stop_if: Callable[[list[Any]], None],
         finish, ahead = _finish(entries, options, held), None
     else:
         finish, ahead = overlap.both(lambda: _finish(entries, options, held),
-                                     lambda: meanwhile(entries, options))
+                                     lambda: meanwhile(entries, options),
+                                     worth_it=len(entries) >= overlap.ENTRIES_WORTH_A_COPY)
     # a plugin that failed in Beancount's last steps (a LoadError) still means unreadable
     stop_if(finish[2])
     errors.extend(finish[2])

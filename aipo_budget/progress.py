@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import sys
 import threading
 import time
@@ -74,7 +73,14 @@ def _width(stream: TextIO) -> int:
     except (AttributeError, ValueError, OSError):
         columns = 0
     # a terminal that does not know its size says 0 columns
-    return columns if columns > 0 else shutil.get_terminal_size().columns
+    if columns > 0:
+        return columns
+    # shutil.get_terminal_size's fallback, without importing shutil (and its archive modules)
+    # into every start
+    try:
+        return int(os.environ.get("COLUMNS", "")) or 80
+    except ValueError:
+        return 80
 
 
 def _write(run: _Run, text: str) -> None:

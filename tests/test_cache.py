@@ -439,11 +439,38 @@ def test_a_changed_python_path_invalidates(books, loads, tmp_path, monkeypatch):
     assert len(loads) == 2
 
 
+def test_an_edit_of_the_tools_code_is_another_tool(tmp_path, monkeypatch):
+    """The tool's own modules are known by their file status: an edit of the same size, a
+    module added and one under __pycache__ (not code) each count or not as they should."""
+    package = tmp_path / "aipo_budget"
+    (package / "checks").mkdir(parents=True)
+    module = package / "checks" / "ceiling.py"
+    module.write_text("LIMIT = 1\n")
+    monkeypatch.setattr(cache.state, "PACKAGE", package)
+
+    def code() -> str:
+        cache.state._own_code.cache_clear()
+        return cache.state._own_code()
+
+    try:
+        first = code()
+        (package / "__pycache__").mkdir()
+        (package / "__pycache__" / "x.py").write_text("")
+        assert code() == first
+        later = os.stat(module).st_mtime_ns + 1_000_000
+        module.write_text("LIMIT = 2\n")  # same size
+        os.utime(module, ns=(later, later))
+        edited = code()
+        assert edited != first
+        (package / "new.py").write_text("")
+        assert code() != edited
+    finally:
+        cache.state._own_code.cache_clear()
+
+
 def test_another_beancount_version_invalidates(books, loads, monkeypatch):
     assert check(books).exit_code == 0
-    real = cache.state._version
-    monkeypatch.setattr(cache.state, "_version",
-                        lambda name: "9.9" if name == "beancount" else real(name))
+    monkeypatch.setattr(cache.state.beancount, "__version__", "9.9")
     assert check(books).exit_code == 0
     assert len(loads) == 2
 

@@ -39,9 +39,11 @@ VALIDATION_ERRORS = """
 
 @pytest.fixture
 def two_processors(monkeypatch):
-    """Fork as a machine with a spare processor does, whatever this one has."""
+    """Fork as a machine with a spare processor does, whatever this one has, and for the
+    tests' small ledgers too."""
     monkeypatch.setattr(overlap, "processors", lambda: 2)
     monkeypatch.delenv(overlap.JOBS, raising=False)
+    monkeypatch.setattr(overlap, "ENTRIES_WORTH_A_COPY", 0)
 
 
 def test_the_background_runs_in_another_process(two_processors):
@@ -54,6 +56,25 @@ def test_the_background_runs_in_another_process(two_processors):
 def test_one_job_runs_both_here(two_processors, monkeypatch):
     monkeypatch.setenv(overlap.JOBS, "1")
     assert overlap.both(os.getpid, os.getpid) == (os.getpid(), os.getpid())
+
+
+def test_work_not_worth_a_copy_is_done_here(two_processors):
+    assert overlap.both(os.getpid, os.getpid, worth_it=False) == (os.getpid(), os.getpid())
+
+
+def test_a_small_ledger_is_loaded_without_a_copy(tmp_path, two_processors, monkeypatch):
+    """The shipped ledger (about 1,000 entries) is below the size where a copy pays; the
+    same load of it forks once the threshold is lowered."""
+    monkeypatch.setattr(overlap, "ENTRIES_WORTH_A_COPY", 5_000)
+    ledger = copy_shipped_ledger(tmp_path)
+    forked = []
+    real_fork = os.fork
+    monkeypatch.setattr(os, "fork", lambda: forked.append(1) or real_fork())
+    load_ledger_and(str(ledger), meanwhile=lambda entries, options: len(entries))
+    assert not forked
+    monkeypatch.setattr(overlap, "ENTRIES_WORTH_A_COPY", 1_000)
+    load_ledger_and(str(ledger), meanwhile=lambda entries, options: len(entries))
+    assert forked == [1]
 
 
 def test_a_single_processor_runs_both_here(monkeypatch):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import stat
 import time
 from pathlib import Path
@@ -94,7 +93,7 @@ def json_pieces(value: Any) -> Iterator[str]:
 
 
 def write_entry(folder: Path, key: Key, payload: dict[str, Any]) -> bool:
-    temporary = folder / f".{key.name[:32]}.{secrets.token_hex(8)}.tmp"
+    temporary = folder / f".{key.name[:32]}.{os.urandom(8).hex()}.tmp"
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
                      | os.O_CLOEXEC, 0o600)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.render.values import (
@@ -79,6 +77,8 @@ def _titled(table: Table, tablefmt: str) -> str:
     title, notes = one_line(table.title), [one_line(n) for n in table.notes]
     body = render_text(table, tablefmt)
     if tablefmt == "html":
+        from html import escape  # imported for this format only
+
         return (f"<h2>{escape(title)}</h2>\n{body}\n"
                 + "".join(f"<p>{escape(n)}</p>" for n in notes) + "\n")
     if tablefmt == "latex":
@@ -116,6 +116,8 @@ def _csv_cells(value: Any, column: Column) -> list[str]:
 
 def render_csv(table: Table) -> str:
     """One header row (the labels), then the rows and the totals, machine values."""
+    import csv  # for this format only: every start would pay for it
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([h for c in table.columns for h in _csv_headers(c)])
