@@ -144,14 +144,21 @@ def with_ledger_errors(result: Audit, errors: Sequence[Any],
 
     The same findings in the same order as :func:`audit` with those errors: its sort is
     stable and puts the ledger's findings first among equals, and so does this one."""
+    findings = errors_found(errors, result, until) + result.findings
+    findings.sort(key=lambda f: f.sort_key)
+    return Audit(result.facts, in_currency(findings, result.facts.conventions.currency),
+                 result.ruleset, result.seals)
+
+
+def errors_found(errors: Sequence[Any], result: Audit,
+                 until: datetime.date | None = None) -> list[Finding]:
+    """Beancount's ``errors`` as the findings :func:`audit` makes of them, for the ledger
+    ``result`` audited (its rules and conventions)."""
     # the ledger's errors are never waived; they go through the waivers all the same, as in
     # audit(), so that the two can never disagree
     added = apply_waivers(ledger_findings(errors, result.ruleset, until), result.ruleset,
                           result.facts.conventions)
-    findings = added + result.findings
-    findings.sort(key=lambda f: f.sort_key)
-    return Audit(result.facts, in_currency(findings, result.facts.conventions.currency),
-                 result.ruleset, result.seals)
+    return in_currency(added, result.facts.conventions.currency)
 
 
 def in_currency(findings: list[Finding], currency: str) -> list[Finding]:

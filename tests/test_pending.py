@@ -399,21 +399,65 @@ def test_a_proposal_inside_a_sealed_period_cannot_be_paid(tmp_path):
     assert "seal" not in error_kinds(document)
 
 
-def test_pending_judges_the_same_with_and_without_the_copy(tmp_path, monkeypatch):
-    """check --pending audits the ledger without the proposals in a copy, with the first one
-    here: the same verdict, findings caused by the proposal included, as in turn."""
-    later = LATER_PAYMENT + "\n2006-04-01 balance Assets:Surplus-Fund:Bank  170000.00 USD\n"
-    monkeypatch.setattr(overlap, "processors", lambda: 2)  # fork, whatever this machine has
+@pytest.fixture
+def forks(monkeypatch):
+    """Beancount's last steps in a forked copy, whatever this machine has, for a small ledger
+    too; the list of forks made."""
+    monkeypatch.setattr(overlap, "processors", lambda: 2)
     monkeypatch.delenv(overlap.JOBS, raising=False)
-    ledger = books(tmp_path, base(extra=later))
-    proposals = proposal("3000.00") + "\n" + proposal("1000.00").replace("Proposed", "Next")
+    monkeypatch.setattr(overlap, "ENTRIES_WORTH_A_COPY", 0)
     forked = []
     real_fork = os.fork
     monkeypatch.setattr(os, "fork", lambda: forked.append(1) or real_fork())
+    return forked
+
+
+def test_pending_judges_the_same_with_and_without_the_copy(tmp_path, monkeypatch, forks):
+    """check --pending audits the ledger with the first proposal while a copy checks the
+    balances and validates: the same verdict, findings caused by the proposal included, as in
+    turn."""
+    later = LATER_PAYMENT + "\n2006-04-01 balance Assets:Surplus-Fund:Bank  170000.00 USD\n"
+    ledger = books(tmp_path, base(extra=later))
+    proposals = proposal("3000.00") + "\n" + proposal("1000.00").replace("Proposed", "Next")
     together = judged(ledger, proposals)
-    assert forked
+    assert forks
     monkeypatch.setenv(overlap.JOBS, "1")
     assert judged(ledger, proposals) == together
     caused = {f["kind"] for f in together[1]["proposals"][0]["findings"]
               if f["caused_by_proposal"]}
     assert {"ceiling", "ledger"} <= caused
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["forked", "in-turn"])
+def test_beancount_errors_on_a_proposal_are_its_own_and_name_its_file(tmp_path, monkeypatch,
+                                                                      forks, copy):
+    """The second proposal pays USD to an account opened for EUR only: Beancount's error is
+    on it, at its line of the proposal file, and not on the first proposal, judged without it,
+    whether the error was made in a forked copy (which names a copy of the entry) or here."""
+    if not copy:
+        monkeypatch.setenv(overlap.JOBS, "1")
+    printing = "Expenses:Projects:Trafficking-Roadmap:Printing"
+    ledger = books(tmp_path, base(extra=f"\n2002-01-01 open {printing} EUR\n"))
+    second = proposal("1000.00", account=printing).replace("Proposed", "Second")
+    _, document = judged(ledger, proposal("1000.00") + "\n" + second)
+    assert bool(forks) is copy
+    one, two = document["proposals"]
+    assert "ledger" not in {f["kind"] for f in one["findings"]}
+    [error] = [f for f in two["findings"] if f["kind"] == "ledger"]
+    assert error["filename"].endswith("proposal.beancount") and not error["caused_by_proposal"]
+    assert error["lineno"] == two["lineno"] and "Invalid currency USD" in error["message"]
+
+
+def test_a_finding_the_ledger_already_had_on_its_metadata_is_not_the_proposals(tmp_path):
+    """A finding of the ledger rule that the audit makes itself (an unreadable fiscal-year of
+    a contribution), not Beancount: the ledger's check has it, so the proposal did not cause
+    it."""
+    contribution = ('\n2006-01-15 * "Member parliaments" "Contribution"\n'
+                    '  fiscal-year: "twenty-six"\n'
+                    "  Assets:Operating:Bank-USD   100.00 USD\n  Income:Contributions:Brunei\n")
+    ledger = books(tmp_path, base(extra=contribution))
+    own = CliRunner().invoke(cli, ["check", str(ledger), "--rules", str(RULES), "--as-of", AS_OF,
+                                   "-f", "json"])
+    assert any(f["kind"] == "ledger" for f in json.loads(own.stdout)["findings"]), own.stdout
+    _, document = judged(ledger, proposal("1000.00"))
+    assert not [f for f in document["proposals"][0]["findings"] if f["caused_by_proposal"]]

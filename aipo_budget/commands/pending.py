@@ -19,11 +19,11 @@ from beancount.core import data
 
 from aipo_budget import progress, session
 from aipo_budget.findings import transaction_text
-from aipo_budget.ledger import LedgerInputError, load_ledger
+from aipo_budget.ledger import LedgerInputError, load_ledger_and
 from aipo_budget.reuse import deferred
 from aipo_budget.pending import proposals as proposing
 from aipo_budget.pending.headroom import headroom, outflow_of
-from aipo_budget.pending.judge import Setting, judge, key
+from aipo_budget.pending.judge import Setting, first_audit, judge, key
 from aipo_budget.render import RenderError, machine_value, render, table_json
 from aipo_budget.table import Column, Kind, shown_from, table
 from aipo_budget.tables import CHECK_VIEW, findings_register
@@ -32,6 +32,7 @@ from aipo_budget.tally import plural
 where = shown_from()  # a proposal's or a finding's line, relative to the working folder
 
 if TYPE_CHECKING:
+    from aipo_budget.engine import Audit
     from aipo_budget.pending.judge import Verdict
     from aipo_budget.table import Table
 
@@ -66,27 +67,36 @@ def run_pending(ledger: str, rules: str | None, pending: str | None, *, template
 def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
             as_of: datetime.date | None, known: set[Any]) -> list[Verdict]:
     ruleset = session.read_rules(session.rules_folder_for(ledger, rules), ledger)
+    filename = found.path or proposing.STDIN_NAME
+
+    def setting(options: dict[str, Any]) -> Setting:
+        # the proposal file counts as one of the ledger's own: a proposal dated inside a
+        # sealed period breaks the seal, as it would once booked
+        own = {**options, "include": [*options.get("include", []), filename]}
+        return Setting(ruleset, as_of or datetime.date.today(), as_of, own)
+
+    def first(entries: list[data.Directive], options: dict[str, Any]) -> Audit | None:
+        # audited while Beancount checks the balances and validates (aipo_budget.loading)
+        located = proposing.located(entries, found)
+        return first_audit(located, proposing.proposed(located, found), setting(options))
+
     with progress.stage(f"reading the ledger with {plural(len(found.lines), 'proposal')}"):
         try:
-            with deferred():  # the proposals are audited below, not by the plugin line
-                entries, errors, options = load_ledger(ledger, proposed=found.text)
+            with deferred():  # the proposals are audited here, not by the plugin line
+                entries, errors, options, ahead = load_ledger_and(
+                    ledger, proposed=found.text, meanwhile=first)
         except LedgerInputError as exc:
             raise session.unreadable(exc) from None
     entries = proposing.located(entries, found)
-    filename = found.path or proposing.STDIN_NAME
-    proposals = sorted((e for e in entries if isinstance(e, data.Transaction)
-                        and e.meta.get("filename") == filename), key=lambda e: e.meta["lineno"])
+    proposing.located_errors(errors, found)
+    proposals = proposing.proposed(entries, found)
     problems = proposing.unknown_accounts(proposals, entries)
     problems += [(p.meta["lineno"], f"dated {p.date}, after --as-of {as_of}: it would not be "
                                     "judged") for p in proposals if as_of and p.date > as_of]
     if problems:
         raise session.InputError(str(proposing.ProposalError(found.name, problems)))
-    # the proposal file counts as one of the ledger's own: a proposal dated inside a sealed
-    # period breaks the seal, as it would once booked
-    own = {**options, "include": [*options.get("include", []), filename]}
-    setting = Setting(ruleset, as_of or datetime.date.today(), as_of, own)
     with progress.stage(f"judging {plural(len(proposals), 'proposal')}"):
-        return judge(entries, errors, proposals, setting, known)
+        return judge(entries, errors, proposals, setting(options), known, first=ahead)
 
 
 def _amount(verdict: Verdict) -> Any:

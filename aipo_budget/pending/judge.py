@@ -2,8 +2,9 @@
 the file, as if paid in that order, and what it changes on the entries already there.
 
 Proposal *k* is judged by the audit of the ledger with proposals 1..*k*. Its findings are those
-on it, and those that audit has and the audit with proposals 1..*k-1* has not (a ceiling crossed
-by a later, existing payment; a reserve floor broken further on), each marked "caused by the
+on it, and those that audit has and the audit with proposals 1..*k-1* has not (for the first,
+the ledger's own check: the same ledger, the same rules and day), e.g. a ceiling crossed by a
+later, existing payment or a reserve floor broken further on, each marked "caused by the
 proposal". Beancount's own errors caused by the proposals (a balance assertion that no longer
 holds) are new against the ledger's own check; they are put on the proposals that post to the
 asserted account before it, or on every proposal when none does.
@@ -15,8 +16,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aipo_budget import overlap
-from aipo_budget.engine import audit
+from aipo_budget.engine import audit, errors_found, with_ledger_errors
 from aipo_budget.facts import Location
 from aipo_budget.paths import shown
 from aipo_budget.table import Status
@@ -86,37 +86,67 @@ class Setting:
 
 def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
           proposals: Sequence[data.Transaction], setting: Setting,
-          known: Iterable[Key]) -> list[Verdict]:
+          known: Iterable[Key], first: Audit | None = None) -> list[Verdict]:
     """Every proposal judged in file order; ``entries`` and ``errors`` are the load of the
-    ledger with all of them, ``known`` the keys of the ledger's own findings (its check)."""
-    ids = [id(p) for p in proposals]
-    if not ids:
+    ledger with all of them, ``known`` the keys of the ledger's own findings (its check).
+    ``first``, when given, is the audit of the ledger with the first proposal alone, made
+    without Beancount's errors (beside Beancount's last steps, :func:`first_audit`)."""
+    if not proposals:
         return []
-    # the ledger without the proposals is audited in a forked copy (only its findings come
-    # back) while this process audits it with the first proposal (aipo_budget.overlap)
-    earlier, after = overlap.both(
-        lambda: tuple(_audit(entries, errors, set(ids), setting).findings),
-        lambda: _audit(entries, errors, set(ids[1:]), setting))
-    # Beancount's errors are made once, over the ledger with every proposal
+    ids = [id(p) for p in proposals]
+    if first is None:
+        after = _audit(entries, errors, ids[1:], proposals, setting)
+    else:
+        after = with_ledger_errors(first, _kept(errors, ids[1:], proposals), setting.until)
+    # The ledger without the proposals is the one its check judged (``known``), but for
+    # Beancount's errors, made once over the ledger with every proposal: those the proposals
+    # cause on the ledger's entries (a balance assertion that no longer holds) are new.
+    now = errors_found(_kept(errors, ids, proposals), after, setting.until)
     known = set(known)
-    extra = [f for f in earlier if key(f) not in known]
+    extra = [f for f in now if key(f) not in known]
     moved = {id(p): [f for f in extra if _moves(p, f)] for p in proposals}
     unplaced = [f for f in extra if not any(f in found for found in moved.values())]
+    earlier = known | {key(f) for f in now}
     verdicts = []
     for index, proposal in enumerate(proposals):
         if index:
-            after = _audit(entries, errors, set(ids[index + 1:]), setting)
+            after = _audit(entries, errors, ids[index + 1:], proposals, setting)
         verdicts.append(_verdict(proposal, earlier, after, moved[id(proposal)] + unplaced))
-        earlier = tuple(after.findings)
+        earlier = {key(f) for f in after.findings}
     return verdicts
 
 
-def _audit(entries: Sequence[data.Directive], errors: Sequence[Any], left_out: set[int],
-           setting: Setting) -> Audit:
-    kept = [e for e in entries if id(e) not in left_out]
-    kept_errors = [e for e in errors if id(getattr(e, "entry", None)) not in left_out]
-    return audit(kept, setting.ruleset, setting.day, kept_errors, until=setting.until,
-                 options=setting.options)
+def first_audit(entries: Sequence[data.Directive], proposals: Sequence[data.Transaction],
+                setting: Setting) -> Audit | None:
+    """The audit of the ledger with the first proposal, without Beancount's errors."""
+    if not proposals:
+        return None
+    left_out = {id(p) for p in proposals[1:]}
+    return audit([e for e in entries if id(e) not in left_out], setting.ruleset, setting.day,
+                 until=setting.until, options=setting.options)
+
+
+def _kept(errors: Sequence[Any], left_out: Sequence[int],
+          proposals: Sequence[data.Transaction]) -> list[Any]:
+    """Beancount's errors but those on the proposals ``left_out`` (their ids). An error made
+    in a forked copy names a copy of its entry: it is told by the entry's place."""
+    gone = set(left_out)
+    places = {_place(p) for p in proposals if id(p) in gone}
+    return [e for e in errors
+            if (entry := getattr(e, "entry", None)) is None or _place(entry) not in places]
+
+
+def _place(entry: Any) -> tuple[Any, Any]:
+    meta = getattr(entry, "meta", None) or {}
+    return meta.get("filename"), meta.get("lineno")
+
+
+def _audit(entries: Sequence[data.Directive], errors: Sequence[Any], left_out: Sequence[int],
+           proposals: Sequence[data.Transaction], setting: Setting) -> Audit:
+    gone = set(left_out)
+    kept = [e for e in entries if id(e) not in gone]
+    return audit(kept, setting.ruleset, setting.day, _kept(errors, left_out, proposals),
+                 until=setting.until, options=setting.options)
 
 
 def _moves(proposal: data.Transaction, finding: Finding) -> bool:
@@ -129,11 +159,10 @@ def _moves(proposal: data.Transaction, finding: Finding) -> bool:
                for p in proposal.postings)
 
 
-def _verdict(proposal: data.Transaction, before: Sequence[Finding], after: Audit,
+def _verdict(proposal: data.Transaction, earlier: set[Key], after: Audit,
              beancount: Sequence[Finding]) -> Verdict:
     where = Location.of(proposal.meta, proposal)
     own = [f for f in after.findings if (f.filename, f.lineno) == (where.filename, where.lineno)]
-    earlier = {key(f) for f in before}
     caused = [f for f in after.findings if key(f) not in earlier and f not in own]
     caused += [f for f in beancount if f not in caused]
     text = f"caused by the proposal ({shown(where.filename)}:{where.lineno}): "

@@ -117,10 +117,35 @@ def located(entries: Sequence[data.Directive], proposals: Proposals) -> list[dat
     this run only: their metadata is updated in place, the postings' with them."""
     filename = proposals.path or STDIN_NAME
     for entry in entries:
-        if entry.meta.get("filename") != IN_MEMORY:
-            continue
-        entry.meta["filename"] = filename
-        for posting in getattr(entry, "postings", ()):
-            if posting.meta and posting.meta.get("filename") == IN_MEMORY:
-                posting.meta["filename"] = filename
+        _relocate(entry, filename)
     return list(entries)
+
+
+def located_errors(errors: Sequence[Any], proposals: Proposals) -> None:
+    """Beancount's ``errors`` located as :func:`located` does the entries: those made in a
+    forked copy (:mod:`aipo_budget.loading`) carry copies of the entries and their metadata."""
+    filename = proposals.path or STDIN_NAME
+    for error in errors:
+        source = getattr(error, "source", None)
+        if isinstance(source, dict) and source.get("filename") == IN_MEMORY:
+            source["filename"] = filename
+        entry = getattr(error, "entry", None)
+        if entry is not None:
+            _relocate(entry, filename)
+
+
+def _relocate(entry: Any, filename: str) -> None:
+    meta = getattr(entry, "meta", None)
+    if not isinstance(meta, dict) or meta.get("filename") != IN_MEMORY:
+        return
+    meta["filename"] = filename
+    for posting in getattr(entry, "postings", None) or ():
+        if posting.meta and posting.meta.get("filename") == IN_MEMORY:
+            posting.meta["filename"] = filename
+
+
+def proposed(entries: Sequence[data.Directive], proposals: Proposals) -> list[data.Transaction]:
+    """The proposed transactions among the (located) ``entries``, in file order."""
+    filename = proposals.path or STDIN_NAME
+    return sorted((e for e in entries if isinstance(e, data.Transaction)
+                   and e.meta.get("filename") == filename), key=lambda e: e.meta["lineno"])
