@@ -120,7 +120,7 @@ def _write(loaded: Loaded, signing: Signing, snapshot: Snapshot) -> list[str]:
 
 def _report(signing: Signing, snapshot: Snapshot, written: list[str], ledger: str) -> str:
     lines = [f"Sealed {ledger} through {signing.through} by {signing.by}: "
-             f"{len(snapshot.entries)} entr{'y' if len(snapshot.entries) == 1 else 'ies'} and "
+             f"{len(snapshot.prints)} entr{'y' if len(snapshot.prints) == 1 else 'ies'} and "
              f"{plural(len(snapshot.evidence), 'evidence file')}, SHA-256 {snapshot.digest}."]
     if signing.forced:
         lines.append(f"Forced over {plural(signing.errors, 'error finding')}: {signing.reason}")

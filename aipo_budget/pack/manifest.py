@@ -94,7 +94,7 @@ def entry_record(entries: Sequence[Any], options: dict[str, Any] | None
     # the whole ledger, whatever the period; its evidence files are the manifest's inputs
     snapshot = ledger.snapshot(datetime.date.max, evidence_files=False)
     text = "\n".join([*RECORD_HEAD, *record_lines(snapshot, ledger.base)]) + "\n"
-    return text, {"path": ENTRIES, "count": len(snapshot.entries),
+    return text, {"path": ENTRIES, "count": len(snapshot.prints),
                   "digest": snapshot.entries_digest, "format": FORMAT}
 
 

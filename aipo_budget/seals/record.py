@@ -124,7 +124,7 @@ def entry_text(signing: Signing, snapshot: Snapshot, record: str, record_sha256:
     lines = [f"{signing.through} custom {quoted(SEAL_TYPE)} {quoted(signing.by)}",
              f"  sealed-on: {signing.sealed_on}",
              f"  digest: {quoted(snapshot.digest)}",
-             f"  entries: {len(snapshot.entries)}",
+             f"  entries: {len(snapshot.prints)}",
              f"  evidence: {len(snapshot.evidence)}",
              f"  record: {quoted(record)}",
              f"  record-sha256: {quoted(record_sha256)}",

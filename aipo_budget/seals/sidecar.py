@@ -108,7 +108,7 @@ def record_text(signing: Signing, snapshot: Snapshot, base: str, ledger: str) ->
         ENTRY_HELP,
         "# evidence: path relative to the ledger's folder, SHA-256.",
         "\t".join(["seal", str(signing.through), snapshot.digest,
-                   str(len(snapshot.entries)), str(len(snapshot.evidence))]),
+                   str(len(snapshot.prints)), str(len(snapshot.evidence))]),
     ]
     return "\n".join([*head, *record_lines(snapshot, base)]) + "\n"
 

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 FORMAT = 1  # of the canonical form and the overall digest: a seal records it
 MISSING = "missing"  # the digest of an evidence file that cannot be read
+_LINES_PER_UPDATE = 4096
 
 HashFile = Callable[[str], "str | None"]  # a file's SHA-256 (hex), None when unreadable
 
@@ -51,9 +52,11 @@ def file_digest(path: str) -> str | None:
 def overall(fingerprints: Iterable[str], evidence: dict[str, str]) -> str:
     """The seal's digest (hex) of entry fingerprints and evidence digests."""
     digest = hashlib.sha256(f"aipo-seal {FORMAT}\n".encode())
-    # one update per part, not per line: the bytes digested are the same
-    if ordered := sorted(fingerprints):
-        digest.update(("\n".join(ordered) + "\n").encode())
+    # the same bytes as one update per line, in a few thousand lines per update: one per
+    # line is slow, and one for all held two more copies of them (join and encode) at once
+    ordered = sorted(fingerprints)
+    for start in range(0, len(ordered), _LINES_PER_UPDATE):
+        digest.update(("\n".join(ordered[start:start + _LINES_PER_UPDATE]) + "\n").encode())
     if evidence:
         lines = (f"{path}\t{sha}\n" for path, sha in sorted(evidence.items()))
         digest.update("".join(lines).encode("utf-8", "surrogatepass"))
@@ -65,19 +68,26 @@ class Snapshot:
     """The ledger on or before ``through``, as a seal sees it."""
 
     through: datetime.date
-    entries: list[tuple[str, data.Directive]]  # (fingerprint, entry), by date
+    prints: Sequence[str]  # the entries' fingerprints, by date
+    own: Sequence[data.Directive]  # the entries, in the same order
     evidence: dict[str, str]  # path relative to the ledger's folder -> sha256 or MISSING
     citing: dict[str, data.Directive] = field(default_factory=dict)  # path -> first citer
 
     @property
+    def entries(self) -> list[tuple[str, data.Directive]]:
+        """(fingerprint, entry) by date: made when asked for (a broken seal's differences, a
+        new seal's record), not kept for every seal that holds."""
+        return list(zip(self.prints, self.own))
+
+    @property
     def digest(self) -> str:
-        return overall((print_ for print_, _entry in self.entries), self.evidence)
+        return overall(self.prints, self.evidence)
 
     @property
     def entries_digest(self) -> str:
         """The digest of the entries alone (an audit pack's record: its evidence files are
         in its manifest)."""
-        return overall((print_ for print_, _entry in self.entries), {})
+        return overall(self.prints, {})
 
 
 class Ledger:
@@ -138,7 +148,6 @@ class Ledger:
         base = self.base
         self.prints.extend([fingerprint(entry, base)
                             for entry in self.own[len(self.prints):count]])
-        sealed = list(zip(self.prints[:count], self.own[:count]))
         evidence: dict[str, str] = {}
         citing: dict[str, data.Directive] = {}
         for index, entry, paths in self._citing(count) if evidence_files else ():
@@ -148,7 +157,7 @@ class Ledger:
                 shown = self.relative(path)
                 citing.setdefault(shown, entry)
                 evidence[shown] = self.sha256(path)
-        return Snapshot(through, sealed, evidence, citing)
+        return Snapshot(through, self.prints[:count], self.own[:count], evidence, citing)
 
     def cited(self, entry: data.Directive) -> Sequence[str]:
         """The evidence files ``entry`` cites: a transaction's document (resolved as Fava
