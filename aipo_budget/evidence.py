@@ -20,7 +20,7 @@ from beancount.core import data
 from aipo_budget.paths import shown
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Sequence
+    from collections.abc import Iterable, Sequence
 
 
 def ledger_folder(options: dict[str, Any] | None) -> str:
@@ -53,22 +53,32 @@ class RealPaths:
             real = self.folders[folder] = os.path.realpath(folder)
         return os.path.join(real, name)
 
+    def folder(self, path: str) -> str:
+        """The real path of the folder ``path``, looked up once."""
+        key = os.path.abspath(path)
+        real = self.folders.get(key)
+        if real is None:
+            real = self.folders[key] = os.path.realpath(path)
+        return real
 
-def safety(path: str, roots: Sequence[str],
-           real_path: Callable[[str], str] = os.path.realpath) -> str | None:
+
+def safety(path: str, roots: Sequence[str], real_path: RealPaths | None = None) -> str | None:
     """Why ``path`` may not be read as evidence, or None when it may: a regular file whose
     real path (symbolic links followed) is inside one of ``roots``."""
     try:
-        mode = os.stat(path).st_mode
+        info = os.lstat(path)  # one system call for the usual file, not a link
+        link = stat.S_ISLNK(info.st_mode)
+        mode = os.stat(path).st_mode if link else info.st_mode
     except OSError:
         return "does not exist"
     if not stat.S_ISREG(mode):
         kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
                 else "a device or socket")
         return f"is {kind}, not a regular file"
-    real = real_path(path)
+    real_path = real_path or RealPaths()
+    real = real_path(path, link=link)
     for root in roots:
-        top = real_path(root)
+        top = real_path.folder(root)
         if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
             return None
     where = ", ".join(roots) if roots else 'none: the ledger has no option "documents"'
