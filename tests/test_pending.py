@@ -337,6 +337,10 @@ def test_csv_is_refused_with_the_formats_that_work(tmp_path):
 
 # --- bad input: exit status 2, the file and line named ----------------------------------------
 
+UNBOOKABLE = ('2006-03-01 * "Consultant" "Proposed payment"\n  resolution: "26GA/2005/Soc/03"\n'
+              f"  {RESEARCH}\n  Assets:Surplus-Fund:Bank\n")
+
+
 @pytest.mark.parametrize("text, expected", [
     (proposal(account="Expenses:Projects:Trafficking-Roadmap:Catering"),
      "proposal.beancount:6: account Expenses:Projects:Trafficking-Roadmap:Catering is not "
@@ -348,6 +352,11 @@ def test_csv_is_refused_with_the_formats_that_work(tmp_path):
     ('include "other.beancount"\n' + proposal(), "proposal.beancount:1: `include` lines"),
     ("; nothing here\n", "proposal.beancount: holds no transaction to judge"),
     (proposal(date="2007-02-01"), "after --as-of 2007-01-01"),
+    # two postings without amounts: Beancount leaves the transaction out, alone or not
+    (UNBOOKABLE, "proposal.beancount:1: Beancount cannot book this transaction: You may not "
+                 "have more than one auto-posting per currency"),
+    (proposal() + "\n" + UNBOOKABLE.replace("2006-03-01", "2006-03-02"),
+     "proposal.beancount:9: Beancount cannot book this transaction"),
 ])
 def test_a_proposal_that_cannot_be_judged_is_refused(text, expected, tmp_path):
     ledger = books(tmp_path, base())
@@ -461,3 +470,27 @@ def test_a_finding_the_ledger_already_had_on_its_metadata_is_not_the_proposals(t
     assert any(f["kind"] == "ledger" for f in json.loads(own.stdout)["findings"]), own.stdout
     _, document = judged(ledger, proposal("1000.00"))
     assert not [f for f in document["proposals"][0]["findings"] if f["caused_by_proposal"]]
+
+
+@pytest.mark.parametrize("copy", [True, False], ids=["forked", "in-turn"])
+def test_what_a_later_proposal_does_through_a_pad_is_not_left_off_it(tmp_path, monkeypatch,
+                                                                     forks, copy):
+    """A pad fills the fund account up to a later balance assertion, so its transaction (a
+    transfer into the fund, without fiscal year or audit reference) exists only because a
+    proposal dated between them takes money out. The first proposal is dated after the
+    assertion and is harmless on its own; the second, dated between, makes the padding. The
+    second must not come out "can be paid": what the proposals cause together is put on
+    each of them, as the ledger without any proposal, loaded with them, shows it."""
+    if not copy:
+        monkeypatch.setenv(overlap.JOBS, "1")
+    extra = ("\n2006-02-15 pad Assets:Surplus-Fund:Bank Equity:Opening-Balances\n"
+             "2006-04-01 balance Assets:Surplus-Fund:Bank  170000.00 USD\n")
+    ledger = books(tmp_path, base(extra=extra))
+    translation = "Expenses:Projects:Trafficking-Roadmap:Translation"
+    harmless = proposal("1000.00", date="2006-05-01", account=translation)
+    padded = proposal("500.00", date="2006-03-01").replace("Proposed", "Second")
+    assert judged(ledger, harmless)[1]["proposals"][0]["verdict"] != "cannot be paid"
+    _, document = judged(ledger, harmless + "\n" + padded)
+    second = document["proposals"][1]
+    assert second["verdict"] == "cannot be paid"
+    assert any(f["caused_by_proposal"] and f["kind"] == "transfer" for f in second["findings"])

@@ -2,10 +2,10 @@
 the file, as if paid in that order, and what it changes on the entries already there.
 
 Proposal *k* is judged by the audit of the ledger with proposals 1..*k*. Its findings are those
-on it, and those that audit has and the audit with proposals 1..*k-1* has not (for the first,
-the ledger's own check: the same ledger, the same rules and day), e.g. a ceiling crossed by a
-later, existing payment or a reserve floor broken further on, each marked "caused by the
-proposal". Beancount's own errors caused by the proposals (a balance assertion that no longer
+on it, and those that audit has and the audit with proposals 1..*k-1* has not (for a single
+proposal, the ledger's own check: the same ledger, the same rules and day; see ``_before``),
+e.g. a ceiling crossed by a later, existing payment or a reserve floor broken further on, each
+marked "caused by the proposal". Beancount's own errors caused by the proposals (a balance assertion that no longer
 holds) are new against the ledger's own check; they are put on the proposals that post to the
 asserted account before it, or on every proposal when none does.
 """
@@ -98,15 +98,9 @@ def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
         after = _audit(entries, errors, ids[1:], proposals, setting)
     else:
         after = with_ledger_errors(first, _kept(errors, ids[1:], proposals), setting.until)
-    # The ledger without the proposals is the one its check judged (``known``), but for
-    # Beancount's errors, made once over the ledger with every proposal: those the proposals
-    # cause on the ledger's entries (a balance assertion that no longer holds) are new.
-    now = errors_found(_kept(errors, ids, proposals), after, setting.until)
-    known = set(known)
-    extra = [f for f in now if key(f) not in known]
+    earlier, extra = _before(entries, errors, proposals, setting, set(known), after)
     moved = {id(p): [f for f in extra if _moves(p, f)] for p in proposals}
     unplaced = [f for f in extra if not any(f in found for found in moved.values())]
-    earlier = known | {key(f) for f in now}
     verdicts = []
     for index, proposal in enumerate(proposals):
         if index:
@@ -114,6 +108,27 @@ def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
         verdicts.append(_verdict(proposal, earlier, after, moved[id(proposal)] + unplaced))
         earlier = {key(f) for f in after.findings}
     return verdicts
+
+
+def _before(entries: Sequence[data.Directive], errors: Sequence[Any],
+            proposals: Sequence[data.Transaction], setting: Setting, known: set[Key],
+            after: Audit) -> tuple[set[Key], list[Finding]]:
+    """The keys of the findings the first proposal is judged against, and the findings on
+    the ledger's entries that the proposals cause together (``extra``: put on the proposals,
+    as :func:`judge` says).
+
+    One proposal: the ledger without it is the one its check judged (``known``), but for
+    Beancount's errors, made once over the ledger with the proposal: those it causes on the
+    ledger's entries (a balance assertion that no longer holds) are new. Several: entries
+    made from the whole load (a pad's transaction, a plugin's) may carry a later proposal's
+    effect into the first one's audit, so the ledger without any proposal is audited from
+    this load, and what it has that the check has not is the proposals' together."""
+    ids = [id(p) for p in proposals]
+    if len(proposals) == 1:
+        now = errors_found(_kept(errors, ids, proposals), after, setting.until)
+        return known | {key(f) for f in now}, [f for f in now if key(f) not in known]
+    alone = _audit(entries, errors, ids, proposals, setting).findings
+    return {key(f) for f in alone}, [f for f in alone if key(f) not in known]
 
 
 def first_audit(entries: Sequence[data.Directive], proposals: Sequence[data.Transaction],
