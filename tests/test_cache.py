@@ -439,6 +439,24 @@ def test_a_changed_python_path_invalidates(books, loads, tmp_path, monkeypatch):
     assert len(loads) == 2
 
 
+def test_another_fava_version_invalidates_a_ledger_running_a_fava_plugin(books, loads,
+                                                                          monkeypatch):
+    """Fava's plugins are known by Fava's installed version (their code is not hashed)."""
+    import importlib.metadata
+
+    ledger = books / "main.beancount"
+    ledger.write_text(ledger.read_text(encoding="utf-8")
+                      + '\nplugin "fava.plugins.tag_discovered_documents"\n', encoding="utf-8")
+    first = check(books).exit_code
+    assert check(books).exit_code == first
+    assert len(loads) == 1
+    real = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: "99.0" if name == "fava" else real(name))
+    assert check(books).exit_code == first
+    assert len(loads) == 2
+
+
 def test_an_edit_of_the_tools_code_is_another_tool(tmp_path, monkeypatch):
     """The tool's own modules are known by their file status: an edit of the same size, a
     module added and one under __pycache__ (not code) each count or not as they should."""

@@ -124,8 +124,8 @@ def _own_code() -> str:
 
 def _python() -> str:
     """The tool itself and what runs it. Beancount's version is the one its package carries
-    (importlib.metadata would cost every start 5 ms); Fava's is not an input: ``check`` never
-    imports it."""
+    (importlib.metadata would cost every start 5 ms); Fava's counts only for a ledger that runs
+    one of Fava's plugins (:func:`plugin_code`)."""
     return _digest([FORMAT, __version__, _own_code(), sys.version, list(sys.path),
                     beancount.__version__])
 
@@ -157,13 +157,25 @@ def _sources(folders: Sequence[str]) -> list[tuple[str, str]]:
     return found
 
 
+def _installed_version(top: str) -> str:
+    """The installed version of Beancount or Fava, whose plugins it covers."""
+    if top == "beancount":
+        return beancount.__version__
+    import importlib.metadata  # only for a ledger that runs a Fava plugin: 5 ms a start
+
+    try:
+        return importlib.metadata.version(top)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def plugin_code(name: str, pythonpath: Sequence[str] = ()) -> tuple[str, tuple[str, ...]] | None:
     """(digest, locations) of the code of plugin module ``name``: the file of a top-level
     module, or every source file of the top-level package it belongs to; None when it cannot
     be located."""
     top = name.partition(".")[0]
     if top in VERSIONED:
-        return "versioned", ()
+        return f"versioned {_installed_version(top)}", ()
     if top == PACKAGE.name:
         return "own code", (str(PACKAGE),)
     spec = _find(top, pythonpath)
