@@ -76,9 +76,13 @@ def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
         return Setting(ruleset, as_of or datetime.date.today(), as_of, own)
 
     def first(entries: list[data.Directive], options: dict[str, Any]) -> Audit | None:
-        # audited while Beancount checks the balances and validates (aipo_budget.loading)
+        # audited while Beancount checks the balances and validates (aipo_budget.loading);
+        # proposals that will be refused below are not audited
         located = proposing.located(entries, found)
-        return first_audit(located, proposing.proposed(located, found), setting(options))
+        proposals = proposing.proposed(located, found)
+        if proposing.refusals(proposals, located, (), found, as_of):
+            return None
+        return first_audit(located, proposals, setting(options))
 
     with progress.stage(f"reading the ledger with {plural(len(found.lines), 'proposal')}"):
         try:
@@ -90,9 +94,7 @@ def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
     entries = proposing.located(entries, found)
     proposing.located_errors(errors, found)
     proposals = proposing.proposed(entries, found)
-    problems = proposing.unknown_accounts(proposals, entries)
-    problems += [(p.meta["lineno"], f"dated {p.date}, after --as-of {as_of}: it would not be "
-                                    "judged") for p in proposals if as_of and p.date > as_of]
+    problems = proposing.refusals(proposals, entries, errors, found, as_of)
     if problems:
         raise session.InputError(str(proposing.ProposalError(found.name, problems)))
     with progress.stage(f"judging {plural(len(proposals), 'proposal')}"):

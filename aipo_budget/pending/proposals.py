@@ -3,8 +3,9 @@ judgement.
 
 A proposal file holds Beancount transactions that are not in the ledger yet. It is refused
 (exit status 2, naming the file and line) when Beancount cannot parse it, when it holds anything
-but transactions (accounts, prices and options belong in the ledger), or when a transaction
-names an account the ledger does not open. Nothing is ever written: the text is loaded with the
+but transactions (accounts, prices and options belong in the ledger), when Beancount cannot book
+a transaction (it would leave it out, judged by nobody), or when a transaction names an account
+the ledger does not open. Nothing is ever written: the text is loaded with the
 ledger as one more source, in memory.
 """
 
@@ -89,6 +90,36 @@ def parse(name: str, path: str | None, text: str) -> Proposals:
 
 def _line(meta: Any) -> int:
     return int((meta or {}).get("lineno", 0) or 0)
+
+
+def refusals(proposals: Sequence[data.Transaction], entries: Sequence[data.Directive],
+             errors: Sequence[Any], found: Proposals, as_of: Any = None
+             ) -> list[tuple[int, str]]:
+    """Why the loaded ``proposals`` cannot be judged, as (line, message): a transaction
+    Beancount could not book (it leaves it out of the ledger, so it would be judged by
+    nobody), an account the ledger does not open, a date after ``as_of``."""
+    problems = _unbooked(proposals, errors, found)
+    problems += unknown_accounts(proposals, entries)
+    problems += [(p.meta["lineno"], f"dated {p.date}, after --as-of {as_of}: it would not be "
+                                    "judged") for p in proposals if as_of and p.date > as_of]
+    return problems
+
+
+def _unbooked(proposals: Sequence[data.Transaction], errors: Sequence[Any],
+              found: Proposals) -> list[tuple[int, str]]:
+    filename = found.path or STDIN_NAME
+    loaded = {_line(p.meta) for p in proposals}
+    problems = []
+    for line in sorted(set(found.lines) - loaded):
+        # Beancount's error may name a posting's line: anything up to the next transaction
+        end = min((n for n in found.lines if n > line), default=float("inf"))
+        said = [" ".join(str(e.message).split()) for e in errors
+                if isinstance(source := getattr(e, "source", None), dict)
+                and source.get("filename") in (filename, IN_MEMORY)
+                and line <= _line(source) < end]
+        problems.append((line, "Beancount cannot book this transaction"
+                               + (": " + "; ".join(said) if said else "")))
+    return problems
 
 
 def unknown_accounts(proposals: Sequence[data.Transaction], entries: Sequence[data.Directive]
