@@ -48,27 +48,31 @@ class RealPaths:
         folder, name = os.path.split(os.path.abspath(path))
         if not name or (os.path.islink(path) if link is None else link):
             return os.path.realpath(path)
-        real = self.folders.get(folder)
-        if real is None:
-            real = self.folders[folder] = os.path.realpath(folder)
-        return os.path.join(real, name)
+        return os.path.join(self.folder(folder), name)
 
     def folder(self, path: str) -> str:
         """The real path of the folder ``path``, looked up once."""
         key = os.path.abspath(path)
         real = self.folders.get(key)
         if real is None:
-            real = self.folders[key] = os.path.realpath(path)
+            real = self.folders[key] = os.path.realpath(key)
         return real
+
+
+def file_mode(path: str) -> tuple[int, bool]:
+    """(the mode of what ``path`` leads to, whether ``path`` is a symbolic link), with one
+    system call for the usual file, not a link; OSError when there is nothing there."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        return os.stat(path).st_mode, True
+    return info.st_mode, False
 
 
 def safety(path: str, roots: Sequence[str], real_path: RealPaths | None = None) -> str | None:
     """Why ``path`` may not be read as evidence, or None when it may: a regular file whose
     real path (symbolic links followed) is inside one of ``roots``."""
     try:
-        info = os.lstat(path)  # one system call for the usual file, not a link
-        link = stat.S_ISLNK(info.st_mode)
-        mode = os.stat(path).st_mode if link else info.st_mode
+        mode, link = file_mode(path)
     except OSError:
         return "does not exist"
     if not stat.S_ISREG(mode):

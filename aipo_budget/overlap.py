@@ -8,7 +8,7 @@ costs little more wall time than the load itself (README, "Performance").
 The copy shares the loaded ledger's memory with this process, copy-on-write, and sends back
 only its result, pickled, through a pipe. Nothing changes in what is computed: the same function
 runs on the same objects. When the copy cannot help (not Linux, a single processor,
-``AIPO_BUDGET_JOBS=1``) or fails (an exception, a result that does not pickle, a copy killed by
+``AIPO_BUDGET_JOBS=1``, work too small to pay for a fork: ``worth_it``) or fails (an exception, a result that does not pickle, a copy killed by
 a signal), the function runs here, in turn, and only time is lost. The copy's pages are
 shared until either process writes them (reference counts do): on a machine short of memory,
 ``AIPO_BUDGET_JOBS=1`` avoids a second process altogether.

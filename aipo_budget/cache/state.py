@@ -20,7 +20,7 @@ import beancount
 from aipo_budget import __version__
 from aipo_budget.cache.model import FORMAT, Inputs, Observation
 from aipo_budget.digest import BLOCK, file_sha256
-from aipo_budget.evidence import RealPaths
+from aipo_budget.evidence import RealPaths, file_mode
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -95,10 +95,8 @@ def _matches(pattern: str) -> list[str]:
 def _presence(path: str, real_path: RealPaths) -> tuple[int, str] | str:
     """What the evidence check sees: the kind of file and where it really is."""
     try:
-        info = os.lstat(path)  # one system call for the usual file, not a link
-        if stat.S_ISLNK(info.st_mode):
-            return stat.S_IFMT(os.stat(path).st_mode), os.path.realpath(path)
-        return stat.S_IFMT(info.st_mode), real_path(path, link=False)
+        mode, link = file_mode(path)
+        return stat.S_IFMT(mode), real_path(path, link=link)
     except OSError:
         return "missing"
 

@@ -136,9 +136,7 @@ def first_audit(entries: Sequence[data.Directive], proposals: Sequence[data.Tran
     """The audit of the ledger with the first proposal, without Beancount's errors."""
     if not proposals:
         return None
-    left_out = {id(p) for p in proposals[1:]}
-    return audit([e for e in entries if id(e) not in left_out], setting.ruleset, setting.day,
-                 until=setting.until, options=setting.options)
+    return _audit(entries, (), [id(p) for p in proposals[1:]], proposals, setting)
 
 
 def _kept(errors: Sequence[Any], left_out: Sequence[int],
