@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import importlib
-import io
 import os
 import sys
 from typing import TYPE_CHECKING, Any
@@ -98,8 +97,23 @@ def _footer(run: CheckRun, against: Comparison | None) -> str:
 COMMANDS = {name: f"aipo_budget.commands.{name}" for name in ("report", "explain", "rules", "seal")}
 
 
+class OutputGone(Exception):
+    """The reader of the standard output went away (``| head``). Raised past click, which
+    would exit with status 1 ("errors found") for a broken pipe."""
+
+    def __init__(self, error: BrokenPipeError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 class Commands(click.Group):
     """A click group whose commands in :data:`COMMANDS` are imported only when asked for."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError as exc:
+            raise OutputGone(exc) from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*super().list_commands(ctx), *COMMANDS]
@@ -162,9 +176,11 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
     else:
         run, against = checked(ledger, rules, until, reuse=not no_cache), None
     summary = run.summary
-    click.echo(_check_output(run, output_format, against), nl=False)
-    if output_format == "csv":  # data only on stdout: the summary goes to stderr
-        click.echo(_footer(run, against), err=True)
+    try:
+        click.echo(_check_output(run, output_format, against), nl=False)
+    finally:  # the summary is said even when the reader of the data has gone
+        if output_format == "csv":  # data only on stdout: the summary goes to stderr
+            _tell(_footer(run, against))
     if summary.errors or (strict and summary.warnings):
         sys.exit(EXIT_FINDINGS)
 
@@ -172,72 +188,72 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
 def main() -> None:
     """Console entry point: click's own handling, and no traceback for the unexpected.
 
-    The standard output is collected and written at the end, where a full disk or a closed
-    pipe is an output error (exit status 2), not "a bug", and never click's exit status 1 for
-    a broken pipe, which would read as "errors found"."""
-    real_stdout, sys.stdout = sys.stdout, io.StringIO()
+    Output goes straight to the standard output. A reader that went away (``| head``), a
+    closed or full standard output are an output error (exit status 2), never click's status
+    1 for a broken pipe, which would read as "errors found"; Ctrl-C is 130, as in a shell."""
+    if sys.stdout is None:  # `aipo-budget check >&-`: Python has no standard output at all
+        _tell("aipo-budget: cannot write the output: the standard output is closed")
+        sys.exit(EXIT_INPUT)
     try:
         status = _run_cli()
-    finally:
-        output, sys.stdout = sys.stdout.getvalue(), real_stdout
-    if status == EXIT_INTERNAL:
-        output = ""  # half a report next to "internal error" would only mislead
-    _leave(_deliver(output, status))
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        status = EXIT_INTERRUPTED
+    except OutputGone as exc:
+        status = _output_failed(exc.error)
+    except OSError as exc:  # writing the output: EPIPE, ENOSPC (`> /dev/full`), EBADF
+        status = _output_failed(exc)
+    except UnicodeEncodeError as exc:  # the terminal's encoding, e.g. LANG=C
+        _tell(f"aipo-budget: cannot write the output: its encoding ({exc.encoding}) cannot "
+              f"represent {exc.object[exc.start]!r}; set PYTHONIOENCODING=utf-8")
+        status = EXIT_INPUT
+    sys.exit(status)
 
 
-def _leave(status: int) -> None:
-    """End the process with ``status``, its output written, without Python's teardown: that
-    frees the ledger's objects one by one (15 ms of the shipped ledger's 160 ms), which the
-    system does at once. Nothing of this tool waits for exit: every file it writes is
-    complete and closed (atomically) before the command returns."""
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # closed or gone: _deliver has reported what it could
-            pass
-    os._exit(status)
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 
 
 def _run_cli() -> int:
-    """Run the command; its exit status."""
+    """Run the command; its exit status. Problems of the output and Ctrl-C go up to
+    :func:`main`."""
     try:
         result = cli.main(standalone_mode=False)
     except click.ClickException as exc:
-        exc.show()
+        if sys.stderr is not None:
+            exc.show()
         return exc.exit_code
-    except click.Abort:  # Ctrl-C or end of input, as click reports them itself
-        click.echo("Aborted!", err=True)
-        return 1
-    except SystemExit as exc:  # a command's sys.exit (exit status 1 on findings)
+    except click.Abort as exc:  # click's word for Ctrl-C (and for an input that ended)
+        if isinstance(exc.__cause__, EOFError):
+            _tell("aipo-budget: the standard input ended")
+            return EXIT_INPUT
+        return EXIT_INTERRUPTED
+    except SystemExit as exc:  # a command's sys.exit (exit status 1 on findings), completion
         return exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    except (OutputGone, OSError, KeyboardInterrupt, UnicodeEncodeError):
+        raise
     except Exception as exc:  # noqa: BLE001 - the contract is "never a Python traceback"
-        click.echo(f"aipo-budget: internal error: {type(exc).__name__}: {exc} "
-                   "(this is a bug; please report it with the command you ran)", err=True)
+        _tell(f"aipo-budget: internal error: {type(exc).__name__}: {exc} "
+              "(this is a bug; please report it with the command you ran)")
         return EXIT_INTERNAL
     return result if isinstance(result, int) else EXIT_OK  # --help and --version: 0
 
 
-def _deliver(output: str, status: int) -> int:
-    """Write ``output`` to the standard output; ``status``, or 2 when it cannot be written."""
-    try:
-        sys.stdout.write(output)
-        sys.stdout.flush()
-        return status
-    except BrokenPipeError:
-        problem = None  # the reader has gone (`| head`): nobody to tell, as Unix tools do
-    except OSError as exc:  # e.g. ENOSPC: `> /dev/full`, a full disk
-        problem = exc.strerror or str(exc)
-    except UnicodeEncodeError as exc:
-        problem = (f"its encoding ({exc.encoding}) cannot represent {exc.object[exc.start]!r}; "
-                   "set PYTHONIOENCODING=utf-8")
-    try:
-        # what is still buffered would fail again (and be reported) when Python exits
+def _output_failed(exc: OSError) -> int:
+    """Exit status 2 for output that could not be written; said on stderr unless the reader
+    simply went away (``| head``), which Unix tools leave unsaid."""
+    try:  # what is still buffered would fail again when Python exits
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    if not isinstance(exc, BrokenPipeError):
+        _tell(f"aipo-budget: cannot write the output: {exc.strerror or exc}")
+    return EXIT_INPUT
+
+
+def _tell(message: str) -> None:
+    """A diagnostic on stderr, if there is one (``2>&-`` closes it)."""
+    try:
+        if sys.stderr is not None:
+            click.echo(message, err=True)
     except (OSError, ValueError):
         pass
-    if problem:
-        try:
-            click.echo(f"aipo-budget: cannot write the output: {problem}", err=True)
-        except OSError:
-            pass
-    return EXIT_INPUT

@@ -55,8 +55,8 @@ def _ledger_version(ruleset: RuleSet, date: datetime.date | None) -> RuleVersion
     return ruleset.judging("ledger", date, DEFAULT_LEDGER_RULE)
 
 
-def ledger_findings(errors: Sequence[Any], ruleset: RuleSet,
-                    until: datetime.date | None = None) -> list[Finding]:
+def ledger_findings(errors: Sequence[Any], ruleset: RuleSet, until: datetime.date | None,
+                    currency: str) -> list[Finding]:
     """Beancount's own errors, as findings of the rule of kind ``ledger``; with ``until``,
     those on entries after it are left out with the entries."""
     found = []
@@ -67,7 +67,8 @@ def ledger_findings(errors: Sequence[Any], ruleset: RuleSet,
         source = getattr(error, "source", None) or {}
         found.append(finding(_ledger_version(ruleset, date),
                              date, Location.of(source, getattr(error, "entry", None)),
-                             " ".join(str(getattr(error, "message", error)).split())))
+                             " ".join(str(getattr(error, "message", error)).split()),
+                             currency=currency))
     return found
 
 
@@ -92,10 +93,11 @@ def audit(
     Every entry is judged, whatever its date (a payment dated next week is what an officer
     checks before releasing it), unless ``until`` is given: then entries after it, and
     Beancount's errors on them, are left out. ``options`` are Beancount's (the documents
-    folders).
+    folders); ``ledger_errors`` are Beancount's errors of the load (:func:`with_ledger_errors`).
     """
     with settled_heap():
-        return _audit(entries, ruleset, as_of, ledger_errors, until, options)
+        judged = _judge(entries, ruleset, as_of, until, options)
+    return with_ledger_errors(judged, ledger_errors, until)
 
 
 @contextlib.contextmanager
@@ -103,10 +105,7 @@ def settled_heap() -> Iterator[None]:
     """The freshly loaded ledger kept out of the garbage collector's sight while the audit
     runs: its objects live as long as the load, and a full collection over all of them, which
     the audit's own allocations would otherwise trigger, was about half of the audit's time on
-    a large ledger. Left as found when someone else (an embedding process) froze the heap.
-    Unfrozen, the ledger leaves the collector owing one full pass over it: a long-lived
-    process pays it at a time of its choosing (the Fava extension, at the end of its load:
-    ``aipo_budget.fava_ext.settle``)."""
+    a large ledger. Left as found when someone else (an embedding process) froze the heap."""
     if gc.get_freeze_count():
         yield
         return
@@ -117,12 +116,11 @@ def settled_heap() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _audit(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.date,
-           ledger_errors: Sequence[Any], until: datetime.date | None,
-           options: dict[str, Any] | None) -> Audit:
+def _judge(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.date,
+           until: datetime.date | None, options: dict[str, Any] | None) -> Audit:
+    """Every rule's findings, without Beancount's errors."""
     facts = build_facts(entries, as_of, until, options)
-    findings = ledger_findings(ledger_errors, ruleset, until)
-    findings += metadata_findings(facts, ruleset)
+    findings = metadata_findings(facts, ruleset)
     findings += coverage.check(facts, ruleset)
     for rule in ruleset.rules:
         check = CHECKS.get(rule.kind)
@@ -139,31 +137,22 @@ def _audit(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.
 
 def with_ledger_errors(result: Audit, errors: Sequence[Any],
                        until: datetime.date | None = None) -> Audit:
-    """``result``, an audit made without Beancount's errors (the plugin's: Beancount checks
-    balances and validates after its plugins), with ``errors`` as findings of the ledger rule.
-
-    The same findings in the same order as :func:`audit` with those errors: its sort is
-    stable and puts the ledger's findings first among equals, and so does this one."""
-    findings = errors_found(errors, result, until) + result.findings
-    findings.sort(key=lambda f: f.sort_key)
-    return Audit(result.facts, in_currency(findings, result.facts.conventions.currency),
-                 result.ruleset, result.seals)
-
-
-def errors_found(errors: Sequence[Any], result: Audit,
-                 until: datetime.date | None = None) -> list[Finding]:
-    """Beancount's ``errors`` as the findings :func:`audit` makes of them, for the ledger
-    ``result`` audited (its rules and conventions)."""
-    # the ledger's errors are never waived; they go through the waivers all the same, as in
-    # audit(), so that the two can never disagree
-    added = apply_waivers(ledger_findings(errors, result.ruleset, until), result.ruleset,
-                          result.facts.conventions)
-    return in_currency(added, result.facts.conventions.currency)
+    """``result`` with Beancount's ``errors`` as findings of the ledger rule: the one place
+    where they become findings, whether the audit was made here or by the plugin line
+    (Beancount checks balances and validates after its plugins, so the plugin never sees
+    them). The sort is stable and the ledger's findings come first among equals."""
+    if not errors:
+        return result
+    currency = result.facts.conventions.currency
+    # never waived; they go through the waivers all the same, as every finding does
+    added = apply_waivers(ledger_findings(errors, result.ruleset, until, currency),
+                          result.ruleset, result.facts.conventions)
+    findings = sorted(added + result.findings, key=lambda f: f.sort_key)
+    return dataclasses.replace(result, findings=findings)
 
 
 def in_currency(findings: list[Finding], currency: str) -> list[Finding]:
-    """Every finding in the ledger's operating currency, whichever part of the audit made it
-    (a check, Beancount's errors, the metadata or coverage findings): stamped once here, so
-    that no finding can say USD in a EUR ledger."""
+    """Every finding in the ledger's operating currency, whichever check made it: stamped
+    once here, so that no finding can say USD in a EUR ledger."""
     return [f if f.currency == currency else dataclasses.replace(f, currency=currency)
             for f in findings]

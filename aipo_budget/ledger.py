@@ -1,8 +1,7 @@
 """Reading a ledger for the CLI: no pickle cache, and unreadable input as one clear error.
 
-Beancount's pickle cache ignores plugin code and rules changes (beancount-fava-notes 1.4), so
-the ledger is loaded the way Fava loads it, with the steps of ``loader._load`` (which never reads
-nor writes a cache file; :mod:`aipo_budget.loading`).
+Beancount's pickle cache ignores changes of the plugin's code and of the rules, so the ledger is
+loaded the way Fava loads it, with ``loader._load``, which never reads nor writes a cache file.
 
 Before Beancount reads anything, the include tree is walked the way Beancount walks it
 (breadth first, each file once, globs relative to the including file): a file that is not UTF-8
@@ -13,22 +12,26 @@ the ``include`` line), and Beancount's own "File glob ... does not match any fil
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import glob
 import os
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from aipo_budget import loading, progress
+from beancount import loader
+from beancount.core import data, flags
+from beancount.ops import balance, pad, validation
+
+from aipo_budget import progress
+from aipo_budget.errors import AipoBudgetError
 from aipo_budget.paths import as_given
-from aipo_budget.plugin import AipoBudgetError
-from aipo_budget.render import one_line
+from aipo_budget.tally import one_line
 from aipo_budget.tally import plural
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from beancount.core import data
+    from collections.abc import Callable, Iterator
 
 # Errors that mean the input could not be read at all (exit status 2), by class name.
 UNREADABLE = {"ParserError", "ParserSyntaxError", "LexerError", "LoadError"}
@@ -40,7 +43,6 @@ MISSING_GLOB = re.compile(r'^File glob "(.*)" does not match any files$')
 DUPLICATE = re.compile(r'^Duplicate filename parsed: "(.*)"$')
 
 Problem = tuple[str, int, str]
-T = TypeVar("T")
 
 
 class LedgerInputError(Exception):
@@ -253,21 +255,13 @@ def check_ledger_path(path: str) -> str:
 
 def load_ledger(path: str, proposed: str | None = None
                 ) -> tuple[list[data.Directive], list[Any], dict[str, Any]]:
-    """Load ``path``; return (entries, Beancount's errors, options) or raise LedgerInputError.
+    """Load ``path`` as Fava does (``loader._load``: no pickle cache); return (entries,
+    Beancount's errors, options) or raise LedgerInputError.
 
     ``proposed`` is Beancount text loaded with the ledger as if it were one more file (``check
     --pending``): its entries carry the filename ``<string>``. The problems of a
     LedgerInputError name files as the user would: ``path`` as given, and included files
     relative to it (:func:`aipo_budget.paths.as_given`)."""
-    entries, errors, options, _ = load_ledger_and(path, proposed)
-    return entries, errors, options
-
-
-def load_ledger_and(path: str, proposed: str | None = None,
-                    meanwhile: Callable[[list[data.Directive], dict[str, Any]], T] | None = None
-                    ) -> tuple[list[data.Directive], list[Any], dict[str, Any], T | None]:
-    """:func:`load_ledger`, and ``meanwhile(entries, options)`` run while Beancount validates
-    the entries (:mod:`aipo_budget.loading`): its result is the fourth value."""
     filename = check_ledger_path(path)
 
     def show(name: str) -> str:
@@ -276,26 +270,11 @@ def load_ledger_and(path: str, proposed: str | None = None,
     tree = walk_includes(filename, show)
     if tree.problems:
         raise LedgerInputError([(show(f), n, m) for f, n, m in tree.problems])
-
-    def stop_if(errors: list[Any]) -> None:
-        fatal = [_where(e, filename, tree) for e in errors if type(e).__name__ in UNREADABLE]
-        if fatal:
-            raise LedgerInputError([(show(f), n, m) for f, n, m in _one_per_line(fatal)])
-
-    failed: list[BaseException] = []
-
-    def alongside(entries: list[data.Directive], options: dict[str, Any]) -> T | None:
-        try:  # its own exceptions are not a problem of the ledger's: raised as they are below
-            return meanwhile(entries, options)  # type: ignore[misc]  # only given with it
-        except Exception as exc:  # noqa: BLE001
-            failed.append(exc)
-            return None
-
+    sources = [(filename, True)] + ([(proposed, False)] if proposed is not None else [])
     try:
-        sources = [(filename, True)] + ([(proposed, False)] if proposed is not None else [])
-        with progress.stage(f"reading {plural(1 + len(tree.origin), 'ledger file')}"):
-            entries, errors, options_map, ahead = loading.load(
-                sources, stop_if, alongside if meanwhile else None)
+        with progress.stage(f"reading {plural(1 + len(tree.origin), 'ledger file')}"), \
+                collector_paused():
+            entries, errors, options_map = loader._load(sources, None, None, None)
     except OSError as exc:  # an included file that went away or changed since the walk
         where = show(str(exc.filename)) if exc.filename else path
         raise LedgerInputError([(where, 0, f"cannot read: {exc.strerror or exc}")]) from None
@@ -303,6 +282,49 @@ def load_ledger_and(path: str, proposed: str | None = None,
         raise LedgerInputError([(path, 0, "Beancount could not process an amount "
                                           f"({type(exc).__name__}): is one beyond 28 digits?")]
                                ) from None
-    if failed:
-        raise failed[0]
-    return entries, beancount_errors(errors), options_map, ahead
+    fatal = [_where(e, filename, tree) for e in errors if type(e).__name__ in UNREADABLE]
+    if fatal:
+        raise LedgerInputError([(show(f), n, m) for f, n, m in _one_per_line(fatal)])
+    return entries, beancount_errors(errors), options_map
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while Beancount loads the ledger (left as found
+    when it is off already). The load allocates millions of objects that all live on, so
+    each automatic full collection walks a larger heap to free nothing: at 50k transactions,
+    eight of them were a third of the load's time, and the peak memory is the same without
+    them."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def is_revalidated(error: Any) -> bool:
+    """Whether ``error`` is one of Beancount's last steps, which judge the ledger as a whole:
+    padding, balance assertions and validation (``loader._load``, after the plugins). A
+    transaction that does not balance is booking's BalanceError, not a balance assertion's."""
+    if isinstance(error, balance.BalanceError):
+        return isinstance(error.entry, data.Balance)
+    return isinstance(error, (pad.PadError, validation.ValidationError))
+
+
+def revalidated(entries: list[data.Directive], options: dict[str, Any]
+                ) -> tuple[list[data.Directive], list[Any]]:
+    """``entries`` (loaded with other entries that were then taken out, such as ``check
+    --pending``'s proposals) and Beancount's errors on them, through Beancount's last steps
+    again: the padding made from the whole load is made anew, then the balance assertions
+    and the validation run, as ``loader._load`` runs them (padding and balance assertions
+    only in Beancount's default plugin mode, as there)."""
+    if options.get("plugin_processing_mode") == "raw":
+        return entries, list(validation.validate(entries, options))
+    kept = [e for e in entries
+            if not (isinstance(e, data.Transaction) and e.flag == flags.FLAG_PADDING)]
+    padded, errors = pad.pad(kept, options)
+    checked, balance_errors = balance.check(padded, options)
+    return checked, [*errors, *balance_errors, *validation.validate(checked, options)]

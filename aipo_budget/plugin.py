@@ -11,50 +11,24 @@ lists on its Errors page, pointing at the offending transaction. Warnings are le
 The ledger is judged as it stands today. It adds a Fava ``custom "budget"`` entry for each
 project allocation of the ceiling rules (see :mod:`aipo_budget.budgets`), unless the ledger
 budgets that account itself; all other entries are returned unchanged. Its audit is left
-in the options map for ``aipo-budget`` and the Fava page to reuse (:mod:`aipo_budget.reuse`).
+in the options map, where ``aipo-budget`` and the Fava page find it (:mod:`aipo_budget.reuse`).
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from beancount.core import data
 
 from aipo_budget import reuse
 from aipo_budget.budgets import budget_entries
 from aipo_budget.engine import audit
+from aipo_budget.errors import AuditError, FundRuleError, RulesConfigError
 from aipo_budget.paths import rules_folder
 from aipo_budget.rules import RulesError, load_rules
 
 __plugins__ = ["check_surplus_fund"]
-
-
-class AipoBudgetError(NamedTuple):
-    """Every error of this plugin. The CLI and the Fava page judge the ledger themselves (or
-    reuse this plugin's audit): they drop these by this class."""
-
-    source: dict[str, Any]
-    message: str
-    entry: Any
-
-
-class FundRuleError(AipoBudgetError):
-    """A finding of severity ``error``, at the offending transaction."""
-
-    __slots__ = ()
-
-
-class RulesConfigError(AipoBudgetError):
-    """The rules folder cannot be used; the message names the file, rule and field."""
-
-    __slots__ = ()
-
-
-class AuditError(AipoBudgetError):
-    """The audit failed: a bug, reported as one error rather than Beancount's traceback."""
-
-    __slots__ = ()
 
 
 def check_surplus_fund(
@@ -81,10 +55,8 @@ def _check(
         return entries, [RulesConfigError(source, f"aipo-budget rules: {exc.message}", None)]
     # Fava's budgets: each project's allocation from its ceiling rule (aipo_budget.budgets)
     judged = sorted([*entries, *budget_entries(ruleset, entries)], key=data.entry_sortkey)
-    if reuse.is_deferred():  # the caller audits what it gets back (aipo_budget.reuse)
-        return judged, []
-    # the entries returned are those audited, so that the Fava page, which gets them from the
-    # loader, may reuse the audit (aipo_budget.reuse)
+    # the entries returned are those audited, so that the CLI and the Fava page, which get
+    # them from the loader, may reuse the audit (aipo_budget.reuse)
     result = audit(judged, ruleset, datetime.date.today(), options=options_map)
     reuse.leave(options_map, result, judged)
     errors = [

@@ -1,8 +1,6 @@
 """One run of the command line: the ledger and its rules read, audited once, and summarised.
 
-Unreadable input is an :class:`InputError` (``file:line: message``, exit status 2). The audit
-is made here, once, while Beancount finishes the load (:mod:`aipo_budget.loading`); the
-ledger's own ``plugin`` line is asked to leave it to us (:func:`aipo_budget.reuse.deferred`).
+Unreadable input is an :class:`InputError` (``file:line: message``, exit status 2).
 """
 
 from __future__ import annotations
@@ -17,10 +15,10 @@ from beancount.core import data
 
 from aipo_budget import cache, paths, progress
 from aipo_budget.cache import CheckSummary
-from aipo_budget.engine import Audit, audit, with_ledger_errors
+from aipo_budget.engine import Audit, audit
 from aipo_budget.evidence import documents_roots
-from aipo_budget.ledger import LedgerInputError, check_ledger_path, load_ledger_and
-from aipo_budget.reuse import deferred
+from aipo_budget.ledger import LedgerInputError, check_ledger_path, load_ledger
+from aipo_budget.reuse import reused
 from aipo_budget.rules import RulesError, load_rules
 from aipo_budget.seals import seal_inputs
 from aipo_budget.tally import plural, tally
@@ -80,28 +78,24 @@ def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Lo
 
     With ``as_of``, the ledger is judged as it stood that day (later entries left out);
     without, every entry is judged whatever its date, and today decides which projects are
-    closed."""
+    closed. The audit the ledger's ``plugin`` line made during the load is used when it is
+    this one (:mod:`aipo_budget.reuse`)."""
     folder = rules_folder_for(ledger, rules)
     day = as_of or datetime.date.today()
-
-    def judge(entries: list[data.Directive], options: dict[str, Any]) -> Audit:
-        # Beancount's errors are added below: they are complete only once it has validated
-        transactions = sum(1 for entry in entries if isinstance(entry, data.Transaction))
-        with progress.stage(f"auditing {plural(transactions, 'transaction')}"):
-            return audit(entries, ruleset, day, (), until=as_of, options=options)
-
     try:
-        # the number of files is known only once the include tree is walked, inside the load
         with progress.stage("reading the ledger"):
             # a missing ledger is what to report, not the missing rules folder beside it
             check_ledger_path(ledger)
             ruleset = read_rules(folder, ledger)
-            # the audit runs while Beancount validates (aipo_budget.loading)
-            with deferred():  # the plugin line's audit would be a second one, in turn
-                entries, errors, options, judged = load_ledger_and(ledger, meanwhile=judge)
+            entries, errors, options = load_ledger(ledger)
     except LedgerInputError as exc:
         raise unreadable(exc) from None
-    result = with_ledger_errors(judged, errors, as_of)
+    # taken out of the options whether used or not: the plugin judged every entry as of today
+    result = reused(options, entries, ruleset, errors, day)
+    if result is None or as_of is not None:
+        transactions = sum(1 for entry in entries if isinstance(entry, data.Transaction))
+        with progress.stage(f"auditing {plural(transactions, 'transaction')}"):
+            result = audit(entries, ruleset, day, errors, until=as_of, options=options)
     return Loaded(ledger, folder, day, result, entries, options)
 
 

@@ -1,6 +1,13 @@
-"""The count of findings as every output words it: "2 errors, 1 warning, 1 waived"."""
+"""Words every layer uses: counts ("2 errors, 1 warning, 1 waived") and text on one line."""
 
 from __future__ import annotations
+
+import re
+
+# Line and tab breaks end a table row or a message line: one space instead.
+BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
+# Controls and bidirectional overrides: shown as escapes, never acted on by a terminal.
+INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
 def plural(count: int, noun: str, zero: str = "0") -> str:
@@ -13,3 +20,10 @@ def tally(errors: int, warnings: int, zero: str = "0", waived: int = 0) -> str:
     ``, 1 waived`` when findings were waived: shown, never counted against the ledger."""
     counts = f"{plural(errors, 'error', zero)}, {plural(warnings, 'warning', zero)}"
     return counts + (f", {waived} waived" if waived else "")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line: breaks and tabs become a space, other controls ``\\xNN``."""
+    text = BREAKS.sub(" ", text)
+    return INVISIBLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                         else f"\\u{ord(m[0]):04x}", text)

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from aipo_budget import overlap
 from aipo_budget.cli import cli
 from conftest import RULES, write_ledger
 
@@ -408,48 +407,28 @@ def test_a_proposal_inside_a_sealed_period_cannot_be_paid(tmp_path):
     assert "seal" not in error_kinds(document)
 
 
-@pytest.fixture
-def forks(monkeypatch):
-    """Beancount's last steps in a forked copy, whatever this machine has, for a small ledger
-    too; the list of forks made."""
-    monkeypatch.setattr(overlap, "processors", lambda: 2)
-    monkeypatch.delenv(overlap.JOBS, raising=False)
-    monkeypatch.setattr(overlap, "ENTRIES_WORTH_A_COPY", 0)
-    forked = []
-    real_fork = os.fork
-    monkeypatch.setattr(os, "fork", lambda: forked.append(1) or real_fork())
-    return forked
-
-
-def test_pending_judges_the_same_with_and_without_the_copy(tmp_path, monkeypatch, forks):
-    """check --pending audits the ledger with the first proposal while a copy checks the
-    balances and validates: the same verdict, findings caused by the proposal included, as in
-    turn."""
+def test_what_a_proposal_causes_on_later_entries_is_its_own(tmp_path):
+    """The first proposal pushes a later, existing payment over the ceiling and breaks a later
+    balance assertion: both are caused by it, and the second proposal, judged after it, is
+    not blamed for them."""
     later = LATER_PAYMENT + "\n2006-04-01 balance Assets:Surplus-Fund:Bank  170000.00 USD\n"
     ledger = books(tmp_path, base(extra=later))
     proposals = proposal("3000.00") + "\n" + proposal("1000.00").replace("Proposed", "Next")
     together = judged(ledger, proposals)
-    assert forks
-    monkeypatch.setenv(overlap.JOBS, "1")
-    assert judged(ledger, proposals) == together
+    assert not [f for f in together[1]["proposals"][1]["findings"]
+                if f["caused_by_proposal"] and f["kind"] == "ledger"]
     caused = {f["kind"] for f in together[1]["proposals"][0]["findings"]
               if f["caused_by_proposal"]}
     assert {"ceiling", "ledger"} <= caused
 
 
-@pytest.mark.parametrize("copy", [True, False], ids=["forked", "in-turn"])
-def test_beancount_errors_on_a_proposal_are_its_own_and_name_its_file(tmp_path, monkeypatch,
-                                                                      forks, copy):
+def test_beancount_errors_on_a_proposal_are_its_own_and_name_its_file(tmp_path):
     """The second proposal pays USD to an account opened for EUR only: Beancount's error is
-    on it, at its line of the proposal file, and not on the first proposal, judged without it,
-    whether the error was made in a forked copy (which names a copy of the entry) or here."""
-    if not copy:
-        monkeypatch.setenv(overlap.JOBS, "1")
+    on it, at its line of the proposal file, and not on the first proposal, judged without it."""
     printing = "Expenses:Projects:Trafficking-Roadmap:Printing"
     ledger = books(tmp_path, base(extra=f"\n2002-01-01 open {printing} EUR\n"))
     second = proposal("1000.00", account=printing).replace("Proposed", "Second")
     _, document = judged(ledger, proposal("1000.00") + "\n" + second)
-    assert bool(forks) is copy
     one, two = document["proposals"]
     assert "ledger" not in {f["kind"] for f in one["findings"]}
     [error] = [f for f in two["findings"] if f["kind"] == "ledger"]
@@ -472,17 +451,13 @@ def test_a_finding_the_ledger_already_had_on_its_metadata_is_not_the_proposals(t
     assert not [f for f in document["proposals"][0]["findings"] if f["caused_by_proposal"]]
 
 
-@pytest.mark.parametrize("copy", [True, False], ids=["forked", "in-turn"])
-def test_what_a_later_proposal_does_through_a_pad_is_not_left_off_it(tmp_path, monkeypatch,
-                                                                     forks, copy):
+def test_what_a_later_proposal_does_through_a_pad_is_not_left_off_it(tmp_path):
     """A pad fills the fund account up to a later balance assertion, so its transaction (a
     transfer into the fund, without fiscal year or audit reference) exists only because a
     proposal dated between them takes money out. The first proposal is dated after the
     assertion and is harmless on its own; the second, dated between, makes the padding. The
-    second must not come out "can be paid": what the proposals cause together is put on
-    each of them, as the ledger without any proposal, loaded with them, shows it."""
-    if not copy:
-        monkeypatch.setenv(overlap.JOBS, "1")
+    second must not come out "can be paid": the padding is made again for each audit, so the
+    pad's transaction is new where the second proposal is added, and only there."""
     extra = ("\n2006-02-15 pad Assets:Surplus-Fund:Bank Equity:Opening-Balances\n"
              "2006-04-01 balance Assets:Surplus-Fund:Bank  170000.00 USD\n")
     ledger = books(tmp_path, base(extra=extra))
@@ -494,3 +469,5 @@ def test_what_a_later_proposal_does_through_a_pad_is_not_left_off_it(tmp_path, m
     second = document["proposals"][1]
     assert second["verdict"] == "cannot be paid"
     assert any(f["caused_by_proposal"] and f["kind"] == "transfer" for f in second["findings"])
+    first = document["proposals"][0]
+    assert not any(f["caused_by_proposal"] for f in first["findings"])

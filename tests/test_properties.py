@@ -39,7 +39,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aipo_budget import cli
-from aipo_budget.plugin import FundRuleError
+from aipo_budget.errors import FundRuleError
 from aipo_budget.render import cents, text_value
 from conftest import PRELUDE, RULES, run, write_ledger
 from conftest import Fava

@@ -22,7 +22,7 @@ from aipo_budget.cli import cli
 from aipo_budget.digest import BLOCK, file_sha256
 from aipo_budget.ledger import beancount_errors
 from aipo_budget.paths import as_given, rules_folder, shown
-from aipo_budget.plugin import AipoBudgetError, AuditError, FundRuleError, RulesConfigError
+from aipo_budget.errors import AipoBudgetError, AuditError, FundRuleError, RulesConfigError
 from aipo_budget.rules import load_rules
 from aipo_budget.tally import tally
 from conftest import SHIPPED_PLUGIN_LINE, Fava, copy_shipped_ledger
@@ -94,9 +94,8 @@ def test_the_fava_page_builds_the_facts_once_per_load(books, builds):
 
 
 def test_the_cli_audits_once_and_the_plugin_line_changes_nothing(books, builds):
-    """The CLI asks the plugin to leave the audit to it (aipo_budget.reuse.deferred): one
-    audit, beside Beancount's last steps, with Beancount's errors, the same as without the
-    line."""
+    """The CLI uses the audit the plugin line made during the load (aipo_budget.reuse): one
+    audit, with Beancount's errors, the same as without the line."""
     append(books, UNOPENED)
     with_line = findings(check(books, "--format", "json"))
     assert len(builds) == 1
@@ -119,10 +118,12 @@ def test_bean_check_still_runs_the_plugins_audit(books, builds):
                for e in errors)
 
 
-def test_with_as_of_the_cli_audits_once_with_the_cut_off(books, builds):
+def test_with_as_of_the_cli_judges_with_the_cut_off(books, builds):
+    """The plugin line judges every entry as of today; --as-of needs an audit of its own."""
     result = check(books, "--as-of", "2006-04-30")
     assert result.exit_code == 0, result.output
-    assert builds == [(datetime.date(2006, 4, 30), datetime.date(2006, 4, 30))]
+    assert builds == [(datetime.date.today(), None),
+                      (datetime.date(2006, 4, 30), datetime.date(2006, 4, 30))]
 
 
 def test_other_rules_are_the_ones_judged(books, builds, tmp_path):
@@ -132,35 +133,36 @@ def test_other_rules_are_the_ones_judged(books, builds, tmp_path):
     result = check(books, "--rules", str(other), "--format", "json")
     assert result.exit_code == 1, result.output
     assert "reserve" in {f["kind"] for f in findings(result)}
-    assert len(builds) == 1
+    assert len(builds) == 2  # the plugin line's audit, by the ledger's rules, is not used
 
 
 def test_rules_edited_during_the_load_are_not_mixed(books, builds, monkeypatch):
     """The CLI read the rules before the load, and judges by them alone."""
-    real = session.load_ledger_and
+    real = session.load_ledger
     rules = books.parent / "rules"
 
     def edit_then_load(path, **kwargs):
         raise_floor(rules, "params.floor = 900000000.00")
         return real(path, **kwargs)
 
-    monkeypatch.setattr(session, "load_ledger_and", edit_then_load)
+    monkeypatch.setattr(session, "load_ledger", edit_then_load)
     result = check(books)
     assert result.exit_code == 0, result.output
-    assert len(builds) == 1
+    assert len(builds) == 2  # the plugin's audit, by other rules, is not the one asked for
 
 
-def test_a_plugin_after_ours_is_run_and_the_audit_made_once(books, builds):
+def test_a_plugin_after_ours_is_run_and_the_audit_made_again(books, builds):
+    """A plugin after ours may change what ours judged: its audit is not used."""
     append(books, '\nplugin "beancount.plugins.noduplicates"\n')
     result = check(books, "--format", "json")
-    assert len(builds) == 1
+    assert len(builds) == 2
     assert findings(result) == []
 
 
 def test_a_failed_balance_assertion_is_a_finding_of_the_one_audit(books, builds):
     """Beancount's balance check, which runs after every plugin, replaces a failed assertion
-    by one that carries the difference: the CLI audits beside that check
-    (aipo_budget.loading) and adds its error."""
+    by one that carries the difference: the plugin's audit is still the one, with the
+    balance check's error added."""
     append(books, "\n2006-12-31 balance Assets:Surplus-Fund:Bank  1.00 USD\n")
     result = check(books, "--format", "json")
     assert len(builds) == 1

@@ -12,18 +12,16 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 import click
-from beancount.core import data
 
 from aipo_budget import progress, session
 from aipo_budget.findings import transaction_text
-from aipo_budget.ledger import LedgerInputError, load_ledger_and
-from aipo_budget.reuse import deferred
+from aipo_budget.ledger import LedgerInputError, load_ledger
 from aipo_budget.pending import proposals as proposing
-from aipo_budget.pending.headroom import headroom, outflow_of
-from aipo_budget.pending.judge import Setting, first_audit, judge, key
+from aipo_budget.pending.judge import Setting, judge
 from aipo_budget.render import RenderError, machine_value, render, table_json
 from aipo_budget.table import Column, Kind, shown_from, table
 from aipo_budget.tables import CHECK_VIEW, findings_register
@@ -32,7 +30,6 @@ from aipo_budget.tally import plural
 where = shown_from()  # a proposal's or a finding's line, relative to the working folder
 
 if TYPE_CHECKING:
-    from aipo_budget.engine import Audit
     from aipo_budget.pending.judge import Verdict
     from aipo_budget.table import Table
 
@@ -48,16 +45,15 @@ def run_pending(ledger: str, rules: str | None, pending: str | None, *, template
     if not pending:
         raise click.UsageError("--pending needs a FILE of proposed transactions, or - for "
                                "standard input (--template prints one to start from)")
+    if pending == proposing.STDIN and sys.stdin is None:  # `<&-`: Python has no stdin at all
+        raise session.InputError("--pending -: the standard input is closed")
     try:
         name, text = proposing.read(pending)
         found = proposing.parse(name, None if pending == proposing.STDIN
                                 else os.path.abspath(pending), text)
     except proposing.ProposalError as exc:
         raise session.InputError(str(exc)) from None
-    # the ledger's own findings: from the cache when its inputs are unchanged; a fresh check
-    # is not stored, since --pending writes nothing anywhere
-    known = {key(f) for f in session.checked(ledger, rules, as_of, store=False).summary.findings}
-    verdicts = _judged(ledger, rules, found, as_of, known)
+    verdicts = _judged(ledger, rules, found, as_of)
     click.echo(_output(verdicts, found, fmt), nl=False)
     if any(v.errors for v in verdicts) or (strict and any(v.warnings for v in verdicts)):
         return session.EXIT_FINDINGS
@@ -65,30 +61,12 @@ def run_pending(ledger: str, rules: str | None, pending: str | None, *, template
 
 
 def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
-            as_of: datetime.date | None, known: set[Any]) -> list[Verdict]:
+            as_of: datetime.date | None) -> list[Verdict]:
+    """The proposals judged, from one load of the ledger with them."""
     ruleset = session.read_rules(session.rules_folder_for(ledger, rules), ledger)
-    filename = found.path or proposing.STDIN_NAME
-
-    def setting(options: dict[str, Any]) -> Setting:
-        # the proposal file counts as one of the ledger's own: a proposal dated inside a
-        # sealed period breaks the seal, as it would once booked
-        own = {**options, "include": [*options.get("include", []), filename]}
-        return Setting(ruleset, as_of or datetime.date.today(), as_of, own)
-
-    def first(entries: list[data.Directive], options: dict[str, Any]) -> Audit | None:
-        # audited while Beancount checks the balances and validates (aipo_budget.loading);
-        # proposals that will be refused below are not audited
-        located = proposing.located(entries, found)
-        proposals = proposing.proposed(located, found)
-        if proposing.refusals(proposals, located, (), found, as_of):
-            return None
-        return first_audit(located, proposals, setting(options))
-
     with progress.stage(f"reading the ledger with {plural(len(found.lines), 'proposal')}"):
         try:
-            with deferred():  # the proposals are audited here, not by the plugin line
-                entries, errors, options, ahead = load_ledger_and(
-                    ledger, proposed=found.text, meanwhile=first)
+            entries, errors, options = load_ledger(ledger, proposed=found.text)
         except LedgerInputError as exc:
             raise session.unreadable(exc) from None
     entries = proposing.located(entries, found)
@@ -97,19 +75,18 @@ def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
     problems = proposing.refusals(proposals, entries, errors, found, as_of)
     if problems:
         raise session.InputError(str(proposing.ProposalError(found.name, problems)))
+    # the proposal file counts as one of the ledger's own: a proposal dated inside a sealed
+    # period breaks the seal, as it would once booked
+    own = {**options, "include": [*options.get("include", []), found.path or proposing.STDIN_NAME]}
+    setting = Setting(ruleset, as_of or datetime.date.today(), as_of, own)
     with progress.stage(f"judging {plural(len(proposals), 'proposal')}"):
-        return judge(entries, errors, proposals, setting(options), known, first=ahead)
-
-
-def _amount(verdict: Verdict) -> Any:
-    outflow = outflow_of(verdict.result, verdict.proposal)
-    return outflow.usd if outflow is not None else None
+        return list(judge(entries, errors, proposals, setting))
 
 
 def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str) -> Table:
     rows = [{"location": where(v.location.filename, v.location.lineno),
              "date": v.proposal.date, "transaction": transaction_text(v.proposal),
-             "amount": _amount(v), "verdict": v.status, "errors": v.errors,
+             "amount": v.amount, "verdict": v.status, "errors": v.errors,
              "warnings": v.warnings, "caused": v.caused} for v in verdicts]
     return table(
         "proposals", f"Proposed transactions in {found.name}",
@@ -126,12 +103,12 @@ def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str)
 def _tables(verdict: Verdict, number: int) -> list[Table]:
     here = where(verdict.location.filename, verdict.location.lineno)
     title = f"Proposal {number} ({here})"
-    currency = verdict.result.facts.conventions.currency
+    currency = verdict.currency
     tables = []
     if verdict.findings:
         tables.append(findings_register(verdict.findings, f"{title}: findings", where,
                                         currency).select(CHECK_VIEW))
-    room = headroom(verdict.result, verdict.proposal, f"{title}: headroom after it")
+    room = dataclasses.replace(verdict.room, title=f"{title}: headroom after it")
     verdict_line = f"Verdict on proposal {number}: {verdict.text}."
     tables.append(dataclasses.replace(room, notes=(*room.notes, verdict_line)))
     return tables
@@ -142,10 +119,10 @@ def _document(verdicts: list[Verdict], found: proposing.Proposals) -> dict[str, 
         "filename": v.location.filename, "lineno": v.location.lineno,
         "date": v.proposal.date.isoformat(), "transaction": transaction_text(v.proposal),
         "verdict": v.status.value, "errors": v.errors, "warnings": v.warnings,
-        "amount": machine_value(_amount(v), Kind.AMOUNT),
+        "amount": machine_value(v.amount, Kind.AMOUNT),
         "findings": [{**f.as_dict(), "caused_by_proposal": f not in _own(v)}
                      for f in v.findings],
-        "headroom": table_json(headroom(v.result, v.proposal, "headroom")),
+        "headroom": table_json(dataclasses.replace(v.room, title="headroom")),
     } for v in verdicts]}
 
 
@@ -156,7 +133,7 @@ def _own(verdict: Verdict) -> tuple[Any, ...]:
 def _output(verdicts: list[Verdict], found: proposing.Proposals, fmt: str) -> str:
     if fmt == "json":  # the document is the whole answer: each proposal with its headroom
         return render(fmt, (), _document(verdicts, found))
-    currency = verdicts[0].result.facts.conventions.currency
+    currency = verdicts[0].currency
     tables = [_summary(verdicts, found, currency)]
     for number, verdict in enumerate(verdicts, 1):
         tables += _tables(verdict, number)

@@ -1,13 +1,13 @@
 """Judging proposals: each proposed transaction with the ledger and the proposals before it in
 the file, as if paid in that order, and what it changes on the entries already there.
 
-Proposal *k* is judged by the audit of the ledger with proposals 1..*k*. Its findings are those
-on it, and those that audit has and the audit with proposals 1..*k-1* has not (for a single
-proposal, the ledger's own check: the same ledger, the same rules and day; see ``_before``),
-e.g. a ceiling crossed by a later, existing payment or a reserve floor broken further on, each
-marked "caused by the proposal". Beancount's own errors caused by the proposals (a balance assertion that no longer
-holds) are new against the ledger's own check; they are put on the proposals that post to the
-asserted account before it, or on every proposal when none does.
+The ledger and the proposals are loaded once. Proposal *k* is judged by the audit of the
+ledger with proposals 1..*k*. Its findings are those on it, and those that audit has and the
+audit with proposals 1..*k-1* has not, e.g. a ceiling crossed by a later, existing payment or a
+reserve floor broken further on, each marked "caused by the proposal"; the same meaning for one
+proposal or many, Beancount's own errors included: its last steps are made again for each
+audit, so that a balance assertion that no longer holds, or a pad that now fills a gap, is
+new where the proposal that causes it is added.
 """
 
 from __future__ import annotations
@@ -16,20 +16,24 @@ import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aipo_budget.engine import audit, errors_found, with_ledger_errors
+from aipo_budget.engine import audit
 from aipo_budget.facts import Location
+from aipo_budget.ledger import is_revalidated, revalidated
 from aipo_budget.paths import shown
+from aipo_budget.pending.headroom import headroom, outflow_of
 from aipo_budget.table import Status
 from aipo_budget.tally import plural
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Iterable, Sequence
+    from decimal import Decimal
+    from collections.abc import Iterator, Sequence
 
     from beancount.core import data
 
     from aipo_budget.engine import Audit
     from aipo_budget.findings import Finding
+    from aipo_budget.table import Table
     from aipo_budget.rules import RuleSet
 
 Key = tuple[Any, ...]
@@ -43,14 +47,17 @@ def key(finding: Finding) -> Key:
 
 @dataclass(frozen=True)
 class Verdict:
-    """A proposal judged: its findings (``caused`` of them on other entries) and the audit of
-    the ledger with it, which its headroom reads."""
+    """A proposal judged: its findings (``caused`` of them on other entries), the amount it
+    takes from the fund and the headroom left after it, read from the audit of the ledger
+    with it (which is not kept)."""
 
     proposal: data.Transaction
     location: Location
     findings: tuple[Finding, ...]
     caused: int
-    result: Audit
+    amount: Decimal | None
+    room: Table
+    currency: str
 
     @property
     def errors(self) -> int:
@@ -85,68 +92,33 @@ class Setting:
 
 
 def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
-          proposals: Sequence[data.Transaction], setting: Setting,
-          known: Iterable[Key], first: Audit | None = None) -> list[Verdict]:
-    """Every proposal judged in file order; ``entries`` and ``errors`` are the load of the
-    ledger with all of them, ``known`` the keys of the ledger's own findings (its check).
-    ``first``, when given, is the audit of the ledger with the first proposal alone, made
-    without Beancount's errors (beside Beancount's last steps, :func:`first_audit`)."""
-    if not proposals:
-        return []
+          proposals: Sequence[data.Transaction], setting: Setting) -> Iterator[Verdict]:
+    """Every proposal judged in file order, from one load of the ledger with all of them
+    (``entries`` and Beancount's ``errors``). A verdict is yielded as soon as it is made, and
+    only the audit of the ledger with the proposals so far is held: the memory stays that of
+    one audit however many proposals there are."""
     ids = [id(p) for p in proposals]
-    if first is None:
-        after = _audit(entries, errors, ids[1:], proposals, setting)
-    else:
-        after = with_ledger_errors(first, _kept(errors, ids[1:], proposals), setting.until)
-    earlier, extra = _before(entries, errors, proposals, setting, set(known), after)
-    moved = {id(p): [f for f in extra if _moves(p, f)] for p in proposals}
-    unplaced = [f for f in extra if not any(f in found for found in moved.values())]
-    verdicts = []
+    earlier = {key(f) for f in _audit(entries, errors, ids, proposals, setting).findings}
     for index, proposal in enumerate(proposals):
-        if index:
-            after = _audit(entries, errors, ids[index + 1:], proposals, setting)
-        verdicts.append(_verdict(proposal, earlier, after, moved[id(proposal)] + unplaced))
+        after = _audit(entries, errors, ids[index + 1:], proposals, setting)
+        yield _verdict(proposal, earlier, after)
         earlier = {key(f) for f in after.findings}
-    return verdicts
 
 
-def _before(entries: Sequence[data.Directive], errors: Sequence[Any],
-            proposals: Sequence[data.Transaction], setting: Setting, known: set[Key],
-            after: Audit) -> tuple[set[Key], list[Finding]]:
-    """The keys of the findings the first proposal is judged against, and the findings on
-    the ledger's entries that the proposals cause together (``extra``: put on the proposals,
-    as :func:`judge` says).
-
-    One proposal: the ledger without it is the one its check judged (``known``), but for
-    Beancount's errors, made once over the ledger with the proposal: those it causes on the
-    ledger's entries (a balance assertion that no longer holds) are new. Several: entries
-    made from the whole load (a pad's transaction, a plugin's) may carry a later proposal's
-    effect into the first one's audit, so the ledger without any proposal is audited from
-    this load, and what it has that the check has not is the proposals' together."""
-    ids = [id(p) for p in proposals]
-    if len(proposals) == 1:
-        now = errors_found(_kept(errors, ids, proposals), after, setting.until)
-        return known | {key(f) for f in now}, [f for f in now if key(f) not in known]
-    alone = _audit(entries, errors, ids, proposals, setting).findings
-    return {key(f) for f in alone}, [f for f in alone if key(f) not in known]
-
-
-def first_audit(entries: Sequence[data.Directive], proposals: Sequence[data.Transaction],
-                setting: Setting) -> Audit | None:
-    """The audit of the ledger with the first proposal, without Beancount's errors."""
-    if not proposals:
-        return None
-    return _audit(entries, (), [id(p) for p in proposals[1:]], proposals, setting)
-
-
-def _kept(errors: Sequence[Any], left_out: Sequence[int],
-          proposals: Sequence[data.Transaction]) -> list[Any]:
-    """Beancount's errors but those on the proposals ``left_out`` (their ids). An error made
-    in a forked copy names a copy of its entry: it is told by the entry's place."""
+def _audit(entries: Sequence[data.Directive], errors: Sequence[Any], left_out: Sequence[int],
+           proposals: Sequence[data.Transaction], setting: Setting) -> Audit:
+    """The audit of the ledger without the proposals ``left_out`` (their ids), as if loaded
+    without them: Beancount's last steps (padding, balance assertions, validation) are made
+    again on what is left (:func:`aipo_budget.ledger.revalidated`), and its other errors
+    are the load's, but those on the proposals left out."""
     gone = set(left_out)
     places = {_place(p) for p in proposals if id(p) in gone}
-    return [e for e in errors
-            if (entry := getattr(e, "entry", None)) is None or _place(entry) not in places]
+    kept, last_errors = revalidated([e for e in entries if id(e) not in gone], setting.options)
+    # told by place: an error of Beancount's booking names the transaction as parsed
+    others = [e for e in errors if not is_revalidated(e)
+              and _place(getattr(e, "entry", None)) not in places]
+    return audit(kept, setting.ruleset, setting.day, [*others, *last_errors],
+                 until=setting.until, options=setting.options)
 
 
 def _place(entry: Any) -> tuple[Any, Any]:
@@ -154,30 +126,14 @@ def _place(entry: Any) -> tuple[Any, Any]:
     return meta.get("filename"), meta.get("lineno")
 
 
-def _audit(entries: Sequence[data.Directive], errors: Sequence[Any], left_out: Sequence[int],
-           proposals: Sequence[data.Transaction], setting: Setting) -> Audit:
-    gone = set(left_out)
-    kept = [e for e in entries if id(e) not in gone]
-    return audit(kept, setting.ruleset, setting.day, _kept(errors, left_out, proposals),
-                 until=setting.until, options=setting.options)
-
-
-def _moves(proposal: data.Transaction, finding: Finding) -> bool:
-    """Whether ``proposal`` posts, before it, to the account a finding's entry asserts."""
-    account = getattr(finding.entry, "account", None)
-    date = getattr(finding.entry, "date", None)
-    if account is None or date is None or proposal.date >= date:
-        return False
-    return any(p.account == account or p.account.startswith(account + ":")
-               for p in proposal.postings)
-
-
-def _verdict(proposal: data.Transaction, earlier: set[Key], after: Audit,
-             beancount: Sequence[Finding]) -> Verdict:
+def _verdict(proposal: data.Transaction, earlier: set[Key], after: Audit) -> Verdict:
     where = Location.of(proposal.meta, proposal)
     own = [f for f in after.findings if (f.filename, f.lineno) == (where.filename, where.lineno)]
     caused = [f for f in after.findings if key(f) not in earlier and f not in own]
-    caused += [f for f in beancount if f not in caused]
     text = f"caused by the proposal ({shown(where.filename)}:{where.lineno}): "
     marked = [dataclasses.replace(f, message=text + f.message) for f in caused]
-    return Verdict(proposal, where, (*own, *marked), len(marked), after)
+    outflow = outflow_of(after, proposal)
+    return Verdict(proposal, where, (*own, *marked), len(marked),
+                   outflow.usd if outflow is not None else None,
+                   headroom(after, proposal, "headroom after it"),
+                   after.facts.conventions.currency)

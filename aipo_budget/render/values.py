@@ -21,16 +21,12 @@ from decimal import Decimal
 from typing import Any
 
 from aipo_budget.table import Kind, Location
+from aipo_budget.tally import one_line
 
 CENT = Decimal("0.01")
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Line and tab breaks end a table row in every text format: one space instead.
-BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
-# Other control characters (terminal escapes, NUL) and the bidirectional overrides that make a
-# line read differently from what it holds ("Trojan Source"): shown as escapes.
-INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # Markdown's inline markup (emphasis, code, links, strikethrough), the cell separator and the
 # escape character itself, backslash-escaped; HTML's three special characters as entities.
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
@@ -114,13 +110,6 @@ def csv_value(value: Any, kind: Kind | None = None) -> str:
     if value is None or isinstance(value, (Decimal, int, float, datetime.date, enum.Enum)):
         return plain_value(value)
     return csv_text(str(value)).replace("\r\n", "\n").replace("\r", "\n")
-
-
-def one_line(text: str) -> str:
-    """``text`` on one line: breaks and tabs become a space, other controls ``\\xNN``."""
-    text = BREAKS.sub(" ", text)
-    return INVISIBLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
-                         else f"\\u{ord(m[0]):04x}", text)
 
 
 def markdown_text(text: str) -> str:
