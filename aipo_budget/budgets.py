@@ -137,7 +137,7 @@ def project_budgets(rule: Rule, start: datetime.date, last: datetime.date,
             budgeted += current.total(begin).quantize(CENT)
         if entries and entries[-1].date == begin:
             entries.pop()  # superseded before it took effect
-        left = max(version.params["allocation"] - budgeted, ZERO)
+        left = max(version.params.allocation - budgeted, ZERO)
         current = spread(begin, last, left)
         entries.append(_entry(rule, version.label, current, account, currency))
     if entries:

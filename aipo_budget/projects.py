@@ -32,15 +32,15 @@ class Terms:
 
     @property
     def start(self) -> datetime.date | None:
-        return self.period.params["start"] if self.period else None
+        return self.period.params.start if self.period else None
 
     @property
     def end(self) -> datetime.date | None:
-        return self.period.params["end"] if self.period else None
+        return self.period.params.end if self.period else None
 
     @property
     def window_days(self) -> int | None:
-        return self.period.params["payment_window_days"] if self.period else None
+        return self.period.params.payment_window_days if self.period else None
 
     @property
     def close(self) -> datetime.date | None:
@@ -48,7 +48,7 @@ class Terms:
         unspent allocation lapses after it."""
         if self.period is None:
             return None
-        return self.period.params["end"] + datetime.timedelta(days=self.window_days or 0)
+        return self.period.params.end + datetime.timedelta(days=self.window_days or 0)
 
     @property
     def closed(self) -> bool:
@@ -60,16 +60,16 @@ class Terms:
 
     @property
     def allocation(self) -> Decimal | None:
-        return self.ceiling.params["allocation"] if self.ceiling else None
+        return self.ceiling.params.allocation if self.ceiling else None
 
     @property
     def warn_at(self) -> Decimal | None:
-        return self.ceiling.params["warn_at"] if self.ceiling else None
+        return self.ceiling.params.warn_at if self.ceiling else None
 
     @property
     def cap(self) -> Decimal | None:
         """The highest surplus share of the project's total cost (0.6 is 60 %)."""
-        return self.cofunding.params["max_share"] if self.cofunding else None
+        return self.cofunding.params.max_share if self.cofunding else None
 
 
 def terms(ruleset: RuleSet, project: str, day: datetime.date) -> Terms:
@@ -81,7 +81,7 @@ def terms(ruleset: RuleSet, project: str, day: datetime.date) -> Terms:
         period.judging(day) if period else None,
         ceiling.judging(day) if ceiling else None,
         cofunding.judging(day) if cofunding else None,
-        ceiling.versions[0].params["allocation"] if ceiling else None,
+        ceiling.versions[0].params.allocation if ceiling else None,
         ceiling is not None and ceiling.in_force(day) is not None,
     )
 

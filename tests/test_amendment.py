@@ -37,7 +37,7 @@ def ceiling_rules(tmp_path: Path) -> Path:
 
 def test_the_amended_folder_has_two_approval_versions(approval_rules):
     rule = {r.id: r for r in load_rules(approval_rules).rules}["ORG08-APPROVAL"]
-    assert [(v.number, str(v.effective), v.params["threshold"]) for v in rule.versions] == [
+    assert [(v.number, str(v.effective), v.params.threshold) for v in rule.versions] == [
         (1, "2002-01-01", Decimal("5000.00")), (2, "2006-04-01", Decimal("2000.00"))]
 
 

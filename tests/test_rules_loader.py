@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from aipo_budget.checks import approval
 from aipo_budget.rules import KINDS, RulesError, load_rules
 from conftest import RULES
 
@@ -41,14 +42,14 @@ def test_a_full_folder_covers_every_kind():
     ruleset = load_rules(RULES)
     assert {rule.kind for rule in ruleset.rules} == set(KINDS)
     ceiling = ruleset.for_project("ceiling", "Trafficking-Roadmap")
-    assert ceiling.versions[0].params["allocation"] == Decimal("40000.00")
+    assert ceiling.versions[0].params.allocation == Decimal("40000.00")
     assert all(instrument.illustrative for instrument in ruleset.instruments)
 
 
 def test_good_minimal_file(tmp_path):
     ruleset = load_rules(write(tmp_path, GOOD))
     (rule,) = ruleset.rules
-    assert rule.versions[0].params == {"threshold": Decimal("5000.00"), "approvers_above": 2}
+    assert rule.versions[0].params == approval.Params(Decimal("5000.00"), 2)
     assert rule.versions[0].label == "X-APPROVAL v1 (2002-01-01)"
 
 

@@ -33,18 +33,23 @@ if TYPE_CHECKING:
 
 Check = Callable[["Facts", "Rule", "RuleSet"], "Iterator[Finding]"]
 
-CHECKS: dict[str, Check] = {
-    "transfer": transfer.check,
-    "authorization": authorization.check,
-    "purpose": purpose.check,
-    "eligibility": eligibility.check,
-    "period": period.check,
-    "ceiling": ceiling.check,
-    "cofunding": cofunding.check,
-    "reserve": reserve.check,
-    "approval": approval.check,
-    "segregation": segregation.check,
-    "evidence": evidence.check,
-    "conversion": conversion.check,
-    "duplicate": duplicate.check,
+# one module per kind of rule: its Params, its check and what it compared (explain shows it)
+KINDS = {
+    "transfer": transfer,
+    "authorization": authorization,
+    "purpose": purpose,
+    "eligibility": eligibility,
+    "period": period,
+    "ceiling": ceiling,
+    "cofunding": cofunding,
+    "reserve": reserve,
+    "approval": approval,
+    "segregation": segregation,
+    "evidence": evidence,
+    "conversion": conversion,
+    "duplicate": duplicate,
 }
+CHECKS: dict[str, Check] = {kind: module.check for kind, module in KINDS.items()}
+# kind -> the dataclass of its parameters; a kind not listed takes none
+PARAMS: dict[str, type] = {kind: module.Params for kind, module in KINDS.items()
+                           if hasattr(module, "Params")}

@@ -3,44 +3,55 @@ not dated before that resolution was adopted."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aipo_budget import meta
-from aipo_budget.checks._common import judged, unreadable
-from aipo_budget.findings import finding
+from aipo_budget.checks._common import Seen, on_outflow, per_outflow, written
+from aipo_budget.params import param, parse_texts
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
+    from aipo_budget.checks._common import Fact
     from aipo_budget.facts import Facts, Outflow
-    from aipo_budget.findings import Finding
-    from aipo_budget.rules import Rule, RuleSet, RuleVersion
+    from aipo_budget.rules import RuleSet, RuleVersion
 
 
-def _message(outflow: Outflow, version: RuleVersion, ruleset: RuleSet) -> str | None:
-    resolution = outflow.resolution
-    if resolution is None:
-        return meta.missing(outflow.entry, meta.RESOLUTION,
-                            "surplus outflow cites no resolution")
-    if resolution not in version.params["resolutions"]:
-        return (f"resolution {resolution!r} is not an instrument that authorises the use of "
-                f"surplus funds (known: {', '.join(version.params['resolutions'])})")
-    instrument = ruleset.instrument(resolution)
+@dataclass(frozen=True)
+class Params:
+    resolutions: tuple[str, ...] = param(parse_texts)  # the instruments authorising surplus use
+
+
+def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
+    resolution, known = outflow.resolution, version.params.resolutions
+    instrument = ruleset.instrument(resolution) if resolution else None
     adopted = instrument.adopted if instrument else None
-    if adopted is not None and outflow.date < adopted:
-        return (f"dated {outflow.date}, before resolution {resolution} was adopted on "
-                f"{adopted}: no authority existed yet")
-    return None
+    problem = outflow.problem(meta.RESOLUTION)
+    message = None
+    if problem is not None:
+        message = problem.message
+    elif resolution is None:
+        message = meta.missing(outflow.entry, meta.RESOLUTION, "surplus outflow cites no resolution")
+    elif resolution not in known:
+        message = (f"resolution {resolution!r} is not an instrument that authorises the use of "
+                   f"surplus funds (known: {', '.join(known)})")
+    elif adopted is not None and outflow.date < adopted:
+        message = (f"dated {outflow.date}, before resolution {resolution} was adopted on "
+                   f"{adopted}: no authority existed yet")
+
+    def compared() -> list[Fact]:
+        seen: list[Fact] = [
+            ("resolution cited", written(outflow, meta.RESOLUTION, resolution),
+             f"metadata '{facts.conventions.resolution}'"),
+            ("authorising resolutions", ", ".join(known), version.label),
+            ("dated", outflow.date, ""),
+        ]
+        if instrument is not None:
+            seen.append(("resolution adopted", adopted or "(no date in the rules)",
+                         instrument.title))
+        return seen
+
+    return Seen(version, True, "a surplus outflow cites its authority", compared,
+                on_outflow(version, outflow, facts.conventions.currency, message))
 
 
-def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
-    currency = facts.conventions.currency
-    for outflow, version in judged(facts, rule):
-        problem = unreadable(outflow, meta.RESOLUTION, version, currency)
-        if problem is not None:
-            yield problem
-            continue
-        message = _message(outflow, version, ruleset)
-        if message is not None:
-            yield finding(version, outflow.date, outflow.location, message, outflow.usd,
-                          currency=currency)
+check, explain = per_outflow(judge)

@@ -7,11 +7,14 @@ outflow after it while above. Refunds into the fund lower the spending.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from aipo_budget.findings import finding, money
+from aipo_budget.checks._common import Entries, Seen
+from aipo_budget.findings import finding, money, transaction_text
+from aipo_budget.params import param, parse_amount, parse_text, ratio
 from aipo_budget.projects import terms
 
 if TYPE_CHECKING:
@@ -19,10 +22,19 @@ if TYPE_CHECKING:
 
     import datetime
 
+    from aipo_budget.checks._common import Fact
+    from aipo_budget.explain.subject import Subject
     from aipo_budget.facts import Facts, Outflow, Refund
-    from aipo_budget.projects import Terms
     from aipo_budget.findings import Finding
+    from aipo_budget.projects import Terms
     from aipo_budget.rules import Rule, RuleSet
+
+
+@dataclass(frozen=True)
+class Params:
+    project: str = param(parse_text)
+    allocation: Decimal = param(parse_amount)
+    warn_at: Decimal = param(ratio)  # share of the allocation that warns
 
 
 @dataclass(frozen=True)
@@ -49,34 +61,76 @@ def spending(facts: Facts, project: str) -> Iterator[Step]:
             spent += amount
 
 
-def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
-    project = str(rule.project)
+def _finding(step: Step, t: Terms, warned: set[int], currency: str) -> Finding | None:
+    """The finding on an outflow's step, if any; ``warned`` holds the versions that warned."""
+    event, version, allocation, spent = step.event, t.ceiling, t.allocation, step.after
+    used = f"{(spent / allocation * 100):.1f} %" if allocation else "n/a"
+    if step.amount < 0:
+        return None  # a refund lowers spending and is never a finding itself
+    if spent > allocation:
+        verb = "crosses" if step.before <= allocation else "adds to spending already above"
+        return finding(
+            version, event.date, event.location,
+            f"{t.project}: this outflow {verb} the allocation of {money(allocation, currency)}: "
+            f"surplus-funded spending {money(spent, currency)} ({used})",
+            min(step.amount, spent - allocation), project=t.project)
+    if spent >= allocation * t.warn_at and version.number not in warned:
+        warned.add(version.number)
+        return finding(
+            version, event.date, event.location,
+            f"{t.project}: surplus-funded spending reaches {money(spent, currency)}, {used} of "
+            f"the allocation of {money(allocation, currency)} (warning from "
+            f"{t.warn_at * 100:.0f} %)",
+            step.amount, severity="warning", project=t.project, currency=currency)
+    return None
+
+
+def judged(facts: Facts, ruleset: RuleSet, project: str) -> Iterator[tuple[Step, Seen]]:
+    """Every step of ``project``'s spending with what the rule saw and found on it."""
     currency = facts.conventions.currency
     warned: set[int] = set()  # versions already warned about: an amendment may warn again
     on_day: dict[datetime.date, Terms] = {}  # many outflows share a day: look the terms up once
     for step in spending(facts, project):
-        event, amount, before, spent = step.event, step.amount, step.before, step.after
-        if amount < 0:
-            continue  # a refund lowers spending and is never a finding itself
-        project_terms = on_day.get(event.date) or on_day.setdefault(
-            event.date, terms(ruleset, project, event.date))
-        version, allocation = project_terms.ceiling, project_terms.allocation
-        warn = allocation * project_terms.warn_at
-        used = f"{(spent / allocation * 100):.1f} %" if allocation else "n/a"
-        if spent > allocation:
-            verb = "crosses" if before <= allocation else "adds to spending already above"
-            yield finding(
-                version, event.date, event.location,
-                f"{project}: this outflow {verb} the allocation of {money(allocation, currency)}: "
-                f"surplus-funded spending {money(spent, currency)} ({used})",
-                min(amount, spent - allocation), project=project,
+        t = on_day.get(step.event.date) or on_day.setdefault(
+            step.event.date, terms(ruleset, project, step.event.date))
+        found = _finding(step, t, warned, currency)
+
+        def compared(step: Step = step, t: Terms = t) -> tuple[Fact, ...]:
+            return (
+                ("allocation", t.allocation, t.ceiling.label),
+                ("warning from, % of the allocation", t.warn_at * 100, ""),
+                ("spent before this entry", step.before, "surplus-funded, running total"),
+                ("this entry", step.amount, f"its part charged to {project}"),
+                ("spent after this entry", step.after, ""),
+                ("used after this entry, % of the allocation",
+                 (step.after / t.allocation * 100).quantize(Decimal("0.1")) if t.allocation
+                 else None, ""),
             )
-        elif spent >= warn and version.number not in warned:
-            warned.add(version.number)
-            yield finding(
-                version, event.date, event.location,
-                f"{project}: surplus-funded spending reaches {money(spent, currency)}, {used} of the "
-                f"allocation of {money(allocation, currency)} (warning from "
-                f"{version.params['warn_at'] * 100:.0f} %)",
-                amount, severity="warning", project=project, currency=currency,
-            )
+
+        kind = "outflow" if step.amount > 0 else "refund"
+        yield step, Seen(t.ceiling, True, f"the {kind} charges {project}", compared,
+                         (found,) if found else ())
+
+
+def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    for _step, seen in judged(facts, ruleset, str(rule.project)):
+        yield from seen.findings
+
+
+def explain(subject: Subject, rule: Rule) -> Seen:
+    project = str(rule.project)
+    why_not = subject.not_paying(project)
+    steps: list[Step] = []
+    for step, seen in judged(subject.facts, subject.ruleset, project) if why_not is None else ():
+        steps.append(step)
+        if subject.at(step.event.location):
+            rows = [{"date": s.event.date, "location": s.event.location,
+                     "transaction": transaction_text(s.event.entry), "amount": s.amount,
+                     "before": s.before, "after": s.after} for s in steps]
+            return dataclasses.replace(seen, entries=Entries(
+                f"{rule.id}: the surplus-funded spending of {project} up to this entry", rows,
+                notes=("Outflows add to the spending, refunds into the fund (negative) lower "
+                       "it.",)))
+    version = terms(subject.ruleset, project, subject.date).ceiling or rule.judging(subject.date)
+    # an amount with no price yet: nothing charged
+    return Seen(version, False, why_not or f"its part charged to {project} is zero")

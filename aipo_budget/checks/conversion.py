@@ -5,26 +5,44 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aipo_budget.checks._common import judged
+from aipo_budget.checks._common import Seen, per_outflow
 from aipo_budget.findings import finding
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from aipo_budget.facts import Facts
-    from aipo_budget.findings import Finding
-    from aipo_budget.rules import Rule, RuleSet
+    from aipo_budget.checks._common import Fact
+    from aipo_budget.facts import Facts, Outflow
+    from aipo_budget.rules import RuleSet, RuleVersion
 
 
-def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+def converted(outflow: Outflow, target: str) -> list[Fact]:
+    """How each currency other than the operating one that left the fund was converted: the
+    amount, the rate (exact, as the ledger has it) and the date of the price used."""
+    found: list[Fact] = []
+    for c in outflow.conversions:
+        if c.currency == target:
+            continue
+        paid = f"{c.number:,} {c.currency}"
+        if c.rate is None:
+            found.append((paid, "(no price)", f"no {target} price on or before {outflow.date}"))
+            continue
+        found += [(paid, c.usd, f"in {target}"),
+                  (f"rate {c.currency}", str(c.rate), f"{target} per {c.currency}"),
+                  (f"price date {c.currency}", c.rate_date, c.rate_source)]
+    return found
+
+
+def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
     target = facts.conventions.currency
-    for outflow, version in judged(facts, rule):
-        for conversion in outflow.conversions:
-            if conversion.usd is None:
-                yield finding(
-                    version, outflow.date, outflow.location,
-                    f"no {target} price for {conversion.currency} on or before "
-                    f"{outflow.date}: {conversion.number:,} {conversion.currency} cannot be "
-                    f"converted (add a 'price {conversion.currency} ... {target}' entry)",
-                    currency=target,
-                )
+    findings = tuple(
+        finding(version, outflow.date, outflow.location,
+                f"no {target} price for {c.currency} on or before {outflow.date}: "
+                f"{c.number:,} {c.currency} cannot be converted (add a 'price {c.currency} ... "
+                f"{target}' entry)", currency=target)
+        for c in outflow.conversions if c.usd is None)
+    foreign = [c.currency for c in outflow.conversions if c.currency != target]
+    why = (f"money left the fund in {', '.join(foreign)}" if foreign
+           else f"the outflow is paid in {target}: nothing to convert")
+    return Seen(version, bool(foreign), why, lambda: converted(outflow, target), findings)
+
+
+check, explain = per_outflow(judge)

@@ -29,7 +29,7 @@ BOUNDING_KINDS = ("period", "ceiling", "cofunding")
 
 def _named_projects(rule: Rule) -> set[str]:
     if rule.kind == "purpose":
-        return {name for version in rule.versions for name in version.params["projects"]}
+        return {name for version in rule.versions for name in version.params.projects}
     return {rule.project} if rule.project else set()
 
 

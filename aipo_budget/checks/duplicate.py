@@ -27,17 +27,29 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aipo_budget import meta
+from aipo_budget.checks._common import Seen
 from aipo_budget.conventions import under
 from aipo_budget.findings import finding, money
+from aipo_budget.params import days, param, severity
 
 if TYPE_CHECKING:
     from collections.abc import Hashable, Iterator, Sequence
 
     from beancount.core import data
 
+    from aipo_budget.checks._common import Fact
+    from aipo_budget.explain.subject import Subject
     from aipo_budget.facts import Facts, Outflow
     from aipo_budget.findings import Finding
     from aipo_budget.rules import Rule, RuleSet, RuleVersion
+
+
+@dataclass(frozen=True)
+class Params:
+    window_days: int = param(days)
+    # the rule's own severity is for the same document or link; same payee and amount within
+    # the window (instalments, recurring fees) is weaker evidence of a repeat
+    payee_amount_severity: str = param(severity)
 
 Amounts = Counter  # currency -> amount (Decimal): a Counter adds amounts of the same currency
 
@@ -47,6 +59,7 @@ class Reason:
     """Why a later outflow repeats the earlier one at index ``earlier``."""
 
     earlier: int
+    name: str  # what is the same, in a few words
     text: str
     strong: bool  # the same document or link: the rule's severity
 
@@ -184,7 +197,7 @@ class Repeats:
         if document is not None:
             earlier = self.nearest(index, self.documents[document])
             if earlier is not None:
-                yield Reason(earlier, f"same document {outflow.document!r}", True)
+                yield Reason(earlier, "same document", f"same document {outflow.document!r}", True)
         yield from self._link(index, outflow)
         payment = payment_key(outflow, self.currency)
         if payment is not None:
@@ -201,7 +214,7 @@ class Repeats:
             settled, booked = self.beyond[(index, link)]
             text += (f", and the payments through it settle {_total(settled)}, more than its "
                      f"accrual booked ({_total(booked)})")
-        yield Reason(earlier, text, True)
+        yield Reason(earlier, f"same link ^{link}", text, True)
 
     def _payment(self, index: int, outflow: Outflow, candidates: list[int],
                  version: RuleVersion) -> Iterator[Reason]:
@@ -209,10 +222,11 @@ class Repeats:
         if earlier is None:
             return
         days = (outflow.date - self.facts.outflows[earlier].date).days
-        window = version.params["window_days"]
+        window = version.params.window_days
         if days <= window:
-            yield Reason(earlier, f"same payee and amount {days} day(s) apart "
-                                  f"(within {window} days)", False)
+            yield Reason(earlier, "same payee and amount", f"same payee and amount {days} "
+                                                           f"day(s) apart (within {window} days)",
+                         False)
 
     def add(self, index: int) -> None:
         outflow = self.facts.outflows[index]
@@ -230,7 +244,7 @@ def _finding(repeats: Repeats, index: int, reasons: list[Reason],
     facts = repeats.facts
     later, earlier = facts.outflows[index], facts.outflows[reasons[0].earlier]
     strong = any(reason.strong for reason in reasons)
-    severities = {version.severity if r.strong else version.params["payee_amount_severity"]
+    severities = {version.severity if r.strong else version.params.payee_amount_severity
                   for r in reasons}
     payee = f" to {earlier.payee}" if earlier.payee else ""
     message = (f"possible duplicate payment: repeats the outflow of {earlier.date}{payee} "
@@ -243,13 +257,57 @@ def _finding(repeats: Repeats, index: int, reasons: list[Reason],
                    currency=repeats.currency)
 
 
+def judge(repeats: Repeats, index: int, version: RuleVersion) -> Seen:
+    """Outflow ``index`` against the earlier ones ``repeats`` holds: one finding per earlier
+    outflow it repeats, nearest first."""
+    outflow = repeats.facts.outflows[index]
+    by_earlier: dict[int, list[Reason]] = defaultdict(list)
+    for reason in repeats.reasons(index, version):
+        by_earlier[reason.earlier].append(reason)
+    repeated = sorted(by_earlier.items(), reverse=True)
+
+    def compared() -> list[Fact]:
+        seen: list[Fact] = [
+            ("payee compared as", repr(meta.person_key(outflow.payee)),
+             "Unicode form, spaces and case folded"),
+            ("left the fund", _amounts(outflow, repeats.currency), "as paid, in each currency"),
+            ("document", outflow.document or "(none)",
+             f"metadata '{repeats.facts.conventions.document}'"),
+            ("links", " ".join(f"^{link}" for link in sorted(outflow.entry.links or ()))
+             or "(none)", ""),
+            ("settles accruals", " ".join(f"^{link}" for link in sorted(repeats.within[index]))
+             or "(none)", "through these links, within what they booked: no repeat of each other"),
+            ("window", version.params.window_days,
+             "days: the same payee and amount within it is a possible repeat"),
+        ]
+        earlier = [repeats.facts.outflows[j] for j, _reasons in repeated]
+        seen += [(", ".join(r.name for r in reasons), other.location,
+                  f"{other.date} {other.payee}".strip())
+                 for other, (_j, reasons) in zip(earlier, repeated)]
+        if not repeated:
+            seen.append(("earlier outflows alike", "(none)", ""))
+        return seen
+
+    return Seen(version, True, "a surplus outflow may repeat an earlier one", compared,
+                tuple(_finding(repeats, index, reasons, version) for _j, reasons in repeated),
+                notes=("Payments settling one accrual in parts through its link, within what "
+                       "it booked, and instalments that each cite their own document are no "
+                       "repeat.",))
+
+
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
     repeats = Repeats(facts)
     for index, outflow in enumerate(facts.outflows):
-        version = rule.judging(outflow.date)
-        by_earlier: dict[int, list[Reason]] = defaultdict(list)
-        for reason in repeats.reasons(index, version):
-            by_earlier[reason.earlier].append(reason)
-        for earlier in sorted(by_earlier, reverse=True):
-            yield _finding(repeats, index, by_earlier[earlier], version)
+        yield from judge(repeats, index, rule.judging(outflow.date)).findings
         repeats.add(index)
+
+
+def explain(subject: Subject, rule: Rule) -> Seen:
+    version = rule.judging(subject.date)
+    if subject.outflow is None:
+        return Seen(version, False, subject.not_a("surplus outflow"))
+    repeats = Repeats(subject.facts)
+    index = next(i for i, o in enumerate(subject.facts.outflows) if o is subject.outflow)
+    for earlier in range(index):
+        repeats.add(earlier)
+    return judge(repeats, index, version)

@@ -6,31 +6,38 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aipo_budget import meta
-from aipo_budget.checks._common import judged, unreadable
-from aipo_budget.findings import finding
+from aipo_budget.checks._common import Seen, on_outflow, per_outflow, written
+from aipo_budget.facts import Location
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from aipo_budget.facts import Facts
-    from aipo_budget.findings import Finding
-    from aipo_budget.rules import Rule, RuleSet
+    from aipo_budget.checks._common import Fact
+    from aipo_budget.facts import Facts, Outflow
+    from aipo_budget.rules import RuleSet, RuleVersion
 
 
-def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
-    currency = facts.conventions.currency
-    for outflow, version in judged(facts, rule):
-        problem = unreadable(outflow, meta.DOCUMENT, version, currency)
-        if problem is not None:
-            yield problem
-            continue
-        if outflow.document is None:
-            message = meta.missing(outflow.entry, meta.DOCUMENT,
-                                   "surplus outflow has no supporting document")
-        elif outflow.document_path is None:
-            message = (f"document {outflow.document!r} does not resolve to an evidence file: "
-                       f"{outflow.document_problem}")
-        else:
-            continue
-        yield finding(version, outflow.date, outflow.location, message, outflow.usd,
-                      currency=currency)
+def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
+    problem, path = outflow.problem(meta.DOCUMENT), outflow.document_path
+    message = None
+    if problem is not None:
+        message = problem.message
+    elif outflow.document is None:
+        message = meta.missing(outflow.entry, meta.DOCUMENT,
+                               "surplus outflow has no supporting document")
+    elif path is None:
+        message = (f"document {outflow.document!r} does not resolve to an evidence file: "
+                   f"{outflow.document_problem}")
+
+    def compared() -> list[Fact]:
+        seen: list[Fact] = [("document", written(outflow, meta.DOCUMENT, outflow.document),
+                             f"metadata '{facts.conventions.document}'")]
+        if path is not None:
+            seen.append(("evidence file", Location(path, 0), "a Document entry of the ledger"))
+        elif outflow.document:
+            seen.append(("evidence file", "(none)", outflow.document_problem or ""))
+        return seen
+
+    return Seen(version, True, "a surplus outflow is supported by evidence", compared,
+                on_outflow(version, outflow, facts.conventions.currency, message))
+
+
+check, explain = per_outflow(judge)

@@ -8,34 +8,42 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aipo_budget import meta
-from aipo_budget.checks._common import judged, unreadable
-from aipo_budget.findings import finding
+from aipo_budget.checks._common import Seen, on_outflow, per_outflow, written
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
-    from aipo_budget.facts import Facts
-    from aipo_budget.findings import Finding
-    from aipo_budget.rules import Rule, RuleSet
+    from aipo_budget.checks._common import Fact
+    from aipo_budget.facts import Facts, Outflow
+    from aipo_budget.rules import RuleSet, RuleVersion
 
 
-def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
-    currency = facts.conventions.currency
-    for outflow, version in judged(facts, rule):
-        problem = unreadable(outflow, meta.PREPARED_BY, version, currency)
-        if problem is not None:
-            yield problem
-            continue
-        preparer = outflow.prepared_by
-        if preparer is None:
-            message = meta.missing(outflow.entry, meta.PREPARED_BY,
-                                   "surplus outflow does not name who prepared it")
-        else:
-            key = meta.person_key(preparer)
-            same = [name for name in outflow.approvers if meta.person_key(name) == key]
-            if not same:
-                continue
-            message = (f"{preparer} both prepared and approved this outflow (approved by "
-                       f"{', '.join(outflow.approvers)})")
-        yield finding(version, outflow.date, outflow.location, message, outflow.usd,
-                      currency=currency)
+def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
+    c = facts.conventions
+    preparer = outflow.prepared_by
+    key = meta.person_key(preparer) if preparer else None
+    keys = [meta.person_key(name) for name in outflow.approvers]
+    problem = outflow.problem(meta.PREPARED_BY)
+    message = None
+    if problem is not None:
+        message = problem.message
+    elif preparer is None:
+        message = meta.missing(outflow.entry, meta.PREPARED_BY,
+                               "surplus outflow does not name who prepared it")
+    elif key in keys:
+        message = (f"{preparer} both prepared and approved this outflow (approved by "
+                   f"{', '.join(outflow.approvers)})")
+
+    def compared() -> tuple[Fact, ...]:
+        return (
+            ("prepared by", written(outflow, meta.PREPARED_BY, preparer), f"metadata '{c.prepared_by}'"),
+            ("preparer compared as", repr(key) if key is not None else "(nobody)", ""),
+            ("approved by", written(outflow, meta.APPROVED_BY, ", ".join(outflow.approvers)),
+             f"metadata '{c.approved_by}'"),
+            ("approvers compared as", ", ".join(map(repr, keys)) or "(nobody)",
+             "Unicode form, spaces and case folded"),
+        )
+
+    return Seen(version, True, "a surplus outflow has a preparer and approvers", compared,
+                on_outflow(version, outflow, c.currency, message))
+
+
+check, explain = per_outflow(judge)

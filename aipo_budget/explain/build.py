@@ -7,18 +7,21 @@ import dataclasses
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from aipo_budget.checks import KINDS
+from aipo_budget.checks._common import Seen
 from aipo_budget.engine import DEFAULT_LEDGER_RULE
-from aipo_budget.explain import fund_rules, outflow_rules, project_rules
 from aipo_budget.explain.locate import find_transaction
-from aipo_budget.explain.model import View, facts_table
+from aipo_budget.explain.model import entries_table, facts_table
 from aipo_budget.explain.subject import subject_of
 from aipo_budget.explain.summary import transaction_table
+from aipo_budget.findings import ERROR, WAIVED, WARNING
 from aipo_budget.rules import Rule
 from aipo_budget.table import Column, Kind, table
 from aipo_budget.tables import findings_register
+from aipo_budget.waivers import judge as waived
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Sequence
 
     from beancount.core import data
 
@@ -27,23 +30,6 @@ if TYPE_CHECKING:
     from aipo_budget.findings import Finding
     from aipo_budget.table import Table
 
-EXPLAINERS: dict[str, Callable[[Subject, Rule], View]] = {
-    "transfer": fund_rules.transfer,
-    "authorization": outflow_rules.authorization,
-    "purpose": outflow_rules.purpose,
-    "eligibility": outflow_rules.eligibility,
-    "period": project_rules.period,
-    "ceiling": project_rules.ceiling,
-    "cofunding": project_rules.cofunding,
-    "reserve": fund_rules.reserve,
-    "approval": outflow_rules.approval,
-    "segregation": outflow_rules.segregation,
-    "evidence": outflow_rules.evidence,
-    "conversion": outflow_rules.conversion,
-    "duplicate": outflow_rules.duplicate,
-    "ledger": fund_rules.ledger,
-}
-
 RULE_COLUMNS = (
     Column("rule", "rule"), Column("kind", "kind"), Column("version", "version"),
     Column("effective", "effective", Kind.DATE), Column("citation", "citation"),
@@ -51,15 +37,21 @@ RULE_COLUMNS = (
 )
 
 
-def _view(subject: Subject, rule: Rule) -> View:
+def seen(subject: Subject, rule: Rule) -> Seen:
+    """The rule on the subject, from the function its check judges with: the facts it
+    compared and its findings on the transaction."""
+    version = rule.judging(subject.date)
     if subject.left_out:
-        return View(rule.judging(subject.date), False,
+        return Seen(version, False,
                     f"dated after {subject.facts.until}: left out of the audit (--as-of)")
-    explain = EXPLAINERS.get(rule.kind)
-    if explain is None:
-        return View(rule.judging(subject.date), False,
-                    f"no explanation for rules of kind {rule.kind!r}; its findings are listed")
-    return explain(subject, rule)
+    if rule.kind == "ledger":
+        return Seen(version, True, "every entry: Beancount's own validation of the ledger",
+                    findings=tuple(subject.of_rule(rule.id)))
+    kind = KINDS.get(rule.kind)
+    if kind is None:
+        return Seen(version, False, f"no explanation for rules of kind {rule.kind!r}; its "
+                                    "findings are listed", findings=tuple(subject.of_rule(rule.id)))
+    return kind.explain(subject, rule)
 
 
 def _rules(subject: Subject) -> list[Rule]:
@@ -78,15 +70,18 @@ def verdict(findings: Sequence[Finding], applies: bool) -> str:
     if not findings:
         return "no finding" if applies else "not applicable"
     counts = Counter(f.severity for f in findings)
-    return ", ".join(severity if n == 1 else f"{n} {severity}s" for severity, n in counts.items())
+    return ", ".join(severity if counts[severity] == 1 else f"{counts[severity]} {severity}s"
+                     for severity in (ERROR, WARNING, WAIVED) if counts[severity])
 
 
-def _rule_row(subject: Subject, rule: Rule, view: View) -> dict[str, Any]:
+def _rule_row(subject: Subject, rule: Rule, view: Seen) -> dict[str, Any]:
     version = view.version
+    # the check's findings as the audit reports them: a valid waiver covers some
+    found = [waived(f, subject.ruleset, subject.facts.conventions)[0] for f in view.findings]
     return {"rule": rule.id, "kind": rule.kind, "version": f"v{version.number}",
             "effective": version.effective, "citation": version.citation,
-            "applies": "yes" if view.applies else "no", "why": view.reason,
-            "verdict": verdict(subject.of_rule(rule.id), view.applies)}
+            "applies": "yes" if view.applies else "no", "why": view.why,
+            "verdict": verdict(found, view.applies)}
 
 
 def _other_rows(subject: Subject, known: set[str]) -> list[dict[str, Any]]:
@@ -102,7 +97,7 @@ def _other_rows(subject: Subject, known: set[str]) -> list[dict[str, Any]]:
     return list(rows.values())
 
 
-def rules_table(subject: Subject, views: Sequence[tuple[Rule, View]]) -> Table:
+def rules_table(subject: Subject, views: Sequence[tuple[Rule, Seen]]) -> Table:
     rows = [_rule_row(subject, rule, view) for rule, view in views]
     rows += _other_rows(subject, {rule.id for rule, _view in views})
     return table("rules", f"Rules on {subject.location}: the versions that judge an entry of "
@@ -119,15 +114,17 @@ def findings_table(subject: Subject) -> Table:
     return dataclasses.replace(shown, notes=("The audit has no finding on this transaction.",))
 
 
-def _rule_tables(rule: Rule, view: View) -> list[Table]:
+def _rule_tables(subject: Subject, rule: Rule, view: Seen) -> list[Table]:
     if not view.applies:
         return []
+    name = rule.id.lower()
     found = []
-    if view.facts or view.notes:
-        found.append(facts_table(rule.id.lower(), f"{view.version.label}: {rule.title}",
-                                 view.facts, view.notes))
+    facts = view.facts()
+    if facts or view.notes:
+        found.append(facts_table(subject, name, f"{view.version.label}: {rule.title}",
+                                 facts, view.notes))
     if view.entries is not None:
-        found.append(view.entries)
+        found.append(entries_table(subject, f"{name}-entries", view.entries))
     return found
 
 
@@ -139,8 +136,8 @@ def explain(result: Audit, entries: Sequence[data.Directive], filename: str, lin
     a location that names none raises :class:`~aipo_budget.explain.LocationError`."""
     txn = find_transaction(entries, filename, lineno)
     subject = subject_of(result, txn, where)
-    views = [(rule, _view(subject, rule)) for rule in _rules(subject)]
+    views = [(rule, seen(subject, rule)) for rule in _rules(subject)]
     tables = [transaction_table(subject), rules_table(subject, views), findings_table(subject)]
     for rule, view in views:
-        tables += _rule_tables(rule, view)
+        tables += _rule_tables(subject, rule, view)
     return tables

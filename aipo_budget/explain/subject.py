@@ -41,7 +41,6 @@ class Subject:
     opening: Opening | None
     costs: tuple[Cost, ...]  # the project costs it books
     where: Where
-    audit_findings: tuple[Finding, ...] = ()  # all of them: a project's may sit elsewhere
 
     @property
     def filename(self) -> str:
@@ -115,10 +114,42 @@ class Subject:
     def of_rule(self, rule_id: str) -> list[Finding]:
         return [f for f in self.findings if f.rule == rule_id]
 
-    def elsewhere(self, rule_id: str) -> list[Finding]:
-        """The audit's findings of ``rule_id`` on other entries."""
-        return [f for f in self.audit_findings if f.rule == rule_id
-                and (f.filename, f.lineno) != (self.filename, self.lineno)]
+    def not_paying(self, project: str) -> str | None:
+        """Why the transaction does not pay for ``project`` from the fund, if it does not."""
+        if self.outflow is None and self.refund is None:
+            return self.not_a("surplus outflow")
+        if not any(use.project == project for use in self.uses):
+            verb = "outflow pays" if self.outflow else "refund takes back"
+            return f"the {verb} nothing of {project}"
+        return None
+
+    def settled_accruals(self, use: Use) -> list[Cost]:
+        """The accrued costs of ``use``'s account that it pays through a shared link."""
+        links = set(self.txn.links or ())
+        if not links or any(p.account == use.account for p in self.txn.postings):
+            return []
+        found = [c for c in self.facts.costs
+                 if c.account == use.account and c.date <= self.date and c.location.entry
+                 is not None and links & set(c.location.entry.links or ())]
+        # several accruals of one account: the one whose date the use took comes first
+        return sorted(found, key=lambda c: c.date != use.incurred)
+
+    def incurred_how(self, use: Use) -> str:
+        """How the incurred date of ``use`` was found: the ``incurred`` metadata, the date of
+        the accrual the payment settles (shared link), or the payment date
+        (facts.outflows.uses)."""
+        key = self.facts.conventions.incurred
+        value, problem = meta.date(self.txn.meta, key)
+        accruals = self.settled_accruals(use)
+        accrual = (f"the accrual it settles, {self.located(accruals[0].location)} "
+                   f"(shared link), booked {accruals[0].date}") if accruals else ""
+        if value is not None:
+            how = f"metadata '{key}'" + (f"; {accrual}" if accrual else "")
+        elif accrual:
+            how = f"date of {accrual}"
+        else:
+            how = "payment date (no 'incurred' metadata, no accrual settled)"
+        return how + (f"; {problem.message}" if problem else "")
 
 
 def subject_of(result: Audit, txn: data.Transaction, where: Where | None = None) -> Subject:
@@ -134,34 +165,6 @@ def subject_of(result: Audit, txn: data.Transaction, where: Where | None = None)
         tuple(f for f in result.findings if (f.filename, f.lineno) == key),
         find(facts.outflows), find(facts.transfers), find(facts.refunds), find(facts.openings),
         tuple(c for c in facts.costs if (c.location.filename, c.location.lineno) == key),
-        where or as_loaded, tuple(result.findings),
+        where or as_loaded,
     )
 
-
-def settled_accruals(subject: Subject, use: Use) -> list[Cost]:
-    """The accrued costs of ``use``'s account that ``subject`` pays through a shared link."""
-    links = set(subject.txn.links or ())
-    if not links or any(p.account == use.account for p in subject.txn.postings):
-        return []
-    found = [c for c in subject.facts.costs
-             if c.account == use.account and c.date <= subject.date and c.location.entry
-             is not None and links & set(c.location.entry.links or ())]
-    # several accruals of one account: the one whose date the use took comes first
-    return sorted(found, key=lambda c: c.date != use.incurred)
-
-
-def incurred_how(subject: Subject, use: Use) -> str:
-    """How the incurred date of ``use`` was found: the ``incurred`` metadata, the date of the
-    accrual the payment settles (shared link), or the payment date (facts.outflows.uses)."""
-    key = subject.facts.conventions.incurred
-    value, problem = meta.date(subject.txn.meta, key)
-    accruals = settled_accruals(subject, use)
-    accrual = (f"the accrual it settles, {subject.located(accruals[0].location)} "
-               f"(shared link), booked {accruals[0].date}") if accruals else ""
-    if value is not None:
-        how = f"metadata '{key}'" + (f"; {accrual}" if accrual else "")
-    elif accrual:
-        how = f"date of {accrual}"
-    else:
-        how = "payment date (no 'incurred' metadata, no accrual settled)"
-    return how + (f"; {problem.message}" if problem else "")

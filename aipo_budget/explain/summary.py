@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from aipo_budget.explain.model import facts_table, written
-from aipo_budget.explain.outflow_rules import conversion_facts
-from aipo_budget.explain.subject import incurred_how, settled_accruals
 from aipo_budget import meta
+from aipo_budget.checks._common import written
+from aipo_budget.checks.conversion import converted
+from aipo_budget.explain.model import facts_table
 
 if TYPE_CHECKING:
-    from aipo_budget.explain.model import Fact
+    from aipo_budget.checks._common import Fact
     from aipo_budget.explain.subject import Subject
     from aipo_budget.table import Table
 
@@ -35,12 +35,12 @@ def _uses(subject: Subject) -> list[Fact]:
         what = (f"project {use.project}, category {use.category or '(none)'}"
                 if use.project else "not a project cost")
         if subject.outflow is not None:
-            what += f"; incurred {use.incurred}: {incurred_how(subject, use)}"
+            what += f"; incurred {use.incurred}: {subject.incurred_how(use)}"
         verb = "pays" if subject.outflow else "takes back"
         facts.append((f"{verb} {use.account}", use.usd, what))
         facts += [("settles the accrual", subject.located(cost.location),
                    f"{cost.account}, booked {cost.date}")
-                  for cost in settled_accruals(subject, use)]
+                  for cost in subject.settled_accruals(use)]
     return facts
 
 
@@ -79,7 +79,7 @@ def transaction_table(subject: Subject) -> Table:
                   f"the fund: {subject.facts.conventions.fund} and its sub-accounts"))
     facts += _amount(subject)
     if subject.outflow is not None:
-        facts += conversion_facts(subject, subject.outflow)
+        facts += converted(subject.outflow, subject.currency)
     facts += _uses(subject)
     facts += [(f"books {cost.account}", cost.usd,
                f"project {cost.project}, category {cost.category or '(none)'}; paid by "
@@ -91,4 +91,4 @@ def transaction_table(subject: Subject) -> Table:
     if subject.left_out:
         notes.append(f"This transaction is dated after {subject.facts.until}: the audit did "
                      "not judge it (--as-of).")
-    return facts_table("transaction", f"Transaction {subject.location}", facts, notes)
+    return facts_table(subject, "transaction", f"Transaction {subject.location}", facts, notes)

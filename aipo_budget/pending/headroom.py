@@ -87,7 +87,7 @@ def _reserve_rows(result: Audit, outflow: Outflow) -> list[Row]:
     rows = []
     for rule in result.ruleset.of_kind("reserve"):
         version = rule.judging(outflow.date)
-        floor = version.params["floor"]
+        floor = version.params.floor
         rows.append(_row("above the reserve floor", amount=lowest - floor, date=lowest_day,
                          note=f"lowest fund balance from {outflow.date} on "
                               f"{money(lowest, currency)}, floor {money(floor, currency)} "

@@ -17,8 +17,8 @@ def _purpose(loaded: Loaded, day: datetime.date) -> tuple[str, str, str]:
     """(resolution, project, category) of the first purpose rule in force on ``day``."""
     for rule in loaded.result.ruleset.of_kind("purpose"):
         params = rule.judging(day).params
-        for project, categories in params["projects"].items():
-            return params["resolution"], project, (list(categories) or ["Research"])[0]
+        for project, categories in params.projects.items():
+            return params.resolution, project, (list(categories) or ["Research"])[0]
     return "RESOLUTION", "Project", "Research"
 
 
@@ -35,8 +35,8 @@ def _fund_account(loaded: Loaded) -> str:
 def _approvals(loaded: Loaded, day: datetime.date, currency: str) -> str:
     for rule in loaded.result.ruleset.of_kind("approval"):
         params = rule.judging(day).params
-        return (f"{params['approvers_above']} different approvers above "
-                f"{params['threshold']:,.2f} {currency}")
+        return (f"{params.approvers_above} different approvers above "
+                f"{params.threshold:,.2f} {currency}")
     return "comma-separated"
 
 

@@ -15,16 +15,17 @@ status 2.
 
 - :mod:`.model`: the validated rules (:class:`RuleSet`, :class:`Rule`, :class:`RuleVersion`,
   :class:`Waiver`);
-- :mod:`.params`: the parameters of each kind and how their values are read;
+- each kind's parameters: ``Params`` in its module of :mod:`aipo_budget.checks`, read by
+  :mod:`aipo_budget.params`;
 - :mod:`.parse`: one rules file; :mod:`.load`: the folder, checked as a whole.
 """
 
 from __future__ import annotations
 
+from aipo_budget.params import SEVERITIES
 from aipo_budget.rules.load import load_rules
 from aipo_budget.rules.model import (
     KINDS,
-    SEVERITIES,
     UNWAIVABLE,
     Instrument,
     Rule,
@@ -33,7 +34,6 @@ from aipo_budget.rules.model import (
     RuleVersion,
     Waiver,
 )
-from aipo_budget.rules.params import PARAMETERS
 
-__all__ = ["KINDS", "PARAMETERS", "SEVERITIES", "UNWAIVABLE", "Instrument", "Rule", "RuleSet",
+__all__ = ["KINDS", "SEVERITIES", "UNWAIVABLE", "Instrument", "Rule", "RuleSet",
            "RuleVersion", "RulesError", "Waiver", "load_rules"]

@@ -38,9 +38,9 @@ def _unique_ids(ruleset: RuleSet) -> None:
 def _check_references(ruleset: RuleSet, rule: Rule, version: RuleVersion) -> None:
     cited: tuple[str, ...] = ()
     if rule.kind == "authorization":
-        cited = version.params["resolutions"]
+        cited = version.params.resolutions
     elif rule.kind == "purpose":
-        cited = (version.params["resolution"],)
+        cited = (version.params.resolution,)
     for resolution in cited:
         if ruleset.instrument(resolution) is None:
             raise RulesError(

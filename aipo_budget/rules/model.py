@@ -8,6 +8,7 @@ from functools import cached_property
 from decimal import Decimal
 from typing import Any
 
+
 KINDS = (
     "transfer",
     "authorization",
@@ -27,7 +28,6 @@ KINDS = (
     "manifest",
     "waiver",
 )
-SEVERITIES = ("error", "warning")
 # Findings no waiver can cover: Beancount's own errors, the integrity of sealed periods and of
 # an issued audit pack, and a waiver cited wrongly. Nobody can grant an exception to those.
 UNWAIVABLE = ("ledger", "seal", "manifest", "waiver")
@@ -65,7 +65,7 @@ class RuleVersion:
     severity: str
     citation: str
     text: str
-    params: dict[str, Any]
+    params: Any  # its kind's Params (aipo_budget.checks), None for a kind without
 
     @property
     def label(self) -> str:
@@ -100,7 +100,7 @@ class Rule:
 
     @property
     def project(self) -> str | None:
-        return self.versions[-1].params.get("project")
+        return getattr(self.versions[-1].params, "project", None)
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,19 @@ import tomllib
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
+from aipo_budget import meta, params
+from aipo_budget.checks import PARAMS
+# a waiver's fields are read as the parameters are: one reading of an amount, a list, a text
+from aipo_budget.params import (
+    SEVERITIES,
+    parse_amount,
+    parse_date,
+    parse_text,
+    parse_texts,
+    short,
+)
 from aipo_budget.rules.model import (
     KINDS,
-    SEVERITIES,
     UNWAIVABLE,
     Instrument,
     Rule,
@@ -18,9 +28,6 @@ from aipo_budget.rules.model import (
     RuleVersion,
     Waiver,
 )
-from aipo_budget.rules.params import PARAMETERS, parse_date, short
-# a waiver's fields are read as the parameters are: one reading of an amount, a list, a text
-from aipo_budget.rules.params import parse_amount, parse_text, parse_texts
 
 if TYPE_CHECKING:
     import datetime
@@ -70,28 +77,15 @@ def _inherited(raw: dict[str, Any], rule: dict[str, Any], label: str,
     return severity, citation.strip(), text.strip()
 
 
-def _params(raw: dict[str, Any], kind: str, label: str, where: Where) -> dict[str, Any]:
+def _params(raw: dict[str, Any], kind: str, label: str, where: Where) -> Any:
+    """The version's parameters: the ``Params`` of its kind (None for a kind without)."""
     params_raw = raw.get("params", {})
     if not isinstance(params_raw, dict):
         raise where(f"{label}: field 'params' must be a table")
-    spec = PARAMETERS[kind]
-    unknown = set(params_raw) - set(spec)
-    if unknown:
-        raise where(f"{label}: unknown parameter {sorted(unknown)[0]!r} "
-                    f"for kind {kind!r} (known: {', '.join(spec) or 'none'})")
-    params: dict[str, Any] = {}
-    for name, (parse, required) in spec.items():
-        if name not in params_raw:
-            if required:
-                raise where(f"{label}: missing parameter {name!r}")
-            continue
-        try:
-            params[name] = parse(params_raw[name])
-        except ValueError as exc:
-            raise where(f"{label}: parameter {name!r}: {exc}") from None
-    if kind == "period" and params["end"] < params["start"]:
-        raise where(f"{label}: parameter 'end' is before 'start'")
-    return params
+    try:
+        return params.read(PARAMS.get(kind), params_raw, kind)
+    except ValueError as exc:
+        raise where(f"{label}: {exc}") from None
 
 
 def _parse_version(raw: Any, rule: dict[str, Any], number: int, where: Where) -> RuleVersion:
@@ -133,7 +127,7 @@ def _check_versions(versions: list[RuleVersion], rule_id: str, at: Where) -> Non
             raise at(f"rule {rule_id}: two versions have the same effective date {later}")
         if later < earlier:
             raise at(f"rule {rule_id}: versions must be listed in order of their effective date")
-    projects = {version.params.get("project") for version in versions}
+    projects = {getattr(version.params, "project", None) for version in versions}
     if len(projects) > 1:
         raise at(f"rule {rule_id}: parameter 'project' must not change between versions")
 
@@ -246,12 +240,15 @@ def _parse_waiver(raw: Any, filename: str, text: str) -> Waiver:
     if not isinstance(raw, dict):
         raise RulesError(filename, "each [[waiver]] must be a table")
     reference = raw.get("reference")
-    if not isinstance(reference, str) or not reference.strip():
+    if not isinstance(reference, str) or not meta.normal(reference):
         raise RulesError(filename, "a [[waiver]] has no 'reference'")
-    reference, label = reference.strip(), f"waiver {reference.strip()}"
     # the line that sets the reference, not a comment or text that cites it
     lineno = next((number for number, line in enumerate(text.splitlines(), start=1)
-                   if re.match(rf'\s*reference\s*=\s*"{re.escape(reference)}"', line)), 0)
+                   if re.match(rf'\s*reference\s*=\s*"{re.escape(reference.strip())}"',
+                               line)), 0)
+    # in the form a transaction's citation is read in (aipo_budget.waivers.references)
+    reference = meta.normal(reference)
+    label = f"waiver {reference}"
 
     def at(message: str) -> RulesError:
         return RulesError(filename, message, lineno)

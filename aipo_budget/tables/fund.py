@@ -36,7 +36,7 @@ def reserve_floor(ctx: Context) -> Decimal:
     for rule in ctx.result.ruleset.of_kind("reserve"):
         version = rule.in_force(ctx.end)
         if version is not None:
-            return version.params["floor"]
+            return version.params.floor
     return ZERO
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from aipo_budget.params import values
 from aipo_budget.paths import shown
 from aipo_budget.render import text_value
 from aipo_budget.table import Column, Kind, Location, table
@@ -85,7 +86,7 @@ def _param_text(value: Any) -> str:
 
 
 def parameters_text(version: RuleVersion) -> str:
-    return "; ".join(f"{name} = {_param_text(value)}" for name, value in version.params.items())
+    return "; ".join(f"{name} = {_param_text(value)}" for name, value in values(version.params).items())
 
 
 def _versions(versions: Sequence[RuleVersion]) -> str | None:
@@ -213,4 +214,4 @@ def rulebook(ruleset: RuleSet, day: datetime.date, names: Sequence[str] = TABLES
 def parameters_in_force(ruleset: RuleSet, day: datetime.date) -> dict[str, dict[str, Any]]:
     """Rule id -> the typed parameters of the version the rulebook shows (JSON carries them
     beside the table, so that no program parses the ``parameters`` text back)."""
-    return {rule.id: dict(shown_version(rule, day).params) for rule in ruleset.rules}
+    return {rule.id: values(shown_version(rule, day).params) for rule in ruleset.rules}

@@ -1,16 +1,21 @@
-"""The parameters of each kind of rule, and how each parameter's TOML value is read.
+"""How a rule's parameters are read from its TOML table.
 
-A parser returns the value or raises ValueError with a message naming what was expected; the
-loader adds the file, rule and parameter.
+Each kind of rule declares its parameters as a frozen dataclass (``Params`` in its module of
+:mod:`aipo_budget.checks`) whose fields name the reader of their value with :func:`param`;
+:func:`read` builds it from the table. A reader returns the value or raises ValueError with a
+message naming what was expected; the rules loader adds the file, line, rule and parameter.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from decimal import Decimal
 from typing import Any, Callable
 
-from aipo_budget.rules.model import SEVERITIES  # a parameter's severity means the rule's words
+from aipo_budget.findings import ERROR, WARNING
+
+SEVERITIES = (ERROR, WARNING)
 
 # Bounds no real instrument reaches; beyond them a value is a typo (a misplaced digit, a year
 # 9999), and the arithmetic and calendar of the checks stay within their limits.
@@ -34,7 +39,7 @@ def parse_amount(value: Any) -> Decimal:
     return number
 
 
-def _ratio(value: Any) -> Decimal:
+def ratio(value: Any) -> Decimal:
     number = parse_amount(value)
     if not 0 < number <= 1:
         raise ValueError(f"{short(value)} is not a ratio between 0 (excluded) and 1, e.g. 0.60")
@@ -57,15 +62,15 @@ def _count(value: Any, limit: int | None = None) -> int:
     return value
 
 
-def _days(value: Any) -> int:
+def days(value: Any) -> int:
     return _count(value, MAX_WINDOW_DAYS)
 
 
-def _approvers(value: Any) -> int:
+def approvers(value: Any) -> int:
     return _count(value, MAX_APPROVERS)
 
 
-def _severity(value: Any) -> str:
+def severity(value: Any) -> str:
     if value not in SEVERITIES:
         raise ValueError(f"{short(value)} is not one of {', '.join(SEVERITIES)}")
     return str(value)
@@ -96,7 +101,7 @@ def short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _project_categories(value: Any) -> dict[str, tuple[str, ...]]:
+def project_categories(value: Any) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, dict) or not value:
         raise ValueError("expected a table of project = [categories]")
     return {parse_text(name): parse_texts(categories) for name, categories in value.items()}
@@ -104,30 +109,34 @@ def _project_categories(value: Any) -> dict[str, tuple[str, ...]]:
 
 Parser = Callable[[Any], Any]
 
-# kind -> {parameter: (parser, required)}
-PARAMETERS: dict[str, dict[str, tuple[Parser, bool]]] = {
-    "transfer": {},
-    "authorization": {"resolutions": (parse_texts, True)},
-    "purpose": {"resolution": (parse_text, True), "projects": (_project_categories, True)},
-    "eligibility": {"categories": (parse_texts, True)},
-    "period": {
-        "project": (parse_text, True),
-        "start": (parse_date, True),
-        "end": (parse_date, True),
-        "payment_window_days": (_days, True),
-    },
-    "ceiling": {"project": (parse_text, True), "allocation": (parse_amount, True), "warn_at": (_ratio, True)},
-    "cofunding": {"project": (parse_text, True), "max_share": (_ratio, True)},
-    "reserve": {"floor": (parse_amount, True)},
-    "approval": {"threshold": (parse_amount, True), "approvers_above": (_approvers, True)},
-    "segregation": {},
-    "evidence": {},
-    "conversion": {},
-    "ledger": {},
-    # the rule's own severity is for the same document or link; same payee and amount within
-    # the window (instalments, recurring fees) is weaker evidence of a repeat
-    "duplicate": {"window_days": (_days, True), "payee_amount_severity": (_severity, True)},
-    "seal": {},
-    "manifest": {},
-    "waiver": {},
-}
+
+def param(parse: Parser) -> Any:
+    """A field of a kind's ``Params``, its TOML value read by ``parse``."""
+    return dataclasses.field(metadata={"parse": parse})
+
+
+def read(params: type[Any] | None, raw: dict[str, Any], kind: str) -> Any:
+    """The ``params`` dataclass of ``kind`` read from the TOML table ``raw`` (None: a kind
+    without parameters, an empty table)."""
+    fields = dataclasses.fields(params) if params is not None else ()
+    names = [f.name for f in fields]
+    unknown = set(raw) - set(names)
+    if unknown:
+        raise ValueError(f"unknown parameter {sorted(unknown)[0]!r} for kind {kind!r} "
+                         f"(known: {', '.join(names) or 'none'})")
+    values = {}
+    for f in fields:
+        if f.name not in raw:
+            raise ValueError(f"missing parameter {f.name!r}")
+        try:
+            values[f.name] = f.metadata["parse"](raw[f.name])
+        except ValueError as exc:
+            raise ValueError(f"parameter {f.name!r}: {exc}") from None
+    return params(**values) if params is not None else None
+
+
+def values(params: Any) -> dict[str, Any]:
+    """A version's parameters by name, as the rulebook lists them."""
+    if dataclasses.is_dataclass(params):
+        return {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
+    return dict(params or {})
