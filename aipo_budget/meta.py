@@ -8,7 +8,8 @@ naming the key, the value and what was expected; the check that reads the key re
 error finding. Nothing is silently ignored.
 
 People are compared as people, not strings: :func:`person_key` folds Unicode forms, format
-characters (zero-width space, BOM), runs of white space (NBSP included) and case.
+characters (zero-width space, BOM), runs of white space (NBSP included) and case. A waiver's
+reference, listed in the rules or cited on a transaction, is read in one form: :func:`normal`.
 """
 
 from __future__ import annotations
@@ -64,9 +65,15 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
+def normal(text: str) -> str:
+    """``text`` in NFKC form, cleaned (:func:`clean`): what two writings of the same name or
+    reference (NFD and NFC, a double space, a zero-width space) both read as."""
+    return clean(unicodedata.normalize("NFKC", text))
+
+
 def person_key(name: str) -> str:
-    """What identifies a person: NFKC form, cleaned, casefolded. '' is nobody."""
-    return clean(unicodedata.normalize("NFKC", name)).casefold()
+    """What identifies a person: :func:`normal`, casefolded. '' is nobody."""
+    return normal(name).casefold()
 
 
 # --- readers: (value, problem) ------------------------------------------------------------

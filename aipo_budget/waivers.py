@@ -50,8 +50,9 @@ DEFAULT_WAIVER_RULE = RuleVersion(
 
 
 def references(text: str) -> tuple[str, ...]:
-    """The waiver references a ``waiver`` value cites, as written (comma-separated)."""
-    return tuple(part for part in (meta.clean(item) for item in text.split(",")) if part)
+    """The waiver references a ``waiver`` value cites (comma-separated), each read as the
+    rules read a listed one (:func:`aipo_budget.meta.normal`), so that the two compare."""
+    return tuple(part for part in (meta.normal(item) for item in text.split(",")) if part)
 
 
 def _projects(entry: Any, conventions: Conventions) -> set[str]:

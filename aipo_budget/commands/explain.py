@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from aipo_budget.explain import LocationError, explain
+from aipo_budget.explain.locate import split_location
 from aipo_budget.options import as_of_option, non_empty_path, quiet_option, rules_option
 from aipo_budget.paths import shown
 from aipo_budget.render import FORMATS, RenderError, render
@@ -28,13 +29,11 @@ if TYPE_CHECKING:
 
 
 def parse_location(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, int]:
-    """``FILE:LINE`` (the last colon splits: a Windows path keeps its drive)."""
-    name, sep, line = value.rpartition(":")
-    if not sep or not name.strip() or not line.strip().isdigit() or int(line) < 1:
-        raise click.BadParameter(f"{value!r} is not FILE:LINE (a ledger file and a line "
-                                 "number, as findings print them: ledger/x.beancount:42)",
-                                 ctx=ctx, param=param)
-    return name, int(line)
+    """``FILE:LINE`` (:func:`aipo_budget.explain.locate.split_location`)."""
+    try:
+        return split_location(value)
+    except LocationError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
 
 
 def ledger_file(loaded: Loaded, name: str) -> str:

@@ -14,6 +14,7 @@ import click
 
 from aipo_budget import progress
 from aipo_budget.options import (
+    LAST_DAY,
     as_of_option,
     from_option,
     ledger_argument,
@@ -65,6 +66,7 @@ def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
         raise click.BadParameter("--from is after the end of the period (--to, or --as-of)",
                                  param_hint="--from")
     loaded = run_audit(ledger, rules, day)
+    _refuse_an_end_past_the_last_day(loaded, last)
     names = None if (not table_names or "all" in table_names) else list(dict.fromkeys(table_names))
     tables = build_tables(loaded.result, first, last, names, ledger=ledger)
     if output is not None:
@@ -78,6 +80,20 @@ def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
     except RenderError as exc:
         raise click.UsageError(str(exc)) from None
     _warn_of_errors(loaded.result, first, last, ledger)
+
+
+def _refuse_an_end_past_the_last_day(loaded: Loaded, last: datetime.date | None) -> None:
+    """Without --to or --as-of the period ends on the latest entry: one dated after the last
+    day a report can end on (that of --as-of) is refused, named (a slip such as 9999-12-31)."""
+    end = min(last or loaded.result.facts.end, loaded.result.facts.end)
+    if end <= LAST_DAY.date():
+        return
+    meta = next((e.meta for e in loaded.entries if e.date == end and e.meta), {})
+    where = as_given(meta.get("filename") or loaded.ledger, loaded.ledger)
+    where += f":{meta['lineno']}" if meta.get("lineno") else ""
+    raise InputError(f"{where}: an entry dated {end}, after {LAST_DAY.date()}, the last day a "
+                     "report can end on: correct its date, or end the period with --as-of or "
+                     "--to")
 
 
 def _warn_of_errors(result: Audit, first: datetime.date | None, last: datetime.date | None,

@@ -11,8 +11,33 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
+LINE_DIGITS = 9  # a billion lines: no ledger file has more
+
+
 class LocationError(ValueError):
     """A location that names no transaction; the message says why, in one line."""
+
+
+def _short(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def split_location(text: str) -> tuple[str, int]:
+    """``FILE:LINE`` as (FILE, LINE); the last colon splits (a Windows path keeps its drive).
+    LINE is ASCII digits (``str.isdigit`` takes a superscript ² for one, which ``int``
+    refuses), at least 1, of at most :data:`LINE_DIGITS` digits. LocationError says why not."""
+    name, sep, line = text.rpartition(":")
+    digits = line.strip()
+    if not sep or not name.strip():
+        raise LocationError(f"{_short(text)!r} is not FILE:LINE (a ledger file and a line "
+                            "number, as findings print them: ledger/x.beancount:42)")
+    if not (digits.isascii() and digits.isdigit()) or not digits.strip("0"):
+        raise LocationError(f"{name}:{_short(line)} is not FILE:LINE (LINE is a number from 1 "
+                            "in ASCII digits, as findings print them: ledger/x.beancount:42)")
+    if len(digits.lstrip("0")) > LINE_DIGITS:
+        raise LocationError(f"{name}: a line number of {len(digits)} digits: no ledger file "
+                            "has that many lines")
+    return name, int(digits)
 
 
 def _line(meta: dict[str, Any] | None) -> int:

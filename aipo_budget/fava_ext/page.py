@@ -214,12 +214,14 @@ def explanation(result: Audit, entries: Sequence[Any], location: str, folder: st
     """The explanation of the transaction at ``location`` (``FILE:LINE``, the file as loaded),
     as `aipo-budget explain` prints it, and what was explained or why it could not be."""
     from aipo_budget.explain import LocationError, explain
+    from aipo_budget.explain.locate import split_location
 
-    filename, _colon, line = location.rpartition(":")
-    if not filename or not line.isdigit():
-        return (), f"Cannot explain {location!r}: expected FILE:LINE."
     try:
-        tables = explain(result, entries, filename, int(line), shown_from(folder))
+        filename, line = split_location(location)
+    except LocationError:
+        return (), f"Cannot explain {location[:80]!r}: expected FILE:LINE."
+    try:
+        tables = explain(result, entries, filename, line, shown_from(folder))
     except LocationError as exc:
         return (), f"Cannot explain {relative_to(filename, folder)}:{line}: {exc}"
     # named apart from the page's own sections (its findings register, its rules)

@@ -2,22 +2,25 @@
 judgement.
 
 A proposal file holds Beancount transactions that are not in the ledger yet. It is refused
-(exit status 2, naming the file and line) when Beancount cannot parse it, when it holds anything
-but transactions (accounts, prices and options belong in the ledger), when Beancount cannot book
-a transaction (it would leave it out, judged by nobody), or when a transaction names an account
-the ledger does not open. Nothing is ever written: the text is loaded with the
-ledger as one more source, in memory.
+(exit status 2, naming the file and line) when it is not a regular file (a FIFO would be waited
+on forever, a device read without end), when Beancount cannot parse it, when it holds anything
+but transactions (accounts, prices and options belong in the ledger), when an amount is beyond
+:data:`LARGEST`, when Beancount cannot book a transaction (it would leave it out, judged by
+nobody), or when a transaction names an account the ledger does not open. Nothing is ever
+written: the text is loaded with the ledger as one more source, in memory.
 """
 
 from __future__ import annotations
 
-import re
+import os
+import stat
 import sys
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from beancount.core import data
-from beancount.parser import parser
+from beancount.parser import lexer, parser
 
 from aipo_budget.ledger import not_text
 
@@ -28,7 +31,11 @@ STDIN = "-"
 STDIN_NAME = "<stdin>"
 # What Beancount names the entries of a text loaded from memory.
 IN_MEMORY = "<string>"
-DIRECTIVE = re.compile(r"^(option|include|plugin)\b", re.MULTILINE)
+# Beancount's tokens of the directives that change how the ledger is read, not what it holds.
+DIRECTIVES = {"OPTION": "option", "INCLUDE": "include", "PLUGIN": "plugin"}
+# No amount of the Fund comes near it; beyond it, sums to the cent and the percentages of them
+# would outgrow the 28 digits Decimal (and Beancount) computes with.
+LARGEST = Decimal("1e15")
 
 
 class ProposalError(Exception):
@@ -59,6 +66,7 @@ def read(source: str) -> tuple[str, str]:
     else:
         name = source
         try:
+            _regular(source)
             with open(source, "rb") as file:
                 content = file.read()
         except OSError as exc:
@@ -69,11 +77,24 @@ def read(source: str) -> tuple[str, str]:
     return name, content.decode("utf-8").removeprefix("\ufeff")
 
 
+def _regular(source: str) -> None:
+    """Refuse ``source`` unless it is a regular file, before it is opened: reading a FIFO
+    waits for a writer that may never come, a device may never end."""
+    mode = os.stat(source).st_mode
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket")
+    raise ProposalError(source, [(0, f"is {kind}, not a regular file: write the proposals to a "
+                                     "file, or give them on standard input (--pending -)")])
+
+
 def parse(name: str, path: str | None, text: str) -> Proposals:
     """The proposals of ``text``, or ProposalError with every reason they cannot be judged."""
-    problems = [(text.count("\n", 0, m.start()) + 1,
-                 f"`{m[1]}` lines belong in the ledger, not in a proposal")
-                for m in DIRECTIVE.finditer(text)]
+    # Beancount's own tokens: a narration's line that starts with "include" is no directive
+    problems = [(line, f"`{DIRECTIVES[token]}` lines belong in the ledger, not in a proposal")
+                for token, line, _text, _value in lexer.lex_iter_string(text)
+                if token in DIRECTIVES]
     entries, errors, _options = parser.parse_string(text)
     problems += [(_line(error.source), " ".join(str(error.message).split()))
                  for error in errors]
@@ -81,6 +102,7 @@ def parse(name: str, path: str | None, text: str) -> Proposals:
                                  f"{type(e).__name__.lower()} entry (it belongs in the ledger)")
                  for e in entries if not isinstance(e, data.Transaction)]
     transactions = [e for e in entries if isinstance(e, data.Transaction)]
+    problems += [problem for txn in transactions for problem in _too_large(txn)]
     if not transactions and not problems:
         problems.append((0, "holds no transaction to judge"))
     if problems:
@@ -90,6 +112,24 @@ def parse(name: str, path: str | None, text: str) -> Proposals:
 
 def _line(meta: Any) -> int:
     return int((meta or {}).get("lineno", 0) or 0)
+
+
+def _too_large(txn: data.Transaction) -> list[tuple[int, str]]:
+    """Each amount, price or cost of ``txn`` at or beyond :data:`LARGEST`: (line, message)."""
+    problems = []
+    for posting in txn.postings:
+        units, price, cost = posting.units, posting.price, posting.cost
+        written = [("amount", getattr(units, "number", None), getattr(units, "currency", None)),
+                   ("price", getattr(price, "number", None), getattr(price, "currency", None))]
+        written += [(what, getattr(cost, field, None), getattr(cost, "currency", None))
+                    for what, field in (("cost", "number_per"), ("total cost", "number_total"))]
+        for what, number, currency in written:
+            if isinstance(number, Decimal) and number.is_finite() and abs(number) >= LARGEST:
+                problems.append((_line(posting.meta) or _line(txn.meta),
+                                 f"{what} {number:f} {currency or ''}".rstrip()
+                                 + " is beyond what aipo-budget judges (at most "
+                                 f"{LARGEST.adjusted()} digits before the decimal point)"))
+    return problems
 
 
 def refusals(proposals: Sequence[data.Transaction], entries: Sequence[data.Directive],

@@ -29,6 +29,7 @@ import re
 import shutil
 import stat
 import subprocess
+import time
 import sys
 import tempfile
 import tomllib
@@ -123,6 +124,7 @@ def make_place(root: Path) -> Place:
         "OUT": str(root / "out"),
         "CACHE": str(root / "cache"),  # the case's own aipo-budget cache (see the test)
         "ROOT": str(root),
+        "DIGITS": "9" * 10_000,  # a number past int()'s 4,300 digits
     }
     return place
 
@@ -497,6 +499,8 @@ def place(tmp_path: Path) -> Place:
 def test_hostile_input(case: dict[str, Any], place: Place, monkeypatch, tmp_path: Path):
     monkeypatch.setenv("AIPO_BUDGET_CACHE_DIR", place.tokens["CACHE"])
     build(case, place)
+    if case.get("pre"):  # the cache stores a result once its inputs have settled (50 ms)
+        time.sleep(0.1)
     for args in case.get("pre", []):
         done = run_case({}, place, [place.fill(a) for a in args], monkeypatch)
         assert done.status in (0, 1), f"a step before the case failed\n{done}"
