@@ -115,18 +115,17 @@ def checked(ledger: str, rules: str | None, until: datetime.date | None, *,
     day = until or datetime.date.today()
     folder = rules_folder_for(ledger, rules)
     key = cache.Key(ledger, folder, day, until)
-    # The inputs are observed before the ledger is read; --no-cache still replaces the entry.
-    found = cache.lookup(key, reuse=reuse)
-    summary = found.summary
+    summary = cache.lookup(key) if reuse else None
     if summary is None:
+        started = cache.clock()  # the inputs must have settled before the load to be stored
         loaded = run_audit(ledger, rules, until)
         summary = summarize(loaded)
-        inputs = cache.with_plugins(inputs_of(loaded), loaded.options) if store else None
+        inputs = inputs_of(loaded) if store else None
         # the ledger is let go before the cache is written and the output made: they reuse
         # its memory, and the run's peak stays that of the audit
         del loaded
-        if inputs is not None:
-            cache.write(key, inputs, summary, found.before)
+        if inputs is not None:  # --no-cache too: its result replaces the entry
+            cache.store(key, inputs, summary, since=started)
     return CheckRun(ledger, folder, day, summary, until)
 
 
@@ -143,18 +142,27 @@ def documents_of(loaded: Loaded) -> set[str]:
 
 
 def inputs_of(loaded: Loaded) -> cache.Inputs:
-    """Every path the check's result depends on (see aipo_budget.cache)."""
-    ledger_files = [str(p) for p in loaded.options.get("include", [])]
+    """What the load and the audit read (see aipo_budget.cache): the files Beancount parsed
+    (its ``include`` list), the rules, what seals read, the documents folders, the evidence
+    files, the plugins; and the folders where a new file could match an ``include`` glob:
+    those of the ledger files and those between them and the ledger's own folder."""
+    top = os.path.dirname(os.path.abspath(loaded.ledger))
+    ledger_files = [os.path.abspath(loaded.ledger), *map(str, loaded.options.get("include", []))]
+    folders = {top, os.path.abspath(loaded.rules_folder)}
+    for path in ledger_files:
+        folder = os.path.dirname(path)
+        folders.add(folder)
+        while folder.startswith(top + os.sep):  # below the ledger's folder: each one up to it
+            folder = os.path.dirname(folder)
+            folders.add(folder)
+    for root in documents_roots(loaded.options):  # the evidence a name in metadata may find
+        folders |= {root, *(where for where, _dirs, _files in os.walk(root))}
     return cache.Inputs(
         # a seal's record and the evidence a seal covers are read by the audit too
-        files=tuple(ledger_files + list(loaded.result.ruleset.files)
-                    + seal_inputs(loaded.entries)),
-        folders=tuple(sorted({os.path.dirname(p) for p in ledger_files}
-                             | {os.path.abspath(loaded.rules_folder)})),
-        trees=documents_roots(loaded.options),
-        globs=cache.include_patterns(ledger_files),
-        present=tuple(sorted(documents_of(loaded))),
-    )
+        files=[*ledger_files, *loaded.result.ruleset.files, *seal_inputs(loaded.entries)],
+        folders=sorted(folders), evidence=sorted(documents_of(loaded)),
+        plugins=[name for name, _config in loaded.options.get("plugin") or ()],
+        pythonpath=loaded.options.get("pythonpath") or ())
 
 
 def summary_line(run: CheckRun) -> str:

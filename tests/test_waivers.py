@@ -24,7 +24,6 @@ from click.testing import CliRunner
 
 from aipo_budget import cache, engine, session
 from aipo_budget.cli import cli
-from aipo_budget.findings import Finding
 from aipo_budget.ledger import load_ledger
 from aipo_budget.rules import RulesError, load_rules
 from aipo_budget.waivers import judge
@@ -187,9 +186,9 @@ def test_the_plugins_path_gives_the_same_findings(tmp_path):
 def test_a_waived_finding_survives_the_cache(tmp_path):
     ledger = write_ledger(tmp_path, late(waiver='"EC-2006-07"'))
     (found,) = run(ledger).findings
-    record = cache.to_record(found)
+    record = cache.finding_record(found)
     assert record["waiver"] == "EC-2006-07"
-    assert cache.from_record(Finding, record) == found
+    assert cache.finding_from(record) == found
     first, second = check(ledger), check(ledger)
     assert first.exit_code == second.exit_code == 0, first.output
     assert second.stdout == first.stdout and "EC-2006-07" in second.stdout

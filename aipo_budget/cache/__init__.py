@@ -1,152 +1,270 @@
-"""A cache of ``aipo-budget check`` results: a second run on unchanged inputs is quick, and a
-stored result is never served for inputs other than those it was computed from.
+"""A cache of ``aipo-budget check`` results on Beancount's model (``loader.py``): an entry
+keeps the inputs the load and the audit actually used, and the next run compares them.
 
-**What a result depends on.** The bytes of each ledger file Beancount read and of every rules
-file; the file names in the folders that hold them and what each ``include`` pattern matches
-(a new file matching an ``include`` glob, a new rules file); the names in the documents folders
-and, for each evidence file, its kind and real path; the code of every plugin the ledger loads
-(a module's file, or every source file of its package; plugins of Beancount and Fava by their
-installed version; a ledger whose plugin's code cannot be located is not cached); the tool's
-version and the bytes of its own code; the Python version and path (``sys.path``); the versions
-of Beancount and Fava; and the options (ledger, rules folder, as-of date, and whether later
-entries are left out). A result is reused only when the signature of all these equals the
-stored one; otherwise the ledger is read again. Not seen: files a plugin reads by itself, and
-modules a single-file plugin imports from beside it (a plugin package is covered whole).
+An entry (plain JSON in a private folder, :mod:`.folder`) is found by its key: the ledger, the
+rules folder, the day judged, the ``--as-of`` cut-off, and what runs (the tool's version and
+modules, Python's version and path, Beancount's version). It is served only if it records that
+very key, lists the ledger file and the rules folder, and every input it lists is unchanged: a file
+by its status (size, modification and change times, inode), else by the SHA-256 of its bytes;
+a folder by the names in it; an evidence file by its kind and real path; a plugin by where its
+import finds it. The inputs are those :func:`aipo_budget.session.inputs_of` names after the
+load, and the source files and folders of each plugin (Fava's too); nothing of the ledger is
+read before the load. A ledger whose plugin code cannot be located is not cached. The tool's
+modules are known by their status, read once a process (the code that runs is the code it
+imported), Beancount's plugins by its version.
+Not seen: files a plugin reads by itself, and a new file matching an ``include`` glob in a
+folder that holds no ledger file and lies off the paths from those to the ledger's folder.
 
-**No result of a changing input is stored.** Before the ledger is read, the inputs are observed
-(content digests, plus inode, size and times of each file): those of the stored entry, if any,
-and those a quick scan of the ledger text finds (``include``, ``plugin``, ``option
-"documents"``). After the audit they are observed again. The result is stored only if every
-input the run actually used was observed before the read and is identical after the audit:
-an edit between the read and the store, even one that restores the same bytes through a new
-file, leaves nothing stored. An input that could not be foreseen before the read (a
-``document`` directive outside the documents folders, say) stores only the list of inputs, so
-that the next run can observe it in time and store its result.
-
-**Storage.** Plain JSON, one file per key (above) named ``<32 hex>.json``, written
-to a fresh ``O_EXCL`` file of mode 0600 and moved into place atomically, in a folder created
-with mode 0700: ``$AIPO_BUDGET_CACHE_DIR``, else ``$XDG_CACHE_HOME/aipo-budget``, else
-``~/.cache/aipo-budget``. A folder or file that is not the user's, or that others may write to,
-is neither read nor written; a malformed or older entry is ignored. After each write the oldest
-entries (by modification time; a hit refreshes it) go until at most 200 entries and 50 MB
-remain; no other file in the folder is ever touched. Nothing is written beside the ledger.
-
-The parts: :mod:`.model` (what is stored and compared), :mod:`.state` (observing the inputs),
-:mod:`.foresee` (the inputs a ledger will have), :mod:`.records` (plain JSON), :mod:`.store`
-(the folder); this module is what the check command calls.
+No result of a changing input is stored. Like Beancount and Git, the cache trusts file times:
+a result is stored only if every input, observed after the audit, last changed (its inode
+change time, which no program sets back) at least SETTLE_NS before the load began, a second
+more for a time without a fraction (a coarse file system). Then what the load read is what was
+observed, and any later change gives a new status. Otherwise the entry is removed, as Beancount
+removes its cache file, and a later run stores. A file server whose clock runs behind this
+machine's defeats this, as it defeats Git.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import functools
+import hashlib
+import importlib.machinery
+import importlib.util
+import json
 import os
+import stat
 import sys
-from typing import Any
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from aipo_budget.cache.foresee import absolute, discover, include_patterns, with_plugins
-from aipo_budget.cache.model import FORMAT, CheckSummary, Inputs, Key, Lookup, Observation
+import beancount
+from beancount import loader
+
+from aipo_budget import __version__
+from aipo_budget.cache.folder import (
+    ENTRY, FORMAT, cache_dir, prune, read_entry, remove, usable_folder, write_entry)
 from aipo_budget.cache.records import (
-    Malformed,
-    from_record,
-    inputs_from,
-    inputs_record,
-    to_record,
-)
-from aipo_budget.cache.state import observe, plugin_code, signature
-from aipo_budget.cache.store import (
-    ENTRY,
-    MAX_BYTES,
-    MAX_ENTRIES,
-    cache_dir,
-    prune,
-    read_entry,
-    usable_folder,
-    write_entry,
-)
+    CheckSummary, finding_from, finding_record, summary_from, summary_record)
+from aipo_budget.digest import file_sha256
+from aipo_budget.evidence import RealPaths, file_mode
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+PACKAGE = Path(__file__).resolve().parents[1]  # aipo_budget: the tool's own code
+SETTLE_NS = 50_000_000  # 5 ticks of a 100 Hz kernel clock, the clock that stamps files
+SECOND = 1_000_000_000
+NEVER = sys.maxsize  # when what cannot be observed last changed: it never settles
+SOURCES = tuple(importlib.machinery.SOURCE_SUFFIXES + importlib.machinery.EXTENSION_SUFFIXES)
+KINDS = ("file", "folder", "evidence", "plugin")
+clock = time.time_ns  # the moment a load begins, on the clock that stamps files
 
 
-def _served(stored: dict[str, Any], observed: Observation) -> CheckSummary | None:
-    if stored.get("summary") is None or stored.get("signature") != signature(observed):
-        return None
-    try:
-        return from_record(CheckSummary, stored["summary"])
-    except (Malformed, ArithmeticError, ValueError, TypeError, NameError, AttributeError):
-        return None
+@dataclass(frozen=True)
+class Key:
+    """``ledger`` judged by ``rules`` on ``as_of``, up to ``until`` (``--as-of``) or whole."""
+
+    ledger: str
+    rules: str
+    as_of: datetime.date
+    until: datetime.date | None = None
+
+    def record(self) -> list[Any]:
+        return [os.path.abspath(self.ledger), os.path.abspath(self.rules), self.as_of.isoformat(),
+                self.until.isoformat() if self.until else None,
+                [__version__, _own_code(), sys.version, [str(p) for p in sys.path],
+                 beancount.__version__]]
+
+    @property
+    def name(self) -> str:
+        return hashlib.sha256(json.dumps(self.record()).encode()).hexdigest()[:32] + ".json"
 
 
-def _stored(key: Key) -> tuple[dict[str, Any] | None, Inputs | None]:
-    """The stored entry of ``key`` and its inputs, if it is there, safe and well formed."""
+@dataclass(frozen=True)
+class Inputs:
+    """What the load and the audit used: files (their bytes), folders (the names in them),
+    evidence files (kind and real path), the plugin modules and where Beancount looked first."""
+
+    files: Sequence[str] = ()
+    folders: Sequence[str] = ()
+    evidence: Sequence[str] = ()
+    plugins: Sequence[str] = ()
+    pythonpath: Sequence[str] = ()
+
+
+def lookup(key: Key) -> CheckSummary | None:
+    """The stored summary of ``key`` if its entry may be served (see above), else None."""
     folder = usable_folder()
-    stored = read_entry(folder, key) if folder else None
-    try:
-        return (stored, absolute(inputs_from(stored.get("inputs")))) if stored else (None, None)
-    except Malformed:
-        return None, None
+    entry = (read_entry(folder, key) if folder else None) or {}
+    inputs = entry.get("inputs")
+    if not isinstance(inputs, list) or not all(
+            isinstance(i, list) and len(i) == 3 and i[0] in KINDS and isinstance(i[1], str)
+            for i in inputs):
+        return None
+    ledger, rules = key.record()[:2]
+    if not {("file", ledger), ("folder", rules)} <= {(kind, name) for kind, name, _s in inputs}:
+        return None  # never served for inputs it does not name
+    real_path = RealPaths()
+    if all(_unchanged(kind, name, state, real_path) for kind, name, state in inputs):
+        return summary_from(entry.get("summary"))
+    return None
 
 
-def lookup(key: Key, reuse: bool = True) -> Lookup:
-    """The stored summary of ``key`` if every input is unchanged (and ``reuse``); else None,
-    with the inputs observed now, before the ledger is read, for ``write`` to compare."""
-    if usable_folder() is None and os.path.lexists(cache_dir()):
-        return Lookup(None, None)  # a folder we may not use: nothing will be stored either
-    stored, known = _stored(key)
-    before = observe(known) if known else Observation()
-    if reuse and stored and known:
-        summary = _served(stored, before)
-        if summary is not None:
-            return Lookup(summary, before)
-    return Lookup(None, observe(absolute(discover(key.ledger, key.rules)), into=before))
-
-
-def _touched(before: Observation, after: Observation) -> bool:
-    parts = any(before.parts[k] != v for k, v in after.parts.items() if k in before.parts)
-    stats = any(before.stats.get(p) != s for p, s in after.stats.items()
-                if ("file", p) in before.parts)
-    return parts or stats
-
-
-def _plugins_located(inputs: Inputs) -> bool:
-    """Every plugin module the load imported lies where its code was hashed."""
-    for name in inputs.plugins:
-        code = plugin_code(name, inputs.pythonpath)
-        if code is None:
-            return False
-        module_file = getattr(sys.modules.get(name), "__file__", None)
-        if module_file and code[1] and not any(
-                os.path.abspath(module_file) == place
-                or os.path.abspath(module_file).startswith(place.rstrip(os.sep) + os.sep)
-                for place in map(os.path.abspath, code[1])):
-            return False
-    return True
-
-
-def write(key: Key, inputs: Inputs, summary: CheckSummary, before: Observation | None) -> str:
-    """Store ``summary`` if its inputs, observed now (after the audit), are all as ``before``
-    (observed before the ledger was read). Returns what happened: ``stored``; ``planned``
-    (some input was not foreseen: only the inputs are stored); ``changed`` (an input changed
-    during the run: nothing stored); ``uncacheable``; ``unwritable``."""
+def store(key: Key, inputs: Inputs, summary: CheckSummary, since: int) -> str:
+    """Store ``summary`` if every input settled before ``since`` (:func:`clock` when the load
+    began), else remove the entry of ``key``. Returns ``stored``, ``unsettled``,
+    ``uncacheable`` (a plugin not located, a value JSON cannot hold) or ``unwritable``."""
     folder = usable_folder(create=True)
-    if folder is None or before is None:
+    if folder is None:
         return "unwritable"
-    inputs = absolute(inputs)
-    if not _plugins_located(inputs):
-        return "uncacheable"
-    after = observe(inputs)
-    if _touched(before, after):
-        return "changed"
-    foreseen = all(k in before.parts for k in after.parts)
-    try:
-        record = to_record(summary) if foreseen else None
-    except TypeError:
-        return "uncacheable"
-    payload = {"format": FORMAT, "key": key.record(), "inputs": inputs_record(inputs),
-               "signature": signature(after), "summary": record}
-    if not write_entry(folder, key, payload):
-        return "unwritable"
+    outcome = _write(folder, key, inputs, summary, since)
+    if outcome != "stored":
+        remove(folder / key.name)  # no older result outlives a fresh audit (as in Beancount)
     prune(folder)
-    return "stored" if foreseen else "planned"
+    return outcome
 
 
-__all__ = ["ENTRY", "FORMAT", "MAX_BYTES", "MAX_ENTRIES", "CheckSummary", "Inputs", "Key",
-           "Lookup", "Malformed", "Observation", "cache_dir", "discover", "from_record",
-           "include_patterns", "lookup", "observe", "plugin_code", "prune", "signature",
-           "to_record", "usable_folder", "with_plugins", "write"]
+def _write(folder: Path, key: Key, inputs: Inputs, summary: CheckSummary, since: int) -> str:
+    wanted, record = _wanted(inputs), summary_record(summary)
+    if wanted is None or summary_from(record) != summary:  # read back, it must be the same
+        return "uncacheable"
+    real_path = RealPaths()  # thousands of evidence files share a few folders
+    observed = [(kind, name, *_observe(kind, name, real_path, inputs.pythonpath))
+                for kind, name in wanted]
+    if not all(_settled(changed, since) for *_i, changed in observed):
+        return "unsettled"
+    entry = {"format": FORMAT, "key": key.record(), "summary": record,
+             "inputs": [[kind, name, state] for kind, name, state, _c in observed]}
+    return "stored" if write_entry(folder, key, entry) else "unwritable"
+
+
+def _settled(changed: int, since: int) -> bool:
+    coarse = SECOND if changed % SECOND == 0 else 0  # a time without a fraction: a second
+    return changed + coarse < since - SETTLE_NS
+
+
+def _wanted(inputs: Inputs) -> list[tuple[str, str]] | None:
+    """(kind, name) of every input: ``inputs`` and each plugin's code (Beancount's and this
+    tool's are in the key); None when a plugin's code cannot be located."""
+    files, folders, plugins = list(inputs.files), list(inputs.folders), []
+    for top in sorted({loader.RENAMED_MODULES.get(name, name).partition(".")[0]
+                       for name in inputs.plugins} - {"beancount", PACKAGE.name}):
+        _search, origin, places = _plugin(top, inputs.pythonpath)
+        if not places and not (origin and os.path.isfile(origin)):
+            return None
+        more_files, more_folders = _sources(places) if places else ([origin], [])
+        files, folders, plugins = files + more_files, folders + more_folders, [*plugins, top]
+    return [*(("file", p) for p in sorted({os.path.abspath(p) for p in files})),
+            *(("folder", p) for p in sorted({os.path.abspath(p) for p in folders})),
+            *(("evidence", p) for p in sorted({os.path.abspath(p) for p in inputs.evidence})),
+            *(("plugin", top) for top in plugins)]
+
+
+def _sources(roots: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The source files and folders of the packages at ``roots``, compiled code left out."""
+    files, folders = [], []
+    for root in roots:
+        for where, subfolders, names in os.walk(root):
+            subfolders[:] = [d for d in subfolders if d != "__pycache__"]
+            folders.append(where)
+            files += [os.path.join(where, n) for n in names if n.endswith(SOURCES)]
+    return files, folders
+
+
+@functools.cache
+def _own_code() -> str:
+    """This tool's modules by file status (which Python trusts to reuse compiled code), read
+    once a process: the code that runs is the code it imported at its start."""
+    found = []
+    for path in sorted(_sources([str(PACKAGE)])[0]):
+        with contextlib.suppress(OSError):
+            found.append([os.path.relpath(path, PACKAGE), _status(os.stat(path))])
+    return hashlib.sha256(json.dumps(found).encode()).hexdigest()
+
+
+def _unchanged(kind: str, name: str, stored: Any, real_path: RealPaths) -> bool:
+    if kind == "file" and isinstance(stored, list) and len(stored) == 5:
+        with contextlib.suppress(OSError):
+            if _status(os.stat(name)) == stored[:4]:
+                return True
+        state = _file(name)[0]
+        return isinstance(state, list) and state[4] == stored[4]  # touched, same bytes
+    if kind == "plugin":  # found again where it was, on the path it was looked for on
+        return isinstance(stored, list) and bool(stored) and isinstance(stored[0], list) \
+            and _plugin(name, stored[0]) == stored
+    return _observe(kind, name, real_path)[0] == stored
+
+
+def _observe(kind: str, name: str, real_path: RealPaths, pythonpath: Sequence[str] = ()
+             ) -> tuple[Any, int]:
+    """The state of an input now, and when it last changed (a plugin's place: its files do)."""
+    if kind == "file":
+        return _file(name)
+    if kind == "folder":
+        try:
+            return sorted(os.listdir(name)), _changed(name)
+        except OSError:
+            return "missing", _changed(name)
+    if kind == "evidence":  # what the evidence check sees: the kind of file, where it really is
+        try:
+            mode, link = file_mode(name)
+        except OSError:
+            return "missing", _changed(name)
+        changed = max(_changed(os.path.dirname(name)), _changed(name) if link else 0)
+        return [stat.S_IFMT(mode), real_path(name, link=link)], changed
+    return _plugin(name, pythonpath), 0
+
+
+def _status(info: os.stat_result) -> list[int]:
+    return [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+
+
+def _changed(path: str) -> int:
+    """When what is at ``path`` last changed; if nothing is, the folder it would be in."""
+    try:
+        return os.stat(path).st_ctime_ns
+    except OSError:
+        parent = os.path.dirname(path)
+        return NEVER if parent == path else _changed(parent)
+
+
+def _file(path: str) -> tuple[Any, int]:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO never hangs
+    except OSError:
+        return "missing", _changed(path)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return "not a regular file", info.st_ctime_ns
+        digest = file_sha256(fd)
+        info = os.fstat(fd)  # after the read: a write meanwhile shows in its change time
+        return [*_status(info), digest], info.st_ctime_ns
+    except OSError:
+        return "unreadable", NEVER
+    finally:
+        os.close(fd)
+
+
+def _plugin(name: str, pythonpath: Sequence[str]) -> list[Any]:
+    """[search path, origin, package folders] of the top-level module ``name``: the loaded
+    module's, else what Beancount's import would find, ``insert_pythonpath`` folders first."""
+    saved = list(sys.path)
+    try:
+        sys.path[0:0] = pythonpath
+        spec = importlib.util.find_spec(name)  # a top-level name: nothing is imported
+    except (ImportError, ValueError):  # ValueError: a loaded module without a spec
+        spec = None
+    finally:
+        sys.path[:] = saved
+    origin = getattr(spec, "origin", None)
+    places = [str(p) for p in getattr(spec, "submodule_search_locations", None) or ()]
+    return [list(pythonpath), origin if isinstance(origin, str) else None, places]
+
+
+__all__ = ["ENTRY", "CheckSummary", "Inputs", "Key", "cache_dir", "finding_from",
+           "finding_record", "lookup", "store"]
