@@ -1,12 +1,22 @@
-"""The docs a newcomer reads are true: the files they name exist, and the template works.
+"""The docs a newcomer reads are true: the files and sections they name exist, the examples
+they show give that output, and the template works.
 
 Paths named in README.md and docs/*.md: markdown links (relative to the document, as GitHub
 renders them), backticked paths (relative to the repository, as the docs write them) and the
-first column of the README's Layout block. The detector is conservative: a backticked text is a
-path only when it is made of path characters and contains ``/`` or ends in a source suffix;
-placeholders (``<Account>``), globs, options and absolute paths are not paths. What the tools
-create (``.venv/``, ``artifacts/``, an audit pack) and the template's evidence file are listed
-in NOT_SHIPPED.
+first column of a Layout block (docs/architecture.md). The detector is conservative: a
+backticked text is a path only when it is made of path characters and contains ``/`` or ends in
+a source suffix; placeholders (``<Account>``), globs, options and absolute paths are not paths.
+What the tools create (``.venv/``, ``artifacts/``, an audit pack) and the template's evidence
+file are listed in NOT_SHIPPED. A link to a section (``docs/rules.md#adding-a-project``) must
+name a heading of that document, as GitHub makes its anchors.
+
+The examples: in a ```sh block, a line ``$ aipo-budget ...`` is run (in-process, on a copy of
+the shipped ledger, in document order, ``> FILE`` writing its standard output to FILE) and the
+lines after it, up to the next ``$`` line, are its output: each line as printed (white space at
+either end aside), ``...`` alone standing for any lines and inside a line for any text. A line
+``aipo-budget ...`` without a prompt is run too, its output not compared. The README shows one
+such example of every command, links every document of docs/ and benchmarks/README.md, and
+stays short.
 
 The surplus-outflow template of docs/conventions.md (the fenced block after its marker) is
 appended to a copy of the shipped ledger and checked with the CLI: it must be complete (exit 0
@@ -19,10 +29,12 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import shlex
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import click
 import pytest
 from beancount.core import data
 from beancount.parser import parser
@@ -32,12 +44,14 @@ from aipo_budget.cli import cli
 from aipo_budget.ledger import load_ledger
 from conftest import ROOT
 
-DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+README = ROOT / "README.md"
+DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
+README_MAX_LINES = 200
 # Named on purpose, not in the repository: what the tools create, the template's evidence.
 NOT_SHIPPED = {
     ".venv/bin/": "make run creates the virtualenv",
     "artifacts/": "tests/test_browser.py writes it (git-ignored)",
-    "pack/": "the audit pack folder of the README's example",
+    "pack/": "the audit pack folder of the docs' examples",
     "evidence/": "a folder inside the audit pack",
     "ledger/seals.beancount": "aipo-budget seal creates it (none is shipped)",
     "ledger/.seals.lock": "aipo-budget seal's lock file, while it writes",
@@ -119,15 +133,215 @@ def test_every_path_the_docs_name_exists(doc):
 
 
 def test_the_path_detector_sees_paths():
-    """The detector is not vacuous: it finds the README's set-up script, layout and links."""
-    readme = {named.text for named in named_paths(ROOT / "README.md")}
-    assert {"scripts/install-chromium.sh", "docs/conventions.md", "tests/",
-            "aipo_budget/budgets.py"} <= readme
-    assert not {"26GA/2005/Soc/03", "documents/<Account>/"} & readme
+    """The detector is not vacuous: it finds backticked paths and links in the README, and the
+    rows of the Layout block of docs/architecture.md (a row may name several paths)."""
+    readme = {named.text for named in named_paths(README)}
+    assert {"scripts/install-chromium.sh", "docs/conventions.md", "benchmarks/README.md"} <= readme
+    layout = {named.text for named in named_paths(ROOT / "docs" / "architecture.md")}
+    assert {"tests/", "aipo_budget/budgets.py", "aipo_budget/cli.py",
+            "aipo_budget/plugin.py"} <= layout
+    everywhere = {named.text for doc in DOCS for named in named_paths(doc)}
+    assert not {"26GA/2005/Soc/03", "documents/<Account>/"} & everywhere
     assert is_repository_path("ledger/prices.beancount")
     assert not is_repository_path("--as-of")
     assert not is_repository_path("/etc/nginx/aipo-books.htpasswd")
     assert not is_repository_path("documents/<one of the transaction's accounts>/")
+
+
+# --- sections linked to -----------------------------------------------------------------
+
+
+def anchors(doc: Path) -> set[str]:
+    """The anchors GitHub gives the headings of ``doc``: lower case, punctuation dropped, spaces
+    made hyphens, ``-1``, ``-2`` ... after a repeated one."""
+    found: set[str] = set()
+    fenced = False
+    for line in doc.read_text(encoding="utf-8").splitlines():
+        if FENCE.match(line):
+            fenced = not fenced
+        heading = None if fenced else re.match(r"#{1,6} (.*)", line)
+        if heading:
+            slug = re.sub(r"[^\w\- ]", "", heading.group(1).strip().lower()).replace(" ", "-")
+            repeat, candidate = 0, slug
+            while candidate in found:
+                repeat += 1
+                candidate = f"{slug}-{repeat}"
+            found.add(candidate)
+    return found
+
+
+def section_links(doc: Path) -> list[tuple[int, Path, str]]:
+    """``(line, document, anchor)`` of every link of ``doc`` to a section of a Markdown file."""
+    found = []
+    fenced = False
+    for lineno, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), start=1):
+        if FENCE.match(line):
+            fenced = not fenced
+            continue
+        for target in [] if fenced else LINK.findall(line):
+            path, _, anchor = target.partition("#")
+            if anchor and ":" not in path:
+                found.append((lineno, doc.parent / path if path else doc, anchor))
+    return found
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda doc: str(doc.relative_to(ROOT)))
+def test_every_section_the_docs_link_to_exists(doc):
+    broken = [f"{doc.relative_to(ROOT)}:{lineno}: {target.name}#{anchor}"
+              for lineno, target, anchor in section_links(doc)
+              if not target.is_file() or anchor not in anchors(target)]
+    assert not broken, "linked to a section that does not exist:\n" + "\n".join(broken)
+
+
+def test_the_anchor_reader_reads_headings_as_github_does():
+    commands = anchors(ROOT / "docs" / "commands.md")
+    assert {"check---pending-before-a-payment", "progress-and---quiet", "exit-status"} <= commands
+    assert sum(len(section_links(doc)) for doc in DOCS) >= 10
+
+
+# --- the README -------------------------------------------------------------------------
+
+
+def test_the_readme_links_every_document():
+    linked = {(README.parent / target.split("#")[0]).resolve()
+              for target in LINK.findall(README.read_text(encoding="utf-8"))}
+    documents = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "benchmarks" / "README.md"]
+    missing = [str(doc.relative_to(ROOT)) for doc in documents if doc.resolve() not in linked]
+    assert not missing, f"the README links none of {missing}"
+
+
+def test_the_readme_is_short():
+    lines = README.read_text(encoding="utf-8").count("\n")
+    assert lines <= README_MAX_LINES, (
+        f"README.md has {lines} lines: move the detail into docs/ (at most {README_MAX_LINES})")
+
+
+def test_the_readme_shows_the_shipped_plugin_and_extension_lines():
+    shipped = {line.strip() for line in
+               (ROOT / "main.beancount").read_text(encoding="utf-8").splitlines()}
+    blocks = re.findall(r"```beancount\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    shown = [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+    assert any(line.startswith("plugin ") for line in shown)
+    assert any('"fava-extension"' in line for line in shown)
+    assert not [line for line in shown if line not in shipped], "not as main.beancount has it"
+
+
+HISTORY = re.compile(r"\bissues? \d+|\(issues? |\bprevious session\b", re.I)
+
+
+@pytest.mark.parametrize("doc", [*DOCS, ROOT / "benchmarks" / "README.md"],
+                         ids=lambda doc: str(doc.relative_to(ROOT)))
+def test_user_documentation_tells_no_development_history(doc):
+    lines = [f"{doc.relative_to(ROOT)}:{lineno}: {line}" for lineno, line in
+             enumerate(doc.read_text(encoding="utf-8").splitlines(), start=1)
+             if HISTORY.search(line)]
+    assert not lines, "issue numbers or session history:\n" + "\n".join(lines)
+
+
+# --- the examples -----------------------------------------------------------------------
+
+
+@dataclass
+class Example:
+    doc: Path
+    lineno: int
+    command: str
+    output: list[str] | None  # None: run, its output not shown
+
+    def __str__(self) -> str:
+        return f"{self.doc.relative_to(ROOT)}:{self.lineno}: {self.command}"
+
+
+def examples(doc: Path) -> list[Example]:
+    """The ``aipo-budget`` command lines of the ```sh blocks of ``doc``, with their output."""
+    found: list[Example] = []
+    current: Example | None = None
+    shell = False
+    for lineno, line in enumerate(doc.read_text(encoding="utf-8").splitlines(), start=1):
+        if FENCE.match(line):
+            shell, current = (line.strip() == "```sh") and not shell, None
+            continue
+        if not shell:
+            continue
+        if line.startswith("$ "):
+            current = Example(doc, lineno, line[2:].strip(), [])
+            found.append(current)
+        elif line.startswith("aipo-budget "):
+            current = None
+            found.append(Example(doc, lineno, line.strip(), None))
+        elif current is not None:
+            current.output.append(line)
+    return [example for example in found if example.command.startswith("aipo-budget ")]
+
+
+def matches(expected: list[str], printed: list[str]) -> bool:
+    """Whether ``printed`` is ``expected``: line by line, ``...`` standing for any lines (alone)
+    or any text (inside a line), white space at either end of a line aside."""
+    if not expected:
+        return not printed
+    first, rest = expected[0].strip(), expected[1:]
+    if first == "...":
+        return any(matches(rest, printed[at:]) for at in range(len(printed) + 1))
+    pattern = ".*".join(re.escape(part) for part in first.split("..."))
+    return bool(printed) and re.fullmatch(pattern, printed[0].strip()) is not None \
+        and matches(rest, printed[1:])
+
+
+def run_example(example: Example) -> None:
+    argv = shlex.split(example.command, comments=True)
+    redirect = None
+    if ">" in argv:
+        at = argv.index(">")
+        argv, redirect = argv[:at], argv[at + 1:]
+        assert len(redirect) == 1, f"{example}: one file after >"
+    assert not {"|", "<", ">>", "&&", ";"} & set(argv), f"{example}: not a command this test runs"
+    result = CliRunner().invoke(cli, argv[1:])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise AssertionError(f"{example}: raised {result.exception!r}") from result.exception
+    assert result.exit_code in (0, 1), f"{example}: exit status {result.exit_code}\n{result.output}"
+    assert "Traceback" not in result.output, f"{example}\n{result.output}"
+    if redirect:
+        Path(redirect[0]).write_text(result.stdout, encoding="utf-8")
+    if example.output is not None:
+        shown = "\n".join(example.output).rstrip().splitlines()  # the block's last blank lines
+        assert matches(shown, result.output.splitlines()), (
+            f"{example}: the docs show\n" + "\n".join(shown)
+            + "\n\nbut it printed\n" + result.output)
+
+
+DOCS_WITH_EXAMPLES = [doc for doc in DOCS if examples(doc)]
+
+
+@pytest.mark.parametrize("doc", DOCS_WITH_EXAMPLES, ids=lambda doc: str(doc.relative_to(ROOT)))
+def test_the_examples_print_what_the_docs_show(doc, tmp_path, monkeypatch):
+    """Run in document order on a fresh copy of the shipped ledger, as a newcomer would."""
+    for name in ("ledger", "rules", "documents"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    shutil.copy(ROOT / "main.beancount", tmp_path / "main.beancount")
+    monkeypatch.chdir(tmp_path)
+    for example in examples(doc):
+        run_example(example)
+
+
+def test_the_readme_shows_an_example_of_every_command():
+    shown = [shlex.split(example.command, comments=True) for example in examples(README)
+             if example.output]
+    every = set(cli.list_commands(click.Context(cli)))
+    commands = {argv[1] for argv in shown}
+    assert every >= {"check", "report", "explain", "rules", "seal"}
+    assert every <= commands, f"no example of {every - commands}"
+    for option in ("--pending", "--against", "--output"):
+        assert any(option in argv for argv in shown), f"no example of {option}"
+    assert README in DOCS_WITH_EXAMPLES and len(DOCS_WITH_EXAMPLES) >= 3
+
+
+def test_the_example_matcher_is_strict():
+    assert matches(["a", "...", "c ... e"], ["a", "b", "b", "c d e"])
+    assert matches(["...", "x"], ["x"])
+    assert not matches(["a"], ["a", "b"])  # an output line not shown
+    assert not matches(["a", "c"], ["a", "b", "c"])
+    assert not matches(["c ... e"], ["c d f"])
+    assert not matches(["a.b"], ["axb"])  # text is literal
 
 
 # --- the template of docs/conventions.md --------------------------------------------------
