@@ -9,9 +9,9 @@ finding of severity ``error`` becomes a ``FundRuleError`` that ``bean-check`` pr
 lists on its Errors page, pointing at the offending transaction. Warnings are left to
 ``aipo-budget check`` and the Fava page, so that a compliant ledger still passes bean-check.
 The ledger is judged as it stands today. It adds a Fava ``custom "budget"`` entry for each
-project allocation of the ceiling rules (see :mod:`aipo_budget.budgets`), unless the ledger
+project allocation of the ceiling rules (see :mod:`aipo_budget.core.budgets`), unless the ledger
 budgets that account itself; all other entries are returned unchanged. Its audit is left
-in the options map, where ``aipo-budget`` and the Fava page find it (:mod:`aipo_budget.reuse`).
+in the options map, where ``aipo-budget`` and the Fava page find it (:mod:`aipo_budget.core.reuse`).
 """
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from typing import Any
 
 from beancount.core import data
 
-from aipo_budget import reuse
-from aipo_budget.budgets import budget_entries
-from aipo_budget.engine import audit
-from aipo_budget.errors import AuditError, FundRuleError, RulesConfigError
-from aipo_budget.paths import rules_folder
-from aipo_budget.rules import RulesError, load_rules
+from aipo_budget.core import reuse
+from aipo_budget.core.budgets import budget_entries
+from aipo_budget.core.engine import audit
+from aipo_budget.core.errors import AuditError, FundRuleError, RulesConfigError
+from aipo_budget.core.paths import rules_folder
+from aipo_budget.core.rules import RulesError, load_rules
 
 __plugins__ = ["check_surplus_fund"]
 
@@ -53,10 +53,10 @@ def _check(
     except RulesError as exc:
         source = {"filename": exc.filename, "lineno": exc.lineno}
         return entries, [RulesConfigError(source, f"aipo-budget rules: {exc.message}", None)]
-    # Fava's budgets: each project's allocation from its ceiling rule (aipo_budget.budgets)
+    # Fava's budgets: each project's allocation from its ceiling rule (aipo_budget.core.budgets)
     judged = sorted([*entries, *budget_entries(ruleset, entries)], key=data.entry_sortkey)
     # the entries returned are those audited, so that the CLI and the Fava page, which get
-    # them from the loader, may reuse the audit (aipo_budget.reuse)
+    # them from the loader, may reuse the audit (aipo_budget.core.reuse)
     result = audit(judged, ruleset, datetime.date.today(), options=options_map)
     reuse.leave(options_map, result, judged)
     errors = [

@@ -23,12 +23,12 @@ from fava.util import slugify
 
 import aipo_budget.fava_ext as fava_ext
 
-from aipo_budget.engine import audit
-from aipo_budget.conventions import DEFAULT
-from aipo_budget.facts import Converter
-from aipo_budget.ledger import load_ledger
-from aipo_budget.rules import load_rules
-from aipo_budget.tables import build_tables
+from aipo_budget.core.engine import audit
+from aipo_budget.core.conventions import DEFAULT
+from aipo_budget.core.facts import Converter
+from aipo_budget.core.ledger import load_ledger
+from aipo_budget.core.rules import load_rules
+from aipo_budget.outputs.tables import build_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 # The tests' own rules: the engine's tests must survive an amendment of the shipped rules/

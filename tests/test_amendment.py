@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aipo_budget.rules import load_rules
+from aipo_budget.core.rules import load_rules
 from conftest import APPROVAL_AMENDMENT, amended, kinds, line_of, only, run
 
 CEILING_AMENDMENT = """

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from beancount import loader
 
-from aipo_budget.engine import audit
-from aipo_budget.ledger import load_ledger
-from aipo_budget.rules import load_rules
+from aipo_budget.core.engine import audit
+from aipo_budget.core.ledger import load_ledger
+from aipo_budget.core.rules import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,7 +62,7 @@ def test_shape(generated):
     assert (out / "rules" / "art21.toml").exists()
     assert len(list((out / "documents").rglob("*.pdf"))) < 300
     ruleset = load_rules(out / "rules")
-    authorised = ruleset.of_kind("authorization")[0].versions[-1].params["resolutions"]
+    authorised = ruleset.of_kind("authorization")[0].versions[-1].params.resolutions
     assert set(authorised) == set(manifest["resolutions"])
     for project in manifest["projects"]:
         for kind in ("period", "ceiling", "cofunding"):

@@ -24,9 +24,9 @@ from beancount.core import data
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
-from aipo_budget.engine import audit
-from aipo_budget.ledger import load_ledger
-from aipo_budget.rules import load_rules
+from aipo_budget.core.engine import audit
+from aipo_budget.core.ledger import load_ledger
+from aipo_budget.core.rules import load_rules
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 

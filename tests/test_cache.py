@@ -21,8 +21,9 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aipo_budget import cache, cli, session
-from aipo_budget.findings import Finding
+from aipo_budget.cli import cache, session
+from aipo_budget import cli
+from aipo_budget.core.findings import Finding
 from conftest import ROOT, RULES
 
 

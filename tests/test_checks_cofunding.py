@@ -10,7 +10,7 @@ import re
 from decimal import Decimal
 
 
-from aipo_budget.checks.cofunding import shares
+from aipo_budget.core.checks.cofunding import shares
 from conftest import kinds, line_of, only, run
 
 PROJECT = "Trafficking-Roadmap"

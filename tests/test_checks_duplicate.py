@@ -16,7 +16,7 @@ from decimal import Decimal
 
 import pytest
 
-from aipo_budget.rules import RulesError, load_rules
+from aipo_budget.core.rules import RulesError, load_rules
 from conftest import RULES, line_of, only, run, write_ledger
 
 RULE_FILE = "23GA-2002-Org-08.toml"

@@ -10,7 +10,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from aipo_budget.render import FORMATS
+from aipo_budget.outputs.render import FORMATS
 from aipo_budget.cli import cli
 from conftest import RULES, write_ledger
 

@@ -1,4 +1,4 @@
-"""The ledger conventions (aipo_budget.conventions): one frozen object with the account roots,
+"""The ledger conventions (aipo_budget.core.conventions): one frozen object with the account roots,
 the metadata keys and the operating currency, which is the ledger's ``operating_currency``
 option (the first one), USD when the ledger has none. A ledger kept in EUR is audited in EUR:
 its facts, its findings' amounts and currency, and the prices the conversion rule asks for."""
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from aipo_budget import meta
-from aipo_budget.conventions import DEFAULT, Conventions, conventions
+from aipo_budget.core import meta
+from aipo_budget.core.conventions import DEFAULT, Conventions, conventions
 from conftest import PRELUDE, kinds, only, run, write_ledger
 
 EUR_PRELUDE = """\

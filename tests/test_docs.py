@@ -41,7 +41,7 @@ from beancount.parser import parser
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
-from aipo_budget.ledger import load_ledger
+from aipo_budget.core.ledger import load_ledger
 from conftest import ROOT
 
 README = ROOT / "README.md"
@@ -138,7 +138,7 @@ def test_the_path_detector_sees_paths():
     readme = {named.text for named in named_paths(README)}
     assert {"scripts/install-chromium.sh", "docs/conventions.md", "benchmarks/README.md"} <= readme
     layout = {named.text for named in named_paths(ROOT / "docs" / "architecture.md")}
-    assert {"tests/", "aipo_budget/budgets.py", "aipo_budget/cli.py",
+    assert {"tests/", "aipo_budget/core/budgets.py", "aipo_budget/cli/",
             "aipo_budget/plugin.py"} <= layout
     everywhere = {named.text for doc in DOCS for named in named_paths(doc)}
     assert not {"26GA/2005/Soc/03", "documents/<Account>/"} & everywhere

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
-from aipo_budget.render import render, render_csv, render_text
-from aipo_budget.table import Column, Kind, Table, table as make_table
+from aipo_budget.outputs.render import render, render_csv, render_text
+from aipo_budget.outputs.table import Column, Kind, Table, table as make_table
 from conftest import RULES, write_ledger
 
 FORMULAS = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "@SUM(1+1)",

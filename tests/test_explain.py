@@ -14,11 +14,11 @@ import pytest
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
-from aipo_budget.engine import audit
-from aipo_budget.explain import LocationError, explain, find_transaction
-from aipo_budget.ledger import load_ledger
-from aipo_budget.render import FORMATS
-from aipo_budget.rules import load_rules
+from aipo_budget.core.engine import audit
+from aipo_budget.outputs.explain import LocationError, explain, find_transaction
+from aipo_budget.core.ledger import load_ledger
+from aipo_budget.outputs.render import FORMATS
+from aipo_budget.core.rules import load_rules
 from conftest import RULES, copy_shipped_ledger, line_of
 
 PROJECT = Path("ledger") / "project-trafficking-roadmap.beancount"

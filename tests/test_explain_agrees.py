@@ -19,9 +19,9 @@ from beancount.core import data
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aipo_budget.explain import explain
-from aipo_budget.explain.build import verdict
-from aipo_budget.ledger import load_ledger
+from aipo_budget.outputs.explain import explain
+from aipo_budget.outputs.explain.build import verdict
+from aipo_budget.core.ledger import load_ledger
 from conftest import run, write_ledger
 
 START = datetime.date(2006, 1, 1)

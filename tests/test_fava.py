@@ -20,12 +20,12 @@ from fava.core.budgets import calculate_budget, parse_budgets
 from markupsafe import escape
 
 import aipo_budget.fava_ext as fava_ext
-from aipo_budget import engine
-from aipo_budget.budgets import budget_entries
+from aipo_budget.core import engine
+from aipo_budget.core.budgets import budget_entries
 from aipo_budget.fava_ext.cells import html_table, ladder
 from aipo_budget.fava_ext.page import TABLE_NAMES, read_settings
-from aipo_budget.rules import load_rules
-from aipo_budget.table import Column, Kind, Location, Status, table
+from aipo_budget.core.rules import load_rules
+from aipo_budget.outputs.table import Column, Kind, Location, Status, table
 from conftest import RULES, Fava, copy_shipped_ledger
 
 PROJECT = "Expenses:Projects:Trafficking-Roadmap"
@@ -105,7 +105,7 @@ def test_extension_is_listed_in_fava(shipped):
 
 
 def test_audit_tables_appear(shipped):
-    from aipo_budget import tables
+    from aipo_budget.outputs import tables
     fava = Fava(shipped)
     html = fava.page()
     result = fava.extension.loaded.result
@@ -462,7 +462,7 @@ def test_long_tables_are_shortened_on_the_page_with_a_note():
 def test_the_findings_register_is_shortened_too_and_the_counts_cover_every_finding():
     """Thousands of findings made a page of megabytes: the register shows the latest rows."""
     from aipo_budget.fava_ext.page import PAGE_ROWS, findings_table
-    from aipo_budget.findings import Finding
+    from aipo_budget.core.findings import Finding
 
     findings = [Finding("ORG08-EVIDENCE", "evidence", "error", "c", 1, D(2002, 1, 1),
                         D(2006, 1, 1) + datetime.timedelta(days=i), "/books/main.beancount",
@@ -510,7 +510,7 @@ def test_an_explanation_of_a_line_with_no_transaction_says_so(shipped):
 
 def test_registers_build_only_their_latest_rows_and_total_every_row(shipped):
     """A page of a 100k ledger built thousands of register rows, then showed 200 of them."""
-    from aipo_budget import tables
+    from aipo_budget.outputs import tables
     plant(shipped)
     result = Fava(shipped).extension.loaded.result
     names = ["disbursements", "findings"]
@@ -529,7 +529,7 @@ def test_registers_build_only_their_latest_rows_and_total_every_row(shipped):
 
 
 def test_the_page_shows_the_latest_disbursements_with_the_total_of_all(shipped, monkeypatch):
-    from aipo_budget import tables
+    from aipo_budget.outputs import tables
     monkeypatch.setattr(fava_ext, "PAGE_ROWS", 4)
     fava = Fava(shipped)
     register = section(fava.page(), "disbursements")

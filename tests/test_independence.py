@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 import conftest
-from aipo_budget.rules import KINDS, load_rules
+from aipo_budget.core.rules import KINDS, load_rules
 
 TESTS = Path(__file__).resolve().parent
 ROOT = conftest.ROOT.resolve()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from aipo_budget import ledger as ledger_module
+from aipo_budget.core import ledger as ledger_module
 from aipo_budget import plugin
 from aipo_budget.cli import cli
 from conftest import PRELUDE, RULES, ROOT, write_ledger

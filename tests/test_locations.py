@@ -1,11 +1,11 @@
 """``FILE:LINE`` as ``explain`` and the Fava page read it: one reader
-(:func:`aipo_budget.explain.locate.split_location`), refusing what is no line number."""
+(:func:`aipo_budget.outputs.explain.locate.split_location`), refusing what is no line number."""
 
 from __future__ import annotations
 
 import pytest
 
-from aipo_budget.explain.locate import LocationError, split_location
+from aipo_budget.outputs.explain.locate import LocationError, split_location
 from aipo_budget.fava_ext.page import explanation
 
 

@@ -19,11 +19,11 @@ from click.testing import CliRunner
 
 from aipo_budget import __version__
 from aipo_budget.cli import cli
-from aipo_budget.pack import PackSource, budget_chart, svg, write_pack
-from aipo_budget.pack.html import html_table, About
-from aipo_budget.rules import load_rules
-from aipo_budget.table import Kind, Table
-from aipo_budget.tables import TABLE_NAMES, build_tables, context
+from aipo_budget.outputs.pack import PackSource, budget_chart, svg, write_pack
+from aipo_budget.outputs.pack.html import html_table, About
+from aipo_budget.core.rules import load_rules
+from aipo_budget.outputs.table import Kind, Table
+from aipo_budget.outputs.tables import TABLE_NAMES, build_tables, context
 from conftest import PRELUDE, RULES, amended, run, write_ledger
 
 AS_OF, FROM, TO = "2007-01-01", "2006-01-01", "2006-12-31"

@@ -20,10 +20,10 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
-from aipo_budget import pack
+from aipo_budget.outputs import pack
 from aipo_budget.cli import cli
-from aipo_budget.pack import files, staging, swap
-from aipo_budget.tables import TABLE_NAMES
+from aipo_budget.outputs.pack import files, staging, swap
+from aipo_budget.outputs.tables import TABLE_NAMES
 from conftest import ROOT, RULES
 
 OLD, NEW = "2006-06-30", "2006-12-31"  # the as-of dates of the previous and the new pack
@@ -39,7 +39,7 @@ RESEARCH = Path("documents/Expenses/Projects/Trafficking-Roadmap/Research")
 KILLER = """
 import os, signal, sys
 from aipo_budget import cli
-from aipo_budget.pack import files, swap
+from aipo_budget.outputs.pack import files, swap
 
 step, name = sys.argv[1], sys.argv[2]
 

@@ -13,7 +13,7 @@ from fava.core.filters import TimeFilter
 from fava.util import date as fava_date
 
 from aipo_budget.cli import cli
-from aipo_budget.options import fava_period
+from aipo_budget.cli.options import fava_period
 from conftest import ROOT, RULES
 
 BOOKS = (str(ROOT / "main.beancount"), "--rules", str(RULES))

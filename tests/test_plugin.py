@@ -10,7 +10,7 @@ from pathlib import Path
 from beancount import loader
 from beancount.core import data
 
-from aipo_budget.errors import FundRuleError, RulesConfigError
+from aipo_budget.core.errors import FundRuleError, RulesConfigError
 from conftest import PRELUDE, RULES, write_ledger
 
 PAYMENT = """

@@ -25,7 +25,7 @@ from fava.context import g
 from fava.core import FavaLedger, FilteredLedger
 from fava.util.date import DateRange
 
-LOAD_CHANGED = "beancount.loader._load changed: aipo_budget.ledger depends on it ({})"
+LOAD_CHANGED = "beancount.loader._load changed: aipo_budget.core.ledger depends on it ({})"
 FILTERED_CHANGED = ("fava's g.filtered changed: aipo_budget.fava_ext (SurplusFund.page) "
                     "depends on it ({})")
 

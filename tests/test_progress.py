@@ -9,7 +9,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from aipo_budget import progress
+from aipo_budget.cli import progress
 from aipo_budget.cli import cli
 from conftest import ROOT, RULES
 

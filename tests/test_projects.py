@@ -1,4 +1,4 @@
-"""One place picks a project's rule versions (aipo_budget.projects): an amended project period
+"""One place picks a project's rule versions (aipo_budget.core.projects): an amended project period
 gives the same answer to the period check, the tables, the cofunding check and Fava's budgets."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from aipo_budget.budgets import budget_entries
-from aipo_budget.projects import terms
-from aipo_budget.rules import load_rules
-from aipo_budget.tables import build_tables
+from aipo_budget.core.budgets import budget_entries
+from aipo_budget.core.projects import terms
+from aipo_budget.core.rules import load_rules
+from aipo_budget.outputs.tables import build_tables
 from conftest import RULES, amended, kinds, run, write_ledger
 
 PROJECT = "Trafficking-Roadmap"
@@ -87,7 +87,7 @@ def test_an_amended_period_agrees_everywhere(tmp_path, amended_rules):
 
 
 def test_fava_budgets_are_in_the_ledgers_operating_currency(amended_rules):
-    from aipo_budget.conventions import conventions
+    from aipo_budget.core.conventions import conventions
 
     euro = conventions({"operating_currency": ["EUR"]})
     entries = budget_entries(load_rules(amended_rules), (), datetime.date(2006, 12, 31), euro)

@@ -39,16 +39,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aipo_budget import cli
-from aipo_budget.errors import FundRuleError
-from aipo_budget.render import cents, text_value
+from aipo_budget.core.errors import FundRuleError
+from aipo_budget.outputs.render import cents, text_value
 from conftest import PRELUDE, RULES, run, write_ledger
 from conftest import Fava
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from aipo_budget.engine import Audit
-    from aipo_budget.findings import Finding
+    from aipo_budget.core.engine import Audit
+    from aipo_budget.core.findings import Finding
 
 START = datetime.date(2006, 1, 1)
 PERIOD_DAYS = 181  # 2006-01-01 .. 2006-06-30

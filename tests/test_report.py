@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from aipo_budget import pack
+from aipo_budget.outputs import pack
 from aipo_budget.cli import cli
-from aipo_budget.tables import TABLE_NAMES
+from aipo_budget.outputs.tables import TABLE_NAMES
 from conftest import ROOT, RULES, reconcile
 
 LEDGER = ROOT / "main.beancount"

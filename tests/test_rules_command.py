@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
-from aipo_budget.paths import shown
-from aipo_budget.render import FORMATS, text_value
-from aipo_budget.rules import load_rules
-from aipo_budget.tables.rulebook import rules_table
+from aipo_budget.core.paths import shown
+from aipo_budget.outputs.render import FORMATS, text_value
+from aipo_budget.core.rules import load_rules
+from aipo_budget.outputs.tables.rulebook import rules_table
 from conftest import APPROVAL_AMENDMENT, RULES, Fava, amended, copy_shipped_ledger, write_ledger
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from aipo_budget.checks import approval
-from aipo_budget.rules import KINDS, RulesError, load_rules
+from aipo_budget.core.checks import approval
+from aipo_budget.core.rules import KINDS, RulesError, load_rules
 from conftest import RULES
 
 GOOD = '''

@@ -1,4 +1,4 @@
-"""The canonical form of an entry (aipo_budget.seals.canonical): a reformatting, a move between
+"""The canonical form of an entry (aipo_budget.core.seals.canonical): a reformatting, a move between
 files or a change of order leaves the fingerprint alone; any change of what is recorded does
 not, and the field that changed is named."""
 
@@ -11,7 +11,7 @@ import pytest
 from beancount import loader
 from beancount.core import data
 
-from aipo_budget.seals.canonical import (
+from aipo_budget.core.seals.canonical import (
     describe,
     field_digests,
     fingerprint,
@@ -19,7 +19,7 @@ from aipo_budget.seals.canonical import (
     own_entries,
     typed,
 )
-from aipo_budget.seals.snapshot import Ledger
+from aipo_budget.core.seals.snapshot import Ledger
 
 HEAD = """\
 option "operating_currency" "USD"

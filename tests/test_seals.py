@@ -7,7 +7,7 @@ is not. Seal twice; concurrent seals; a seal over a ledger with errors is refuse
 with a recorded reason; the include line is appended without touching the ledger file's bytes;
 a missing record.
 
-Verification is called directly (``aipo_budget.seals.verify``); the tests marked ``wired`` go
+Verification is called directly (``aipo_budget.core.seals.verify``); the tests marked ``wired`` go
 through ``check`` and ``report``, which verify seals once ``engine.audit`` calls it.
 """
 
@@ -24,12 +24,12 @@ from beancount import loader
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
-from aipo_budget.ledger import load_ledger
-from aipo_budget.rules import load_rules
-from aipo_budget.seals import BROKEN, HOLDS, UNVERIFIED, verify
-from aipo_budget.seals import store
-from aipo_budget.tables import build_tables, context
-from aipo_budget.tables.fund import sealed_periods
+from aipo_budget.core.ledger import load_ledger
+from aipo_budget.core.rules import load_rules
+from aipo_budget.core.seals import BROKEN, HOLDS, UNVERIFIED, verify
+from aipo_budget.core.seals import store
+from aipo_budget.outputs.tables import build_tables, context
+from aipo_budget.outputs.tables.fund import sealed_periods
 from conftest import AS_OF, KINGDOM, KINGDOM_REFORMATTED, RULES, copy_shipped_ledger, run, write_ledger
 
 ROADMAP = "ledger/project-trafficking-roadmap.beancount"
@@ -424,7 +424,7 @@ def test_report_shows_the_sealed_periods(books):
 
 def test_check_sees_a_replaced_evidence_file_through_its_cache(books):
     """The cache of check results must read the seals' records and the evidence files
-    (aipo_budget.seals.seal_inputs), or a replaced file would be served as unchanged."""
+    (aipo_budget.core.seals.seal_inputs), or a replaced file would be served as unchanged."""
     args = ("check", str(books.main), "--rules", str(books.rules), "-q")
     assert invoke(*args).exit_code == 0
     assert invoke(*args).exit_code == 0  # served from the cache

@@ -2,9 +2,9 @@
 
 Seals on users' disks were computed by the code as it was when they were made: a faster
 canonical form must write exactly the same bytes. Each test digests every output of
-:mod:`aipo_budget.seals.canonical` (the form with and without the postings' aspects, the
+:mod:`aipo_budget.core.seals.canonical` (the form with and without the postings' aspects, the
 fingerprint, each field's digest) and of
-:mod:`aipo_budget.seals.snapshot` (a snapshot's digests and evidence) over a ledger with every
+:mod:`aipo_budget.core.seals.snapshot` (a snapshot's digests and evidence) over a ledger with every
 kind of directive and value, and compares the digest with the one the FORMAT 1 code computed.
 A failure here means existing seals would break: never update a constant to make it pass
 (a new canonical form needs a new ``snapshot.FORMAT``), unless the ledger under test changed.
@@ -21,10 +21,10 @@ from beancount.core import data
 from beancount.core.amount import Amount
 from beancount.core.position import Cost, CostSpec
 
-from aipo_budget.evidence import ledger_folder
-from aipo_budget.ledger import load_ledger
-from aipo_budget.seals.canonical import canonical, field_digests, fingerprint, number, typed
-from aipo_budget.seals.snapshot import Ledger, overall
+from aipo_budget.core.evidence import ledger_folder
+from aipo_budget.core.ledger import load_ledger
+from aipo_budget.core.seals.canonical import canonical, field_digests, fingerprint, number, typed
+from aipo_budget.core.seals.snapshot import Ledger, overall
 from conftest import AS_OF, copy_shipped_ledger, docstring_of
 
 # digests computed with the FORMAT 1 code as it was before issue 12's optimisation

@@ -17,14 +17,15 @@ import pytest
 from beancount import loader
 from click.testing import CliRunner
 
-from aipo_budget import engine, reuse, session
+from aipo_budget.core import engine, reuse
+from aipo_budget.cli import session
 from aipo_budget.cli import cli
-from aipo_budget.digest import BLOCK, file_sha256
-from aipo_budget.ledger import beancount_errors
-from aipo_budget.paths import as_given, rules_folder, shown
-from aipo_budget.errors import AipoBudgetError, AuditError, FundRuleError, RulesConfigError
-from aipo_budget.rules import load_rules
-from aipo_budget.tally import tally
+from aipo_budget.core.digest import BLOCK, file_sha256
+from aipo_budget.core.ledger import beancount_errors
+from aipo_budget.core.paths import as_given, rules_folder, shown
+from aipo_budget.core.errors import AipoBudgetError, AuditError, FundRuleError, RulesConfigError
+from aipo_budget.core.rules import load_rules
+from aipo_budget.core.tally import tally
 from conftest import SHIPPED_PLUGIN_LINE, Fava, copy_shipped_ledger
 
 PLUGIN_LINE = SHIPPED_PLUGIN_LINE
@@ -94,7 +95,7 @@ def test_the_fava_page_builds_the_facts_once_per_load(books, builds):
 
 
 def test_the_cli_audits_once_and_the_plugin_line_changes_nothing(books, builds):
-    """The CLI uses the audit the plugin line made during the load (aipo_budget.reuse): one
+    """The CLI uses the audit the plugin line made during the load (aipo_budget.core.reuse): one
     audit, with Beancount's errors, the same as without the line."""
     append(books, UNOPENED)
     with_line = findings(check(books, "--format", "json"))
@@ -253,10 +254,12 @@ try:
     cli.main(["check", sys.argv[1], "-q"], standalone_mode=False)
 except SystemExit:
     pass
-heavy = ("fava", "flask", "jinja2", "aipo_budget.pack", "aipo_budget.commands",
-         "aipo_budget.explain", "aipo_budget.fava_ext", "aipo_budget.pending")
+heavy = ("fava", "flask", "jinja2", "aipo_budget.outputs.pack", "aipo_budget.cli.report",
+         "aipo_budget.cli.explain", "aipo_budget.cli.seal", "aipo_budget.cli.rules",
+         "aipo_budget.cli.pending", "aipo_budget.outputs.explain", "aipo_budget.fava_ext",
+         "aipo_budget.outputs.pending")
 print(sorted({name.split(".")[0] if not name.startswith("aipo_budget") else
-              ".".join(name.split(".")[:2]) for name in sys.modules if name.startswith(heavy)}))
+              ".".join(name.split(".")[:3]) for name in sys.modules if name.startswith(heavy)}))
 """
 
 

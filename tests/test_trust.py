@@ -15,8 +15,9 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from aipo_budget import cli, meta
-from aipo_budget.tables import build_tables
+from aipo_budget import cli
+from aipo_budget.core import meta
+from aipo_budget.outputs.tables import build_tables
 from conftest import RULES, kinds, line_of, only, run, write_ledger
 
 # --- names are people, not strings --------------------------------------------------------

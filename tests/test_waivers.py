@@ -22,11 +22,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from aipo_budget import cache, engine, session
+from aipo_budget.cli import cache, session
+from aipo_budget.core import engine
 from aipo_budget.cli import cli
-from aipo_budget.ledger import load_ledger
-from aipo_budget.rules import RulesError, load_rules
-from aipo_budget.waivers import judge
+from aipo_budget.core.ledger import load_ledger
+from aipo_budget.core.rules import RulesError, load_rules
+from aipo_budget.core.waivers import judge
 from conftest import AS_OF, PRELUDE, RULES, Fava, line_of, only, run, write_ledger
 
 EXTENSION = '2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "rules"\n'

@@ -8,7 +8,7 @@ Add to the top-level ledger file, next to the plugin line::
 The config is the rules folder relative to the ledger file's folder, as for the plugin
 (default ``rules``). The ledger is audited once per load, by the same :func:`audit` as the
 plugin and the CLI, and not at all when the ledger's plugin line already made that audit
-during the load (:mod:`aipo_budget.reuse`); each request only builds the audit tables for
+during the load (:mod:`aipo_budget.core.reuse`); each request only builds the audit tables for
 Fava's time filter from that result, and of each register only the rows the page shows (its
 totals still cover every row). Rules that cannot be read are shown on the page; Fava keeps
 working.
@@ -30,7 +30,7 @@ from fava.context import g
 from fava.ext import FavaExtensionBase
 from flask import request, url_for
 
-from aipo_budget.engine import audit
+from aipo_budget.core.engine import audit
 from aipo_budget.fava_ext.page import (
     PAGE_ROWS,
     TABLE_NAMES,
@@ -41,20 +41,20 @@ from aipo_budget.fava_ext.page import (
     read_settings,
     relative_to,
 )
-from aipo_budget.ledger import beancount_errors
-from aipo_budget.paths import rules_folder
-from aipo_budget.reuse import reused
-from aipo_budget.rules import RulesError, load_rules
-from aipo_budget.tables import build_tables as audit_tables
+from aipo_budget.core.ledger import beancount_errors
+from aipo_budget.core.paths import rules_folder
+from aipo_budget.core.reuse import reused
+from aipo_budget.core.rules import RulesError, load_rules
+from aipo_budget.outputs.tables import build_tables as audit_tables
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from fava.core import FavaLedger
 
-    from aipo_budget.engine import Audit
+    from aipo_budget.core.engine import Audit
     from aipo_budget.fava_ext.page import Page
-    from aipo_budget.table import Table
+    from aipo_budget.outputs.table import Table
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class Loaded:
 def load(options: dict[str, Any], entries: Sequence[Any], errors: Sequence[Any],
          config: str | None, as_of: datetime.date) -> Loaded:
     """Audit the loaded ledger, or reuse the audit its plugin line made during the load (see
-    :mod:`aipo_budget.reuse`); bad config or rules become a problem to show, not a crash."""
+    :mod:`aipo_budget.core.reuse`); bad config or rules become a problem to show, not a crash."""
     ledger = str(options.get("filename") or "")
     ledger_folder = os.path.dirname(ledger) or os.getcwd()
     try:
@@ -114,7 +114,7 @@ def build_tables(result: Audit, start: datetime.date | None, end: datetime.date 
 def settle() -> None:
     """A full garbage collection, made while Fava is loading anyway.
 
-    The audit runs with the loaded ledger frozen (:func:`aipo_budget.engine.settled_heap`);
+    The audit runs with the loaded ledger frozen (:func:`aipo_budget.core.engine.settled_heap`);
     unfrozen, all of it lands in the collector's oldest generation at once, and the full pass
     over it that the collector then owes (about 0.5 s at 100k transactions) came with the
     first request after the load: the page's first render, or Fava's.

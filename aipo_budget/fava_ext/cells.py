@@ -1,6 +1,6 @@
 """Table cells for the Surplus Fund page: any audit table, cell by cell, by the kind of its column.
 
-A :class:`~aipo_budget.table.Table` becomes rows of :class:`Cell`: amounts, percentages and
+A :class:`~aipo_budget.outputs.table.Table` becomes rows of :class:`Cell`: amounts, percentages and
 numbers right-aligned as the text renderers show them, statuses with a class for their tone,
 ledger locations linked to Fava's editor, and in the budget table a utilisation bar on the
 ``pct_used`` column, coloured by the row's ceiling ``status`` (else by ``warn_at``).
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from aipo_budget.render import text_value
-from aipo_budget.table import Kind, Location, Status
+from aipo_budget.outputs.render import text_value
+from aipo_budget.outputs.table import Kind, Location, Status
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from aipo_budget.table import Table
+    from aipo_budget.outputs.table import Table
 
 BUDGET_TABLE = "budget"
 HUNDRED = Decimal(100)

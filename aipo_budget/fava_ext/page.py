@@ -13,24 +13,24 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aipo_budget.conventions import DEFAULT_CURRENCY
+from aipo_budget.core.conventions import DEFAULT_CURRENCY
 from aipo_budget.fava_ext.cells import Cell, HtmlTable, html_table
-from aipo_budget.paths import shown as relative_to  # the one helper for paths shown to the user
-from aipo_budget.periods import Period
-from aipo_budget.render import text_value
-from aipo_budget.table import shown_from
-from aipo_budget.tables import findings_register, rulebook, shortened_note
-from aipo_budget.tables.registers import with_waiver
-from aipo_budget.tally import tally
+from aipo_budget.core.paths import shown as relative_to  # the one helper for paths shown to the user
+from aipo_budget.core.periods import Period
+from aipo_budget.outputs.render import text_value
+from aipo_budget.outputs.table import shown_from
+from aipo_budget.outputs.tables import findings_register, rulebook, shortened_note
+from aipo_budget.outputs.tables.registers import with_waiver
+from aipo_budget.core.tally import tally
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from aipo_budget.engine import Audit
+    from aipo_budget.core.engine import Audit
     from aipo_budget.fava_ext.cells import Linker
-    from aipo_budget.findings import Finding
-    from aipo_budget.rules import RuleSet
-    from aipo_budget.table import Table
+    from aipo_budget.core.findings import Finding
+    from aipo_budget.core.rules import RuleSet
+    from aipo_budget.outputs.table import Table
 
 # The audit tables the page shows, in order; the findings register is built from the findings
 # of the period here, so that the page can say how many it leaves out.
@@ -213,8 +213,8 @@ def explanation(result: Audit, entries: Sequence[Any], location: str, folder: st
                 link: Linker) -> tuple[tuple[HtmlTable, ...], str]:
     """The explanation of the transaction at ``location`` (``FILE:LINE``, the file as loaded),
     as `aipo-budget explain` prints it, and what was explained or why it could not be."""
-    from aipo_budget.explain import LocationError, explain
-    from aipo_budget.explain.locate import split_location
+    from aipo_budget.outputs.explain import LocationError, explain
+    from aipo_budget.outputs.explain.locate import split_location
 
     try:
         filename, line = split_location(location)

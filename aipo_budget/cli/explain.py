@@ -1,0 +1,114 @@
+"""The ``explain`` command: why the transaction at FILE:LINE got its verdict.
+
+It reports and does not judge: exit status 0 whatever the verdict, 2 when the ledger, the rules
+or the location cannot be read (a file that is not one of the ledger's, a line with no
+transaction).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from typing import TYPE_CHECKING
+
+import click
+
+from aipo_budget.outputs.explain import LocationError, explain
+from aipo_budget.outputs.explain.locate import split_location
+from aipo_budget.cli.options import as_of_option, non_empty_path, quiet_option, rules_option
+from aipo_budget.core.paths import shown
+from aipo_budget.outputs.render import FORMATS, RenderError, render
+from aipo_budget.cli.session import InputError, run_audit
+from aipo_budget.outputs.table import shown_from
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from aipo_budget.cli.session import Loaded
+    from aipo_budget.outputs.table import Table
+
+
+def parse_location(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, int]:
+    """``FILE:LINE`` (:func:`aipo_budget.outputs.explain.locate.split_location`)."""
+    try:
+        return split_location(value)
+    except LocationError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def ledger_file(loaded: Loaded, name: str) -> str:
+    """The ledger's file that ``name`` names: as given, relative to the working folder, or
+    relative to the ledger's folder (findings print paths either way)."""
+    files = [str(f) for f in loaded.options.get("include", [])]
+    folder = os.path.dirname(os.path.abspath(loaded.ledger))
+    wanted = [os.path.normpath(os.path.abspath(name)),
+              os.path.normpath(os.path.join(folder, name))]
+    for candidate in wanted:
+        for filename in files:
+            if os.path.normpath(filename) == candidate:
+                return filename
+    for candidate in wanted:  # the same file through a symbolic link
+        for filename in files:
+            if os.path.realpath(filename) == os.path.realpath(candidate):
+                return filename
+    raise InputError(f"{name}: not a file of the ledger {loaded.ledger} (its files: "
+                     f"{_listed(files)})")
+
+
+def _listed(files: Sequence[str], limit: int = 5) -> str:
+    names = [shown(f) for f in files]
+    more = len(names) - limit
+    return ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
+
+
+def _output(loaded: Loaded, tables: list[Table], fmt: str, location: str) -> str:
+    footer = (f"{location} explained: {shown(loaded.ledger)} as of {loaded.as_of}, rules "
+              f"from {shown(loaded.rules_folder)}")
+    document = {"ledger": loaded.ledger, "rules": loaded.rules_folder,
+                "as_of": loaded.as_of.isoformat(), "location": location}
+    try:
+        return render(fmt, tables, document, footer)
+    except RenderError:
+        names = ", ".join(t.name for t in tables)
+        raise click.UsageError(f"CSV holds one table and the explanation has {len(tables)}: "
+                               f"choose one with --table NAME ({names})") from None
+
+
+@click.command("explain")
+@click.argument("location", callback=parse_location, metavar="FILE:LINE")
+@click.option("--ledger", "-l", "ledger", default="main.beancount", show_default=True,
+              type=click.Path(readable=False),
+              callback=lambda _ctx, _param, value: non_empty_path(value, "--ledger"),
+              help="The ledger the transaction belongs to.")
+@rules_option
+@as_of_option
+@click.option("--format", "-f", "output_format", default="simple", show_default=True,
+              type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
+@click.option("--table", "-t", "table_names", multiple=True,
+              help="Show only this table of the explanation (transaction, rules, findings, "
+                   "or a rule's id in lower case, with -entries for its entries); repeat "
+                   "for several [default: all].")
+@quiet_option
+def command(location: tuple[str, int], ledger: str, rules: str | None,
+            as_of: datetime.datetime | None, output_format: str,
+            table_names: tuple[str, ...]) -> None:
+    """Explain the verdict on the transaction at FILE:LINE (as findings print it; a line
+    inside the transaction works too): every rule, the version that judges it, whether it
+    applies and why, the facts it saw, the audit's verdict, and for a cumulative rule the
+    entries that make up its total. Exit status 0, or 2 when the input cannot be read."""
+    loaded = run_audit(ledger, rules, as_of.date() if as_of else None)
+    name, lineno = location
+    filename = ledger_file(loaded, name)
+    try:
+        tables = explain(loaded.result, loaded.entries, filename, lineno,
+                         shown_from())
+    except LocationError as exc:
+        raise InputError(f"{shown(filename)}: {exc}") from None
+    if table_names:
+        unknown = sorted(set(table_names) - {t.name for t in tables})
+        if unknown:
+            raise click.BadParameter(
+                f"no table {', '.join(unknown)} in this explanation (its tables: "
+                f"{', '.join(t.name for t in tables)})", param_hint="--table")
+        tables = [t for t in tables if t.name in table_names]
+    click.echo(_output(loaded, tables, output_format, f"{shown(filename)}:{lineno}"), nl=False)

@@ -1,0 +1,148 @@
+"""The command line's shared arguments and options, one definition each for every command.
+
+Paths are checked by the commands, not by click, so that a missing, unreadable or wrong kind of
+path is one line naming it (ledger.check_ledger_path, rules.load_rules, pack).
+
+A period (``--period``, and the partial dates of ``--from``/``--to``) is read by Fava's own time
+filter parser, called as Fava's filter calls it, so that the command line and the Fava page
+always agree on what ``2006-Q1`` or ``2006-01 - 2006-06`` means.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Callable
+
+import click
+
+from aipo_budget.cli import progress
+from aipo_budget.core.periods import Period
+from aipo_budget.cli.session import InputError
+
+FIRST_DAY, LAST_DAY = datetime.datetime(1900, 1, 1), datetime.datetime(2999, 12, 31)
+
+
+def non_empty_path(value: str | None, option: str) -> str | None:
+    """An empty path (``-o ''``) is refused before anything is read."""
+    if value is not None and not value.strip():
+        raise InputError(f"{option}: an empty path names no file or folder")
+    return value
+
+
+def _within_bounds(day: datetime.date, shown: str, ctx: click.Context | None,
+                   param: click.Parameter | None) -> None:
+    """A day within the years a ledger can mean (the rules' dates are bounded alike)."""
+    if not FIRST_DAY.date() <= day <= LAST_DAY.date():
+        raise click.BadParameter(f"{shown} is outside {FIRST_DAY.date()}..{LAST_DAY.date()}",
+                                 ctx=ctx, param=param)
+
+
+def day_in_range(ctx: click.Context, param: click.Parameter,
+                 value: datetime.datetime | None) -> datetime.datetime | None:
+    """A date option within the years a ledger can mean."""
+    if value is not None:
+        _within_bounds(value.date(), str(value.date()), ctx, param)
+    return value
+
+
+PERIOD_FORMS = "2006, 2006-Q1, 2006-03, 2006-03-15, 2006-01 - 2006-06, FY2006, 2006-W10, month"
+
+
+def fava_period(text: str) -> tuple[datetime.date, datetime.date]:
+    """The first and last day of ``text`` as Fava's time filter reads it; ValueError (why)
+    where Fava's filter refuses it."""
+    # imported here: starting `check` must not pay for Fava (issue 12)
+    from fava.util.date import END_OF_YEAR, DateRange, InvalidDateRangeError, parse_date
+
+    try:
+        # fava.core.filters.TimeFilter's own call; the financial year is the calendar year
+        # (DOMAIN 1), which is Fava's default fiscal-year-end
+        begin, end = parse_date(text, END_OF_YEAR)
+        # Fava's filter refuses an end before the begin alike
+        span = DateRange(begin, end) if begin and end else None
+    except InvalidDateRangeError:
+        raise ValueError(f"{text!r} ends before it begins") from None
+    except (ValueError, OverflowError):  # a month 13, a week 60, "day+9999999"
+        span = None
+    if span is None:
+        raise ValueError(f"{text!r} is not a period or date Fava's time filter reads "
+                         f"(e.g. {PERIOD_FORMS})")
+    return span.begin, span.end_inclusive
+
+
+def _span(ctx: click.Context, param: click.Parameter, text: str,
+          ) -> tuple[datetime.date, datetime.date]:
+    try:
+        return fava_period(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+
+
+def _bounded(day: datetime.date, text: str, ctx: click.Context,
+             param: click.Parameter) -> datetime.date:
+    _within_bounds(day, day.isoformat() if text.strip() == day.isoformat() else f"{text} ({day})",
+                   ctx, param)
+    return day
+
+
+def _whole_period(ctx: click.Context, param: click.Parameter, text: str | None) -> Period | None:
+    if text is None:
+        return None
+    first, last = _span(ctx, param, text)
+    return Period(_bounded(first, text, ctx, param), _bounded(last, text, ctx, param))
+
+
+def _first_day(ctx: click.Context, param: click.Parameter,
+               text: str | None) -> datetime.date | None:
+    """``--from 2006-06``: the first day of it."""
+    return None if text is None else _bounded(_span(ctx, param, text)[0], text, ctx, param)
+
+
+def _last_day(ctx: click.Context, param: click.Parameter,
+              text: str | None) -> datetime.date | None:
+    """``--to 2006-06``: the last day of it."""
+    return None if text is None else _bounded(_span(ctx, param, text)[1], text, ctx, param)
+
+
+def period_of(period: Period | None, start: datetime.date | None,
+              end: datetime.date | None) -> Period:
+    """The period of ``--period``, or of ``--from``/``--to`` (either end open); both ways at
+    once is a usage error."""
+    if period is None:
+        return Period(start, end)
+    if start is not None or end is not None:
+        raise click.UsageError("--period gives the whole period: use it without --from and --to")
+    return period
+
+
+ledger_argument = click.argument(
+    "ledger", default="main.beancount", required=False, type=click.Path(readable=False),
+    callback=lambda _ctx, _param, value: non_empty_path(value, "LEDGER"))
+rules_option = click.option(
+    "--rules", "-r", "rules", type=click.Path(readable=False),
+    callback=lambda _ctx, _param, value: non_empty_path(value, "--rules"),
+    help="Rules folder [default: rules/ beside the ledger].")
+def as_of_with(help_text: str) -> Callable[[Any], Any]:
+    """The ``--as-of DATE`` option (a day, YYYY-MM-DD), with the command's own help."""
+    return click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
+                        callback=day_in_range, help=help_text)
+
+
+as_of_option = as_of_with("Judge the ledger as it stood on this date (YYYY-MM-DD) "
+                          "[default: today].")
+quiet_option = click.option(
+    "--quiet", "-q", is_flag=True, expose_value=False, is_eager=True,
+    callback=lambda _ctx, _param, value: progress.silence() if value else None,
+    help="Show no progress on standard error, even on a terminal.")
+period_option = click.option(
+    "--period", "-p", "period", metavar="PERIOD", callback=_whole_period,
+    help=f"The period, as Fava's time filter reads it: {PERIOD_FORMS}, ... "
+         "[default: the beginning to the as-of date].")
+from_option = click.option(
+    "--from", "start", metavar="DATE", callback=_first_day,
+    help="First day of the period: a day, or the first day of a month (2006-06), quarter "
+         "(2006-Q2), year (2006) or PERIOD [default: the beginning].")
+to_option = click.option(
+    "--to", "end", metavar="DATE", callback=_last_day,
+    help="Last day of the period: a day, or the last day of a month (2006-06), quarter "
+         "(2006-Q2), year (2006) or PERIOD [default: the as-of date].")

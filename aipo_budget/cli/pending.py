@@ -1,0 +1,148 @@
+"""``aipo-budget check --pending FILE``: can these proposed payments be made?
+
+The proposals are loaded with the ledger in memory (nothing is written anywhere), judged one by
+one in file order (:mod:`aipo_budget.outputs.pending.judge`), and each gets its findings, the headroom
+left after it (:mod:`aipo_budget.outputs.pending.headroom`) and a verdict: "can be paid", "can be paid
+with warnings" or "cannot be paid: N errors". Exit status 0 when every proposal can be paid,
+1 when one cannot (or has warnings, with ``--strict``), 2 when the input cannot be read.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from aipo_budget.cli import progress, session
+from aipo_budget.core.findings import transaction_text
+from aipo_budget.core.ledger import LedgerInputError, load_ledger
+from aipo_budget.outputs.pending import proposals as proposing
+from aipo_budget.outputs.pending.judge import Setting, judge
+from aipo_budget.outputs.render import RenderError, machine_value, render, table_json
+from aipo_budget.outputs.table import Column, Kind, shown_from, table
+from aipo_budget.outputs.tables import CHECK_VIEW, findings_register
+from aipo_budget.core.tally import plural
+
+where = shown_from()  # a proposal's or a finding's line, relative to the working folder
+
+if TYPE_CHECKING:
+    from aipo_budget.outputs.pending.judge import Verdict
+    from aipo_budget.outputs.table import Table
+
+
+def run_pending(ledger: str, rules: str | None, pending: str | None, *, template: bool,
+                fmt: str, as_of: datetime.date | None, strict: bool) -> int:
+    """The ``check --pending`` command; its exit status."""
+    if template:
+        from aipo_budget.outputs.pending.template import template_text
+
+        click.echo(template_text(session.run_audit(ledger, rules, as_of).result), nl=False)
+        return session.EXIT_OK
+    if not pending:
+        raise click.UsageError("--pending needs a FILE of proposed transactions, or - for "
+                               "standard input (--template prints one to start from)")
+    if pending == proposing.STDIN and sys.stdin is None:  # `<&-`: Python has no stdin at all
+        raise session.InputError("--pending -: the standard input is closed")
+    try:
+        name, text = proposing.read(pending)
+        found = proposing.parse(name, None if pending == proposing.STDIN
+                                else os.path.abspath(pending), text)
+    except proposing.ProposalError as exc:
+        raise session.InputError(str(exc)) from None
+    verdicts = _judged(ledger, rules, found, as_of)
+    click.echo(_output(verdicts, found, fmt), nl=False)
+    if any(v.errors for v in verdicts) or (strict and any(v.warnings for v in verdicts)):
+        return session.EXIT_FINDINGS
+    return session.EXIT_OK
+
+
+def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
+            as_of: datetime.date | None) -> list[Verdict]:
+    """The proposals judged, from one load of the ledger with them."""
+    ruleset = session.read_rules(session.rules_folder_for(ledger, rules), ledger)
+    with progress.stage(f"reading the ledger with {plural(len(found.lines), 'proposal')}"):
+        try:
+            entries, errors, options = load_ledger(ledger, proposed=found.text)
+        except LedgerInputError as exc:
+            raise session.unreadable(exc) from None
+    entries = proposing.located(entries, found)
+    proposing.located_errors(errors, found)
+    proposals = proposing.proposed(entries, found)
+    problems = proposing.refusals(proposals, entries, errors, found, as_of)
+    if problems:
+        raise session.InputError(str(proposing.ProposalError(found.name, problems)))
+    # the proposal file counts as one of the ledger's own: a proposal dated inside a sealed
+    # period breaks the seal, as it would once booked
+    own = {**options, "include": [*options.get("include", []), found.path or proposing.STDIN_NAME]}
+    setting = Setting(ruleset, as_of or datetime.date.today(), as_of, own)
+    with progress.stage(f"judging {plural(len(proposals), 'proposal')}"):
+        return list(judge(entries, errors, proposals, setting))
+
+
+def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str) -> Table:
+    rows = [{"location": where(v.location.filename, v.location.lineno),
+             "date": v.proposal.date, "transaction": transaction_text(v.proposal),
+             "amount": v.amount, "verdict": v.status, "errors": v.errors,
+             "warnings": v.warnings, "caused": v.caused} for v in verdicts]
+    return table(
+        "proposals", f"Proposed transactions in {found.name}",
+        (Column("location", "proposal", Kind.LOCATION), Column("date", "date", Kind.DATE),
+         Column("transaction", "transaction"),
+         Column("amount", f"from the fund ({currency})", Kind.AMOUNT),
+         Column("verdict", "verdict", Kind.STATUS), Column("errors", "errors", Kind.NUMBER),
+         Column("warnings", "warnings", Kind.NUMBER),
+         Column("caused", "on other entries", Kind.NUMBER)),
+        rows, notes=["Each proposal is judged with the ledger and the proposals before it in "
+                     "the file, as if paid in that order; nothing was written."])
+
+
+def _tables(verdict: Verdict, number: int) -> list[Table]:
+    here = where(verdict.location.filename, verdict.location.lineno)
+    title = f"Proposal {number} ({here})"
+    currency = verdict.currency
+    tables = []
+    if verdict.findings:
+        tables.append(findings_register(verdict.findings, f"{title}: findings", where,
+                                        currency).select(CHECK_VIEW))
+    room = dataclasses.replace(verdict.room, title=f"{title}: headroom after it")
+    verdict_line = f"Verdict on proposal {number}: {verdict.text}."
+    tables.append(dataclasses.replace(room, notes=(*room.notes, verdict_line)))
+    return tables
+
+
+def _document(verdicts: list[Verdict], found: proposing.Proposals) -> dict[str, Any]:
+    return {"pending": found.name, "proposals": [{
+        "filename": v.location.filename, "lineno": v.location.lineno,
+        "date": v.proposal.date.isoformat(), "transaction": transaction_text(v.proposal),
+        "verdict": v.status.value, "errors": v.errors, "warnings": v.warnings,
+        "amount": machine_value(v.amount, Kind.AMOUNT),
+        "findings": [{**f.as_dict(), "caused_by_proposal": f not in _own(v)}
+                     for f in v.findings],
+        "headroom": table_json(dataclasses.replace(v.room, title="headroom")),
+    } for v in verdicts]}
+
+
+def _own(verdict: Verdict) -> tuple[Any, ...]:
+    return verdict.findings[:len(verdict.findings) - verdict.caused]
+
+
+def _output(verdicts: list[Verdict], found: proposing.Proposals, fmt: str) -> str:
+    if fmt == "json":  # the document is the whole answer: each proposal with its headroom
+        return render(fmt, (), _document(verdicts, found))
+    currency = verdicts[0].currency
+    tables = [_summary(verdicts, found, currency)]
+    for number, verdict in enumerate(verdicts, 1):
+        tables += _tables(verdict, number)
+    payable = sum(1 for v in verdicts if not v.errors)
+    footer = (f"{payable} of {plural(len(verdicts), 'proposal')} can be paid"
+              if payable < len(verdicts) else
+              ("The proposal can be paid" if len(verdicts) == 1
+               else f"All {len(verdicts)} proposals can be paid"))
+    try:
+        return render(fmt, tables, footer=footer + ".")
+    except RenderError as exc:
+        raise click.UsageError(f"{exc} (--pending: use table, json or markdown)") from None

@@ -1,0 +1,177 @@
+"""Progress of long work on standard error, for a person watching a terminal.
+
+Once a run has taken about a second (:data:`THRESHOLD`), the open stage's text is shown on one
+line of standard error ("aipo-budget: reading the ledger..."), replaced as stages change and
+erased when the last stage ends, so no partial line is ever left before the output or a message
+(:func:`clear` erases it on demand). Nothing at all is written when standard error is not a
+terminal (a pipe, a file, click's test runner), when ``TERM=dumb``, or after :func:`silence`
+(``--quiet``).
+
+The state of a run lives on its click context, so every command invocation starts afresh even
+when many run in one process (the tests); outside a command (library use) one module-level
+state serves.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TextIO
+
+import click
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+THRESHOLD = 1.0  # seconds a run stays silent: a quick run never flickers
+PREFIX = "aipo-budget: "
+_META_KEY = "aipo_budget.cli.progress"
+
+
+@dataclass
+class _Run:
+    quiet: bool = False
+    started: float | None = None  # when the run's first stage began (monotonic)
+    texts: list[str] = field(default_factory=list)  # the open stages, innermost last
+    stream: TextIO | None = None
+    shown: str = ""  # the line now on the terminal, "" when none
+    generation: int = 0  # a timer of an earlier generation is stale
+    timer: threading.Timer | None = None
+    # the timer thread draws while the command's thread opens and closes stages
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+
+_OUTSIDE_COMMANDS = _Run()
+
+
+def _run() -> _Run:
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return _OUTSIDE_COMMANDS
+    # ctx.meta is shared by the group's context and the command's: one state per invocation
+    return ctx.meta.setdefault(_META_KEY, _Run())
+
+
+def _terminal() -> TextIO | None:
+    """Standard error if a person is watching it on a terminal that can redraw a line."""
+    if os.environ.get("TERM") == "dumb":
+        return None
+    stream = sys.stderr
+    try:
+        return stream if stream is not None and stream.isatty() else None
+    except (AttributeError, ValueError):  # no isatty, or a closed stream
+        return None
+
+
+def _width(stream: TextIO) -> int:
+    try:
+        columns = os.get_terminal_size(stream.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    # a terminal that does not know its size says 0 columns
+    if columns > 0:
+        return columns
+    # shutil.get_terminal_size's fallback, without importing shutil (and its archive modules)
+    # into every start
+    try:
+        return int(os.environ.get("COLUMNS", "")) or 80
+    except ValueError:
+        return 80
+
+
+def _write(run: _Run, text: str) -> None:
+    if run.stream is None:
+        return
+    try:
+        run.stream.write(text)
+        run.stream.flush()
+    except (OSError, ValueError):  # a terminal gone away is no reason to fail the work
+        run.stream = None
+
+
+def _draw(run: _Run) -> None:
+    if not run.texts or run.stream is None:
+        return
+    # one line only: a wrapped line could not be taken back with a carriage return
+    line = f"{PREFIX}{run.texts[-1]}..."[:max(_width(run.stream) - 1, 1)]
+    _write(run, "\r" + line + " " * max(len(run.shown) - len(line), 0))
+    run.shown = line
+
+
+def _erase(run: _Run) -> None:
+    if run.shown:
+        _write(run, "\r" + " " * len(run.shown) + "\r")
+        run.shown = ""
+
+
+def _due(run: _Run, generation: int) -> None:
+    with run.lock:
+        if generation == run.generation:
+            run.timer = None
+            _draw(run)
+
+
+def _enter(run: _Run, text: str, stream: TextIO) -> None:
+    with run.lock:
+        now = time.monotonic()
+        if run.started is None:
+            run.started = now
+        run.texts.append(text)
+        run.stream = stream
+        wait = THRESHOLD - (now - run.started)
+        if wait <= 0:
+            _draw(run)
+        elif run.timer is None:
+            run.generation += 1
+            run.timer = threading.Timer(wait, _due, (run, run.generation))
+            run.timer.daemon = True  # never keeps the process alive
+            run.timer.start()
+
+
+def _leave(run: _Run) -> None:
+    with run.lock:
+        run.texts.pop()
+        if run.texts:
+            if run.shown:
+                _draw(run)  # back to the enclosing stage's text
+            return
+        if run.timer is not None:
+            run.timer.cancel()
+            run.timer = None
+        run.generation += 1
+        _erase(run)
+
+
+def silence() -> None:
+    """No progress is shown for the rest of the run (``--quiet``)."""
+    run = _run()
+    with run.lock:
+        run.quiet = True
+        _erase(run)
+
+
+def clear() -> None:
+    """Erase the progress line now, before something else is written to standard error; the
+    next stage shows its text again."""
+    run = _run()
+    with run.lock:
+        _erase(run)
+
+
+@contextlib.contextmanager
+def stage(text: str) -> Iterator[None]:
+    """Say ``text`` on a terminal while the block runs, once the run has taken a second."""
+    run = _run()
+    stream = None if run.quiet else _terminal()
+    if stream is None:
+        yield
+        return
+    _enter(run, text, stream)
+    try:
+        yield
+    finally:  # an error message must not follow a half-written progress line
+        _leave(run)

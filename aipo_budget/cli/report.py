@@ -1,0 +1,148 @@
+"""``aipo-budget report``: the audit tables of a period, in any format, or the audit pack.
+
+``report`` ends by saying on stderr how many error findings and warnings its period has,
+whichever tables were asked for: nobody files a pack without seeing them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from typing import TYPE_CHECKING
+
+import click
+
+from aipo_budget.cli import progress
+from aipo_budget.cli.options import (
+    LAST_DAY,
+    as_of_option,
+    from_option,
+    ledger_argument,
+    non_empty_path,
+    period_of,
+    period_option,
+    quiet_option,
+    rules_option,
+    to_option,
+)
+from aipo_budget.core.paths import as_given
+from aipo_budget.outputs.render import FORMATS, RenderError, render
+from aipo_budget.cli.session import InputError, Loaded, documents_of, run_audit
+from aipo_budget.outputs.tables import TABLE_NAMES, build_tables, context
+from aipo_budget.core.tally import plural
+
+if TYPE_CHECKING:
+    from aipo_budget.core.engine import Audit
+    from aipo_budget.core.periods import Period
+    from aipo_budget.outputs.table import Table
+
+
+@click.command("report")
+@ledger_argument
+@rules_option
+@click.option("--table", "-t", "table_names", multiple=True,
+              type=click.Choice([*TABLE_NAMES, "all"]),
+              help="A table to produce; repeat for several [default: all].")
+@period_option
+@from_option
+@to_option
+@as_of_option
+@click.option("--format", "-f", "output_format", default="simple", show_default=True,
+              type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
+@click.option("--output", "-o", "output", type=click.Path(readable=False),
+              callback=lambda _ctx, _param, value: non_empty_path(value, "--output"),
+              help="Write the audit pack (CSV, Markdown, index.html, manifest.json) to DIR.")
+@quiet_option
+def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
+           period: Period | None, start: datetime.date | None, end: datetime.date | None,
+           as_of: datetime.datetime | None, output_format: str, output: str | None) -> None:
+    """Produce the audit tables of LEDGER for a period [default: main.beancount].
+
+    Periods as in Fava's time filter: -p 2006-Q1, -p "2006-01 - 2006-06", --from 2006."""
+    chosen = period_of(period, start, end)
+    first, last = chosen.start, chosen.end
+    day = as_of.date() if as_of else last
+    if first and first > (last or day or datetime.date.today()):
+        raise click.BadParameter("--from is after the end of the period (--to, or --as-of)",
+                                 param_hint="--from")
+    loaded = run_audit(ledger, rules, day)
+    _refuse_an_end_past_the_last_day(loaded, last)
+    names = None if (not table_names or "all" in table_names) else list(dict.fromkeys(table_names))
+    tables = build_tables(loaded.result, first, last, names, ledger=ledger)
+    if output is not None:
+        with progress.stage("writing the audit pack"):
+            _write_pack(loaded, tables, output, first, last)
+        click.echo(f"audit pack written to {output}: {len(tables)} tables", err=True)
+        _warn_of_errors(loaded.result, first, last, ledger)
+        return
+    try:
+        click.echo(render(output_format, tables), nl=False)
+    except RenderError as exc:
+        raise click.UsageError(str(exc)) from None
+    _warn_of_errors(loaded.result, first, last, ledger)
+
+
+def _refuse_an_end_past_the_last_day(loaded: Loaded, last: datetime.date | None) -> None:
+    """Without --to or --as-of the period ends on the latest entry: one dated after the last
+    day a report can end on (that of --as-of) is refused, named (a slip such as 9999-12-31)."""
+    end = min(last or loaded.result.facts.end, loaded.result.facts.end)
+    if end <= LAST_DAY.date():
+        return
+    meta = next((e.meta for e in loaded.entries if e.date == end and e.meta), {})
+    where = as_given(meta.get("filename") or loaded.ledger, loaded.ledger)
+    where += f":{meta['lineno']}" if meta.get("lineno") else ""
+    raise InputError(f"{where}: an entry dated {end}, after {LAST_DAY.date()}, the last day a "
+                     "report can end on: correct its date, or end the period with --as-of or "
+                     "--to")
+
+
+def _warn_of_errors(result: Audit, first: datetime.date | None, last: datetime.date | None,
+                    ledger: str) -> None:
+    """Nobody files a report without seeing the error findings of its period, whichever
+    tables were asked for."""
+    from aipo_budget.core.findings import ERROR, WAIVED, WARNING
+
+    period = context(result, first, last, ledger).period  # the findings register's period
+    shown = [f for f in result.findings if f.date in period]
+    errors, warnings, waived = (sum(1 for f in shown if f.severity == severity)
+                                for severity in (ERROR, WARNING, WAIVED))
+    counts = [plural(errors, "error finding"), plural(warnings, "warning")]
+    if waived:  # shown with their waiver, though they fail nothing
+        counts.append(plural(waived, "waived finding"))
+    if shown:
+        click.echo(f"aipo-budget: the period has {', '.join(counts[:-1])} and {counts[-1]} "
+                   "(table: findings)", err=True)
+
+
+def _write_pack(loaded: Loaded, tables: list[Table], output: str,
+                first: datetime.date | None, last: datetime.date | None) -> None:
+    from beancount.parser.options import OPTIONS_DEFAULTS
+
+    from aipo_budget.core.evidence import documents_roots
+    from aipo_budget.outputs.pack import PackError, PackSource, write_pack
+
+    if not output:  # Path("") is the current folder: never a pack's target
+        raise click.UsageError("-o/--output: an empty path names no folder")
+    base = os.path.dirname(os.path.abspath(loaded.ledger))
+    title = str(loaded.options.get("title") or "")
+    source = PackSource(
+        context(loaded.result, first, last, loaded.ledger),
+        # Beancount's default title names no organisation
+        organisation="" if title == OPTIONS_DEFAULTS["title"] else title,
+        as_of=loaded.as_of,
+        entries=loaded.entries, options=loaded.options,  # the pack records them, unread again
+        inputs={"ledger": loaded.options.get("include", []),
+                "rules": loaded.result.ruleset.files},
+        settings={"ledger": os.path.basename(loaded.ledger), "as_of": loaded.as_of.isoformat(),
+                  "from": first.isoformat() if first else None,
+                  "to": (last or loaded.as_of).isoformat(),
+                  "rules": os.path.relpath(loaded.rules_folder, base)},
+        # every Document entry goes in: the pack itself reads only safe evidence files
+        documents=sorted(documents_of(loaded)), roots=documents_roots(loaded.options))
+    try:
+        write_pack(output, tables, source, show=lambda path: as_given(path, loaded.ledger))
+    except PackError as exc:
+        raise InputError(str(exc)) from None
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write the audit pack: {exc.strerror or exc}; "
+                         "nothing was replaced") from None

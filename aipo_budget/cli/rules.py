@@ -1,0 +1,61 @@
+"""The ``rules`` command: the rulebook, every instrument and every rule in force on a day.
+
+Only the rules folder is read: the ledger names it (``rules/`` beside it) unless ``--rules``
+does, and then the ledger must exist, so that a typo never reads some other rules folder.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import click
+
+from aipo_budget.cli.options import as_of_with, ledger_argument, quiet_option, rules_option
+from aipo_budget.outputs.render import FORMATS
+from aipo_budget.outputs.tables.rulebook import TABLES
+
+
+def _folder(ledger: str, rules: str | None) -> str:
+    """The rules folder to read; without ``--rules``, LEDGER must be a readable file."""
+    from aipo_budget.core.ledger import LedgerInputError, check_ledger_path
+    from aipo_budget.cli.session import rules_folder_for, unreadable
+
+    if rules is None:
+        try:
+            check_ledger_path(ledger)
+        except LedgerInputError as exc:
+            raise unreadable(exc) from None
+    return rules_folder_for(ledger, rules)
+
+
+@click.command("rules")
+@ledger_argument
+@rules_option
+@as_of_with("The rules in force on this date (YYYY-MM-DD) [default: today].")
+@click.option("--table", "-t", "table_names", multiple=True, type=click.Choice(TABLES),
+              help="A table to produce; repeat for several [default: instruments, rules and waivers].")
+@click.option("--format", "-f", "output_format", default="simple", show_default=True,
+              type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
+@quiet_option
+def command(ledger: str, rules: str | None, as_of: datetime.datetime | None,
+            table_names: tuple[str, ...], output_format: str) -> None:
+    """Print the rulebook of LEDGER's rules folder [default: main.beancount]: every
+    instrument, and every rule with the version in force on --as-of (citation, kind,
+    severity, parameters, effective date, amendments). The ledger itself is not read."""
+    from aipo_budget.core import paths
+    from aipo_budget.outputs.render import RenderError, render
+    from aipo_budget.cli.session import read_rules
+    from aipo_budget.outputs.tables.rulebook import parameters_in_force, rulebook
+
+    folder = _folder(ledger, rules)
+    ruleset = read_rules(folder, ledger)
+    day = as_of.date() if as_of else datetime.date.today()
+    names = list(dict.fromkeys(table_names)) or list(TABLES)
+    tables = rulebook(ruleset, day, names)
+    document = {"as_of": day.isoformat(), "rules": paths.shown(folder)}
+    if "rules" in names:  # the typed parameters, for programs (the table shows them as text)
+        document["parameters"] = parameters_in_force(ruleset, day)
+    try:
+        click.echo(render(output_format, tables, document), nl=False)
+    except RenderError as exc:
+        raise click.UsageError(str(exc)) from None

@@ -1,0 +1,173 @@
+"""Fava budgets from the rules: each project's allocation as ``custom "budget"`` entries.
+
+The allocation is written once, in the ceiling rule (``rules/``); the Beancount plugin adds
+these entries so that Fava's own budget display (account pages, Income Statement charts) shows
+it too::
+
+    2006-01-01 custom "budget" Expenses:Projects:Trafficking-Roadmap "quarterly" 20000.00 USD
+    2006-07-01 custom "budget" Expenses:Projects:Trafficking-Roadmap "daily" 0 USD
+
+Fava spreads a budget evenly over the days of its interval and keeps it in force until the
+next budget for the same account and currency (``fava/core/budgets.py``). A yearly budget of
+40,000 USD dated 2006-01-01 would show only 181/365 of the allocation over the six-month
+project and go on budgeting 40,000 USD for every later year. So the allocation is spread over
+the project period exactly: in the longest interval (year, quarter, month) whose boundaries
+are those of the period and that divides the allocation exactly (two quarters of 20,000 USD
+for January-June 2006), else per day; a zero budget from the day after the period stops it.
+Over the project period Fava's budget then adds up to the allocation, and to nothing after.
+
+An amendment that takes effect during the period (a later version of the ceiling rule) spreads
+what is left of its allocation over the rest of the period, so that the period adds up to the
+allocation in force at its end; versions that take effect after the period change nothing.
+
+Fava compares the budget with every cost posted to the project's accounts, co-funded ones
+included: the allocation caps only the surplus-funded part, which the Surplus Fund page shows.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from beancount.core import account as account_lib
+from beancount.core import data
+from beancount.core.amount import Amount
+from beancount.parser.grammar import ValueType
+from dateutil.relativedelta import relativedelta
+
+from aipo_budget.core.conventions import DEFAULT, Conventions
+from aipo_budget.core.projects import terms
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from aipo_budget.core.rules import Rule, RuleSet
+
+ONE_DAY = datetime.timedelta(days=1)
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+# Fava's interval names, longest first, with their length in months
+MONTHLY_INTERVALS = (("yearly", 12), ("quarterly", 3), ("monthly", 1))
+
+
+def _months(name: str) -> int | None:
+    return dict(MONTHLY_INTERVALS).get(name)
+
+
+def _is_boundary(day: datetime.date, months: int) -> bool:
+    return day.day == 1 and (day.month - 1) % months == 0
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    """The first day of the month ``months`` after the month of ``day``."""
+    return day.replace(day=1) + relativedelta(months=months)
+
+
+def _months_between(start: datetime.date, stop: datetime.date) -> int:
+    """Whole months from ``start`` to ``stop``, both first days of a month."""
+    delta = relativedelta(stop, start)
+    return delta.years * 12 + delta.months
+
+
+def _days_in_interval(name: str, day: datetime.date) -> int:
+    """The number of days of the interval around ``day``, as Fava counts them."""
+    months = _months(name)
+    if months is None:
+        return 1
+    first = datetime.date(day.year, (day.month - 1) // months * months + 1, 1)
+    return (_add_months(first, months) - first).days
+
+
+@dataclass(frozen=True)
+class Spread:
+    """A budget of ``number`` USD per ``interval`` from ``start`` on."""
+
+    start: datetime.date
+    interval: str
+    number: Decimal
+
+    def total(self, end: datetime.date) -> Decimal:
+        """What Fava budgets from ``start`` to ``end`` (exclusive)."""
+        total, day = ZERO, self.start
+        while day < end:
+            total += self.number / _days_in_interval(self.interval, day)
+            day += ONE_DAY
+        return total
+
+
+def spread(start: datetime.date, last: datetime.date, amount: Decimal) -> Spread:
+    """``amount`` spread over ``start`` to ``last`` (inclusive) in Fava's terms."""
+    stop = last + ONE_DAY
+    for name, months in MONTHLY_INTERVALS:
+        if _is_boundary(start, months) and _is_boundary(stop, months):
+            count = _months_between(start, stop) // months
+            number = amount / count
+            if number * count == amount:
+                return Spread(start, name, number)
+    return Spread(start, "daily", amount / (stop - start).days)
+
+
+def _entry(rule: Rule, label: str, budget: Spread, account: str, currency: str) -> data.Custom:
+    meta = data.new_metadata(rule.filename, rule.lineno, {"rule": label})
+    values = [
+        ValueType(account, account_lib.TYPE),
+        ValueType(budget.interval, str),
+        ValueType(Amount(budget.number, currency), Amount),
+    ]
+    return data.Custom(meta, budget.start, "budget", values)
+
+
+def project_budgets(rule: Rule, start: datetime.date, last: datetime.date,
+                    ledger: Conventions = DEFAULT) -> list[data.Custom]:
+    """The budget entries of one ceiling rule over its project period ``start``..``last``,
+    in the ledger's operating currency."""
+    account = f"{ledger.projects}:{rule.project}"
+    currency = ledger.currency
+    entries: list[data.Custom] = []
+    current: Spread | None = None
+    budgeted = ZERO
+    for version in rule.versions:
+        if version.effective > last:
+            break
+        begin = max(version.effective, start)
+        if current is not None:
+            # what Fava showed until now, to the cent: its per-day shares are not exact
+            budgeted += current.total(begin).quantize(CENT)
+        if entries and entries[-1].date == begin:
+            entries.pop()  # superseded before it took effect
+        left = max(version.params.allocation - budgeted, ZERO)
+        current = spread(begin, last, left)
+        entries.append(_entry(rule, version.label, current, account, currency))
+    if entries:
+        stop = Spread(last + ONE_DAY, "daily", ZERO)  # the period is over: no more budget
+        entries.append(_entry(rule, str(entries[-1].meta["rule"]), stop, account, currency))
+    return entries
+
+
+def budget_entries(
+    ruleset: RuleSet, existing: Iterable[data.Directive] = (),
+    day: datetime.date | None = None, ledger: Conventions = DEFAULT,
+) -> list[data.Custom]:
+    """Fava ``custom "budget"`` entries for the allocation of every ceiling rule.
+
+    Each project's period is the one in force on ``day`` (today by default, as the plugin
+    judges the ledger), from :func:`aipo_budget.core.projects.terms`, so that the budgets, the
+    checks and the tables agree on an amended period. A project whose account already has a
+    budget among ``existing`` (the ledger's own entries) is left alone: the ledger's budget wins.
+    """
+    on = day or datetime.date.today()
+    budgeted = {
+        entry.values[0].value
+        for entry in existing
+        if isinstance(entry, data.Custom) and entry.type == "budget" and entry.values
+    }
+    entries: list[data.Custom] = []
+    for rule in ruleset.of_kind("ceiling"):
+        project = terms(ruleset, str(rule.project), on)
+        account = f"{ledger.projects}:{project.project}"
+        if project.start is None or project.end is None or account in budgeted:
+            continue
+        entries.extend(project_budgets(rule, project.start, project.end, ledger))
+    return entries

@@ -1,0 +1,92 @@
+"""What the checks share: :class:`Seen`, one rule on one transaction, and the loop of the rules
+every surplus outflow meets on its own.
+
+A kind's module decides once: the function that makes its findings also returns the facts it
+compared, so that ``explain`` shows the verdict and the facts of the check itself, never a
+second reading of the rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Callable
+
+from aipo_budget.core.findings import finding
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    from aipo_budget.core.subject import Subject
+    from aipo_budget.core.facts import Facts, Outflow, TransferIn
+    from aipo_budget.core.findings import Finding
+    from aipo_budget.core.rules import Rule, RuleSet, RuleVersion
+
+# (fact, value, where it comes from): the value typed; a facts.Location is a line of the ledger
+Fact = tuple[str, Any, str]
+
+
+@dataclass(frozen=True)
+class Entries:
+    """The entries that make up a running total, up to the one explained: rows of ``date``,
+    ``location``, ``transaction``, ``amount``, ``before`` and ``after`` (and ``extra``
+    columns, as (key, header))."""
+
+    title: str
+    rows: list[dict[str, Any]]
+    extra: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)  # made for every outflow and rule: a frozen one takes 4 times as long
+class Seen:
+    """One rule on one transaction: the version that judges it, whether the rule applies and
+    why, the facts it compared and the findings it made of them."""
+
+    version: RuleVersion
+    applies: bool
+    why: str
+    # the facts it compared, made on demand: explain shows them, a check does not pay for them
+    facts: Callable[[], Sequence[Fact]] = tuple
+    findings: tuple[Finding, ...] = ()
+    entries: Entries | None = None  # a cumulative rule's, for explain only
+    notes: tuple[str, ...] = ()
+
+
+Judge = Callable[["Facts", "RuleVersion", "RuleSet", "Outflow"], Seen]
+Check = Callable[["Facts", "Rule", "RuleSet"], "Iterator[Finding]"]
+Explain = Callable[["Subject", "Rule"], Seen]
+
+
+def per_outflow(judge: Judge) -> tuple[Check, Explain]:
+    """The check and the explanation of a rule every surplus outflow meets on its own, both
+    from ``judge``: each outflow judged by the version in force on its date, or the first one
+    for an outflow dated before it (see Rule.judging)."""
+
+    def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+        for outflow in facts.outflows:
+            yield from judge(facts, rule.judging(outflow.date), ruleset, outflow).findings
+
+    def explain(subject: Subject, rule: Rule) -> Seen:
+        version = rule.judging(subject.date)
+        if subject.outflow is None:
+            return Seen(version, False, subject.not_a("surplus outflow"))
+        return judge(subject.facts, version, subject.ruleset, subject.outflow)
+
+    return check, explain
+
+
+def on_outflow(version: RuleVersion, outflow: Outflow, currency: str,
+               message: str | None) -> tuple[Finding, ...]:
+    """The finding of ``version`` on ``outflow``, at its amount, if there is a message."""
+    if message is None:
+        return ()
+    return (finding(version, outflow.date, outflow.location, message, outflow.usd,
+                    currency=currency),)
+
+
+def written(event: Outflow | TransferIn, key: str, value: Any) -> Any:
+    """A metadata value as the facts read it; what could not be read says why."""
+    problem = next((p for p in event.problems if p.key == key), None)
+    if problem is not None:
+        return f"unreadable: {problem.message}"
+    return "(none)" if value in (None, "", ()) else value

@@ -1,0 +1,57 @@
+"""Every surplus outflow cites a resolution that authorises the use of surplus funds, and is
+not dated before that resolution was adopted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from aipo_budget.core import meta
+from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, written
+from aipo_budget.core.params import param, parse_texts
+
+if TYPE_CHECKING:
+    from aipo_budget.core.checks._common import Fact
+    from aipo_budget.core.facts import Facts, Outflow
+    from aipo_budget.core.rules import RuleSet, RuleVersion
+
+
+@dataclass(frozen=True)
+class Params:
+    resolutions: tuple[str, ...] = param(parse_texts)  # the instruments authorising surplus use
+
+
+def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
+    resolution, known = outflow.resolution, version.params.resolutions
+    instrument = ruleset.instrument(resolution) if resolution else None
+    adopted = instrument.adopted if instrument else None
+    problem = outflow.problem(meta.RESOLUTION)
+    message = None
+    if problem is not None:
+        message = problem.message
+    elif resolution is None:
+        message = meta.missing(outflow.entry, meta.RESOLUTION, "surplus outflow cites no resolution")
+    elif resolution not in known:
+        message = (f"resolution {resolution!r} is not an instrument that authorises the use of "
+                   f"surplus funds (known: {', '.join(known)})")
+    elif adopted is not None and outflow.date < adopted:
+        message = (f"dated {outflow.date}, before resolution {resolution} was adopted on "
+                   f"{adopted}: no authority existed yet")
+
+    def compared() -> list[Fact]:
+        seen: list[Fact] = [
+            ("resolution cited", written(outflow, meta.RESOLUTION, resolution),
+             f"metadata '{facts.conventions.resolution}'"),
+            ("authorising resolutions", ", ".join(known), version.label),
+            ("dated", outflow.date, ""),
+        ]
+        if instrument is not None:
+            seen.append(("resolution adopted", adopted or "(no date in the rules)",
+                         instrument.title))
+        return seen
+
+    return Seen(version, True, "a surplus outflow cites its authority", compared,
+                on_outflow(version, outflow, facts.conventions.currency, message))
+
+
+check, explain = per_outflow(judge)

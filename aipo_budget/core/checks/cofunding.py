@@ -1,0 +1,133 @@
+"""A project is funded only partly from surplus.
+
+At project close (period end plus payment window) the surplus share of the project's total cost
+is at most ``max_share`` and always below 100 %: an error otherwise. Before close, a share above
+the cap is a warning. The finding sits on the project's last surplus-funded cost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from aipo_budget.core.checks._common import Entries, Seen
+from aipo_budget.core.facts import SURPLUS_SOURCE
+from aipo_budget.core.findings import finding, money, transaction_text
+from aipo_budget.core.params import param, parse_text, ratio
+from aipo_budget.core.projects import terms
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from aipo_budget.core.checks._common import Fact
+    from aipo_budget.core.subject import Subject
+    from aipo_budget.core.facts import Facts
+    from aipo_budget.core.findings import Finding
+    from aipo_budget.core.projects import Terms
+    from aipo_budget.core.rules import Rule, RuleSet
+
+
+@dataclass(frozen=True)
+class Params:
+    project: str = param(parse_text)
+    max_share: Decimal = param(ratio)  # of the project's total cost
+
+
+def shares(facts: Facts, project: str) -> tuple[Decimal, Decimal]:
+    """(surplus-funded cost, total cost) of ``project``."""
+    costs = [c for c in facts.costs if c.project == project]
+    surplus = sum((c.usd for c in costs if c.source == SURPLUS_SOURCE), Decimal(0))
+    return surplus, sum((c.usd for c in costs), Decimal(0))
+
+
+def judging_terms(facts: Facts, ruleset: RuleSet, project: str) -> tuple[Terms, Terms]:
+    """(the project's terms on the as-of day, the terms that judge its share): a closed
+    project is judged by its terms at close, an open one by the as-of day's."""
+    now = terms(ruleset, project, facts.as_of)
+    return now, (terms(ruleset, project, now.close) if now.closed else now)
+
+
+def judge(facts: Facts, ruleset: RuleSet, project: str) -> tuple[Seen, Finding | None]:
+    """The project's share against its cap, and the finding on its last surplus-funded cost."""
+    currency = facts.conventions.currency
+    surplus, total = shares(facts, project)
+    now, judged = judging_terms(facts, ruleset, project)
+    version, cap = judged.cofunding, judged.cap
+
+    def compared() -> list[Fact]:
+        return [
+            ("project closes", now.close, "period end plus the payment window"),
+            ("judged on", judged.day, "at close" if now.closed else
+             "the as-of date, before close (above the cap: a warning)"),
+            ("cap, % of total cost", cap * 100, version.label),
+            ("surplus-funded cost", surplus, "the project's costs paid from the Surplus Fund"),
+            ("total cost", total, "every source"),
+            ("surplus share, % of total cost",
+             (surplus / total * 100).quantize(Decimal("0.1")) if total else None, ""),
+        ]
+
+    seen = Seen(version, True, "", compared)
+    if total <= 0 or surplus <= 0:
+        return seen, None
+    share = surplus / total
+    last = [c for c in facts.costs if c.project == project and c.source == SURPLUS_SOURCE][-1]
+    text = (f"{project}: surplus share of total cost is {share * 100:.2f} % "
+            f"({money(surplus, currency)} of {money(total, currency)}); cap {cap * 100:.0f} %")
+    if now.closed and (share > cap or share >= 1):
+        return seen, finding(version, judged.day, last.location, f"{text} at project close on "
+                             f"{now.close}", surplus - cap * total, project=project,
+                             currency=currency)
+    if not now.closed and share > cap:
+        return seen, finding(version, judged.day, last.location, f"{text} before project close"
+                             + (f" on {now.close}" if now.close else ""), surplus - cap * total,
+                             severity="warning", project=project, currency=currency)
+    return seen, None
+
+
+def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    _seen, found = judge(facts, ruleset, str(rule.project))
+    if found is not None:
+        yield found
+
+
+def _cost_rows(subject: Subject, project: str) -> list[dict[str, object]]:
+    rows, total = [], Decimal(0)
+    for cost in (c for c in subject.facts.costs if c.project == project):
+        rows.append({"date": cost.date, "location": cost.location,
+                     "transaction": transaction_text(cost.location.entry),
+                     "source": cost.source, "amount": cost.usd, "before": total,
+                     "after": total + cost.usd,
+                     "here": "this entry" if subject.at(cost.location) else ""})
+        total += cost.usd
+    return rows
+
+
+def explain(subject: Subject, rule: Rule) -> Seen:
+    project = str(rule.project)
+    seen, found = judge(subject.facts, subject.ruleset, project)
+    if any(c.project == project for c in subject.costs):
+        why = f"it books costs of {project}"
+    elif any(use.project == project for use in subject.uses):
+        why = f"it pays costs of {project} from the fund"
+    else:
+        return Seen(seen.version, False, f"it books no cost of {project} and pays none: "
+                                         f"{subject.movement}")
+    here = found is not None and subject.at(found)
+
+    def compared() -> list[Fact]:
+        return [*seen.facts(),
+                *((f"this entry books {c.account}", c.usd,
+                   f"source {c.source}, paid on {c.funded_on}")
+                  for c in subject.costs if c.project == project),
+                *((f"this entry pays {use.account}", use.usd,
+                   f"booked by {subject.located(a.location)}")
+                  for use in subject.uses if use.project == project
+                  for a in subject.settled_accruals(use))]
+
+    notes = () if found is None or here else (
+        f"The audit's finding of {rule.id} sits on the project's last surplus-funded cost, "
+        f"{subject.located(found)}: {found.severity}: {found.message}",)
+    return Seen(seen.version, True, why, compared, (found,) if here else (), Entries(
+        f"{rule.id}: the costs of {project}, every source", _cost_rows(subject, project),
+        (("source", "source"), ("here", ""))), notes)

@@ -1,0 +1,99 @@
+"""Bringing amounts to the operating currency with the ledger's own prices (docs/conventions.md).
+
+A posting in the operating currency (:attr:`Conventions.currency`, USD unless the ledger names
+another) counts as it is; a posting with a price (``@``) or a cost in that currency counts at
+that rate; any other amount is converted at the latest ``price`` entry on or before its date.
+The ``usd`` fields below keep their historical name: they hold the amount in the operating
+currency.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from beancount.core import prices
+
+from aipo_budget.core.conventions import DEFAULT_CURRENCY
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from beancount.core import data
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How one amount was brought to the operating currency."""
+
+    number: Decimal
+    currency: str
+    usd: Decimal | None  # in the operating currency; None: no price on or before the date
+    rate: Decimal | None
+    rate_date: datetime.date | None
+    rate_source: str  # "par", "posting price", "posting cost", "price entry", "missing"
+
+
+class Converter:
+    """Brings postings to the operating currency with the ledger's own prices.
+
+    Rates are looked up once per (currency, date): a ledger has many postings but few of
+    those pairs, and Beancount's price look-up is a bisection each time.
+    """
+
+    def __init__(self, entries: Sequence[data.Directive],
+                 currency: str = DEFAULT_CURRENCY) -> None:
+        self.currency = currency
+        self.price_map = prices.build_price_map(entries)
+        self._rates: dict[tuple[str, datetime.date], tuple[Any, Any]] = {}
+
+    def rate(self, currency: str, date: datetime.date) -> tuple[Any, Any]:
+        """(price date, rate) of ``currency`` in the operating currency on ``date``;
+        (None, None) when there is none."""
+        key = (currency, date)
+        found = self._rates.get(key)
+        if found is None:
+            found = self._rates[key] = prices.get_price(
+                self.price_map, (currency, self.currency), date)
+        return found
+
+    def amount(self, number: Decimal, currency: str, date: datetime.date) -> Conversion:
+        if currency == self.currency:
+            return Conversion(number, currency, number, Decimal(1), None, "par")
+        rate_date, rate = self.rate(currency, date)
+        if rate is None:
+            return Conversion(number, currency, None, None, None, "missing")
+        return Conversion(number, currency, number * rate, rate, rate_date, "price entry")
+
+    def posting(self, posting: data.Posting, date: datetime.date) -> Conversion:
+        units = posting.units
+        if units.currency != self.currency:
+            if posting.price is not None and posting.price.currency == self.currency:
+                rate = posting.price.number
+                return Conversion(units.number, units.currency, units.number * rate, rate,
+                                  date, "posting price")
+            cost = posting.cost
+            if cost is not None and cost.currency == self.currency and cost.number is not None:
+                return Conversion(units.number, units.currency, units.number * cost.number,
+                                  cost.number, date, "posting cost")
+        return self.amount(units.number, units.currency, date)
+
+    def usd(self, posting: data.Posting, date: datetime.date) -> Decimal:
+        """The posting's value in the operating currency, as ``posting`` computes it (zero
+        when it has no price yet); written out because it runs for every posting."""
+        units = posting.units
+        currency = self.currency
+        if units.currency == currency:
+            return units.number
+        price = posting.price
+        if price is not None and price.currency == currency:
+            return units.number * price.number
+        cost = posting.cost
+        if cost is not None and cost.currency == currency and cost.number is not None:
+            return units.number * cost.number
+        rate = self.rate(units.currency, date)[1]
+        return units.number * rate if rate is not None else ZERO

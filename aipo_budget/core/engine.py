@@ -1,0 +1,158 @@
+"""The audit: facts, then every check of the rule set, then Beancount's own errors as findings,
+then the waivers (:mod:`aipo_budget.core.waivers`) applied to them all.
+
+The Beancount plugin, the CLI and the Fava extension all call :func:`audit`; none of them has
+checks of its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
+
+import datetime
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aipo_budget.core.checks import CHECKS, coverage
+from aipo_budget.core.facts import Location, build_facts
+from aipo_budget.core.findings import Finding, Judgement, finding
+from aipo_budget.core.rules import RuleVersion
+from aipo_budget.core.seals import SealedPeriod, verify as verify_seals
+from aipo_budget.core.waivers import apply_waivers
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+    from beancount.core import data
+
+    from aipo_budget.core.facts import Facts
+    from aipo_budget.core.rules import RuleSet
+
+# Used when a rules folder has no rule of kind "ledger": Beancount's errors are still reported.
+DEFAULT_LEDGER_RULE = RuleVersion(
+    "LEDGER", "ledger", 1, datetime.date(1900, 1, 1), "error", "Beancount validation",
+    "The ledger is valid: Beancount reports no error.", {},
+)
+
+
+@dataclass
+class Audit(Judgement):
+    facts: Facts
+    findings: list[Finding]
+    ruleset: RuleSet
+    seals: tuple[SealedPeriod, ...] = ()  # the ledger's period seals, verified
+
+
+def _error_date(error: Any) -> datetime.date | None:
+    entry = getattr(error, "entry", None)
+    date = getattr(entry, "date", None)
+    return date if isinstance(date, datetime.date) else None
+
+
+def _ledger_version(ruleset: RuleSet, date: datetime.date | None) -> RuleVersion:
+    return ruleset.judging("ledger", date, DEFAULT_LEDGER_RULE)
+
+
+def ledger_findings(errors: Sequence[Any], ruleset: RuleSet, until: datetime.date | None,
+                    currency: str) -> list[Finding]:
+    """Beancount's own errors, as findings of the rule of kind ``ledger``; with ``until``,
+    those on entries after it are left out with the entries."""
+    found = []
+    for error in errors:
+        date = _error_date(error)
+        if until is not None and date is not None and date > until:
+            continue
+        source = getattr(error, "source", None) or {}
+        found.append(finding(_ledger_version(ruleset, date),
+                             date, Location.of(source, getattr(error, "entry", None)),
+                             " ".join(str(getattr(error, "message", error)).split()),
+                             currency=currency))
+    return found
+
+
+def metadata_findings(facts: Facts, ruleset: RuleSet) -> list[Finding]:
+    """Metadata that no check reads but a table does (a contribution's fiscal-year), when it
+    cannot be read: a finding of the ledger rule, not a silently dropped row."""
+    return [finding(_ledger_version(ruleset, date), date, location, problem.message)
+            for location, date, problem in facts.problems]
+
+
+def audit(
+    entries: Sequence[data.Directive],
+    ruleset: RuleSet,
+    as_of: datetime.date,
+    ledger_errors: Sequence[Any] = (),
+    *,
+    until: datetime.date | None = None,
+    options: dict[str, Any] | None = None,
+) -> Audit:
+    """Judge the ledger against ``ruleset``; ``as_of`` decides which projects are closed.
+
+    Every entry is judged, whatever its date (a payment dated next week is what an officer
+    checks before releasing it), unless ``until`` is given: then entries after it, and
+    Beancount's errors on them, are left out. ``options`` are Beancount's (the documents
+    folders); ``ledger_errors`` are Beancount's errors of the load (:func:`with_ledger_errors`).
+    """
+    with settled_heap():
+        judged = _judge(entries, ruleset, as_of, until, options)
+    return with_ledger_errors(judged, ledger_errors, until)
+
+
+@contextlib.contextmanager
+def settled_heap() -> Iterator[None]:
+    """The freshly loaded ledger kept out of the garbage collector's sight while the audit
+    runs: its objects live as long as the load, and a full collection over all of them, which
+    the audit's own allocations would otherwise trigger, was about half of the audit's time on
+    a large ledger. Left as found when someone else (an embedding process) froze the heap."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _judge(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.date,
+           until: datetime.date | None, options: dict[str, Any] | None) -> Audit:
+    """Every rule's findings, without Beancount's errors."""
+    facts = build_facts(entries, as_of, until, options)
+    findings = metadata_findings(facts, ruleset)
+    findings += coverage.check(facts, ruleset)
+    for rule in ruleset.rules:
+        check = CHECKS.get(rule.kind)
+        if check is not None:
+            findings.extend(check(facts, rule, ruleset))
+    findings = apply_waivers(findings, ruleset, facts.conventions)
+    # every entry and every seal up to the cut-off: a seal covers what the audit leaves out
+    sealing = verify_seals(entries, options, ruleset, until=until)
+    findings += sealing.findings
+    findings.sort(key=lambda f: f.sort_key)
+    return Audit(facts, in_currency(findings, facts.conventions.currency), ruleset,
+                 tuple(sealing.periods))
+
+
+def with_ledger_errors(result: Audit, errors: Sequence[Any],
+                       until: datetime.date | None = None) -> Audit:
+    """``result`` with Beancount's ``errors`` as findings of the ledger rule: the one place
+    where they become findings, whether the audit was made here or by the plugin line
+    (Beancount checks balances and validates after its plugins, so the plugin never sees
+    them). The sort is stable and the ledger's findings come first among equals."""
+    if not errors:
+        return result
+    currency = result.facts.conventions.currency
+    # never waived; they go through the waivers all the same, as every finding does
+    added = apply_waivers(ledger_findings(errors, result.ruleset, until, currency),
+                          result.ruleset, result.facts.conventions)
+    findings = sorted(added + result.findings, key=lambda f: f.sort_key)
+    return dataclasses.replace(result, findings=findings)
+
+
+def in_currency(findings: list[Finding], currency: str) -> list[Finding]:
+    """Every finding in the ledger's operating currency, whichever check made it: stamped
+    once here, so that no finding can say USD in a EUR ledger."""
+    return [f if f.currency == currency else dataclasses.replace(f, currency=currency)
+            for f in findings]

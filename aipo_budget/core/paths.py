@@ -1,0 +1,60 @@
+"""Where things are, and how a path is shown to the user: the one place that decides both.
+
+A path is shown relative to a folder (the working folder, the ledger's folder) when it lies
+inside it, and as it is otherwise: ``../../etc/x`` would only hide where a file really is.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+DEFAULT_RULES = "rules"  # the rules folder beside the ledger file
+
+
+def shown(path: str, folder: str | None = None) -> str:
+    """``path`` relative to ``folder`` (default: the working folder) when it lies inside it,
+    else as it is."""
+    try:
+        relative = os.path.relpath(path, folder)
+    except ValueError:  # another drive (Windows): no relative path exists
+        return path
+    outside = relative == os.pardir or relative.startswith(os.pardir + os.sep)
+    return path if outside else relative
+
+
+def as_given(path: str, ledger: str) -> str:
+    """``path`` as the user would write it, given the ledger's path as they gave it: a file
+    inside the ledger's folder is named from the ledger's path (``books/ledger/x.beancount``
+    for ``books/main.beancount``), any other as it is."""
+    if not os.path.isabs(path):
+        return path
+    if os.path.normpath(path) == os.path.abspath(ledger):
+        return ledger
+    inner = shown(path, os.path.dirname(os.path.abspath(ledger)))
+    return path if inner == path else os.path.join(os.path.dirname(ledger), inner)
+
+
+def rules_folder(ledger: str, configured: str | None = None) -> str:
+    """The rules folder of the ledger file ``ledger``: ``configured`` (the plugin's or the
+    Fava extension's config) relative to the ledger's folder, else ``rules`` beside it.
+
+    ``~`` is expanded here because no shell reads a ledger; a ``--rules`` path on the command
+    line is the shell's to expand, and the CLI takes it as given."""
+    base = os.path.dirname(os.path.abspath(ledger)) if ledger else os.getcwd()
+    folder = (configured or "").strip() or DEFAULT_RULES
+    return os.path.normpath(os.path.join(base, os.path.expanduser(folder)))
+
+
+@dataclass(frozen=True)
+class Location:
+    """A line of the ledger: ``filename`` as the loader has it (absolute), ``shown`` as
+    people read it (relative to the ledger's folder when inside it)."""
+
+    filename: str
+    lineno: int
+    shown: str = ""
+
+    def __str__(self) -> str:
+        name = self.shown or self.filename
+        return f"{name}:{self.lineno}" if self.lineno else name

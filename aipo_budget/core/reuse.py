@@ -1,0 +1,127 @@
+"""The audit the ledger's own ``plugin`` line ran, reused by the CLI and the Fava page.
+
+Beancount runs the plugin inside the load, on the entries the loader then hands back. The
+plugin leaves its audit in the options map (the one dict the loader returns besides entries
+and errors) under :data:`KEY`; the CLI and the Fava page take it from there instead of
+auditing a second time, when it is the audit they would make. This is the only channel
+between the plugin and the other adapters. The audit is reused when:
+
+- it judges every entry, as the plugin does (no ``--as-of`` cut-off), as of the same day;
+- its rules are the plugin's: the same folder and the same content (a rules file edited
+  between the plugin's read and the page's means another audit);
+- the entries it holds are the very ones the plugin audited and returned, in order: no
+  plugin is declared after ours (one could change an entry in place, unseen), and Beancount's
+  own that run after it leave them alone (``pad`` adds entries: then the audit is made
+  again; a failing ``balance`` assertion is replaced by a copy with its difference, which no
+  check reads).
+
+Beancount's own errors are not known to the plugin (balances are checked and the ledger
+validated after it): the caller's are added as findings of the ledger rule
+(:func:`aipo_budget.core.engine.with_ledger_errors`), exactly as :func:`~aipo_budget.core.engine.audit`
+adds them.
+
+The carrier never pickles its audit: ``loader.load_file`` stores the options map in
+Beancount's pickle cache, which sees no change of the rules or of our code, so an audit read
+back from it could be stale (and would bloat the cache). Unpickled, it carries nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+from typing import TYPE_CHECKING, Any
+
+from beancount import loader
+from beancount.core import data
+
+from aipo_budget.core.engine import with_ledger_errors
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+    from aipo_budget.core.engine import Audit
+    from aipo_budget.core.rules import RuleSet
+
+KEY = "aipo_budget.audit"  # no Beancount option is named with a dot
+PLUGIN = "aipo_budget.plugin"
+
+
+class PluginAudit:
+    """The plugin's audit and the entries it judged (and returned to Beancount)."""
+
+    __slots__ = ("entries", "result")
+
+    def __init__(self, result: Audit | None = None, entries: Sequence[data.Directive] = ()
+                 ) -> None:
+        self.result = result
+        self.entries = tuple(entries)  # a snapshot: a later plugin may append to the list
+
+    def __reduce__(self) -> tuple[type[PluginAudit], tuple[()]]:
+        return PluginAudit, ()  # pickled (Beancount's cache, a deep copy): an empty carrier
+
+    def __repr__(self) -> str:  # Fava's options page and bean-doctor show every option
+        if self.result is None:
+            return "<aipo-budget: no audit>"
+        return (f"<aipo-budget audit of {len(self.entries)} entries as of "
+                f"{self.result.facts.as_of}>")
+
+
+def leave(options_map: dict[str, Any], result: Audit, entries: Sequence[data.Directive]) -> None:
+    """Called by the plugin: ``result`` is the audit of ``entries``, which it returns."""
+    options_map[KEY] = PluginAudit(result, entries)
+
+
+def reused(options: dict[str, Any], entries: Sequence[data.Directive], ruleset: RuleSet,
+          errors: Sequence[Any], as_of: datetime.date) -> Audit | None:
+    """The plugin's audit of this load if it is the one asked for (see above), with Beancount's
+    ``errors`` as findings; else None, and the caller audits. Either way the plugin's audit
+    leaves ``options``: it is used once, and its memory is not held for nothing."""
+    carrier = options.pop(KEY, None)
+    result = carrier.result if isinstance(carrier, PluginAudit) else None
+    if result is None or result.facts.until is not None:
+        return None
+    if result.facts.as_of != as_of or not _last_plugin(options):
+        return None
+    if not _same_entries(entries, carrier.entries) or not same_rules(ruleset, result.ruleset):
+        return None
+    # the caller's rules (equal in content) name the files as the caller does
+    return with_ledger_errors(dataclasses.replace(result, ruleset=ruleset), errors)
+
+
+def _last_plugin(options: dict[str, Any]) -> bool:
+    """Ours is the last plugin declared, and no automatic plugin runs after it."""
+    declared = options.get("plugin") or ()
+    if not declared or getattr(loader, "PLUGINS_AUTO", ()):
+        return False
+    name = declared[-1][0]
+    return getattr(loader, "RENAMED_MODULES", {}).get(name, name) == PLUGIN
+
+
+def _same_entries(entries: Sequence[Any], judged: Sequence[Any]) -> bool:
+    """The same objects in the same order (entries are immutable, except by a plugin that
+    changes one in place: see :func:`_last_plugin`), but for the balance assertions that
+    Beancount's balance check found failing: it replaces each by a copy with the difference
+    (``diff_amount``), which no check reads."""
+    return len(entries) == len(judged) and all(map(_same, entries, judged))
+
+
+def _same(entry: Any, judged: Any) -> bool:
+    if entry is judged:
+        return True
+    return (isinstance(entry, data.Balance) and isinstance(judged, data.Balance)
+            and entry._replace(diff_amount=None) == judged)
+
+
+def same_rules(ours: RuleSet, theirs: RuleSet) -> bool:
+    """The same rules folder and the same rules, whatever the form of the path that named it
+    (relative to the working folder, or absolute from the ledger's config)."""
+    return _normalized(ours) == _normalized(theirs)
+
+
+def _normalized(ruleset: RuleSet) -> tuple[Any, ...]:
+    path = os.path.abspath
+    return (path(ruleset.folder), tuple(map(path, ruleset.files)),
+            tuple(dataclasses.replace(r, filename=path(r.filename)) for r in ruleset.rules),
+            tuple(dataclasses.replace(i, filename=path(i.filename)) for i in ruleset.instruments))

@@ -1,0 +1,293 @@
+"""One rules file read into its instrument, rules and waivers; every mistake a
+:class:`RulesError` naming the file, the line of the rule (or waiver), its id and the field."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Callable
+
+from aipo_budget.core import meta, params
+from aipo_budget.core.checks import PARAMS
+# a waiver's fields are read as the parameters are: one reading of an amount, a list, a text
+from aipo_budget.core.params import (
+    SEVERITIES,
+    parse_amount,
+    parse_date,
+    parse_text,
+    parse_texts,
+    short,
+)
+from aipo_budget.core.rules.model import (
+    KINDS,
+    UNWAIVABLE,
+    Instrument,
+    Rule,
+    RulesError,
+    RuleVersion,
+    Waiver,
+)
+
+if TYPE_CHECKING:
+    import datetime
+    from pathlib import Path
+
+RULE_KEYS = {"id", "kind", "title", "citation", "severity", "version"}
+VERSION_KEYS = {"effective", "text", "params", "severity", "citation"}
+INSTRUMENT_KEYS = {"id", "title", "adopted", "source", "illustrative", "note"}
+WAIVER_KEYS = {"reference", "adopted", "valid_until", "rules", "kinds", "project", "max_amount",
+               "citation", "text"}
+
+Where = Callable[[str], RulesError]
+
+
+def _line_of(text: str, needle: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    return 0
+
+
+# --- a version of a rule ------------------------------------------------------------------
+
+
+def _effective(raw: dict[str, Any], label: str, where: Where) -> datetime.date:
+    if "effective" not in raw:
+        raise where(f"{label}: missing field 'effective'")
+    try:
+        return parse_date(raw["effective"])
+    except ValueError as exc:
+        raise where(f"{label}: field 'effective': {exc}") from None
+
+
+def _inherited(raw: dict[str, Any], rule: dict[str, Any], label: str,
+               where: Where) -> tuple[str, str, str]:
+    """Severity, citation and text: the version's own, else the rule's."""
+    rule_id = rule["id"]
+    severity = raw.get("severity", rule.get("severity"))
+    if severity not in SEVERITIES:
+        raise where(f"rule {rule_id}: field 'severity' must be one of {', '.join(SEVERITIES)}")
+    citation = raw.get("citation", rule.get("citation"))
+    if not isinstance(citation, str) or not citation.strip():
+        raise where(f"rule {rule_id}: missing field 'citation'")
+    text = raw.get("text", rule.get("title", ""))
+    if not isinstance(text, str):
+        raise where(f"{label}: field 'text' must be a string")
+    return severity, citation.strip(), text.strip()
+
+
+def _params(raw: dict[str, Any], kind: str, label: str, where: Where) -> Any:
+    """The version's parameters: the ``Params`` of its kind (None for a kind without)."""
+    params_raw = raw.get("params", {})
+    if not isinstance(params_raw, dict):
+        raise where(f"{label}: field 'params' must be a table")
+    try:
+        return params.read(PARAMS.get(kind), params_raw, kind)
+    except ValueError as exc:
+        raise where(f"{label}: {exc}") from None
+
+
+def _parse_version(raw: Any, rule: dict[str, Any], number: int, where: Where) -> RuleVersion:
+    rule_id, kind = rule["id"], rule["kind"]
+    label = f"rule {rule_id} version {number}"
+    if not isinstance(raw, dict):
+        raise where(f"rule {rule_id}: each [[rule.version]] must be a table")
+    unknown = set(raw) - VERSION_KEYS
+    if unknown:
+        raise where(f"{label}: unknown field {sorted(unknown)[0]!r}")
+    effective = _effective(raw, label, where)
+    severity, citation, text = _inherited(raw, rule, label, where)
+    return RuleVersion(rule_id, kind, number, effective, severity, citation, text,
+                       _params(raw, kind, label, where))
+
+
+# --- a rule -------------------------------------------------------------------------------
+
+
+def _check_fields(raw: dict[str, Any], rule_id: str, at: Where) -> None:
+    unknown = set(raw) - RULE_KEYS
+    if unknown:
+        raise at(f"rule {rule_id}: unknown field {sorted(unknown)[0]!r}")
+    if not isinstance(raw.get("title", ""), str):
+        raise at(f"rule {rule_id}: field 'title' must be a string")
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise at(f"rule {rule_id}: field 'kind': unknown kind {short(kind)} "
+                 f"(known: {', '.join(KINDS)})")
+    raw_versions = raw.get("version")
+    if not isinstance(raw_versions, list) or not raw_versions:
+        raise at(f"rule {rule_id}: needs at least one [[rule.version]] with an 'effective' date")
+
+
+def _check_versions(versions: list[RuleVersion], rule_id: str, at: Where) -> None:
+    dates = [version.effective for version in versions]
+    for earlier, later in zip(dates, dates[1:]):
+        if earlier == later:
+            raise at(f"rule {rule_id}: two versions have the same effective date {later}")
+        if later < earlier:
+            raise at(f"rule {rule_id}: versions must be listed in order of their effective date")
+    projects = {getattr(version.params, "project", None) for version in versions}
+    if len(projects) > 1:
+        raise at(f"rule {rule_id}: parameter 'project' must not change between versions")
+
+
+def _parse_rule(raw: Any, filename: str, text: str, instrument: str | None) -> Rule:
+    if not isinstance(raw, dict):
+        raise RulesError(filename, "each [[rule]] must be a table")
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not rule_id.strip():
+        raise RulesError(filename, "a [[rule]] has no 'id'")
+    locate = f'"{rule_id}"'
+
+    def at(message: str) -> RulesError:
+        return RulesError(filename, message, _line_of(text, locate))
+
+    _check_fields(raw, rule_id, at)
+    versions = [_parse_version(v, raw, n, at) for n, v in enumerate(raw["version"], start=1)]
+    _check_versions(versions, rule_id, at)
+    return Rule(rule_id, raw["kind"], str(raw.get("title", rule_id)), filename,
+                _line_of(text, locate), instrument, tuple(versions))
+
+
+# --- an instrument and a file -------------------------------------------------------------
+
+
+def _check_instrument(raw: Any, filename: str) -> None:
+    if not isinstance(raw, dict):
+        raise RulesError(filename, "[instrument] must be a table")
+    unknown = set(raw) - INSTRUMENT_KEYS
+    if unknown:
+        raise RulesError(filename, f"[instrument]: unknown field {sorted(unknown)[0]!r}")
+    for name in ("id", "title"):
+        if not isinstance(raw.get(name), str) or not raw[name].strip():
+            raise RulesError(filename, f"[instrument]: missing field {name!r}")
+    if not isinstance(raw.get("illustrative", True), bool):
+        raise RulesError(filename, "[instrument]: field 'illustrative' must be true or false")
+    for name in ("source", "note"):
+        if not isinstance(raw.get(name, ""), str):
+            raise RulesError(filename, f"[instrument]: field {name!r} must be a string")
+
+
+def _parse_instrument(raw: Any, filename: str) -> Instrument:
+    _check_instrument(raw, filename)
+    adopted = raw.get("adopted")
+    if adopted is not None:
+        try:
+            adopted = parse_date(adopted)
+        except ValueError as exc:
+            raise RulesError(filename, f"[instrument]: field 'adopted': {exc}") from None
+    return Instrument(
+        raw["id"].strip(), raw["title"].strip(), filename, bool(raw.get("illustrative", True)),
+        adopted, str(raw.get("source", "")), str(raw.get("note", "")),
+    )
+
+
+def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
+    """The text of a rules file and its TOML document."""
+    filename = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RulesError(filename, f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise RulesError(filename, f"not a UTF-8 text file (byte 0x{exc.object[exc.start]:02x} "
+                                   f"at offset {exc.start})") from None
+    try:
+        return text, tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11's TOMLDecodeError has no lineno attribute; its message ends "(at line N, ...)"
+        match = re.search(r"at line (\d+)", str(exc))
+        raise RulesError(filename, f"not valid TOML: {exc}", int(match[1]) if match else 0) from None
+    except RecursionError:  # tomllib recurses once per level of nesting
+        raise RulesError(filename, "not valid rules: arrays or tables nested far deeper than "
+                                   "any rule needs") from None
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        raise RulesError(filename, f"not valid TOML: {short(str(exc))}") from None
+
+
+# --- a waiver -----------------------------------------------------------------------------
+
+
+def _field(raw: dict[str, Any], name: str, parse: Callable[[Any], Any], label: str,
+           where: Where, required: bool = False) -> Any:
+    if name not in raw:
+        if required:
+            raise where(f"{label}: missing field {name!r}")
+        return None
+    try:
+        return parse(raw[name])
+    except ValueError as exc:
+        raise where(f"{label}: field {name!r}: {exc}") from None
+
+
+def _scope(raw: dict[str, Any], label: str, where: Where) -> tuple[tuple[str, ...], ...]:
+    """The rule ids and kinds a waiver covers: at least one; no kind nobody may waive."""
+    rules = _field(raw, "rules", parse_texts, label, where) or ()
+    kinds = _field(raw, "kinds", parse_texts, label, where) or ()
+    if not rules and not kinds:
+        raise where(f"{label}: waives nothing: give 'rules' (rule ids) or 'kinds'")
+    for kind in kinds:
+        if kind not in KINDS:
+            raise where(f"{label}: field 'kinds': unknown kind {short(kind)} "
+                        f"(known: {', '.join(KINDS)})")
+        if kind in UNWAIVABLE:
+            raise where(f"{label}: field 'kinds': findings of kind {kind!r} cannot be waived")
+    return rules, kinds
+
+
+def _parse_waiver(raw: Any, filename: str, text: str) -> Waiver:
+    if not isinstance(raw, dict):
+        raise RulesError(filename, "each [[waiver]] must be a table")
+    reference = raw.get("reference")
+    if not isinstance(reference, str) or not meta.normal(reference):
+        raise RulesError(filename, "a [[waiver]] has no 'reference'")
+    # the line that sets the reference, not a comment or text that cites it
+    lineno = next((number for number, line in enumerate(text.splitlines(), start=1)
+                   if re.match(rf'\s*reference\s*=\s*"{re.escape(reference.strip())}"',
+                               line)), 0)
+    # in the form a transaction's citation is read in (aipo_budget.core.waivers.references)
+    reference = meta.normal(reference)
+    label = f"waiver {reference}"
+
+    def at(message: str) -> RulesError:
+        return RulesError(filename, message, lineno)
+
+    unknown = set(raw) - WAIVER_KEYS
+    if unknown:
+        raise at(f"{label}: unknown field {sorted(unknown)[0]!r}")
+    if "," in reference:  # a transaction separates the waivers it cites with commas
+        raise at(f"{label}: field 'reference' must not contain a comma")
+    adopted = _field(raw, "adopted", parse_date, label, at, required=True)
+    until = _field(raw, "valid_until", parse_date, label, at)
+    if until is not None and until < adopted:
+        raise at(f"{label}: field 'valid_until' ({until}) is before 'adopted' ({adopted})")
+    rules, kinds = _scope(raw, label, at)
+    return Waiver(reference, adopted, _field(raw, "citation", parse_text, label, at, True),
+                  filename, lineno, rules, kinds, _field(raw, "project", parse_text, label, at),
+                  _field(raw, "max_amount", parse_amount, label, at), until,
+                  _field(raw, "text", parse_text, label, at) or "")
+
+
+def _tables(document: dict[str, Any], name: str, filename: str) -> list[Any]:
+    raw = document.get(name, [])
+    if not isinstance(raw, list):
+        raise RulesError(filename, f"{name}s must be written as [[{name}]] tables")
+    return raw
+
+
+def read_file(path: Path) -> tuple[Instrument | None, list[Rule], list[Waiver]]:
+    """The instrument a rules file declares (if any), its rules and its waivers."""
+    filename = str(path)
+    text, document = _read_toml(path)
+    unknown = set(document) - {"instrument", "rule", "waiver"}
+    if unknown:
+        raise RulesError(filename, f"unknown top-level table {sorted(unknown)[0]!r}")
+    instrument = (
+        _parse_instrument(document["instrument"], filename) if "instrument" in document else None
+    )
+    owner = instrument.id if instrument else None
+    rules = [_parse_rule(raw, filename, text, owner)
+             for raw in _tables(document, "rule", filename)]
+    return instrument, rules, [_parse_waiver(raw, filename, text)
+                               for raw in _tables(document, "waiver", filename)]

@@ -1,0 +1,185 @@
+"""What a seal through a date covers: the fingerprints of the ledger's own entries dated on or
+before it, and the evidence files those entries cite, with their SHA-256.
+
+The one overall digest of a seal is computed here, for ``seal`` and for ``check`` alike: over
+the sorted fingerprints (a multiset: two identical payments are two) and the sorted
+``path<TAB>sha256`` lines of the evidence, so that neither the order of entries within a day or
+between files nor the order of the files changes it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import operator
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable
+
+from beancount.core import data
+
+from aipo_budget.core.conventions import conventions
+from aipo_budget.core.digest import file_sha256
+from aipo_budget.core.evidence import Evidence, ledger_folder, safety
+from aipo_budget.core.seals.canonical import fingerprint, own_entries
+
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Iterable, Sequence
+
+FORMAT = 1  # of the canonical form and the overall digest: a seal records it
+MISSING = "missing"  # the digest of an evidence file that cannot be read
+_LINES_PER_UPDATE = 4096
+
+HashFile = Callable[[str], "str | None"]  # a file's SHA-256 (hex), None when unreadable
+
+
+def file_digest(path: str) -> str | None:
+    """SHA-256 of the regular file ``path``, None when it cannot be read (O_NONBLOCK: a FIFO
+    put in the place of an evidence file never hangs the check)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        return file_sha256(fd)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def overall(fingerprints: Iterable[str], evidence: dict[str, str]) -> str:
+    """The seal's digest (hex) of entry fingerprints and evidence digests."""
+    digest = hashlib.sha256(f"aipo-seal {FORMAT}\n".encode())
+    # the same bytes as one update per line, in a few thousand lines per update: one per
+    # line is slow, and one for all held two more copies of them (join and encode) at once
+    ordered = sorted(fingerprints)
+    for start in range(0, len(ordered), _LINES_PER_UPDATE):
+        digest.update(("\n".join(ordered[start:start + _LINES_PER_UPDATE]) + "\n").encode())
+    if evidence:
+        lines = (f"{path}\t{sha}\n" for path, sha in sorted(evidence.items()))
+        digest.update("".join(lines).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@dataclass
+class Snapshot:
+    """The ledger on or before ``through``, as a seal sees it."""
+
+    through: datetime.date
+    prints: Sequence[str]  # the entries' fingerprints, by date
+    own: Sequence[data.Directive]  # the entries, in the same order
+    evidence: dict[str, str]  # path relative to the ledger's folder -> sha256 or MISSING
+    citing: dict[str, data.Directive] = field(default_factory=dict)  # path -> first citer
+
+    @property
+    def entries(self) -> list[tuple[str, data.Directive]]:
+        """(fingerprint, entry) by date: made when asked for (a broken seal's differences, a
+        new seal's record), not kept for every seal that holds."""
+        return list(zip(self.prints, self.own))
+
+    @property
+    def digest(self) -> str:
+        return overall(self.prints, self.evidence)
+
+    @property
+    def entries_digest(self) -> str:
+        """The digest of the entries alone (an audit pack's record: its evidence files are
+        in its manifest)."""
+        return overall(self.prints, {})
+
+
+class Ledger:
+    """The ledger's own entries by date, fingerprinted once whatever the number of seals."""
+
+    def __init__(self, entries: Sequence[data.Directive], options: dict[str, Any] | None,
+                 hash_file: HashFile = file_digest) -> None:
+        self.base = ledger_folder(options)
+        self.own = sorted(own_entries(entries, options), key=operator.attrgetter("date"))
+        self.dates = [entry.date for entry in self.own]
+        self.prints: list[str] = []
+        self.evidence = Evidence(entries, options)
+        self.document_key = conventions(options).document
+        self.hash_file = hash_file
+        self.hashes: dict[str, str] = {}
+        self.shown: dict[str, str] = {}  # path -> relative(path): thousands of citers per file
+        # the files that resolving a document value found safe to read (evidence.safety):
+        # not checked a second time before they are read
+        self.safe: set[str] = set()
+        # a document value resolves by its accounts and its file's folder: many payments
+        # cite one file, and resolving checks the file on disk each time
+        self.resolved: dict[tuple[Any, ...], str | None] = {}
+        # (position in own, entry, its files) of each entry of own[:scanned] that cites files:
+        # a ledger sealed year after year is not searched for evidence once per seal
+        self.citations: list[tuple[int, data.Directive, Sequence[str]]] = []
+        self.scanned = 0
+        # the ledger's folder, ending in a separator: what relpath() spends its time finding
+        # (not a root folder, where "//x" is a normalised path of its own)
+        folder = os.path.abspath(self.base)
+        self.under = os.path.join(folder, "") if os.path.dirname(folder) != folder else None
+
+    def relative(self, path: str) -> str:
+        shown = self.shown.get(path)
+        if shown is None:
+            under = self.under
+            # an absolute, normalised path under the ledger's folder: relpath() is the rest
+            if under and path.startswith(under) and os.path.normpath(path) == path:
+                shown = path[len(under):]
+            else:
+                shown = os.path.relpath(path, self.base)
+            shown = self.shown[path] = shown.replace(os.sep, "/")
+        return shown
+
+    def _citing(self, count: int) -> list[tuple[int, data.Directive, Sequence[str]]]:
+        """The entries among own[:count] that cite files (and maybe some after)."""
+        own, citations = self.own, self.citations
+        for index in range(self.scanned, count):
+            paths = self.cited(own[index])
+            if paths:
+                citations.append((index, own[index], paths))
+        self.scanned = max(self.scanned, count)
+        return citations
+
+    def snapshot(self, through: datetime.date, evidence_files: bool = True) -> Snapshot:
+        """The entries on or before ``through`` and, unless not ``evidence_files``, the
+        evidence they cite (read and digested)."""
+        count = bisect.bisect_right(self.dates, through)
+        base = self.base
+        self.prints.extend([fingerprint(entry, base)
+                            for entry in self.own[len(self.prints):count]])
+        evidence: dict[str, str] = {}
+        citing: dict[str, data.Directive] = {}
+        for index, entry, paths in self._citing(count) if evidence_files else ():
+            if index >= count:
+                break
+            for path in paths:
+                shown = self.relative(path)
+                citing.setdefault(shown, entry)
+                evidence[shown] = self.sha256(path)
+        return Snapshot(through, self.prints[:count], self.own[:count], evidence, citing)
+
+    def cited(self, entry: data.Directive) -> Sequence[str]:
+        """The evidence files ``entry`` cites: a transaction's document (resolved as Fava
+        resolves it), a document directive's file."""
+        if isinstance(entry, data.Document):
+            return [entry.filename]
+        value = entry.meta.get(self.document_key) if isinstance(entry, data.Transaction) else None
+        if not isinstance(value, str):
+            return ()  # most entries: no list made for nothing
+        key = (value, frozenset(p.account for p in entry.postings),
+               os.path.dirname(str(entry.meta.get("filename", ""))))
+        if key not in self.resolved:
+            path = self.resolved[key] = self.evidence.resolve(value, entry).path
+            if path:
+                self.safe.add(path)
+        path = self.resolved[key]
+        return [path] if path else []
+
+    def sha256(self, path: str) -> str:
+        if path not in self.hashes:
+            # only a file the evidence rules allow is read (never /etc through a link)
+            readable = path in self.safe or safety(
+                path, self.evidence.roots, self.evidence.real_path) is None
+            self.hashes[path] = (self.hash_file(path) if readable else None) or MISSING
+        return self.hashes[path]

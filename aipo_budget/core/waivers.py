@@ -1,0 +1,160 @@
+"""Waivers: authorised exceptions, applied once, to the findings of every check.
+
+A transaction cites a waiver listed in the rules folder (``[[waiver]]``) with
+``waiver: "EC-2006-07"`` (several: ``"EC-2006-07, EC-2006-09"``). A finding on it is covered by
+a cited waiver when the waiver names the finding's rule id or kind; its project, if the waiver
+names one (a finding of no project: every project the transaction pays for); the finding's
+amount is within ``max_amount``, if given; and the transaction is dated on or after the day the
+waiver was adopted (an exception is granted before the payment, not found for it afterwards)
+and on or before ``valid_until``, if given.
+
+A covered finding keeps its rule, message and amount, takes severity ``waived`` and the
+waiver's reference, and fails nothing. A finding that no cited waiver covers stays as it is,
+and a finding of the rule of kind ``waiver`` is added beside it saying why each cited waiver
+does not apply (unknown reference, other rule, other project, adopted after the payment,
+expired, over its amount, or a ``waiver`` value that cannot be read); it is an error for an
+error, a warning for a warning. Findings of the kinds in :data:`UNWAIVABLE` (Beancount's own
+errors, seals, the audit pack's manifest) are never waived and never questioned here.
+
+The function is pure and judges each finding on its own, so that applying it to a part of
+the findings (the ledger's errors added to the plugin's audit) gives what applying it to all
+of them would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import difflib
+from typing import TYPE_CHECKING, Any
+
+from aipo_budget.core import meta
+from aipo_budget.core.facts import Location
+from aipo_budget.core.facts.roles import project_of
+from aipo_budget.core.findings import WAIVED, WARNING, finding, money
+from aipo_budget.core.rules import UNWAIVABLE, RuleVersion
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from aipo_budget.core.conventions import Conventions
+    from aipo_budget.core.findings import Finding
+    from aipo_budget.core.rules import RuleSet, Waiver
+
+# Used when a rules folder has no rule of kind "waiver": a waiver cited wrongly is still said.
+DEFAULT_WAIVER_RULE = RuleVersion(
+    "WAIVER", "waiver", 1, datetime.date(1900, 1, 1), "error", "Waivers listed in the rules folder",
+    "A transaction that cites a waiver is covered by it: the waiver is listed, was adopted on or "
+    "before the transaction, is still valid, and covers the rule, project and amount.", {},
+)
+
+
+def references(text: str) -> tuple[str, ...]:
+    """The waiver references a ``waiver`` value cites (comma-separated), each read as the
+    rules read a listed one (:func:`aipo_budget.core.meta.normal`), so that the two compare."""
+    return tuple(part for part in (meta.normal(item) for item in text.split(",")) if part)
+
+
+def _projects(entry: Any, conventions: Conventions) -> set[str]:
+    """The projects a transaction's postings pay for (Expenses:Projects:<Project>:...)."""
+    found = (project_of(p.account, conventions) for p in getattr(entry, "postings", None) or ())
+    return {pc[0] for pc in found if pc and pc[0]}
+
+
+def _unknown(reference: str, ruleset: RuleSet) -> str:
+    known = [waiver.reference for waiver in ruleset.waivers]
+    near = difflib.get_close_matches(reference, known, n=1, cutoff=0.6)
+    hint = f' (did you mean "{near[0]}"?)' if near else ""
+    return f'waiver "{reference}" is not listed in the rules folder{hint}'
+
+
+def _scope(waiver: Waiver, item: Finding, projects: set[str]) -> str | None:
+    """Why ``waiver`` does not cover the rule or project of ``item``; None if it does."""
+    reference = waiver.reference
+    if item.rule not in waiver.rules and item.kind not in waiver.kinds:
+        return f"waiver {reference} covers {', '.join(waiver.covers)}, not {item.rule}"
+    if waiver.project is None:
+        return None
+    paid = {item.project} if item.project else projects
+    if paid != {waiver.project}:
+        other = ", ".join(sorted(paid)) or "no project"
+        return f"waiver {reference} is for project {waiver.project}, not {other}"
+    return None
+
+
+def _limits(waiver: Waiver, item: Finding, day: datetime.date) -> str | None:
+    """Why ``waiver`` does not cover a finding of a transaction of ``day`` by its dates and
+    amount; None if it does."""
+    reference = waiver.reference
+    if day < waiver.adopted:
+        return (f"waiver {reference} was adopted on {waiver.adopted}, after the transaction "
+                f"of {day}: an exception is granted before the payment")
+    if waiver.valid_until is not None and day > waiver.valid_until:
+        return (f"waiver {reference} expired on {waiver.valid_until}, before the transaction "
+                f"of {day}")
+    if waiver.max_amount is None:
+        return None
+    limit = money(waiver.max_amount, item.currency)
+    if item.amount is None:
+        return f"waiver {reference} covers up to {limit}, and this finding has no amount"
+    if abs(item.amount) > waiver.max_amount:
+        return (f"waiver {reference} covers up to {limit}, and this finding is for "
+                f"{money(abs(item.amount), item.currency)}")
+    return None
+
+
+def why_not(reference: str, item: Finding, ruleset: RuleSet, conventions: Conventions
+            ) -> str | None:
+    """Why the waiver ``reference`` does not cover ``item``; None if it does."""
+    waiver = ruleset.waiver(reference)
+    if waiver is None:
+        return _unknown(reference, ruleset)
+    day = getattr(item.entry, "date", None) or item.date or datetime.date.min
+    return (_scope(waiver, item, _projects(item.entry, conventions))
+            or _limits(waiver, item, day))
+
+
+def _version(ruleset: RuleSet, date: datetime.date | None) -> RuleVersion:
+    return ruleset.judging("waiver", date, DEFAULT_WAIVER_RULE)
+
+
+def _not_waived(item: Finding, reasons: list[str], ruleset: RuleSet) -> Finding:
+    """The finding that says why no cited waiver covers ``item``, beside it."""
+    version = _version(ruleset, getattr(item.entry, "date", None) or item.date)
+    return finding(version, item.date, Location(item.filename, item.lineno, item.entry),
+                   f"the {item.rule} finding is not waived: {'; '.join(reasons)}", item.amount,
+                   severity=WARNING if item.severity == WARNING else None,
+                   project=item.project, currency=item.currency)
+
+
+def judge(item: Finding, ruleset: RuleSet, conventions: Conventions
+          ) -> tuple[Finding, Finding | None]:
+    """``item`` waived if a waiver its transaction cites covers it; else ``item`` and, when
+    its transaction cites one, the finding that says why none applies."""
+    entry = item.entry
+    if item.kind in UNWAIVABLE or item.severity == WAIVED or not getattr(entry, "meta", None):
+        return item, None
+    cited, problem = meta.text(entry.meta, conventions.waiver)
+    if problem is not None:
+        return item, _not_waived(item, [problem.message], ruleset)
+    reasons = []
+    for reference in references(cited or ""):
+        reason = why_not(reference, item, ruleset, conventions)
+        if reason is None:
+            return dataclasses.replace(item, severity=WAIVED, waiver=reference), None
+        reasons.append(reason)
+    return item, (_not_waived(item, reasons, ruleset) if reasons else None)
+
+
+def apply_waivers(findings: Iterable[Finding], ruleset: RuleSet, conventions: Conventions
+                  ) -> list[Finding]:
+    """``findings`` with every finding a valid waiver covers waived, and a finding added for
+    each that a cited waiver does not cover (once per rule and reason on a transaction)."""
+    judged: list[Finding] = []
+    added: dict[tuple[str, int, str, str], Finding] = {}
+    for item in findings:
+        kept, why = judge(item, ruleset, conventions)
+        judged.append(kept)
+        if why is not None:
+            added.setdefault((why.filename, why.lineno, why.severity, why.message), why)
+    return judged + list(added.values())

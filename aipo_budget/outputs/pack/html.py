@@ -1,0 +1,248 @@
+"""``index.html``: a cover an auditor can sign, the charts, and every table, rendered from the
+Jinja2 templates ``templates/pack.html`` and ``templates/pack_charts.html`` (autoescaped: ledger
+text is inert).
+
+Cells are formatted by their column's kind, as the text formats show them: amounts and
+percentages right-aligned, dates and locations never wrapped, statuses marked when alarming,
+a DOCUMENT value linked to its copy in the pack's ``evidence/`` folder (the value as written is
+the link's text) or, when the file is not in the pack, shown with why.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup, escape
+
+from aipo_budget import __version__
+from aipo_budget.core.paths import shown
+from aipo_budget.outputs.pack.charts import BarChart, balance_chart, budget_chart
+from aipo_budget.outputs.pack.manifest import DIGEST_OF
+from aipo_budget.outputs.render import one_line, text_value
+from aipo_budget.core.tally import tally
+from aipo_budget.outputs.table import Column, Kind, Location, Status, Table, table
+from aipo_budget.outputs.tables.fund import balance_before, reserve_floor
+from aipo_budget.outputs.tables.registers import findings, with_waiver
+
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Mapping, Sequence
+
+    from aipo_budget.outputs.pack.charts import LineChart
+    from aipo_budget.core.rules import RuleSet
+    from aipo_budget.outputs.tables.context import Context
+
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+WIDE = 8  # a table with more columns prints in landscape
+WORD = 32  # characters: a longer text without spaces may wrap
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+COVER_FINDINGS = ("severity", "rule", "date", "condition", "location")
+
+
+@dataclass(frozen=True)
+class About:
+    """What the cover says besides the audit: who, when, from which files."""
+
+    organisation: str
+    as_of: datetime.date
+    digest: str  # the ledger's digest (see aipo_budget.outputs.pack.manifest)
+    generated: str
+    links: Mapping[str, str] = field(default_factory=dict)  # evidence file -> its copy
+    left_out: Mapping[str, str] = field(default_factory=dict)  # evidence file -> why
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    css: str = ""
+    href: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class HtmlTable:
+    name: str
+    title: str
+    headers: tuple[Cell, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    totals: tuple[Cell, ...] | None
+    notes: tuple[str, ...]
+    wide: bool
+
+
+# --- cells, by kind -----------------------------------------------------------------------
+
+
+def _document(value: Any, about: About) -> Cell:
+    """An evidence file: a relative link to its copy, or the value as written and why not."""
+    if not isinstance(value, Location):
+        return Cell(one_line(text_value(value)))
+    text = one_line(value.shown or os.path.basename(value.filename))
+    if value.filename in about.links:
+        return Cell(text, "doc", href=quote(about.links[value.filename]))
+    why = about.left_out.get(value.filename)
+    if why:
+        return Cell(text, "doc", note=f"not in this pack: {why}")
+    return Cell(text, "doc", note="" if value.filename else "does not resolve to a file")
+
+
+def _status_css(value: Any) -> str:
+    marked = value.tone if isinstance(value, Status) else None
+    return f"status {marked}" if marked else "status"
+
+
+def cell(value: Any, kind: Kind, about: About) -> Cell:
+    """One cell of a table, formatted by its column's kind."""
+    if value is None:
+        return Cell("", "num" if kind.numeric else "")
+    if kind is Kind.DOCUMENT:
+        return _document(value, about)
+    text = one_line(text_value(value, kind))
+    if kind.numeric:
+        negative = isinstance(value, (int, float, Decimal)) and value < 0
+        return Cell(text, "num neg" if negative else "num")
+    if kind is Kind.STATUS:
+        return Cell(text, _status_css(value))
+    if kind is Kind.TEXT:  # a name without spaces (a rule, a project) is not cut at hyphens
+        return Cell(text, "nowrap" if len(text) <= WORD and " " not in text else "")
+    return Cell(text, {Kind.DATE: "date", Kind.LOCATION: "loc"}.get(kind, ""))
+
+
+def html_table(source: Table, about: About) -> HtmlTable:
+    """``source`` as cells, read by column key and formatted by kind."""
+    def cells(row: Mapping[str, Any]) -> tuple[Cell, ...]:
+        return tuple(cell(row.get(c.key), c.kind, about) for c in source.columns)
+
+    return HtmlTable(
+        source.name, one_line(source.title),
+        tuple(Cell(one_line(c.label), "num" if c.kind.numeric else "") for c in source.columns),
+        tuple(cells(row) for row in source.rows),
+        cells(source.totals) if source.totals else None,
+        tuple(one_line(note) for note in source.notes), len(source.columns) > WIDE)
+
+
+# --- the cover ----------------------------------------------------------------------------
+
+
+def rules_in_force(ruleset: RuleSet, day: datetime.date) -> Table:
+    """Each rule with the version in force on ``day`` (the period end): its citation, number
+    and effective date; a rule not yet in force shows its first version, which judges
+    earlier entries."""
+    rows = []
+    for rule in ruleset.rules:
+        version = rule.in_force(day)
+        rows.append({
+            "rule": rule.id, "title": rule.title,
+            "citation": (version or rule.versions[0]).citation,
+            "version": (version or rule.versions[0]).number,
+            "effective": (version or rule.versions[0]).effective,
+            "note": "" if version else "not yet in force: judges earlier entries",
+        })
+    return table("rules", f"Rules in force on {day.isoformat()}", (
+        Column("rule", "rule"), Column("title", "title"), Column("citation", "citation"),
+        Column("version", "version", Kind.NUMBER), Column("effective", "in force from",
+                                                             Kind.DATE),
+        Column("note", "note")), rows)
+
+
+# the cover's order of the findings: errors, then warnings, then the waived ones
+RANK = {Status.ERROR: 0, Status.WARNING: 1, Status.WAIVED: 2}
+
+
+def errors_first(register: Table) -> Table:
+    """The findings register with the error findings first, the waived ones last (else in its
+    order), and only the columns the cover shows (the waiver too, when one is cited)."""
+    rows = sorted(register.rows, key=lambda row: RANK.get(row.get("severity"), 1))
+    return Table(register.name, register.title, register.columns, tuple(rows)
+                 ).select(with_waiver(COVER_FINDINGS, register))
+
+
+def status_line(register: Table) -> tuple[bool, str]:
+    """Compliant or not, and the counts: "Not compliant: 2 errors, 1 warning, 1 waived"."""
+    severities = register.values("severity")
+    errors, warnings, waived = (sum(1 for severity in severities if severity is status)
+                                for status in (Status.ERROR, Status.WARNING, Status.WAIVED))
+    counts = tally(errors, warnings, zero="no", waived=waived)
+    return (not errors, f"{'Compliant' if not errors else 'Not compliant'}: {counts}")
+
+
+def cover(ctx: Context, about: About) -> dict[str, Any]:
+    register = findings(ctx)
+    compliant, status = status_line(register)
+    return {
+        "organisation": about.organisation, "period": str(ctx.period),
+        "as_of": about.as_of.isoformat(), "compliant": compliant, "status": status,
+        "findings": html_table(errors_first(register), about) if register.rows else None,
+        "rules": html_table(rules_in_force(ctx.result.ruleset, ctx.end), about),
+        "digest": about.digest, "digest_of": DIGEST_OF, "version": __version__,
+        "generated": about.generated,
+    }
+
+
+# --- the page -----------------------------------------------------------------------------
+
+
+def nowrap_dates(text: str) -> Markup:
+    """``text`` escaped, its ISO dates kept on one line (a browser breaks at hyphens)."""
+    parts, last = [], 0
+    for match in ISO_DATE.finditer(text):
+        parts += [escape(text[last:match.start()]),
+                  Markup('<span class="nowrap">%s</span>') % match[0]]
+        last = match.end()
+    return Markup("").join([*parts, escape(text[last:])])
+
+
+@functools.cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True,
+                             lstrip_blocks=True)
+    env.filters["nowrap_dates"] = nowrap_dates
+    return env
+
+
+def svg(chart: BarChart | LineChart) -> Markup:
+    """A chart drawn by its macro in ``pack_charts.html``."""
+    macros = environment().get_template("pack_charts.html").module
+    draw = macros.bar_chart if isinstance(chart, BarChart) else macros.line_chart
+    return Markup(str(draw(chart)))
+
+
+def _history(ctx: Context) -> list[tuple[datetime.date, Decimal]]:
+    """The fund's balance after each day of the period, from its opening balance."""
+    start = ctx.period.start
+    history = [(day, amount) for day, amount in ctx.facts.fund_history if day in ctx.period]
+    if start is None:
+        return history
+    return [(start, balance_before(ctx, start)), *history]
+
+
+def _charts(tables: Sequence[Table], ctx: Context) -> list[dict[str, Any]]:
+    """The budget chart with the budget table, the balance chart with the fund statement."""
+    by_name = {t.name: t for t in tables}
+    charts: list[BarChart | LineChart | None] = []
+    if "budget" in by_name:
+        charts.append(budget_chart(by_name["budget"], ctx.currency))
+    if "fund-statement" in by_name:
+        charts.append(balance_chart(_history(ctx), ctx.end, reserve_floor(ctx),
+                                    ctx.currency))
+    return [{"title": chart.title, "svg": svg(chart)} for chart in charts if chart is not None]
+
+
+def index_html(tables: Sequence[Table], ctx: Context, about: About) -> str:
+    """The pack's ``index.html``."""
+    root = ctx.root
+    return environment().get_template("pack.html").render(
+        cover=cover(ctx, about),
+        charts=_charts(tables, ctx),
+        tables=[html_table(t, about) for t in tables],
+        left_out=[(shown(path, root) if root else path, why)
+                  for path, why in sorted(about.left_out.items())],
+    )

@@ -1,0 +1,173 @@
+"""What a pack was made from and what it holds: ``manifest.json``, the ledger's digest, and
+the evidence files, read only when that is safe and copied into the pack when cited.
+
+The ledger's digest
+    The SHA-256 of the canonical JSON of the manifest's ``inputs`` (keys sorted, separators
+    ``,`` and ``:`` with no space, UTF-8 without escapes): the ledger files, the rules files and
+    the evidence files, each ``{"path", "sha256"}``. It is in the manifest as
+    ``ledger_digest`` and on the cover of ``index.html``. It is over the inputs, not over the
+    pack's own files: ``index.html`` shows it, so it cannot be part of what it digests (each
+    output has its own SHA-256 in ``outputs``). The same ledger, rules and evidence give the
+    same digest whatever the period, the tables or the time of the pack.
+
+The ledger's entries
+    ``entries.tsv`` records every entry written in the ledger's files, one line each: its
+    canonical fingerprint and the digest of each of its fields, as a period seal's record
+    does (:mod:`aipo_budget.core.seals.sidecar`), so that ``check --against manifest.json`` can
+    say which entry changed, appeared or vanished since, and not count a reformatted or moved
+    entry. The manifest's ``entries`` says where it is, its SHA-256, how many entries, their
+    digest (over the sorted fingerprints, as a seal's) and the format; the file is listed in
+    ``outputs`` too. The ledger's digest is unchanged by it: the ledger files' bytes are in
+    ``inputs`` already.
+
+Evidence
+    Every Document entry's file is read only when :func:`aipo_budget.core.evidence.safety` allows
+    (a regular file inside the ledger's documents folders, symbolic links followed), checked
+    before opening and opened without blocking, and its SHA-256 is in ``inputs.evidence``.
+    The files the tables cite (a ``DOCUMENT`` value that resolved) are copied into the pack as
+    ``evidence/<path relative to the documents folder>`` (the real path, links followed; with
+    several documents folders, relative to the folder that holds them all), listed in
+    ``outputs`` with their SHA-256 and ``source``; a copy whose SHA-256 is not the one read
+    for ``inputs`` refuses the pack. An evidence file that may not be read is left out: not
+    copied, no link to it, and listed in ``evidence_left_out`` with why (and in index.html).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import stat
+from pathlib import PurePath
+from typing import TYPE_CHECKING, Any
+
+from aipo_budget import __version__
+from aipo_budget.core import evidence
+from aipo_budget.outputs.pack.files import REFUSED, PackError, _digest_file
+from aipo_budget.outputs.render import dumps
+from aipo_budget.core.seals.sidecar import ENTRY_HELP, record_lines
+from aipo_budget.core.seals.snapshot import FORMAT, Ledger
+from aipo_budget.outputs.table import Kind, Location
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+    from aipo_budget.outputs.table import Table
+
+EVIDENCE = "evidence"  # the pack's folder of evidence copies
+ENTRIES = "entries.tsv"  # the pack's record of the ledger's entries
+RECORD_HEAD = (
+    f"# aipo-budget audit pack record (format {FORMAT}): every entry of the ledger's files "
+    "when the pack was made.",
+    "# `aipo-budget check --against manifest.json` reads it to say what changed since. Its "
+    "SHA-256 is in manifest.json: do not edit it.",
+    ENTRY_HELP,
+)
+DIGEST_OF = ('the canonical JSON of "inputs": keys sorted, separators "," and ":" without '
+             "spaces, UTF-8")
+
+
+def canonical(data: Any) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+def ledger_digest(inputs: Mapping[str, Any]) -> str:
+    """The ledger's digest: one SHA-256 over the manifest's ``inputs`` (see above)."""
+    return hashlib.sha256(canonical(inputs)).hexdigest()
+
+
+def generated_at() -> str:
+    """When the pack is made (UTC, to the second); ``SOURCE_DATE_EPOCH`` when set, as
+    reproducible builds do, so that two packs of the same inputs can be identical."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    now = (datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+           if epoch.isdigit() else datetime.datetime.now(datetime.timezone.utc))
+    return now.isoformat(timespec="seconds")
+
+
+def entry_record(entries: Sequence[Any], options: dict[str, Any] | None
+                 ) -> tuple[str, dict[str, Any]]:
+    """The pack's record of the ledger's entries (the text of ``entries.tsv``), and what the
+    manifest says of it but its SHA-256."""
+    ledger = Ledger(entries, options)
+    # the whole ledger, whatever the period; its evidence files are the manifest's inputs
+    snapshot = ledger.snapshot(datetime.date.max, evidence_files=False)
+    text = "\n".join([*RECORD_HEAD, *record_lines(snapshot, ledger.base)]) + "\n"
+    return text, {"path": ENTRIES, "count": len(snapshot.prints),
+                  "digest": snapshot.entries_digest, "format": FORMAT}
+
+
+def manifest(inputs: Mapping[str, Any], left_out: list[dict[str, str]],
+             outputs: list[dict[str, str]], settings: Mapping[str, Any], generated: str,
+             tables: Sequence[Table] = (), entries: Mapping[str, Any] | None = None) -> str:
+    """What the pack was made from and what it holds: every input and every file written
+    (manifest.json aside) with its SHA-256, the record of the ledger's entries, and the
+    evidence files left unread."""
+    return dumps({
+        "tool": "aipo-budget",
+        "version": __version__,
+        "generated": generated,
+        "settings": dict(settings),
+        "ledger_digest": {"sha256": ledger_digest(inputs), "of": DIGEST_OF},
+        "inputs": dict(inputs),
+        **({"entries": dict(entries)} if entries is not None else {}),
+        "evidence_left_out": left_out,
+        # a CSV file is data only: its table's title is here, in the Markdown and index.html
+        "tables": [{"name": t.name, "title": t.title, "csv": f"{t.name}.csv",
+                    "markdown": f"{t.name}.md"} for t in tables],
+        "outputs": sorted(outputs, key=lambda item: item["path"]),
+    })
+
+
+# --- evidence -----------------------------------------------------------------------------
+
+
+def _why_left_out(path: str, roots: Sequence[str]) -> str | None:
+    """Why an evidence file is not read, or None: evidence.safety decides, this only names
+    the reason for the manifest. OSError when it cannot even be looked at."""
+    if evidence.safety(path, roots) is None:
+        return None
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return "does not exist"
+    return "outside the documents folders" if stat.S_ISREG(mode) else "not a regular file"
+
+
+def examine(paths: Iterable[str], roots: Sequence[str], show: Callable[[str], str]
+            ) -> tuple[dict[str, str], dict[str, str]]:
+    """The evidence files that may be read, path -> SHA-256, and those left out, path ->
+    why. One that may be read but cannot is a PackError naming it (``show``)."""
+    read, left_out = {}, {}
+    for path in sorted(set(paths)):
+        try:
+            why = _why_left_out(path, roots)
+            if why is None:
+                read[path] = _digest_file(path)
+            else:
+                left_out[path] = why
+        except OSError as exc:
+            raise PackError(f"{show(path)}: cannot read this evidence file "
+                            f"({exc.strerror or exc}); {REFUSED}") from None
+    return read, left_out
+
+
+def cited(tables: Iterable[Table]) -> set[str]:
+    """The evidence files the tables cite: every resolved value of a DOCUMENT column."""
+    return {value.filename for table in tables for column in table.columns
+            if column.kind is Kind.DOCUMENT
+            for value in table.values(column.key)
+            if isinstance(value, Location) and value.filename}
+
+
+def copy_name(path: str, roots: Sequence[str], show: Callable[[str], str]) -> str:
+    """Where the evidence file ``path`` goes in the pack: ``evidence/<its real path relative
+    to the documents folder>`` ('/'-separated). PackError when it is no longer inside."""
+    base = os.path.commonpath([os.path.realpath(root) for root in roots])
+    relative = PurePath(os.path.relpath(os.path.realpath(path), base))
+    if not relative.parts or relative.parts[0] == os.pardir or relative.is_absolute():
+        raise PackError(f"{show(path)}: left the documents folders while the pack was "
+                        f"written; {REFUSED}")
+    return "/".join((EVIDENCE, *relative.parts))

@@ -1,0 +1,137 @@
+"""The headroom left after a proposed payment: what a finance officer reads before releasing it.
+
+For each project the payment charges: the allocation remaining (amount and share), the surplus
+share of the project's cost against the co-funding cap, now and if no more co-funding comes
+(the rest of the allocation spent from the surplus alone), and the days left in the project
+period and in the payment window (negative: passed). For the fund: the distance from the
+lowest balance from the payment's date on to the reserve floor. For the payment: the approvals
+still needed. Every figure is read from the audit of the ledger with the payment in it, through
+the functions the checks themselves use.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from aipo_budget.core import meta
+from aipo_budget.core.checks.approval import required
+from aipo_budget.core.checks.ceiling import spending
+from aipo_budget.core.checks.cofunding import shares
+from aipo_budget.core.findings import money
+from aipo_budget.core.projects import terms
+from aipo_budget.outputs.table import Column, Kind, table
+from aipo_budget.outputs.tables.context import percent
+
+if TYPE_CHECKING:
+    from aipo_budget.core.engine import Audit
+    from aipo_budget.core.facts import Facts, Outflow
+    from aipo_budget.outputs.table import Table
+
+ZERO = Decimal(0)
+Row = dict[str, Any]
+
+
+def _row(measure: str, project: str | None = None, **values: Any) -> Row:
+    return {"measure": measure, "project": project, **values}
+
+
+def outflow_of(result: Audit, proposal: Any) -> Outflow | None:
+    """The proposal as the audit saw it, if it is a surplus outflow."""
+    return next((o for o in result.facts.outflows if o.entry is proposal), None)
+
+
+def _project_rows(result: Audit, outflow: Outflow, project: str) -> list[Row]:
+    facts, currency = result.facts, result.facts.conventions.currency
+    project_terms = terms(result.ruleset, project, outflow.date)
+    rows = []
+    spent = ZERO
+    for step in spending(facts, project):
+        spent = step.after
+    remaining = ZERO
+    if project_terms.allocation is not None:
+        allocation = project_terms.allocation
+        remaining = allocation - spent
+        note = (f"{money(spent, currency)} spent of {money(allocation, currency)} "
+                f"({project_terms.ceiling.label})")
+        if project_terms.close is not None and outflow.date > project_terms.close:
+            note += f"; the project closed on {project_terms.close}: the rest has lapsed"
+        rows.append(_row("allocation remaining", project, amount=remaining,
+                         percent=percent(remaining, allocation), note=note))
+    surplus, total = shares(facts, project)
+    if project_terms.cap is not None and total:
+        cap = f"cap {project_terms.cap * 100:.0f} % ({project_terms.cofunding.label})"
+        rows.append(_row("surplus share of the project's cost", project,
+                         percent=percent(surplus, total),
+                         note=f"{money(surplus, currency)} of {money(total, currency)}; {cap}"))
+        rest = max(remaining, ZERO)
+        rows.append(_row("surplus share if no more co-funding comes", project,
+                         percent=percent(surplus + rest, total + rest),
+                         note=f"the remaining {money(rest, currency)} of the allocation spent "
+                              f"from the surplus alone; {cap}"))
+    if project_terms.period is not None:
+        rows.append(_row("days left in the project period", project, date=project_terms.end,
+                         number=(project_terms.end - outflow.date).days,
+                         note=f"from the payment date {outflow.date}"))
+        rows.append(_row("days left in the payment window", project, date=project_terms.close,
+                         number=(project_terms.close - outflow.date).days,
+                         note=f"{project_terms.window_days} days after the period ends"))
+    return rows
+
+
+def _reserve_rows(result: Audit, outflow: Outflow) -> list[Row]:
+    facts, currency = result.facts, result.facts.conventions.currency
+    later = [(day, balance) for day, balance in facts.fund_history if day >= outflow.date]
+    lowest_day, lowest = min(later, key=lambda item: item[1],
+                             default=(outflow.date, outflow.balance_after))
+    rows = []
+    for rule in result.ruleset.of_kind("reserve"):
+        version = rule.judging(outflow.date)
+        floor = version.params.floor
+        rows.append(_row("above the reserve floor", amount=lowest - floor, date=lowest_day,
+                         note=f"lowest fund balance from {outflow.date} on "
+                              f"{money(lowest, currency)}, floor {money(floor, currency)} "
+                              f"({version.label})"))
+    return rows
+
+
+def _approval_rows(result: Audit, outflow: Outflow) -> list[Row]:
+    currency = result.facts.conventions.currency
+    preparer = meta.person_key(outflow.prepared_by or "")
+    counted = {meta.person_key(name) for name in outflow.approvers} - {preparer, ""}
+    rows = []
+    for rule in result.ruleset.of_kind("approval"):
+        version = rule.judging(outflow.date)
+        needed = required(outflow.usd, version)
+        named = ", ".join(outflow.approvers) or "none"
+        note = (f"{needed} different approver{'s' if needed > 1 else ''} needed for "
+                f"{money(outflow.usd, currency)} ({version.label}); named: {named}")
+        if outflow.prepared_by:
+            note += f"; the preparer {outflow.prepared_by} cannot be one of them"
+        rows.append(_row("approvals still needed", number=max(needed - len(counted), 0),
+                         note=note))
+    return rows
+
+
+def headroom(result: Audit, proposal: Any, title: str) -> Table:
+    """The headroom table of ``proposal`` in ``result`` (the audit with it)."""
+    outflow = outflow_of(result, proposal)
+    rows: list[Row] = []
+    notes: list[str] = []
+    if outflow is None:
+        notes.append("Not a surplus outflow: no Surplus Fund headroom applies.")
+    else:
+        for project in dict.fromkeys(u.project for u in outflow.uses if u.project):
+            rows += _project_rows(result, outflow, project)
+        rows += _reserve_rows(result, outflow) + _approval_rows(result, outflow)
+    return _table(result.facts, rows, title, notes)
+
+
+def _table(facts: Facts, rows: list[Row], title: str, notes: list[str]) -> Table:
+    return table(
+        "headroom", title,
+        (Column("measure", "headroom"), Column("project", "project"),
+         Column("amount", f"amount ({facts.conventions.currency})", Kind.AMOUNT),
+         Column("percent", "%", Kind.PERCENT), Column("date", "until", Kind.DATE),
+         Column("number", "days / more", Kind.NUMBER), Column("note", "note")),
+        rows, notes=notes)

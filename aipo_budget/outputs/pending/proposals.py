@@ -1,0 +1,222 @@
+"""Proposed transactions (``check --pending FILE``): read, and checked as input before any
+judgement.
+
+A proposal file holds Beancount transactions that are not in the ledger yet. It is refused
+(exit status 2, naming the file and line) when it is not a regular file (a FIFO would be waited
+on forever, a device read without end), when Beancount cannot parse it, when it holds anything
+but transactions (accounts, prices and options belong in the ledger), when an amount is beyond
+:data:`LARGEST`, when Beancount cannot book a transaction (it would leave it out, judged by
+nobody), or when a transaction names an account the ledger does not open. Nothing is ever
+written: the text is loaded with the ledger as one more source, in memory.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from beancount.core import data
+from beancount.parser import lexer, parser
+
+from aipo_budget.core.ledger import not_text
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+# What Beancount names the entries of a text loaded from memory.
+IN_MEMORY = "<string>"
+# Beancount's tokens of the directives that change how the ledger is read, not what it holds.
+DIRECTIVES = {"OPTION": "option", "INCLUDE": "include", "PLUGIN": "plugin"}
+# No amount of the Fund comes near it; beyond it, sums to the cent and the percentages of them
+# would outgrow the 28 digits Decimal (and Beancount) computes with.
+LARGEST = Decimal("1e15")
+
+
+class ProposalError(Exception):
+    """The proposals cannot be judged; ``problems`` are (line, message) in the file."""
+
+    def __init__(self, name: str, problems: Sequence[tuple[int, str]]) -> None:
+        super().__init__("\n".join(f"{name}:{n}: {m}" if n else f"{name}: {m}"
+                                   for n, m in problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class Proposals:
+    """The proposed transactions, as parsed from ``text``; ``name`` is the file as given
+    (``<stdin>`` for standard input) and ``path`` its absolute path (None for stdin)."""
+
+    name: str
+    path: str | None
+    text: str
+    lines: tuple[int, ...]  # of each proposed transaction, in file order
+
+
+def read(source: str) -> tuple[str, str]:
+    """(name, text) of the proposals at ``source`` (``-``: standard input)."""
+    if source == STDIN:
+        content = sys.stdin.buffer.read()
+        name = STDIN_NAME
+    else:
+        name = source
+        try:
+            _regular(source)
+            with open(source, "rb") as file:
+                content = file.read()
+        except OSError as exc:
+            raise ProposalError(name, [(0, f"cannot read: {exc.strerror or exc}")]) from None
+    reason = not_text(content)
+    if reason:
+        raise ProposalError(name, [(0, reason)])
+    return name, content.decode("utf-8").removeprefix("\ufeff")
+
+
+def _regular(source: str) -> None:
+    """Refuse ``source`` unless it is a regular file, before it is opened: reading a FIFO
+    waits for a writer that may never come, a device may never end."""
+    mode = os.stat(source).st_mode
+    if stat.S_ISREG(mode):
+        return
+    kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+            else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket")
+    raise ProposalError(source, [(0, f"is {kind}, not a regular file: write the proposals to a "
+                                     "file, or give them on standard input (--pending -)")])
+
+
+def parse(name: str, path: str | None, text: str) -> Proposals:
+    """The proposals of ``text``, or ProposalError with every reason they cannot be judged."""
+    # Beancount's own tokens: a narration's line that starts with "include" is no directive
+    problems = [(line, f"`{DIRECTIVES[token]}` lines belong in the ledger, not in a proposal")
+                for token, line, _text, _value in lexer.lex_iter_string(text)
+                if token in DIRECTIVES]
+    entries, errors, _options = parser.parse_string(text)
+    problems += [(_line(error.source), " ".join(str(error.message).split()))
+                 for error in errors]
+    problems += [(_line(e.meta), f"only transactions can be proposed, not a "
+                                 f"{type(e).__name__.lower()} entry (it belongs in the ledger)")
+                 for e in entries if not isinstance(e, data.Transaction)]
+    transactions = [e for e in entries if isinstance(e, data.Transaction)]
+    problems += [problem for txn in transactions for problem in _too_large(txn)]
+    if not transactions and not problems:
+        problems.append((0, "holds no transaction to judge"))
+    if problems:
+        raise ProposalError(name, sorted(set(problems)))
+    return Proposals(name, path, text, tuple(sorted(_line(e.meta) for e in transactions)))
+
+
+def _line(meta: Any) -> int:
+    return int((meta or {}).get("lineno", 0) or 0)
+
+
+def _too_large(txn: data.Transaction) -> list[tuple[int, str]]:
+    """Each amount, price or cost of ``txn`` at or beyond :data:`LARGEST`: (line, message)."""
+    problems = []
+    for posting in txn.postings:
+        units, price, cost = posting.units, posting.price, posting.cost
+        written = [("amount", getattr(units, "number", None), getattr(units, "currency", None)),
+                   ("price", getattr(price, "number", None), getattr(price, "currency", None))]
+        written += [(what, getattr(cost, field, None), getattr(cost, "currency", None))
+                    for what, field in (("cost", "number_per"), ("total cost", "number_total"))]
+        for what, number, currency in written:
+            if isinstance(number, Decimal) and number.is_finite() and abs(number) >= LARGEST:
+                problems.append((_line(posting.meta) or _line(txn.meta),
+                                 f"{what} {number:f} {currency or ''}".rstrip()
+                                 + " is beyond what aipo-budget judges (at most "
+                                 f"{LARGEST.adjusted()} digits before the decimal point)"))
+    return problems
+
+
+def refusals(proposals: Sequence[data.Transaction], entries: Sequence[data.Directive],
+             errors: Sequence[Any], found: Proposals, as_of: Any = None
+             ) -> list[tuple[int, str]]:
+    """Why the loaded ``proposals`` cannot be judged, as (line, message): a transaction
+    Beancount could not book (it leaves it out of the ledger, so it would be judged by
+    nobody), an account the ledger does not open, a date after ``as_of``."""
+    problems = _unbooked(proposals, errors, found)
+    problems += unknown_accounts(proposals, entries)
+    problems += [(p.meta["lineno"], f"dated {p.date}, after --as-of {as_of}: it would not be "
+                                    "judged") for p in proposals if as_of and p.date > as_of]
+    return problems
+
+
+def _unbooked(proposals: Sequence[data.Transaction], errors: Sequence[Any],
+              found: Proposals) -> list[tuple[int, str]]:
+    filename = found.path or STDIN_NAME
+    loaded = {_line(p.meta) for p in proposals}
+    problems = []
+    for line in sorted(set(found.lines) - loaded):
+        # Beancount's error may name a posting's line: anything up to the next transaction
+        end = min((n for n in found.lines if n > line), default=float("inf"))
+        said = [" ".join(str(e.message).split()) for e in errors
+                if isinstance(source := getattr(e, "source", None), dict)
+                and source.get("filename") in (filename, IN_MEMORY)
+                and line <= _line(source) < end]
+        problems.append((line, "Beancount cannot book this transaction"
+                               + (": " + "; ".join(said) if said else "")))
+    return problems
+
+
+def unknown_accounts(proposals: Sequence[data.Transaction], entries: Sequence[data.Directive]
+                     ) -> list[tuple[int, str]]:
+    """Each proposal posting to an account the ledger does not open, or opens later or has
+    closed by the proposal's date: (line, message)."""
+    opened = {e.account: e.date for e in entries if isinstance(e, data.Open)}
+    closed = {e.account: e.date for e in entries if isinstance(e, data.Close)}
+    problems = []
+    for txn in proposals:
+        for posting in txn.postings:
+            account, line = posting.account, _line(posting.meta) or _line(txn.meta)
+            if account not in opened:
+                problems.append((line, f"account {account} is not opened in the ledger"))
+            elif txn.date < opened[account]:
+                problems.append((line, f"account {account} is opened only on "
+                                       f"{opened[account]}, after this proposal's date"))
+            elif account in closed and txn.date > closed[account]:
+                problems.append((line, f"account {account} was closed on {closed[account]}"))
+    return problems
+
+
+def located(entries: Sequence[data.Directive], proposals: Proposals) -> list[data.Directive]:
+    """``entries`` with the proposals' in-memory filename replaced by the proposal file's, so
+    that findings, evidence and ``explain`` name it. The entries are the load's own, made for
+    this run only: their metadata is updated in place, the postings' with them."""
+    filename = proposals.path or STDIN_NAME
+    for entry in entries:
+        _relocate(entry, filename)
+    return list(entries)
+
+
+def located_errors(errors: Sequence[Any], proposals: Proposals) -> None:
+    """Beancount's ``errors`` located as :func:`located` does the entries: those made in a
+    forked copy (:mod:`aipo_budget.loading`) carry copies of the entries and their metadata."""
+    filename = proposals.path or STDIN_NAME
+    for error in errors:
+        source = getattr(error, "source", None)
+        if isinstance(source, dict) and source.get("filename") == IN_MEMORY:
+            source["filename"] = filename
+        entry = getattr(error, "entry", None)
+        if entry is not None:
+            _relocate(entry, filename)
+
+
+def _relocate(entry: Any, filename: str) -> None:
+    meta = getattr(entry, "meta", None)
+    if not isinstance(meta, dict) or meta.get("filename") != IN_MEMORY:
+        return
+    meta["filename"] = filename
+    for posting in getattr(entry, "postings", None) or ():
+        if posting.meta and posting.meta.get("filename") == IN_MEMORY:
+            posting.meta["filename"] = filename
+
+
+def proposed(entries: Sequence[data.Directive], proposals: Proposals) -> list[data.Transaction]:
+    """The proposed transactions among the (located) ``entries``, in file order."""
+    filename = proposals.path or STDIN_NAME
+    return sorted((e for e in entries if isinstance(e, data.Transaction)
+                   and e.meta.get("filename") == filename), key=lambda e: e.meta["lineno"])

@@ -1,0 +1,160 @@
+"""The table model every output shares: typed columns, rows of typed values, read by key.
+
+A :class:`Table` is data: its columns say what each value is (an amount, a percentage, a
+status, a ``file:line`` location...), and every consumer (the text formats, CSV, JSON, the
+audit pack and its charts, the Fava page and its bars) asks for a column by its ``key`` and
+formats by its :class:`Kind`. Nobody reads ``row[3]`` nor parses rendered text back.
+
+Values by kind: ``AMOUNT`` a ``Decimal`` in the operating currency, ``PERCENT`` a ``Decimal``
+(87.5 means 87.5 %), ``DATE`` a ``datetime.date``, ``NUMBER`` an ``int``, ``YEAR`` an ``int`` year, ``STATUS`` a member
+of :class:`Status`, ``LOCATION`` a :class:`Location`, ``TEXT`` a ``str``; ``None`` is an empty
+cell of any kind.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from aipo_budget.core.paths import shown
+from aipo_budget.core.paths import Location  # noqa: F401 - a LOCATION cell holds one
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping, Sequence
+
+
+class Kind(enum.Enum):
+    TEXT = "text"
+    DATE = "date"
+    AMOUNT = "amount"
+    PERCENT = "percent"
+    NUMBER = "number"
+    YEAR = "year"  # a fiscal year: a number that names, left-aligned like text
+    STATUS = "status"
+    LOCATION = "location"
+    DOCUMENT = "document"  # an evidence file: a Location with no line, shown as written
+
+    @property
+    def numeric(self) -> bool:
+        """Right-aligned in text, a number in machine formats."""
+        return self in (Kind.AMOUNT, Kind.PERCENT, Kind.NUMBER)
+
+
+class Status(str, enum.Enum):
+    """Every status a table shows; the value is what people read."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    # a project's spending against its allocation (the budget table)
+    WITHIN = "within"
+    EXCEEDED = "exceeded"
+    NO_ALLOCATION = "no allocation"
+    # the surplus share of a project against its co-funding cap
+    WITHIN_CAP = "within cap"
+    ABOVE_CAP = "above cap"
+    # a finding in the register
+    TO_CORRECT = "open: to correct"
+    TO_REVIEW = "open: to review"
+    # a finding a valid waiver covers (its severity and its status): recorded, not alarming
+    WAIVED = "waived"
+    # a proposed payment (check --pending)
+    PAYABLE = "can be paid"
+    PAYABLE_WITH_WARNINGS = "can be paid with warnings"
+    NOT_PAYABLE = "cannot be paid"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def alarming(self) -> bool:
+        return self in (Status.ERROR, Status.EXCEEDED, Status.ABOVE_CAP, Status.TO_CORRECT,
+                        Status.NOT_PAYABLE)
+
+    @property
+    def worrying(self) -> bool:
+        return self in (Status.WARNING, Status.TO_REVIEW, Status.PAYABLE_WITH_WARNINGS)
+
+    @property
+    def tone(self) -> str | None:
+        """How a page marks it: "alarming" (errors, overruns), "worrying" (warnings, reviews)."""
+        if self.alarming:
+            return "alarming"
+        return "worrying" if self.worrying else None
+
+
+def shown_from(folder: str | None = None) -> Callable[[str, int], Location]:
+    """A ledger line as people read it: its file relative to ``folder`` (default: the working
+    folder) when inside it (:func:`aipo_budget.core.paths.shown`)."""
+
+    def where(filename: str, lineno: int) -> Location:
+        return Location(filename, lineno, shown(filename, folder))
+
+    return where
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: Kind = Kind.TEXT
+
+
+Row = MappingProxyType  # a read-only mapping: column key -> value
+
+
+@dataclass(frozen=True)
+class Table:
+    """``rows`` and ``totals`` map column keys to values; a key a row leaves out is empty."""
+
+    name: str
+    title: str
+    columns: tuple[Column, ...]
+    rows: tuple[Mapping[str, Any], ...]
+    totals: Mapping[str, Any] | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    def column(self, key: str) -> Column:
+        for column in self.columns:
+            if column.key == key:
+                return column
+        raise KeyError(f"table {self.name} has no column {key!r}")
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(column.key for column in self.columns)
+
+    def values(self, key: str) -> list[Any]:
+        self.column(key)  # an unknown key is a bug, not an empty column
+        return [row.get(key) for row in self.rows]
+
+    def select(self, keys: Sequence[str], name: str | None = None) -> Table:
+        """The same table with only the columns ``keys``, in that order."""
+        columns = tuple(self.column(key) for key in keys)
+
+        def narrow(row: Mapping[str, Any]) -> Mapping[str, Any]:
+            return MappingProxyType({key: row[key] for key in keys if key in row})
+
+        return Table(name or self.name, self.title, columns,
+                     tuple(narrow(row) for row in self.rows),
+                     narrow(self.totals) if self.totals else None, self.notes)
+
+    def cells(self, row: Mapping[str, Any]) -> list[Any]:
+        """``row``'s values in column order (for renderers that lay out a grid)."""
+        return [row.get(key) for key in self.keys]
+
+
+def table(name: str, title: str, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]],
+          totals: Mapping[str, Any] | None = None, notes: Sequence[str] = ()) -> Table:
+    """A :class:`Table`, checking that every row names only its columns (a misspelt key is
+    a bug that would otherwise show as an empty cell)."""
+    keys = {column.key for column in columns}
+    frozen = []
+    for row in [*rows, *([totals] if totals else [])]:
+        unknown = set(row) - keys
+        if unknown:
+            raise KeyError(f"table {name}: no column for {sorted(unknown)}")
+        frozen.append(MappingProxyType(dict(row)))
+    body = tuple(frozen[:-1] if totals else frozen)
+    return Table(name, title, tuple(columns), body, frozen[-1] if totals else None, tuple(notes))

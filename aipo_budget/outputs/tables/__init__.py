@@ -1,0 +1,67 @@
+"""The audit tables (see the README, "Reports"), as data: one pure function per table over a
+shared :class:`~aipo_budget.outputs.tables.context.Context`.
+
+The CLI, the audit pack and the Fava page all render these same tables. Period bounds are
+inclusive; the end defaults to the audit's end (``Facts.end``). Budget against actual and
+co-funding are life-to-date at the period end; the fund statement, the registers and the
+contributions table cover the period.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aipo_budget.core.periods import Period
+from aipo_budget.outputs.tables.budget import budget, cofunding
+from aipo_budget.outputs.tables.context import Context, percent, shortened_note
+from aipo_budget.outputs.tables.contributions import contributions
+from aipo_budget.outputs.tables.fund import fund_statement, reserve_floor
+from aipo_budget.outputs.tables.registers import CHECK_VIEW, disbursements, findings, findings_register
+
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Callable, Sequence
+
+    from aipo_budget.core.engine import Audit
+    from aipo_budget.outputs.table import Table
+
+BUILDERS: dict[str, Callable[[Context], Table]] = {
+    "fund-statement": fund_statement,
+    "budget": budget,
+    "cofunding": cofunding,
+    "contributions": contributions,
+    "disbursements": disbursements,
+    "findings": findings,
+}
+TABLE_NAMES = tuple(BUILDERS)
+
+
+def context(result: Audit, start: datetime.date | None = None,
+            end: datetime.date | None = None, ledger: str = "",
+            latest: int | None = None) -> Context:
+    # the period ends at the cut-off (--as-of), else with the latest entry or today,
+    # whichever is later: a payment dated next week is in the tables too
+    return Context(result, Period(start, min(end or result.facts.end, result.facts.end)), ledger,
+                   latest)
+
+
+def build_tables(
+    result: Audit,
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+    names: Sequence[str] | None = None,
+    ledger: str = "",
+    latest: int | None = None,
+) -> list[Table]:
+    """The named tables (default: all) for the period ``start``..``end`` (inclusive).
+
+    ``ledger`` is the ledger's path: its name goes in the titles, and locations are shown
+    relative to its folder. With ``latest``, the registers have only their latest rows, and a
+    note saying so (their totals cover every row).
+    """
+    ctx = context(result, start, end, ledger, latest)
+    return [BUILDERS[name](ctx) for name in (names or TABLE_NAMES)]
+
+
+__all__ = ["BUILDERS", "CHECK_VIEW", "TABLE_NAMES", "Context", "build_tables", "context",
+           "findings_register", "percent", "reserve_floor", "shortened_note"]

@@ -1,0 +1,152 @@
+"""What every audit table reads: the audit, the period, and the project terms at its end.
+
+A context made with ``latest`` (the Fava page) has the registers build only their latest rows:
+their totals, and the counts the page shows, still cover every row.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import TYPE_CHECKING, TypeVar
+
+from aipo_budget.core.facts import SURPLUS_SOURCE, ZERO
+from aipo_budget.core.paths import shown
+from aipo_budget.core.projects import allocated, terms
+from aipo_budget.outputs.table import Location
+
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Sequence
+
+    from aipo_budget.core.engine import Audit
+    from aipo_budget.core.facts import Cost, Facts, Outflow
+    from aipo_budget.core.periods import Period
+    from aipo_budget.core.projects import Terms
+
+HUNDRED = Decimal(100)
+PCT = Decimal("0.1")
+T = TypeVar("T")
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    """``part`` as a percentage of ``whole``, to one decimal; None when ``whole`` is zero."""
+    return (part / whole * HUNDRED).quantize(PCT) if whole else None
+
+
+def surplus_spent(costs: Sequence[Cost], day: datetime.date) -> Decimal:
+    """The part of ``costs`` funded from the surplus, as known on ``day``."""
+    return sum((c.usd for c in costs if c.source_on(day) == SURPLUS_SOURCE), ZERO)
+
+
+def shortened_note(name: str, shown: int, total: int, totals: bool) -> str:
+    """The note of a table that shows only its latest ``shown`` of its ``total`` rows."""
+    covered = "the totals cover all of them" if totals else "the counts above cover all"
+    return (f"Showing the latest {shown} of {total} rows; {covered}. Narrow Fava's "
+            f"time filter, or run `aipo-budget report --table {name}` for the whole table.")
+
+
+@dataclass(frozen=True)
+class Context:
+    result: Audit
+    period: Period  # its end is always set (build_tables)
+    ledger: str = ""  # the ledger's path: its name goes in the titles
+    latest: int | None = None  # the registers show at most this many rows, the latest
+
+    @property
+    def facts(self) -> Facts:
+        return self.result.facts
+
+    @property
+    def end(self) -> datetime.date:
+        return self.period.end  # type: ignore[return-value]
+
+    @cached_property
+    def root(self) -> str:
+        return os.path.dirname(os.path.abspath(self.ledger)) if self.ledger else ""
+
+    @property
+    def currency(self) -> str:
+        return self.facts.conventions.currency
+
+    def amount_label(self, what: str) -> str:
+        return f"{what} ({self.currency})"
+
+    @cached_property
+    def _shown(self) -> dict[str, str]:
+        return {}  # a register names thousands of lines of a few files
+
+    def where(self, filename: str, lineno: int) -> Location:
+        """A ledger line, shown relative to the ledger's folder so that tables do not depend
+        on where the ledger is."""
+        name = self._shown.get(filename)
+        if name is None:
+            name = self._shown[filename] = shown(filename, self.root) if self.root else filename
+        return Location(filename, lineno, name)
+
+    def latest_of(self, rows: Sequence[T]) -> Sequence[T]:
+        """The rows of a register to build: all of them, or the latest ``latest``."""
+        if self.latest is None or len(rows) <= self.latest:
+            return rows
+        return rows[len(rows) - self.latest:]
+
+    def shortened(self, name: str, rows: Sequence[object], totals: bool) -> tuple[str, ...]:
+        """The note of a register of ``rows`` that :meth:`latest_of` shortened, if it did."""
+        if self.latest is None or len(rows) <= self.latest:
+            return ()
+        return (shortened_note(name, self.latest, len(rows), totals),)
+
+    def title(self, what: str) -> str:
+        name = os.path.basename(self.ledger)
+        return f"{what}, {self.period}" + (f", {name}" if name else "")
+
+    @cached_property
+    def costs_to_end(self) -> list[Cost]:
+        return [c for c in self.facts.costs if c.date <= self.end]
+
+    @cached_property
+    def _costs_by_project(self) -> dict[str, list[Cost]]:
+        by_project: dict[str, list[Cost]] = {}
+        for cost in self.costs_to_end:
+            by_project.setdefault(cost.project, []).append(cost)
+        return by_project
+
+    def costs_of(self, project: str) -> list[Cost]:
+        return self._costs_by_project.get(project, [])
+
+    @cached_property
+    def _surplus(self) -> dict[str, Decimal]:
+        return {project: surplus_spent(costs, self.end)
+                for project, costs in self._costs_by_project.items()}
+
+    def surplus_of(self, project: str) -> Decimal:
+        """The project's costs funded from the surplus, as known at the period end."""
+        return self._surplus.get(project, ZERO)
+
+    def terms(self, project: str) -> Terms:
+        """The project's terms as the period ends."""
+        return terms(self.result.ruleset, project, self.end)
+
+    @cached_property
+    def projects(self) -> list[str]:
+        """Projects with costs by the period end, or with an allocation in force on it."""
+        names = {c.project for c in self.costs_to_end}
+        names.update(allocated(self.result.ruleset, self.end))
+        return sorted(n for n in names if n)
+
+    def allocation(self, project: str) -> Decimal | None:
+        """The allocation in force at the period end; None before the project has one."""
+        project_terms = self.terms(project)
+        return project_terms.allocation if project_terms.allocated else None
+
+    def unspent(self, project: str) -> Decimal:
+        allocation = self.allocation(project)
+        if allocation is None:
+            return ZERO
+        return max(allocation - self.surplus_of(project), ZERO)
+
+    @cached_property
+    def outflows(self) -> list[Outflow]:
+        return [o for o in self.facts.outflows if o.date in self.period]

@@ -1,0 +1,217 @@
+"""The rulebook: every instrument of a rules folder, every rule as it stands on a day, and
+every waiver, in force on that day or not.
+
+Pure functions of a :class:`~aipo_budget.core.rules.RuleSet` and a day. ``aipo-budget rules`` renders
+these tables in every format, and the Fava page's rules section shows the same ``rules`` and
+``waivers`` tables.
+A rule with no version in force yet on the day is shown all the same, with the version that
+will come into force (the one that judges an earlier transaction, :meth:`Rule.judging`): the
+rulebook hides nothing a finding could cite.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aipo_budget.core.params import values
+from aipo_budget.core.paths import shown
+from aipo_budget.outputs.render import text_value
+from aipo_budget.outputs.table import Column, Kind, Location, table
+
+if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Callable, Sequence
+
+    from aipo_budget.core.rules import Instrument, Rule, RuleSet, RuleVersion, Waiver
+    from aipo_budget.outputs.table import Table
+
+    Show = Callable[[str], str]  # a path as the reader names it
+
+TABLES = ("instruments", "rules", "waivers")
+
+INSTRUMENT_COLUMNS = (
+    Column("instrument", "instrument"),
+    Column("title", "title"),
+    Column("adopted", "adopted", Kind.DATE),
+    Column("source", "source"),
+    Column("illustrative", "illustrative"),
+    Column("rules", "rules", Kind.NUMBER),
+    Column("note", "note"),
+    Column("file", "file", Kind.LOCATION),
+)
+RULE_COLUMNS = (
+    Column("rule", "rule"),
+    Column("kind", "kind"),
+    Column("title", "title"),
+    Column("instrument", "instrument"),
+    Column("citation", "citation"),
+    Column("severity", "severity"),
+    Column("parameters", "parameters"),
+    Column("version", "version in force"),
+    Column("effective", "effective", Kind.DATE),
+    Column("superseded", "superseded"),
+    Column("superseded_by", "superseded by"),
+    Column("defined", "defined at", Kind.LOCATION),
+)
+
+WAIVER_COLUMNS = (
+    Column("waiver", "waiver"),
+    Column("covers", "waives"),
+    Column("project", "project"),
+    Column("max_amount", "up to", Kind.AMOUNT),
+    Column("adopted", "adopted", Kind.DATE),
+    Column("valid_until", "valid until", Kind.DATE),
+    Column("status", "on the day"),
+    Column("citation", "citation"),
+    Column("text", "text"),
+    Column("defined", "defined at", Kind.LOCATION),
+)
+
+
+# --- one rule -----------------------------------------------------------------------------
+
+
+def shown_version(rule: Rule, day: datetime.date) -> RuleVersion:
+    """The version the rulebook shows: the one in force, else the first (not yet in force)."""
+    return rule.judging(day)
+
+
+def _param_text(value: Any) -> str:
+    # values as every text format shows them (amounts with separators, ISO dates)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {_param_text(item)}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_param_text(item) for item in value)
+    return text_value(value)
+
+
+def parameters_text(version: RuleVersion) -> str:
+    return "; ".join(f"{name} = {_param_text(value)}" for name, value in values(version.params).items())
+
+
+def _versions(versions: Sequence[RuleVersion]) -> str | None:
+    return "; ".join(f"v{v.number} from {v.effective.isoformat()}" for v in versions) or None
+
+
+def _status(rule: Rule, version: RuleVersion, day: datetime.date) -> str:
+    if rule.in_force(day) is None:
+        return f"not yet in force (from {version.effective.isoformat()})"
+    return f"v{version.number} of {len(rule.versions)}"
+
+
+def rule_row(rule: Rule, day: datetime.date, show: Show = shown) -> dict[str, Any]:
+    version = shown_version(rule, day)
+    earlier = rule.versions[:version.number - 1]
+    later = rule.versions[version.number:]
+    return {
+        "rule": rule.id,
+        "kind": rule.kind,
+        "title": rule.title,
+        "instrument": rule.instrument,
+        "citation": version.citation,
+        "severity": version.severity,
+        "parameters": parameters_text(version) or None,
+        "version": _status(rule, version, day),
+        "effective": version.effective,
+        "superseded": _versions(earlier),
+        "superseded_by": _versions(later),
+        "defined": Location(rule.filename, rule.lineno, show(rule.filename)),
+    }
+
+
+# --- the tables ---------------------------------------------------------------------------
+
+
+def _illustrative_note(ruleset: RuleSet) -> list[str]:
+    illustrative = [i.id for i in ruleset.instruments if i.illustrative]
+    if not illustrative:
+        return []
+    return [f"Illustrative defaults: {', '.join(illustrative)} modelled; every parameter of "
+            "their rules is a default the Secretariat confirms against the official text."]
+
+
+def _instrument_row(instrument: Instrument, ruleset: RuleSet, show: Show) -> dict[str, Any]:
+    return {
+        "instrument": instrument.id,
+        "title": instrument.title,
+        "adopted": instrument.adopted,
+        "source": instrument.source or None,
+        "illustrative": "yes" if instrument.illustrative else "no",
+        "rules": sum(1 for rule in ruleset.rules if rule.instrument == instrument.id),
+        "note": instrument.note or None,
+        "file": Location(instrument.filename, 0, show(instrument.filename)),
+    }
+
+
+def instruments_table(ruleset: RuleSet, show: Show = shown) -> Table:
+    """Every instrument the rules folder declares, with its adoption date and its rules."""
+    rows = [_instrument_row(instrument, ruleset, show) for instrument in ruleset.instruments]
+    notes = [f"Read from {show(ruleset.folder)}/.", *_illustrative_note(ruleset)]
+    return table("instruments", "Instruments", INSTRUMENT_COLUMNS, rows, notes=notes)
+
+
+def rules_table(ruleset: RuleSet, day: datetime.date, show: Show = shown) -> Table:
+    """Every rule with the version in force on ``day`` (or, before its first version, the
+    version that will come into force), its parameters and its amendments."""
+    rows = [rule_row(rule, day, show) for rule in ruleset.rules]
+    notes = [f"Rules in force on {day.isoformat()}, read from {show(ruleset.folder)}/."]
+    early = sum(1 for rule in ruleset.rules if rule.in_force(day) is None)
+    if early:
+        notes.append(f"{early} rule{'s' * (early != 1)} not yet in force on {day.isoformat()}: "
+                     "shown with the version that comes into force first, which also judges "
+                     "any earlier transaction.")
+    notes.extend(_illustrative_note(ruleset))
+    return table("rules", f"Rules in force on {day.isoformat()}", RULE_COLUMNS, rows,
+                 notes=notes)
+
+
+def _waiver_status(waiver: Waiver, day: datetime.date) -> str:
+    if day < waiver.adopted:
+        return f"not yet adopted (from {waiver.adopted.isoformat()})"
+    if waiver.valid_until is not None and day > waiver.valid_until:
+        return f"expired (valid until {waiver.valid_until.isoformat()})"
+    return "in force"
+
+
+def _waiver_row(waiver: Waiver, day: datetime.date, show: Show) -> dict[str, Any]:
+    return {
+        "waiver": waiver.reference,
+        "covers": ", ".join(waiver.covers),
+        "project": waiver.project,
+        "max_amount": waiver.max_amount,
+        "adopted": waiver.adopted,
+        "valid_until": waiver.valid_until,
+        "status": _waiver_status(waiver, day),
+        "citation": waiver.citation,
+        "text": waiver.text or None,
+        "defined": Location(waiver.filename, waiver.lineno, show(waiver.filename)),
+    }
+
+
+def waivers_table(ruleset: RuleSet, day: datetime.date, show: Show = shown) -> Table:
+    """Every waiver of the rules folder, and whether a transaction of ``day`` may cite it."""
+    rows = [_waiver_row(waiver, day, show) for waiver in ruleset.waivers]
+    notes = [f"Waivers read from {show(ruleset.folder)}/ ([[waiver]] tables); a transaction "
+             "cites one with the metadata waiver: \"REFERENCE\". It covers the findings of the "
+             "rules it waives on transactions dated from its adoption to its validity, within "
+             "its project and amount (in the ledger's operating currency)."]
+    if not rows:
+        notes.append("No waiver is listed: every finding stands.")
+    in_force = sum(1 for waiver in ruleset.waivers if waiver.in_force(day))
+    return table("waivers", f"Waivers ({in_force} in force on {day.isoformat()})",
+                 WAIVER_COLUMNS, rows, notes=notes)
+
+
+def rulebook(ruleset: RuleSet, day: datetime.date, names: Sequence[str] = TABLES,
+             show: Show = shown) -> list[Table]:
+    """The tables ``names`` (of :data:`TABLES`) of the rulebook on ``day``."""
+    builders = {"instruments": lambda: instruments_table(ruleset, show),
+                "rules": lambda: rules_table(ruleset, day, show),
+                "waivers": lambda: waivers_table(ruleset, day, show)}
+    return [builders[name]() for name in names]
+
+
+def parameters_in_force(ruleset: RuleSet, day: datetime.date) -> dict[str, dict[str, Any]]:
+    """Rule id -> the typed parameters of the version the rulebook shows (JSON carries them
+    beside the table, so that no program parses the ``parameters`` text back)."""
+    return {rule.id: values(shown_version(rule, day).params) for rule in ruleset.rules}
