@@ -1,6 +1,7 @@
 """The ledgers benchmarks/run.py times: generated (or reused) for each profile and size, and
 beside each the variants of the extra rows: the ledger with the plugin line, one proposed
-payment, a sealed copy; and a copy of the shipped ledger."""
+payment, a sealed copy; a copy of the shipped ledger, and a second copy of it with 1,000
+proposed payments and their evidence files."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import datetime
 import json
 import shutil
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from bench_measure import HERE, last_line, log, measure, tool
 
@@ -17,6 +20,8 @@ ROOT = HERE.parent
 PLUGIN_LINE = 'plugin "aipo_budget.plugin" "rules"'
 SEAL_BY = "Bench"
 FORCE_REASON = "benchmark ledger: its planted violations are known"
+FUND_BANK = "Assets:Surplus-Fund:Bank"  # the USD bank account of the fund (docs/conventions.md)
+EVIDENCE = b"%PDF-1.4\n% benchmark evidence\n%%EOF\n"
 
 
 @dataclass(frozen=True)
@@ -90,15 +95,25 @@ def plugin_ledger(folder: Path) -> Path:
     return path
 
 
+def rule_params(rules: Path, kind: str) -> list[dict[str, Any]]:
+    """The parameters of the last version of every rule of ``kind`` in the rules folder
+    (its TOML files in name order, as the tool reads them), read from the files themselves so
+    that the benchmark does not depend on the tool's modules."""
+    found = []
+    for path in sorted(rules.glob("*.toml")):
+        for rule in tomllib.loads(path.read_text(encoding="utf-8")).get("rule", []):
+            versions = rule.get("version", [])
+            if rule.get("kind") == kind and versions:
+                found.append(versions[-1].get("params", {}))
+    return found
+
+
 def proposal(folder: Path) -> Path:
     """proposal.beancount: one surplus payment of the ledger's latest resolution, dated the
     day after the ledger (after every project's close, so it is judged "cannot be paid": the
     whole pending pipeline runs, and its verdict does not matter to the timing)."""
-    from aipo_budget.rules import load_rules  # noqa: PLC0415 - only run.py needs it
-
-    ruleset = load_rules(folder / "rules")
-    params = ruleset.of_kind("purpose")[-1].versions[-1].params
-    eligible = ruleset.of_kind("eligibility")[0].versions[-1].params["categories"]
+    params = rule_params(folder / "rules", "purpose")[-1]
+    eligible = rule_params(folder / "rules", "eligibility")[0]["categories"]
     project, categories = next(iter(params["projects"].items()))
     category = next(c for c in categories if c in eligible)
     day = judge_day(folder)
@@ -109,10 +124,56 @@ def proposal(folder: Path) -> Path:
         '  approved-by: "Bench Approver"',
         f'  document: "{day}.proposal.pdf"',
         f"  Expenses:Projects:{project}:{category}    1000.00 USD",
-        "  Assets:Surplus-Fund:Bank    -1000.00 USD", ""])
+        f"  {FUND_BANK}    -1000.00 USD", ""])
     path = folder / "proposal.beancount"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def _month_end(day: datetime.date) -> datetime.date:
+    following = (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+    return following - datetime.timedelta(days=1)
+
+
+def proposals(main: Path, count: int) -> tuple[Path, datetime.date]:
+    """proposals.beancount beside ``main`` (a copy of the shipped ledger): ``count`` small
+    surplus payments (a few dollars each, every category of the latest resolution's first
+    project in turn, varied amounts) from the fund's bank account, dated in the third month of
+    the project's period, each with its own evidence file written into the copy's documents
+    folder; and the day they are judged as of (that month's last day, so the next monthly
+    balance assertion of the bank account is not yet in the books). Most can be paid; the
+    last ones may bring the co-funding share near its cap (a warning)."""
+    rules = main.parent / "rules"
+    purpose = rule_params(rules, "purpose")[-1]
+    eligible = set(rule_params(rules, "eligibility")[0]["categories"])
+    project, categories = next(iter(purpose["projects"].items()))
+    categories = [c for c in categories if c in eligible] or list(categories)
+    period = next(p for p in rule_params(rules, "period") if p["project"] == project)
+    start, end = period["start"], period["end"]
+    first = (start.replace(day=1) + datetime.timedelta(days=62)).replace(day=1)
+    first = max(start, min(first, end))
+    as_of = min(_month_end(first), end)
+    days = (as_of - first).days + 1
+    lines = []
+    for number in range(count):
+        day = first + datetime.timedelta(days=number % days)
+        category = categories[number % len(categories)]
+        amount = f"{3 + (number * 37) % 5}.{(number * 13) % 100:02d}"
+        document = f"{day}.bench-invoice-{number + 1:04d}.pdf"
+        folder = main.parent / "documents" / "Expenses" / "Projects" / project / category
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / document).write_bytes(EVIDENCE)
+        lines += [f'{day} * "Bench Supplier {number % 97 + 1}" "Proposed payment {number + 1} '
+                  '(benchmark)"',
+                  f'  resolution: "{purpose["resolution"]}"',
+                  '  prepared-by: "Bench Preparer"',
+                  '  approved-by: "Bench Approver"',
+                  f'  document: "{document}"',
+                  f"  Expenses:Projects:{project}:{category}    {amount} USD",
+                  f"  {FUND_BANK}    -{amount} USD", ""]
+    path = main.parent / "proposals.beancount"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path, as_of
 
 
 def _copy(source: Path, target: Path, names: tuple[str, ...], link: bool) -> None:
@@ -157,9 +218,19 @@ def sealed(folder: Path) -> tuple[Path | None, str | None]:
     return target / "main.beancount", None
 
 
-def shipped(work: Path) -> Path:
-    """The repository's main.beancount, ledger/, documents/ and rules/, copied: its plugin
-    line stays (bean-check -C runs the audit too, as it does for a user)."""
-    target = work / "shipped"
+def shipped(work: Path, name: str = "shipped") -> Path:
+    """The repository's main.beancount, ledger/, documents/ and rules/, copied into
+    ``work/name``: its plugin line stays (bean-check -C runs the audit too, as it does for a
+    user)."""
+    target = work / name
     _copy(ROOT, target, ("main.beancount", "ledger", "documents", "rules"), link=False)
     return target / "main.beancount"
+
+
+def shipped_with_proposals(work: Path, count: int) -> tuple[Path, Path, datetime.date]:
+    """A second copy of the shipped ledger (``work/shipped-proposals``, so that the shipped
+    copy keeps its own documents folder) with ``count`` proposals and their evidence files:
+    (its main.beancount, the proposals' file, the day to judge them as of)."""
+    main = shipped(work, "shipped-proposals")
+    path, as_of = proposals(main, count)
+    return main, path, as_of

@@ -1,5 +1,13 @@
-"""Measuring whole processes for benchmarks/run.py: wall time around the process, peak RSS
-with ``/usr/bin/time -f %M`` (else ``os.wait4``'s ``ru_maxrss``), and the machine's description."""
+"""Measuring whole processes for benchmarks/run.py: wall time around the process, CPU time and
+peak memory from ``os.wait4`` (user + system time and ``ru_maxrss`` of the process and its
+waited-for children), and the machine's description.
+
+Peak memory is that of the process tree: ``ru_maxrss`` when the command runs as one process
+(the usual case: none of the timed commands starts another). A watcher thread lists the
+process's descendants every 50 ms (``/proc/PID/task/*/children``); if it sees any, the sample's
+peak is the sum of each process's peak (``VmHWM`` of ``/proc/PID/status``, last read while it
+ran), and never less than ``ru_maxrss`` (which is only the largest of them).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +19,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
-TIME = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+WATCH_INTERVAL = 0.05  # seconds between two looks at the process's descendants
 CACHE_DIR = HERE / "out" / "cache"  # AIPO_BUDGET_CACHE_DIR of the timed commands
 
 
@@ -49,7 +58,8 @@ class Sample:
     stdout: str
     stderr: str
     round: int = 0
-    cpu: float = 0.0  # user + system seconds, the process's and its forked copy's
+    cpu: float = 0.0  # user + system seconds of the process (and of any child it waited for)
+    processes: int = 1  # the process and the descendants the watcher saw
 
 
 @dataclass
@@ -66,6 +76,10 @@ class Series:
         return statistics.median(s.wall for s in self.samples.values()) if self.samples else None
 
     @property
+    def cpu(self) -> float | None:
+        return statistics.median(s.cpu for s in self.samples.values()) if self.samples else None
+
+    @property
     def rss_mb(self) -> float | None:
         if not self.samples:
             return None
@@ -75,50 +89,104 @@ class Series:
     def missing(self) -> str | None:
         return self.na or (f"failed: {self.failed}" if self.failed else None)
 
-    def cpu_ratio(self, base: Series) -> float | None:
-        """The median over the rounds of this row's CPU time divided by the baseline's."""
-        ratios = [sample.cpu / base.samples[number].cpu
-                  for number, sample in self.samples.items()
-                  if number in base.samples and base.samples[number].cpu > 0]
-        return statistics.median(ratios) if ratios else None
-
-    def ratios(self, base: Series) -> tuple[float | None, float | None, int]:
-        """Medians over the rounds of this row's wall time and peak RSS divided by the
-        baseline's in the same round (the pairs), and the number of pairs."""
-        walls, rss = [], []
+    def ratios(self, base: Series) -> tuple[dict[str, float | None], int]:
+        """The medians over the rounds of this row's CPU time, peak RSS and wall time, each
+        divided by the baseline's in the same round (``{"cpu", "rss", "wall"}``), and the
+        number of rounds both ran."""
+        ratios: dict[str, list[float]] = {"cpu": [], "rss": [], "wall": []}
         for number, sample in self.samples.items():
             other = base.samples.get(number)
-            if other and other.wall > 0:
-                walls.append(sample.wall / other.wall)
-                if other.rss_kb:
-                    rss.append(sample.rss_kb / other.rss_kb)
-        return (statistics.median(walls) if walls else None,
-                statistics.median(rss) if rss else None, len(walls))
+            if other is None:
+                continue
+            for key, mine, theirs in (("cpu", sample.cpu, other.cpu),
+                                      ("rss", sample.rss_kb, other.rss_kb),
+                                      ("wall", sample.wall, other.wall)):
+                if theirs > 0:
+                    ratios[key].append(mine / theirs)
+        pairs = sum(1 for number in self.samples if number in base.samples)
+        return {key: statistics.median(values) if values else None
+                for key, values in ratios.items()}, pairs
+
+
+def _children(pid: int) -> list[int]:
+    """The pids of the children of ``pid`` (every thread's), [] when it is gone."""
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as file:
+                found += [int(child) for child in file.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def _peak_kb(pid: int) -> int:
+    """The peak resident set (VmHWM) of a running process in KiB, 0 when unreadable."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as file:
+            for line in file:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+class TreeWatch(threading.Thread):
+    """Every WATCH_INTERVAL, the descendants of ``pid`` and, once there are any, the peak
+    RSS of each process of the tree (the root's included) as last read while it ran."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.peaks: dict[int, int] = {}  # descendants' pids -> their last VmHWM
+        self.root_peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(WATCH_INTERVAL):
+            pending, seen = _children(self.pid), set()
+            while pending:
+                child = pending.pop()
+                if child in seen:
+                    continue
+                seen.add(child)
+                pending += _children(child)
+                self.peaks[child] = max(self.peaks.get(child, 0), _peak_kb(child))
+            if self.peaks:
+                self.root_peak = max(self.root_peak, _peak_kb(self.pid))
+
+    def total_kb(self, maxrss_kb: int) -> int:
+        """The process tree's peak: ``ru_maxrss`` alone for one process, else the sum of the
+        peaks seen, never less than ``ru_maxrss`` (the largest single process's)."""
+        if not self.peaks:
+            return maxrss_kb
+        return max(maxrss_kb, self.root_peak + sum(self.peaks.values()))
 
 
 def measure(argv: list[str], cwd: Path) -> Sample:
-    """Run ``argv`` once; wall time around the process, peak RSS of the process."""
+    """Run ``argv`` once: wall time around the process; CPU time (user + system) and peak RSS
+    from ``os.wait4`` (summed over the process tree when it has children: TreeWatch)."""
     env = dict(os.environ, AIPO_BUDGET_CACHE_DIR=str(CACHE_DIR))  # our own, not ~/.cache
-    if TIME:
-        with tempfile.NamedTemporaryFile("r", suffix=".rss") as out:
-            started = time.perf_counter()
-            proc = subprocess.run([TIME, "-f", "%M %U %S", "-o", out.name, *argv], cwd=cwd,
-                                  capture_output=True, text=True, check=False, env=env)
-            wall = time.perf_counter() - started
-            lines = [line for line in Path(out.name).read_text().splitlines() if line.strip()]
-        fields = lines[-1].split() if lines else []
-        rss = int(fields[0]) if fields and fields[0].isdigit() else 0
-        cpu = sum(map(float, fields[1:3])) if len(fields) == 3 else 0.0
-        return Sample(wall, rss, proc.returncode, proc.stdout, proc.stderr, cpu=cpu)
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, text=True, env=env)
+        watch = TreeWatch(proc.pid)
+        watch.start()
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - started
+        watch.done.set()
+        watch.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
         out.seek(0)
         err.seek(0)
-        return Sample(wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status), out.read(),
-                      err.read(), cpu=usage.ru_utime + usage.ru_stime)
+        return Sample(wall, watch.total_kb(usage.ru_maxrss), proc.returncode, out.read(),
+                      err.read(), cpu=usage.ru_utime + usage.ru_stime,
+                      processes=1 + len(watch.peaks))
 
 
 def machine() -> str:

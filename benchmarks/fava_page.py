@@ -13,7 +13,7 @@ prints one JSON object on stdout:
   (``first_s`` is the first render after the load, the number the benchmark reports);
 - ``{"status": "error", ...}`` (exit status 1) when the page does not answer 200.
 
-Run it under ``/usr/bin/time -f %M`` for the process's peak RSS (load included).
+benchmarks/run.py measures the process (CPU time and peak RSS, load included) with ``os.wait4``.
 """
 
 from __future__ import annotations
