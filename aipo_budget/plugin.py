@@ -5,13 +5,11 @@ Add to the top-level ledger file (Beancount ignores ``plugin`` lines in included
     plugin "aipo_budget.plugin" "rules"
 
 The config is the rules folder, relative to the ledger file's folder (default ``rules``). Every
-finding of severity ``error`` becomes a ``FundRuleError`` that ``bean-check`` prints and Fava
-lists on its Errors page, pointing at the offending transaction. Warnings are left to
-``aipo-budget check`` and the Fava page, so that a compliant ledger still passes bean-check.
-The ledger is judged as it stands today. It adds a Fava ``custom "budget"`` entry for each
-project allocation of the ceiling rules (see :mod:`aipo_budget.core.budgets`), unless the ledger
-budgets that account itself; all other entries are returned unchanged. Its audit is left
-in the options map, where ``aipo-budget`` and the Fava page find it (:mod:`aipo_budget.core.reuse`).
+finding of severity ``error``, the ledger judged as it stands today, becomes a ``FundRuleError``
+at the offending transaction, which ``bean-check`` prints and Fava lists; warnings are left to
+``aipo-budget check`` and the Fava page, so that a compliant ledger passes bean-check. It adds
+Fava budgets of the project allocations (:mod:`aipo_budget.core.budgets`) and leaves its audit
+in the options map for ``aipo-budget`` and the Fava page (:mod:`aipo_budget.core.reuse`).
 """
 
 from __future__ import annotations
@@ -31,9 +29,8 @@ from aipo_budget.core.rules import RulesError, load_rules
 __plugins__ = ["check_surplus_fund"]
 
 
-def check_surplus_fund(
-    entries: list[data.Directive], options_map: dict[str, Any], config: str | None = None
-) -> tuple[list[data.Directive], list[Any]]:
+def check_surplus_fund(entries: list[data.Directive], options_map: dict[str, Any],
+                       config: str | None = None) -> tuple[list[data.Directive], list[Any]]:
     """The plugin: its errors, and never an exception (Beancount would print a traceback)."""
     try:
         return _check(entries, options_map, config)
@@ -45,9 +42,8 @@ def check_surplus_fund(
         return entries, [AuditError(source, message, None)]
 
 
-def _check(
-    entries: list[data.Directive], options_map: dict[str, Any], config: str | None
-) -> tuple[list[data.Directive], list[Any]]:
+def _check(entries: list[data.Directive], options_map: dict[str, Any], config: str | None
+           ) -> tuple[list[data.Directive], list[Any]]:
     try:
         ruleset = load_rules(rules_folder(str(options_map.get("filename") or ""), config))
     except RulesError as exc:
@@ -59,12 +55,6 @@ def _check(
     # them from the loader, may reuse the audit (aipo_budget.core.reuse)
     result = audit(judged, ruleset, datetime.date.today(), options=options_map)
     reuse.leave(options_map, result, judged)
-    errors = [
-        FundRuleError(
-            {"filename": f.filename, "lineno": f.lineno},
-            f"{f.message} [{f.version_label}; {f.citation}]",
-            f.entry,
-        )
-        for f in result.errors
-    ]
-    return judged, errors
+    return judged, [FundRuleError({"filename": f.filename, "lineno": f.lineno},
+                                  f"{f.message} [{f.version_label}; {f.citation}]", f.entry)
+                    for f in result.errors]

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aipo_budget.outputs.explain import explain
-from aipo_budget.outputs.explain.build import verdict
+from aipo_budget.outputs.explain import verdict
 from aipo_budget.core.ledger import load_ledger
 from conftest import run, write_ledger
 

@@ -22,7 +22,7 @@ from markupsafe import escape
 import aipo_budget.fava_ext as fava_ext
 from aipo_budget.core import engine
 from aipo_budget.core.budgets import budget_entries
-from aipo_budget.fava_ext.cells import html_table, ladder
+from aipo_budget.fava_ext.page import html_table, ladder
 from aipo_budget.fava_ext.page import TABLE_NAMES, read_settings
 from aipo_budget.core.rules import load_rules
 from aipo_budget.outputs.table import Column, Kind, Location, Status, table

@@ -21,6 +21,7 @@ from aipo_budget import __version__
 from aipo_budget.cli import cli
 from aipo_budget.outputs.pack import PackSource, budget_chart, svg, write_pack
 from aipo_budget.outputs.pack.html import html_table, About
+from aipo_budget.core.ledger import load_ledger
 from aipo_budget.core.rules import load_rules
 from aipo_budget.outputs.table import Kind, Table
 from aipo_budget.outputs.tables import TABLE_NAMES, build_tables, context
@@ -315,8 +316,9 @@ def test_cited_evidence_that_may_not_be_read_has_no_link_and_is_listed(books, tm
     ledger, rules = books
     result = run(ledger, rules)
     tables = build_tables(result, None, None, ledger=str(ledger))
+    entries, _errors, options = load_ledger(str(ledger))
     source = PackSource(context(result, None, None, str(ledger)), "Test ledger",
-                        result.facts.as_of, {"ledger": [str(ledger)]},
+                        result.facts.as_of, {"ledger": [str(ledger)]}, entries, options,
                         documents=(), roots=())  # no documents folder: nothing may be read
     out = tmp_path / "pack"
     write_pack(str(out), tables, source)

@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from aipo_budget.outputs import pack
 from aipo_budget.cli import cli
-from aipo_budget.outputs.pack import files, staging, swap
+from aipo_budget.outputs.pack import files, swap
 from aipo_budget.outputs.tables import TABLE_NAMES
 from conftest import ROOT, RULES
 
@@ -345,25 +345,25 @@ def test_the_sweep_removes_only_marked_staging_folders_not_in_use(tmp_path):
     target = tmp_path / "pack"
     stale = tmp_path / ".pack.aipo-staging.dead"  # left by a killed run
     stale.mkdir()
-    (stale / staging.MARKER).write_bytes(staging.MARKER_TEXT)
+    (stale / swap.MARKER).write_bytes(swap.MARKER_TEXT)
     (stale / "pack").mkdir()
     unmarked = tmp_path / ".pack.aipo-staging.someone-elses"
     unmarked.mkdir()
     (unmarked / "data").write_text("not ours")
     wrong = tmp_path / ".pack.aipo-staging.wrong-marker"
     wrong.mkdir()
-    (wrong / staging.MARKER).write_text("something else")
+    (wrong / swap.MARKER).write_text("something else")
     other = tmp_path / ".other.aipo-staging.x"  # another target's
     other.mkdir()
-    (other / staging.MARKER).write_bytes(staging.MARKER_TEXT)
-    live = staging._make_staging(target)  # a run still writing holds its marker's lock
+    (other / swap.MARKER).write_bytes(swap.MARKER_TEXT)
+    live = swap._make_staging(target)  # a run still writing holds its marker's lock
     try:
         pack.sweep(target)
         assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
             [unmarked.name, wrong.name, other.name, live.path.name])
         assert (unmarked / "data").read_text() == "not ours"
     finally:
-        staging._discard(live)
+        swap._discard(live)
     assert not live.path.exists()
 
 

@@ -93,14 +93,6 @@ def test_an_error_in_a_stage_leaves_no_partial_line(monkeypatch):
     assert terminal.screen() == [""]
 
 
-def test_clear_erases_the_line_before_a_message(monkeypatch):
-    terminal = on_terminal(monkeypatch)
-    with progress.stage("auditing"):
-        progress.clear()
-        terminal.write("aipo-budget: a message\n")
-    assert terminal.screen() == ["aipo-budget: a message", ""]
-
-
 def test_a_long_text_stays_on_one_line(monkeypatch):
     terminal = on_terminal(monkeypatch)
     monkeypatch.setenv("COLUMNS", "30")

@@ -40,7 +40,7 @@ from hypothesis import strategies as st
 
 from aipo_budget import cli
 from aipo_budget.core.errors import FundRuleError
-from aipo_budget.outputs.render import cents, text_value
+from aipo_budget.outputs.render import text_value
 from conftest import PRELUDE, RULES, run, write_ledger
 from conftest import Fava
 
@@ -345,7 +345,7 @@ def rule_version(finding: dict[str, Any]) -> str:
 
 def amount_of(value: Decimal | None) -> str | None:
     """An amount as the JSON output writes it."""
-    return None if value is None else str(cents(value))
+    return None if value is None else str(value.quantize(Decimal("0.01")))
 
 
 def cli_errors(main: Path) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
 """The text table of ``check`` and ``report`` is laid out without tabulate's per-cell type
-detection (aipo_budget.outputs.render.formats.simple): it must be exactly tabulate's "simple" table."""
+detection (aipo_budget.outputs.render.simple): it must be exactly tabulate's "simple" table."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tabulate import tabulate
 
-from aipo_budget.outputs.render.formats import simple
+from aipo_budget.outputs.render import simple
 
 TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=12)
 

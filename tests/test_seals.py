@@ -27,9 +27,8 @@ from aipo_budget.cli import cli
 from aipo_budget.core.ledger import load_ledger
 from aipo_budget.core.rules import load_rules
 from aipo_budget.core.seals import BROKEN, HOLDS, UNVERIFIED, verify
-from aipo_budget.core.seals import store
-from aipo_budget.outputs.tables import build_tables, context
-from aipo_budget.outputs.tables.fund import sealed_periods
+from aipo_budget.cli import seal as seal_command
+from aipo_budget.outputs.tables import build_tables
 from conftest import AS_OF, KINGDOM, KINGDOM_REFORMATTED, RULES, copy_shipped_ledger, run, write_ledger
 
 ROADMAP = "ledger/project-trafficking-roadmap.beancount"
@@ -355,8 +354,8 @@ def test_sealing_again_an_earlier_date_is_allowed_and_said_to_add_nothing(books)
 def test_a_seal_waits_for_the_lock_and_fails_cleanly(tmp_path, monkeypatch):
     ledger = write_ledger(tmp_path, "")
     before = ledger.read_bytes()
-    monkeypatch.setattr(store, "LOCK_WAIT", 0.2)
-    with store.locked(str(tmp_path / "ledger")):
+    monkeypatch.setattr(seal_command, "LOCK_WAIT", 0.2)
+    with seal_command.locked(str(tmp_path / "ledger")):
         result = seal_inline(ledger, "--through", "2005-12-31", "--by", "A. Auditor")
     assert result.exit_code == 2
     assert "another seal of this ledger is in progress" in result.stderr
@@ -397,11 +396,10 @@ def test_the_fund_statement_notes_each_seal_and_whether_it_holds(books):
     assert statement.notes == (f"Sealed through 2006-12-31 by A. Auditor on {today}: holds.",)
     later, = build_tables(result, datetime.date(2007, 1, 1), None, ["fund-statement"])
     assert later.notes == ()  # a period after the seal is not covered by it
-    seals = sealed_periods(context(result, None, None, str(books.main)))
-    (row,) = seals.rows
-    assert (row["through"], row["by"], row["sealed_on"], row["status"], row["differences"]) \
+    (period,) = result.seals
+    assert (period.through, period.by, period.sealed_on, period.status, period.differences) \
         == (datetime.date(2006, 12, 31), "A. Auditor", today, HOLDS, 0)
-    assert str(row["location"]).startswith("ledger/seals.beancount:")
+    assert period.location.filename == str(books.path("ledger") / "seals.beancount")
 
 
 # --- through check and report, once engine.audit verifies seals ----------------------------

@@ -8,6 +8,7 @@ Data goes to stdout, diagnostics to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib
 import os
@@ -18,22 +19,10 @@ import click
 
 from aipo_budget import __version__
 from aipo_budget.core.conventions import DEFAULT_CURRENCY
-from aipo_budget.cli.options import (
-    as_of_option,
-    ledger_argument,
-    quiet_option,
-    rules_option,
-)
+from aipo_budget.cli.options import as_of_option, ledger_argument, quiet_option, rules_option
 from aipo_budget.outputs.render import FORMATS, render
-from aipo_budget.cli.session import (
-    EXIT_FINDINGS,
-    EXIT_INPUT,
-    EXIT_INTERNAL,
-    EXIT_OK,
-    CheckRun,
-    checked,
-    summary_line,
-)
+from aipo_budget.cli.session import (EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, CheckRun,
+                                     checked, summary_line)
 from aipo_budget.outputs.table import shown_from
 from aipo_budget.outputs.tables import CHECK_VIEW, findings_register
 
@@ -47,14 +36,11 @@ if TYPE_CHECKING:
 
 def findings_table(findings: Sequence[Finding], view: Sequence[str] | None = CHECK_VIEW) -> Table:
     """The findings register as ``check`` shows it, locations relative to the working folder:
-    in a terminal the columns of ``view`` (and the waiver of a waived finding), in CSV
-    (``view=None``) every column."""
+    the columns of ``view`` (and the waiver of a waived finding), or all (``view=None``)."""
     from aipo_budget.outputs.tables.registers import with_waiver
 
     currency = findings[0].currency if findings else DEFAULT_CURRENCY
-    register = findings_register(findings, "Findings",
-                                 shown_from(),
-                                 currency)
+    register = findings_register(findings, "Findings", shown_from(), currency)
     return register.select(with_waiver(view, register)) if view else register
 
 
@@ -62,17 +48,11 @@ def _check_document(run: CheckRun) -> dict[str, Any]:
     """What ``check --format json`` carries besides the register: each finding in full."""
     summary = run.summary
     return {
-        "ledger": run.ledger,
-        "rules": run.rules_folder,
-        "as_of": run.as_of.isoformat(),
+        "ledger": run.ledger, "rules": run.rules_folder, "as_of": run.as_of.isoformat(),
         "surplus_fund_found": summary.has_fund,
-        "summary": {
-            "errors": len(summary.errors),
-            "warnings": len(summary.warnings),
-            "waived": len(summary.waived),
-            "outflows": summary.outflows,
-            "transfers": summary.transfers,
-        },
+        "summary": {"errors": len(summary.errors), "warnings": len(summary.warnings),
+                    "waived": len(summary.waived), "outflows": summary.outflows,
+                    "transfers": summary.transfers},
         "left_out": summary.left_out,
         "findings": [f.as_dict() for f in summary.findings],
     }
@@ -98,12 +78,8 @@ COMMANDS = {name: f"aipo_budget.cli.{name}" for name in ("report", "explain", "r
 
 
 class OutputGone(Exception):
-    """The reader of the standard output went away (``| head``). Raised past click, which
-    would exit with status 1 ("errors found") for a broken pipe."""
-
-    def __init__(self, error: BrokenPipeError) -> None:
-        super().__init__(str(error))
-        self.error = error
+    """The reader of the standard output went away (``| head``; the BrokenPipeError is its
+    cause). Raised past click, which would exit with status 1 ("errors found")."""
 
 
 class Commands(click.Group):
@@ -113,7 +89,7 @@ class Commands(click.Group):
         try:
             return super().invoke(ctx)
         except BrokenPipeError as exc:
-            raise OutputGone(exc) from exc
+            raise OutputGone from exc
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*super().list_commands(ctx), *COMMANDS]
@@ -134,8 +110,7 @@ def cli() -> None:
 @ledger_argument
 @rules_option
 @click.option("--format", "-f", "output_format", default="table", show_default=True,
-              type=click.Choice(list(FORMATS)),
-              help="Output format (tabulate's, CSV or JSON).")
+              type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
 @click.option("--strict", is_flag=True, help="Exit with status 1 on warnings too.")
 @as_of_option
 @click.option("--no-cache", "no_cache", is_flag=True,
@@ -147,8 +122,7 @@ def cli() -> None:
                    "and whether they can be paid.")
 @click.option("--template", is_flag=True,
               help="With --pending: print a proposed surplus payment to start from.")
-@click.option("--against", "against_manifest", type=click.Path(readable=False),
-              metavar="MANIFEST",
+@click.option("--against", "against_manifest", type=click.Path(readable=False), metavar="MANIFEST",
               help="Also report every ledger entry, rules file and evidence file that changed, "
                    "appeared or vanished since the audit pack of this manifest.json was issued.")
 @quiet_option
@@ -159,8 +133,7 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
 
     Exit status: 0 no errors, 1 errors found (or warnings with --strict), 2 the input could
     not be read. With --pending: 0 every proposal can be paid, 1 one cannot. With --against:
-    1 also when the books differ from the audit pack's.
-    """
+    1 also when the books differ from the audit pack's."""
     if (pending is not None or template) and against_manifest is not None:
         raise click.UsageError("--against cannot be combined with --pending or --template")
     if pending is not None or template:
@@ -199,10 +172,8 @@ def main() -> None:
         sys.stdout.flush()
     except KeyboardInterrupt:
         status = EXIT_INTERRUPTED
-    except OutputGone as exc:
-        status = _output_failed(exc.error)
-    except OSError as exc:  # writing the output: EPIPE, ENOSPC (`> /dev/full`), EBADF
-        status = _output_failed(exc)
+    except (OutputGone, OSError) as exc:  # writing the output: EPIPE, ENOSPC, EBADF
+        status = _output_failed(exc.__cause__ if isinstance(exc, OutputGone) else exc)
     except UnicodeEncodeError as exc:  # the terminal's encoding, e.g. LANG=C
         _tell(f"aipo-budget: cannot write the output: its encoding ({exc.encoding}) cannot "
               f"represent {exc.object[exc.start]!r}; set PYTHONIOENCODING=utf-8")
@@ -241,10 +212,9 @@ def _run_cli() -> int:
 def _output_failed(exc: OSError) -> int:
     """Exit status 2 for output that could not be written; said on stderr unless the reader
     simply went away (``| head``), which Unix tools leave unsaid."""
-    try:  # what is still buffered would fail again when Python exits
+    # what is still buffered would fail again when Python exits
+    with contextlib.suppress(OSError, ValueError, AttributeError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
     if not isinstance(exc, BrokenPipeError):
         _tell(f"aipo-budget: cannot write the output: {exc.strerror or exc}")
     return EXIT_INPUT
@@ -252,8 +222,6 @@ def _output_failed(exc: OSError) -> int:
 
 def _tell(message: str) -> None:
     """A diagnostic on stderr, if there is one (``2>&-`` closes it)."""
-    try:
+    with contextlib.suppress(OSError, ValueError):
         if sys.stderr is not None:
             click.echo(message, err=True)
-    except (OSError, ValueError):
-        pass

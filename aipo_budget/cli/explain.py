@@ -43,22 +43,18 @@ def ledger_file(loaded: Loaded, name: str) -> str:
     folder = os.path.dirname(os.path.abspath(loaded.ledger))
     wanted = [os.path.normpath(os.path.abspath(name)),
               os.path.normpath(os.path.join(folder, name))]
-    for candidate in wanted:
-        for filename in files:
-            if os.path.normpath(filename) == candidate:
-                return filename
-    for candidate in wanted:  # the same file through a symbolic link
-        for filename in files:
-            if os.path.realpath(filename) == os.path.realpath(candidate):
-                return filename
+    for same in (os.path.normpath, os.path.realpath):  # the very path, else through a link
+        for candidate in wanted:
+            for filename in files:
+                if same(filename) == same(candidate):
+                    return filename
     raise InputError(f"{name}: not a file of the ledger {loaded.ledger} (its files: "
                      f"{_listed(files)})")
 
 
 def _listed(files: Sequence[str], limit: int = 5) -> str:
-    names = [shown(f) for f in files]
-    more = len(names) - limit
-    return ", ".join(names[:limit]) + (f" and {more} more" if more > 0 else "")
+    more = len(files) - limit
+    return ", ".join(map(shown, files[:limit])) + (f" and {more} more" if more > 0 else "")
 
 
 def _output(loaded: Loaded, tables: list[Table], fmt: str, location: str) -> str:
@@ -100,8 +96,7 @@ def command(location: tuple[str, int], ledger: str, rules: str | None,
     name, lineno = location
     filename = ledger_file(loaded, name)
     try:
-        tables = explain(loaded.result, loaded.entries, filename, lineno,
-                         shown_from())
+        tables = explain(loaded.result, loaded.entries, filename, lineno, shown_from())
     except LocationError as exc:
         raise InputError(f"{shown(filename)}: {exc}") from None
     if table_names:

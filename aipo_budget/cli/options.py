@@ -20,6 +20,7 @@ from aipo_budget.core.periods import Period
 from aipo_budget.cli.session import InputError
 
 FIRST_DAY, LAST_DAY = datetime.datetime(1900, 1, 1), datetime.datetime(2999, 12, 31)
+PERIOD_FORMS = "2006, 2006-Q1, 2006-03, 2006-03-15, 2006-01 - 2006-06, FY2006, 2006-W10, month"
 
 
 def non_empty_path(value: str | None, option: str) -> str | None:
@@ -29,23 +30,20 @@ def non_empty_path(value: str | None, option: str) -> str | None:
     return value
 
 
-def _within_bounds(day: datetime.date, shown: str, ctx: click.Context | None,
-                   param: click.Parameter | None) -> None:
+def _bounded(day: datetime.date, shown: str, ctx: click.Context | None,
+             param: click.Parameter | None) -> datetime.date:
     """A day within the years a ledger can mean (the rules' dates are bounded alike)."""
     if not FIRST_DAY.date() <= day <= LAST_DAY.date():
         raise click.BadParameter(f"{shown} is outside {FIRST_DAY.date()}..{LAST_DAY.date()}",
                                  ctx=ctx, param=param)
+    return day
 
 
 def day_in_range(ctx: click.Context, param: click.Parameter,
                  value: datetime.datetime | None) -> datetime.datetime | None:
-    """A date option within the years a ledger can mean."""
     if value is not None:
-        _within_bounds(value.date(), str(value.date()), ctx, param)
+        _bounded(value.date(), str(value.date()), ctx, param)
     return value
-
-
-PERIOD_FORMS = "2006, 2006-Q1, 2006-03, 2006-03-15, 2006-01 - 2006-06, FY2006, 2006-W10, month"
 
 
 def fava_period(text: str) -> tuple[datetime.date, datetime.date]:
@@ -70,38 +68,21 @@ def fava_period(text: str) -> tuple[datetime.date, datetime.date]:
     return span.begin, span.end_inclusive
 
 
-def _span(ctx: click.Context, param: click.Parameter, text: str,
-          ) -> tuple[datetime.date, datetime.date]:
-    try:
-        return fava_period(text)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
-
-
-def _bounded(day: datetime.date, text: str, ctx: click.Context,
-             param: click.Parameter) -> datetime.date:
-    _within_bounds(day, day.isoformat() if text.strip() == day.isoformat() else f"{text} ({day})",
-                   ctx, param)
-    return day
-
-
-def _whole_period(ctx: click.Context, param: click.Parameter, text: str | None) -> Period | None:
-    if text is None:
-        return None
-    first, last = _span(ctx, param, text)
-    return Period(_bounded(first, text, ctx, param), _bounded(last, text, ctx, param))
-
-
-def _first_day(ctx: click.Context, param: click.Parameter,
-               text: str | None) -> datetime.date | None:
-    """``--from 2006-06``: the first day of it."""
-    return None if text is None else _bounded(_span(ctx, param, text)[0], text, ctx, param)
-
-
-def _last_day(ctx: click.Context, param: click.Parameter,
-              text: str | None) -> datetime.date | None:
-    """``--to 2006-06``: the last day of it."""
-    return None if text is None else _bounded(_span(ctx, param, text)[1], text, ctx, param)
+def _read_period(end: int | None) -> Callable[..., Any]:
+    """The callback of an option read as a period: the whole of it (``end`` None), or its
+    first (0) or last (1) day; each day it gives within the years a ledger can mean."""
+    def callback(ctx: click.Context, param: click.Parameter, text: str | None) -> Any:
+        if text is None:
+            return None
+        try:
+            span = fava_period(text)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+        days = [_bounded(day, day.isoformat() if text.strip() == day.isoformat()
+                         else f"{text} ({day})", ctx, param)
+                for day in (span if end is None else span[end:end + 1])]
+        return Period(*days) if end is None else days[0]
+    return callback
 
 
 def period_of(period: Period | None, start: datetime.date | None,
@@ -122,6 +103,8 @@ rules_option = click.option(
     "--rules", "-r", "rules", type=click.Path(readable=False),
     callback=lambda _ctx, _param, value: non_empty_path(value, "--rules"),
     help="Rules folder [default: rules/ beside the ledger].")
+
+
 def as_of_with(help_text: str) -> Callable[[Any], Any]:
     """The ``--as-of DATE`` option (a day, YYYY-MM-DD), with the command's own help."""
     return click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -135,14 +118,14 @@ quiet_option = click.option(
     callback=lambda _ctx, _param, value: progress.silence() if value else None,
     help="Show no progress on standard error, even on a terminal.")
 period_option = click.option(
-    "--period", "-p", "period", metavar="PERIOD", callback=_whole_period,
+    "--period", "-p", "period", metavar="PERIOD", callback=_read_period(None),
     help=f"The period, as Fava's time filter reads it: {PERIOD_FORMS}, ... "
          "[default: the beginning to the as-of date].")
 from_option = click.option(
-    "--from", "start", metavar="DATE", callback=_first_day,
+    "--from", "start", metavar="DATE", callback=_read_period(0),
     help="First day of the period: a day, or the first day of a month (2006-06), quarter "
          "(2006-Q2), year (2006) or PERIOD [default: the beginning].")
 to_option = click.option(
-    "--to", "end", metavar="DATE", callback=_last_day,
+    "--to", "end", metavar="DATE", callback=_read_period(1),
     help="Last day of the period: a day, or the last day of a month (2006-06), quarter "
          "(2006-Q2), year (2006) or PERIOD [default: the as-of date].")

@@ -1,10 +1,9 @@
 """``aipo-budget check --pending FILE``: can these proposed payments be made?
 
-The proposals are loaded with the ledger in memory (nothing is written anywhere), judged one by
-one in file order (:mod:`aipo_budget.outputs.pending.judge`), and each gets its findings, the headroom
-left after it (:mod:`aipo_budget.outputs.pending.headroom`) and a verdict: "can be paid", "can be paid
-with warnings" or "cannot be paid: N errors". Exit status 0 when every proposal can be paid,
-1 when one cannot (or has warnings, with ``--strict``), 2 when the input cannot be read.
+The proposals are loaded with the ledger in memory (nothing is written), judged one by one in
+file order (:mod:`aipo_budget.outputs.pending.judge`), and each gets its findings, the headroom
+left after it and a verdict. Exit status 0 when every proposal can be paid, 1 when one cannot
+(or has warnings, with ``--strict``), 2 when the input cannot be read.
 """
 
 from __future__ import annotations
@@ -27,11 +26,11 @@ from aipo_budget.outputs.table import Column, Kind, shown_from, table
 from aipo_budget.outputs.tables import CHECK_VIEW, findings_register
 from aipo_budget.core.tally import plural
 
-where = shown_from()  # a proposal's or a finding's line, relative to the working folder
-
 if TYPE_CHECKING:
     from aipo_budget.outputs.pending.judge import Verdict
     from aipo_budget.outputs.table import Table
+
+where = shown_from()  # a proposal's or a finding's line, relative to the working folder
 
 
 def run_pending(ledger: str, rules: str | None, pending: str | None, *, template: bool,
@@ -69,9 +68,7 @@ def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
             entries, errors, options = load_ledger(ledger, proposed=found.text)
         except LedgerInputError as exc:
             raise session.unreadable(exc) from None
-    entries = proposing.located(entries, found)
-    proposing.located_errors(errors, found)
-    proposals = proposing.proposed(entries, found)
+    proposals = proposing.locate(entries, errors, found)
     problems = proposing.refusals(proposals, entries, errors, found, as_of)
     if problems:
         raise session.InputError(str(proposing.ProposalError(found.name, problems)))
@@ -101,17 +98,12 @@ def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str)
 
 
 def _tables(verdict: Verdict, number: int) -> list[Table]:
-    here = where(verdict.location.filename, verdict.location.lineno)
-    title = f"Proposal {number} ({here})"
-    currency = verdict.currency
-    tables = []
-    if verdict.findings:
-        tables.append(findings_register(verdict.findings, f"{title}: findings", where,
-                                        currency).select(CHECK_VIEW))
-    room = dataclasses.replace(verdict.room, title=f"{title}: headroom after it")
+    title = f"Proposal {number} ({where(verdict.location.filename, verdict.location.lineno)})"
+    tables = [findings_register(verdict.findings, f"{title}: findings", where,
+                                verdict.currency).select(CHECK_VIEW)] if verdict.findings else []
     verdict_line = f"Verdict on proposal {number}: {verdict.text}."
-    tables.append(dataclasses.replace(room, notes=(*room.notes, verdict_line)))
-    return tables
+    return [*tables, dataclasses.replace(verdict.room, title=f"{title}: headroom after it",
+                                         notes=(*verdict.room.notes, verdict_line))]
 
 
 def _document(verdicts: list[Verdict], found: proposing.Proposals) -> dict[str, Any]:
@@ -120,14 +112,11 @@ def _document(verdicts: list[Verdict], found: proposing.Proposals) -> dict[str, 
         "date": v.proposal.date.isoformat(), "transaction": transaction_text(v.proposal),
         "verdict": v.status.value, "errors": v.errors, "warnings": v.warnings,
         "amount": machine_value(v.amount, Kind.AMOUNT),
-        "findings": [{**f.as_dict(), "caused_by_proposal": f not in _own(v)}
-                     for f in v.findings],
+        # the proposal's own findings come first, then those it causes on other entries
+        "findings": [{**f.as_dict(), "caused_by_proposal": i >= len(v.findings) - v.caused}
+                     for i, f in enumerate(v.findings)],
         "headroom": table_json(dataclasses.replace(v.room, title="headroom")),
     } for v in verdicts]}
-
-
-def _own(verdict: Verdict) -> tuple[Any, ...]:
-    return verdict.findings[:len(verdict.findings) - verdict.caused]
 
 
 def _output(verdicts: list[Verdict], found: proposing.Proposals, fmt: str) -> str:

@@ -2,14 +2,12 @@
 
 Once a run has taken about a second (:data:`THRESHOLD`), the open stage's text is shown on one
 line of standard error ("aipo-budget: reading the ledger..."), replaced as stages change and
-erased when the last stage ends, so no partial line is ever left before the output or a message
-(:func:`clear` erases it on demand). Nothing at all is written when standard error is not a
-terminal (a pipe, a file, click's test runner), when ``TERM=dumb``, or after :func:`silence`
-(``--quiet``).
+erased when the last stage ends, so that no partial line is left before the output or a
+message. Nothing is written when standard error is not a terminal (a pipe, a file, click's test
+runner), with ``TERM=dumb``, or after :func:`silence` (``--quiet``).
 
-The state of a run lives on its click context, so every command invocation starts afresh even
-when many run in one process (the tests); outside a command (library use) one module-level
-state serves.
+A run's state lives on its click context, so every command invocation starts afresh even when
+many run in one process (the tests); outside a command one module-level state serves.
 """
 
 from __future__ import annotations
@@ -28,8 +26,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 THRESHOLD = 1.0  # seconds a run stays silent: a quick run never flickers
-PREFIX = "aipo-budget: "
-_META_KEY = "aipo_budget.cli.progress"
 
 
 @dataclass
@@ -39,8 +35,7 @@ class _Run:
     texts: list[str] = field(default_factory=list)  # the open stages, innermost last
     stream: TextIO | None = None
     shown: str = ""  # the line now on the terminal, "" when none
-    generation: int = 0  # a timer of an earlier generation is stale
-    timer: threading.Timer | None = None
+    timer: threading.Timer | None = None  # the pending first draw; another one is stale
     # the timer thread draws while the command's thread opens and closes stages
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -50,19 +45,16 @@ _OUTSIDE_COMMANDS = _Run()
 
 def _run() -> _Run:
     ctx = click.get_current_context(silent=True)
-    if ctx is None:
-        return _OUTSIDE_COMMANDS
     # ctx.meta is shared by the group's context and the command's: one state per invocation
-    return ctx.meta.setdefault(_META_KEY, _Run())
+    return _OUTSIDE_COMMANDS if ctx is None else ctx.meta.setdefault(__name__, _Run())
 
 
 def _terminal() -> TextIO | None:
     """Standard error if a person is watching it on a terminal that can redraw a line."""
     if os.environ.get("TERM") == "dumb":
         return None
-    stream = sys.stderr
     try:
-        return stream if stream is not None and stream.isatty() else None
+        return sys.stderr if sys.stderr is not None and sys.stderr.isatty() else None
     except (AttributeError, ValueError):  # no isatty, or a closed stream
         return None
 
@@ -72,13 +64,8 @@ def _width(stream: TextIO) -> int:
         columns = os.get_terminal_size(stream.fileno()).columns
     except (AttributeError, ValueError, OSError):
         columns = 0
-    # a terminal that does not know its size says 0 columns
-    if columns > 0:
-        return columns
-    # shutil.get_terminal_size's fallback, without importing shutil (and its archive modules)
-    # into every start
-    try:
-        return int(os.environ.get("COLUMNS", "")) or 80
+    try:  # a terminal that does not know its size says 0 columns; shutil's fallback then,
+        return columns or int(os.environ.get("COLUMNS", "")) or 80  # without importing it
     except ValueError:
         return 80
 
@@ -97,7 +84,7 @@ def _draw(run: _Run) -> None:
     if not run.texts or run.stream is None:
         return
     # one line only: a wrapped line could not be taken back with a carriage return
-    line = f"{PREFIX}{run.texts[-1]}..."[:max(_width(run.stream) - 1, 1)]
+    line = f"aipo-budget: {run.texts[-1]}..."[:max(_width(run.stream) - 1, 1)]
     _write(run, "\r" + line + " " * max(len(run.shown) - len(line), 0))
     run.shown = line
 
@@ -108,28 +95,11 @@ def _erase(run: _Run) -> None:
         run.shown = ""
 
 
-def _due(run: _Run, generation: int) -> None:
+def _due(run: _Run, timer: threading.Timer) -> None:
     with run.lock:
-        if generation == run.generation:
+        if run.timer is timer:
             run.timer = None
             _draw(run)
-
-
-def _enter(run: _Run, text: str, stream: TextIO) -> None:
-    with run.lock:
-        now = time.monotonic()
-        if run.started is None:
-            run.started = now
-        run.texts.append(text)
-        run.stream = stream
-        wait = THRESHOLD - (now - run.started)
-        if wait <= 0:
-            _draw(run)
-        elif run.timer is None:
-            run.generation += 1
-            run.timer = threading.Timer(wait, _due, (run, run.generation))
-            run.timer.daemon = True  # never keeps the process alive
-            run.timer.start()
 
 
 def _leave(run: _Run) -> None:
@@ -142,7 +112,6 @@ def _leave(run: _Run) -> None:
         if run.timer is not None:
             run.timer.cancel()
             run.timer = None
-        run.generation += 1
         _erase(run)
 
 
@@ -154,14 +123,6 @@ def silence() -> None:
         _erase(run)
 
 
-def clear() -> None:
-    """Erase the progress line now, before something else is written to standard error; the
-    next stage shows its text again."""
-    run = _run()
-    with run.lock:
-        _erase(run)
-
-
 @contextlib.contextmanager
 def stage(text: str) -> Iterator[None]:
     """Say ``text`` on a terminal while the block runs, once the run has taken a second."""
@@ -170,7 +131,18 @@ def stage(text: str) -> Iterator[None]:
     if stream is None:
         yield
         return
-    _enter(run, text, stream)
+    with run.lock:
+        now = time.monotonic()
+        run.started = now if run.started is None else run.started
+        run.texts.append(text)
+        run.stream = stream
+        wait = THRESHOLD - (now - run.started)
+        if wait <= 0:
+            _draw(run)
+        elif run.timer is None:
+            timer = run.timer = threading.Timer(wait, lambda: _due(run, timer))
+            timer.daemon = True  # never keeps the process alive
+            timer.start()
     try:
         yield
     finally:  # an error message must not follow a half-written progress line

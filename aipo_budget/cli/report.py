@@ -8,28 +8,22 @@ from __future__ import annotations
 
 import datetime
 import os
+from collections import Counter
 from typing import TYPE_CHECKING
 
 import click
 
 from aipo_budget.cli import progress
 from aipo_budget.cli.options import (
-    LAST_DAY,
-    as_of_option,
-    from_option,
-    ledger_argument,
-    non_empty_path,
-    period_of,
-    period_option,
-    quiet_option,
-    rules_option,
-    to_option,
+    LAST_DAY, as_of_option, from_option, ledger_argument, non_empty_path, period_of,
+    period_option, quiet_option, rules_option, to_option,
 )
-from aipo_budget.core.paths import as_given
-from aipo_budget.outputs.render import FORMATS, RenderError, render
 from aipo_budget.cli.session import InputError, Loaded, documents_of, run_audit
-from aipo_budget.outputs.tables import TABLE_NAMES, build_tables, context
+from aipo_budget.core.findings import ERROR, WAIVED, WARNING
+from aipo_budget.core.paths import as_given
 from aipo_budget.core.tally import plural
+from aipo_budget.outputs.render import FORMATS, RenderError, render
+from aipo_budget.outputs.tables import TABLE_NAMES, build_tables, context
 
 if TYPE_CHECKING:
     from aipo_budget.core.engine import Audit
@@ -73,12 +67,11 @@ def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
         with progress.stage("writing the audit pack"):
             _write_pack(loaded, tables, output, first, last)
         click.echo(f"audit pack written to {output}: {len(tables)} tables", err=True)
-        _warn_of_errors(loaded.result, first, last, ledger)
-        return
-    try:
-        click.echo(render(output_format, tables), nl=False)
-    except RenderError as exc:
-        raise click.UsageError(str(exc)) from None
+    else:
+        try:
+            click.echo(render(output_format, tables), nl=False)
+        except RenderError as exc:
+            raise click.UsageError(str(exc)) from None
     _warn_of_errors(loaded.result, first, last, ledger)
 
 
@@ -100,16 +93,12 @@ def _warn_of_errors(result: Audit, first: datetime.date | None, last: datetime.d
                     ledger: str) -> None:
     """Nobody files a report without seeing the error findings of its period, whichever
     tables were asked for."""
-    from aipo_budget.core.findings import ERROR, WAIVED, WARNING
-
     period = context(result, first, last, ledger).period  # the findings register's period
-    shown = [f for f in result.findings if f.date in period]
-    errors, warnings, waived = (sum(1 for f in shown if f.severity == severity)
-                                for severity in (ERROR, WARNING, WAIVED))
-    counts = [plural(errors, "error finding"), plural(warnings, "warning")]
-    if waived:  # shown with their waiver, though they fail nothing
-        counts.append(plural(waived, "waived finding"))
-    if shown:
+    count = Counter(f.severity for f in result.findings if f.date in period)
+    counts = [plural(count[ERROR], "error finding"), plural(count[WARNING], "warning")]
+    if count[WAIVED]:  # shown with their waiver, though they fail nothing
+        counts.append(plural(count[WAIVED], "waived finding"))
+    if count:
         click.echo(f"aipo-budget: the period has {', '.join(counts[:-1])} and {counts[-1]} "
                    "(table: findings)", err=True)
 
@@ -121,8 +110,6 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
     from aipo_budget.core.evidence import documents_roots
     from aipo_budget.outputs.pack import PackError, PackSource, write_pack
 
-    if not output:  # Path("") is the current folder: never a pack's target
-        raise click.UsageError("-o/--output: an empty path names no folder")
     base = os.path.dirname(os.path.abspath(loaded.ledger))
     title = str(loaded.options.get("title") or "")
     source = PackSource(

@@ -15,19 +15,6 @@ from aipo_budget.outputs.render import FORMATS
 from aipo_budget.outputs.tables.rulebook import TABLES
 
 
-def _folder(ledger: str, rules: str | None) -> str:
-    """The rules folder to read; without ``--rules``, LEDGER must be a readable file."""
-    from aipo_budget.core.ledger import LedgerInputError, check_ledger_path
-    from aipo_budget.cli.session import rules_folder_for, unreadable
-
-    if rules is None:
-        try:
-            check_ledger_path(ledger)
-        except LedgerInputError as exc:
-            raise unreadable(exc) from None
-    return rules_folder_for(ledger, rules)
-
-
 @click.command("rules")
 @ledger_argument
 @rules_option
@@ -43,11 +30,17 @@ def command(ledger: str, rules: str | None, as_of: datetime.datetime | None,
     instrument, and every rule with the version in force on --as-of (citation, kind,
     severity, parameters, effective date, amendments). The ledger itself is not read."""
     from aipo_budget.core import paths
+    from aipo_budget.core.ledger import LedgerInputError, check_ledger_path
     from aipo_budget.outputs.render import RenderError, render
-    from aipo_budget.cli.session import read_rules
+    from aipo_budget.cli.session import read_rules, rules_folder_for, unreadable
     from aipo_budget.outputs.tables.rulebook import parameters_in_force, rulebook
 
-    folder = _folder(ledger, rules)
+    if rules is None:  # the ledger names the rules folder: it must be a readable file
+        try:
+            check_ledger_path(ledger)
+        except LedgerInputError as exc:
+            raise unreadable(exc) from None
+    folder = rules_folder_for(ledger, rules)
     ruleset = read_rules(folder, ledger)
     day = as_of.date() if as_of else datetime.date.today()
     names = list(dict.fromkeys(table_names)) or list(TABLES)

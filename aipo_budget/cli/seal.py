@@ -5,42 +5,144 @@ It appends a ``custom "aipo-seal"`` entry to ``ledger/seals.beancount`` beside t
 ``ledger/seals/``. Exit status: 0 sealed; 1 refused, because the ledger has Beancount errors or
 the period has error findings (``--force --reason TEXT`` seals anyway, and records it); 2 the
 input cannot be read, an option is wrong, or another seal of the ledger takes too long.
+
+Each file is written whole or not at all: to a temporary file in its folder, synced, and moved
+over the old one (``os.replace``), so that a reader (Fava, a check, Git) never sees half of one.
+Two seals of one ledger take turns on an exclusive ``fcntl.flock`` of ``ledger/.seals.lock``,
+which dies with its process. The order of the writes keeps the ledger readable if a seal is
+interrupted: the record, then ``seals.beancount``, then the ``include`` line (an include of a
+file not yet written would be an error in every tool).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import sys
+import tempfile
+import time
 from typing import TYPE_CHECKING
 
 import click
 
 from aipo_budget.core.evidence import ledger_folder
-from aipo_budget.core.ledger import LedgerInputError, check_ledger_path
-from aipo_budget.cli.options import (
-    FIRST_DAY,
-    fava_period,
-    ledger_argument,
-    quiet_option,
-    rules_option,
-)
+from aipo_budget.core.ledger import LedgerInputError, check_ledger_path, walk_includes
+from aipo_budget.cli.options import FIRST_DAY, fava_period, ledger_argument, quiet_option, rules_option
 from aipo_budget.core.paths import as_given
-from aipo_budget.core.seals import store
-from aipo_budget.core.seals.record import Signing, entry_text, read_seal, record_name, seal_entries
+from aipo_budget.core.seals import Signing, entry_text, read_seal, seal_entries
 from aipo_budget.core.seals.sidecar import record_text, sha256_text
 from aipo_budget.core.seals.snapshot import Ledger
 from aipo_budget.cli.session import EXIT_FINDINGS, InputError, run_audit, unreadable
 from aipo_budget.core.tally import plural
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
+
+    from beancount.core import data
 
     from aipo_budget.core.findings import Finding
     from aipo_budget.core.seals.snapshot import Snapshot
-    from aipo_budget.cli.session import Loaded
 
 SHOWN_BLOCKING = 5  # error findings listed when a seal is refused; `check` lists them all
+RECORDS_FOLDER = "seals"  # beside seals.beancount: the sidecars
+LOCK_WAIT = 30.0  # seconds a seal waits for another to finish
+
+SEALS_HEADER = """\
+;; Period seals, written by `aipo-budget seal`: each entry seals the ledger through its date.
+;; `aipo-budget check` (and bean-check, and Fava, through the plugin) verifies every seal.
+;; Do not edit: corrections go in the open period, dated after the seal. The files under
+;; seals/ are the seals' records: commit them with this file.
+"""
+
+
+class SealBusy(Exception):
+    """Another seal holds the lock for longer than we wait."""
+
+
+def seals_file(ledger: str) -> str:
+    """``<folder of LEDGER>/ledger/seals.beancount``, absolute."""
+    return os.path.join(os.path.dirname(os.path.abspath(ledger)), "ledger", "seals.beancount")
+
+
+@contextlib.contextmanager
+def locked(folder: str) -> Iterator[None]:
+    """Hold the seal lock of ``folder`` (created if need be); SealBusy after LOCK_WAIT s."""
+    import fcntl  # POSIX: the lock dies with its process, unlike a lock file's existence
+
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, ".seals.lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
+    try:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise SealBusy(path) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def write_atomic(path: str, content: bytes) -> None:
+    """Replace (or create) ``path`` with ``content``, whole or not at all; its permissions
+    are kept."""
+    folder = os.path.dirname(path)
+    os.makedirs(folder, exist_ok=True)
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        mode = 0o644
+    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
+                                     suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    with contextlib.suppress(OSError):  # the rename reaches the disk (where a folder syncs)
+        folder_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(folder_fd)
+        finally:
+            os.close(folder_fd)
+
+
+def append(path: str, text: str, new: str = "") -> None:
+    """Append ``text`` on lines of its own to ``path`` (``new``: its content if missing),
+    in the file's line endings; every byte before it is kept."""
+    try:
+        with open(path, "rb") as file:
+            content = file.read()
+    except FileNotFoundError:
+        content = new.encode()
+    newline = b"\r\n" if b"\r\n" in content else b"\n"
+    lead = b"" if not content or content.endswith(b"\n") else newline
+    write_atomic(path, content + lead + text.replace("\n", newline.decode()).encode())
+
+
+def ensure_included(ledger: str, path: str) -> str | None:
+    """Append ``include "ledger/seals.beancount"`` to the top-level ledger file unless its
+    include tree reaches ``path`` already (a glob may); the path included, if appended."""
+    reached = {os.path.realpath(match) for include in walk_includes(os.path.abspath(ledger))
+               .includes for match in include.matches}
+    if os.path.realpath(path) in reached:
+        return None
+    # Beancount reads an include relative to the file as named, not to a link's target, and
+    # a symbolic link stays one: its target is written
+    relative = os.path.relpath(path, os.path.dirname(os.path.abspath(ledger))).replace(os.sep, "/")
+    append(os.path.realpath(ledger), f'include "{relative}"\n')
+    return relative
 
 
 def _through(ctx: click.Context, param: click.Parameter, text: str) -> datetime.date:
@@ -71,56 +173,54 @@ def blocking(findings: Sequence[Finding], through: datetime.date) -> list[Findin
             and (f.kind == "ledger" or f.date is None or f.date <= through)]
 
 
-def _refuse(found: list[Finding], through: datetime.date, ledger: str) -> None:
+def _refusal(found: list[Finding], through: datetime.date, ledger: str) -> str:
     lines = [f"aipo-budget seal: refused: {plural(len(found), 'error finding')} in the period "
              f"through {through} (Beancount's errors count wherever they are):"]
-    for item in found[:SHOWN_BLOCKING]:
-        lines.append(f"  {as_given(item.filename, ledger)}:{item.lineno}: {item.message} "
-                     f"[{item.rule}]")
+    lines += [f"  {as_given(item.filename, ledger)}:{item.lineno}: {item.message} [{item.rule}]"
+              for item in found[:SHOWN_BLOCKING]]
     if len(found) > SHOWN_BLOCKING:
         lines.append(f"  ... and {len(found) - SHOWN_BLOCKING} more (aipo-budget check "
                      "lists them all)")
     lines.append("Correct them first, or seal anyway with --force --reason TEXT (recorded in "
                  "the seal).")
-    click.echo("\n".join(lines), err=True)
+    return "\n".join(lines)
 
 
-def _covering(loaded: Loaded, through: datetime.date) -> list[str]:
+def _covering(entries: Sequence[data.Directive], through: datetime.date) -> list[str]:
     """Existing seals through ``through`` or later: a new seal adds nothing to them."""
     labels = []
-    for entry in seal_entries(loaded.entries):
+    for entry in seal_entries(entries):
         if entry.date >= through:
             try:
                 seal = read_seal(entry)
             except ValueError:
                 continue
-            labels.append(f"{seal.label}" + (f" on {seal.sealed_on}" if seal.sealed_on else ""))
+            labels.append(seal.label + (f" on {seal.sealed_on}" if seal.sealed_on else ""))
     return labels
 
 
-def _write(loaded: Loaded, signing: Signing, snapshot: Snapshot) -> list[str]:
+def _write(ledger: str, base: str, signing: Signing, snapshot: Snapshot) -> list[str]:
     """Write the record, the seal entry and the include line; what was written."""
-    ledger = loaded.ledger
-    path = store.seals_file(ledger)
-    name = record_name(snapshot)
-    text = record_text(signing, snapshot, ledger_folder(loaded.options),
-                       os.path.basename(ledger))
-    record = os.path.join(os.path.dirname(path), store.RECORDS_FOLDER, name)
-    store.write_atomic(record, text.encode("utf-8", "surrogatepass"))
-    created = store.append_entry(path, entry_text(signing, snapshot,
-                                                  f"{store.RECORDS_FOLDER}/{name}",
-                                                  sha256_text(text)))
+    path = seals_file(ledger)
+    name = f"{RECORDS_FOLDER}/{snapshot.through}-{snapshot.digest[:12]}.tsv"
+    text = record_text(signing, snapshot, base, os.path.basename(ledger))
+    record = os.path.join(os.path.dirname(path), *name.split("/"))
+    write_atomic(record, text.encode("utf-8", "surrogatepass"))
+    created = not os.path.exists(path)
+    append(path, "\n" + entry_text(signing, snapshot, name, sha256_text(text)),
+                 new=SEALS_HEADER)
     written = [f"{as_given(record, ledger)} (the seal's record)",
                f"{as_given(path, ledger)} ({'created' if created else 'seal appended'})"]
-    if store.ensure_included(ledger, path):
-        relative = os.path.relpath(path, os.path.dirname(os.path.abspath(ledger)))
-        written.append(f'{ledger} (include "{relative.replace(os.sep, "/")}" appended)')
+    included = ensure_included(ledger, path)
+    if included:
+        written.append(f'{ledger} (include "{included}" appended)')
     return written
 
 
 def _report(signing: Signing, snapshot: Snapshot, written: list[str], ledger: str) -> str:
+    entries = len(snapshot.prints)
     lines = [f"Sealed {ledger} through {signing.through} by {signing.by}: "
-             f"{len(snapshot.prints)} entr{'y' if len(snapshot.prints) == 1 else 'ies'} and "
+             f"{entries} entr{'y' if entries == 1 else 'ies'} and "
              f"{plural(len(snapshot.evidence), 'evidence file')}, SHA-256 {snapshot.digest}."]
     if signing.forced:
         lines.append(f"Forced over {plural(signing.errors, 'error finding')}: {signing.reason}")
@@ -157,13 +257,12 @@ def command(ledger: str, through: datetime.date, by: str, reason: str | None, fo
         check_ledger_path(ledger)
     except LedgerInputError as exc:
         raise unreadable(exc) from None
-    folder = os.path.dirname(store.seals_file(ledger))
     try:
-        with store.locked(folder):
+        with locked(os.path.dirname(seals_file(ledger))):
             output = _seal(ledger, rules, through, by, reason, force)
-    except store.SealBusy as exc:
+    except SealBusy as exc:
         raise InputError(f"{as_given(str(exc), ledger)}: another seal of this ledger is in "
-                         f"progress (waited {store.LOCK_WAIT:g} s); try again once it has "
+                         f"progress (waited {LOCK_WAIT:g} s); try again once it has "
                          "finished") from None
     click.echo(output, nl=False)
 
@@ -173,9 +272,9 @@ def _seal(ledger: str, rules: str | None, through: datetime.date, by: str,
     loaded = run_audit(ledger, rules, None)
     found = blocking(loaded.result.findings, through)
     if found and not force:
-        _refuse(found, through, ledger)
+        click.echo(_refusal(found, through, ledger), err=True)
         sys.exit(EXIT_FINDINGS)
-    covering = _covering(loaded, through)
+    covering = _covering(loaded.entries, through)
     if covering:
         click.echo(f"aipo-budget seal: note: the ledger is already sealed through "
                    f"{'; '.join(covering)}: this seal adds nothing to that one, but is "
@@ -183,4 +282,5 @@ def _seal(ledger: str, rules: str | None, through: datetime.date, by: str,
     signing = Signing(through, by, datetime.date.today(), forced=bool(found), reason=reason or "",
                       errors=len(found))
     snapshot = Ledger(loaded.entries, loaded.options).snapshot(through)
-    return _report(signing, snapshot, _write(loaded, signing, snapshot), ledger)
+    written = _write(ledger, ledger_folder(loaded.options), signing, snapshot)
+    return _report(signing, snapshot, written, ledger)

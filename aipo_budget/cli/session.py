@@ -25,7 +25,6 @@ from aipo_budget.core.seals import seal_inputs
 from aipo_budget.core.tally import plural, tally
 
 if TYPE_CHECKING:
-    from aipo_budget.core.engine import Audit
     from aipo_budget.core.rules import RuleSet
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
@@ -52,7 +51,7 @@ class Loaded:
 
 
 def rules_folder_for(ledger: str, rules: str | None) -> str:
-    """``--rules`` as given, else the ledger's rules folder (:func:`aipo_budget.core.paths.rules_folder`)."""
+    """``--rules`` as given, else the ledger's rules folder."""
     return rules or paths.rules_folder(ledger)
 
 
@@ -78,9 +77,9 @@ def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Lo
     """Load ledger and rules and audit them; unreadable input raises InputError.
 
     With ``as_of``, the ledger is judged as it stood that day (later entries left out);
-    without, every entry is judged whatever its date, and today decides which projects are
-    closed. The audit the ledger's ``plugin`` line made during the load is used when it is
-    this one (:mod:`aipo_budget.core.reuse`)."""
+    without, every entry is judged, and today decides which projects are closed. The audit
+    the ledger's ``plugin`` line made during the load serves when it is this one
+    (:mod:`aipo_budget.core.reuse`)."""
     folder = rules_folder_for(ledger, rules)
     day = as_of or datetime.date.today()
     try:
@@ -94,7 +93,7 @@ def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Lo
     # taken out of the options whether used or not: the plugin judged every entry as of today
     result = reused(options, entries, ruleset, errors, day)
     if result is None or as_of is not None:
-        transactions = sum(1 for entry in entries if isinstance(entry, data.Transaction))
+        transactions = sum(isinstance(entry, data.Transaction) for entry in entries)
         with progress.stage(f"auditing {plural(transactions, 'transaction')}"):
             result = audit(entries, ruleset, day, errors, until=as_of, options=options)
     return Loaded(ledger, folder, day, result, entries, options)
@@ -169,11 +168,9 @@ def inputs_of(loaded: Loaded) -> cache.Inputs:
 def summary_line(run: CheckRun) -> str:
     summary = run.summary
     counts = tally(len(summary.errors), len(summary.warnings), waived=len(summary.waived))
-    text = (f"{counts}: "
-            f"{paths.shown(run.ledger)} as of {run.as_of}, "
-            f"{summary.outflows} surplus outflows and {summary.transfers} "
-            f"transfers-in judged by {summary.rules} rules from "
-            f"{paths.shown(run.rules_folder)}")
+    text = (f"{counts}: {paths.shown(run.ledger)} as of {run.as_of}, {summary.outflows} surplus "
+            f"outflows and {summary.transfers} transfers-in judged by {summary.rules} rules "
+            f"from {paths.shown(run.rules_folder)}")
     if run.until is not None:
         text += (f"; {summary.left_out} entr{'y' if summary.left_out == 1 else 'ies'} dated "
                  f"after {run.until} left out")

@@ -1,27 +1,19 @@
 """Fava budgets from the rules: each project's allocation as ``custom "budget"`` entries.
 
-The allocation is written once, in the ceiling rule (``rules/``); the Beancount plugin adds
-these entries so that Fava's own budget display (account pages, Income Statement charts) shows
-it too::
+The allocation is written once, in the ceiling rule; the plugin adds these entries so that
+Fava's own budget display (account pages, Income Statement charts) shows it too::
 
     2006-01-01 custom "budget" Expenses:Projects:Trafficking-Roadmap "quarterly" 20000.00 USD
     2006-07-01 custom "budget" Expenses:Projects:Trafficking-Roadmap "daily" 0 USD
 
-Fava spreads a budget evenly over the days of its interval and keeps it in force until the
-next budget for the same account and currency (``fava/core/budgets.py``). A yearly budget of
-40,000 USD dated 2006-01-01 would show only 181/365 of the allocation over the six-month
-project and go on budgeting 40,000 USD for every later year. So the allocation is spread over
-the project period exactly: in the longest interval (year, quarter, month) whose boundaries
-are those of the period and that divides the allocation exactly (two quarters of 20,000 USD
-for January-June 2006), else per day; a zero budget from the day after the period stops it.
-Over the project period Fava's budget then adds up to the allocation, and to nothing after.
-
-An amendment that takes effect during the period (a later version of the ceiling rule) spreads
-what is left of its allocation over the rest of the period, so that the period adds up to the
-allocation in force at its end; versions that take effect after the period change nothing.
-
-Fava compares the budget with every cost posted to the project's accounts, co-funded ones
-included: the allocation caps only the surplus-funded part, which the Surplus Fund page shows.
+Fava spreads a budget evenly over the days of its interval and keeps it until the next budget
+of the account (``fava/core/budgets.py``): a yearly 40,000 USD would show 181/365 of it over a
+six-month project and go on for every later year. So the allocation is spread over the project
+period exactly, in the longest interval (year, quarter, month) whose boundaries are the
+period's and that divides it exactly, else per day, and a zero budget stops it the day after.
+An amendment taking effect during the period spreads what is left over the rest of it.
+Fava compares the budget with every cost of the project, co-funded ones included: the
+allocation caps only the surplus-funded part, which the Surplus Fund page shows.
 """
 
 from __future__ import annotations
@@ -48,36 +40,20 @@ if TYPE_CHECKING:
 ONE_DAY = datetime.timedelta(days=1)
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
-# Fava's interval names, longest first, with their length in months
-MONTHLY_INTERVALS = (("yearly", 12), ("quarterly", 3), ("monthly", 1))
-
-
-def _months(name: str) -> int | None:
-    return dict(MONTHLY_INTERVALS).get(name)
+MONTHS = {"yearly": 12, "quarterly": 3, "monthly": 1}  # Fava's intervals, longest first
 
 
 def _is_boundary(day: datetime.date, months: int) -> bool:
     return day.day == 1 and (day.month - 1) % months == 0
 
 
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    """The first day of the month ``months`` after the month of ``day``."""
-    return day.replace(day=1) + relativedelta(months=months)
-
-
-def _months_between(start: datetime.date, stop: datetime.date) -> int:
-    """Whole months from ``start`` to ``stop``, both first days of a month."""
-    delta = relativedelta(stop, start)
-    return delta.years * 12 + delta.months
-
-
 def _days_in_interval(name: str, day: datetime.date) -> int:
     """The number of days of the interval around ``day``, as Fava counts them."""
-    months = _months(name)
+    months = MONTHS.get(name)
     if months is None:
         return 1
     first = datetime.date(day.year, (day.month - 1) // months * months + 1, 1)
-    return (_add_months(first, months) - first).days
+    return (first + relativedelta(months=months) - first).days
 
 
 @dataclass(frozen=True)
@@ -100,9 +76,10 @@ class Spread:
 def spread(start: datetime.date, last: datetime.date, amount: Decimal) -> Spread:
     """``amount`` spread over ``start`` to ``last`` (inclusive) in Fava's terms."""
     stop = last + ONE_DAY
-    for name, months in MONTHLY_INTERVALS:
+    for name, months in MONTHS.items():
         if _is_boundary(start, months) and _is_boundary(stop, months):
-            count = _months_between(start, stop) // months
+            delta = relativedelta(stop, start)
+            count = (delta.years * 12 + delta.months) // months
             number = amount / count
             if number * count == amount:
                 return Spread(start, name, number)
@@ -150,13 +127,10 @@ def budget_entries(
     ruleset: RuleSet, existing: Iterable[data.Directive] = (),
     day: datetime.date | None = None, ledger: Conventions = DEFAULT,
 ) -> list[data.Custom]:
-    """Fava ``custom "budget"`` entries for the allocation of every ceiling rule.
-
-    Each project's period is the one in force on ``day`` (today by default, as the plugin
-    judges the ledger), from :func:`aipo_budget.core.projects.terms`, so that the budgets, the
-    checks and the tables agree on an amended period. A project whose account already has a
-    budget among ``existing`` (the ledger's own entries) is left alone: the ledger's budget wins.
-    """
+    """Fava ``custom "budget"`` entries for the allocation of every ceiling rule, over the
+    project period in force on ``day`` (today by default, as the plugin judges the ledger;
+    :func:`aipo_budget.core.projects.terms`, so that budgets, checks and tables agree). An
+    account the ledger budgets itself (among ``existing``) is left alone."""
     on = day or datetime.date.today()
     budgeted = {
         entry.values[0].value

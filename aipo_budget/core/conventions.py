@@ -1,14 +1,9 @@
 """The ledger conventions in one frozen object: account roots, metadata keys, the currency.
 
-Every module that needs to know which accounts are the Surplus Fund, which metadata key names
-the approvers or which currency the audit counts in asks a :class:`Conventions` (the facts
-carry theirs: ``facts.conventions``), so that no account name, key or currency is written twice.
-The operating currency is the ledger's ``option "operating_currency"`` (the first one when
-several are given, as Fava's first column); a ledger without it is audited in USD.
-
-Account roots are written without a trailing colon; an account is *under* a root when it is a
-sub-account of it (``Expenses:Projects:X`` is under ``Expenses:Projects``, the root itself is
-not).
+Whatever needs to know which accounts are the Surplus Fund, which key names the approvers or
+which currency the audit counts in asks a :class:`Conventions` (``facts.conventions``), so that
+no account name, key or currency is written twice. Account roots have no trailing colon; an
+account is *under* a root when it is a sub-account of it (not the root itself).
 """
 
 from __future__ import annotations
@@ -80,11 +75,8 @@ DEFAULT = Conventions()
 
 
 def conventions(options: Mapping[str, Any] | None) -> Conventions:
-    """The conventions of a ledger with Beancount's ``options`` map (None: the defaults).
-
-    ``operating_currency`` is a list in the options map (the option may be given more than
-    once); the first is the one the audit counts in.
-    """
+    """The conventions of a ledger with Beancount's ``options`` map (None: the defaults): the
+    audit counts in the first ``operating_currency`` (as Fava's first column), else USD."""
     currencies = (options or {}).get("operating_currency") or ()
     if isinstance(currencies, str):  # a hand-made options map, not Beancount's
         currencies = (currencies,)

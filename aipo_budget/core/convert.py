@@ -1,10 +1,8 @@
 """Bringing amounts to the operating currency with the ledger's own prices (docs/conventions.md).
 
-A posting in the operating currency (:attr:`Conventions.currency`, USD unless the ledger names
-another) counts as it is; a posting with a price (``@``) or a cost in that currency counts at
-that rate; any other amount is converted at the latest ``price`` entry on or before its date.
-The ``usd`` fields below keep their historical name: they hold the amount in the operating
-currency.
+A posting in the operating currency counts as it is; one with a price (``@``) or a cost in it
+counts at that rate; any other amount at the latest ``price`` entry on or before its date.
+The ``usd`` fields keep their historical name: they hold the amount in the operating currency.
 """
 
 from __future__ import annotations
@@ -39,11 +37,8 @@ class Conversion:
 
 
 class Converter:
-    """Brings postings to the operating currency with the ledger's own prices.
-
-    Rates are looked up once per (currency, date): a ledger has many postings but few of
-    those pairs, and Beancount's price look-up is a bisection each time.
-    """
+    """Brings postings to the operating currency. Rates are looked up once per (currency,
+    date): a ledger has many postings but few such pairs, and each look-up is a bisection."""
 
     def __init__(self, entries: Sequence[data.Directive],
                  currency: str = DEFAULT_CURRENCY) -> None:
@@ -55,11 +50,9 @@ class Converter:
         """(price date, rate) of ``currency`` in the operating currency on ``date``;
         (None, None) when there is none."""
         key = (currency, date)
-        found = self._rates.get(key)
-        if found is None:
-            found = self._rates[key] = prices.get_price(
-                self.price_map, (currency, self.currency), date)
-        return found
+        if key not in self._rates:
+            self._rates[key] = prices.get_price(self.price_map, (currency, self.currency), date)
+        return self._rates[key]
 
     def amount(self, number: Decimal, currency: str, date: datetime.date) -> Conversion:
         if currency == self.currency:

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import gc
-
 import datetime
+import gc
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,38 +44,22 @@ class Audit(Judgement):
     seals: tuple[SealedPeriod, ...] = ()  # the ledger's period seals, verified
 
 
-def _error_date(error: Any) -> datetime.date | None:
-    entry = getattr(error, "entry", None)
-    date = getattr(entry, "date", None)
-    return date if isinstance(date, datetime.date) else None
-
-
-def _ledger_version(ruleset: RuleSet, date: datetime.date | None) -> RuleVersion:
-    return ruleset.judging("ledger", date, DEFAULT_LEDGER_RULE)
-
-
 def ledger_findings(errors: Sequence[Any], ruleset: RuleSet, until: datetime.date | None,
                     currency: str) -> list[Finding]:
     """Beancount's own errors, as findings of the rule of kind ``ledger``; with ``until``,
     those on entries after it are left out with the entries."""
     found = []
     for error in errors:
-        date = _error_date(error)
+        entry = getattr(error, "entry", None)
+        date = getattr(entry, "date", None)
+        date = date if isinstance(date, datetime.date) else None
         if until is not None and date is not None and date > until:
             continue
-        source = getattr(error, "source", None) or {}
-        found.append(finding(_ledger_version(ruleset, date),
-                             date, Location.of(source, getattr(error, "entry", None)),
+        found.append(finding(ruleset.judging("ledger", date, DEFAULT_LEDGER_RULE), date,
+                             Location.of(getattr(error, "source", None) or {}, entry),
                              " ".join(str(getattr(error, "message", error)).split()),
                              currency=currency))
     return found
-
-
-def metadata_findings(facts: Facts, ruleset: RuleSet) -> list[Finding]:
-    """Metadata that no check reads but a table does (a contribution's fiscal-year), when it
-    cannot be read: a finding of the ledger rule, not a silently dropped row."""
-    return [finding(_ledger_version(ruleset, date), date, location, problem.message)
-            for location, date, problem in facts.problems]
 
 
 def audit(
@@ -90,11 +73,9 @@ def audit(
 ) -> Audit:
     """Judge the ledger against ``ruleset``; ``as_of`` decides which projects are closed.
 
-    Every entry is judged, whatever its date (a payment dated next week is what an officer
-    checks before releasing it), unless ``until`` is given: then entries after it, and
-    Beancount's errors on them, are left out. ``options`` are Beancount's (the documents
-    folders); ``ledger_errors`` are Beancount's errors of the load (:func:`with_ledger_errors`).
-    """
+    Every entry is judged whatever its date (a payment dated next week is what an officer
+    checks before releasing it), unless ``until`` leaves out the entries after it and
+    Beancount's errors on them. ``options`` are Beancount's; ``ledger_errors`` its errors."""
     with settled_heap():
         judged = _judge(entries, ruleset, as_of, until, options)
     return with_ledger_errors(judged, ledger_errors, until)
@@ -102,25 +83,28 @@ def audit(
 
 @contextlib.contextmanager
 def settled_heap() -> Iterator[None]:
-    """The freshly loaded ledger kept out of the garbage collector's sight while the audit
-    runs: its objects live as long as the load, and a full collection over all of them, which
-    the audit's own allocations would otherwise trigger, was about half of the audit's time on
-    a large ledger. Left as found when someone else (an embedding process) froze the heap."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
+    """The loaded ledger kept out of the garbage collector's sight during the audit: its
+    objects live as long as the load, and full collections over all of them, triggered by the
+    audit's own allocations, were half the audit's time on a large ledger. Left as found when
+    someone else (an embedding process) froze the heap."""
+    frozen = gc.get_freeze_count() == 0
+    if frozen:
+        gc.freeze()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if frozen:
+            gc.unfreeze()
 
 
 def _judge(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.date,
            until: datetime.date | None, options: dict[str, Any] | None) -> Audit:
     """Every rule's findings, without Beancount's errors."""
     facts = build_facts(entries, as_of, until, options)
-    findings = metadata_findings(facts, ruleset)
+    # metadata that no check reads but a table does (a contribution's fiscal-year), when it
+    # cannot be read: a finding of the ledger rule, not a silently dropped row
+    findings = [finding(ruleset.judging("ledger", date, DEFAULT_LEDGER_RULE), date, location,
+                        problem.message) for location, date, problem in facts.problems]
     findings += coverage.check(facts, ruleset)
     for rule in ruleset.rules:
         check = CHECKS.get(rule.kind)

@@ -1,9 +1,6 @@
-"""The errors aipo-budget hands to Beancount (``bean-check``, Fava's Errors page).
-
-Errors are data, as Beancount's are: ``source`` (the offending entry's ``meta``, with its
-``filename`` and ``lineno``), ``message`` and ``entry``. Fava shows the class name as the
-error's type. They live here, below every layer, so that the loader can tell them from
-Beancount's own errors without importing the plugin.
+"""The errors aipo-budget hands to Beancount (``bean-check``, Fava's Errors page): data, as
+Beancount's are (``source``, ``message``, ``entry``); Fava shows the class name as the type.
+Below every layer, so that the loader tells them from Beancount's without the plugin.
 """
 
 from __future__ import annotations
@@ -12,8 +9,7 @@ from typing import Any, NamedTuple
 
 
 class AipoBudgetError(NamedTuple):
-    """Every error of the plugin. The CLI and the Fava page have the findings themselves:
-    they drop these by this class."""
+    """Every error of the plugin (the CLI and the Fava page drop them: they have the findings)."""
 
     source: dict[str, Any]
     message: str

@@ -1,10 +1,10 @@
 """Evidence files: ``document`` metadata resolved exactly as Fava's ``link_documents`` does.
 
-A value resolves to a Document entry's file, either by its basename among the Document entries
-of the transaction's accounts, or as a path relative to the transaction's file. Evidence must
-also stay inside the ledger's documents folders (``option "documents"``), followed through
-symbolic links, and be a regular file: Fava serves every Document entry's file, and the audit
-pack reads them, so a link to ``/etc`` or a FIFO is an evidence error, never read.
+A value resolves to a Document entry's file, by its basename among the Document entries of the
+transaction's accounts, or as a path relative to the transaction's file. Fava serves every
+Document entry's file and the audit pack reads them, so evidence must also be a regular file
+inside the ledger's documents folders (``option "documents"``), links followed: a link to
+``/etc`` or a FIFO is an evidence error, never read.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ def documents_roots(options: dict[str, Any] | None) -> tuple[str, ...]:
 
 
 class RealPaths:
-    """``os.path.realpath``, each folder's real path looked up once: thousands of evidence
+    """``os.path.realpath`` with each folder's real path looked up once: thousands of evidence
     files share a few folders, and a real path costs a system call per path component. One
-    instance per audit (a folder may become a link between two loads of a ledger)."""
+    instance per audit (a folder may become a link between two loads)."""
 
     def __init__(self) -> None:
         self.folders: dict[str, str] = {}
@@ -51,17 +51,15 @@ class RealPaths:
         return os.path.join(self.folder(folder), name)
 
     def folder(self, path: str) -> str:
-        """The real path of the folder ``path``, looked up once."""
         key = os.path.abspath(path)
-        real = self.folders.get(key)
-        if real is None:
-            real = self.folders[key] = os.path.realpath(key)
-        return real
+        if key not in self.folders:
+            self.folders[key] = os.path.realpath(key)
+        return self.folders[key]
 
 
 def file_mode(path: str) -> tuple[int, bool]:
     """(the mode of what ``path`` leads to, whether ``path`` is a symbolic link), with one
-    system call for the usual file, not a link; OSError when there is nothing there."""
+    system call for the usual file; OSError when there is nothing there."""
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
         return os.stat(path).st_mode, True
@@ -111,20 +109,15 @@ class Evidence:
             if isinstance(entry, data.Document):
                 self.by_fullname.add(entry.filename)
                 self.by_basename[os.path.basename(entry.filename)].append(
-                    (entry.account, entry.filename)
-                )
-
-    def _candidates(self, value: str, entry: data.Transaction) -> list[str]:
-        accounts = {posting.account for posting in entry.postings}
-        found = [name for account, name in self.by_basename.get(value, ()) if account in accounts]
-        here = os.path.dirname(str(entry.meta.get("filename", "")))
-        relative = os.path.normpath(os.path.join(here, value))
-        if relative in self.by_fullname:
-            found.append(relative)
-        return found
+                    (entry.account, entry.filename))
 
     def resolve(self, value: str, entry: data.Transaction) -> Resolved:
-        candidates = self._candidates(value, entry)
+        accounts = {posting.account for posting in entry.postings}
+        candidates = [name for account, name in self.by_basename.get(value, ())
+                      if account in accounts]
+        relative = os.path.normpath(os.path.join(_folder_of(entry), value))
+        if relative in self.by_fullname:
+            candidates.append(relative)
         problems = []
         for candidate in candidates:
             problem = safety(candidate, self.roots, self.real_path)
@@ -137,13 +130,15 @@ class Evidence:
 
     def searched(self, value: str, entry: data.Transaction) -> str:
         """Where a value was looked for, for the finding's message."""
-        places = []
-        for root in self.roots:
-            for account in sorted({posting.account for posting in entry.postings}):
-                places.append(self.shown(os.path.join(root, *account.split(":"))) + "/")
-        here = os.path.dirname(str(entry.meta.get("filename", "")))
-        places.append(self.shown(os.path.normpath(os.path.join(here, value))))
+        places = [self.shown(os.path.join(root, *account.split(":"))) + "/"
+                  for root in self.roots
+                  for account in sorted({posting.account for posting in entry.postings})]
+        places.append(self.shown(os.path.normpath(os.path.join(_folder_of(entry), value))))
         return ", ".join(places)
 
     def shown(self, path: str) -> str:
         return shown(path, self.base)
+
+
+def _folder_of(entry: data.Transaction) -> str:
+    return os.path.dirname(str(entry.meta.get("filename", "")))

@@ -55,20 +55,14 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "rule": self.rule,
-            "kind": self.kind,
-            "severity": self.severity,
-            "citation": self.citation,
-            "version": self.version,
+            "rule": self.rule, "kind": self.kind, "severity": self.severity,
+            "citation": self.citation, "version": self.version,
             "effective": self.effective.isoformat() if self.effective else None,
             "date": self.date.isoformat() if self.date else None,
-            "filename": self.filename,
-            "lineno": self.lineno,
-            "message": self.message,
+            "filename": self.filename, "lineno": self.lineno, "message": self.message,
             "amount": f"{self.amount:.2f}" if self.amount is not None else None,
             "currency": self.currency if self.amount is not None else None,
-            "project": self.project,
-            "waiver": self.waiver,
+            "project": self.project, "waiver": self.waiver,
         }
 
 
@@ -92,37 +86,15 @@ class Judgement:
         return [f for f in self.findings if f.severity == WAIVED]
 
 
-def finding(
-    version: RuleVersion,
-    date: datetime.date | None,
-    location: Location,
-    message: str,
-    amount: Decimal | None = None,
-    *,
-    severity: str | None = None,
-    project: str | None = None,
-    currency: str = DEFAULT_CURRENCY,
-) -> Finding:
+def finding(version: RuleVersion, date: datetime.date | None, location: Location, message: str,
+            amount: Decimal | None = None, *, severity: str | None = None,
+            project: str | None = None, currency: str = DEFAULT_CURRENCY) -> Finding:
     """A finding of ``version`` at ``location``; ``severity`` overrides the rule's;
     ``amount`` is in ``currency``, the ledger's (``facts.conventions.currency``)."""
-    return Finding(
-        rule=version.rule_id,
-        kind=version.kind,
-        severity=severity or version.severity,
-        citation=version.citation,
-        version=version.number,
-        effective=version.effective,
-        date=date,
-        filename=location.filename,
-        lineno=location.lineno,
-        message=message,
-        amount=amount,
-        project=project,
-        currency=currency,
-        criterion=version.text,
-        transaction=transaction_text(location.entry),
-        entry=location.entry,
-    )
+    return Finding(version.rule_id, version.kind, severity or version.severity, version.citation,
+                   version.number, version.effective, date, location.filename, location.lineno,
+                   message, amount, project, currency, criterion=version.text,
+                   transaction=transaction_text(location.entry), entry=location.entry)
 
 
 def transaction_text(entry: Any) -> str:

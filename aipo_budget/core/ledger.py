@@ -1,18 +1,19 @@
 """Reading a ledger for the CLI: no pickle cache, and unreadable input as one clear error.
 
 Beancount's pickle cache ignores changes of the plugin's code and of the rules, so the ledger is
-loaded the way Fava loads it, with ``loader._load``, which never reads nor writes a cache file.
+loaded as Fava loads it, with ``loader._load``, which never reads nor writes a cache file.
 
-Before Beancount reads anything, the include tree is walked the way Beancount walks it
-(breadth first, each file once, globs relative to the including file): a file that is not UTF-8
-text, or an include that names a folder or an unreadable file, is reported naming the file (and
-the ``include`` line), and Beancount's own "File glob ... does not match any files" and
-"Duplicate filename parsed" (both at ``<load>:0``) are given the including file and line.
+The include tree is first walked as Beancount walks it (breadth first, each file once, globs
+relative to the including file): a file that is not UTF-8 text, or an include that names a
+folder or an unreadable file, is reported naming the file and the ``include`` line; so are
+Beancount's own "File glob ... does not match any files" and "Duplicate filename parsed",
+which it reports at ``<load>:0``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import glob
 import os
@@ -66,18 +67,14 @@ class IncludeTree:
     """The include lines met walking from the top-level file, as Beancount will."""
 
     includes: list[Include] = field(default_factory=list)
-    # file -> the include line that named it first (absent for the top-level file)
-    origin: dict[str, Include] = field(default_factory=dict)
-    # file -> the include line that names it again (Beancount: "Duplicate filename parsed")
-    again: dict[str, Include] = field(default_factory=dict)
+    origin: dict[str, Include] = field(default_factory=dict)  # file -> the line naming it first
+    again: dict[str, Include] = field(default_factory=dict)  # file -> a line naming it again
     problems: list[Problem] = field(default_factory=list)
 
 
 def not_text(content: bytes) -> str | None:
     """Why ``content`` is not a UTF-8 text file (the first offending byte), or None."""
-    offsets = []
-    if b"\0" in content:  # valid UTF-8, but no text file holds a NUL byte
-        offsets.append(content.index(b"\0"))
+    offsets = [content.index(b"\0")] if b"\0" in content else []  # valid UTF-8, yet no text
     try:
         content.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -86,11 +83,6 @@ def not_text(content: bytes) -> str | None:
         return None
     offset = min(offsets)
     return f"not a UTF-8 text file (byte 0x{content[offset]:02x} at offset {offset})"
-
-
-def _include_lines(text: str) -> list[tuple[int, str]]:
-    return [(text.count("\n", 0, match.start()) + 1, re.sub(r"\\(.)", r"\1", match[1]))
-            for match in INCLUDE_LINE.finditer(text)]
 
 
 def _unreadable(include: Include, match: str) -> str | None:
@@ -113,12 +105,12 @@ def walk_includes(top: str, show: Callable[[str], str] = str) -> IncludeTree:
     tree, queue, seen = IncludeTree(), [top], {top}
     while queue:
         current = queue.pop(0)
-        text = _read_text(tree, current, show)
-        for lineno, pattern in _include_lines(text or ""):
-            search = pattern if os.path.isabs(pattern) else os.path.join(
-                os.path.dirname(current), pattern)
-            matches = tuple(os.path.normpath(m) for m in glob.glob(search, recursive=True))
-            include = Include(current, lineno, pattern, matches)
+        text = _read_text(tree, current, show) or ""
+        for match in INCLUDE_LINE.finditer(text):
+            pattern = re.sub(r"\\(.)", r"\1", match[1])
+            search = os.path.join(os.path.dirname(current), pattern)  # as is when absolute
+            include = Include(current, text.count("\n", 0, match.start()) + 1, pattern,
+                              tuple(os.path.normpath(m) for m in glob.glob(search, recursive=True)))
             tree.includes.append(include)
             queue.extend(_follow(tree, include, seen))
     return tree
@@ -155,14 +147,15 @@ def _follow(tree: IncludeTree, include: Include, seen: set[str]) -> list[str]:
         problem = _unreadable(include, match)
         if problem:
             tree.problems.append((include.filename, include.lineno, problem))
-            continue
-        tree.origin[match] = include
-        new.append(match)
+        else:
+            tree.origin[match] = include
+            new.append(match)
     return new
 
 
 def _cycle_or_twice(tree: IncludeTree, include: Include, target: str) -> str:
-    named = os.path.relpath(target, os.path.dirname(include.filename))
+    here = os.path.dirname(include.filename)
+    named = os.path.relpath(target, here)
     ancestor, chain = include.filename, set()
     while ancestor not in chain:  # up the chain of including files
         chain.add(ancestor)
@@ -174,8 +167,7 @@ def _cycle_or_twice(tree: IncludeTree, include: Include, target: str) -> str:
             break
         ancestor = parent.filename
     first = tree.origin.get(target)
-    where = (f" by {os.path.relpath(first.filename, os.path.dirname(include.filename))}:"
-             f"{first.lineno}" if first else "")
+    where = f" by {os.path.relpath(first.filename, here)}:{first.lineno}" if first else ""
     return f'include "{include.pattern}": {named} is already included{where}'
 
 
@@ -185,22 +177,17 @@ def _where(error: Any, top: str, tree: IncludeTree | None = None) -> Problem:
     message = str(getattr(error, "message", error)).strip()
     lines = [line for line in message.splitlines() if line.strip()] or [type(error).__name__]
     head, marker, _rest = lines[0].partition("Traceback (most recent call last)")
-    if marker:
-        # a plugin that failed carries a traceback: what failed, and the exception at the end
-        text = f"{head.rstrip().removesuffix(':')}: {lines[-1].strip()}"
-    else:
-        text = lines[0]
+    # a plugin that failed carries a traceback: what failed, and the exception at the end
+    text = f"{head.rstrip().removesuffix(':')}: {lines[-1].strip()}" if marker else lines[0]
     filename = str(source.get("filename") or "<load>")
-    lineno = int(source.get("lineno", 0) or 0)
     located = _locate_include(text, tree) if tree and filename == "<load>" else None
     if located:
         return located
-    if filename.startswith("<"):  # Beancount's "<load>": the loading of the ledger as a whole
-        filename = top
     text = one_line(text.strip())
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE - 3] + "..."
-    return filename, lineno, text
+    # Beancount's "<load>": the loading of the ledger as a whole
+    return top if filename.startswith("<") else filename, int(source.get("lineno") or 0), text
 
 
 def _locate_include(text: str, tree: IncludeTree) -> Problem | None:
@@ -223,11 +210,9 @@ def _one_per_line(problems: list[Problem]) -> list[Problem]:
     seen: set[tuple[str, int]] = set()
     kept = []
     for problem in problems:
-        place = problem[:2]
-        if problem[1] and place in seen:
-            continue
-        seen.add(place)
-        kept.append(problem)
+        if not (problem[1] and problem[:2] in seen):
+            seen.add(problem[:2])
+            kept.append(problem)
     return kept
 
 
@@ -244,8 +229,7 @@ def check_ledger_path(path: str) -> str:
     if not os.path.isfile(filename):
         raise LedgerInputError([(path, 0, "not a file")])
     try:
-        with open(filename, "rb"):
-            pass
+        open(filename, "rb").close()  # only whether it opens
     except OSError as exc:
         raise LedgerInputError([(path, 0, f"cannot read: {exc.strerror}")]) from None
     return filename
@@ -254,17 +238,13 @@ def check_ledger_path(path: str) -> str:
 def load_ledger(path: str, proposed: str | None = None
                 ) -> tuple[list[data.Directive], list[Any], dict[str, Any]]:
     """Load ``path`` as Fava does (``loader._load``: no pickle cache); return (entries,
-    Beancount's errors, options) or raise LedgerInputError.
+    Beancount's errors, options) or raise LedgerInputError, whose problems name files as the
+    user would (:func:`aipo_budget.core.paths.as_given`).
 
-    ``proposed`` is Beancount text loaded with the ledger as if it were one more file (``check
-    --pending``): its entries carry the filename ``<string>``. The problems of a
-    LedgerInputError name files as the user would: ``path`` as given, and included files
-    relative to it (:func:`aipo_budget.core.paths.as_given`)."""
+    ``proposed`` is Beancount text loaded as one more file (``check --pending``): its entries
+    carry the filename ``<string>``."""
     filename = check_ledger_path(path)
-
-    def show(name: str) -> str:
-        return as_given(name, path)
-
+    show = functools.partial(as_given, ledger=path)
     tree = walk_includes(filename, show)
     if tree.problems:
         raise LedgerInputError([(show(f), n, m) for f, n, m in tree.problems])
@@ -287,25 +267,22 @@ def load_ledger(path: str, proposed: str | None = None
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while Beancount loads the ledger (left as found
-    when it is off already). The load allocates millions of objects that all live on, so
-    each automatic full collection walks a larger heap to free nothing: at 50k transactions,
-    eight of them were a third of the load's time, and the peak memory is the same without
-    them."""
-    if not gc.isenabled():
-        yield
-        return
+    """The cyclic garbage collector off during the load (left as found): the load allocates
+    millions of objects that all live on, so each automatic full collection walks a larger heap
+    to free nothing (at 50k transactions, a third of the load's time, for the same peak)."""
+    enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.enable()
+        if enabled:
+            gc.enable()
 
 
 def is_revalidated(error: Any) -> bool:
-    """Whether ``error`` is one of Beancount's last steps, which judge the ledger as a whole:
-    padding, balance assertions and validation (``loader._load``, after the plugins). A
-    transaction that does not balance is booking's BalanceError, not a balance assertion's."""
+    """Whether ``error`` comes from Beancount's last steps, which judge the ledger as a whole:
+    padding, balance assertions, validation. An unbalanced transaction is booking's
+    BalanceError, not a balance assertion's."""
     if isinstance(error, balance.BalanceError):
         return isinstance(error.entry, data.Balance)
     return isinstance(error, (pad.PadError, validation.ValidationError))
@@ -313,11 +290,9 @@ def is_revalidated(error: Any) -> bool:
 
 def revalidated(entries: list[data.Directive], options: dict[str, Any]
                 ) -> tuple[list[data.Directive], list[Any]]:
-    """``entries`` (loaded with other entries that were then taken out, such as ``check
-    --pending``'s proposals) and Beancount's errors on them, through Beancount's last steps
-    again: the padding made from the whole load is made anew, then the balance assertions
-    and the validation run, as ``loader._load`` runs them (padding and balance assertions
-    only in Beancount's default plugin mode, as there)."""
+    """``entries`` (loaded with others since taken out, such as ``check --pending``'s
+    proposals) through Beancount's last steps again, as ``loader._load`` runs them: padding
+    made anew, balance assertions (both only in the default plugin mode), validation."""
     if options.get("plugin_processing_mode") == "raw":
         return entries, list(validation.validate(entries, options))
     kept = [e for e in entries

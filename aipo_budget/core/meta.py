@@ -1,15 +1,13 @@
 """Transaction metadata, read in one place: one reader per convention key (docs/conventions.md).
 
-Every check and table reads ``incurred``, ``fiscal-year``, ``approved-by``, ``prepared-by``,
-``resolution``, ``document`` and ``audit-ref`` through these readers, so a value means the same
-thing everywhere. A quoted ISO date (``incurred: "2005-11-01"``) or year (``fiscal-year:
-"2005"``) is read as the date or the year. A value that cannot be read is a :class:`Problem`
-naming the key, the value and what was expected; the check that reads the key reports it as an
-error finding. Nothing is silently ignored.
+Every check and table reads a convention key through these readers, so a value means the same
+thing everywhere. A quoted ISO date (``"2005-11-01"``) or year (``"2005"``) is read as the date
+or the year. A value that cannot be read is a :class:`Problem` (the key, the value, what was
+expected), which the check that reads the key reports as an error: nothing is silently ignored.
 
-People are compared as people, not strings: :func:`person_key` folds Unicode forms, format
-characters (zero-width space, BOM), runs of white space (NBSP included) and case. A waiver's
-reference, listed in the rules or cited on a transaction, is read in one form: :func:`normal`.
+People are compared as people, not strings (:func:`person_key`: Unicode forms, format
+characters, runs of white space and case folded); a waiver's reference, listed in the rules or
+cited on a transaction, is read in one form: :func:`normal`.
 """
 
 from __future__ import annotations
@@ -43,31 +41,26 @@ class Problem:
 
     @property
     def message(self) -> str:
-        return f"metadata '{self.key}' is {shown(self.value)}: expected {self.expected}"
-
-
-def shown(value: Any) -> str:
-    """A metadata value as the ledger writes it."""
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, str):
-        return f'"{value}"'
-    if value is None:
-        return "empty"
-    return str(value)
+        shown = self.value  # as the ledger writes it
+        if isinstance(shown, bool):
+            shown = "TRUE" if shown else "FALSE"
+        elif isinstance(shown, str):
+            shown = f'"{shown}"'
+        return f"metadata '{self.key}' is {'empty' if shown is None else shown}: expected " \
+               f"{self.expected}"
 
 
 def clean(text: str) -> str:
-    """``text`` without format characters (zero-width space, BOM, ...) and with every run of
-    white space (NBSP included) one space, trimmed: as a reader sees it."""
+    """``text`` as a reader sees it: without format characters (zero-width space, BOM, ...),
+    every run of white space (NBSP included) one space, trimmed."""
     if not text.isascii():  # no ASCII character is a format character: skip the scan
         text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return " ".join(text.split())
 
 
 def normal(text: str) -> str:
-    """``text`` in NFKC form, cleaned (:func:`clean`): what two writings of the same name or
-    reference (NFD and NFC, a double space, a zero-width space) both read as."""
+    """What two writings of one name or reference (NFD and NFC, a double or zero-width
+    space) both read as: NFKC, cleaned."""
     return clean(unicodedata.normalize("NFKC", text))
 
 
@@ -86,13 +79,11 @@ def text(meta: dict[str, Any], key: str, *, exact: bool = False) -> Read:
     when absent or blank. A number is read as its digits (``audit-ref: 2004``); a date, a
     boolean or an amount is a problem."""
     value = meta.get(key)
-    if value is None:
-        return None, None
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return str(value), None
-    if not isinstance(value, str):
+    if value is not None and not isinstance(value, str):
         return None, Problem(key, value, "text in double quotes")
-    if not clean(value):
+    if value is None or not clean(value):
         return None, None
     return (value if exact else clean(value)), None
 
@@ -100,30 +91,26 @@ def text(meta: dict[str, Any], key: str, *, exact: bool = False) -> Read:
 def names(meta: dict[str, Any], key: str) -> tuple[tuple[str, ...], Problem | None]:
     """Comma-separated names as written (cleaned); an empty name is nobody."""
     value = meta.get(key)
-    if value is None:
-        return (), None
-    if not isinstance(value, str):
+    if value is not None and not isinstance(value, str):
         return (), Problem(key, value, 'names in double quotes, separated by commas')
-    return tuple(n for n in (clean(part) for part in value.split(",")) if person_key(n)), None
+    found = (clean(part) for part in (value or "").split(","))
+    return tuple(n for n in found if person_key(n)), None
 
 
 def person(meta: dict[str, Any], key: str) -> Read:
     """One name, as written (cleaned); None when absent or empty."""
     value = meta.get(key)
-    if value is None:
-        return None, None
-    if not isinstance(value, str):
+    if value is not None and not isinstance(value, str):
         return None, Problem(key, value, "a name in double quotes")
-    name = clean(value)
+    name = clean(value or "")
     return (name if person_key(name) else None), None
 
 
 def date(meta: dict[str, Any], key: str) -> Read:
     """A date: bare (2006-06-28) or quoted ISO ("2006-06-28")."""
     value = meta.get(key)
-    if value is None:
-        return None, None
-    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+    if value is None or (isinstance(value, datetime.date)
+                         and not isinstance(value, datetime.datetime)):
         return value, None
     if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
         try:
@@ -134,8 +121,7 @@ def date(meta: dict[str, Any], key: str) -> Read:
 
 
 def fiscal_year(meta: dict[str, Any], key: str = FISCAL_YEAR) -> Read:
-    """A fiscal year: 2004 or "2004", between 1900 and 2999. The one reader of a fiscal year
-    (a transfer-in's, a contribution's); a fiscal year is a calendar year (:func:`year_end`)."""
+    """A fiscal year: 2004 or "2004", between 1900 and 2999 (:func:`year_end`)."""
     value = meta.get(key)
     if value is None:
         return None, None
@@ -162,19 +148,14 @@ def year_of(day: datetime.date) -> int:
     return day.year
 
 
-# --- near misses --------------------------------------------------------------------------
-
-
 def near_miss(meta: dict[str, Any], key: str) -> str | None:
     """A key of ``meta`` that looks like a misspelt ``key`` (``approved_by``, ``aproved-by``)."""
     for other in meta:
-        if other == key or other in CONVENTION_KEYS or not isinstance(other, str):
+        if other == key or other in CONVENTION_KEYS or not isinstance(other, str) \
+                or other.startswith("__") or other in ("filename", "lineno"):
             continue
-        if other.startswith("__") or other in ("filename", "lineno"):
-            continue
-        if other.casefold().replace("_", "-") == key:
-            return other
-        if difflib.SequenceMatcher(None, other.casefold(), key).ratio() >= 0.8:
+        if other.casefold().replace("_", "-") == key \
+                or difflib.SequenceMatcher(None, other.casefold(), key).ratio() >= 0.8:
             return other
     return None
 

@@ -54,10 +54,10 @@ def parse_date(value: Any) -> datetime.date:
     return value
 
 
-def _count(value: Any, limit: int | None = None) -> int:
+def _count(value: Any, limit: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{short(value)} is not a whole number >= 0")
-    if limit is not None and value > limit:
+    if value > limit:
         raise ValueError(f"{value} is above the largest accepted ({limit})")
     return value
 
@@ -107,10 +107,7 @@ def project_categories(value: Any) -> dict[str, tuple[str, ...]]:
     return {parse_text(name): parse_texts(categories) for name, categories in value.items()}
 
 
-Parser = Callable[[Any], Any]
-
-
-def param(parse: Parser) -> Any:
+def param(parse: Callable[[Any], Any]) -> Any:
     """A field of a kind's ``Params``, its TOML value read by ``parse``."""
     return dataclasses.field(metadata={"parse": parse})
 

@@ -1,8 +1,4 @@
-"""Where things are, and how a path is shown to the user: the one place that decides both.
-
-A path is shown relative to a folder (the working folder, the ledger's folder) when it lies
-inside it, and as it is otherwise: ``../../etc/x`` would only hide where a file really is.
-"""
+"""Where things are, and how a path is shown to the user: the one place that decides both."""
 
 from __future__ import annotations
 
@@ -14,7 +10,7 @@ DEFAULT_RULES = "rules"  # the rules folder beside the ledger file
 
 def shown(path: str, folder: str | None = None) -> str:
     """``path`` relative to ``folder`` (default: the working folder) when it lies inside it,
-    else as it is."""
+    else as it is: ``../../etc/x`` would only hide where a file really is."""
     try:
         relative = os.path.relpath(path, folder)
     except ValueError:  # another drive (Windows): no relative path exists
@@ -37,10 +33,8 @@ def as_given(path: str, ledger: str) -> str:
 
 def rules_folder(ledger: str, configured: str | None = None) -> str:
     """The rules folder of the ledger file ``ledger``: ``configured`` (the plugin's or the
-    Fava extension's config) relative to the ledger's folder, else ``rules`` beside it.
-
-    ``~`` is expanded here because no shell reads a ledger; a ``--rules`` path on the command
-    line is the shell's to expand, and the CLI takes it as given."""
+    Fava extension's config) relative to the ledger's folder, else ``rules`` beside it. ``~``
+    is expanded here, as no shell reads a ledger (``--rules`` is the shell's to expand)."""
     base = os.path.dirname(os.path.abspath(ledger)) if ledger else os.getcwd()
     folder = (configured or "").strip() or DEFAULT_RULES
     return os.path.normpath(os.path.join(base, os.path.expanduser(folder)))

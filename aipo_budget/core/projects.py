@@ -3,16 +3,15 @@ for a project.
 
 A project's terms come from three rules naming it: ``period`` (start, end, payment window),
 ``ceiling`` (allocation, warning level) and ``cofunding`` (the cap on the surplus share). On a
-day, each is the version that judges a transaction of that day (:meth:`Rule.judging`: the
-version in force, or the first one before any is), so the checks, the tables, the Fava budgets
-and the Fava page all see the same period and the same allocation.
+day, each is the version that judges a transaction of that day (:meth:`Rule.judging`), so the
+checks, the tables, the Fava budgets and the Fava page all see the same terms.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from decimal import Decimal
@@ -30,17 +29,16 @@ class Terms:
     original_allocation: Decimal | None = None  # the first version's, before any amendment
     allocated: bool = False  # a version of the ceiling rule is in force on the day
 
-    @property
-    def start(self) -> datetime.date | None:
-        return self.period.params.start if self.period else None
+    def _param(self, version: RuleVersion | None, name: str) -> Any:
+        return getattr(version.params, name) if version else None
 
-    @property
-    def end(self) -> datetime.date | None:
-        return self.period.params.end if self.period else None
-
-    @property
-    def window_days(self) -> int | None:
-        return self.period.params.payment_window_days if self.period else None
+    start = property(lambda self: self._param(self.period, "start"))
+    end = property(lambda self: self._param(self.period, "end"))
+    window_days = property(lambda self: self._param(self.period, "payment_window_days"))
+    allocation = property(lambda self: self._param(self.ceiling, "allocation"))
+    warn_at = property(lambda self: self._param(self.ceiling, "warn_at"))
+    # the highest surplus share of the project's total cost (0.6 is 60 %)
+    cap = property(lambda self: self._param(self.cofunding, "max_share"))
 
     @property
     def close(self) -> datetime.date | None:
@@ -57,19 +55,6 @@ class Terms:
 
     def incurred_in_period(self, day: datetime.date) -> bool:
         return self.period is not None and self.start <= day <= self.end
-
-    @property
-    def allocation(self) -> Decimal | None:
-        return self.ceiling.params.allocation if self.ceiling else None
-
-    @property
-    def warn_at(self) -> Decimal | None:
-        return self.ceiling.params.warn_at if self.ceiling else None
-
-    @property
-    def cap(self) -> Decimal | None:
-        """The highest surplus share of the project's total cost (0.6 is 60 %)."""
-        return self.cofunding.params.max_share if self.cofunding else None
 
 
 def terms(ruleset: RuleSet, project: str, day: datetime.date) -> Terms:

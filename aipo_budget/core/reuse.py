@@ -1,28 +1,21 @@
 """The audit the ledger's own ``plugin`` line ran, reused by the CLI and the Fava page.
 
-Beancount runs the plugin inside the load, on the entries the loader then hands back. The
-plugin leaves its audit in the options map (the one dict the loader returns besides entries
-and errors) under :data:`KEY`; the CLI and the Fava page take it from there instead of
-auditing a second time, when it is the audit they would make. This is the only channel
-between the plugin and the other adapters. The audit is reused when:
+Beancount runs the plugin inside the load; the plugin leaves its audit in the options map (the
+one dict the loader returns besides entries and errors) under :data:`KEY`, the only channel
+between the plugin and the other adapters. They take it instead of auditing again when it is
+the audit they would make:
 
-- it judges every entry, as the plugin does (no ``--as-of`` cut-off), as of the same day;
-- its rules are the plugin's: the same folder and the same content (a rules file edited
-  between the plugin's read and the page's means another audit);
-- the entries it holds are the very ones the plugin audited and returned, in order: no
-  plugin is declared after ours (one could change an entry in place, unseen), and Beancount's
-  own that run after it leave them alone (``pad`` adds entries: then the audit is made
-  again; a failing ``balance`` assertion is replaced by a copy with its difference, which no
-  check reads).
+- it judges every entry (no ``--as-of`` cut-off), as of the same day;
+- its rules are the same folder with the same content (a rules file may be edited between
+  the plugin's read and the page's);
+- its entries are the very ones the loader returned, in order: no plugin runs after ours (one
+  could change an entry in place, unseen), and Beancount's own later steps left them alone
+  (``pad`` adds entries; a failing ``balance`` is replaced by a copy no check reads).
 
-Beancount's own errors are not known to the plugin (balances are checked and the ledger
-validated after it): the caller's are added as findings of the ledger rule
-(:func:`aipo_budget.core.engine.with_ledger_errors`), exactly as :func:`~aipo_budget.core.engine.audit`
-adds them.
-
-The carrier never pickles its audit: ``loader.load_file`` stores the options map in
-Beancount's pickle cache, which sees no change of the rules or of our code, so an audit read
-back from it could be stale (and would bloat the cache). Unpickled, it carries nothing.
+Beancount's own errors (balances, validation) come after the plugin: the caller's are added as
+findings exactly as :func:`~aipo_budget.core.engine.audit` adds them. The carrier never pickles
+its audit: Beancount's pickle cache stores the options map and sees no change of the rules or
+of our code, so an audit read back from it could be stale.
 """
 
 from __future__ import annotations
@@ -39,7 +32,6 @@ from aipo_budget.core.engine import with_ledger_errors
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
 
     from aipo_budget.core.engine import Audit
     from aipo_budget.core.rules import RuleSet
@@ -76,15 +68,13 @@ def leave(options_map: dict[str, Any], result: Audit, entries: Sequence[data.Dir
 def reused(options: dict[str, Any], entries: Sequence[data.Directive], ruleset: RuleSet,
           errors: Sequence[Any], as_of: datetime.date) -> Audit | None:
     """The plugin's audit of this load if it is the one asked for (see above), with Beancount's
-    ``errors`` as findings; else None, and the caller audits. Either way the plugin's audit
-    leaves ``options``: it is used once, and its memory is not held for nothing."""
+    ``errors`` as findings; else None. Either way it leaves ``options``: used once, its memory
+    is not held for nothing."""
     carrier = options.pop(KEY, None)
     result = carrier.result if isinstance(carrier, PluginAudit) else None
-    if result is None or result.facts.until is not None:
-        return None
-    if result.facts.as_of != as_of or not _last_plugin(options):
-        return None
-    if not _same_entries(entries, carrier.entries) or not same_rules(ruleset, result.ruleset):
+    if (result is None or result.facts.until is not None or result.facts.as_of != as_of
+            or not _last_plugin(options) or not _same_entries(entries, carrier.entries)
+            or _normalized(ruleset) != _normalized(result.ruleset)):
         return None
     # the caller's rules (equal in content) name the files as the caller does
     return with_ledger_errors(dataclasses.replace(result, ruleset=ruleset), errors)
@@ -100,27 +90,17 @@ def _last_plugin(options: dict[str, Any]) -> bool:
 
 
 def _same_entries(entries: Sequence[Any], judged: Sequence[Any]) -> bool:
-    """The same objects in the same order (entries are immutable, except by a plugin that
-    changes one in place: see :func:`_last_plugin`), but for the balance assertions that
-    Beancount's balance check found failing: it replaces each by a copy with the difference
-    (``diff_amount``), which no check reads."""
-    return len(entries) == len(judged) and all(map(_same, entries, judged))
-
-
-def _same(entry: Any, judged: Any) -> bool:
-    if entry is judged:
-        return True
-    return (isinstance(entry, data.Balance) and isinstance(judged, data.Balance)
-            and entry._replace(diff_amount=None) == judged)
-
-
-def same_rules(ours: RuleSet, theirs: RuleSet) -> bool:
-    """The same rules folder and the same rules, whatever the form of the path that named it
-    (relative to the working folder, or absolute from the ledger's config)."""
-    return _normalized(ours) == _normalized(theirs)
+    """The same objects in the same order, but for the failing balance assertions, which
+    Beancount replaces by a copy with their ``diff_amount``."""
+    return len(entries) == len(judged) and all(
+        entry is old or (isinstance(entry, data.Balance) and isinstance(old, data.Balance)
+                         and entry._replace(diff_amount=None) == old)
+        for entry, old in zip(entries, judged))
 
 
 def _normalized(ruleset: RuleSet) -> tuple[Any, ...]:
+    """The rules folder and its rules, whatever the form of the path that named it (relative
+    to the working folder, or absolute from the ledger's config)."""
     path = os.path.abspath
     return (path(ruleset.folder), tuple(map(path, ruleset.files)),
             tuple(dataclasses.replace(r, filename=path(r.filename)) for r in ruleset.rules),

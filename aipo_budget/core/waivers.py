@@ -1,24 +1,18 @@
 """Waivers: authorised exceptions, applied once, to the findings of every check.
 
-A transaction cites a waiver listed in the rules folder (``[[waiver]]``) with
-``waiver: "EC-2006-07"`` (several: ``"EC-2006-07, EC-2006-09"``). A finding on it is covered by
-a cited waiver when the waiver names the finding's rule id or kind; its project, if the waiver
-names one (a finding of no project: every project the transaction pays for); the finding's
-amount is within ``max_amount``, if given; and the transaction is dated on or after the day the
-waiver was adopted (an exception is granted before the payment, not found for it afterwards)
-and on or before ``valid_until``, if given.
+A transaction cites waivers listed in the rules folder (``[[waiver]]``) with ``waiver:
+"EC-2006-07"`` (several: comma-separated). A cited waiver covers a finding on it when it names
+the finding's rule id or kind, its project if it names one (for a finding of no project: every
+project the transaction pays for), the amount is within ``max_amount``, and the transaction is
+dated from the waiver's adoption (an exception is granted before the payment, not found for it
+afterwards) to its ``valid_until``.
 
-A covered finding keeps its rule, message and amount, takes severity ``waived`` and the
-waiver's reference, and fails nothing. A finding that no cited waiver covers stays as it is,
-and a finding of the rule of kind ``waiver`` is added beside it saying why each cited waiver
-does not apply (unknown reference, other rule, other project, adopted after the payment,
-expired, over its amount, or a ``waiver`` value that cannot be read); it is an error for an
-error, a warning for a warning. Findings of the kinds in :data:`UNWAIVABLE` (Beancount's own
-errors, seals, the audit pack's manifest) are never waived and never questioned here.
-
-The function is pure and judges each finding on its own, so that applying it to a part of
-the findings (the ledger's errors added to the plugin's audit) gives what applying it to all
-of them would.
+A covered finding takes severity ``waived`` and the waiver's reference, and fails nothing. When
+no cited waiver covers a finding, a finding of the ``waiver`` rule is added beside it saying
+why each does not (an error for an error, a warning for a warning). Findings of the kinds in
+:data:`UNWAIVABLE` are never waived nor questioned. Each finding is judged on its own, so that
+waiving part of the findings (the ledger's errors added to the plugin's audit) gives what
+waiving all of them would.
 """
 
 from __future__ import annotations
@@ -26,7 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import difflib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
 from aipo_budget.core.facts import Location
@@ -55,27 +49,18 @@ def references(text: str) -> tuple[str, ...]:
     return tuple(part for part in (meta.normal(item) for item in text.split(",")) if part)
 
 
-def _projects(entry: Any, conventions: Conventions) -> set[str]:
-    """The projects a transaction's postings pay for (Expenses:Projects:<Project>:...)."""
-    found = (project_of(p.account, conventions) for p in getattr(entry, "postings", None) or ())
-    return {pc[0] for pc in found if pc and pc[0]}
-
-
-def _unknown(reference: str, ruleset: RuleSet) -> str:
-    known = [waiver.reference for waiver in ruleset.waivers]
-    near = difflib.get_close_matches(reference, known, n=1, cutoff=0.6)
-    hint = f' (did you mean "{near[0]}"?)' if near else ""
-    return f'waiver "{reference}" is not listed in the rules folder{hint}'
-
-
-def _scope(waiver: Waiver, item: Finding, projects: set[str]) -> str | None:
+def _scope(waiver: Waiver, item: Finding, conventions: Conventions) -> str | None:
     """Why ``waiver`` does not cover the rule or project of ``item``; None if it does."""
     reference = waiver.reference
     if item.rule not in waiver.rules and item.kind not in waiver.kinds:
         return f"waiver {reference} covers {', '.join(waiver.covers)}, not {item.rule}"
     if waiver.project is None:
         return None
-    paid = {item.project} if item.project else projects
+    # a finding of no project: every project its transaction's postings pay for
+    postings = getattr(item.entry, "postings", None) or ()
+    paid = {item.project} if item.project else {
+        found[0] for found in (project_of(p.account, conventions) for p in postings)
+        if found and found[0]}
     if paid != {waiver.project}:
         other = ", ".join(sorted(paid)) or "no project"
         return f"waiver {reference} is for project {waiver.project}, not {other}"
@@ -108,19 +93,18 @@ def why_not(reference: str, item: Finding, ruleset: RuleSet, conventions: Conven
     """Why the waiver ``reference`` does not cover ``item``; None if it does."""
     waiver = ruleset.waiver(reference)
     if waiver is None:
-        return _unknown(reference, ruleset)
+        known = [waiver.reference for waiver in ruleset.waivers]
+        near = difflib.get_close_matches(reference, known, n=1, cutoff=0.6)
+        hint = f' (did you mean "{near[0]}"?)' if near else ""
+        return f'waiver "{reference}" is not listed in the rules folder{hint}'
     day = getattr(item.entry, "date", None) or item.date or datetime.date.min
-    return (_scope(waiver, item, _projects(item.entry, conventions))
-            or _limits(waiver, item, day))
-
-
-def _version(ruleset: RuleSet, date: datetime.date | None) -> RuleVersion:
-    return ruleset.judging("waiver", date, DEFAULT_WAIVER_RULE)
+    return _scope(waiver, item, conventions) or _limits(waiver, item, day)
 
 
 def _not_waived(item: Finding, reasons: list[str], ruleset: RuleSet) -> Finding:
     """The finding that says why no cited waiver covers ``item``, beside it."""
-    version = _version(ruleset, getattr(item.entry, "date", None) or item.date)
+    date = getattr(item.entry, "date", None) or item.date
+    version = ruleset.judging("waiver", date, DEFAULT_WAIVER_RULE)
     return finding(version, item.date, Location(item.filename, item.lineno, item.entry),
                    f"the {item.rule} finding is not waived: {'; '.join(reasons)}", item.amount,
                    severity=WARNING if item.severity == WARNING else None,

@@ -1,17 +1,13 @@
 """Fava extension: the Surplus Fund page (status, findings register, rules and waivers, audit
-tables).
-
-Add to the top-level ledger file, next to the plugin line::
+tables). Add to the top-level ledger file, next to the plugin line::
 
     2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "rules"
 
-The config is the rules folder relative to the ledger file's folder, as for the plugin
-(default ``rules``). The ledger is audited once per load, by the same :func:`audit` as the
-plugin and the CLI, and not at all when the ledger's plugin line already made that audit
-during the load (:mod:`aipo_budget.core.reuse`); each request only builds the audit tables for
-Fava's time filter from that result, and of each register only the rows the page shows (its
-totals still cover every row). Rules that cannot be read are shown on the page; Fava keeps
-working.
+The config is the rules folder relative to the ledger file's folder, as for the plugin. The
+ledger is audited once per load, by the same :func:`audit` as the plugin and the CLI (or not at
+all when the plugin line made that audit during the load, :mod:`aipo_budget.core.reuse`); each
+request only builds the tables for Fava's time filter. Rules that cannot be read are shown on
+the page; Fava keeps working.
 """
 
 from __future__ import annotations
@@ -22,7 +18,6 @@ import functools
 import gc
 import logging
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,34 +26,24 @@ from fava.ext import FavaExtensionBase
 from flask import request, url_for
 
 from aipo_budget.core.engine import audit
-from aipo_budget.fava_ext.page import (
-    PAGE_ROWS,
-    TABLE_NAMES,
-    build_page,
-    explanation,
-    shorten,
-    problem_page,
-    read_settings,
-    relative_to,
-)
 from aipo_budget.core.ledger import beancount_errors
 from aipo_budget.core.paths import rules_folder
 from aipo_budget.core.reuse import reused
 from aipo_budget.core.rules import RulesError, load_rules
+from aipo_budget.fava_ext.page import (
+    PAGE_ROWS, TABLE_NAMES, Page, build_page, explanation, read_settings, relative_to, shorten,
+)
 from aipo_budget.outputs.tables import build_tables as audit_tables
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from fava.core import FavaLedger
 
     from aipo_budget.core.engine import Audit
-    from aipo_budget.fava_ext.page import Page
     from aipo_budget.outputs.table import Table
 
 log = logging.getLogger(__name__)
-
-TablesBuilder = Callable[..., "Sequence[Table]"]
 
 
 @dataclass(frozen=True)
@@ -68,8 +53,8 @@ class Loaded:
     ledger_folder: str
     as_of: datetime.date
     result: Audit | None = None
-    problem: str | None = None
-    crashed: bool = False  # the problem is a bug, not the user's rules or config
+    problem: str = ""
+    status: str = "Not checked: the Surplus Fund rules could not be read"
 
 
 def load(options: dict[str, Any], entries: Sequence[Any], errors: Sequence[Any],
@@ -93,7 +78,7 @@ def load(options: dict[str, Any], entries: Sequence[Any], errors: Sequence[Any],
                   or audit(entries, ruleset, as_of, errors, options=options))
 
 
-def tables_builder() -> TablesBuilder:
+def tables_builder() -> Callable[..., Sequence[Table]]:
     """The function that builds the audit tables (a seam for the page's tests); the registers
     are built with only the rows the page shows."""
     return functools.partial(audit_tables, latest=PAGE_ROWS)
@@ -109,17 +94,6 @@ def build_tables(result: Audit, start: datetime.date | None, end: datetime.date 
     except Exception as exc:  # noqa: BLE001 - one broken table must not take the page down
         log.exception("aipo_budget: building the audit tables failed")
         return [], [f"The audit tables could not be built: {type(exc).__name__}: {exc}"]
-
-
-def settle() -> None:
-    """A full garbage collection, made while Fava is loading anyway.
-
-    The audit runs with the loaded ledger frozen (:func:`aipo_budget.core.engine.settled_heap`);
-    unfrozen, all of it lands in the collector's oldest generation at once, and the full pass
-    over it that the collector then owes (about 0.5 s at 100k transactions) came with the
-    first request after the load: the page's first render, or Fava's.
-    """
-    gc.collect()
 
 
 class SurplusFund(FavaExtensionBase):
@@ -146,25 +120,26 @@ class SurplusFund(FavaExtensionBase):
             self.loaded = Loaded(os.path.dirname(ledger.beancount_file_path),
                                  datetime.date.today(),
                                  problem=f"internal error: {type(exc).__name__}: {exc} "
-                                         "(this is a bug; please report it)", crashed=True)
-        settle()
+                                         "(this is a bug; please report it)",
+                                 status="Not checked: the audit failed")
+        # The audit runs with the loaded ledger frozen (core.engine.settled_heap); the full
+        # collection that then falls due (about 0.5 s at 100k transactions) is made while
+        # Fava is loading anyway, not with the first request after the load.
+        gc.collect()
 
     def editor_link(self, filename: str, lineno: int) -> str | None:
         """Fava's editor at the line, as its Errors page links it; None outside the sources."""
-        if lineno <= 0 or filename not in self.sources:
-            return None
-        return url_for("report", report_name="editor", file_path=filename, line=lineno)
+        if 0 < lineno and filename in self.sources:
+            return url_for("report", report_name="editor", file_path=filename, line=lineno)
+        return None
 
     def page(self) -> Page:
         """Everything the template shows, for this request's time filter."""
         if self.loaded is None:
             self.after_load_file()
-        loaded = self.loaded
-        assert loaded is not None
-        if loaded.result is None:
-            if loaded.crashed:
-                return problem_page(str(loaded.problem), "Not checked: the audit failed")
-            return problem_page(str(loaded.problem))
+        loaded: Loaded = self.loaded  # type: ignore[assignment]
+        if loaded.result is None:  # invalid rules or config, or a bug
+            return Page(loaded.status, problems=(loaded.problem,))
         date_range = g.filtered.date_range
         start = date_range.begin if date_range else None
         end = date_range.end_inclusive if date_range else None  # Fava's end is exclusive
@@ -184,7 +159,7 @@ class SurplusFund(FavaExtensionBase):
 
     def explain_link(self, filename: str, lineno: int) -> str | None:
         """This page explaining the transaction at the line (`aipo-budget explain`)."""
-        if lineno <= 0 or filename not in self.sources:
+        if self.editor_link(filename, lineno) is None:
             return None
         return url_for("extension_report", extension_name=type(self).__name__,
                        explain=f"{filename}:{lineno}") + "#sf-explanation"

@@ -2,7 +2,8 @@
 
 Nothing here knows Flask or Fava's request context; the extension passes in the period of
 Fava's time filter and a function that links a ledger line to Fava's editor. Every cell is a
-plain string: the template autoescapes all of them.
+plain string: the template autoescapes all of them. Columns are read by key and values
+formatted by kind: nothing here parses rendered text.
 """
 
 from __future__ import annotations
@@ -10,36 +11,41 @@ from __future__ import annotations
 import ast
 import dataclasses
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core.conventions import DEFAULT_CURRENCY
-from aipo_budget.fava_ext.cells import Cell, HtmlTable, html_table
-from aipo_budget.core.paths import shown as relative_to  # the one helper for paths shown to the user
+from aipo_budget.core.paths import shown as relative_to
 from aipo_budget.core.periods import Period
+from aipo_budget.core.tally import plural, tally
 from aipo_budget.outputs.render import text_value
-from aipo_budget.outputs.table import shown_from
+from aipo_budget.outputs.table import Kind, Location, Status, shown_from
 from aipo_budget.outputs.tables import findings_register, rulebook, shortened_note
+from aipo_budget.outputs.tables.context import HUNDRED
 from aipo_budget.outputs.tables.registers import with_waiver
-from aipo_budget.core.tally import tally
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from aipo_budget.core.engine import Audit
-    from aipo_budget.fava_ext.cells import Linker
     from aipo_budget.core.findings import Finding
-    from aipo_budget.core.rules import RuleSet
     from aipo_budget.outputs.table import Table
+
+Linker = Callable[[str, int], "str | None"]
 
 # The audit tables the page shows, in order; the findings register is built from the findings
 # of the period here, so that the page can say how many it leaves out.
 TABLE_NAMES = ("fund-statement", "budget", "cofunding", "contributions", "disbursements")
 # The columns of the findings register the page shows: the rule version with its citation is
-# the criterion; its full text and the register's status are in `aipo-budget report`. The
-# waiver of a waived finding is shown too, when there is one.
+# the criterion; its full text and the register's status are in `aipo-budget report`.
 FINDINGS_VIEW = ("severity", "date", "condition", "transaction", "amount", "rule", "citation",
                  "location")
+# A page of thousands of register rows takes seconds to render and is of no use on screen:
+# the page shows the latest rows, the whole register is in `aipo-budget report`.
+PAGE_ROWS = 200
+SHORT_TEXT, LONG_TEXT, LONGER_TEXT = 28, 60, 120  # characters
 
 
 # --- configuration ------------------------------------------------------------------------
@@ -66,16 +72,106 @@ def read_settings(config: str | None) -> Settings:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError):
         raise ValueError(f"cannot read the extension config {text!r}") from None
+    if isinstance(value, dict) and set(value) <= {"rules"}:
+        value = value.get("rules", "rules")
     if isinstance(value, str) and value.strip():
         return Settings(value.strip())
-    if isinstance(value, dict) and set(value) <= {"rules"}:
-        folder = value.get("rules", "rules")
-        if isinstance(folder, str) and folder.strip():
-            return Settings(folder.strip())
-    raise ValueError(
-        f"extension config {text!r}: expected a rules folder, e.g. \"rules\" or "
-        "\"{'rules': 'rules'}\""
-    )
+    raise ValueError(f"extension config {text!r}: expected a rules folder, e.g. \"rules\" or "
+                     "\"{'rules': 'rules'}\"")
+
+
+# --- cells --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A utilisation bar: ``width`` in percent (at most 100), coloured by ``ladder``."""
+
+    width: str
+    ladder: str  # "within", "warning" or "exceeded"
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    numeric: bool = False
+    negative: bool = False
+    bar: Bar | None = None
+    href: str | None = None
+    nowrap: bool = False  # dates and locations: never broken at their hyphens
+    tone: str | None = None  # a status: "alarming" or "worrying"
+
+    @property
+    def css(self) -> str:
+        """Alignment, sign, bar, tone, and the layout: short texts on one line, long ones
+        wrapped in a column wide enough (one string for the template: thousands of cells)."""
+        size = len(self.text)
+        layout = ("sf-nowrap" if self.nowrap or self.numeric or size <= SHORT_TEXT
+                  else "sf-longer" if size > LONGER_TEXT
+                  else "sf-long" if size > LONG_TEXT else "sf-wrap")
+        return "".join(("num" if self.numeric else "", " sf-negative" if self.negative else "",
+                        " sf-barcell" if self.bar else "",
+                        f" sf-{self.tone}" if self.tone else "", " ", layout))
+
+
+@dataclass(frozen=True)
+class HtmlTable:
+    name: str
+    title: str
+    headers: tuple[str, ...]
+    numeric: tuple[bool, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    totals: tuple[Cell, ...] | None = None
+    notes: tuple[str, ...] = ()
+
+
+def value_cell(value: Any, kind: Kind, link: Linker) -> Cell:
+    """One cell of a column of ``kind``, as the text renderers show it."""
+    if value is None:
+        return Cell("")
+    text = text_value(value, kind)
+    if kind.numeric:
+        return Cell(text, numeric=True, negative=value < 0)
+    if kind is Kind.DATE:
+        return Cell(text, nowrap=True)
+    if kind is Kind.STATUS:
+        return Cell(text, tone=value.tone if isinstance(value, Status) else None)
+    if kind is Kind.LOCATION and isinstance(value, Location):
+        return Cell(str(value), href=link(value.filename, value.lineno), nowrap=True)
+    if kind is Kind.DOCUMENT and isinstance(value, Location):
+        # Fava serves only documents it knows of: the evidence file is named as written
+        return Cell(value.shown or value.filename)
+    return Cell(text)
+
+
+def ladder(percent: Decimal, status: Status | None, warn_at: Decimal | None) -> str:
+    """Where a utilisation stands on the ceiling ladder: within, warning or exceeded. The
+    row's ceiling status decides; without one, ``percent`` against ``warn_at`` and 100."""
+    if isinstance(status, Status):
+        return {"alarming": "exceeded", "worrying": "warning"}.get(status.tone or "", "within")
+    if percent > HUNDRED:
+        return "exceeded"
+    return "warning" if warn_at is not None and percent >= warn_at else "within"
+
+
+def _row(table: Table, row: Mapping[str, Any], link: Linker) -> tuple[Cell, ...]:
+    cells = [value_cell(row.get(column.key), column.kind, link) for column in table.columns]
+    percent = row.get("pct_used")
+    if table.name == "budget" and percent is not None:
+        # the budget's utilisation bar, coloured by the row's ceiling status (else warn_at)
+        at = table.keys.index("pct_used")
+        width = min(max(percent, Decimal(0)), HUNDRED)
+        bar = Bar(f"{width:.1f}", ladder(percent, row.get("status"), row.get("warn_at")))
+        cells[at] = dataclasses.replace(cells[at], bar=bar, nowrap=True)
+    return tuple(cells)
+
+
+def html_table(table: Table, link: Linker) -> HtmlTable:
+    """``table`` as cells, column by column by kind; ``link`` links a ledger line to Fava."""
+    return HtmlTable(table.name, table.title, tuple(c.label for c in table.columns),
+                     tuple(c.kind.numeric for c in table.columns),
+                     tuple(_row(table, row, link) for row in table.rows),
+                     _row(table, table.totals, link) if table.totals else None, table.notes)
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -84,69 +180,24 @@ def read_settings(config: str | None) -> Settings:
 @dataclass(frozen=True)
 class Page:
     status: str
-    compliant: bool
-    errors: int
-    warnings: int
-    summary: str
-    period: str
-    findings: HtmlTable | None
-    rules: HtmlTable | None
-    tables: tuple[HtmlTable, ...] = ()
-    waived: int = 0  # findings a valid waiver covers: shown, failing nothing
+    compliant: bool = False
+    errors: int = 0
+    summary: str = ""
+    period: str = ""
+    findings: HtmlTable | None = None
+    rules: HtmlTable | None = None
     waivers: HtmlTable | None = None  # the rulebook's waivers, after its rules
+    tables: tuple[HtmlTable, ...] = ()
     notes: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
     explanation: tuple[HtmlTable, ...] = ()  # ?explain=FILE:LINE: why it got its verdict
     explained: str = ""  # what was explained, or why it could not be
 
 
-def status_line(result: Audit) -> str:
-    errors, warnings, waived = len(result.errors), len(result.warnings), len(result.waived)
-    if not errors and not warnings:
-        return f"Compliant: {tally(0, 0, zero='no', waived=waived)}"
-    return tally(errors, warnings, waived=waived)
-
-
 def period_text(start: datetime.date | None, end: datetime.date | None) -> str:
     if start is None and end is None:
         return "all dates"
     return f"{text_value(start) or '…'} to {text_value(end) or '…'}"
-
-
-def findings_table(findings: Sequence[Finding], folder: str, link: Linker,
-                   currency: str = DEFAULT_CURRENCY, why: Linker | None = None) -> HtmlTable:
-    """The findings register (the one every output shows), its columns in FINDINGS_VIEW;
-    with ``why``, each finding links to the explanation of its transaction."""
-    latest = findings[-PAGE_ROWS:]  # only the rows shown are built
-    register = findings_register(latest, "Findings register", shown_from(folder), currency)
-    if len(latest) < len(findings):
-        register = noted(register, len(findings))
-    cells = html_table(register.select(with_waiver(FINDINGS_VIEW, register)), link)
-    if why is None:
-        return cells
-    links = [Cell("why?", href=why(place.filename, place.lineno))
-             for place in register.values("location")]
-    return dataclasses.replace(cells, headers=(*cells.headers, "explanation"),
-                               numeric=(*cells.numeric, False),
-                               rows=tuple((*row, cell) for row, cell in zip(cells.rows, links)))
-
-
-def rules_table(ruleset: RuleSet, day: datetime.date, folder: str, link: Linker) -> HtmlTable:
-    """The rulebook's rules table (the one ``aipo-budget rules`` prints), paths shown from the
-    ledger's folder."""
-    return html_table(rulebook.rules_table(ruleset, day, lambda path: relative_to(path, folder)),
-                      link)
-
-
-def waivers_table(ruleset: RuleSet, day: datetime.date, folder: str, link: Linker) -> HtmlTable:
-    """The rulebook's waivers table (the one ``aipo-budget rules`` prints)."""
-    return html_table(
-        rulebook.waivers_table(ruleset, day, lambda path: relative_to(path, folder)), link)
-
-
-# A page of thousands of register rows takes seconds to render and is of no use on screen:
-# the page shows the latest rows, the whole register is in `aipo-budget report`.
-PAGE_ROWS = 200
 
 
 def shorten(table: Table, limit: int = PAGE_ROWS) -> Table:
@@ -162,50 +213,54 @@ def noted(table: Table, total: int) -> Table:
     return dataclasses.replace(table, notes=(*table.notes, note))
 
 
-# --- assembling ---------------------------------------------------------------------------
+def findings_table(findings: Sequence[Finding], folder: str, link: Linker,
+                   currency: str = DEFAULT_CURRENCY, why: Linker | None = None) -> HtmlTable:
+    """The findings register (the one every output shows), its columns in FINDINGS_VIEW and
+    the waiver when there is one; with ``why``, each finding links to its explanation."""
+    latest = findings[-PAGE_ROWS:]  # only the rows shown are built
+    register = findings_register(latest, "Findings register", shown_from(folder), currency)
+    if len(latest) < len(findings):
+        register = noted(register, len(findings))
+    cells = html_table(register.select(with_waiver(FINDINGS_VIEW, register)), link)
+    if why is None:
+        return cells
+    links = [Cell("why?", href=why(place.filename, place.lineno))
+             for place in register.values("location")]
+    return dataclasses.replace(cells, headers=(*cells.headers, "explanation"),
+                               numeric=(*cells.numeric, False),
+                               rows=tuple((*row, cell) for row, cell in zip(cells.rows, links)))
 
 
-def build_page(
-    result: Audit,
-    *,
-    as_of: datetime.date,
-    folder: str,
-    link: Linker,
-    tables: Sequence[Table] = (),
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
-    notes: Sequence[str] = (),
-    why: Linker | None = None,
-) -> Page:
+def build_page(result: Audit, *, as_of: datetime.date, folder: str, link: Linker,
+               tables: Sequence[Table] = (), start: datetime.date | None = None,
+               end: datetime.date | None = None, notes: Sequence[str] = (),
+               why: Linker | None = None) -> Page:
     """The page for ``result``; findings and tables limited to ``start``..``end`` if given."""
     facts = result.facts
-    period = Period(start, end)
-    shown = [f for f in result.findings if f.date in period]
-    page_notes = list(notes)
+    shown = [f for f in result.findings if f.date in Period(start, end)]
     hidden = len(result.findings) - len(shown)
     if hidden:
-        page_notes.append(f"{hidden} finding{'s' * (hidden != 1)} dated outside "
-                          f"{period_text(start, end)} not shown in the register.")
+        notes = [*notes, f"{plural(hidden, 'finding')} dated outside "
+                         f"{period_text(start, end)} not shown in the register."]
     summary = (f"As of {as_of}: {len(facts.outflows)} surplus outflows and "
                f"{len(facts.transfers)} transfers-in judged by {len(result.ruleset.rules)} "
                f"rules from {relative_to(result.ruleset.folder, folder)}/.")
     if not facts.has_fund:
-        summary += (f" No Surplus Fund accounts ({facts.conventions.fund} and its sub-accounts) were"
-                    " found: only the ledger's own validity was checked.")
-    rules_day = min(end, as_of) if end else as_of
+        summary += (f" No Surplus Fund accounts ({facts.conventions.fund} and its sub-accounts)"
+                    " were found: only the ledger's own validity was checked.")
+    errors, warnings, waived = len(result.errors), len(result.warnings), len(result.waived)
+    compliant = not errors and not warnings
+    day = min(end, as_of) if end else as_of
+    rulebook_tables = rulebook.rulebook(result.ruleset, day, ("rules", "waivers"),
+                                        lambda path: relative_to(path, folder))
     return Page(
-        status=status_line(result),
-        compliant=not result.errors and not result.warnings,
-        errors=len(result.errors),
-        warnings=len(result.warnings),
-        waived=len(result.waived),
-        summary=summary,
-        period=period_text(start, end),
+        status=(f"Compliant: {tally(0, 0, zero='no', waived=waived)}" if compliant
+                else tally(errors, warnings, waived=waived)),
+        compliant=compliant, errors=errors,
+        summary=summary, period=period_text(start, end),
         findings=findings_table(shown, folder, link, facts.conventions.currency, why),
-        rules=rules_table(result.ruleset, rules_day, folder, link),
-        waivers=waivers_table(result.ruleset, rules_day, folder, link),
-        tables=tuple(html_table(t, link) for t in tables),
-        notes=tuple(page_notes),
+        rules=html_table(rulebook_tables[0], link), waivers=html_table(rulebook_tables[1], link),
+        tables=tuple(html_table(t, link) for t in tables), notes=tuple(notes),
     )
 
 
@@ -213,8 +268,7 @@ def explanation(result: Audit, entries: Sequence[Any], location: str, folder: st
                 link: Linker) -> tuple[tuple[HtmlTable, ...], str]:
     """The explanation of the transaction at ``location`` (``FILE:LINE``, the file as loaded),
     as `aipo-budget explain` prints it, and what was explained or why it could not be."""
-    from aipo_budget.outputs.explain import LocationError, explain
-    from aipo_budget.outputs.explain.locate import split_location
+    from aipo_budget.outputs.explain import LocationError, explain, split_location
 
     try:
         filename, line = split_location(location)
@@ -228,15 +282,3 @@ def explanation(result: Audit, entries: Sequence[Any], location: str, folder: st
     return (tuple(html_table(dataclasses.replace(t, name=f"explain-{t.name}"), link)
                   for t in tables),
             f"Why {relative_to(filename, folder)}:{line} got its verdict")
-
-
-RULES_UNREADABLE = "Not checked: the Surplus Fund rules could not be read"
-
-
-def problem_page(problem: str, status: str = RULES_UNREADABLE) -> Page:
-    """The page when there is no audit to show (invalid rules or config, or a bug)."""
-    return Page(
-        status=status,
-        compliant=False, errors=0, warnings=0, summary="", period="",
-        findings=None, rules=None, problems=(problem,),
-    )

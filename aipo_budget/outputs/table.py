@@ -6,20 +6,19 @@ audit pack and its charts, the Fava page and its bars) asks for a column by its 
 formats by its :class:`Kind`. Nobody reads ``row[3]`` nor parses rendered text back.
 
 Values by kind: ``AMOUNT`` a ``Decimal`` in the operating currency, ``PERCENT`` a ``Decimal``
-(87.5 means 87.5 %), ``DATE`` a ``datetime.date``, ``NUMBER`` an ``int``, ``YEAR`` an ``int`` year, ``STATUS`` a member
-of :class:`Status`, ``LOCATION`` a :class:`Location`, ``TEXT`` a ``str``; ``None`` is an empty
-cell of any kind.
+(87.5 means 87.5 %), ``DATE`` a ``datetime.date``, ``NUMBER`` an ``int``, ``YEAR`` an ``int``
+year, ``STATUS`` a :class:`Status`, ``LOCATION`` a :class:`Location`, ``TEXT`` a ``str``;
+``None`` is an empty cell of any kind.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from aipo_budget.core.paths import shown
-from aipo_budget.core.paths import Location  # noqa: F401 - a LOCATION cell holds one
+from aipo_budget.core.paths import Location, shown  # a LOCATION cell holds a Location
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -45,18 +44,13 @@ class Kind(enum.Enum):
 class Status(str, enum.Enum):
     """Every status a table shows; the value is what people read."""
 
-    ERROR = "error"
-    WARNING = "warning"
+    ERROR, WARNING = "error", "warning"
     # a project's spending against its allocation (the budget table)
-    WITHIN = "within"
-    EXCEEDED = "exceeded"
-    NO_ALLOCATION = "no allocation"
+    WITHIN, EXCEEDED, NO_ALLOCATION = "within", "exceeded", "no allocation"
     # the surplus share of a project against its co-funding cap
-    WITHIN_CAP = "within cap"
-    ABOVE_CAP = "above cap"
+    WITHIN_CAP, ABOVE_CAP = "within cap", "above cap"
     # a finding in the register
-    TO_CORRECT = "open: to correct"
-    TO_REVIEW = "open: to review"
+    TO_CORRECT, TO_REVIEW = "open: to correct", "open: to review"
     # a finding a valid waiver covers (its severity and its status): recorded, not alarming
     WAIVED = "waived"
     # a proposed payment (check --pending)
@@ -68,20 +62,13 @@ class Status(str, enum.Enum):
         return self.value
 
     @property
-    def alarming(self) -> bool:
-        return self in (Status.ERROR, Status.EXCEEDED, Status.ABOVE_CAP, Status.TO_CORRECT,
-                        Status.NOT_PAYABLE)
-
-    @property
-    def worrying(self) -> bool:
-        return self in (Status.WARNING, Status.TO_REVIEW, Status.PAYABLE_WITH_WARNINGS)
-
-    @property
     def tone(self) -> str | None:
         """How a page marks it: "alarming" (errors, overruns), "worrying" (warnings, reviews)."""
-        if self.alarming:
+        if self in (Status.ERROR, Status.EXCEEDED, Status.ABOVE_CAP, Status.TO_CORRECT,
+                    Status.NOT_PAYABLE):
             return "alarming"
-        return "worrying" if self.worrying else None
+        worrying = (Status.WARNING, Status.TO_REVIEW, Status.PAYABLE_WITH_WARNINGS)
+        return "worrying" if self in worrying else None
 
 
 def shown_from(folder: str | None = None) -> Callable[[str, int], Location]:
@@ -101,9 +88,6 @@ class Column:
     kind: Kind = Kind.TEXT
 
 
-Row = MappingProxyType  # a read-only mapping: column key -> value
-
-
 @dataclass(frozen=True)
 class Table:
     """``rows`` and ``totals`` map column keys to values; a key a row leaves out is empty."""
@@ -113,13 +97,13 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[Mapping[str, Any], ...]
     totals: Mapping[str, Any] | None = None
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()
 
     def column(self, key: str) -> Column:
-        for column in self.columns:
-            if column.key == key:
-                return column
-        raise KeyError(f"table {self.name} has no column {key!r}")
+        found = next((column for column in self.columns if column.key == key), None)
+        if found is None:
+            raise KeyError(f"table {self.name} has no column {key!r}")
+        return found
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -129,20 +113,14 @@ class Table:
         self.column(key)  # an unknown key is a bug, not an empty column
         return [row.get(key) for row in self.rows]
 
-    def select(self, keys: Sequence[str], name: str | None = None) -> Table:
+    def select(self, keys: Sequence[str]) -> Table:
         """The same table with only the columns ``keys``, in that order."""
-        columns = tuple(self.column(key) for key in keys)
-
         def narrow(row: Mapping[str, Any]) -> Mapping[str, Any]:
             return MappingProxyType({key: row[key] for key in keys if key in row})
 
-        return Table(name or self.name, self.title, columns,
-                     tuple(narrow(row) for row in self.rows),
+        return Table(self.name, self.title, tuple(map(self.column, keys)),
+                     tuple(map(narrow, self.rows)),
                      narrow(self.totals) if self.totals else None, self.notes)
-
-    def cells(self, row: Mapping[str, Any]) -> list[Any]:
-        """``row``'s values in column order (for renderers that lay out a grid)."""
-        return [row.get(key) for key in self.keys]
 
 
 def table(name: str, title: str, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]],
@@ -150,11 +128,12 @@ def table(name: str, title: str, columns: Sequence[Column], rows: Iterable[Mappi
     """A :class:`Table`, checking that every row names only its columns (a misspelt key is
     a bug that would otherwise show as an empty cell)."""
     keys = {column.key for column in columns}
-    frozen = []
-    for row in [*rows, *([totals] if totals else [])]:
+
+    def frozen(row: Mapping[str, Any]) -> Mapping[str, Any]:
         unknown = set(row) - keys
         if unknown:
             raise KeyError(f"table {name}: no column for {sorted(unknown)}")
-        frozen.append(MappingProxyType(dict(row)))
-    body = tuple(frozen[:-1] if totals else frozen)
-    return Table(name, title, tuple(columns), body, frozen[-1] if totals else None, tuple(notes))
+        return MappingProxyType(dict(row))
+
+    return Table(name, title, tuple(columns), tuple(map(frozen, rows)),
+                 frozen(totals) if totals else None, tuple(notes))

@@ -3,25 +3,20 @@ keeps the inputs the load and the audit actually used, and the next run compares
 
 An entry (plain JSON in a private folder, :mod:`.folder`) is found by its key: the ledger, the
 rules folder, the day judged, the ``--as-of`` cut-off, and what runs (the tool's version and
-modules, Python's version and path, Beancount's version). It is served only if it records that
-very key, lists the ledger file and the rules folder, and every input it lists is unchanged: a file
-by its status (size, modification and change times, inode), else by the SHA-256 of its bytes;
-a folder by the names in it; an evidence file by its kind and real path; a plugin by where its
-import finds it. The inputs are those :func:`aipo_budget.cli.session.inputs_of` names after the
-load, and the source files and folders of each plugin (Fava's too); nothing of the ledger is
-read before the load. A ledger whose plugin code cannot be located is not cached. The tool's
-modules are known by their status, read once a process (the code that runs is the code it
-imported), Beancount's plugins by its version.
-Not seen: files a plugin reads by itself, and a new file matching an ``include`` glob in a
-folder that holds no ledger file and lies off the paths from those to the ledger's folder.
+modules by file status, Python's version and path, Beancount's version). It is served only if
+it records that very key, lists the ledger file and the rules folder, and every input it lists
+is unchanged: a file by its status, else by the SHA-256 of its bytes; a folder by its names; an
+evidence file by its kind and real path; a plugin by where its import finds it. The inputs are
+those :func:`aipo_budget.cli.session.inputs_of` names after the load, and each plugin's source
+files and folders; a ledger whose plugin code cannot be located is not cached. Not seen: files
+a plugin reads by itself, and a new file matching an ``include`` glob in a folder that holds no
+ledger file and lies off the paths from those to the ledger's folder.
 
 No result of a changing input is stored. Like Beancount and Git, the cache trusts file times:
 a result is stored only if every input, observed after the audit, last changed (its inode
 change time, which no program sets back) at least SETTLE_NS before the load began, a second
-more for a time without a fraction (a coarse file system). Then what the load read is what was
-observed, and any later change gives a new status. Otherwise the entry is removed, as Beancount
-removes its cache file, and a later run stores. A file server whose clock runs behind this
-machine's defeats this, as it defeats Git.
+more for a time without a fraction (a coarse file system). Otherwise the entry is removed, as
+Beancount removes its cache file. A file server whose clock runs behind defeats this, as Git.
 """
 
 from __future__ import annotations
@@ -109,9 +104,8 @@ def lookup(key: Key) -> CheckSummary | None:
     if not {("file", ledger), ("folder", rules)} <= {(kind, name) for kind, name, _s in inputs}:
         return None  # never served for inputs it does not name
     real_path = RealPaths()
-    if all(_unchanged(kind, name, state, real_path) for kind, name, state in inputs):
-        return summary_from(entry.get("summary"))
-    return None
+    unchanged = all(_unchanged(kind, name, state, real_path) for kind, name, state in inputs)
+    return summary_from(entry.get("summary")) if unchanged else None
 
 
 def store(key: Key, inputs: Inputs, summary: CheckSummary, since: int) -> str:

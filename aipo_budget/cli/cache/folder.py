@@ -22,9 +22,8 @@ TEMP = re.compile(r"\.[0-9a-f]{32}\.[0-9a-f]{16}\.tmp")
 
 
 def cache_dir() -> Path:
-    explicit = os.environ.get("AIPO_BUDGET_CACHE_DIR")
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(explicit) if explicit else Path(base) / "aipo-budget"
+    return Path(os.environ.get("AIPO_BUDGET_CACHE_DIR") or Path(base) / "aipo-budget")
 
 
 def _ours(info: os.stat_result) -> bool:

@@ -26,15 +26,19 @@ class CheckSummary(Judgement):
 COUNTS = ("outflows", "transfers", "rules", "left_out")
 TEXTS = ("rule", "kind", "severity", "citation", "filename", "message", "currency", "criterion",
          "transaction")
-OPTIONAL_TEXTS, NUMBERS, DAYS = ("project", "waiver"), ("version", "lineno"), ("effective", "date")
+OPTIONAL_TEXTS, NUMBERS = ("project", "waiver"), ("version", "lineno")
+# the fields JSON cannot hold, written as text and read back: a day, an amount's exact digits
+AS_TEXT = {"effective": (datetime.date.isoformat, datetime.date.fromisoformat),
+           "date": (datetime.date.isoformat, datetime.date.fromisoformat), "amount": (str, Decimal)}
 # A finding's directive (``entry``) is left out: not needed to print, and not plain data.
-FINDING_FIELDS = {*TEXTS, *OPTIONAL_TEXTS, *NUMBERS, *DAYS, "amount"}
+FINDING_FIELDS = {*TEXTS, *OPTIONAL_TEXTS, *NUMBERS, *AS_TEXT}
 
 
 def finding_record(finding: Finding) -> dict[str, Any]:
     record = {name: getattr(finding, name) for name in (*TEXTS, *OPTIONAL_TEXTS, *NUMBERS)}
-    record.update({name: _day(getattr(finding, name)) for name in DAYS})
-    record["amount"] = None if finding.amount is None else str(finding.amount)  # exact digits
+    for name, (write, _read) in AS_TEXT.items():
+        value = getattr(finding, name)
+        record[name] = None if value is None else write(value)
     return record
 
 
@@ -43,11 +47,12 @@ def finding_from(record: Any) -> Finding:
     if not isinstance(record, dict) or set(record) != FINDING_FIELDS:
         raise ValueError("not a finding")
     values = {name: _typed(record[name], str) for name in TEXTS}
-    values.update({name: _optional(record[name], str) for name in OPTIONAL_TEXTS})
-    values.update({name: _typed(record[name], int) for name in NUMBERS})
-    values.update({name: _day_from(record[name]) for name in DAYS})
-    amount = _optional(record["amount"], str)
-    return Finding(**values, amount=None if amount is None else Decimal(amount))
+    values |= {name: _typed(record[name], int) for name in NUMBERS}
+    values |= {name: None if record[name] is None else _typed(record[name], str)
+               for name in (*OPTIONAL_TEXTS, *AS_TEXT)}
+    for name, (_write, read) in AS_TEXT.items():
+        values[name] = None if values[name] is None else read(values[name])
+    return Finding(**values)
 
 
 def summary_record(summary: CheckSummary) -> dict[str, Any]:
@@ -71,15 +76,3 @@ def _typed(value: Any, kind: type) -> Any:
     if type(value) is not kind:  # exactly: True is no count, 1.0 no line number
         raise TypeError(f"{value!r} is no {kind.__name__}")
     return value
-
-
-def _optional(value: Any, kind: type) -> Any:
-    return None if value is None else _typed(value, kind)
-
-
-def _day(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime.date) else value
-
-
-def _day_from(value: Any) -> datetime.date | None:
-    return None if value is None else datetime.date.fromisoformat(_typed(value, str))

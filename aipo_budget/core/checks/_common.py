@@ -11,15 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
-from aipo_budget.core.findings import finding
+from aipo_budget.core import meta
+from aipo_budget.core.findings import finding, transaction_text
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
 
-    from aipo_budget.core.subject import Subject
-    from aipo_budget.core.facts import Facts, Outflow, TransferIn
+    from aipo_budget.core.facts import Facts, Location, Outflow, TransferIn
     from aipo_budget.core.findings import Finding
     from aipo_budget.core.rules import Rule, RuleSet, RuleVersion
+    from aipo_budget.core.subject import Subject
 
 # (fact, value, where it comes from): the value typed; a facts.Location is a line of the ledger
 Fact = tuple[str, Any, str]
@@ -35,6 +36,13 @@ class Entries:
     rows: list[dict[str, Any]]
     extra: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = ()
+
+
+def row(date: Any, location: Location, amount: Any, before: Any, after: Any,
+        **extra: Any) -> dict[str, Any]:
+    """One row of :class:`Entries`."""
+    return {"date": date, "location": location, "transaction": transaction_text(location.entry),
+            "amount": amount, "before": before, "after": after, **extra}
 
 
 @dataclass(slots=True)  # made for every outflow and rule: a frozen one takes 4 times as long
@@ -53,11 +61,9 @@ class Seen:
 
 
 Judge = Callable[["Facts", "RuleVersion", "RuleSet", "Outflow"], Seen]
-Check = Callable[["Facts", "Rule", "RuleSet"], "Iterator[Finding]"]
-Explain = Callable[["Subject", "Rule"], Seen]
 
 
-def per_outflow(judge: Judge) -> tuple[Check, Explain]:
+def per_outflow(judge: Judge) -> tuple[Callable[..., Iterator[Finding]], Callable[..., Seen]]:
     """The check and the explanation of a rule every surplus outflow meets on its own, both
     from ``judge``: each outflow judged by the version in force on its date, or the first one
     for an outflow dated before it (see Rule.judging)."""
@@ -82,6 +88,15 @@ def on_outflow(version: RuleVersion, outflow: Outflow, currency: str,
         return ()
     return (finding(version, outflow.date, outflow.location, message, outflow.usd,
                     currency=currency),)
+
+
+def unread(outflow: Outflow, key: str, present: Any, absent: str) -> str | None:
+    """Why metadata ``key`` fails: it cannot be read, or it is not ``present`` (``absent``
+    says what is missing); None when it was read."""
+    problem = outflow.problem(key)
+    if problem is not None:
+        return problem.message
+    return None if present else meta.missing(outflow.entry, key, absent)
 
 
 def written(event: Outflow | TransferIn, key: str, value: Any) -> Any:

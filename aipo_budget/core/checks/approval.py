@@ -11,12 +11,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, written
+from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, unread, written
 from aipo_budget.core.findings import money
 from aipo_budget.core.params import approvers, param, parse_amount
 
 if TYPE_CHECKING:
-    from aipo_budget.core.checks._common import Fact
     from aipo_budget.core.facts import Facts, Outflow
     from aipo_budget.core.rules import RuleSet, RuleVersion
 
@@ -33,34 +32,24 @@ def required(usd: Decimal, version: RuleVersion) -> int:
 
 
 def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
-    currency = facts.conventions.currency
+    currency, threshold = facts.conventions.currency, version.params.threshold
     keys = [meta.person_key(name) for name in outflow.approvers]
     distinct, needed = set(keys), required(outflow.usd, version)
-    problem = outflow.problem(meta.APPROVED_BY)
-    message = None
-    if problem is not None:
-        message = problem.message
-    elif not distinct:
-        message = meta.missing(outflow.entry, meta.APPROVED_BY, "surplus outflow names no approver")
-    elif len(distinct) < needed:
+    message = unread(outflow, meta.APPROVED_BY, distinct, "surplus outflow names no approver")
+    if message is None and len(distinct) < needed:
         message = (f"outflow of {money(outflow.usd, currency)} is above "
-                   f"{money(version.params.threshold, currency)} and needs {needed} different "
+                   f"{money(threshold, currency)} and needs {needed} different "
                    f"approvers, has {len(distinct)}; approved by {', '.join(outflow.approvers)}")
-
-    def compared() -> tuple[Fact, ...]:
-        return (
-            ("amount", outflow.usd, currency),
-            ("threshold", version.params.threshold, currency),
-            ("approvers needed", needed, f"{version.params.approvers_above} above the threshold"),
-            ("approved by", written(outflow, meta.APPROVED_BY, ", ".join(outflow.approvers)),
-             f"metadata '{facts.conventions.approved_by}'"),
-            ("compared as", ", ".join(map(repr, keys)) or "(nobody)",
-             "Unicode form, spaces and case folded"),
-            ("different approvers", len(distinct), ""),
-        )
-
-    return Seen(version, True, "a surplus outflow is approved", compared,
-                on_outflow(version, outflow, currency, message))
+    return Seen(version, True, "a surplus outflow is approved", lambda: (
+        ("amount", outflow.usd, currency),
+        ("threshold", threshold, currency),
+        ("approvers needed", needed, f"{version.params.approvers_above} above the threshold"),
+        ("approved by", written(outflow, meta.APPROVED_BY, ", ".join(outflow.approvers)),
+         f"metadata '{facts.conventions.approved_by}'"),
+        ("compared as", ", ".join(map(repr, keys)) or "(nobody)",
+         "Unicode form, spaces and case folded"),
+        ("different approvers", len(distinct), ""),
+    ), on_outflow(version, outflow, currency, message))
 
 
 check, explain = per_outflow(judge)

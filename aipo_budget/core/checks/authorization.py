@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, written
+from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, unread, written
 from aipo_budget.core.params import param, parse_texts
 
 if TYPE_CHECKING:
@@ -25,16 +25,12 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
     resolution, known = outflow.resolution, version.params.resolutions
     instrument = ruleset.instrument(resolution) if resolution else None
     adopted = instrument.adopted if instrument else None
-    problem = outflow.problem(meta.RESOLUTION)
-    message = None
-    if problem is not None:
-        message = problem.message
-    elif resolution is None:
-        message = meta.missing(outflow.entry, meta.RESOLUTION, "surplus outflow cites no resolution")
-    elif resolution not in known:
+    message = unread(outflow, meta.RESOLUTION, resolution is not None,
+                     "surplus outflow cites no resolution")
+    if message is None and resolution not in known:
         message = (f"resolution {resolution!r} is not an instrument that authorises the use of "
                    f"surplus funds (known: {', '.join(known)})")
-    elif adopted is not None and outflow.date < adopted:
+    elif message is None and adopted is not None and outflow.date < adopted:
         message = (f"dated {outflow.date}, before resolution {resolution} was adopted on "
                    f"{adopted}: no authority existed yet")
 

@@ -12,22 +12,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from aipo_budget.core.checks._common import Entries, Seen
-from aipo_budget.core.findings import finding, money, transaction_text
+from aipo_budget.core.checks._common import Entries, Seen, row
+from aipo_budget.core.findings import finding, money
 from aipo_budget.core.params import param, parse_amount, parse_text, ratio
 from aipo_budget.core.projects import terms
 
 if TYPE_CHECKING:
+    import datetime
     from collections.abc import Iterator
 
-    import datetime
-
-    from aipo_budget.core.checks._common import Fact
-    from aipo_budget.core.subject import Subject
     from aipo_budget.core.facts import Facts, Outflow, Refund
     from aipo_budget.core.findings import Finding
     from aipo_budget.core.projects import Terms
     from aipo_budget.core.rules import Rule, RuleSet
+    from aipo_budget.core.subject import Subject
 
 
 @dataclass(frozen=True)
@@ -53,8 +51,7 @@ def spending(facts: Facts, project: str) -> Iterator[Step]:
     spent = Decimal(0)
     # the facts' own order (by date, and within a day independent of the files); on one day,
     # outflows before refunds: the higher spending is the one judged
-    events = sorted([*facts.outflows, *facts.refunds], key=lambda e: e.date)
-    for event in events:
+    for event in sorted([*facts.outflows, *facts.refunds], key=lambda e: e.date):
         amount = sum((u.usd for u in event.uses if u.project == project), Decimal(0))
         if amount:
             yield Step(event, amount, spent, spent + amount)
@@ -94,22 +91,17 @@ def judged(facts: Facts, ruleset: RuleSet, project: str) -> Iterator[tuple[Step,
         t = on_day.get(step.event.date) or on_day.setdefault(
             step.event.date, terms(ruleset, project, step.event.date))
         found = _finding(step, t, warned, currency)
-
-        def compared(step: Step = step, t: Terms = t) -> tuple[Fact, ...]:
-            return (
-                ("allocation", t.allocation, t.ceiling.label),
-                ("warning from, % of the allocation", t.warn_at * 100, ""),
-                ("spent before this entry", step.before, "surplus-funded, running total"),
-                ("this entry", step.amount, f"its part charged to {project}"),
-                ("spent after this entry", step.after, ""),
-                ("used after this entry, % of the allocation",
-                 (step.after / t.allocation * 100).quantize(Decimal("0.1")) if t.allocation
-                 else None, ""),
-            )
-
         kind = "outflow" if step.amount > 0 else "refund"
-        yield step, Seen(t.ceiling, True, f"the {kind} charges {project}", compared,
-                         (found,) if found else ())
+        yield step, Seen(t.ceiling, True, f"the {kind} charges {project}", lambda s=step, t=t: (
+            ("allocation", t.allocation, t.ceiling.label),
+            ("warning from, % of the allocation", t.warn_at * 100, ""),
+            ("spent before this entry", s.before, "surplus-funded, running total"),
+            ("this entry", s.amount, f"its part charged to {project}"),
+            ("spent after this entry", s.after, ""),
+            ("used after this entry, % of the allocation",
+             (s.after / t.allocation * 100).quantize(Decimal("0.1")) if t.allocation else None,
+             ""),
+        ), (found,) if found else ())
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
@@ -124,9 +116,8 @@ def explain(subject: Subject, rule: Rule) -> Seen:
     for step, seen in judged(subject.facts, subject.ruleset, project) if why_not is None else ():
         steps.append(step)
         if subject.at(step.event.location):
-            rows = [{"date": s.event.date, "location": s.event.location,
-                     "transaction": transaction_text(s.event.entry), "amount": s.amount,
-                     "before": s.before, "after": s.after} for s in steps]
+            rows = [row(s.event.date, s.event.location, s.amount, s.before, s.after)
+                    for s in steps]
             return dataclasses.replace(seen, entries=Entries(
                 f"{rule.id}: the surplus-funded spending of {project} up to this entry", rows,
                 notes=("Outflows add to the spending, refunds into the fund (negative) lower "

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from aipo_budget.core.checks._common import Entries, Seen
+from aipo_budget.core.checks._common import Entries, Seen, row
 from aipo_budget.core.facts import SURPLUS_SOURCE
-from aipo_budget.core.findings import finding, money, transaction_text
+from aipo_budget.core.findings import finding, money
 from aipo_budget.core.params import param, parse_text, ratio
 from aipo_budget.core.projects import terms
 
@@ -21,11 +21,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from aipo_budget.core.checks._common import Fact
-    from aipo_budget.core.subject import Subject
     from aipo_budget.core.facts import Facts
     from aipo_budget.core.findings import Finding
-    from aipo_budget.core.projects import Terms
     from aipo_budget.core.rules import Rule, RuleSet
+    from aipo_budget.core.subject import Subject
 
 
 @dataclass(frozen=True)
@@ -41,18 +40,13 @@ def shares(facts: Facts, project: str) -> tuple[Decimal, Decimal]:
     return surplus, sum((c.usd for c in costs), Decimal(0))
 
 
-def judging_terms(facts: Facts, ruleset: RuleSet, project: str) -> tuple[Terms, Terms]:
-    """(the project's terms on the as-of day, the terms that judge its share): a closed
-    project is judged by its terms at close, an open one by the as-of day's."""
-    now = terms(ruleset, project, facts.as_of)
-    return now, (terms(ruleset, project, now.close) if now.closed else now)
-
-
 def judge(facts: Facts, ruleset: RuleSet, project: str) -> tuple[Seen, Finding | None]:
     """The project's share against its cap, and the finding on its last surplus-funded cost."""
     currency = facts.conventions.currency
     surplus, total = shares(facts, project)
-    now, judged = judging_terms(facts, ruleset, project)
+    # a closed project is judged by its terms at close, an open one by the as-of day's
+    now = terms(ruleset, project, facts.as_of)
+    judged = terms(ruleset, project, now.close) if now.closed else now
     version, cap = judged.cofunding, judged.cap
 
     def compared() -> list[Fact]:
@@ -91,18 +85,6 @@ def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
         yield found
 
 
-def _cost_rows(subject: Subject, project: str) -> list[dict[str, object]]:
-    rows, total = [], Decimal(0)
-    for cost in (c for c in subject.facts.costs if c.project == project):
-        rows.append({"date": cost.date, "location": cost.location,
-                     "transaction": transaction_text(cost.location.entry),
-                     "source": cost.source, "amount": cost.usd, "before": total,
-                     "after": total + cost.usd,
-                     "here": "this entry" if subject.at(cost.location) else ""})
-        total += cost.usd
-    return rows
-
-
 def explain(subject: Subject, rule: Rule) -> Seen:
     project = str(rule.project)
     seen, found = judge(subject.facts, subject.ruleset, project)
@@ -128,6 +110,11 @@ def explain(subject: Subject, rule: Rule) -> Seen:
     notes = () if found is None or here else (
         f"The audit's finding of {rule.id} sits on the project's last surplus-funded cost, "
         f"{subject.located(found)}: {found.severity}: {found.message}",)
+    rows, total = [], Decimal(0)
+    for cost in (c for c in subject.facts.costs if c.project == project):
+        rows.append(row(cost.date, cost.location, cost.usd, total, total + cost.usd,
+                        source=cost.source, here="this entry" if subject.at(cost.location) else ""))
+        total += cost.usd
     return Seen(seen.version, True, why, compared, (found,) if here else (), Entries(
-        f"{rule.id}: the costs of {project}, every source", _cost_rows(subject, project),
+        f"{rule.id}: the costs of {project}, every source", rows,
         (("source", "source"), ("here", ""))), notes)

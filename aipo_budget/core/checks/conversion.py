@@ -18,16 +18,14 @@ def converted(outflow: Outflow, target: str) -> list[Fact]:
     """How each currency other than the operating one that left the fund was converted: the
     amount, the rate (exact, as the ledger has it) and the date of the price used."""
     found: list[Fact] = []
-    for c in outflow.conversions:
-        if c.currency == target:
-            continue
+    for c in (c for c in outflow.conversions if c.currency != target):
         paid = f"{c.number:,} {c.currency}"
         if c.rate is None:
             found.append((paid, "(no price)", f"no {target} price on or before {outflow.date}"))
-            continue
-        found += [(paid, c.usd, f"in {target}"),
-                  (f"rate {c.currency}", str(c.rate), f"{target} per {c.currency}"),
-                  (f"price date {c.currency}", c.rate_date, c.rate_source)]
+        else:
+            found += [(paid, c.usd, f"in {target}"),
+                      (f"rate {c.currency}", str(c.rate), f"{target} per {c.currency}"),
+                      (f"price date {c.currency}", c.rate_date, c.rate_source)]
     return found
 
 

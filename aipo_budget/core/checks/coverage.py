@@ -22,57 +22,42 @@ if TYPE_CHECKING:
 
     from aipo_budget.core.facts import Facts, Outflow
     from aipo_budget.core.findings import Finding
-    from aipo_budget.core.rules import Rule, RuleSet
+    from aipo_budget.core.rules import RuleSet
 
 BOUNDING_KINDS = ("period", "ceiling", "cofunding")
 
 
-def _named_projects(rule: Rule) -> set[str]:
-    if rule.kind == "purpose":
-        return {name for version in rule.versions for name in version.params.projects}
-    return {rule.project} if rule.project else set()
-
-
 def _unknown_projects(facts: Facts, ruleset: RuleSet) -> Iterator[Finding]:
     for rule in ruleset.rules:
-        for project in sorted(_named_projects(rule) - facts.projects):
+        named = ({name for version in rule.versions for name in version.params.projects}
+                 if rule.kind == "purpose" else {rule.project} if rule.project else set())
+        for project in sorted(named - facts.projects):
             near = difflib.get_close_matches(project, sorted(facts.projects), n=1, cutoff=0.6)
             hint = f"; did you mean {near[0]!r}?" if near else ""
-            yield finding(
-                rule.versions[-1], None, Location(rule.filename, rule.lineno),
-                f"rule {rule.id} names project {project!r}, which has no accounts in the "
-                f"ledger ({facts.conventions.projects}:{project}:...){hint}",
-                severity="warning", project=project,
-            )
-
-
-def _unbounded(kind: str) -> RuleVersion:
-    return RuleVersion(
-        f"NO-{kind.upper()}-RULE", kind, 1, datetime.date(1900, 1, 1), "error",
-        "AIPO Statutes, Art. 21 (amended): every use of surplus funds within its authority",
-        f"A project paid from the Surplus Fund has a {kind} rule.", {},
-    )
-
-
-def _first_outflows(facts: Facts) -> dict[str, Outflow]:
-    first: dict[str, Outflow] = {}
-    for outflow in facts.outflows:
-        for use in outflow.uses:
-            if use.project is not None:
-                first.setdefault(use.project, outflow)
-    return first
+            yield finding(rule.versions[-1], None, Location(rule.filename, rule.lineno),
+                          f"rule {rule.id} names project {project!r}, which has no accounts in "
+                          f"the ledger ({facts.conventions.projects}:{project}:...){hint}",
+                          severity="warning", project=project)
 
 
 def check(facts: Facts, ruleset: RuleSet) -> Iterator[Finding]:
     if not facts.has_fund:
         return
     yield from _unknown_projects(facts, ruleset)
-    for project, outflow in sorted(_first_outflows(facts).items()):
+    first: dict[str, Outflow] = {}
+    for outflow in facts.outflows:
+        for use in outflow.uses:
+            if use.project is not None:
+                first.setdefault(use.project, outflow)
+    for project, outflow in sorted(first.items()):
         for kind in BOUNDING_KINDS:
             if ruleset.for_project(kind, project) is None:
                 yield finding(
-                    _unbounded(kind), outflow.date, outflow.location,
+                    RuleVersion(f"NO-{kind.upper()}-RULE", kind, 1, datetime.date(1900, 1, 1),
+                                "error", "AIPO Statutes, Art. 21 (amended): every use of surplus "
+                                "funds within its authority",
+                                f"A project paid from the Surplus Fund has a {kind} rule.", {}),
+                    outflow.date, outflow.location,
                     f"project {project!r} is paid from the Surplus Fund but has no {kind} "
                     f"rule in the rules folder: its surplus spending is unbounded",
-                    outflow.usd, project=project, currency=facts.conventions.currency,
-                )
+                    outflow.usd, project=project, currency=facts.conventions.currency)

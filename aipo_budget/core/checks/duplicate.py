@@ -33,7 +33,7 @@ from aipo_budget.core.findings import finding, money
 from aipo_budget.core.params import days, param, severity
 
 if TYPE_CHECKING:
-    from collections.abc import Hashable, Iterator, Sequence
+    from collections.abc import Hashable, Iterator
 
     from beancount.core import data
 
@@ -156,10 +156,6 @@ def _where(earlier: Outflow, later: Outflow) -> str:
     return f"{os.path.relpath(there.filename, base or None)}:{there.lineno}"
 
 
-def _total(amounts: Amounts) -> str:
-    return ", ".join(money(n, c) for c, n in sorted(amounts.items()))
-
-
 # --- the check ----------------------------------------------------------------------------
 
 
@@ -170,73 +166,59 @@ class Repeats:
         self.facts = facts
         self.currency = facts.conventions.currency
         self.within, self.beyond = settling(facts, accrued(facts))
-        self.documents: dict[Hashable, list[int]] = defaultdict(list)
-        self.links: dict[str, list[int]] = defaultdict(list)
-        self.payments: dict[Hashable, list[int]] = defaultdict(list)
+        self.document = [document_key(o) for o in facts.outflows]
+        self.payment = [payment_key(o, self.currency) for o in facts.outflows]
+        self.seen: dict[Hashable, list[int]] = defaultdict(list)  # by document, link, payment
 
-    def settle_together(self, later: int, earlier: int) -> bool:
-        """Whether both outflows settle one accrual through its link, within what it booked."""
-        return bool(self.within[later] & self.within[earlier])
-
-    def distinct_documents(self, later: int, earlier: int) -> bool:
-        """Whether both outflows cite evidence and not the same: instalments, not repeats."""
-        keys = (document_key(self.facts.outflows[later]),
-                document_key(self.facts.outflows[earlier]))
-        return None not in keys and keys[0] != keys[1]
-
-    def nearest(self, later: int, candidates: Sequence[int], instalments: bool = False
-                ) -> int | None:
-        """The nearest earlier candidate ``later`` may repeat; with ``instalments``, those
-        with a document of their own are left out."""
-        return next((j for j in reversed(candidates) if not self.settle_together(later, j)
-                     and not (instalments and self.distinct_documents(later, j))), None)
+    def nearest(self, later: int, key: Hashable, instalments: bool = False) -> int | None:
+        """The nearest earlier outflow seen under ``key`` that ``later`` may repeat: not
+        one settling the same accrual through its link within what it booked; with
+        ``instalments``, not one where both cite evidence and not the same."""
+        mine = self.document[later]
+        for j in reversed(self.seen[key]):
+            other = self.document[j]
+            if not (self.within[later] & self.within[j] or instalments and mine != other
+                    and None not in (mine, other)):
+                return j
+        return None
 
     def reasons(self, index: int, version: RuleVersion) -> Iterator[Reason]:
         outflow = self.facts.outflows[index]
-        document = document_key(outflow)
-        if document is not None:
-            earlier = self.nearest(index, self.documents[document])
-            if earlier is not None:
-                yield Reason(earlier, "same document", f"same document {outflow.document!r}", True)
+        document, payment = self.document[index], self.payment[index]
+        earlier = self.nearest(index, ("document", document)) if document else None
+        if earlier is not None:
+            yield Reason(earlier, "same document", f"same document {outflow.document!r}", True)
         yield from self._link(index, outflow)
-        payment = payment_key(outflow, self.currency)
-        if payment is not None:
-            yield from self._payment(index, outflow, self.payments[payment], version)
+        earlier = self.nearest(index, ("payment", payment), True) if payment else None
+        if earlier is not None:
+            days = (outflow.date - self.facts.outflows[earlier].date).days
+            window = version.params.window_days
+            if days <= window:
+                yield Reason(earlier, "same payee and amount", f"same payee and amount {days} "
+                             f"day(s) apart (within {window} days)", False)
 
     def _link(self, index: int, outflow: Outflow) -> Iterator[Reason]:
         found = [(j, link) for link in sorted(outflow.entry.links or ())
-                 if (j := self.nearest(index, self.links[link])) is not None]
+                 if (j := self.nearest(index, ("link", link))) is not None]
         if not found:
             return
         earlier, link = max(found, key=lambda pair: pair[0])
         text = f"same link ^{link}"
         if (index, link) in self.beyond:
-            settled, booked = self.beyond[(index, link)]
-            text += (f", and the payments through it settle {_total(settled)}, more than its "
-                     f"accrual booked ({_total(booked)})")
+            settled, booked = (", ".join(money(n, c) for c, n in sorted(amounts.items()))
+                               for amounts in self.beyond[(index, link)])
+            text += (f", and the payments through it settle {settled}, more than its "
+                     f"accrual booked ({booked})")
         yield Reason(earlier, f"same link ^{link}", text, True)
 
-    def _payment(self, index: int, outflow: Outflow, candidates: list[int],
-                 version: RuleVersion) -> Iterator[Reason]:
-        earlier = self.nearest(index, candidates, instalments=True)
-        if earlier is None:
-            return
-        days = (outflow.date - self.facts.outflows[earlier].date).days
-        window = version.params.window_days
-        if days <= window:
-            yield Reason(earlier, "same payee and amount", f"same payee and amount {days} "
-                                                           f"day(s) apart (within {window} days)",
-                         False)
-
     def add(self, index: int) -> None:
-        outflow = self.facts.outflows[index]
-        document, payment = document_key(outflow), payment_key(outflow, self.currency)
+        document, payment = self.document[index], self.payment[index]
         if document is not None:
-            self.documents[document].append(index)
-        for link in outflow.entry.links or ():
-            self.links[link].append(index)
+            self.seen[("document", document)].append(index)
+        for link in self.facts.outflows[index].entry.links or ():
+            self.seen[("link", link)].append(index)
         if payment is not None:
-            self.payments[payment].append(index)
+            self.seen[("payment", payment)].append(index)
 
 
 def _finding(repeats: Repeats, index: int, reasons: list[Reason],
@@ -280,13 +262,10 @@ def judge(repeats: Repeats, index: int, version: RuleVersion) -> Seen:
             ("window", version.params.window_days,
              "days: the same payee and amount within it is a possible repeat"),
         ]
-        earlier = [repeats.facts.outflows[j] for j, _reasons in repeated]
-        seen += [(", ".join(r.name for r in reasons), other.location,
-                  f"{other.date} {other.payee}".strip())
-                 for other, (_j, reasons) in zip(earlier, repeated)]
-        if not repeated:
-            seen.append(("earlier outflows alike", "(none)", ""))
-        return seen
+        outflows = repeats.facts.outflows
+        return seen + ([(", ".join(r.name for r in reasons), outflows[j].location,
+                         f"{outflows[j].date} {outflows[j].payee}".strip())
+                        for j, reasons in repeated] or [("earlier outflows alike", "(none)", "")])
 
     return Seen(version, True, "a surplus outflow may repeat an earlier one", compared,
                 tuple(_finding(repeats, index, reasons, version) for _j, reasons in repeated),

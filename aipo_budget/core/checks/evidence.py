@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, written
+from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, unread, written
 from aipo_budget.core.facts import Location
 
 if TYPE_CHECKING:
@@ -16,14 +16,10 @@ if TYPE_CHECKING:
 
 
 def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
-    problem, path = outflow.problem(meta.DOCUMENT), outflow.document_path
-    message = None
-    if problem is not None:
-        message = problem.message
-    elif outflow.document is None:
-        message = meta.missing(outflow.entry, meta.DOCUMENT,
-                               "surplus outflow has no supporting document")
-    elif path is None:
+    path = outflow.document_path
+    message = unread(outflow, meta.DOCUMENT, outflow.document is not None,
+                     "surplus outflow has no supporting document")
+    if message is None and path is None:
         message = (f"document {outflow.document!r} does not resolve to an evidence file: "
                    f"{outflow.document_problem}")
 

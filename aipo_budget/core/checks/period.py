@@ -22,11 +22,10 @@ from aipo_budget.core.projects import terms
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from aipo_budget.core.checks._common import Fact
-    from aipo_budget.core.subject import Subject
     from aipo_budget.core.facts import Facts, Outflow, Use
     from aipo_budget.core.findings import Finding
     from aipo_budget.core.rules import Rule, RuleSet
+    from aipo_budget.core.subject import Subject
 
 
 @dataclass(frozen=True)
@@ -50,14 +49,6 @@ def judge(facts: Facts, ruleset: RuleSet, project: str, outflow: Outflow,
     problem = outflow.problem(meta.INCURRED)
     findings = list(on_outflow(version, outflow, currency, problem and problem.message))
     uses = [use for use in outflow.uses if use.project == project]
-
-    def compared() -> list[Fact]:
-        return [("project period", f"{t.start} to {t.end}", version.label),
-                ("payment window", t.window_days, "days after the period ends"),
-                ("last day of payment", t.close, "period end plus the window"),
-                ("paid on", outflow.date, ""),
-                *((f"{use.account} incurred on", use.incurred, how(use)) for use in uses)]
-
     for use in uses:
         if not t.incurred_in_period(use.incurred):
             message = (f"{use.account}: cost incurred on {use.incurred}, outside the project "
@@ -69,8 +60,13 @@ def judge(facts: Facts, ruleset: RuleSet, project: str, outflow: Outflow,
             continue
         findings.append(finding(version, outflow.date, outflow.location, message, use.usd,
                                 project=project, currency=currency))
-    return Seen(version, True, f"a surplus outflow pays costs of {project}", compared,
-                tuple(findings))
+    return Seen(version, True, f"a surplus outflow pays costs of {project}", lambda: [
+        ("project period", f"{t.start} to {t.end}", version.label),
+        ("payment window", t.window_days, "days after the period ends"),
+        ("last day of payment", t.close, "period end plus the window"),
+        ("paid on", outflow.date, ""),
+        *((f"{use.account} incurred on", use.incurred, how(use)) for use in uses)],
+        tuple(findings))
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:

@@ -10,7 +10,6 @@ from aipo_budget.core.findings import finding
 from aipo_budget.core.params import param, parse_text, project_categories
 
 if TYPE_CHECKING:
-    from aipo_budget.core.checks._common import Fact
     from aipo_budget.core.facts import Facts, Outflow, Use
     from aipo_budget.core.rules import RuleSet, RuleVersion
 
@@ -40,20 +39,17 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
         cited = f"cites {outflow.resolution!r}" if outflow.resolution else "cites no resolution"
         return Seen(version, False, f"the outflow {cited}, not {authorised}: judged by the "
                                     "rules of the resolution it cites")
-
-    def compared() -> list[Fact]:
-        return [("resolution cited", outflow.resolution, ""),
-                *((f"pays {use.account}", use.usd,
-                   f"project {use.project or '(none)'}, category {use.category or '(none)'}")
-                  for use in outflow.uses),
-                *((f"{authorised} authorises {project}", ", ".join(categories), "categories")
-                  for project, categories in projects.items())]
-
     findings = tuple(finding(version, outflow.date, outflow.location, message, use.usd,
                              project=use.project, currency=facts.conventions.currency)
                      for use in outflow.uses
                      if (message := _refused(use, authorised, projects)) is not None)
-    return Seen(version, True, f"the outflow cites {authorised}", compared, findings)
+    return Seen(version, True, f"the outflow cites {authorised}", lambda: [
+        ("resolution cited", outflow.resolution, ""),
+        *((f"pays {use.account}", use.usd,
+           f"project {use.project or '(none)'}, category {use.category or '(none)'}")
+          for use in outflow.uses),
+        *((f"{authorised} authorises {project}", ", ".join(categories), "categories")
+          for project, categories in projects.items())], findings)
 
 
 check, explain = per_outflow(judge)

@@ -7,16 +7,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from aipo_budget.core.checks._common import Entries, Seen, per_outflow
+from aipo_budget.core.checks._common import Entries, Seen, per_outflow, row
 from aipo_budget.core.facts import Opening, Outflow, Refund, TransferIn, in_day_order
-from aipo_budget.core.findings import finding, money, transaction_text
+from aipo_budget.core.findings import finding, money
 from aipo_budget.core.params import param, parse_amount
 
 if TYPE_CHECKING:
-    from aipo_budget.core.checks._common import Fact
-    from aipo_budget.core.subject import Subject
     from aipo_budget.core.facts import Facts, Location
     from aipo_budget.core.rules import Rule, RuleSet, RuleVersion
+    from aipo_budget.core.subject import Subject
 
 # the fund's history up to an outflow can be long: its latest movements are what moved it
 SHOWN_MOVEMENTS = 20
@@ -31,21 +30,17 @@ class Params:
 
 def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
     currency, floor, after = facts.conventions.currency, version.params.floor, outflow.balance_after
-
-    def compared() -> tuple[Fact, ...]:
-        return (
-            ("reserve floor", floor, version.label),
-            ("fund balance before", after + outflow.usd, ""),
-            ("this outflow", outflow.usd, currency),
-            ("fund balance after", after, "every account of the Surplus Fund"),
-        )
-
     findings = () if after >= floor else (finding(
         version, outflow.date, outflow.location,
         f"Surplus Fund balance after this outflow is {money(after, currency)}, below the "
         f"reserve floor of {money(floor, currency)}",
         min(outflow.usd, floor - after), currency=currency),)
-    return Seen(version, True, "a surplus outflow lowers the fund's balance", compared, findings)
+    return Seen(version, True, "a surplus outflow lowers the fund's balance", lambda: (
+        ("reserve floor", floor, version.label),
+        ("fund balance before", after + outflow.usd, ""),
+        ("this outflow", outflow.usd, currency),
+        ("fund balance after", after, "every account of the Surplus Fund"),
+    ), findings)
 
 
 def movements(facts: Facts, location: Location) -> list[dict[str, Any]]:
@@ -64,9 +59,8 @@ def movements(facts: Facts, location: Location) -> list[dict[str, Any]]:
         after = getattr(event, "balance_after", None)
         if after is None:  # an opening balance carries no balance: it adds to the last one
             after = balance + amount
-        rows.append({"date": event.date, "location": event.location,
-                     "transaction": transaction_text(entry), "movement": name,
-                     "amount": amount, "before": after - amount, "after": after})
+        rows.append(row(event.date, event.location, amount, after - amount, after,
+                        movement=name))
         balance = after
         if event.location == location:
             break

@@ -8,42 +8,30 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, written
+from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, unread, written
 
 if TYPE_CHECKING:
-    from aipo_budget.core.checks._common import Fact
     from aipo_budget.core.facts import Facts, Outflow
     from aipo_budget.core.rules import RuleSet, RuleVersion
 
 
 def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
-    c = facts.conventions
-    preparer = outflow.prepared_by
+    c, preparer = facts.conventions, outflow.prepared_by
     key = meta.person_key(preparer) if preparer else None
     keys = [meta.person_key(name) for name in outflow.approvers]
-    problem = outflow.problem(meta.PREPARED_BY)
-    message = None
-    if problem is not None:
-        message = problem.message
-    elif preparer is None:
-        message = meta.missing(outflow.entry, meta.PREPARED_BY,
-                               "surplus outflow does not name who prepared it")
-    elif key in keys:
+    message = unread(outflow, meta.PREPARED_BY, preparer is not None,
+                     "surplus outflow does not name who prepared it")
+    if message is None and key in keys:
         message = (f"{preparer} both prepared and approved this outflow (approved by "
                    f"{', '.join(outflow.approvers)})")
-
-    def compared() -> tuple[Fact, ...]:
-        return (
-            ("prepared by", written(outflow, meta.PREPARED_BY, preparer), f"metadata '{c.prepared_by}'"),
-            ("preparer compared as", repr(key) if key is not None else "(nobody)", ""),
-            ("approved by", written(outflow, meta.APPROVED_BY, ", ".join(outflow.approvers)),
-             f"metadata '{c.approved_by}'"),
-            ("approvers compared as", ", ".join(map(repr, keys)) or "(nobody)",
-             "Unicode form, spaces and case folded"),
-        )
-
-    return Seen(version, True, "a surplus outflow has a preparer and approvers", compared,
-                on_outflow(version, outflow, c.currency, message))
+    return Seen(version, True, "a surplus outflow has a preparer and approvers", lambda: (
+        ("prepared by", written(outflow, meta.PREPARED_BY, preparer), f"metadata '{c.prepared_by}'"),
+        ("preparer compared as", repr(key) if key is not None else "(nobody)", ""),
+        ("approved by", written(outflow, meta.APPROVED_BY, ", ".join(outflow.approvers)),
+         f"metadata '{c.approved_by}'"),
+        ("approvers compared as", ", ".join(map(repr, keys)) or "(nobody)",
+         "Unicode form, spaces and case folded"),
+    ), on_outflow(version, outflow, c.currency, message))
 
 
 check, explain = per_outflow(judge)

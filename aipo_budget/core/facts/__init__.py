@@ -5,37 +5,19 @@ The facts are in the operating currency (``facts.conventions.currency``; see
 ledger's conventions (:mod:`aipo_budget.core.conventions`). The pass is split by concern:
 
 - :mod:`.roles`: roles of accounts, conversion, and the context the other parts share;
-- :mod:`.movements` and :mod:`.outflows`: what moves in and out of the Surplus Fund;
+- :mod:`.movements`: what moves in and out of the Surplus Fund;
 - :mod:`.accruals`: where project costs' money came from, through linked accruals;
-- :mod:`.contributions`: member contributions by fiscal year;
-- :mod:`.operating`: the operating surplus of each fiscal year;
-- :mod:`.build`: the pass itself, :func:`build_facts`.
+- :mod:`.build`: the pass itself, :func:`build_facts`, with the operating surplus and the
+  member contributions of each fiscal year.
 """
 
 from __future__ import annotations
 
-from aipo_budget.core.convert import ZERO, Conversion, Converter
-from aipo_budget.core.evidence import Evidence
+from aipo_budget.core.convert import ZERO, Converter
 from aipo_budget.core.facts.build import build_facts
-from aipo_budget.core.facts.model import (
-    SURPLUS_SOURCE,
-    UNPAID_SOURCE,
-    Contribution,
-    Cost,
-    Facts,
-    Location,
-    OperatingYear,
-    Opening,
-    Outflow,
-    Refund,
-    TransferIn,
-    Use,
-)
-from aipo_budget.core.facts.roles import in_day_order, project_of, source_of, split
+from aipo_budget.core.facts.model import (SURPLUS_SOURCE, Cost, Facts, Location, OperatingYear,
+                                          Opening, Outflow, Refund, TransferIn, Use)
+from aipo_budget.core.facts.roles import in_day_order
 
-__all__ = [
-    "SURPLUS_SOURCE", "UNPAID_SOURCE", "ZERO",
-    "Contribution", "Conversion", "Converter", "Cost", "Evidence", "Facts", "Location",
-    "OperatingYear", "Opening", "Outflow", "Refund", "TransferIn", "Use",
-    "build_facts", "in_day_order", "project_of", "source_of", "split",
-]
+__all__ = ["SURPLUS_SOURCE", "ZERO", "Converter", "Cost", "Facts", "Location", "OperatingYear",
+           "Opening", "Outflow", "Refund", "TransferIn", "Use", "build_facts", "in_day_order"]

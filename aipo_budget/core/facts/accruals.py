@@ -29,20 +29,13 @@ OTHER_SOURCE = "Other"
 def costs(ctx: Context, txn: data.Transaction) -> list[Cost]:
     """The project costs of ``txn``, each split by the source that paid it."""
     postings = [(p, ctx.project_of(p.account)) for p in txn.postings]
-    if not any(pc for _, pc in postings):
-        return []
     total = sum((ctx.value(p, txn.date) for p, pc in postings if pc), ZERO)
     funding = funding_of(ctx, txn, direction=-1 if total < 0 else 1)
     weights = funding or {(OTHER_SOURCE, txn.date): Decimal(1)}
-    found = []
-    for posting, pc in postings:
-        if not pc:
-            continue
-        amount = ctx.value(posting, txn.date)
-        found.extend(Cost(pc[0], pc[1], posting.account, txn.date, part, source,
-                          Location.of(txn.meta, txn), funded_on)
-                     for (source, funded_on), part in split(amount, weights))
-    return found
+    where = Location.of(txn.meta, txn)
+    return [Cost(*pc, posting.account, txn.date, part, source, where, funded_on)
+            for posting, pc in postings if pc
+            for (source, funded_on), part in split(ctx.value(posting, txn.date), weights)]
 
 
 def funding_of(ctx: Context, txn: data.Transaction, follow_links: bool = True,

@@ -1,75 +1,95 @@
 """The one pass over the ledger's entries: each transaction goes, by the roles of its accounts,
 to the part of the pass that concerns it (operating surplus, contributions, project costs and
-their funding, fund movements), and the facts collect what they return."""
+their funding, fund movements), and the facts collect what they return.
+
+The operating surplus of a fiscal year is all its income except co-funding (member
+contributions included), less Secretariat expenses (ART21-TRANSFER caps transfers by it).
+
+Member contributions: assessed is ``Income:Contributions:<Member>``; received is a credit of the
+member's receivable (``Assets:Receivables:Contributions:<Member>``), or, in cash-basis books,
+the income posting itself when the transaction has no receivable. The fiscal year is the
+``fiscal-year`` metadata, else the transaction's year; a value that cannot be read is a problem
+of the facts (no check reads it, a table does).
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from beancount.core import data
 
-from aipo_budget.core.conventions import conventions
-from aipo_budget.core.convert import Converter
+from aipo_budget.core import meta
+from aipo_budget.core.conventions import conventions, under
+from aipo_budget.core.convert import ZERO, Converter
 from aipo_budget.core.evidence import Evidence
-from aipo_budget.core.facts import operating
 from aipo_budget.core.facts.accruals import costs
-from aipo_budget.core.facts.contributions import contributions
-from aipo_budget.core.facts.model import Facts, Location, Opening, Outflow, Refund, TransferIn
+from aipo_budget.core.facts.model import (Contribution, Facts, Location, OperatingYear, Opening,
+                                          Outflow, Refund, TransferIn)
 from aipo_budget.core.facts.movements import Fund, movement
-from aipo_budget.core.facts.roles import (
-    FUND_ROLE,
-    MEMBER,
-    MEMBER_INCOME,
-    PROJECT,
-    Context,
-    by_link,
-    in_day_order,
-    project_of,
-)
+from aipo_budget.core.facts.roles import (FUND_ROLE, MEMBER, MEMBER_INCOME, OPERATING_EXPENSE,
+                                          OPERATING_INCOME, PROJECT, Context, by_link,
+                                          in_day_order, project_of)
 
 if TYPE_CHECKING:
     import datetime
     from collections.abc import Sequence
+    from decimal import Decimal
 
-    from aipo_budget.core.facts.movements import Movement
-
-
-def _context(entries: Sequence[data.Directive], kept: list[data.Directive],
-             transactions: list[data.Transaction], options: dict[str, Any] | None) -> Context:
-    ledger = conventions(options)
-    # evidence is looked up among all the Document entries, the cut-off ones included
-    return Context(ledger, Converter(kept, ledger.currency), Evidence(entries, options),
-                   by_link(transactions))
+OPERATING = frozenset((OPERATING_INCOME, MEMBER_INCOME, OPERATING_EXPENSE))
+ASSESSED, RECEIVED = "assessed", "received"
 
 
-def _record(facts: Facts, found: Movement | None) -> None:
-    if isinstance(found, Outflow):
-        facts.outflows.append(found)
-    elif isinstance(found, TransferIn):
-        facts.transfers.append(found)
-    elif isinstance(found, Refund):
-        facts.refunds.append(found)
-    elif isinstance(found, Opening):
-        facts.openings.append(found)
+def _operating(ctx: Context, txn: data.Transaction, roles: list[str],
+               years: dict[int, list[Decimal]]) -> None:
+    """Add ``txn`` to the running (income, expenses) of its fiscal year."""
+    year = years[meta.year_of(txn.date)]
+    for posting, role in zip(txn.postings, roles):
+        if role == OPERATING_INCOME or role == MEMBER_INCOME:
+            year[0] -= ctx.value(posting, txn.date)
+        elif role == OPERATING_EXPENSE:
+            year[1] += ctx.value(posting, txn.date)
+
+
+def _contributions(ctx: Context, txn: data.Transaction, facts: Facts) -> None:
+    """The contributions ``txn`` records, and the problem reading its fiscal year, if any."""
+    c = ctx.conventions
+    year, problem = meta.fiscal_year(txn.meta, c.fiscal_year)
+    if problem is not None:
+        facts.problems.append((Location.of(txn.meta, txn), txn.date, problem))
+    fiscal_year = meta.year_of(txn.date) if year is None else year
+    has_receivable = any(under(p.account, c.receivables) for p in txn.postings)
+    for posting in txn.postings:
+        if under(posting.account, c.contributions):
+            kinds = (ASSESSED,) if has_receivable else (ASSESSED, RECEIVED)
+        elif under(posting.account, c.receivables) and posting.units.number < 0:
+            kinds = (RECEIVED,)
+        else:
+            continue
+        amount, member = -ctx.value(posting, txn.date), posting.account.split(":")[-1]
+        facts.contributions.extend(Contribution(member, fiscal_year, kind, txn.date, amount,
+                                                Location.of(txn.meta, txn)) for kind in kinds)
 
 
 def _pass(ctx: Context, transactions: list[data.Transaction], facts: Facts) -> None:
-    years, fund = operating.Years(), Fund()
+    years: dict[int, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
+    fund = Fund()
+    movements = {Outflow: facts.outflows, TransferIn: facts.transfers, Refund: facts.refunds,
+                 Opening: facts.openings}
     for txn in transactions:
         roles = [ctx.role(p.account) for p in txn.postings]
-        if not operating.ROLES.isdisjoint(roles):
-            years.add(ctx, txn, roles)
+        if not OPERATING.isdisjoint(roles):
+            _operating(ctx, txn, roles, years)
         if MEMBER in roles or MEMBER_INCOME in roles:
-            found, problem = contributions(ctx, txn)
-            facts.contributions.extend(found)
-            if problem is not None:
-                facts.problems.append((Location.of(txn.meta, txn), txn.date, problem))
+            _contributions(ctx, txn, facts)
         if PROJECT in roles:
             facts.costs.extend(costs(ctx, txn))
         if FUND_ROLE in roles:
-            _record(facts, movement(ctx, fund, txn))
+            found = movement(ctx, fund, txn)
+            if found is not None:
+                movements[type(found)].append(found)
             facts.fund_history.append((txn.date, fund.balance))
-    facts.operating = years.facts()
+    facts.operating = {year: OperatingYear(*totals) for year, totals in sorted(years.items())}
 
 
 def build_facts(entries: Sequence[data.Directive], as_of: datetime.date,
@@ -80,12 +100,14 @@ def build_facts(entries: Sequence[data.Directive], as_of: datetime.date,
     ``options`` (Beancount's) give the operating currency and locate the documents folders."""
     kept = [e for e in entries if e.date <= until] if until else list(entries)
     transactions = in_day_order([e for e in kept if isinstance(e, data.Transaction)])
-    ctx = _context(entries, kept, transactions, options)
+    ledger = conventions(options)
+    # evidence is looked up among all the Document entries, the cut-off ones included
+    ctx = Context(ledger, Converter(kept, ledger.currency), Evidence(entries, options),
+                  by_link(transactions))
     facts = Facts(as_of, (), until, len(entries) - len(kept),
-                  max((e.date for e in kept), default=None), conventions=ctx.conventions)
+                  max((e.date for e in kept), default=None), conventions=ledger)
     _pass(ctx, transactions, facts)
     accounts = {e.account for e in kept if isinstance(e, data.Open)} | set(ctx.roles)
     facts.fund_accounts = tuple(sorted(a for a in accounts if ctx.is_fund(a)))
-    facts.projects = frozenset(pc[0] for pc in (project_of(a, ctx.conventions)
-                                                for a in accounts) if pc)
+    facts.projects = frozenset(pc[0] for pc in (project_of(a, ledger) for a in accounts) if pc)
     return facts

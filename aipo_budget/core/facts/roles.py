@@ -9,6 +9,7 @@ to the operating currency by one :class:`~aipo_budget.core.convert.Converter` pe
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -83,10 +84,11 @@ class Context:
     _projects: dict[str, tuple[str, str | None] | None] = field(default_factory=dict)
 
     def role(self, account: str) -> str:
-        role = self.roles.get(account)
-        if role is None:
+        try:
+            return self.roles[account]
+        except KeyError:
             role = self.roles[account] = role_of(account, self.conventions)
-        return role
+            return role
 
     def value(self, posting: data.Posting, date: datetime.date) -> Decimal:
         """The posting in the operating currency (zero while it has no price)."""
@@ -131,12 +133,9 @@ def in_day_order(transactions: list[data.Transaction]) -> list[data.Transaction]
     how the ledger is split into files.
     """
     ordered: list[data.Transaction] = []
-    start = 0
-    for index in range(1, len(transactions) + 1):
-        if index == len(transactions) or transactions[index].date != transactions[start].date:
-            day = transactions[start:index]
-            ordered.extend(sorted(day, key=_content) if len(day) > 1 else day)
-            start = index
+    for _date, group in itertools.groupby(transactions, key=lambda txn: txn.date):
+        day = list(group)
+        ordered.extend(sorted(day, key=_content) if len(day) > 1 else day)
     return ordered
 
 
@@ -150,3 +149,8 @@ def split(amount: Decimal, weights: dict[Any, Decimal]) -> list[tuple[Any, Decim
     parts = {key: amount * weight / total for key, weight in weights.items()}
     parts[last] = amount - sum((v for k, v in parts.items() if k != last), ZERO)
     return list(parts.items())
+
+
+def shares(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """``amount`` shared in proportion to ``weights``, as :func:`split` does."""
+    return [part for _, part in split(amount, dict(enumerate(weights)))]

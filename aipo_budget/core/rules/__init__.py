@@ -2,38 +2,22 @@
 
 Every rule file describes one instrument (``[instrument]``) and the rules it lays down
 (``[[rule]]``), each with one or more versions (``[[rule.version]]``) that carry an
-``effective`` date and the parameters of that version. A transaction is judged by the version
-in force on its date. Checks never read files: they receive a validated :class:`RuleSet`.
+``effective`` date and the parameters of that version (``Params`` in its kind's module of
+:mod:`aipo_budget.core.checks`, read by :mod:`aipo_budget.core.params`). A transaction is judged
+by the version in force on its date. Checks never read files: they receive a validated
+:class:`RuleSet`. A rules file may also list waivers (``[[waiver]]``): authorised exceptions,
+which :mod:`aipo_budget.core.waivers` applies after every check.
 
-A rules file may also list waivers (``[[waiver]]``): authorised exceptions, each with its
-reference, adoption date, the rule ids or kinds it waives and its limits (project, amount,
-validity). :mod:`aipo_budget.core.waivers` applies them after every check.
-
-Every mistake in a rules folder is reported as a :class:`RulesError` naming the file, the
-rule id (or waiver reference) and the field, so that ``aipo-budget check`` can exit with
-status 2.
-
-- :mod:`.model`: the validated rules (:class:`RuleSet`, :class:`Rule`, :class:`RuleVersion`,
-  :class:`Waiver`);
-- each kind's parameters: ``Params`` in its module of :mod:`aipo_budget.core.checks`, read by
-  :mod:`aipo_budget.core.params`;
-- :mod:`.parse`: one rules file; :mod:`.load`: the folder, checked as a whole.
+Every mistake in a rules folder is a :class:`RulesError` naming the file, the rule id (or
+waiver reference) and the field, so that ``aipo-budget check`` can exit with status 2.
 """
 
 from __future__ import annotations
 
 from aipo_budget.core.params import SEVERITIES
 from aipo_budget.core.rules.load import load_rules
-from aipo_budget.core.rules.model import (
-    KINDS,
-    UNWAIVABLE,
-    Instrument,
-    Rule,
-    RulesError,
-    RuleSet,
-    RuleVersion,
-    Waiver,
-)
+from aipo_budget.core.rules.model import (KINDS, UNWAIVABLE, Instrument, Rule, RulesError,
+                                          RuleSet, RuleVersion, Waiver)
 
 __all__ = ["KINDS", "SEVERITIES", "UNWAIVABLE", "Instrument", "Rule", "RuleSet",
            "RuleVersion", "RulesError", "Waiver", "load_rules"]

@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
-
-KINDS = (
-    "transfer",
-    "authorization",
-    "purpose",
-    "eligibility",
-    "period",
-    "ceiling",
-    "cofunding",
-    "reserve",
-    "approval",
-    "segregation",
-    "evidence",
-    "conversion",
-    "ledger",
-    "duplicate",
-    "seal",
-    "manifest",
-    "waiver",
-)
+KINDS = ("transfer", "authorization", "purpose", "eligibility", "period", "ceiling", "cofunding",
+         "reserve", "approval", "segregation", "evidence", "conversion", "ledger", "duplicate",
+         "seal", "manifest", "waiver")
 # Findings no waiver can cover: Beancount's own errors, the integrity of sealed periods and of
 # an issued audit pack, and a waiver cited wrongly. Nobody can grant an exception to those.
 UNWAIVABLE = ("ledger", "seal", "manifest", "waiver")
@@ -84,12 +67,11 @@ class Rule:
 
     def in_force(self, date: datetime.date) -> RuleVersion | None:
         """The version in force on ``date``, or None before the first one."""
-        current = None
+        current = None  # a loop: the checks ask for every outflow, and it is the fastest
         for version in self.versions:
-            if version.effective <= date:
-                current = version
-            else:
+            if version.effective > date:
                 break
+            current = version
         return current
 
     def judging(self, date: datetime.date) -> RuleVersion:
@@ -137,16 +119,14 @@ class RuleSet:
     folder: str
     rules: tuple[Rule, ...]
     instruments: tuple[Instrument, ...]
-    files: tuple[str, ...] = field(default=())
-    waivers: tuple[Waiver, ...] = field(default=())
+    files: tuple[str, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
 
     @cached_property
     def _by_kind(self) -> dict[str, tuple[Rule, ...]]:
         # the checks ask per outflow: an index, built once per rule set
-        kinds: dict[str, list[Rule]] = {}
-        for rule in self.rules:
-            kinds.setdefault(rule.kind, []).append(rule)
-        return {kind: tuple(rules) for kind, rules in kinds.items()}
+        return {kind: tuple(r for r in self.rules if r.kind == kind)
+                for kind in {r.kind for r in self.rules}}
 
     @cached_property
     def _by_project(self) -> dict[tuple[str, str], Rule]:
@@ -171,19 +151,13 @@ class RuleSet:
         return self._by_project.get((kind, project))
 
     def instrument(self, instrument_id: str) -> Instrument | None:
-        for instrument in self.instruments:
+        for instrument in self.instruments:  # a loop: asked for every outflow
             if instrument.id == instrument_id:
                 return instrument
         return None
 
     def waiver(self, reference: str) -> Waiver | None:
-        for waiver in self.waivers:
-            if waiver.reference == reference:
-                return waiver
-        return None
+        return next((w for w in self.waivers if w.reference == reference), None)
 
     def rule(self, rule_id: str) -> Rule | None:
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        return None
+        return next((r for r in self.rules if r.id == rule_id), None)

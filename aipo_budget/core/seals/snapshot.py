@@ -1,10 +1,9 @@
 """What a seal through a date covers: the fingerprints of the ledger's own entries dated on or
 before it, and the evidence files those entries cite, with their SHA-256.
 
-The one overall digest of a seal is computed here, for ``seal`` and for ``check`` alike: over
-the sorted fingerprints (a multiset: two identical payments are two) and the sorted
-``path<TAB>sha256`` lines of the evidence, so that neither the order of entries within a day or
-between files nor the order of the files changes it.
+The overall digest, for ``seal`` and ``check`` alike, is over the sorted fingerprints (a
+multiset: two identical payments are two) and the sorted ``path<TAB>sha256`` lines of the
+evidence: neither the order of the entries nor that of the files changes it.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import hashlib
 import operator
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from beancount.core import data
 
@@ -30,8 +29,6 @@ if TYPE_CHECKING:
 FORMAT = 1  # of the canonical form and the overall digest: a seal records it
 MISSING = "missing"  # the digest of an evidence file that cannot be read
 _LINES_PER_UPDATE = 4096
-
-HashFile = Callable[[str], "str | None"]  # a file's SHA-256 (hex), None when unreadable
 
 
 def file_digest(path: str) -> str | None:
@@ -52,8 +49,8 @@ def file_digest(path: str) -> str | None:
 def overall(fingerprints: Iterable[str], evidence: dict[str, str]) -> str:
     """The seal's digest (hex) of entry fingerprints and evidence digests."""
     digest = hashlib.sha256(f"aipo-seal {FORMAT}\n".encode())
-    # the same bytes as one update per line, in a few thousand lines per update: one per
-    # line is slow, and one for all held two more copies of them (join and encode) at once
+    # the bytes of one update per line, a few thousand lines at a time: one update per line
+    # is slow, and one for all holds two more copies of them (joined, encoded)
     ordered = sorted(fingerprints)
     for start in range(0, len(ordered), _LINES_PER_UPDATE):
         digest.update(("\n".join(ordered[start:start + _LINES_PER_UPDATE]) + "\n").encode())
@@ -74,89 +71,64 @@ class Snapshot:
     citing: dict[str, data.Directive] = field(default_factory=dict)  # path -> first citer
 
     @property
-    def entries(self) -> list[tuple[str, data.Directive]]:
-        """(fingerprint, entry) by date: made when asked for (a broken seal's differences, a
-        new seal's record), not kept for every seal that holds."""
-        return list(zip(self.prints, self.own))
-
-    @property
     def digest(self) -> str:
         return overall(self.prints, self.evidence)
 
     @property
     def entries_digest(self) -> str:
-        """The digest of the entries alone (an audit pack's record: its evidence files are
-        in its manifest)."""
+        """The digest of the entries alone (an audit pack's: its evidence is in its manifest)."""
         return overall(self.prints, {})
 
 
 class Ledger:
     """The ledger's own entries by date, fingerprinted once whatever the number of seals."""
 
-    def __init__(self, entries: Sequence[data.Directive], options: dict[str, Any] | None,
-                 hash_file: HashFile = file_digest) -> None:
+    def __init__(self, entries: Sequence[data.Directive], options: dict[str, Any] | None
+                 ) -> None:
         self.base = ledger_folder(options)
         self.own = sorted(own_entries(entries, options), key=operator.attrgetter("date"))
         self.dates = [entry.date for entry in self.own]
         self.prints: list[str] = []
         self.evidence = Evidence(entries, options)
         self.document_key = conventions(options).document
-        self.hash_file = hash_file
         self.hashes: dict[str, str] = {}
         self.shown: dict[str, str] = {}  # path -> relative(path): thousands of citers per file
-        # the files that resolving a document value found safe to read (evidence.safety):
-        # not checked a second time before they are read
+        # the files a document value resolved to: found safe to read (evidence.safety) then
         self.safe: set[str] = set()
-        # a document value resolves by its accounts and its file's folder: many payments
-        # cite one file, and resolving checks the file on disk each time
+        # a document value resolves by its accounts and its file's folder: many payments cite
+        # one file, and resolving checks the file on disk each time
         self.resolved: dict[tuple[Any, ...], str | None] = {}
-        # (position in own, entry, its files) of each entry of own[:scanned] that cites files:
-        # a ledger sealed year after year is not searched for evidence once per seal
+        # (position in own, entry, its files) of the entries of own[:scanned] citing files: a
+        # ledger sealed year after year is not searched for evidence once per seal
         self.citations: list[tuple[int, data.Directive, Sequence[str]]] = []
         self.scanned = 0
-        # the ledger's folder, ending in a separator: what relpath() spends its time finding
-        # (not a root folder, where "//x" is a normalised path of its own)
-        folder = os.path.abspath(self.base)
-        self.under = os.path.join(folder, "") if os.path.dirname(folder) != folder else None
 
     def relative(self, path: str) -> str:
-        shown = self.shown.get(path)
-        if shown is None:
-            under = self.under
-            # an absolute, normalised path under the ledger's folder: relpath() is the rest
-            if under and path.startswith(under) and os.path.normpath(path) == path:
-                shown = path[len(under):]
-            else:
-                shown = os.path.relpath(path, self.base)
-            shown = self.shown[path] = shown.replace(os.sep, "/")
-        return shown
-
-    def _citing(self, count: int) -> list[tuple[int, data.Directive, Sequence[str]]]:
-        """The entries among own[:count] that cite files (and maybe some after)."""
-        own, citations = self.own, self.citations
-        for index in range(self.scanned, count):
-            paths = self.cited(own[index])
-            if paths:
-                citations.append((index, own[index], paths))
-        self.scanned = max(self.scanned, count)
-        return citations
+        if path not in self.shown:
+            self.shown[path] = os.path.relpath(path, self.base).replace(os.sep, "/")
+        return self.shown[path]
 
     def snapshot(self, through: datetime.date, evidence_files: bool = True) -> Snapshot:
         """The entries on or before ``through`` and, unless not ``evidence_files``, the
         evidence they cite (read and digested)."""
         count = bisect.bisect_right(self.dates, through)
-        base = self.base
-        self.prints.extend([fingerprint(entry, base)
+        self.prints.extend([fingerprint(entry, self.base)
                             for entry in self.own[len(self.prints):count]])
         evidence: dict[str, str] = {}
         citing: dict[str, data.Directive] = {}
-        for index, entry, paths in self._citing(count) if evidence_files else ():
-            if index >= count:
-                break
-            for path in paths:
-                shown = self.relative(path)
-                citing.setdefault(shown, entry)
-                evidence[shown] = self.sha256(path)
+        if evidence_files:
+            for index in range(self.scanned, count):
+                paths = self.cited(self.own[index])
+                if paths:
+                    self.citations.append((index, self.own[index], paths))
+            self.scanned = max(self.scanned, count)
+            for index, entry, paths in self.citations:
+                if index >= count:
+                    break
+                for path in paths:
+                    shown = self.relative(path)
+                    citing.setdefault(shown, entry)
+                    evidence[shown] = self.sha256(path)
         return Snapshot(through, self.prints[:count], self.own[:count], evidence, citing)
 
     def cited(self, entry: data.Directive) -> Sequence[str]:
@@ -166,7 +138,7 @@ class Ledger:
             return [entry.filename]
         value = entry.meta.get(self.document_key) if isinstance(entry, data.Transaction) else None
         if not isinstance(value, str):
-            return ()  # most entries: no list made for nothing
+            return ()
         key = (value, frozenset(p.account for p in entry.postings),
                os.path.dirname(str(entry.meta.get("filename", ""))))
         if key not in self.resolved:
@@ -181,5 +153,5 @@ class Ledger:
             # only a file the evidence rules allow is read (never /etc through a link)
             readable = path in self.safe or safety(
                 path, self.evidence.roots, self.evidence.real_path) is None
-            self.hashes[path] = (self.hash_file(path) if readable else None) or MISSING
+            self.hashes[path] = (file_digest(path) if readable else None) or MISSING
         return self.hashes[path]

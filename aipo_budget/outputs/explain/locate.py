@@ -58,10 +58,6 @@ def last_line(txn: data.Transaction) -> int:
     return end
 
 
-def _kind(entry: data.Directive) -> str:
-    return type(entry).__name__.lower()
-
-
 def find_transaction(entries: Sequence[data.Directive], filename: str,
                      lineno: int) -> data.Transaction:
     """The transaction of ``filename`` (as the loader names it) that starts on ``lineno`` or
@@ -80,7 +76,7 @@ def find_transaction(entries: Sequence[data.Directive], filename: str,
                 and e.flag != flags.FLAG_PADDING), None)
     if txn is None:
         raise LocationError(f"no transaction on line {lineno}: the entry on line {start} is "
-                            f"a {_kind(candidates[0])} directive")
+                            f"a {type(candidates[0]).__name__.lower()} directive")
     if lineno > last_line(txn):
         raise LocationError(f"no transaction on line {lineno}: the transaction on line "
                             f"{start} ends on line {last_line(txn)}")

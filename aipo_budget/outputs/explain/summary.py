@@ -1,20 +1,53 @@
-"""The transaction as the audit's facts saw it: what it is for the Surplus Fund, its amount in
+"""The tables of an explanation: facts (fact, value, note), the entries of a running total,
+and the transaction as the audit's facts saw it: what it is for the Surplus Fund, its amount in
 the operating currency and how it was converted, what it paid for (project, category, incurred
-date and how that date was found), the project costs it books and their sources."""
+date and how that date was found), the project costs it books and their sources.
+
+Values stay typed (amounts ``Decimal`` in the operating currency, dates, locations); a line of
+the ledger (a ``facts.Location``) is shown as the explanation shows locations."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core import meta
 from aipo_budget.core.checks._common import written
 from aipo_budget.core.checks.conversion import converted
-from aipo_budget.outputs.explain.model import facts_table
+from aipo_budget.core.facts import Location as FactLocation
+from aipo_budget.outputs.table import Column, Kind, table
 
 if TYPE_CHECKING:
-    from aipo_budget.core.checks._common import Fact
+    from collections.abc import Iterable, Sequence
+
+    from aipo_budget.core.checks._common import Entries, Fact
     from aipo_budget.core.subject import Subject
     from aipo_budget.outputs.table import Table
+
+FACT_COLUMNS = (Column("fact", "fact"), Column("value", "value"), Column("note", "note"))
+
+
+def shown(subject: Subject, value: Any) -> Any:
+    return subject.located(value) if isinstance(value, FactLocation) else value
+
+
+def facts_table(subject: Subject, name: str, title: str, facts: Iterable[Fact],
+                notes: Sequence[str] = ()) -> Table:
+    return table(name, title, FACT_COLUMNS,
+                 [{"fact": f, "value": shown(subject, v), "note": n} for f, v, n in facts],
+                 notes=notes)
+
+
+def entries_table(subject: Subject, name: str, entries: Entries) -> Table:
+    """The entries that make up a running total: date, location, transaction, amount, the
+    total before and after it (the ``extra`` columns after the transaction)."""
+    columns = (Column("date", "date", Kind.DATE), Column("location", "location", Kind.LOCATION),
+               Column("transaction", "transaction"),
+               *(Column(key, header) for key, header in entries.extra),
+               Column("amount", f"amount ({subject.currency})", Kind.AMOUNT),
+               Column("before", "total before", Kind.AMOUNT),
+               Column("after", "total after", Kind.AMOUNT))
+    rows = [{key: shown(subject, value) for key, value in row.items()} for row in entries.rows]
+    return table(name, entries.title, columns, rows, notes=entries.notes)
 
 
 def _amount(subject: Subject) -> list[Fact]:
@@ -45,27 +78,21 @@ def _uses(subject: Subject) -> list[Fact]:
 
 
 def _metadata(subject: Subject) -> list[Fact]:
-    c = subject.facts.conventions
-    outflow, transfer = subject.outflow, subject.transfer
+    c, outflow, transfer = subject.facts.conventions, subject.outflow, subject.transfer
     if outflow is not None:
-        return [
-            ("resolution", written(outflow, meta.RESOLUTION, outflow.resolution),
-             f"metadata '{c.resolution}'"),
-            ("prepared by", written(outflow, meta.PREPARED_BY, outflow.prepared_by),
-             f"metadata '{c.prepared_by}'"),
-            ("approved by", written(outflow, meta.APPROVED_BY, ", ".join(outflow.approvers)),
-             f"metadata '{c.approved_by}'"),
-            ("document", written(outflow, meta.DOCUMENT, outflow.document),
-             f"metadata '{c.document}'"),
-        ]
-    if transfer is not None:
-        return [
-            ("fiscal year", written(transfer, meta.FISCAL_YEAR, transfer.fiscal_year),
-             f"metadata '{c.fiscal_year}'"),
-            ("audit reference", written(transfer, meta.AUDIT_REF, transfer.audit_ref),
-             f"metadata '{c.audit_ref}'"),
-        ]
-    return []
+        event, fields = outflow, (
+            ("resolution", meta.RESOLUTION, outflow.resolution, c.resolution),
+            ("prepared by", meta.PREPARED_BY, outflow.prepared_by, c.prepared_by),
+            ("approved by", meta.APPROVED_BY, ", ".join(outflow.approvers), c.approved_by),
+            ("document", meta.DOCUMENT, outflow.document, c.document))
+    elif transfer is not None:
+        event, fields = transfer, (
+            ("fiscal year", meta.FISCAL_YEAR, transfer.fiscal_year, c.fiscal_year),
+            ("audit reference", meta.AUDIT_REF, transfer.audit_ref, c.audit_ref))
+    else:
+        return []
+    return [(name, written(event, key, value), f"metadata '{written_as}'")
+            for name, key, value, written_as in fields]
 
 
 def transaction_table(subject: Subject) -> Table:

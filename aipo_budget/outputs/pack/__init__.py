@@ -1,14 +1,11 @@
-"""The audit pack: every table as CSV (one header row, then data) and Markdown (under its
-title), an offline ``index.html`` that opens with a cover an auditor can sign, the evidence
-files the tables cite under ``evidence/``, and a ``manifest.json`` with the SHA-256 of every
-input and of every file written.
+"""The audit pack (docs/pack.md): every table as CSV and Markdown, an offline ``index.html``
+that opens with a cover an auditor can sign, the evidence the tables cite, and a
+``manifest.json`` with the SHA-256 of every input and of every file written.
 
-A pack never destroys. It replaces a folder only when that folder is an exact previous pack
-(:mod:`.replace`), and at every instant the old or the new pack is at the target: the new
-pack is written in a staging folder beside the target (:mod:`.staging`) and swapped in
-(:mod:`.swap`). Files that may be hostile are read only as :mod:`.files` allows; what the
-pack records of its inputs, the ledger's digest and where evidence goes are decided in
-:mod:`.manifest`; the page in :mod:`.html` and :mod:`.charts`, from ``templates/pack.html``.
+A pack never destroys: it replaces only an exact previous pack, and the old or the new pack
+is at the target at every instant (:mod:`.swap`). Files that may be hostile are read only as
+:mod:`.files` allows; what the pack records is decided in :mod:`.manifest`; the page in
+:mod:`.html` and :mod:`.charts`.
 """
 
 from __future__ import annotations
@@ -20,15 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core.paths import shown
 from aipo_budget.outputs.pack import files
-from aipo_budget.outputs.pack.charts import balance_chart, budget_chart
+from aipo_budget.outputs.pack.charts import budget_chart
 from aipo_budget.outputs.pack.files import REFUSED, PackError, copy_file, fsync_folder, write_text
 from aipo_budget.outputs.pack.html import About, index_html, svg
 from aipo_budget.outputs.pack.manifest import (
     ENTRIES, cited, copy_name, entry_record, examine, generated_at, ledger_digest, manifest,
 )
-from aipo_budget.outputs.pack.replace import check_replaceable
-from aipo_budget.outputs.pack.staging import _discard, _make_staging, sweep
-from aipo_budget.outputs.pack.swap import _put_in_place, _Signals
+from aipo_budget.outputs.pack.swap import (
+    _discard, _make_staging, _put_in_place, _Signals, check_replaceable, sweep,
+)
 from aipo_budget.outputs.render import render, render_csv
 
 if TYPE_CHECKING:
@@ -47,12 +44,11 @@ class PackSource:
     organisation: str  # the ledger's option "title"
     as_of: datetime.date
     inputs: Mapping[str, Sequence[str]]  # "ledger", "rules": files hashed as they are now
+    entries: Sequence[Any]  # the ledger as audited: its entries are recorded
+    options: dict[str, Any]
     settings: Mapping[str, Any] = field(default_factory=dict)
     documents: Sequence[str] = ()  # every Document entry's file: the evidence
     roots: Sequence[str] = ()  # the documents folders: evidence is read only inside them
-    # the ledger as audited (its entries are recorded); None: read again from context.ledger
-    entries: Sequence[Any] | None = None
-    options: dict[str, Any] | None = None
 
 
 @dataclass
@@ -62,8 +58,8 @@ class _Inputs:
     recorded: dict[str, list[dict[str, str]]]  # the manifest's "inputs"
     evidence: dict[str, str]  # evidence file that may be read -> SHA-256
     left_out: dict[str, str]  # evidence file left out -> why
-    record: str = ""  # entries.tsv: the ledger's entries
-    entries: dict[str, Any] = field(default_factory=dict)  # the manifest's "entries"
+    record: str  # entries.tsv: the ledger's entries
+    entries: dict[str, Any]  # the manifest's "entries"
 
 
 def _target(out: str) -> Path:
@@ -80,31 +76,22 @@ def _target(out: str) -> Path:
 
 def _hash_inputs(cites: set[str], source: PackSource, show: Callable[[str], str]) -> _Inputs:
     root = source.context.root
-    recorded = {kind: [{"path": shown(p, root), "sha256": files._input_digest(p, show)}
-                       for p in sorted(paths)] for kind, paths in source.inputs.items()}
+
+    def digest(path: str) -> str:  # read already, but it may have changed since
+        try:
+            return files._digest_file(path)
+        except OSError as exc:
+            raise PackError(f"{show(path)}: cannot be read ({exc.strerror or exc}); "
+                            f"{REFUSED}") from None
+
+    recorded = {kind: [{"path": shown(p, root), "sha256": digest(p)} for p in sorted(paths)]
+                for kind, paths in source.inputs.items()}
     read, left_out = examine([*source.documents, *cites], source.roots, show)
     recorded["evidence"] = [{"path": shown(p, root), "sha256": read[p]} for p in read]
-    record, entries = entry_record(*_books(source, show))
-    return _Inputs(recorded, read, left_out, record, entries)
+    return _Inputs(recorded, read, left_out, *entry_record(source.entries, source.options))
 
 
-def _books(source: PackSource, show: Callable[[str], str]
-           ) -> tuple[Sequence[Any], dict[str, Any] | None]:
-    """The ledger's entries and options: as audited when the caller passed them, else read
-    again (the same files: their bytes are hashed for ``inputs`` now too)."""
-    if source.entries is not None:
-        return source.entries, source.options
-    from aipo_budget.core.ledger import LedgerInputError, load_ledger
-
-    try:
-        entries, _errors, options = load_ledger(source.context.ledger)
-    except LedgerInputError as exc:
-        where, _line, why = exc.problems[0]
-        raise PackError(f"{show(where)}: cannot be read ({why}); {REFUSED}") from None
-    return entries, options
-
-
-def _files(tables: Sequence[Table], source: PackSource, about: About
+def _texts(tables: Sequence[Table], source: PackSource, about: About
            ) -> Iterator[tuple[str, str]]:
     """The pack's text files, in the order they are written: (name, text)."""
     for table in tables:
@@ -136,14 +123,13 @@ def _fill(folder: Path, tables: Sequence[Table], source: PackSource, about: Abou
           inputs: _Inputs, show: Callable[[str], str]) -> None:
     """Write every file of the pack into ``folder``, the manifest last."""
     outputs = []
-    for name, text in _files(tables, source, about):
+    for name, text in _texts(tables, source, about):
         outputs.append(write_text(folder, name, text))
         files._reached(f"written {name}")
     listed = write_text(folder, ENTRIES, inputs.record)
-    outputs.append(listed)
-    outputs += _copy_evidence(folder, about, inputs, source.context.root, show)
-    files._reached("evidence copied")
     root = source.context.root
+    outputs += [listed, *_copy_evidence(folder, about, inputs, root, show)]
+    files._reached("evidence copied")
     left_out = [{"path": shown(p, root), "why": why} for p, why in inputs.left_out.items()]
     write_text(folder, "manifest.json",
                manifest(inputs.recorded, left_out, outputs, source.settings, about.generated,
@@ -179,10 +165,10 @@ def write_pack(out: str, tables: Sequence[Table], source: PackSource,
         try:
             _fill(staging.new, tables, source, about, inputs, show)
             files._reached("before exchange")
-            signals.hold()
+            signals.holding = True
             _put_in_place(staging, target, in_pack, signals)
         except BaseException:
-            signals.hold()
+            signals.holding = True
             _discard(staging)
             raise
         files._reached("after exchange")
@@ -191,6 +177,4 @@ def write_pack(out: str, tables: Sequence[Table], source: PackSource,
         files._reached("old removed")
 
 
-__all__ = ["About", "PackError", "PackSource", "balance_chart", "budget_chart",
-           "check_replaceable", "index_html", "ledger_digest", "svg", "sweep",
-           "write_pack"]
+__all__ = ["PackError", "PackSource", "budget_chart", "svg", "sweep", "write_pack"]

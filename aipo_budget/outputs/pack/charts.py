@@ -1,5 +1,5 @@
-"""The pack's two charts as geometry (the template draws them): budget use per project, and
-the Surplus Fund balance against the reserve floor.
+"""The pack's two charts as geometry, in px, for the macros of ``templates/pack_charts.html``
+to draw: budget use per project, and the Surplus Fund balance against the reserve floor.
 
 Both read by key and by kind only: the budget chart takes the budget table's ``project``,
 ``surplus``, ``allocation``, ``pct_used``, ``warn_at`` and ``status`` columns wherever they
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import math
-from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
 
@@ -31,97 +30,40 @@ COLOURS = {Status.WITHIN: "#3a7d44", Status.WARNING: "#b86e00", Status.EXCEEDED:
 GREY = "#777"
 
 
-@dataclass(frozen=True)
-class Tick:
-    at: float  # px along its axis
-    label: str
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str  # the project
-    y: float
-    width: float
-    colour: str
-    value: str  # "87.5 % (35,000.00 of 40,000.00)"
-    warn: float | None  # x of the warning level, px
-
-
-@dataclass(frozen=True)
-class BarChart:
-    title: str
-    width: int
-    height: int
-    left: float  # the plot's left edge: project names go before it
-    plot: float  # the plot's width: 0 % to 150 %
-    bar: float  # a bar's height
-    bars: tuple[Bar, ...]
-    axis: float  # y of the percentage axis, under the bars
-    ticks: tuple[Tick, ...]
-    full: float  # x of 100 %
-    x_title: str
-    y_title: str
-
-
-def _project_rows(table: Table) -> list[Mapping[str, Any]]:
-    """The rows of projects with an allocation (category rows have none)."""
-    return [row for row in table.rows if row.get("allocation")]
-
-
-def _bar(row: Mapping[str, Any], y: float, scale: float) -> Bar:
+def _bar(row: Mapping[str, Any], y: float, scale: float) -> dict[str, Any]:
+    """One project's bar: its width, and the x of its warning level (None without one)."""
     spent, allocation = row.get("surplus") or Decimal(0), row["allocation"]
     ratio = min(max(spent / allocation, Decimal(0)), MAX_RATIO)
-    used = row.get("pct_used")
-    warn = row.get("warn_at")
-    return Bar(
-        label=str(row.get("project") or ""), y=y, width=round(float(ratio) * scale, 1),
-        colour=COLOURS.get(row.get("status"), GREY),
-        value=(f"{percent_text(used) if used is not None else '-'} "
-               f"({amount_text(spent)} of {amount_text(allocation)})"),
-        warn=round(float(warn / 100) * scale, 1) if warn is not None else None,
-    )
+    used, warn = row.get("pct_used"), row.get("warn_at")
+    return {
+        "label": str(row.get("project") or ""), "y": y, "width": round(float(ratio) * scale, 1),
+        "colour": COLOURS.get(row.get("status"), GREY),
+        "value": (f"{percent_text(used) if used is not None else '-'} "
+                  f"({amount_text(spent)} of {amount_text(allocation)})"),
+        "warn": round(float(warn / 100) * scale, 1) if warn is not None else None,
+    }
 
 
-def budget_chart(table: Table, currency: str = DEFAULT_CURRENCY) -> BarChart | None:
+def budget_chart(table: Table, currency: str = DEFAULT_CURRENCY) -> dict[str, Any] | None:
     """Horizontal bars: each project's surplus spending as a share of its final allocation,
-    coloured by its ceiling status, with its warning level marked; None without projects."""
-    rows = _project_rows(table)
+    coloured by its ceiling status, with its warning level marked; None without projects.
+    The plot starts at ``left`` (names go before it) and is ``plot`` wide, 0 % to 150 %;
+    ``axis`` is the y of the percentage axis, ``full`` the x of 100 %."""
+    rows = [row for row in table.rows if row.get("allocation")]  # category rows have none
     if not rows:
         return None
     left, plot, bar, gap, top = 160.0, 300.0, 22.0, 14.0, 10.0
     scale = plot / float(MAX_RATIO)
-    bars = tuple(_bar(row, top + i * (bar + gap), scale) for i, row in enumerate(rows))
     axis = top + len(rows) * (bar + gap)
-    ticks = tuple(Tick(round(percent / 100 * scale, 1), f"{percent} %")
-                  for percent in range(0, 151, 25))
-    return BarChart(
-        title="Budget use per project", width=WIDTH, height=int(axis + 44), left=left,
-        plot=plot, bar=bar, bars=bars, axis=axis, ticks=ticks, full=round(scale, 1),
-        x_title=f"spent from the surplus, % of the final allocation (amounts in {currency})",
-        y_title="project")
-
-
-# --- the fund balance -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LineChart:
-    title: str
-    width: int
-    height: int
-    left: float
-    right: float
-    top: float
-    bottom: float  # y of the x axis
-    points: str  # the polyline
-    floor: float  # y of the reserve floor
-    floor_label: str
-    x_ticks: tuple[Tick, ...]
-    y_ticks: tuple[Tick, ...]
-    end: tuple[float, float]  # the closing point
-    end_label: str
-    x_title: str
-    y_title: str
+    return {
+        "kind": "bar", "title": "Budget use per project", "width": WIDTH,
+        "height": int(axis + 44), "left": left, "plot": plot, "bar": bar,
+        "bars": [_bar(row, top + i * (bar + gap), scale) for i, row in enumerate(rows)],
+        "axis": axis, "full": round(scale, 1),
+        "ticks": [{"at": round(percent / 100 * scale, 1), "label": f"{percent} %"}
+                  for percent in range(0, 151, 25)],
+        "x_title": f"spent from the surplus, % of the final allocation (amounts in {currency})",
+        "y_title": "project"}
 
 
 def _step(span: Decimal) -> Decimal:
@@ -145,69 +87,46 @@ def _months(first: datetime.date, last: datetime.date) -> list[tuple[datetime.da
     return found
 
 
-@dataclass(frozen=True)
-class _Frame:
-    """Where a day and an amount are drawn."""
-
-    first: datetime.date
-    span: int  # days
-    low: Decimal
-    high: Decimal
-    step: Decimal  # between two ticks of the amount axis
-    left: float = 84.0
-    right: float = WIDTH - 170.0
-    top: float = 20.0
-    bottom: float = 190.0
-
-    def x(self, day: datetime.date) -> float:
-        return round(self.left + (self.right - self.left) * (day - self.first).days
-                     / self.span, 1)
-
-    def y(self, amount: Decimal) -> float:
-        return round(self.bottom - float((amount - self.low) / (self.high - self.low))
-                     * (self.bottom - self.top), 1)
-
-    def amounts(self) -> list[Decimal]:
-        count = int((self.high - self.low) / self.step)
-        return [self.low + self.step * i for i in range(count + 1)]
-
-
-def _frame(history: Sequence[tuple[datetime.date, Decimal]], end: datetime.date,
-           floor: Decimal) -> _Frame:
-    amounts = [amount for _, amount in history] + [floor, Decimal(0)]
-    low, high = min(amounts), max(amounts)
-    step = _step(high - low)
-    low = (low / step).to_integral_value(rounding=ROUND_FLOOR) * step
-    high = (high / step).to_integral_value(rounding=ROUND_CEILING) * step
+def _amount_axis(amounts: list[Decimal]) -> tuple[Decimal, Decimal, Decimal]:
+    """The lowest and highest amounts of the axis and its step, in round numbers."""
+    step = _step(max(amounts) - min(amounts))
+    low = (min(amounts) / step).to_integral_value(rounding=ROUND_FLOOR) * step
+    high = (max(amounts) / step).to_integral_value(rounding=ROUND_CEILING) * step
     if high <= max(amounts):  # room above the highest point for its label
         high += step
-    return _Frame(history[0][0], max((end - history[0][0]).days, 1), low, high, step)
+    return low, high, step
 
 
 def balance_chart(history: Sequence[tuple[datetime.date, Decimal]], end: datetime.date,
-                  floor: Decimal, currency: str = DEFAULT_CURRENCY) -> LineChart | None:
+                  floor: Decimal, currency: str = DEFAULT_CURRENCY) -> dict[str, Any] | None:
     """The fund balance as a step line from the first ``history`` point to ``end`` (the
-    balance after each day's movements), with the reserve floor; None without history."""
+    balance after each day's movements), with the reserve floor; None without history.
+    The plot spans ``left`` to ``right`` and ``top`` to ``bottom`` (the date axis)."""
     history = [(day, amount) for day, amount in history if day <= end]
     if not history:
         return None
-    frame = _frame(history, end, floor)
-    points, previous = [], None
-    for day, balance in history:
-        if previous is not None:
-            points.append(f"{frame.x(day)},{frame.y(previous)}")
-        points.append(f"{frame.x(day)},{frame.y(balance)}")
-        previous = balance
-    closing = history[-1][1]
-    points.append(f"{frame.x(end)},{frame.y(closing)}")
-    return LineChart(
-        title="Surplus Fund balance and reserve floor", width=WIDTH, height=240,
-        left=frame.left, right=frame.right, top=frame.top, bottom=frame.bottom,
-        points=" ".join(points), floor=frame.y(floor),
-        floor_label=f"reserve floor {amount_text(floor)}",
-        x_ticks=tuple(Tick(frame.x(day), label) for day, label in _months(frame.first, end)),
-        y_ticks=tuple(Tick(frame.y(amount), f"{amount:,.0f}") for amount in frame.amounts()),
-        end=(frame.x(end), frame.y(closing)),
-        end_label=f"{amount_text(closing)} on {end.isoformat()}",
-        x_title=f"date ({history[0][0].isoformat()} to {end.isoformat()})",
-        y_title=f"balance ({currency})")
+    (first, _), closing = history[0], history[-1][1]
+    low, high, step = _amount_axis([amount for _, amount in history] + [floor, Decimal(0)])
+    left, right, top, bottom, span = 84.0, WIDTH - 170.0, 20.0, 190.0, max((end - first).days, 1)
+
+    def x(day: datetime.date) -> float:
+        return round(left + (right - left) * (day - first).days / span, 1)
+
+    def y(amount: Decimal) -> float:
+        return round(bottom - float((amount - low) / (high - low)) * (bottom - top), 1)
+
+    corners = [history[0]]
+    for (day, balance), (_, before) in zip(history[1:], history):
+        corners += [(day, before), (day, balance)]
+    corners.append((end, closing))
+    return {
+        "kind": "line", "title": "Surplus Fund balance and reserve floor", "width": WIDTH,
+        "height": 240, "left": left, "right": right, "top": top, "bottom": bottom,
+        "points": " ".join(f"{x(day)},{y(amount)}" for day, amount in corners),
+        "floor": y(floor), "floor_label": f"reserve floor {amount_text(floor)}",
+        "x_ticks": [{"at": x(day), "label": label} for day, label in _months(first, end)],
+        "y_ticks": [{"at": y(low + step * i), "label": f"{low + step * i:,.0f}"}
+                    for i in range(int((high - low) / step) + 1)],
+        "end": (x(end), y(closing)), "end_label": f"{amount_text(closing)} on {end.isoformat()}",
+        "x_title": f"date ({first.isoformat()} to {end.isoformat()})",
+        "y_title": f"balance ({currency})"}

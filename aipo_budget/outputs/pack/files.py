@@ -8,20 +8,21 @@ opening. Every failure is an :class:`OSError` for the caller to name, or a
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
 import stat
 from typing import TYPE_CHECKING
 
-from aipo_budget.core.digest import file_sha256
+from aipo_budget.core.digest import BLOCK, file_sha256
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Iterable
     from pathlib import Path
 
 REFUSED = "nothing was replaced"
-BLOCK = 1 << 16
+REPLACED = "it was replaced while the pack was written"
 
 
 class PackError(Exception):
@@ -40,84 +41,71 @@ def _open_readonly(path: str) -> int:
     return os.open(path, flags)
 
 
-def _digest(path: str, checked: os.stat_result) -> str:
-    """SHA-256 of the regular file ``path`` whose stat, taken before opening, is ``checked``;
-    OSError when it cannot be read or is no longer that file."""
-    fd = _open_readonly(path)
-    try:
+def _open_checked(path: str, checked: os.stat_result) -> int:
+    """``path`` opened, when it is still the regular file whose stat, taken before opening,
+    is ``checked``; OSError otherwise (a device is never opened: opening may act)."""
+    if stat.S_ISREG(checked.st_mode):
+        fd = _open_readonly(path)
         now = os.fstat(fd)
-        if (not stat.S_ISREG(now.st_mode)
-                or (now.st_dev, now.st_ino) != (checked.st_dev, checked.st_ino)):
-            raise OSError(errno.ESTALE, "it was replaced while the pack was written", path)
+        if stat.S_ISREG(now.st_mode) and (now.st_dev, now.st_ino) == (checked.st_dev,
+                                                                        checked.st_ino):
+            return fd
+        os.close(fd)
+    raise OSError(errno.ESTALE, REPLACED, path)
+
+
+def _digest(path: str, checked: os.stat_result) -> str:
+    """SHA-256 of the regular file ``path`` whose stat, taken before opening, is ``checked``."""
+    fd = _open_checked(path, checked)
+    try:
         return file_sha256(fd)
     finally:
         os.close(fd)
 
 
-def _digest_file(path: str) -> str:
-    """SHA-256 of the file ``path`` leads to, read only if it is a regular file (a path through
-    links is resolved once, so it cannot be pointed elsewhere between check and read)."""
+def _resolved(path: str) -> tuple[str, os.stat_result]:
+    """The real path ``path`` leads to and its stat: links are resolved once, so that they
+    cannot be pointed elsewhere between check and read."""
     real = os.path.realpath(path)
-    checked = os.stat(real)
-    if not stat.S_ISREG(checked.st_mode):
-        raise OSError(errno.ESTALE, "it was replaced while the pack was written", path)
-    return _digest(real, checked)
+    return real, os.stat(real)
 
 
-def _input_digest(path: str, show: Callable[[str], str]) -> str:
-    """SHA-256 of a ledger or rules file (read already, but it may have changed since)."""
-    try:
-        return _digest_file(path)
-    except OSError as exc:
-        raise PackError(f"{show(path)}: cannot be read ({exc.strerror or exc}); {REFUSED}"
-                        ) from None
+def _digest_file(path: str) -> str:
+    """SHA-256 of the regular file ``path`` leads to."""
+    return _digest(*_resolved(path))
+
+
+def _write(path: Path, blocks: Iterable[bytes]) -> str:
+    """Write the new file ``path`` durably; the SHA-256 of what was written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    with open(path, "xb") as handle:
+        for block in blocks:
+            digest.update(block)
+            handle.write(block)
+        handle.flush()
+        os.fsync(handle.fileno())
+    return digest.hexdigest()
 
 
 def copy_file(path: str, destination: Path) -> str:
-    """Copy the regular file ``path`` leads to into the new file ``destination`` (made
-    durable), checked as :func:`_digest_file` checks it; the SHA-256 of what was copied."""
-    real = os.path.realpath(path)
-    checked = os.stat(real)
-    if not stat.S_ISREG(checked.st_mode):  # a device is never opened: opening may act
-        raise OSError(errno.ESTALE, "it was replaced while the pack was written", path)
-    fd = _open_readonly(real)
-    with os.fdopen(fd, "rb") as source:
-        now = os.fstat(fd)
-        if (not stat.S_ISREG(now.st_mode)
-                or (now.st_dev, now.st_ino) != (checked.st_dev, checked.st_ino)):
-            raise OSError(errno.ESTALE, "it was replaced while the pack was written", path)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        with open(destination, "xb") as target:
-            for block in iter(lambda: source.read(BLOCK), b""):
-                digest.update(block)
-                target.write(block)
-            target.flush()
-            os.fsync(target.fileno())
-    return digest.hexdigest()
+    """Copy the regular file ``path`` leads to (checked as :func:`_digest_file` checks it)
+    into the new file ``destination``; the SHA-256 of what was copied."""
+    with os.fdopen(_open_checked(*_resolved(path)), "rb") as source:
+        return _write(destination, iter(lambda: source.read(BLOCK), b""))
 
 
 def write_text(folder: Path, name: str, text: str) -> dict[str, str]:
     """Write one file of the pack (``name`` may hold '/') and return its manifest entry."""
-    content = text.encode("utf-8")
-    path = folder.joinpath(*name.split("/"))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "xb") as handle:
-        handle.write(content)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return {"path": name, "sha256": hashlib.sha256(content).hexdigest()}
+    return {"path": name,
+            "sha256": _write(folder.joinpath(*name.split("/")), [text.encode("utf-8")])}
 
 
 def fsync_folder(path: Path) -> None:
     """Make a folder's entries durable (best effort: not every file system can)."""
-    try:
+    with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

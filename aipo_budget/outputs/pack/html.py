@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -23,10 +24,10 @@ from markupsafe import Markup, escape
 
 from aipo_budget import __version__
 from aipo_budget.core.paths import shown
-from aipo_budget.outputs.pack.charts import BarChart, balance_chart, budget_chart
+from aipo_budget.core.tally import tally
+from aipo_budget.outputs.pack.charts import balance_chart, budget_chart
 from aipo_budget.outputs.pack.manifest import DIGEST_OF
 from aipo_budget.outputs.render import one_line, text_value
-from aipo_budget.core.tally import tally
 from aipo_budget.outputs.table import Column, Kind, Location, Status, Table, table
 from aipo_budget.outputs.tables.fund import balance_before, reserve_floor
 from aipo_budget.outputs.tables.registers import findings, with_waiver
@@ -35,7 +36,6 @@ if TYPE_CHECKING:
     import datetime
     from collections.abc import Mapping, Sequence
 
-    from aipo_budget.outputs.pack.charts import LineChart
     from aipo_budget.core.rules import RuleSet
     from aipo_budget.outputs.tables.context import Context
 
@@ -93,11 +93,6 @@ def _document(value: Any, about: About) -> Cell:
     return Cell(text, "doc", note="" if value.filename else "does not resolve to a file")
 
 
-def _status_css(value: Any) -> str:
-    marked = value.tone if isinstance(value, Status) else None
-    return f"status {marked}" if marked else "status"
-
-
 def cell(value: Any, kind: Kind, about: About) -> Cell:
     """One cell of a table, formatted by its column's kind."""
     if value is None:
@@ -109,7 +104,8 @@ def cell(value: Any, kind: Kind, about: About) -> Cell:
         negative = isinstance(value, (int, float, Decimal)) and value < 0
         return Cell(text, "num neg" if negative else "num")
     if kind is Kind.STATUS:
-        return Cell(text, _status_css(value))
+        tone = value.tone if isinstance(value, Status) else None
+        return Cell(text, f"status {tone}" if tone else "status")
     if kind is Kind.TEXT:  # a name without spaces (a rule, a project) is not cut at hyphens
         return Cell(text, "nowrap" if len(text) <= WORD and " " not in text else "")
     return Cell(text, {Kind.DATE: "date", Kind.LOCATION: "loc"}.get(kind, ""))
@@ -132,24 +128,16 @@ def html_table(source: Table, about: About) -> HtmlTable:
 
 
 def rules_in_force(ruleset: RuleSet, day: datetime.date) -> Table:
-    """Each rule with the version in force on ``day`` (the period end): its citation, number
-    and effective date; a rule not yet in force shows its first version, which judges
-    earlier entries."""
-    rows = []
-    for rule in ruleset.rules:
-        version = rule.in_force(day)
-        rows.append({
-            "rule": rule.id, "title": rule.title,
-            "citation": (version or rule.versions[0]).citation,
-            "version": (version or rule.versions[0]).number,
-            "effective": (version or rule.versions[0]).effective,
-            "note": "" if version else "not yet in force: judges earlier entries",
-        })
+    """Each rule with the version in force on ``day`` (the period end); a rule not yet in
+    force shows its first version, which judges earlier entries."""
+    rows = [{"rule": rule.id, "title": rule.title, "citation": version.citation,
+             "version": version.number, "effective": version.effective,
+             "note": "" if rule.in_force(day) else "not yet in force: judges earlier entries"}
+            for rule in ruleset.rules for version in [rule.judging(day)]]
     return table("rules", f"Rules in force on {day.isoformat()}", (
         Column("rule", "rule"), Column("title", "title"), Column("citation", "citation"),
-        Column("version", "version", Kind.NUMBER), Column("effective", "in force from",
-                                                             Kind.DATE),
-        Column("note", "note")), rows)
+        Column("version", "version", Kind.NUMBER),
+        Column("effective", "in force from", Kind.DATE), Column("note", "note")), rows)
 
 
 # the cover's order of the findings: errors, then warnings, then the waived ones
@@ -166,11 +154,10 @@ def errors_first(register: Table) -> Table:
 
 def status_line(register: Table) -> tuple[bool, str]:
     """Compliant or not, and the counts: "Not compliant: 2 errors, 1 warning, 1 waived"."""
-    severities = register.values("severity")
-    errors, warnings, waived = (sum(1 for severity in severities if severity is status)
-                                for status in (Status.ERROR, Status.WARNING, Status.WAIVED))
-    counts = tally(errors, warnings, zero="no", waived=waived)
-    return (not errors, f"{'Compliant' if not errors else 'Not compliant'}: {counts}")
+    count = Counter(register.values("severity"))
+    errors = count[Status.ERROR]
+    counts = tally(errors, count[Status.WARNING], zero="no", waived=count[Status.WAIVED])
+    return not errors, f"{'Not compliant' if errors else 'Compliant'}: {counts}"
 
 
 def cover(ctx: Context, about: About) -> dict[str, Any]:
@@ -208,41 +195,32 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def svg(chart: BarChart | LineChart) -> Markup:
-    """A chart drawn by its macro in ``pack_charts.html``."""
+def svg(chart: dict[str, Any]) -> Markup:
+    """A chart (:mod:`.charts`) drawn by its macro in ``pack_charts.html``."""
     macros = environment().get_template("pack_charts.html").module
-    draw = macros.bar_chart if isinstance(chart, BarChart) else macros.line_chart
-    return Markup(str(draw(chart)))
-
-
-def _history(ctx: Context) -> list[tuple[datetime.date, Decimal]]:
-    """The fund's balance after each day of the period, from its opening balance."""
-    start = ctx.period.start
-    history = [(day, amount) for day, amount in ctx.facts.fund_history if day in ctx.period]
-    if start is None:
-        return history
-    return [(start, balance_before(ctx, start)), *history]
+    return Markup(str(getattr(macros, f"{chart['kind']}_chart")(chart)))
 
 
 def _charts(tables: Sequence[Table], ctx: Context) -> list[dict[str, Any]]:
-    """The budget chart with the budget table, the balance chart with the fund statement."""
+    """The budget chart with the budget table, the balance chart with the fund statement
+    (from the fund's balance before the period)."""
     by_name = {t.name: t for t in tables}
-    charts: list[BarChart | LineChart | None] = []
-    if "budget" in by_name:
-        charts.append(budget_chart(by_name["budget"], ctx.currency))
+    charts = [budget_chart(by_name["budget"], ctx.currency)] if "budget" in by_name else []
     if "fund-statement" in by_name:
-        charts.append(balance_chart(_history(ctx), ctx.end, reserve_floor(ctx),
+        start = ctx.period.start
+        history = [(day, amount) for day, amount in ctx.facts.fund_history if day in ctx.period]
+        opening = [] if start is None else [(start, balance_before(ctx, start))]
+        charts.append(balance_chart(opening + history, ctx.end, reserve_floor(ctx),
                                     ctx.currency))
-    return [{"title": chart.title, "svg": svg(chart)} for chart in charts if chart is not None]
+    return [{"title": chart["title"], "svg": svg(chart)} for chart in charts if chart is not None]
 
 
 def index_html(tables: Sequence[Table], ctx: Context, about: About) -> str:
     """The pack's ``index.html``."""
-    root = ctx.root
     return environment().get_template("pack.html").render(
         cover=cover(ctx, about),
         charts=_charts(tables, ctx),
         tables=[html_table(t, about) for t in tables],
-        left_out=[(shown(path, root) if root else path, why)
+        left_out=[(shown(path, ctx.root) if ctx.root else path, why)
                   for path, why in sorted(about.left_out.items())],
     )

@@ -1,35 +1,18 @@
-"""What a pack was made from and what it holds: ``manifest.json``, the ledger's digest, and
-the evidence files, read only when that is safe and copied into the pack when cited.
+"""What a pack was made from and what it holds (docs/pack.md): ``manifest.json``, the
+ledger's digest, the record of the ledger's entries, and the evidence files.
 
-The ledger's digest
-    The SHA-256 of the canonical JSON of the manifest's ``inputs`` (keys sorted, separators
-    ``,`` and ``:`` with no space, UTF-8 without escapes): the ledger files, the rules files and
-    the evidence files, each ``{"path", "sha256"}``. It is in the manifest as
-    ``ledger_digest`` and on the cover of ``index.html``. It is over the inputs, not over the
-    pack's own files: ``index.html`` shows it, so it cannot be part of what it digests (each
-    output has its own SHA-256 in ``outputs``). The same ledger, rules and evidence give the
-    same digest whatever the period, the tables or the time of the pack.
+The ledger's digest is one SHA-256 over the canonical JSON of the manifest's ``inputs`` (the
+ledger, rules and evidence files, each with its SHA-256), not over the pack's own files:
+``index.html`` shows it, so it cannot be part of what it digests. The same inputs give the
+same digest whatever the period, the tables or the time of the pack.
 
-The ledger's entries
-    ``entries.tsv`` records every entry written in the ledger's files, one line each: its
-    canonical fingerprint and the digest of each of its fields, as a period seal's record
-    does (:mod:`aipo_budget.core.seals.sidecar`), so that ``check --against manifest.json`` can
-    say which entry changed, appeared or vanished since, and not count a reformatted or moved
-    entry. The manifest's ``entries`` says where it is, its SHA-256, how many entries, their
-    digest (over the sorted fingerprints, as a seal's) and the format; the file is listed in
-    ``outputs`` too. The ledger's digest is unchanged by it: the ledger files' bytes are in
-    ``inputs`` already.
+``entries.tsv`` records every entry of the ledger's files as a period seal's record does
+(:mod:`aipo_budget.core.seals.sidecar`), so that ``check --against`` can say which entry
+changed, appeared or vanished, and not count a reformatted or moved one.
 
-Evidence
-    Every Document entry's file is read only when :func:`aipo_budget.core.evidence.safety` allows
-    (a regular file inside the ledger's documents folders, symbolic links followed), checked
-    before opening and opened without blocking, and its SHA-256 is in ``inputs.evidence``.
-    The files the tables cite (a ``DOCUMENT`` value that resolved) are copied into the pack as
-    ``evidence/<path relative to the documents folder>`` (the real path, links followed; with
-    several documents folders, relative to the folder that holds them all), listed in
-    ``outputs`` with their SHA-256 and ``source``; a copy whose SHA-256 is not the one read
-    for ``inputs`` refuses the pack. An evidence file that may not be read is left out: not
-    copied, no link to it, and listed in ``evidence_left_out`` with why (and in index.html).
+An evidence file is read only when :func:`aipo_budget.core.evidence.safety` allows; one cited
+by the tables is copied as ``evidence/<its real path relative to the documents folders>``.
+One that may not be read is left out: not copied, not linked, listed with why.
 """
 
 from __future__ import annotations
@@ -44,10 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 from aipo_budget import __version__
 from aipo_budget.core import evidence
-from aipo_budget.outputs.pack.files import REFUSED, PackError, _digest_file
-from aipo_budget.outputs.render import dumps
 from aipo_budget.core.seals.sidecar import ENTRY_HELP, record_lines
 from aipo_budget.core.seals.snapshot import FORMAT, Ledger
+from aipo_budget.outputs.pack.files import REFUSED, PackError, _digest_file
+from aipo_budget.outputs.render import dumps
 from aipo_budget.outputs.table import Kind, Location
 
 if TYPE_CHECKING:
@@ -55,7 +38,6 @@ if TYPE_CHECKING:
 
     from aipo_budget.outputs.table import Table
 
-EVIDENCE = "evidence"  # the pack's folder of evidence copies
 ENTRIES = "entries.tsv"  # the pack's record of the ledger's entries
 RECORD_HEAD = (
     f"# aipo-budget audit pack record (format {FORMAT}): every entry of the ledger's files "
@@ -68,14 +50,10 @@ DIGEST_OF = ('the canonical JSON of "inputs": keys sorted, separators "," and ":
              "spaces, UTF-8")
 
 
-def canonical(data: Any) -> bytes:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"),
-                      ensure_ascii=False).encode("utf-8")
-
-
 def ledger_digest(inputs: Mapping[str, Any]) -> str:
-    """The ledger's digest: one SHA-256 over the manifest's ``inputs`` (see above)."""
-    return hashlib.sha256(canonical(inputs)).hexdigest()
+    """The ledger's digest: one SHA-256 over the canonical JSON of ``inputs`` (DIGEST_OF)."""
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True, separators=(",", ":"),
+                                     ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def generated_at() -> str:
@@ -101,10 +79,9 @@ def entry_record(entries: Sequence[Any], options: dict[str, Any] | None
 
 def manifest(inputs: Mapping[str, Any], left_out: list[dict[str, str]],
              outputs: list[dict[str, str]], settings: Mapping[str, Any], generated: str,
-             tables: Sequence[Table] = (), entries: Mapping[str, Any] | None = None) -> str:
-    """What the pack was made from and what it holds: every input and every file written
-    (manifest.json aside) with its SHA-256, the record of the ledger's entries, and the
-    evidence files left unread."""
+             tables: Sequence[Table], entries: Mapping[str, Any]) -> str:
+    """``manifest.json``: every input and every file written (itself aside) with its SHA-256,
+    the record of the ledger's entries, and the evidence files left unread."""
     return dumps({
         "tool": "aipo-budget",
         "version": __version__,
@@ -112,7 +89,7 @@ def manifest(inputs: Mapping[str, Any], left_out: list[dict[str, str]],
         "settings": dict(settings),
         "ledger_digest": {"sha256": ledger_digest(inputs), "of": DIGEST_OF},
         "inputs": dict(inputs),
-        **({"entries": dict(entries)} if entries is not None else {}),
+        "entries": dict(entries),
         "evidence_left_out": left_out,
         # a CSV file is data only: its table's title is here, in the Markdown and index.html
         "tables": [{"name": t.name, "title": t.title, "csv": f"{t.name}.csv",
@@ -170,4 +147,4 @@ def copy_name(path: str, roots: Sequence[str], show: Callable[[str], str]) -> st
     if not relative.parts or relative.parts[0] == os.pardir or relative.is_absolute():
         raise PackError(f"{show(path)}: left the documents folders while the pack was "
                         f"written; {REFUSED}")
-    return "/".join((EVIDENCE, *relative.parts))
+    return "/".join(("evidence", *relative.parts))

@@ -1,53 +1,236 @@
-"""Putting the new pack in place so that the old or the new pack is at the target at every
-instant: one atomic ``renameat2(RENAME_EXCHANGE)`` where Linux offers it; elsewhere the old
-pack is moved away and the new one moved in, and the old one put back on any failure,
-SIGINT or SIGTERM (a SIGKILL in between leaves it for the next run's sweep)."""
+"""Putting the new pack in place, only over an exact previous pack, so that the old or the
+new pack is at the target at every instant.
+
+The new pack is written in a staging folder beside the target, marked as ours and locked while
+its run lives: the next run removes what a killed run left, and nothing else. It is swapped in
+with one atomic ``renameat2(RENAME_EXCHANGE)`` where Linux offers it; elsewhere the old pack is
+moved away, the new one moved in, and the old one put back on any failure, SIGINT or SIGTERM
+(a SIGKILL in between leaves it for the next run's sweep to put back).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
 import errno
+import json
 import os
+import shutil
 import signal
+import stat
 import sys
+import tempfile
 import threading
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.outputs.pack import files
 from aipo_budget.outputs.pack.files import REFUSED, PackError
-from aipo_budget.outputs.pack.replace import check_replaceable
-from aipo_budget.outputs.pack.staging import MARKER
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from pathlib import Path
+    from collections.abc import Callable, Iterator
 
-    from aipo_budget.outputs.pack.staging import _Staging
-
+STAGING = ".aipo-staging."  # staging folders are named .<target name>.aipo-staging.<random>
+MARKER = "AIPO-STAGING"  # ... and hold this file: only such folders are ever removed
+MARKER_TEXT = b"aipo-budget: an audit pack being written; a later run removes this folder\n"
 RENAME_EXCHANGE, AT_FDCWD = 2, -100  # linux/fs.h, linux/fcntl.h
 NO_EXCHANGE = {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP}
+
+
+# --- what a pack may replace ------------------------------------------------------------------
+
+
+def _contents(folder: str, prefix: str = "") -> Iterator[tuple[str, str, os.stat_result]]:
+    """Everything under ``folder``, symbolic links not followed: (path relative to it with
+    '/', path, lstat), sorted, folders before their contents."""
+    with os.scandir(folder) as found:
+        entries = sorted(found, key=lambda entry: entry.name)
+    for entry in entries:
+        relative = prefix + entry.name
+        info = entry.stat(follow_symlinks=False)
+        yield relative, entry.path, info
+        if stat.S_ISDIR(info.st_mode):
+            yield from _contents(entry.path, relative + "/")
+
+
+def _recorded(folder: str, first: str, shown: Callable[[str], str]) -> dict[str, str]:
+    """The files the manifest of the pack in ``folder`` lists, path -> SHA-256."""
+    path = os.path.join(folder, "manifest.json")
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        raise PackError(f"{shown(first)}: not part of an audit pack ({shown('')} has no "
+                        f"manifest.json); {REFUSED}") from None
+    try:
+        with os.fdopen(files._open_checked(path, info), "rb") as handle:
+            content = json.loads(handle.read().decode("utf-8"))
+    except (OSError, ValueError, RecursionError):
+        content = None
+    where = shown("manifest.json")
+    if not isinstance(content, dict) or content.get("tool") != "aipo-budget":
+        raise PackError(f"{where}: not the manifest of an aipo-budget audit pack; {REFUSED}")
+    if "outputs" not in content:
+        raise PackError(f"{where}: written by an older aipo-budget that did not list the files "
+                        f"of its pack, so they cannot be checked; {REFUSED} (move the folder "
+                        "away, or choose a new one)")
+    try:
+        return {str(item["path"]): str(item["sha256"]) for item in content["outputs"]}
+    except (TypeError, KeyError):
+        raise PackError(f"{where}: its list of outputs cannot be read; {REFUSED}") from None
+
+
+def check_replaceable(folder: str, shown: Callable[[str], str]) -> None:
+    """Refuse (PackError naming the file) unless ``folder`` is empty or an exact previous
+    pack: every file in it, at any depth, listed in its manifest with the same SHA-256."""
+    relative = ""
+    try:
+        contents = list(_contents(folder))
+        if not contents:
+            return
+        recorded = _recorded(folder, contents[0][0], shown)
+        # files first, so that a file put in a sub-folder is the one named
+        for relative, path, info in sorted(contents,
+                                           key=lambda item: stat.S_ISDIR(item[2].st_mode)):
+            _check_one(relative, path, info, recorded, shown)
+    except OSError as exc:
+        if exc.filename and relative == "":
+            relative = os.path.relpath(str(exc.filename), folder)
+        raise PackError(f"{shown(relative)}: cannot be read ({exc.strerror or exc}); "
+                        f"{REFUSED}") from None
+
+
+def _check_one(relative: str, path: str, info: os.stat_result, recorded: dict[str, str],
+               shown: Callable[[str], str]) -> None:
+    if relative == "manifest.json":  # _recorded read it
+        return
+    if stat.S_ISDIR(info.st_mode):
+        if any(name.startswith(relative + "/") for name in recorded):
+            return
+    elif stat.S_ISREG(info.st_mode) and relative in recorded:
+        if files._digest(path, info) == recorded[relative]:
+            return
+        raise PackError(f"{shown(relative)}: changed since the audit pack was written; {REFUSED}")
+    raise PackError(f"{shown(relative)}: not part of the previous audit pack; {REFUSED}")
+
+
+# --- staging folders --------------------------------------------------------------------------
+
+
+@dataclass
+class _Staging:
+    """A folder beside the target: the marker (locked while this run lives), the new pack,
+    and after the swap the previous pack."""
+
+    path: Path
+    lock: int
+    holds_old: bool = False  # the previous pack is inside: never removed on failure
+
+    @property
+    def new(self) -> Path:
+        return self.path / "pack"
+
+    @property
+    def old(self) -> Path:  # where the fallback moves the previous pack
+        return self.path / "old"
+
+
+def _prefix(target: Path) -> str:
+    return f".{target.name}{STAGING}"
+
+
+def _locked(fd: int) -> bool:
+    """An exclusive lock on ``fd`` until it is closed or its process dies; False when a live
+    run holds it (its staging folder is in use)."""
+    try:
+        import fcntl
+    except ImportError:  # no flock: staging folders are told apart by the marker alone
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _make_staging(target: Path) -> _Staging:
+    path = Path(tempfile.mkdtemp(prefix=_prefix(target), dir=target.parent))
+    fd = os.open(path / MARKER, os.O_RDWR | os.O_CREAT | os.O_EXCL
+                 | getattr(os, "O_CLOEXEC", 0), 0o600)
+    _locked(fd)
+    os.write(fd, MARKER_TEXT)
+    (path / "pack").mkdir()
+    files._reached("staging created")
+    return _Staging(path, fd)
+
+
+def _discard(staging: _Staging, done: bool = False) -> None:
+    """Remove the staging folder, unless it holds the previous pack and the run failed."""
+    if done or not staging.holds_old:
+        shutil.rmtree(staging.path, ignore_errors=True)
+    os.close(staging.lock)
+
+
+def _marker(folder: str) -> int | None:
+    """The open marker file of a staging folder of ours, or None when it has none."""
+    path = os.path.join(folder, MARKER)
+    try:
+        fd = files._open_checked(path, os.lstat(path))
+    except OSError:
+        return None
+    try:
+        if os.read(fd, len(MARKER_TEXT) + 1) == MARKER_TEXT:
+            return fd
+    except OSError:
+        pass
+    os.close(fd)
+    return None
+
+
+def sweep(target: Path) -> None:
+    """Remove the staging folders that killed runs left beside ``target``: only folders
+    named with our prefix that hold our marker, and not in use by a live run. The previous
+    pack of a run killed between the fallback's two renames is first put back."""
+    try:
+        with os.scandir(target.parent) as found:
+            candidates = sorted(entry.path for entry in found
+                                if entry.name.startswith(_prefix(target))
+                                and entry.is_dir(follow_symlinks=False))
+    except FileNotFoundError:
+        return
+    for folder in candidates:
+        fd = _marker(folder)
+        if fd is None:
+            continue
+        try:
+            if not _locked(fd):
+                continue
+            old = os.path.join(folder, "old")
+            if os.path.isdir(old) and not os.path.islink(old) and not os.path.lexists(target):
+                os.rename(old, target)
+            shutil.rmtree(folder, ignore_errors=True)
+        finally:
+            os.close(fd)
+
+
+# --- the swap ---------------------------------------------------------------------------------
 
 
 class _Interrupted(BaseException):
     """SIGINT or SIGTERM during the pack (a BaseException: no handler on the way swallows it)."""
 
-    def __init__(self, number: int) -> None:
-        super().__init__(number)
-        self.number = number
 
-
+@dataclass
 class _Signals:
     """SIGINT and SIGTERM while a pack is written. While the staging folder is filled they
-    stop the run at once (its clean-up removes the folder); once the folders are being swapped
-    they are held back, so that no swap is left half done, and delivered when the old or the
-    new pack is in place and the staging folder is gone."""
+    stop the run at once (its clean-up removes the folder); once ``holding`` (the folders are
+    being swapped) they are held back, so that no swap is left half done, and delivered when
+    the old or the new pack is in place and the staging folder is gone."""
 
-    def __init__(self, shown: str) -> None:
-        self.shown = shown
-        self.pending: int | None = None
-        self.holding = False
-        self.previous: dict[int, Any] = {}
+    shown: str
+    pending: int | None = None
+    holding: bool = False
+    previous: dict[int, Any] = field(default_factory=dict)
 
     def __enter__(self) -> _Signals:
         if threading.current_thread() is threading.main_thread():  # only it may set handlers
@@ -62,9 +245,6 @@ class _Signals:
             self.pending = number
         if not self.holding:
             raise _Interrupted(number)
-
-    def hold(self) -> None:
-        self.holding = True
 
     def check(self) -> None:
         if self.pending is not None:
@@ -136,23 +316,17 @@ def _put_in_place(staging: _Staging, target: Path, shown: Callable[[str], str],
     if not os.path.lexists(target):
         os.rename(staging.new, target)
         return
-    if _exchange(staging.new, target):
-        staging.holds_old = True  # `new` now names the previous pack
-        try:
-            check_replaceable(str(staging.new), shown)
-        except BaseException:
-            _put_back(staging, target, swapped=True)
-            raise
-        return
-    # no atomic exchange: for a moment nothing is at target, so a failure or a signal there
-    # puts the previous pack back (and a SIGKILL leaves it for the next run's sweep)
-    os.rename(target, staging.old)
+    swapped = _exchange(staging.new, target)  # then `new` names the previous pack
+    if not swapped:  # for a moment nothing is at target: a failure or a signal puts it back
+        os.rename(target, staging.old)
     staging.holds_old = True
-    files._reached("old moved away")
     try:
+        if not swapped:
+            files._reached("old moved away")
         signals.check()
-        check_replaceable(str(staging.old), shown)
-        os.rename(staging.new, target)
+        check_replaceable(str(staging.new if swapped else staging.old), shown)
+        if not swapped:
+            os.rename(staging.new, target)
     except BaseException:
-        _put_back(staging, target, swapped=False)
+        _put_back(staging, target, swapped)
         raise

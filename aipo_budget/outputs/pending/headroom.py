@@ -1,23 +1,19 @@
-"""The headroom left after a proposed payment: what a finance officer reads before releasing it.
-
-For each project the payment charges: the allocation remaining (amount and share), the surplus
-share of the project's cost against the co-funding cap, now and if no more co-funding comes
-(the rest of the allocation spent from the surplus alone), and the days left in the project
-period and in the payment window (negative: passed). For the fund: the distance from the
-lowest balance from the payment's date on to the reserve floor. For the payment: the approvals
-still needed. Every figure is read from the audit of the ledger with the payment in it, through
-the functions the checks themselves use.
+"""The headroom left after a proposed payment, what a finance officer reads before releasing
+it: per project charged, the allocation remaining, the surplus share against the co-funding cap
+(now, and if no more co-funding comes) and the days left (negative: passed); for the fund, the
+distance to the reserve floor; for the payment, the approvals still needed. Every figure is read
+from the audit of the ledger with the payment in it, through the functions the checks use.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core import meta
 from aipo_budget.core.checks.approval import required
 from aipo_budget.core.checks.ceiling import spending
 from aipo_budget.core.checks.cofunding import shares
+from aipo_budget.core.facts import ZERO
 from aipo_budget.core.findings import money
 from aipo_budget.core.projects import terms
 from aipo_budget.outputs.table import Column, Kind, table
@@ -25,10 +21,9 @@ from aipo_budget.outputs.tables.context import percent
 
 if TYPE_CHECKING:
     from aipo_budget.core.engine import Audit
-    from aipo_budget.core.facts import Facts, Outflow
+    from aipo_budget.core.facts import Outflow
     from aipo_budget.outputs.table import Table
 
-ZERO = Decimal(0)
 Row = dict[str, Any]
 
 
@@ -46,7 +41,7 @@ def _project_rows(result: Audit, outflow: Outflow, project: str) -> list[Row]:
     project_terms = terms(result.ruleset, project, outflow.date)
     rows = []
     spent = ZERO
-    for step in spending(facts, project):
+    for step in spending(facts, project):  # the running total: its last step is the sum
         spent = step.after
     remaining = ZERO
     if project_terms.allocation is not None:
@@ -117,21 +112,15 @@ def headroom(result: Audit, proposal: Any, title: str) -> Table:
     """The headroom table of ``proposal`` in ``result`` (the audit with it)."""
     outflow = outflow_of(result, proposal)
     rows: list[Row] = []
-    notes: list[str] = []
-    if outflow is None:
-        notes.append("Not a surplus outflow: no Surplus Fund headroom applies.")
-    else:
+    if outflow is not None:
         for project in dict.fromkeys(u.project for u in outflow.uses if u.project):
             rows += _project_rows(result, outflow, project)
         rows += _reserve_rows(result, outflow) + _approval_rows(result, outflow)
-    return _table(result.facts, rows, title, notes)
-
-
-def _table(facts: Facts, rows: list[Row], title: str, notes: list[str]) -> Table:
+    notes = () if outflow else ("Not a surplus outflow: no Surplus Fund headroom applies.",)
     return table(
         "headroom", title,
         (Column("measure", "headroom"), Column("project", "project"),
-         Column("amount", f"amount ({facts.conventions.currency})", Kind.AMOUNT),
+         Column("amount", f"amount ({result.facts.conventions.currency})", Kind.AMOUNT),
          Column("percent", "%", Kind.PERCENT), Column("date", "until", Kind.DATE),
          Column("number", "days / more", Kind.NUMBER), Column("note", "note")),
         rows, notes=notes)

@@ -1,13 +1,10 @@
-"""Judging proposals: each proposed transaction with the ledger and the proposals before it in
-the file, as if paid in that order, and what it changes on the entries already there.
-
-The ledger and the proposals are loaded once. Proposal *k* is judged by the audit of the
-ledger with proposals 1..*k*. Its findings are those on it, and those that audit has and the
-audit with proposals 1..*k-1* has not, e.g. a ceiling crossed by a later, existing payment or a
-reserve floor broken further on, each marked "caused by the proposal"; the same meaning for one
-proposal or many, Beancount's own errors included: its last steps are made again for each
-audit, so that a balance assertion that no longer holds, or a pad that now fills a gap, is
-new where the proposal that causes it is added.
+"""Judging proposals, each with the ledger and the proposals before it in the file, as if paid
+in that order. The ledger and the proposals are loaded once; proposal *k* is judged by the
+audit of the ledger with proposals 1..*k*. Its findings are those on it, and those that audit
+has and the audit with proposals 1..*k-1* has not (a ceiling crossed by a later, existing
+payment, a reserve floor broken further on), marked "caused by the proposal". Beancount's own
+last steps are made again for each audit, so that a balance assertion that no longer holds, or
+a pad that now fills a gap, is new where the proposal that causes it is added.
 """
 
 from __future__ import annotations
@@ -20,21 +17,21 @@ from aipo_budget.core.engine import audit
 from aipo_budget.core.facts import Location
 from aipo_budget.core.ledger import is_revalidated, revalidated
 from aipo_budget.core.paths import shown
+from aipo_budget.core.tally import plural
 from aipo_budget.outputs.pending.headroom import headroom, outflow_of
 from aipo_budget.outputs.table import Status
-from aipo_budget.core.tally import plural
 
 if TYPE_CHECKING:
     import datetime
-    from decimal import Decimal
     from collections.abc import Iterator, Sequence
+    from decimal import Decimal
 
     from beancount.core import data
 
     from aipo_budget.core.engine import Audit
     from aipo_budget.core.findings import Finding
-    from aipo_budget.outputs.table import Table
     from aipo_budget.core.rules import RuleSet
+    from aipo_budget.outputs.table import Table
 
 Key = tuple[Any, ...]
 
@@ -75,9 +72,7 @@ class Verdict:
 
     @property
     def text(self) -> str:
-        if self.errors:
-            return f"{Status.NOT_PAYABLE}: {plural(self.errors, 'error')}"
-        return str(self.status)
+        return f"{self.status}: {plural(self.errors, 'error')}" if self.errors else str(self.status)
 
 
 @dataclass(frozen=True)
@@ -97,22 +92,21 @@ def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
     (``entries`` and Beancount's ``errors``). A verdict is yielded as soon as it is made, and
     only the audit of the ledger with the proposals so far is held: the memory stays that of
     one audit however many proposals there are."""
-    ids = [id(p) for p in proposals]
-    earlier = {key(f) for f in _audit(entries, errors, ids, proposals, setting).findings}
+    earlier = {key(f) for f in _audit(entries, errors, proposals, setting).findings}
     for index, proposal in enumerate(proposals):
-        after = _audit(entries, errors, ids[index + 1:], proposals, setting)
+        after = _audit(entries, errors, proposals[index + 1:], setting)
         yield _verdict(proposal, earlier, after)
         earlier = {key(f) for f in after.findings}
 
 
-def _audit(entries: Sequence[data.Directive], errors: Sequence[Any], left_out: Sequence[int],
-           proposals: Sequence[data.Transaction], setting: Setting) -> Audit:
-    """The audit of the ledger without the proposals ``left_out`` (their ids), as if loaded
-    without them: Beancount's last steps (padding, balance assertions, validation) are made
-    again on what is left (:func:`aipo_budget.core.ledger.revalidated`), and its other errors
-    are the load's, but those on the proposals left out."""
-    gone = set(left_out)
-    places = {_place(p) for p in proposals if id(p) in gone}
+def _audit(entries: Sequence[data.Directive], errors: Sequence[Any],
+           left_out: Sequence[data.Transaction], setting: Setting) -> Audit:
+    """The audit of the ledger as if loaded without the proposals ``left_out``: Beancount's
+    last steps (padding, balance assertions, validation) are made again on what is left
+    (:func:`aipo_budget.core.ledger.revalidated`), and its other errors are the load's, but
+    those on the proposals left out."""
+    gone = {id(p) for p in left_out}
+    places = {_place(p) for p in left_out}
     kept, last_errors = revalidated([e for e in entries if id(e) not in gone], setting.options)
     # told by place: an error of Beancount's booking names the transaction as parsed
     others = [e for e in errors if not is_revalidated(e)

@@ -1,17 +1,12 @@
 """Proposed transactions (``check --pending FILE``): read, and checked as input before any
-judgement.
-
-A proposal file holds Beancount transactions that are not in the ledger yet. It is refused
-(exit status 2, naming the file and line) when it is not a regular file (a FIFO would be waited
-on forever, a device read without end), when Beancount cannot parse it, when it holds anything
-but transactions (accounts, prices and options belong in the ledger), when an amount is beyond
-:data:`LARGEST`, when Beancount cannot book a transaction (it would leave it out, judged by
-nobody), or when a transaction names an account the ledger does not open. Nothing is ever
-written: the text is loaded with the ledger as one more source, in memory.
+judgement. A proposal file holds Beancount transactions that are not in the ledger yet; it is
+refused (exit status 2, naming the file and line) when it cannot be judged, for every reason
+below. Nothing is ever written: the text is loaded with the ledger as one more source.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 import sys
@@ -44,13 +39,12 @@ class ProposalError(Exception):
     def __init__(self, name: str, problems: Sequence[tuple[int, str]]) -> None:
         super().__init__("\n".join(f"{name}:{n}: {m}" if n else f"{name}: {m}"
                                    for n, m in problems))
-        self.problems = list(problems)
 
 
 @dataclass(frozen=True)
 class Proposals:
-    """The proposed transactions, as parsed from ``text``; ``name`` is the file as given
-    (``<stdin>`` for standard input) and ``path`` its absolute path (None for stdin)."""
+    """The proposed transactions of ``text``, read from ``name`` as given (``<stdin>``), at
+    ``path`` (None for stdin)."""
 
     name: str
     path: str | None
@@ -118,11 +112,11 @@ def _too_large(txn: data.Transaction) -> list[tuple[int, str]]:
     """Each amount, price or cost of ``txn`` at or beyond :data:`LARGEST`: (line, message)."""
     problems = []
     for posting in txn.postings:
-        units, price, cost = posting.units, posting.price, posting.cost
-        written = [("amount", getattr(units, "number", None), getattr(units, "currency", None)),
-                   ("price", getattr(price, "number", None), getattr(price, "currency", None))]
-        written += [(what, getattr(cost, field, None), getattr(cost, "currency", None))
-                    for what, field in (("cost", "number_per"), ("total cost", "number_total"))]
+        written = [(what, getattr(value, field, None), getattr(value, "currency", None))
+                   for what, value, field in (
+                       ("amount", posting.units, "number"), ("price", posting.price, "number"),
+                       ("cost", posting.cost, "number_per"),
+                       ("total cost", posting.cost, "number_total"))]
         for what, number, currency in written:
             if isinstance(number, Decimal) and number.is_finite() and abs(number) >= LARGEST:
                 problems.append((_line(posting.meta) or _line(txn.meta),
@@ -182,41 +176,20 @@ def unknown_accounts(proposals: Sequence[data.Transaction], entries: Sequence[da
     return problems
 
 
-def located(entries: Sequence[data.Directive], proposals: Proposals) -> list[data.Directive]:
-    """``entries`` with the proposals' in-memory filename replaced by the proposal file's, so
-    that findings, evidence and ``explain`` name it. The entries are the load's own, made for
-    this run only: their metadata is updated in place, the postings' with them."""
+def locate(entries: Sequence[data.Directive], errors: Sequence[Any], proposals: Proposals
+           ) -> list[data.Transaction]:
+    """The proposed transactions among ``entries``, in file order, once the proposal file (not
+    Beancount's in-memory source) is named in ``entries`` and ``errors`` (their sources and
+    entries), so that findings, evidence and ``explain`` name it. The entries are the load's
+    own, made for this run only: their metadata is updated in place, the postings' with them."""
     filename = proposals.path or STDIN_NAME
-    for entry in entries:
-        _relocate(entry, filename)
-    return list(entries)
-
-
-def located_errors(errors: Sequence[Any], proposals: Proposals) -> None:
-    """Beancount's ``errors`` located as :func:`located` does the entries: those made in a
-    forked copy (:mod:`aipo_budget.loading`) carry copies of the entries and their metadata."""
-    filename = proposals.path or STDIN_NAME
-    for error in errors:
-        source = getattr(error, "source", None)
-        if isinstance(source, dict) and source.get("filename") == IN_MEMORY:
-            source["filename"] = filename
-        entry = getattr(error, "entry", None)
-        if entry is not None:
-            _relocate(entry, filename)
-
-
-def _relocate(entry: Any, filename: str) -> None:
-    meta = getattr(entry, "meta", None)
-    if not isinstance(meta, dict) or meta.get("filename") != IN_MEMORY:
-        return
-    meta["filename"] = filename
-    for posting in getattr(entry, "postings", None) or ():
-        if posting.meta and posting.meta.get("filename") == IN_MEMORY:
-            posting.meta["filename"] = filename
-
-
-def proposed(entries: Sequence[data.Directive], proposals: Proposals) -> list[data.Transaction]:
-    """The proposed transactions among the (located) ``entries``, in file order."""
-    filename = proposals.path or STDIN_NAME
+    sources = [getattr(error, "source", None) for error in errors]
+    for entry in itertools.chain(entries, (getattr(error, "entry", None) for error in errors)):
+        meta = getattr(entry, "meta", None)
+        if isinstance(meta, dict) and meta.get("filename") == IN_MEMORY:
+            sources += [meta, *(posting.meta for posting in getattr(entry, "postings", None) or ())]
+    for meta in sources:
+        if isinstance(meta, dict) and meta.get("filename") == IN_MEMORY:
+            meta["filename"] = filename
     return sorted((e for e in entries if isinstance(e, data.Transaction)
                    and e.meta.get("filename") == filename), key=lambda e: e.meta["lineno"])

@@ -25,11 +25,9 @@ def _purpose(result: Audit, day: datetime.date) -> tuple[str, str, str]:
 def _fund_account(result: Audit) -> str:
     """The fund account the latest surplus outflow paid from, else the first one."""
     ledger = result.facts.conventions
-    for outflow in reversed(result.facts.outflows):
-        for posting in outflow.entry.postings:
-            if ledger.is_fund(posting.account):
-                return posting.account
-    return (result.facts.fund_accounts or (ledger.fund,))[0]
+    paid_from = (posting.account for outflow in reversed(result.facts.outflows)
+                 for posting in outflow.entry.postings if ledger.is_fund(posting.account))
+    return next(paid_from, (result.facts.fund_accounts or (ledger.fund,))[0])
 
 
 def _approvals(result: Audit, day: datetime.date, currency: str) -> str:

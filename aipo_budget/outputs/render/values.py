@@ -20,10 +20,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from aipo_budget.outputs.table import Kind, Location
 from aipo_budget.core.tally import one_line
-
-CENT = Decimal("0.01")
+from aipo_budget.outputs.table import Kind, Location
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP, "CSV injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -33,17 +31,9 @@ MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
 HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
-def cents(value: Decimal) -> Decimal:
-    """``value`` to the cent; beyond Decimal's precision (absurd amounts), as it is."""
-    try:
-        return value.quantize(CENT)
-    except ArithmeticError:
-        return value
-
-
 def amount_text(value: Decimal) -> str:
-    # format's own rounding (half-even, as cents()) never falls back to an exponent, even for
-    # an amount beyond Decimal's precision: 100,000,000,000,000,000,000,000,000,000.00
+    # format's own rounding (half-even) never falls back to an exponent, even for an amount
+    # beyond Decimal's precision: 100,000,000,000,000,000,000,000,000,000.00
     text = f"{abs(value):,.2f}"
     return f"({text})" if value < 0 else text
 
@@ -85,31 +75,24 @@ def machine_value(value: Any, kind: Kind | None = None) -> Any:
     return value
 
 
-def plain_value(value: Any) -> str:
-    """A machine-readable cell (CSV): no separators, minus sign, two decimals."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    return text_value(value)
-
-
-def csv_text(text: str) -> str:
-    """A CSV text cell a spreadsheet shows as text: a leading ``'`` before formula starts."""
-    return f"'{text}" if text.startswith(FORMULA_START) else text
-
-
 def csv_value(value: Any, kind: Kind | None = None) -> str:
-    """A CSV cell: numbers and dates as :func:`plain_value`, text neutralised (:func:`csv_text`).
+    """A CSV cell: numbers and dates plain (no separators, minus sign, two decimals), text
+    neutralised: a leading ``'`` before a formula start, so a spreadsheet shows it as text.
 
     Only text is touched, so a negative amount stays ``-12.00``: amounts are numbers in their
     own columns, never text. A carriage return becomes a line feed: Python's writer quotes a
     cell holding its line terminator ("\\n") but not a bare "\\r", which would end the record."""
-    if kind is Kind.PERCENT and value is not None:
+    if value is None:
+        return ""
+    if kind is Kind.PERCENT:
         return f"{value:.1f}"
-    if value is None or isinstance(value, (Decimal, int, float, datetime.date, enum.Enum)):
-        return plain_value(value)
-    return csv_text(str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, (int, float, datetime.date, enum.Enum)):
+        return text_value(value)
+    text = str(value)
+    text = f"'{text}" if text.startswith(FORMULA_START) else text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def markdown_text(text: str) -> str:
@@ -118,10 +101,5 @@ def markdown_text(text: str) -> str:
     return "".join(HTML_ENTITIES.get(char, char) for char in escaped)
 
 
-def json_value(value: Any) -> Any:
-    """JSON's fallback for values outside a table (a finding's fields, settings)."""
-    return machine_value(value)
-
-
 def dumps(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False, default=json_value) + "\n"
+    return json.dumps(data, indent=2, ensure_ascii=False, default=machine_value) + "\n"

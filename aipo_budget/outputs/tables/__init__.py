@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from aipo_budget.core.periods import Period
 from aipo_budget.outputs.tables.budget import budget, cofunding
-from aipo_budget.outputs.tables.context import Context, percent, shortened_note
+from aipo_budget.outputs.tables.context import Context, shortened_note
 from aipo_budget.outputs.tables.contributions import contributions
-from aipo_budget.outputs.tables.fund import fund_statement, reserve_floor
+from aipo_budget.outputs.tables.fund import fund_statement
 from aipo_budget.outputs.tables.registers import CHECK_VIEW, disbursements, findings, findings_register
 
 if TYPE_CHECKING:
@@ -26,12 +26,8 @@ if TYPE_CHECKING:
     from aipo_budget.outputs.table import Table
 
 BUILDERS: dict[str, Callable[[Context], Table]] = {
-    "fund-statement": fund_statement,
-    "budget": budget,
-    "cofunding": cofunding,
-    "contributions": contributions,
-    "disbursements": disbursements,
-    "findings": findings,
+    "fund-statement": fund_statement, "budget": budget, "cofunding": cofunding,
+    "contributions": contributions, "disbursements": disbursements, "findings": findings,
 }
 TABLE_NAMES = tuple(BUILDERS)
 
@@ -45,14 +41,9 @@ def context(result: Audit, start: datetime.date | None = None,
                    latest)
 
 
-def build_tables(
-    result: Audit,
-    start: datetime.date | None = None,
-    end: datetime.date | None = None,
-    names: Sequence[str] | None = None,
-    ledger: str = "",
-    latest: int | None = None,
-) -> list[Table]:
+def build_tables(result: Audit, start: datetime.date | None = None,
+                 end: datetime.date | None = None, names: Sequence[str] | None = None,
+                 ledger: str = "", latest: int | None = None) -> list[Table]:
     """The named tables (default: all) for the period ``start``..``end`` (inclusive).
 
     ``ledger`` is the ledger's path: its name goes in the titles, and locations are shown
@@ -63,5 +54,5 @@ def build_tables(
     return [BUILDERS[name](ctx) for name in (names or TABLE_NAMES)]
 
 
-__all__ = ["BUILDERS", "CHECK_VIEW", "TABLE_NAMES", "Context", "build_tables", "context",
-           "findings_register", "percent", "reserve_floor", "shortened_note"]
+__all__ = ["CHECK_VIEW", "TABLE_NAMES", "build_tables", "context", "findings_register",
+           "shortened_note"]

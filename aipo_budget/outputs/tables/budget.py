@@ -71,17 +71,12 @@ def budget(ctx: Context) -> Table:
          Column("allocation", "allocation (final)", Kind.AMOUNT),
          Column("surplus", "spent from surplus", Kind.AMOUNT),
          Column("cofunded", "spent from co-funding", Kind.AMOUNT),
-         Column("total", "total cost", Kind.AMOUNT),
-         Column("remaining", "remaining", Kind.AMOUNT),
-         Column("pct_used", "% used", Kind.PERCENT),
-         Column("warn_at", "warning at", Kind.PERCENT),
-         Column("status", "ceiling status", Kind.STATUS),
-         Column("lapsed", "lapsed", Kind.AMOUNT)),
-        rows,
-        notes=(f"Amounts in {ctx.currency}. '% used' and the ceiling status compare the "
-               "surplus-funded cost with the final allocation; 'spent from co-funding' is every "
-               "other source.",),
-    )
+         Column("total", "total cost", Kind.AMOUNT), Column("remaining", "remaining", Kind.AMOUNT),
+         Column("pct_used", "% used", Kind.PERCENT), Column("warn_at", "warning at", Kind.PERCENT),
+         Column("status", "ceiling status", Kind.STATUS), Column("lapsed", "lapsed", Kind.AMOUNT)),
+        rows, notes=(f"Amounts in {ctx.currency}. '% used' and the ceiling status compare the "
+                     "surplus-funded cost with the final allocation; 'spent from co-funding' is "
+                     "every other source.",))
 
 
 def _source_rows(ctx: Context, project: str) -> list[dict[str, Any]]:
@@ -93,8 +88,7 @@ def _source_rows(ctx: Context, project: str) -> list[dict[str, Any]]:
         by_source[cost.source_on(ctx.end)] += cost.usd
     rows: list[dict[str, Any]] = []
     for source in sorted(by_source, key=lambda s: (s != SURPLUS_SOURCE, s)):
-        row: dict[str, Any] = {"project": project, "source": source,
-                               "amount": by_source[source],
+        row: dict[str, Any] = {"project": project, "source": source, "amount": by_source[source],
                                "share": percent(by_source[source], total)}
         if source == SURPLUS_SOURCE and cap is not None:
             row["cap"] = (cap * HUNDRED).quantize(PCT)
@@ -113,7 +107,7 @@ def cofunding(ctx: Context) -> Table:
     return table(
         "cofunding", ctx.title("Co-funding schedule (life to date)"),
         (Column("project", "project"), Column("source", "source"),
-         Column("amount", ctx.amount_label("amount"), Kind.AMOUNT),
+         Column("amount", f"amount ({ctx.currency})", Kind.AMOUNT),
          Column("share", "share of total cost", Kind.PERCENT),
          Column("cap", "cap", Kind.PERCENT), Column("status", "status", Kind.STATUS)),
         rows)

@@ -71,8 +71,9 @@ class Context:
     def currency(self) -> str:
         return self.facts.conventions.currency
 
-    def amount_label(self, what: str) -> str:
-        return f"{what} ({self.currency})"
+    def title(self, what: str) -> str:
+        name = os.path.basename(self.ledger)
+        return f"{what}, {self.period}" + (f", {name}" if name else "")
 
     @cached_property
     def _shown(self) -> dict[str, str]:
@@ -81,49 +82,33 @@ class Context:
     def where(self, filename: str, lineno: int) -> Location:
         """A ledger line, shown relative to the ledger's folder so that tables do not depend
         on where the ledger is."""
-        name = self._shown.get(filename)
-        if name is None:
-            name = self._shown[filename] = shown(filename, self.root) if self.root else filename
-        return Location(filename, lineno, name)
+        if filename not in self._shown:
+            self._shown[filename] = shown(filename, self.root) if self.root else filename
+        return Location(filename, lineno, self._shown[filename])
 
-    def latest_of(self, rows: Sequence[T]) -> Sequence[T]:
-        """The rows of a register to build: all of them, or the latest ``latest``."""
+    def latest_of(self, name: str, rows: Sequence[T], totals: bool
+                  ) -> tuple[Sequence[T], tuple[str, ...]]:
+        """The rows of the register ``name`` to build (all of them, or the latest ``latest``),
+        and the note saying it was shortened, if it was."""
         if self.latest is None or len(rows) <= self.latest:
-            return rows
-        return rows[len(rows) - self.latest:]
-
-    def shortened(self, name: str, rows: Sequence[object], totals: bool) -> tuple[str, ...]:
-        """The note of a register of ``rows`` that :meth:`latest_of` shortened, if it did."""
-        if self.latest is None or len(rows) <= self.latest:
-            return ()
-        return (shortened_note(name, self.latest, len(rows), totals),)
-
-    def title(self, what: str) -> str:
-        name = os.path.basename(self.ledger)
-        return f"{what}, {self.period}" + (f", {name}" if name else "")
+            return rows, ()
+        return (rows[len(rows) - self.latest:],
+                (shortened_note(name, self.latest, len(rows), totals),))
 
     @cached_property
-    def costs_to_end(self) -> list[Cost]:
-        return [c for c in self.facts.costs if c.date <= self.end]
-
-    @cached_property
-    def _costs_by_project(self) -> dict[str, list[Cost]]:
+    def _costs(self) -> dict[str, list[Cost]]:
         by_project: dict[str, list[Cost]] = {}
-        for cost in self.costs_to_end:
-            by_project.setdefault(cost.project, []).append(cost)
+        for cost in self.facts.costs:
+            if cost.date <= self.end:
+                by_project.setdefault(cost.project, []).append(cost)
         return by_project
 
     def costs_of(self, project: str) -> list[Cost]:
-        return self._costs_by_project.get(project, [])
-
-    @cached_property
-    def _surplus(self) -> dict[str, Decimal]:
-        return {project: surplus_spent(costs, self.end)
-                for project, costs in self._costs_by_project.items()}
+        return self._costs.get(project, [])
 
     def surplus_of(self, project: str) -> Decimal:
         """The project's costs funded from the surplus, as known at the period end."""
-        return self._surplus.get(project, ZERO)
+        return surplus_spent(self.costs_of(project), self.end)
 
     def terms(self, project: str) -> Terms:
         """The project's terms as the period ends."""
@@ -132,20 +117,12 @@ class Context:
     @cached_property
     def projects(self) -> list[str]:
         """Projects with costs by the period end, or with an allocation in force on it."""
-        names = {c.project for c in self.costs_to_end}
-        names.update(allocated(self.result.ruleset, self.end))
-        return sorted(n for n in names if n)
+        return sorted(n for n in {*self._costs, *allocated(self.result.ruleset, self.end)} if n)
 
     def allocation(self, project: str) -> Decimal | None:
         """The allocation in force at the period end; None before the project has one."""
         project_terms = self.terms(project)
         return project_terms.allocation if project_terms.allocated else None
-
-    def unspent(self, project: str) -> Decimal:
-        allocation = self.allocation(project)
-        if allocation is None:
-            return ZERO
-        return max(allocation - self.surplus_of(project), ZERO)
 
     @cached_property
     def outflows(self) -> list[Outflow]:

@@ -16,15 +16,14 @@ if TYPE_CHECKING:
 Key = tuple[str, int]  # (member, fiscal year)
 
 
-def _sums(ctx: Context) -> tuple[dict[Key, Decimal], dict[Key, Decimal],
-                                 dict[Key, datetime.date], set[Key]]:
+def contributions(ctx: Context) -> Table:
+    """Each member's fiscal years assessed by the period end that were assessed or paid in
+    the period, or are still in arrears at its end."""
     assessed: dict[Key, Decimal] = defaultdict(Decimal)
     received: dict[Key, Decimal] = defaultdict(Decimal)
     last: dict[Key, datetime.date] = {}
     active: set[Key] = set()
-    for item in ctx.facts.contributions:
-        if item.date > ctx.end:
-            continue
+    for item in (i for i in ctx.facts.contributions if i.date <= ctx.end):
         key = (item.member, item.fiscal_year)
         if item.kind == "assessed":
             assessed[key] += item.usd
@@ -33,22 +32,14 @@ def _sums(ctx: Context) -> tuple[dict[Key, Decimal], dict[Key, Decimal],
             last[key] = max(last.get(key, item.date), item.date)
         if item.date in ctx.period:
             active.add(key)
-    return assessed, received, last, active
-
-
-def contributions(ctx: Context) -> Table:
-    """Each member's fiscal years assessed by the period end that were assessed or paid in
-    the period, or are still in arrears at its end."""
-    assessed, received, last, active = _sums(ctx)
     ledger = ctx.facts.conventions
     keys = sorted(k for k in assessed if k in active or assessed[k] != received[k])
     rows = [{"member": member, "fiscal_year": year, "assessed": assessed[(member, year)],
              "received": received[(member, year)], "last_received": last.get((member, year)),
              "arrears": assessed[(member, year)] - received[(member, year)]}
             for member, year in keys]
-    totals = {"member": "Total"}
-    for key in ("assessed", "received", "arrears"):
-        totals[key] = sum((row[key] for row in rows), ZERO)
+    totals = {"member": "Total", **{key: sum((row[key] for row in rows), ZERO)
+                                    for key in ("assessed", "received", "arrears")}}
     return table(
         "contributions", ctx.title("Member contributions, assessed and received"),
         (Column("member", "member"), Column("fiscal_year", "fiscal year", Kind.YEAR),

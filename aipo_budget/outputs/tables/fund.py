@@ -1,5 +1,4 @@
-"""The statement of the Surplus Fund for a period, with the seals that cover it (notes), and
-the sealed periods as a table of their own."""
+"""The statement of the Surplus Fund for a period, with the seals that cover it (notes)."""
 
 from __future__ import annotations
 
@@ -13,8 +12,6 @@ from aipo_budget.core.seals import BROKEN, HOLDS
 from aipo_budget.outputs.table import Column, Kind, Table, table
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from aipo_budget.core.seals import SealedPeriod
     from aipo_budget.outputs.tables.context import Context
 
@@ -23,9 +20,7 @@ Line = dict  # {"line": ..., "detail": ..., "amount": ...}
 
 def balance_before(ctx: Context, day: datetime.date | None) -> Decimal:
     balance = ZERO
-    if day is None:
-        return balance
-    for when, after in ctx.facts.fund_history:
+    for when, after in ctx.facts.fund_history if day is not None else ():
         if when >= day:
             break
         balance = after
@@ -33,11 +28,8 @@ def balance_before(ctx: Context, day: datetime.date | None) -> Decimal:
 
 
 def reserve_floor(ctx: Context) -> Decimal:
-    for rule in ctx.result.ruleset.of_kind("reserve"):
-        version = rule.in_force(ctx.end)
-        if version is not None:
-            return version.params.floor
-    return ZERO
+    versions = (rule.in_force(ctx.end) for rule in ctx.result.ruleset.of_kind("reserve"))
+    return next((version.params.floor for version in versions if version is not None), ZERO)
 
 
 def _line(line: str, detail: str, amount: Decimal) -> Line:
@@ -80,9 +72,16 @@ def _refunds(ctx: Context) -> list[Line]:
 
 def _commitments(ctx: Context, closing: Decimal) -> list[Line]:
     floor = reserve_floor(ctx)
-    closed = {p: ctx.terms(p).closed for p in ctx.projects}
-    committed = sum((ctx.unspent(p) for p in ctx.projects if not closed[p]), ZERO)
-    lapsed = sum((ctx.unspent(p) for p in ctx.projects if closed[p]), ZERO)
+    committed = lapsed = ZERO
+    for project in ctx.projects:
+        allocation = ctx.allocation(project)
+        if allocation is None:
+            continue
+        unspent = max(allocation - ctx.surplus_of(project), ZERO)
+        if ctx.terms(project).closed:
+            lapsed += unspent
+        else:
+            committed += unspent
     return [
         _line("Reserve floor", "", floor),
         _line("Allocated, not yet spent (committed by rule)", "", committed),
@@ -93,12 +92,10 @@ def _commitments(ctx: Context, closing: Decimal) -> list[Line]:
 
 
 def sealed(ctx: Context) -> list[SealedPeriod]:
-    """The seals that cover (part of) the period: every seal covers the ledger from its
-    beginning to its date."""
-    # Audit.seals: the engine's verification of every seal (aipo_budget.core.seals.verify)
-    periods: Sequence[SealedPeriod] = ctx.result.seals
+    """The seals (as the engine verified them) that cover (part of) the period: every seal
+    covers the ledger from its beginning to its date."""
     start = ctx.period.start
-    return [p for p in periods if start is None or p.through >= start]
+    return [p for p in ctx.result.seals if start is None or p.through >= start]
 
 
 def seal_note(period: SealedPeriod) -> str:
@@ -109,23 +106,6 @@ def seal_note(period: SealedPeriod) -> str:
              }.get(period.status, f"{period.status} (see the findings of kind seal)")
     forced = f"; sealed over error findings: {period.reason}" if period.forced else ""
     return f"Sealed through {period.through} by {period.by}{when}: {state}{forced}."
-
-
-SEAL_COLUMNS = (
-    Column("through", "sealed through", Kind.DATE), Column("by", "by"),
-    Column("sealed_on", "sealed on", Kind.DATE), Column("status", "status"),
-    Column("differences", "changes since", Kind.NUMBER), Column("forced", "forced"),
-    Column("reason", "reason"), Column("location", "seal entry", Kind.LOCATION),
-)
-
-
-def sealed_periods(ctx: Context) -> Table:
-    """The seals covering the period: who sealed, when, and whether each still holds."""
-    rows = [{"through": p.through, "by": p.by, "sealed_on": p.sealed_on, "status": p.status,
-             "differences": p.differences, "forced": "yes" if p.forced else "",
-             "reason": p.reason, "location": ctx.where(p.location.filename, p.location.lineno)}
-            for p in sealed(ctx)]
-    return table("seals", ctx.title("Sealed periods"), SEAL_COLUMNS, rows)
 
 
 def fund_statement(ctx: Context) -> Table:
@@ -142,5 +122,5 @@ def fund_statement(ctx: Context) -> Table:
     lines += _commitments(ctx, closing)
     return table("fund-statement", ctx.title("Statement of the Surplus Fund"),
                  (Column("line", "line"), Column("detail", "detail"),
-                  Column("amount", ctx.amount_label("amount"), Kind.AMOUNT)), lines,
+                  Column("amount", f"amount ({ctx.currency})", Kind.AMOUNT)), lines,
                  notes=[seal_note(period) for period in sealed(ctx)])

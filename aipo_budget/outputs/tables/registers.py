@@ -59,17 +59,15 @@ def _rates(outflow: Outflow, currency: str) -> str:
 
 def _disbursement(ctx: Context, outflow: Outflow, findings: list[Finding],
                   judged_by: dict[datetime.date, str]) -> dict[str, Any]:
-    document = None
-    if outflow.document:
-        document = Location(outflow.document_path or "", 0, outflow.document)
+    document = (Location(outflow.document_path or "", 0, outflow.document)
+                if outflow.document else None)
     return {
         "date": outflow.date, "payee": outflow.payee, "narration": outflow.narration,
         "original": "; ".join(f"{c.number:,} {c.currency}" for c in outflow.conversions),
         "amount": outflow.usd, "rate": _rates(outflow, ctx.currency),
         "resolution": outflow.resolution or "", "prepared_by": outflow.prepared_by or "",
         "approved_by": ", ".join(outflow.approvers), "document": document,
-        "judged_by": judged_by.get(outflow.date) or judged_by.setdefault(
-            outflow.date, ", ".join(_versions_on(ctx, outflow.date))),
+        "judged_by": judged_by[outflow.date],
         "findings": "; ".join(f"{f.severity} {f.rule}" + (f" ({f.waiver})" if f.waiver else "")
                               for f in findings) or "none",
         "location": ctx.where(outflow.location.filename, outflow.location.lineno),
@@ -77,13 +75,14 @@ def _disbursement(ctx: Context, outflow: Outflow, findings: list[Finding],
 
 
 def disbursements(ctx: Context) -> Table:
-    shown = ctx.latest_of(ctx.outflows)
+    shown, notes = ctx.latest_of("disbursements", ctx.outflows, totals=True)
     places = {(o.location.filename, o.location.lineno) for o in shown}
     located: dict[tuple[str, int], list[Finding]] = defaultdict(list)
     for item in ctx.result.findings:
         if (item.filename, item.lineno) in places:
             located[(item.filename, item.lineno)].append(item)
-    judged_by: dict[datetime.date, str] = {}  # thousands of outflows share a few hundred days
+    # thousands of outflows share a few hundred days
+    judged_by = {day: ", ".join(_versions_on(ctx, day)) for day in {o.date for o in shown}}
     rows = [_disbursement(ctx, o, located[(o.location.filename, o.location.lineno)], judged_by)
             for o in shown]
     total = sum((o.usd for o in ctx.outflows), ZERO)
@@ -96,8 +95,7 @@ def disbursements(ctx: Context) -> Table:
          Column("approved_by", "approved by"), Column("document", "document", Kind.DOCUMENT),
          Column("judged_by", "judged by"), Column("findings", "findings"),
          Column("location", "location", Kind.LOCATION)),
-        rows, {"date": None, "payee": "Total", "amount": total},
-        ctx.shortened("disbursements", ctx.outflows, totals=True))
+        rows, {"date": None, "payee": "Total", "amount": total}, notes)
 
 
 def findings_register(findings: Sequence[Finding], title: str,
@@ -134,7 +132,6 @@ def with_waiver(view: Sequence[str], register: Table) -> tuple[str, ...]:
 
 def findings(ctx: Context) -> Table:
     dated = [f for f in ctx.result.findings if f.date in ctx.period]
-    register = findings_register(ctx.latest_of(dated), ctx.title("Findings register"),
-                                 ctx.where, ctx.currency)
-    notes = ctx.shortened("findings", dated, totals=False)
-    return dataclasses.replace(register, notes=(*register.notes, *notes)) if notes else register
+    latest, notes = ctx.latest_of("findings", dated, totals=False)
+    register = findings_register(latest, ctx.title("Findings register"), ctx.where, ctx.currency)
+    return dataclasses.replace(register, notes=notes)

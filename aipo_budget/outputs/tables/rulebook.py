@@ -1,9 +1,6 @@
 """The rulebook: every instrument of a rules folder, every rule as it stands on a day, and
-every waiver, in force on that day or not.
+every waiver, in force on that day or not; ``aipo-budget rules`` and the Fava page show them.
 
-Pure functions of a :class:`~aipo_budget.core.rules.RuleSet` and a day. ``aipo-budget rules`` renders
-these tables in every format, and the Fava page's rules section shows the same ``rules`` and
-``waivers`` tables.
 A rule with no version in force yet on the day is shown all the same, with the version that
 will come into force (the one that judges an earlier transaction, :meth:`Rule.judging`): the
 rulebook hides nothing a finding could cite.
@@ -15,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core.params import values
 from aipo_budget.core.paths import shown
+from aipo_budget.core.tally import plural
 from aipo_budget.outputs.render import text_value
 from aipo_budget.outputs.table import Column, Kind, Location, table
 
@@ -30,50 +28,26 @@ if TYPE_CHECKING:
 TABLES = ("instruments", "rules", "waivers")
 
 INSTRUMENT_COLUMNS = (
-    Column("instrument", "instrument"),
-    Column("title", "title"),
-    Column("adopted", "adopted", Kind.DATE),
-    Column("source", "source"),
-    Column("illustrative", "illustrative"),
-    Column("rules", "rules", Kind.NUMBER),
-    Column("note", "note"),
-    Column("file", "file", Kind.LOCATION),
+    Column("instrument", "instrument"), Column("title", "title"),
+    Column("adopted", "adopted", Kind.DATE), Column("source", "source"),
+    Column("illustrative", "illustrative"), Column("rules", "rules", Kind.NUMBER),
+    Column("note", "note"), Column("file", "file", Kind.LOCATION),
 )
 RULE_COLUMNS = (
-    Column("rule", "rule"),
-    Column("kind", "kind"),
-    Column("title", "title"),
-    Column("instrument", "instrument"),
-    Column("citation", "citation"),
-    Column("severity", "severity"),
-    Column("parameters", "parameters"),
-    Column("version", "version in force"),
-    Column("effective", "effective", Kind.DATE),
-    Column("superseded", "superseded"),
-    Column("superseded_by", "superseded by"),
+    Column("rule", "rule"), Column("kind", "kind"), Column("title", "title"),
+    Column("instrument", "instrument"), Column("citation", "citation"),
+    Column("severity", "severity"), Column("parameters", "parameters"),
+    Column("version", "version in force"), Column("effective", "effective", Kind.DATE),
+    Column("superseded", "superseded"), Column("superseded_by", "superseded by"),
     Column("defined", "defined at", Kind.LOCATION),
 )
-
 WAIVER_COLUMNS = (
-    Column("waiver", "waiver"),
-    Column("covers", "waives"),
-    Column("project", "project"),
-    Column("max_amount", "up to", Kind.AMOUNT),
-    Column("adopted", "adopted", Kind.DATE),
-    Column("valid_until", "valid until", Kind.DATE),
-    Column("status", "on the day"),
-    Column("citation", "citation"),
-    Column("text", "text"),
+    Column("waiver", "waiver"), Column("covers", "waives"), Column("project", "project"),
+    Column("max_amount", "up to", Kind.AMOUNT), Column("adopted", "adopted", Kind.DATE),
+    Column("valid_until", "valid until", Kind.DATE), Column("status", "on the day"),
+    Column("citation", "citation"), Column("text", "text"),
     Column("defined", "defined at", Kind.LOCATION),
 )
-
-
-# --- one rule -----------------------------------------------------------------------------
-
-
-def shown_version(rule: Rule, day: datetime.date) -> RuleVersion:
-    """The version the rulebook shows: the one in force, else the first (not yet in force)."""
-    return rule.judging(day)
 
 
 def _param_text(value: Any) -> str:
@@ -85,36 +59,22 @@ def _param_text(value: Any) -> str:
     return text_value(value)
 
 
-def parameters_text(version: RuleVersion) -> str:
-    return "; ".join(f"{name} = {_param_text(value)}" for name, value in values(version.params).items())
-
-
 def _versions(versions: Sequence[RuleVersion]) -> str | None:
     return "; ".join(f"v{v.number} from {v.effective.isoformat()}" for v in versions) or None
 
 
-def _status(rule: Rule, version: RuleVersion, day: datetime.date) -> str:
-    if rule.in_force(day) is None:
-        return f"not yet in force (from {version.effective.isoformat()})"
-    return f"v{version.number} of {len(rule.versions)}"
-
-
-def rule_row(rule: Rule, day: datetime.date, show: Show = shown) -> dict[str, Any]:
-    version = shown_version(rule, day)
-    earlier = rule.versions[:version.number - 1]
-    later = rule.versions[version.number:]
+def _rule_row(rule: Rule, day: datetime.date, show: Show) -> dict[str, Any]:
+    version = rule.judging(day)  # the version in force, else the first (not yet in force)
+    parameters = "; ".join(f"{name} = {_param_text(value)}"
+                           for name, value in values(version.params).items())
+    status = (f"v{version.number} of {len(rule.versions)}" if rule.in_force(day) is not None
+              else f"not yet in force (from {version.effective.isoformat()})")
     return {
-        "rule": rule.id,
-        "kind": rule.kind,
-        "title": rule.title,
-        "instrument": rule.instrument,
-        "citation": version.citation,
-        "severity": version.severity,
-        "parameters": parameters_text(version) or None,
-        "version": _status(rule, version, day),
-        "effective": version.effective,
-        "superseded": _versions(earlier),
-        "superseded_by": _versions(later),
+        "rule": rule.id, "kind": rule.kind, "title": rule.title, "instrument": rule.instrument,
+        "citation": version.citation, "severity": version.severity,
+        "parameters": parameters or None, "version": status, "effective": version.effective,
+        "superseded": _versions(rule.versions[:version.number - 1]),
+        "superseded_by": _versions(rule.versions[version.number:]),
         "defined": Location(rule.filename, rule.lineno, show(rule.filename)),
     }
 
@@ -132,9 +92,7 @@ def _illustrative_note(ruleset: RuleSet) -> list[str]:
 
 def _instrument_row(instrument: Instrument, ruleset: RuleSet, show: Show) -> dict[str, Any]:
     return {
-        "instrument": instrument.id,
-        "title": instrument.title,
-        "adopted": instrument.adopted,
+        "instrument": instrument.id, "title": instrument.title, "adopted": instrument.adopted,
         "source": instrument.source or None,
         "illustrative": "yes" if instrument.illustrative else "no",
         "rules": sum(1 for rule in ruleset.rules if rule.instrument == instrument.id),
@@ -153,11 +111,11 @@ def instruments_table(ruleset: RuleSet, show: Show = shown) -> Table:
 def rules_table(ruleset: RuleSet, day: datetime.date, show: Show = shown) -> Table:
     """Every rule with the version in force on ``day`` (or, before its first version, the
     version that will come into force), its parameters and its amendments."""
-    rows = [rule_row(rule, day, show) for rule in ruleset.rules]
+    rows = [_rule_row(rule, day, show) for rule in ruleset.rules]
     notes = [f"Rules in force on {day.isoformat()}, read from {show(ruleset.folder)}/."]
     early = sum(1 for rule in ruleset.rules if rule.in_force(day) is None)
     if early:
-        notes.append(f"{early} rule{'s' * (early != 1)} not yet in force on {day.isoformat()}: "
+        notes.append(f"{plural(early, 'rule')} not yet in force on {day.isoformat()}: "
                      "shown with the version that comes into force first, which also judges "
                      "any earlier transaction.")
     notes.extend(_illustrative_note(ruleset))
@@ -175,15 +133,10 @@ def _waiver_status(waiver: Waiver, day: datetime.date) -> str:
 
 def _waiver_row(waiver: Waiver, day: datetime.date, show: Show) -> dict[str, Any]:
     return {
-        "waiver": waiver.reference,
-        "covers": ", ".join(waiver.covers),
-        "project": waiver.project,
-        "max_amount": waiver.max_amount,
-        "adopted": waiver.adopted,
-        "valid_until": waiver.valid_until,
-        "status": _waiver_status(waiver, day),
-        "citation": waiver.citation,
-        "text": waiver.text or None,
+        "waiver": waiver.reference, "covers": ", ".join(waiver.covers),
+        "project": waiver.project, "max_amount": waiver.max_amount, "adopted": waiver.adopted,
+        "valid_until": waiver.valid_until, "status": _waiver_status(waiver, day),
+        "citation": waiver.citation, "text": waiver.text or None,
         "defined": Location(waiver.filename, waiver.lineno, show(waiver.filename)),
     }
 
@@ -214,4 +167,4 @@ def rulebook(ruleset: RuleSet, day: datetime.date, names: Sequence[str] = TABLES
 def parameters_in_force(ruleset: RuleSet, day: datetime.date) -> dict[str, dict[str, Any]]:
     """Rule id -> the typed parameters of the version the rulebook shows (JSON carries them
     beside the table, so that no program parses the ``parameters`` text back)."""
-    return {rule.id: values(shown_version(rule, day).params) for rule in ruleset.rules}
+    return {rule.id: values(rule.judging(day).params) for rule in ruleset.rules}
