@@ -16,7 +16,7 @@ check: run
 # Without root or apt-get, chromium is not installed and pytest's summary ends with
 # "SKIPPED ... tests/test_browser.py ...: run `sudo bash scripts/install-chromium.sh` ...";
 # with CI=true that is a failure instead.
-test: $(VENV)/.installed-test chromium
+test: $(VENV)/.installed-test chromium bytecode
 	$(BIN)/ruff check aipo_budget tests
 	$(BIN)/python -m pytest
 
@@ -45,7 +45,8 @@ bench: $(VENV)/.installed bytecode
 
 # An editable install leaves the tool's modules uncompiled, as pip does not for an ordinary one:
 # Python compiles them on each start when it may not write __pycache__ (PYTHONDONTWRITEBYTECODE,
-# as on these machines), about 40 ms a run. Up-to-date files are skipped.
+# as on these machines), about 100 ms a run, tests' subprocesses included. Up-to-date files are
+# skipped.
 bytecode: $(VENV)/.installed
 	$(BIN)/python -m compileall -q aipo_budget
 

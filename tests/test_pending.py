@@ -18,8 +18,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from aipo_budget.cli import cli
+from aipo_budget.outputs.pending import judge as judging
 from conftest import RULES, write_ledger
 
 AS_OF = "2007-01-01"
@@ -471,3 +474,64 @@ def test_what_a_later_proposal_does_through_a_pad_is_not_left_off_it(tmp_path):
     assert any(f["caused_by_proposal"] and f["kind"] == "transfer" for f in second["findings"])
     first = document["proposals"][0]
     assert not any(f["caused_by_proposal"] for f in first["findings"])
+
+
+# --- a few audits or one per proposal: the same verdicts ----------------------------------------
+
+PAYMENT_ACCOUNTS = (RESEARCH, "Expenses:Projects:Trafficking-Roadmap:Translation",
+                    "Expenses:Secretariat:Rent")
+APPROVERS = ('"Maria Villanueva, Nguyen Thi Lan"', '"Nguyen Thi Lan"')
+
+
+def _some_proposal(draw) -> str:
+    """A surplus payment, now and then something else: a transfer into the fund (which may
+    take a finding away) or a partner's payment of a project cost (co-funding)."""
+    day = f"2006-{draw(st.integers(1, 12)):02d}-{draw(st.integers(1, 28)):02d}"
+    amount = f"{draw(st.sampled_from([1, 950, 2000, 4999, 6000, 9000, 12000, 60000]))}.00"
+    kind = draw(st.sampled_from(["payment"] * 6 + ["transfer", "cofunding"]))
+    if kind == "transfer":
+        return (f'{day} * "Bank" "Operating cash back to the fund"\n'
+                f'  fiscal-year: 2005\n  audit-ref: "AR-2005"\n'
+                f"  Assets:Surplus-Fund:Bank   {amount} USD\n  Assets:Operating:Bank-USD\n")
+    if kind == "cofunding":
+        return (f'{day} * "Partner" "Pays part of the research"\n'
+                f"  {RESEARCH}   {amount} USD\n  Assets:Co-Funding:Partner\n")
+    return proposal(amount, date=day, account=draw(st.sampled_from(PAYMENT_ACCOUNTS)),
+                    meta={"approved-by": draw(st.sampled_from(APPROVERS))})
+
+
+@st.composite
+def _batches(draw) -> str:
+    return "\n".join(_some_proposal(draw) for _ in range(draw(st.integers(1, 6))))
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=_batches())
+def test_a_few_audits_give_the_verdicts_of_one_audit_per_proposal(tmp_path, monkeypatch, batch):
+    """Whatever the batch (back-dated payments, ceilings crossed by later ones, transfers that
+    take a reserve finding away, co-funding), the verdicts made from a few audits are those of
+    one audit per proposal, or the audits per proposal are made."""
+    ledger = tmp_path / "books" / "main.beancount"
+    if not ledger.exists():
+        ledger.parent.mkdir()
+        books(ledger.parent, base(extra='\n2006-01-10 * "Bank" "Moved to operating cash"\n'
+                                        "  Assets:Operating:Bank-USD   50000.00 USD\n"
+                                        "  Assets:Surplus-Fund:Bank\n"))
+    real = REAL_AT_ONCE  # not judging._at_once: the examples share one monkeypatch
+    taken = []
+    monkeypatch.setattr(judging, "_at_once", lambda p: taken.append(real(p)) or taken[-1])
+    fast = judged(ledger, batch)
+    monkeypatch.setattr(judging, "_at_once", lambda p: None)
+    assert judged(ledger, batch) == fast
+    FAST_PATH_TAKEN.append(taken[-1] is not None)
+
+
+FAST_PATH_TAKEN: list[bool] = []
+REAL_AT_ONCE = judging._at_once
+
+
+def test_the_few_audits_are_the_usual_case():
+    """The comparison above is not vacuous: most batches took the few audits (this test runs
+    after it, in file order)."""
+    assert FAST_PATH_TAKEN and sum(FAST_PATH_TAKEN) >= len(FAST_PATH_TAKEN) / 2, FAST_PATH_TAKEN

@@ -251,7 +251,7 @@ def findings_in_place(result: Audit, folder: Path) -> list[tuple[Any, ...]]:
 # --- 1. the same findings whatever the order of included files ----------------------------
 
 
-@examples(200)
+@examples(100)
 @given(st.data())
 def test_include_order_changes_no_finding(pick):
     """The same files included in another order: the same findings, to the file and line.
@@ -269,7 +269,7 @@ def test_include_order_changes_no_finding(pick):
     assert second == first
 
 
-@examples(150)
+@examples(75)
 @given(st.data())
 def test_file_grouping_changes_no_finding(pick):
     """The same entries in other files, in another order: the same findings on the same
@@ -377,7 +377,7 @@ def fava_views(main: Path) -> tuple[Counter, list[Finding], Counter]:
             loaded.result.errors, register_errors(fava.page()))
 
 
-@examples(60)
+@examples(30)
 @given(ledgers(max_payments=5))
 def test_cli_plugin_and_fava_report_the_same_errors(generated):
     """Judged with today's date by all three (no --as-of), on the ledger Fava serves: the
@@ -445,7 +445,7 @@ def test_a_ledger_built_to_satisfy_every_rule_has_no_finding(generated):
     assert len(result.facts.outflows) == len(payments)
 
 
-@examples(150)
+@examples(75)
 @given(compliant_ledgers(), st.sampled_from(sorted(REMOVALS)), st.data())
 def test_removing_one_required_element_gives_exactly_its_kind(generated, removed, pick):
     """One metadata line of one payment, its evidence file, or one bounding rule of the
@@ -549,7 +549,7 @@ def verdict(result: Audit) -> Counter:
                    for f in result.findings)
 
 
-@examples(200)
+@examples(100)
 @given(st.data())
 def test_spelling_a_person_differently_changes_no_verdict(pick):
     """Every name written anew, each occurrence its own way: the same findings (rules, kinds,

@@ -18,6 +18,7 @@ import click
 
 from aipo_budget.cli import progress, session
 from aipo_budget.core.findings import transaction_text
+from aipo_budget.core import reuse
 from aipo_budget.core.ledger import LedgerInputError, load_ledger
 from aipo_budget.outputs.pending import proposals as proposing
 from aipo_budget.outputs.pending.judge import Setting, judge
@@ -66,6 +67,9 @@ def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
     with progress.stage(f"reading the ledger with {plural(len(found.lines), 'proposal')}"):
         try:
             entries, errors, options = load_ledger(ledger, proposed=found.text)
+            # the plugin line's audit of the ledger with every proposal, as of today: not one
+            # this command uses, and not to be held while the proposals are judged
+            options.pop(reuse.KEY, None)
         except LedgerInputError as exc:
             raise session.unreadable(exc) from None
     proposals = proposing.locate(entries, errors, found)

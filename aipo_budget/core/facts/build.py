@@ -89,6 +89,7 @@ def _pass(ctx: Context, transactions: list[data.Transaction], facts: Facts) -> N
             if found is not None:
                 movements[type(found)].append(found)
             facts.fund_history.append((txn.date, fund.balance))
+            facts.fund_entries.append(txn)
     facts.operating = {year: OperatingYear(*totals) for year, totals in sorted(years.items())}
 
 

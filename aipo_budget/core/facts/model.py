@@ -170,6 +170,7 @@ class Facts:
     contributions: list[Contribution] = field(default_factory=list)
     # (date, fund balance after every transaction that touched the fund)
     fund_history: list[tuple[datetime.date, Decimal]] = field(default_factory=list)
+    fund_entries: list[data.Transaction] = field(default_factory=list)  # one a history point
     # metadata no check reads (a contribution's fiscal-year) that cannot be read
     problems: list[tuple[Location, datetime.date, Problem]] = field(default_factory=list)
     conventions: Conventions = DEFAULT  # the ledger's: its accounts, keys and currency

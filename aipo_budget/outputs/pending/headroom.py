@@ -7,11 +7,11 @@ from the audit of the ledger with the payment in it, through the functions the c
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core import meta
 from aipo_budget.core.checks.approval import required
-from aipo_budget.core.checks.ceiling import spending
 from aipo_budget.core.checks.cofunding import shares
 from aipo_budget.core.facts import ZERO
 from aipo_budget.core.findings import money
@@ -20,11 +20,37 @@ from aipo_budget.outputs.table import Column, Kind, table
 from aipo_budget.outputs.tables.context import percent
 
 if TYPE_CHECKING:
+    import datetime
+    from collections.abc import Iterable, Mapping, Sequence
+    from decimal import Decimal
+
     from aipo_budget.core.engine import Audit
-    from aipo_budget.core.facts import Outflow
+    from aipo_budget.core.facts import Facts, Outflow
     from aipo_budget.outputs.table import Table
 
 Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Position:
+    """What the headroom reads of the ledger with the payment in it: per project, the
+    surplus-funded spending (the ceiling's running total, summed) and the (surplus-funded,
+    total) cost; the fund's balance after each transaction that touched it."""
+
+    spent: Mapping[str, Decimal]
+    shares: Mapping[str, tuple[Decimal, Decimal]]
+    history: Sequence[tuple[datetime.date, Decimal]]
+
+
+def position(facts: Facts, projects: Iterable[str]) -> Position:
+    """The position of ``projects`` and the fund in ``facts``."""
+    projects = set(projects)
+    spent = dict.fromkeys(projects, ZERO)
+    for event in [*facts.outflows, *facts.refunds]:
+        for use in event.uses:
+            if use.project in spent:
+                spent[use.project] += use.usd
+    return Position(spent, {p: shares(facts, p) for p in projects}, facts.fund_history)
 
 
 def _row(measure: str, project: str | None = None, **values: Any) -> Row:
@@ -36,13 +62,11 @@ def outflow_of(result: Audit, proposal: Any) -> Outflow | None:
     return next((o for o in result.facts.outflows if o.entry is proposal), None)
 
 
-def _project_rows(result: Audit, outflow: Outflow, project: str) -> list[Row]:
-    facts, currency = result.facts, result.facts.conventions.currency
+def _project_rows(result: Audit, at: Position, outflow: Outflow, project: str) -> list[Row]:
+    currency = result.facts.conventions.currency
     project_terms = terms(result.ruleset, project, outflow.date)
     rows = []
-    spent = ZERO
-    for step in spending(facts, project):  # the running total: its last step is the sum
-        spent = step.after
+    spent = at.spent[project]
     remaining = ZERO
     if project_terms.allocation is not None:
         allocation = project_terms.allocation
@@ -53,7 +77,7 @@ def _project_rows(result: Audit, outflow: Outflow, project: str) -> list[Row]:
             note += f"; the project closed on {project_terms.close}: the rest has lapsed"
         rows.append(_row("allocation remaining", project, amount=remaining,
                          percent=percent(remaining, allocation), note=note))
-    surplus, total = shares(facts, project)
+    surplus, total = at.shares[project]
     if project_terms.cap is not None and total:
         cap = f"cap {project_terms.cap * 100:.0f} % ({project_terms.cofunding.label})"
         rows.append(_row("surplus share of the project's cost", project,
@@ -74,9 +98,9 @@ def _project_rows(result: Audit, outflow: Outflow, project: str) -> list[Row]:
     return rows
 
 
-def _reserve_rows(result: Audit, outflow: Outflow) -> list[Row]:
-    facts, currency = result.facts, result.facts.conventions.currency
-    later = [(day, balance) for day, balance in facts.fund_history if day >= outflow.date]
+def _reserve_rows(result: Audit, at: Position, outflow: Outflow) -> list[Row]:
+    currency = result.facts.conventions.currency
+    later = [(day, balance) for day, balance in at.history if day >= outflow.date]
     lowest_day, lowest = min(later, key=lambda item: item[1],
                              default=(outflow.date, outflow.balance_after))
     rows = []
@@ -108,14 +132,22 @@ def _approval_rows(result: Audit, outflow: Outflow) -> list[Row]:
     return rows
 
 
-def headroom(result: Audit, proposal: Any, title: str) -> Table:
-    """The headroom table of ``proposal`` in ``result`` (the audit with it)."""
+def charged(outflow: Outflow) -> list[str]:
+    """The projects ``outflow`` pays for, in the order of its postings."""
+    return list(dict.fromkeys(u.project for u in outflow.uses if u.project))
+
+
+def headroom(result: Audit, proposal: Any, title: str, at: Position | None = None) -> Table:
+    """The headroom table of ``proposal`` in ``result`` (the audit with it), or at the
+    position ``at`` of the ledger with it, when ``result`` holds later proposals too (the
+    proposal's own facts are the same in both)."""
     outflow = outflow_of(result, proposal)
     rows: list[Row] = []
     if outflow is not None:
-        for project in dict.fromkeys(u.project for u in outflow.uses if u.project):
-            rows += _project_rows(result, outflow, project)
-        rows += _reserve_rows(result, outflow) + _approval_rows(result, outflow)
+        at = at or position(result.facts, charged(outflow))
+        for project in charged(outflow):
+            rows += _project_rows(result, at, outflow, project)
+        rows += _reserve_rows(result, at, outflow) + _approval_rows(result, outflow)
     notes = () if outflow else ("Not a surplus outflow: no Surplus Fund headroom applies.",)
     return table(
         "headroom", title,

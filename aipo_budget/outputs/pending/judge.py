@@ -18,12 +18,13 @@ from aipo_budget.core.facts import Location
 from aipo_budget.core.ledger import is_revalidated, revalidated
 from aipo_budget.core.paths import shown
 from aipo_budget.core.tally import plural
-from aipo_budget.outputs.pending.headroom import headroom, outflow_of
+from aipo_budget.core.facts import SURPLUS_SOURCE, ZERO
+from aipo_budget.outputs.pending.headroom import Position, headroom, outflow_of, position
 from aipo_budget.outputs.table import Status
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from decimal import Decimal
 
     from beancount.core import data
@@ -87,16 +88,202 @@ class Setting:
 
 
 def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
-          proposals: Sequence[data.Transaction], setting: Setting) -> Iterator[Verdict]:
+          proposals: Sequence[data.Transaction], setting: Setting,
+          at_once: bool = True) -> list[Verdict]:
     """Every proposal judged in file order, from one load of the ledger with all of them
-    (``entries`` and Beancount's ``errors``). A verdict is yielded as soon as it is made, and
-    only the audit of the ledger with the proposals so far is held: the memory stays that of
-    one audit however many proposals there are."""
-    earlier = {key(f) for f in _audit(entries, errors, proposals, setting).findings}
-    for index, proposal in enumerate(proposals):
-        after = _audit(entries, errors, proposals[index + 1:], setting)
-        yield _verdict(proposal, earlier, after)
+    (``entries`` and Beancount's ``errors``).
+
+    Auditing the ledger once per proposal costs the square of their number. Usually adding
+    proposals only adds findings (payments: a ceiling nears, a reserve thins, a duplicate
+    appears), and then the same verdicts come from a few audits (:func:`_at_once`): the
+    ledger alone and with every proposal, and, for each finding that appears, a bisection for
+    the proposal after which it first appears. Where anything says otherwise (a finding that
+    goes away, proposals that settle one another's accruals, figures that do not add up), or
+    with ``at_once=False``, each proposal is audited in turn (:func:`_in_turn`)."""
+    prefixes = _Prefixes(entries, errors, proposals, setting)
+    verdicts = _at_once(prefixes) if at_once and proposals else None
+    return verdicts if verdicts is not None else list(_in_turn(prefixes))
+
+
+class _Prefixes:
+    """The audits of the ledger with the first *k* proposals, made when asked for; only
+    their findings are kept, and the audits with none and with all."""
+
+    def __init__(self, entries: Sequence[data.Directive], errors: Sequence[Any],
+                 proposals: Sequence[data.Transaction], setting: Setting) -> None:
+        self.entries, self.errors, self.setting = entries, errors, setting
+        self.proposals = list(proposals)
+        self.findings: dict[int, list[Finding]] = {}
+        self.kept: dict[int, Audit] = {}
+
+    def audit(self, k: int) -> Audit:
+        result = _audit(self.entries, self.errors, self.proposals[k:], self.setting)
+        self.findings[k] = result.findings
+        if k in (0, len(self.proposals)):
+            self.kept[k] = result
+        return result
+
+    def ranks(self, k: int) -> dict[Site, int]:
+        if k not in self.findings:
+            self.audit(k)
+        return _ranks(self.findings[k])
+
+
+def _in_turn(prefixes: _Prefixes) -> Iterator[Verdict]:
+    """Each proposal judged by the audit of the ledger with it and those before it: only
+    that audit is held, so the memory stays that of one audit."""
+    earlier = {key(f) for f in prefixes.audit(0).findings}
+    for index, proposal in enumerate(prefixes.proposals):
+        after = _audit(prefixes.entries, prefixes.errors, prefixes.proposals[index + 1:],
+                       prefixes.setting)
+        own, caused = _split(proposal, [f for f in after.findings if key(f) not in earlier],
+                             after.findings)
+        yield _verdict(proposal, own, caused, after, None)
         earlier = {key(f) for f in after.findings}
+
+
+# A finding's site: its rule at one entry (a waived finding apart). Adding a payment can only
+# raise the rank at a site (nothing, a warning, an error) when the findings only grow.
+Site = tuple[Any, ...]
+RANK = {"warning": 1, "waived": 1, "error": 2}
+
+
+def _site(finding: Finding) -> Site:
+    return (finding.rule, finding.kind, finding.severity == "waived", finding.filename,
+            finding.lineno)
+
+
+def _ranks(findings: Sequence[Finding]) -> dict[Site, int]:
+    ranks: dict[Site, int] = {}
+    for f in findings:
+        site = _site(f)
+        ranks[site] = max(ranks.get(site, 0), RANK.get(f.severity, 2))
+    return ranks
+
+
+class _NotMonotone(Exception):
+    """An audit of the proposals so far shows a finding the next proposals take away."""
+
+
+def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
+    """The verdicts of :func:`_in_turn`, from few audits, or None when they may differ."""
+    n = len(prefixes.proposals)
+    if _settle_one_another(prefixes.proposals):
+        return None
+    first, last = prefixes.ranks(0), prefixes.ranks(n)
+    if any(rank > last.get(site, 0) for site, rank in first.items()):
+        return None  # a finding of the ledger goes away
+    appears: dict[int, dict[Site, int]] = {}  # k -> the sites that rise at k, from which rank
+    try:
+        for site, top in last.items():
+            for level in range(first.get(site, 0) + 1, top + 1):
+                k = _first_prefix(prefixes, site, level)
+                appears.setdefault(k, {}).setdefault(site, level)
+        _check_monotone(prefixes)
+    except _NotMonotone:
+        return None
+    positions = _positions(prefixes)
+    if positions is None:
+        return None
+    last_audit = prefixes.kept[n]
+    verdicts = []
+    for k, proposal in enumerate(prefixes.proposals, 1):
+        rising = appears.get(k, {})
+        new = [f for f in prefixes.findings.get(k, ())
+               if _site(f) in rising and RANK.get(f.severity, 2) >= rising[_site(f)]]
+        own, caused = _split(proposal, new, prefixes.findings.get(k, ()))
+        verdicts.append(_verdict(proposal, own, caused, last_audit, positions[k - 1]()))
+    return verdicts
+
+
+def _first_prefix(prefixes: _Prefixes, site: Site, level: int) -> int:
+    """The smallest *k* whose audit has ``site`` at ``level`` or above (the audit with every
+    proposal has)."""
+    low, high = 0, len(prefixes.proposals)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if prefixes.ranks(middle).get(site, 0) >= level:
+            high = middle
+        else:
+            low = middle
+    if high not in prefixes.findings:
+        prefixes.audit(high)
+    return high
+
+
+def _check_monotone(prefixes: _Prefixes) -> None:
+    """Every audit made, in order of *k*, has every site at the rank of the one before or
+    higher: else the bisections' answers cannot be trusted."""
+    made = sorted(prefixes.findings)
+    for before, after in zip(made, made[1:]):
+        ranks = prefixes.ranks(after)
+        if any(ranks.get(site, 0) < rank for site, rank in prefixes.ranks(before).items()):
+            raise _NotMonotone
+
+
+def _settle_one_another(proposals: Sequence[data.Transaction]) -> bool:
+    """Whether two proposals share a link (one pays what the other accrued): then neither's
+    figures are its own alone."""
+    seen: set[str] = set()
+    for proposal in proposals:
+        links = set(proposal.links or ())
+        if links & seen:
+            return True
+        seen |= links
+    return False
+
+
+def _positions(prefixes: _Prefixes) -> list[Callable[[], Position]] | None:
+    """The headroom's position after each proposal, from the audits with none and with all
+    of them: each proposal's own spending and cost added in turn, and the fund's history
+    with the later proposals' movements taken out. None when these do not add up to what
+    the audits say (the ledger's own figures changed with the proposals)."""
+    n = len(prefixes.proposals)
+    alone, every = prefixes.kept[0].facts, prefixes.kept[n].facts
+    projects = {u.project for o in [*every.outflows, *every.refunds] for u in o.uses
+                if u.project} | {c.project for c in every.costs}
+    start, end = position(alone, projects), position(every, projects)
+    index = {id(p): k for k, p in enumerate(prefixes.proposals)}
+    spent = [dict.fromkeys(projects, ZERO) for _ in prefixes.proposals]
+    surplus = [dict.fromkeys(projects, (ZERO, ZERO)) for _ in prefixes.proposals]
+    for event in [*every.outflows, *every.refunds]:
+        k = index.get(id(event.entry))
+        for use in event.uses if k is not None else ():
+            if use.project:
+                spent[k][use.project] += use.usd
+    for cost in every.costs:
+        k = index.get(id(cost.location.entry))
+        if k is not None:
+            own, total = surplus[k][cost.project]
+            surplus[k][cost.project] = (own + (cost.usd if cost.source == SURPLUS_SOURCE
+                                               else ZERO), total + cost.usd)
+    running_spent, running_shares = dict(start.spent), dict(start.shares)
+    sums = []
+    for k in range(n):
+        for p in projects:
+            running_spent[p] += spent[k][p]
+            own, total = running_shares[p]
+            running_shares[p] = (own + surplus[k][p][0], total + surplus[k][p][1])
+        sums.append((dict(running_spent), dict(running_shares)))
+    if (running_spent != end.spent or running_shares != end.shares
+            or _history(every, index, -1) != list(alone.fund_history)):
+        return None
+    # the history after each proposal is made when its verdict is: held together, they
+    # would take memory growing with the square of the proposals
+    return [lambda k=k, s=s: Position(*s, _history(every, index, k)) for k, s in enumerate(sums)]
+
+
+def _history(facts: Any, index: dict[int, int], k: int) -> list[tuple[Any, Any]]:
+    """The fund's balance after each transaction, with the proposals after the *k*-th
+    (counted from 0; -1: all of them) taken out."""
+    history, shift, before = [], ZERO, ZERO
+    for (day, balance), entry in zip(facts.fund_history, facts.fund_entries):
+        moved, before = balance - before, balance
+        if index.get(id(entry), -1) > k:
+            shift += moved
+        else:
+            history.append((day, balance - shift))
+    return history
 
 
 def _audit(entries: Sequence[data.Directive], errors: Sequence[Any],
@@ -120,14 +307,23 @@ def _place(entry: Any) -> tuple[Any, Any]:
     return meta.get("filename"), meta.get("lineno")
 
 
-def _verdict(proposal: data.Transaction, earlier: set[Key], after: Audit) -> Verdict:
+def _split(proposal: data.Transaction, new: Sequence[Finding], after: Sequence[Finding]
+           ) -> tuple[list[Finding], list[Finding]]:
+    """The findings on ``proposal`` in the audit with it (``after``), and the ``new`` ones
+    elsewhere: caused by it."""
     where = Location.of(proposal.meta, proposal)
-    own = [f for f in after.findings if (f.filename, f.lineno) == (where.filename, where.lineno)]
-    caused = [f for f in after.findings if key(f) not in earlier and f not in own]
+    here = (where.filename, where.lineno)
+    own = [f for f in after if (f.filename, f.lineno) == here]
+    return own, [f for f in new if (f.filename, f.lineno) != here]
+
+
+def _verdict(proposal: data.Transaction, own: Sequence[Finding], caused: Sequence[Finding],
+             after: Audit, at: Position | None) -> Verdict:
+    where = Location.of(proposal.meta, proposal)
     text = f"caused by the proposal ({shown(where.filename)}:{where.lineno}): "
     marked = [dataclasses.replace(f, message=text + f.message) for f in caused]
     outflow = outflow_of(after, proposal)
     return Verdict(proposal, where, (*own, *marked), len(marked),
                    outflow.usd if outflow is not None else None,
-                   headroom(after, proposal, "headroom after it"),
+                   headroom(after, proposal, "headroom after it", at),
                    after.facts.conventions.currency)
