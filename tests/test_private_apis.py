@@ -7,6 +7,12 @@ pyproject.toml bounds Beancount to 3.2.x and Fava to 1.30.x because of these use
   plugin's code.
 - ``fava.context.g.filtered`` (aipo_budget/fava_ext): the Surplus Fund page reads the time
   filter of the request from ``g.filtered.date_range`` (``.begin``, ``.end_inclusive``).
+- ``beancount.loader``'s undocumented constants: ``PLUGINS_POST`` (aipo_budget/core/ledger.py
+  ``revalidated`` makes Beancount's last steps again, padding then balance assertions, for
+  ``check --pending``), ``PLUGINS_AUTO`` and ``RENAMED_MODULES`` (aipo_budget/core/reuse.py, the
+  plugin's audit is reused only when it ran last; aipo_budget/cli/cache, a plugin's code).
+- ``beancount.parser.lexer.lex_iter_string``'s token names (aipo_budget/outputs/pending/
+  proposals.py refuses ``option``, ``include`` and ``plugin`` lines in a proposal).
 
 When a test here fails after an upgrade, adapt the module named in its message, then move the
 bound in pyproject.toml.
@@ -114,3 +120,27 @@ def test_fava_ledger_attributes_the_extension_reads(tmp_path):
         assert hasattr(ledger, name), \
             f"FavaLedger.{name} is gone: aipo_budget.fava_ext.SurplusFund depends on it"
     assert ledger.options["include"] == [str(tmp_path / "main.beancount")]
+
+
+def test_beancounts_last_steps_are_padding_then_balance_assertions():
+    assert list(loader.PLUGINS_POST) == [("beancount.ops.pad", None),
+                                         ("beancount.ops.balance", None)], \
+        ("beancount.loader.PLUGINS_POST changed: aipo_budget.core.ledger.revalidated makes "
+         f"these steps again for check --pending ({loader.PLUGINS_POST})")
+
+
+def test_the_loader_constants_the_reuse_and_the_cache_read():
+    assert isinstance(getattr(loader, "PLUGINS_AUTO", None), (list, tuple)), \
+        "beancount.loader.PLUGINS_AUTO changed: aipo_budget.core.reuse depends on it"
+    renamed = getattr(loader, "RENAMED_MODULES", None)
+    assert isinstance(renamed, dict) and all(isinstance(k, str) for k in renamed), \
+        "beancount.loader.RENAMED_MODULES changed: aipo_budget.core.reuse and cli.cache read it"
+
+
+def test_the_lexer_names_the_directives_a_proposal_may_not_hold():
+    from beancount.parser import lexer
+
+    text = 'option "title" "x"\ninclude "a.beancount"\nplugin "p"\n'
+    tokens = [token for token, _line, _text, _value in lexer.lex_iter_string(text)]
+    assert {"OPTION", "INCLUDE", "PLUGIN"} <= set(tokens), \
+        f"beancount's lexer tokens changed: aipo_budget/outputs/pending/proposals.py ({tokens})"
