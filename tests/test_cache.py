@@ -626,7 +626,7 @@ def test_entries_are_plain_json_without_the_directives(books):
 
 
 def test_every_field_of_a_finding_but_its_directive_is_stored():
-    assert cache.records.FINDING_FIELDS == {f.name for f in dataclasses.fields(Finding)} - {"entry"}
+    assert cache.FINDING_FIELDS == {f.name for f in dataclasses.fields(Finding)} - {"entry"}
 
 
 findings_strategy = st.builds(
@@ -651,8 +651,8 @@ def test_a_finding_survives_the_round_trip_exactly(finding):
 @given(st.lists(findings_strategy, max_size=3), st.booleans(), st.integers(0, 10**6))
 def test_a_summary_survives_the_round_trip_exactly(findings, has_fund, count):
     summary = cache.CheckSummary(tuple(findings), has_fund, count, count + 1, 13, count)
-    record = json.loads(json.dumps(cache.records.summary_record(summary)))
-    back = cache.records.summary_from(record)
+    record = json.loads(json.dumps(cache.summary_record(summary)))
+    back = cache.summary_from(record)
     assert back == summary
     assert [str(f.amount) for f in back.findings] == [str(f.amount) for f in findings]
 
@@ -851,10 +851,10 @@ def test_the_oldest_entries_go_first(tiny):
 def test_the_folder_keeps_at_most_about_50_mb(tiny, monkeypatch):
     write_entries(tiny, days(0, 1))
     size = entries()[0].stat().st_size
-    monkeypatch.setattr(cache.folder, "MAX_BYTES", size * 3 + size // 2)
+    monkeypatch.setattr(cache, "MAX_BYTES", size * 3 + size // 2)
     write_entries(tiny, days(1, 6))
     assert len(entries()) == 3
-    assert sum(p.stat().st_size for p in entries()) <= cache.folder.MAX_BYTES
+    assert sum(p.stat().st_size for p in entries()) <= cache.MAX_BYTES
 
 
 def test_temporary_files_of_killed_runs_are_removed(tiny):

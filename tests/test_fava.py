@@ -22,7 +22,7 @@ from markupsafe import escape
 import aipo_budget.fava_ext as fava_ext
 from aipo_budget.core import engine
 from aipo_budget.core.budgets import budget_entries
-from aipo_budget.fava_ext.page import html_table, ladder
+from aipo_budget.fava_ext.page import cells, ladder
 from aipo_budget.fava_ext.page import TABLE_NAMES, read_settings
 from aipo_budget.core.rules import load_rules
 from aipo_budget.outputs.table import Column, Kind, Location, Status, table
@@ -347,18 +347,19 @@ def test_cells_follow_the_kind_of_their_column():
         linked.append((filename, lineno))
         return f"/editor?{lineno}" if filename.startswith("/books/") else None
 
-    shown = html_table(table("t", "T", columns, rows, {"note": "Total", "n": 7}), link)
-    assert shown.headers == ("when", "count", "evidence", "where", "state", "note")
-    assert shown.numeric == (False, True, False, False, False, False)
+    shown = cells(table("t", "T", columns, rows, {"note": "Total", "n": 7}), link)
+    assert [h.text for h in shown.headers] == ["when", "count", "evidence", "where", "state",
+                                               "note"]
+    assert [h.css for h in shown.headers] == ["", "num", "", "", "", ""]
     first, second = shown.rows
     assert [c.text for c in first] == ["2006-05-10", "-3", "../missing.pdf",
                                        "ledger/a.beancount:12", "open: to review", "90.0 %"]
-    assert first[0].nowrap and first[1].numeric and first[1].negative
-    assert first[3].href == "/editor?12" and first[3].nowrap
+    assert first[0].css == " sf-nowrap" and first[1].css == "num sf-negative sf-nowrap"
+    assert first[3].href == "/editor?12" and first[3].css == " sf-nowrap"
     assert (first[2].href, second[2].href) == (None, None)  # evidence: text, not a link
     assert second[2].text == "x.pdf"
-    assert first[4].tone == "worrying" and second[4].tone is None
-    assert not first[5].numeric  # text that looks like a percentage is still text
+    assert first[4].css == " sf-worrying sf-nowrap" and second[4].css == " sf-nowrap"
+    assert first[5].css == " sf-nowrap"  # text that looks like a percentage is still text
     assert (second[3].text, second[3].href) == ("/elsewhere/b.beancount:3", None)
     assert linked == [("/books/ledger/a.beancount", 12), ("/elsewhere/b.beancount", 3)]
     assert [c.text for c in shown.totals] == ["", "7", "", "", "", "Total"]

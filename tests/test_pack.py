@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from aipo_budget import __version__
 from aipo_budget.cli import cli
 from aipo_budget.outputs.pack import PackSource, budget_chart, svg, write_pack
-from aipo_budget.outputs.pack.html import html_table, About
+from aipo_budget.outputs.pack.html import About, cells
 from aipo_budget.core.ledger import load_ledger
 from aipo_budget.core.rules import load_rules
 from aipo_budget.outputs.table import Kind, Table
@@ -399,8 +399,8 @@ def test_the_budget_chart_reads_columns_by_key(books):
 def test_the_html_cells_read_columns_by_key(books):
     budget = budget_of(books)
     about = About("", None, "", "")
-    original = html_table(budget, about)
-    moved = html_table(reordered(budget), about)
+    original = cells(budget, about)
+    moved = cells(reordered(budget), about)
     position = {c.key: i for i, c in enumerate(budget.columns)}
     for row, moved_row in zip(original.rows, moved.rows, strict=True):
         for j, column in enumerate(reversed(budget.columns)):

@@ -355,7 +355,7 @@ def test_a_seal_waits_for_the_lock_and_fails_cleanly(tmp_path, monkeypatch):
     ledger = write_ledger(tmp_path, "")
     before = ledger.read_bytes()
     monkeypatch.setattr(seal_command, "LOCK_WAIT", 0.2)
-    with seal_command.locked(str(tmp_path / "ledger")):
+    with seal_command.locked(str(ledger)):
         result = seal_inline(ledger, "--through", "2005-12-31", "--by", "A. Auditor")
     assert result.exit_code == 2
     assert "another seal of this ledger is in progress" in result.stderr

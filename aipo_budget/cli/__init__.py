@@ -37,11 +37,11 @@ if TYPE_CHECKING:
 def findings_table(findings: Sequence[Finding], view: Sequence[str] | None = CHECK_VIEW) -> Table:
     """The findings register as ``check`` shows it, locations relative to the working folder:
     the columns of ``view`` (and the waiver of a waived finding), or all (``view=None``)."""
-    from aipo_budget.outputs.tables.registers import with_waiver
+    from aipo_budget.outputs.tables.registers import findings_view
 
     currency = findings[0].currency if findings else DEFAULT_CURRENCY
     register = findings_register(findings, "Findings", shown_from(), currency)
-    return register.select(with_waiver(view, register)) if view else register
+    return findings_view(register, view) if view else register
 
 
 def _check_document(run: CheckRun) -> dict[str, Any]:

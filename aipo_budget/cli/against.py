@@ -1,14 +1,11 @@
-"""``check --against PACK/manifest.json``: are these the books of that audit pack?
+"""``check --against PACK/manifest.json``: are these the books of that audit pack (docs/pack.md)?
 
-Compared with what the pack's manifest records (docs/pack.md): every entry of the ledger's
-files with the pack's ``entries.tsv`` (read and compared as a seal's record, so an entry moved
-or reformatted is the same entry); every rules and evidence file by SHA-256; and, for a pack
-written before packs recorded their entries, the ledger files by SHA-256.
-
-Each difference is a finding of kind ``manifest``, always an error and never waived (the
-findings are added after the audit's waivers). The whole ledger is compared, whatever
-``--as-of``: the pack recorded all of it. A manifest or a record that cannot be read is an
-:class:`~aipo_budget.cli.session.InputError` (exit 2).
+Every entry of the ledger's files is compared with the pack's ``entries.tsv`` as with a seal's
+record (an entry moved or reformatted is the same entry), every rules and evidence file by
+SHA-256, and the ledger files too for a pack from before packs recorded their entries. Each
+difference is a finding of kind ``manifest``, always an error and never waived (added after the
+audit's waivers), whatever ``--as-of``: the pack recorded the whole ledger. A manifest or record
+that cannot be read is an :class:`~aipo_budget.cli.session.InputError` (exit 2).
 """
 
 from __future__ import annotations
@@ -17,8 +14,7 @@ import datetime
 import hashlib
 import json
 import os
-import stat
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.cli.session import CheckRun, InputError, documents_of, run_audit, summarize
@@ -28,7 +24,7 @@ from aipo_budget.core.findings import ERROR, Finding, finding
 from aipo_budget.core.paths import shown
 from aipo_budget.core.rules import RuleVersion
 from aipo_budget.core.seals.sidecar import Words, entry_differences, parse_record
-from aipo_budget.core.seals.snapshot import FORMAT, MISSING, Ledger, file_digest
+from aipo_budget.core.seals.snapshot import FORMAT, MISSING, Ledger, file_digest, read_regular
 from aipo_budget.core.tally import plural
 
 if TYPE_CHECKING:
@@ -61,18 +57,9 @@ class Pack:
     entries_digest: str = ""
 
 
-def _read_bytes(path: str) -> bytes:
-    """The bytes of the regular file ``path``; OSError otherwise (never blocks on a FIFO)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path}: not a regular file")
-        return file.read()
-
-
 def _content(given: str) -> dict[str, Any]:
     try:
-        content = json.loads(_read_bytes(given).decode("utf-8"))
+        content = json.loads(read_regular(given).decode("utf-8"))
     except OSError as exc:
         raise InputError(f"{given}: cannot read the audit pack's manifest "
                          f"({exc.strerror or exc})") from None
@@ -113,7 +100,7 @@ def _record(content: dict[str, Any], given: str) -> tuple[Record | None, str]:
                          f"version of aipo-budget reads format {FORMAT}")
     where = os.path.join(os.path.dirname(given), name)
     try:
-        raw = _read_bytes(where)
+        raw = read_regular(where)
     except OSError as exc:
         raise InputError(f"{where}: cannot read the pack's record of the ledger's entries "
                          f"({exc.strerror or exc})") from None
@@ -139,15 +126,12 @@ def read_pack(given: str) -> Pack:
                 _inputs(content, path), *_record(content, path))
 
 
-# --- the comparison -------------------------------------------------------------------------
-
-
 @dataclass
 class Comparison:
     """The books against an audit pack: a finding per difference, and what to say of it."""
 
     pack: Pack
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[Finding]
 
     @property
     def note(self) -> str:
@@ -176,55 +160,43 @@ class Comparison:
                 "differences": len(self.findings)}
 
 
-@dataclass(frozen=True)
-class _Now:
-    """A file as it is now: its SHA-256 (MISSING: unreadable) and where a finding goes."""
-
-    sha256: str
-    location: Location
-    date: datetime.date | None = None
-
-
 def _files_now(loaded: Loaded, ledger: Ledger, citing: dict[str, Any]
-               ) -> dict[str, dict[str, _Now]]:
-    """The inputs a pack of the books would record now, by the manifest's path of each."""
+               ) -> dict[str, dict[str, tuple[str, Any]]]:
+    """The inputs a pack of the books would record now, by the manifest's path of each: its
+    SHA-256 (MISSING: unreadable) and where a finding goes (the file, or for an evidence file
+    the first entry citing it: where an auditor looks)."""
     root = os.path.dirname(os.path.abspath(loaded.ledger))
-
-    def now(kind: str, path: str) -> _Now:
-        if kind != "evidence":
-            return _Now(file_digest(path) or MISSING, Location(path, 0))
-        entry = citing.get(ledger.relative(path))  # where an auditor looks
-        if entry is None:
-            return _Now(ledger.sha256(path), Location(path, 0))
-        return _Now(ledger.sha256(path), Location.of(entry.meta, entry), entry.date)
-
     roots = documents_roots(loaded.options)
-    files = {"ledger": loaded.options.get("include") or (),
-             "rules": loaded.result.ruleset.files,
-             "evidence": [p for p in documents_of(loaded) if safety(p, roots) is None]}
-    return {kind: {shown(str(p), root): now(kind, str(p)) for p in paths}
-            for kind, paths in files.items()}
+    files = {"ledger": loaded.options.get("include") or (), "rules": loaded.result.ruleset.files}
+    now = {kind: {shown(str(p), root): (file_digest(str(p)) or MISSING, str(p)) for p in paths}
+           for kind, paths in files.items()}
+    now["evidence"] = {shown(p, root): (ledger.sha256(p), citing.get(ledger.relative(p), p))
+                       for p in documents_of(loaded) if safety(p, roots) is None}
+    return now
 
 
-def _file_message(kind: str, path: str, recorded: str | None, now: _Now | None) -> str | None:
+def _file_message(kind: str, path: str, recorded: str | None, now: str | None) -> str | None:
     if now is None:
         return f"{kind} file {path} removed since the audit pack"
     if recorded is None:
         return f"{kind} file {path} added since the audit pack"
-    if now.sha256 == recorded:
+    if now == recorded:
         return None
-    if now.sha256 == MISSING:
+    if now == MISSING:
         return f"{kind} file {path} cannot be read now (it was in the audit pack)"
     return f"{kind} file {path} changed since the audit pack"
 
 
 def compare(pack: Pack, loaded: Loaded) -> Comparison:
     """``loaded`` (the books now) against ``pack``."""
-    ruleset = loaded.result.ruleset
-    at_manifest = Location(os.path.abspath(pack.manifest), 0)
 
-    def error(date: datetime.date | None, location: Location, message: str) -> Finding:
-        version = ruleset.judging("manifest", date, DEFAULT_MANIFEST_RULE)
+    def error(where: Any, message: str, date: datetime.date | None = None) -> Finding:
+        """A finding at ``where``: an entry, a file's path, or None (the manifest)."""
+        date = getattr(where, "date", date)
+        location = (Location(os.path.abspath(pack.manifest), 0) if where is None
+                    else Location(where, 0) if isinstance(where, str)
+                    else Location.of(where.meta, where))
+        version = loaded.result.ruleset.judging("manifest", date, DEFAULT_MANIFEST_RULE)
         return finding(version, date, location, message, severity=ERROR)
 
     ledger = Ledger(loaded.entries, loaded.options)
@@ -232,22 +204,19 @@ def compare(pack: Pack, loaded: Loaded) -> Comparison:
     found = []
     if pack.record is not None and snapshot.entries_digest != pack.entries_digest:
         changed, _new = entry_differences(pack.record, snapshot, ledger.base, WORDS)
-        found = [error(item.date, Location.of(item.entry.meta, item.entry)
-                       if item.entry is not None else at_manifest, item.message)
-                 for item in changed]
+        found = [error(item.entry, item.message, item.date) for item in changed]
         if not changed:  # equal entry by entry, yet not as a whole: a format not read here
-            found = [error(None, at_manifest, "the ledger's entries no longer match the audit "
-                           "pack's digest, yet none differs from its record (was it made by "
-                           "another version of aipo-budget?)")]
+            found = [error(None, "the ledger's entries no longer match the audit pack's "
+                           "digest, yet none differs from its record (was it made by another "
+                           "version of aipo-budget?)")]
     now = _files_now(loaded, ledger, snapshot.citing)
     # with a record, the entries are compared: a reformatted ledger file is no difference
     for kind in KINDS[1:] if pack.record is not None else KINDS:
         for path in sorted(pack.inputs[kind].keys() | now[kind].keys()):
-            current = now[kind].get(path)
-            message = _file_message(kind, path, pack.inputs[kind].get(path), current)
+            sha, where = now[kind].get(path, (None, None))
+            message = _file_message(kind, path, pack.inputs[kind].get(path), sha)
             if message is not None:
-                found.append(error(current.date, current.location, message) if current
-                             else error(None, at_manifest, message))
+                found.append(error(where, message))
     return Comparison(pack, sorted(found, key=lambda f: f.sort_key))
 
 

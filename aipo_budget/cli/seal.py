@@ -1,23 +1,21 @@
 """The ``seal`` command: seal the ledger through a date, after an audit (README "Period seals").
 
-It appends a ``custom "aipo-seal"`` entry to ``ledger/seals.beancount`` beside the ledger
-(created, and included from the ledger file, if missing) and writes the seal's record under
-``ledger/seals/``. Exit status: 0 sealed; 1 refused, because the ledger has Beancount errors or
-the period has error findings (``--force --reason TEXT`` seals anyway, and records it); 2 the
-input cannot be read, an option is wrong, or another seal of the ledger takes too long.
-
-Each file is written whole or not at all: to a temporary file in its folder, synced, and moved
-over the old one (``os.replace``), so that a reader (Fava, a check, Git) never sees half of one.
-Two seals of one ledger take turns on an exclusive ``fcntl.flock`` of ``ledger/.seals.lock``,
-which dies with its process. The order of the writes keeps the ledger readable if a seal is
-interrupted: the record, then ``seals.beancount``, then the ``include`` line (an include of a
-file not yet written would be an error in every tool).
+It writes the seal's record under ``ledger/seals/``, then appends a ``custom "aipo-seal"``
+entry to ``ledger/seals.beancount`` (created, and included from the ledger file, if missing):
+in that order, so that an interrupted seal leaves the ledger readable (an include of a file
+not yet written is an error in every tool). Each file is written whole or not at all (a synced
+temporary file moved over the old one), so that Fava, a check or Git never sees half of one.
+Two seals of one ledger take turns on an ``fcntl.flock`` of ``ledger/.seals.lock``, which dies
+with its process. Exit status: 0 sealed; 1 refused (Beancount errors, or error findings in the
+period, unless ``--force --reason TEXT``); 2 bad input, or another seal takes too long.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
+import hashlib
 import os
 import sys
 import tempfile
@@ -26,15 +24,17 @@ from typing import TYPE_CHECKING
 
 import click
 
+from aipo_budget.cli.options import FIRST_DAY, fava_period, ledger_argument, quiet_option, rules_option
+from aipo_budget.cli.session import EXIT_FINDINGS, InputError, run_audit, unreadable
 from aipo_budget.core.evidence import ledger_folder
 from aipo_budget.core.ledger import LedgerInputError, check_ledger_path, walk_includes
-from aipo_budget.cli.options import FIRST_DAY, fava_period, ledger_argument, quiet_option, rules_option
 from aipo_budget.core.paths import as_given
-from aipo_budget.core.seals import Signing, entry_text, read_seal, seal_entries
-from aipo_budget.core.seals.sidecar import record_text, sha256_text
-from aipo_budget.core.seals.snapshot import Ledger
-from aipo_budget.cli.session import EXIT_FINDINGS, InputError, run_audit, unreadable
+from aipo_budget.core.seals import read_seal, seal_entries
+from aipo_budget.core.seals.canonical import SEAL_TYPE
+from aipo_budget.core.seals.sidecar import ENTRY_HELP, record_lines
+from aipo_budget.core.seals.snapshot import FORMAT, Ledger
 from aipo_budget.core.tally import plural
+from aipo_budget.outputs.pack.files import fsync_folder
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -45,9 +45,7 @@ if TYPE_CHECKING:
     from aipo_budget.core.seals.snapshot import Snapshot
 
 SHOWN_BLOCKING = 5  # error findings listed when a seal is refused; `check` lists them all
-RECORDS_FOLDER = "seals"  # beside seals.beancount: the sidecars
 LOCK_WAIT = 30.0  # seconds a seal waits for another to finish
-
 SEALS_HEADER = """\
 ;; Period seals, written by `aipo-budget seal`: each entry seals the ledger through its date.
 ;; `aipo-budget check` (and bean-check, and Fava, through the plugin) verifies every seal.
@@ -56,8 +54,16 @@ SEALS_HEADER = """\
 """
 
 
-class SealBusy(Exception):
-    """Another seal holds the lock for longer than we wait."""
+@dataclasses.dataclass(frozen=True)
+class Signing:
+    """Who seals, when and why: what the seal entry says besides the digests."""
+
+    through: datetime.date
+    by: str
+    sealed_on: datetime.date
+    forced: bool = False
+    reason: str = ""
+    errors: int = 0  # error findings the seal was forced over
 
 
 def seals_file(ledger: str) -> str:
@@ -66,26 +72,26 @@ def seals_file(ledger: str) -> str:
 
 
 @contextlib.contextmanager
-def locked(folder: str) -> Iterator[None]:
-    """Hold the seal lock of ``folder`` (created if need be); SealBusy after LOCK_WAIT s."""
+def locked(ledger: str) -> Iterator[None]:
+    """Hold the seal lock of ``ledger`` (its folder created if need be); InputError after
+    LOCK_WAIT seconds."""
     import fcntl  # POSIX: the lock dies with its process, unlike a lock file's existence
 
-    os.makedirs(folder, exist_ok=True)
-    path = os.path.join(folder, ".seals.lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
-    try:
+    path = os.path.join(os.path.dirname(seals_file(ledger)), ".seals.lock")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "a") as file:  # closing it releases the lock
         deadline = time.monotonic() + LOCK_WAIT
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise SealBusy(path) from None
+                    raise InputError(f"{as_given(path, ledger)}: another seal of this ledger "
+                                     f"is in progress (waited {LOCK_WAIT:g} s); try again "
+                                     "once it has finished") from None
                 time.sleep(0.05)
         yield
-    finally:
-        os.close(fd)  # releases the lock
 
 
 def write_atomic(path: str, content: bytes) -> None:
@@ -110,12 +116,7 @@ def write_atomic(path: str, content: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-    with contextlib.suppress(OSError):  # the rename reaches the disk (where a folder syncs)
-        folder_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(folder_fd)
-        finally:
-            os.close(folder_fd)
+    fsync_folder(folder)  # the rename reaches the disk
 
 
 def append(path: str, text: str, new: str = "") -> None:
@@ -134,8 +135,8 @@ def append(path: str, text: str, new: str = "") -> None:
 def ensure_included(ledger: str, path: str) -> str | None:
     """Append ``include "ledger/seals.beancount"`` to the top-level ledger file unless its
     include tree reaches ``path`` already (a glob may); the path included, if appended."""
-    reached = {os.path.realpath(match) for include in walk_includes(os.path.abspath(ledger))
-               .includes for match in include.matches}
+    reached = {os.path.realpath(match) for include in walk_includes(os.path.abspath(ledger))[0]
+               for match in include.matches}
     if os.path.realpath(path) in reached:
         return None
     # Beancount reads an include relative to the file as named, not to a link's target, and
@@ -143,6 +144,50 @@ def ensure_included(ledger: str, path: str) -> str | None:
     relative = os.path.relpath(path, os.path.dirname(os.path.abspath(ledger))).replace(os.sep, "/")
     append(os.path.realpath(ledger), f'include "{relative}"\n')
     return relative
+
+
+def quoted(text: str) -> str:
+    """A Beancount string literal (one line: whitespace collapsed)."""
+    one_line = " ".join(text.split())
+    return '"' + one_line.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _write(ledger: str, base: str, signing: Signing, snapshot: Snapshot) -> list[str]:
+    """Write the record, the seal entry (read by core.seals.read_seal) and the include
+    line; what was written."""
+    path = seals_file(ledger)
+    name = f"seals/{snapshot.through}-{snapshot.digest[:12]}.tsv"  # beside seals.beancount
+    counts = [len(snapshot.prints), len(snapshot.evidence)]
+    record = "\n".join([
+        f"# aipo-budget seal record (format {FORMAT}): {os.path.basename(ledger)} sealed "
+        f"through {signing.through} by {signing.by} on {signing.sealed_on}.",
+        "# Committed with the seal: `aipo-budget check` reads it to say what changed. Do not "
+        "edit it.",
+        ENTRY_HELP,
+        "# evidence: path relative to the ledger's folder, SHA-256.",
+        "\t".join(["seal", str(signing.through), snapshot.digest, *map(str, counts)]),
+        *record_lines(snapshot, base)]).encode("utf-8", "surrogatepass") + b"\n"
+    entry = [f"{signing.through} custom {quoted(SEAL_TYPE)} {quoted(signing.by)}",
+             f"  sealed-on: {signing.sealed_on}",
+             f"  digest: {quoted(snapshot.digest)}",
+             f"  entries: {counts[0]}",
+             f"  evidence: {counts[1]}",
+             f"  record: {quoted(name)}",
+             f"  record-sha256: {quoted(hashlib.sha256(record).hexdigest())}",
+             f"  format: {FORMAT}",
+             *(["  forced: TRUE"] if signing.forced else []),
+             *([f"  reason: {quoted(signing.reason)}"] if signing.reason else []),
+             *([f"  errors: {signing.errors}"] if signing.forced else [])]
+    record_path = os.path.join(os.path.dirname(path), *name.split("/"))
+    write_atomic(record_path, record)
+    created = not os.path.exists(path)
+    append(path, "\n" + "\n".join(entry) + "\n", new=SEALS_HEADER)
+    written = [f"{as_given(record_path, ledger)} (the seal's record)",
+               f"{as_given(path, ledger)} ({'created' if created else 'seal appended'})"]
+    included = ensure_included(ledger, path)
+    if included:
+        written.append(f'{ledger} (include "{included}" appended)')
+    return written
 
 
 def _through(ctx: click.Context, param: click.Parameter, text: str) -> datetime.date:
@@ -191,30 +236,10 @@ def _covering(entries: Sequence[data.Directive], through: datetime.date) -> list
     labels = []
     for entry in seal_entries(entries):
         if entry.date >= through:
-            try:
+            with contextlib.suppress(ValueError):  # an unreadable seal covers nothing
                 seal = read_seal(entry)
-            except ValueError:
-                continue
-            labels.append(seal.label + (f" on {seal.sealed_on}" if seal.sealed_on else ""))
+                labels.append(seal.label + (f" on {seal.sealed_on}" if seal.sealed_on else ""))
     return labels
-
-
-def _write(ledger: str, base: str, signing: Signing, snapshot: Snapshot) -> list[str]:
-    """Write the record, the seal entry and the include line; what was written."""
-    path = seals_file(ledger)
-    name = f"{RECORDS_FOLDER}/{snapshot.through}-{snapshot.digest[:12]}.tsv"
-    text = record_text(signing, snapshot, base, os.path.basename(ledger))
-    record = os.path.join(os.path.dirname(path), *name.split("/"))
-    write_atomic(record, text.encode("utf-8", "surrogatepass"))
-    created = not os.path.exists(path)
-    append(path, "\n" + entry_text(signing, snapshot, name, sha256_text(text)),
-                 new=SEALS_HEADER)
-    written = [f"{as_given(record, ledger)} (the seal's record)",
-               f"{as_given(path, ledger)} ({'created' if created else 'seal appended'})"]
-    included = ensure_included(ledger, path)
-    if included:
-        written.append(f'{ledger} (include "{included}" appended)')
-    return written
 
 
 def _report(signing: Signing, snapshot: Snapshot, written: list[str], ledger: str) -> str:
@@ -257,30 +282,19 @@ def command(ledger: str, through: datetime.date, by: str, reason: str | None, fo
         check_ledger_path(ledger)
     except LedgerInputError as exc:
         raise unreadable(exc) from None
-    try:
-        with locked(os.path.dirname(seals_file(ledger))):
-            output = _seal(ledger, rules, through, by, reason, force)
-    except SealBusy as exc:
-        raise InputError(f"{as_given(str(exc), ledger)}: another seal of this ledger is in "
-                         f"progress (waited {LOCK_WAIT:g} s); try again once it has "
-                         "finished") from None
-    click.echo(output, nl=False)
-
-
-def _seal(ledger: str, rules: str | None, through: datetime.date, by: str,
-          reason: str | None, force: bool) -> str:
-    loaded = run_audit(ledger, rules, None)
-    found = blocking(loaded.result.findings, through)
-    if found and not force:
-        click.echo(_refusal(found, through, ledger), err=True)
-        sys.exit(EXIT_FINDINGS)
-    covering = _covering(loaded.entries, through)
-    if covering:
-        click.echo(f"aipo-budget seal: note: the ledger is already sealed through "
-                   f"{'; '.join(covering)}: this seal adds nothing to that one, but is "
-                   "recorded and verified too", err=True)
-    signing = Signing(through, by, datetime.date.today(), forced=bool(found), reason=reason or "",
-                      errors=len(found))
-    snapshot = Ledger(loaded.entries, loaded.options).snapshot(through)
-    written = _write(ledger, ledger_folder(loaded.options), signing, snapshot)
-    return _report(signing, snapshot, written, ledger)
+    with locked(ledger):
+        loaded = run_audit(ledger, rules, None)
+        found = blocking(loaded.result.findings, through)
+        if found and not force:
+            click.echo(_refusal(found, through, ledger), err=True)
+            sys.exit(EXIT_FINDINGS)
+        covering = _covering(loaded.entries, through)
+        if covering:
+            click.echo(f"aipo-budget seal: note: the ledger is already sealed through "
+                       f"{'; '.join(covering)}: this seal adds nothing to that one, but is "
+                       "recorded and verified too", err=True)
+        signing = Signing(through, by, datetime.date.today(), forced=bool(found),
+                          reason=reason or "", errors=len(found))
+        snapshot = Ledger(loaded.entries, loaded.options).snapshot(through)
+        written = _write(ledger, ledger_folder(loaded.options), signing, snapshot)
+    click.echo(_report(signing, snapshot, written, ledger), nl=False)

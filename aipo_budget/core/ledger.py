@@ -3,23 +3,21 @@
 Beancount's pickle cache ignores changes of the plugin's code and of the rules, so the ledger is
 loaded as Fava loads it, with ``loader._load``, which never reads nor writes a cache file.
 
-The include tree is first walked as Beancount walks it (breadth first, each file once, globs
-relative to the including file): a file that is not UTF-8 text, or an include that names a
-folder or an unreadable file, is reported naming the file and the ``include`` line; so are
-Beancount's own "File glob ... does not match any files" and "Duplicate filename parsed",
-which it reports at ``<load>:0``.
+The include tree is first walked as Beancount walks it, for what Beancount cannot say well: a
+file that is no UTF-8 text, or that cannot be read (a FIFO would block it forever). Beancount's
+own "File glob ... does not match any files" and "Duplicate filename parsed", which it reports
+at ``<load>:0``, are then given the including file and line the walk met.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import glob
 import os
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+import stat
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from beancount import loader
 from beancount.core import data, flags
@@ -30,7 +28,7 @@ from aipo_budget.core.paths import as_given
 from aipo_budget.core.tally import one_line
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
 # Errors that mean the input could not be read at all (exit status 2), by class name.
 UNREADABLE = {"ParserError", "ParserSyntaxError", "LexerError", "LoadError"}
@@ -52,24 +50,13 @@ class LedgerInputError(Exception):
         self.problems = problems
 
 
-@dataclass(frozen=True)
-class Include:
+class Include(NamedTuple):
     """An ``include "pattern"`` line of ``filename`` (absolute), and the files it names."""
 
     filename: str
     lineno: int
     pattern: str
     matches: tuple[str, ...]
-
-
-@dataclass
-class IncludeTree:
-    """The include lines met walking from the top-level file, as Beancount will."""
-
-    includes: list[Include] = field(default_factory=list)
-    origin: dict[str, Include] = field(default_factory=dict)  # file -> the line naming it first
-    again: dict[str, Include] = field(default_factory=dict)  # file -> a line naming it again
-    problems: list[Problem] = field(default_factory=list)
 
 
 def not_text(content: bytes) -> str | None:
@@ -85,93 +72,85 @@ def not_text(content: bytes) -> str | None:
     return f"not a UTF-8 text file (byte 0x{content[offset]:02x} at offset {offset})"
 
 
-def _unreadable(include: Include, match: str) -> str | None:
-    """Why the file ``match`` named by ``include`` cannot be read by Beancount, or None."""
-    if os.path.isdir(match):
-        reason = "it is a folder"
-    elif not os.path.isfile(match):  # a FIFO would block Beancount forever; a device too
-        reason = "not a regular file"
-    elif not os.access(match, os.R_OK):
-        reason = "Permission denied"
-    else:
-        return None
-    named = os.path.relpath(match, os.path.dirname(include.filename))
-    return f'include "{include.pattern}": {named}: cannot read: {reason}'
+def _text(filename: str) -> str:
+    """The text of ``filename``: OSError if it cannot be read, ValueError if it is no text."""
+    fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO never blocks
+    with os.fdopen(fd, "rb") as file:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(0, "it is a folder" if stat.S_ISDIR(mode) else "not a regular file")
+        content = file.read()
+    reason = not_text(content)
+    if not reason and content.startswith(b"\xef\xbb\xbf"):
+        reason = "starts with a byte-order mark, which Beancount cannot read (save without BOM)"
+    if reason:
+        raise ValueError(reason)
+    return content.decode("utf-8")
 
 
-def walk_includes(top: str, show: Callable[[str], str] = str) -> IncludeTree:
-    """Walk the include tree from ``top`` (absolute) as ``loader._parse_recursive`` does;
-    ``show`` gives a file's path for messages."""
-    tree, queue, seen = IncludeTree(), [top], {top}
+def walk_includes(top: str, show: Callable[[str], str] = str
+                  ) -> tuple[list[Include], list[Problem]]:
+    """The include lines met walking from ``top`` (absolute) as ``loader._parse_recursive``
+    does (breadth first, each file once, globs relative to the including file), and what
+    could not be read, each file named in messages by ``show``."""
+    includes: list[Include] = []
+    problems: list[Problem] = []
+    queue, origin = [top], {top: None}  # file -> the include line that named it first
     while queue:
         current = queue.pop(0)
-        text = _read_text(tree, current, show) or ""
+        try:
+            text = _text(current)
+        except (OSError, ValueError) as exc:
+            problems.append(_unread(current, origin[current], exc, show))
+            continue
         for match in INCLUDE_LINE.finditer(text):
             pattern = re.sub(r"\\(.)", r"\1", match[1])
             search = os.path.join(os.path.dirname(current), pattern)  # as is when absolute
             include = Include(current, text.count("\n", 0, match.start()) + 1, pattern,
                               tuple(os.path.normpath(m) for m in glob.glob(search, recursive=True)))
-            tree.includes.append(include)
-            queue.extend(_follow(tree, include, seen))
-    return tree
+            includes.append(include)
+            for named in include.matches:
+                if named not in origin:
+                    origin[named] = include
+                    queue.append(named)
+    return includes, problems
 
 
-def _read_text(tree: IncludeTree, filename: str, show: Callable[[str], str]) -> str | None:
-    """The text of ``filename``, or None with the problem added to ``tree``."""
-    origin = tree.origin.get(filename)
-    try:
-        with open(filename, "rb") as file:
-            content = file.read()
-    except OSError as exc:
-        place = (origin.filename, origin.lineno) if origin else (filename, 0)
-        tree.problems.append((*place, f"cannot read: {exc.strerror or exc}"))
-        return None
-    reason = not_text(content)
-    if not reason and content.startswith(b"\xef\xbb\xbf"):
-        reason = "starts with a byte-order mark, which Beancount cannot read (save without BOM)"
-    if reason:
+def _unread(filename: str, origin: Include | None, exc: Exception,
+            show: Callable[[str], str]) -> Problem:
+    """Why ``filename``, named by ``origin`` (None: the top file), could not be walked."""
+    if isinstance(exc, ValueError):  # no text: the file itself is at fault
         where = f", included by {show(origin.filename)}:{origin.lineno}" if origin else ""
-        tree.problems.append((filename, 0, reason + where))
+        return filename, 0, f"{exc}{where}"
+    reason = f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+    if origin is None:
+        return filename, 0, reason
+    named = os.path.relpath(filename, os.path.dirname(origin.filename))
+    return origin.filename, origin.lineno, f'include "{origin.pattern}": {named}: {reason}'
+
+
+def _named_again(includes: list[Include], top: str, target: str) -> Problem | None:
+    """Beancount's "Duplicate filename parsed": the include line that named ``target`` again,
+    and whether it closes a cycle or only names a file twice."""
+    origin = {m: i for i in reversed(includes) for m in i.matches if m != top}  # the first
+    again = [i for i in includes if target in i.matches][target != top:]
+    if not again:
         return None
-    return content.decode("utf-8")
-
-
-def _follow(tree: IncludeTree, include: Include, seen: set[str]) -> list[str]:
-    """The files ``include`` adds to the walk; those named again are noted, not followed."""
-    new = []
-    for match in include.matches:
-        if match in seen:
-            tree.again.setdefault(match, include)
-            continue
-        seen.add(match)
-        problem = _unreadable(include, match)
-        if problem:
-            tree.problems.append((include.filename, include.lineno, problem))
-        else:
-            tree.origin[match] = include
-            new.append(match)
-    return new
-
-
-def _cycle_or_twice(tree: IncludeTree, include: Include, target: str) -> str:
-    here = os.path.dirname(include.filename)
+    include, here = again[0], os.path.dirname(again[0].filename)
     named = os.path.relpath(target, here)
-    ancestor, chain = include.filename, set()
-    while ancestor not in chain:  # up the chain of including files
-        chain.add(ancestor)
-        if ancestor == target:
-            return (f'include "{include.pattern}" makes an include cycle '
-                    f"({named} includes this file)")
-        parent = tree.origin.get(ancestor)
-        if parent is None:
-            break
-        ancestor = parent.filename
-    first = tree.origin.get(target)
-    where = f" by {os.path.relpath(first.filename, here)}:{first.lineno}" if first else ""
-    return f'include "{include.pattern}": {named} is already included{where}'
+    ancestor = include.filename
+    while ancestor != target and ancestor in origin:  # up the chain of including files
+        ancestor = origin[ancestor].filename
+    if ancestor == target:
+        message = f'include "{include.pattern}" makes an include cycle ({named} includes this file)'
+    else:
+        first = origin[target]
+        message = (f'include "{include.pattern}": {named} is already included by '
+                   f"{os.path.relpath(first.filename, here)}:{first.lineno}")
+    return include.filename, include.lineno, message
 
 
-def _where(error: Any, top: str, tree: IncludeTree | None = None) -> Problem:
+def _where(error: Any, top: str, includes: list[Include] | None = None) -> Problem:
     """One line for one of Beancount's errors: file, line, and the gist of the message."""
     source = getattr(error, "source", None) or {}
     message = str(getattr(error, "message", error)).strip()
@@ -180,7 +159,7 @@ def _where(error: Any, top: str, tree: IncludeTree | None = None) -> Problem:
     # a plugin that failed carries a traceback: what failed, and the exception at the end
     text = f"{head.rstrip().removesuffix(':')}: {lines[-1].strip()}" if marker else lines[0]
     filename = str(source.get("filename") or "<load>")
-    located = _locate_include(text, tree) if tree and filename == "<load>" else None
+    located = _locate_include(text, includes, top) if includes and filename == "<load>" else None
     if located:
         return located
     text = one_line(text.strip())
@@ -190,30 +169,23 @@ def _where(error: Any, top: str, tree: IncludeTree | None = None) -> Problem:
     return top if filename.startswith("<") else filename, int(source.get("lineno") or 0), text
 
 
-def _locate_include(text: str, tree: IncludeTree) -> Problem | None:
+def _locate_include(text: str, includes: list[Include], top: str) -> Problem | None:
     """Beancount's include errors, given the including file and line."""
     missing = MISSING_GLOB.match(text)
-    if missing:
-        for include in tree.includes:
-            if include.pattern == missing[1] and not include.matches:
-                return (include.filename, include.lineno,
-                        f'include "{include.pattern}" does not match any files')
+    for include in includes if missing else ():
+        if include.pattern == missing[1] and not include.matches:
+            return (include.filename, include.lineno,
+                    f'include "{include.pattern}" does not match any files')
     duplicate = DUPLICATE.match(text)
-    if duplicate and duplicate[1] in tree.again:
-        include = tree.again[duplicate[1]]
-        return include.filename, include.lineno, _cycle_or_twice(tree, include, duplicate[1])
-    return None
+    return _named_again(includes, top, duplicate[1]) if duplicate else None
 
 
 def _one_per_line(problems: list[Problem]) -> list[Problem]:
     """The first problem of each line: Beancount's lexer reports every token of a bad line."""
-    seen: set[tuple[str, int]] = set()
-    kept = []
-    for problem in problems:
-        if not (problem[1] and problem[:2] in seen):
-            seen.add(problem[:2])
-            kept.append(problem)
-    return kept
+    first: dict[tuple[str, int | str], Problem] = {}
+    for filename, lineno, message in problems:
+        first.setdefault((filename, lineno or message), (filename, lineno, message))
+    return list(first.values())
 
 
 def beancount_errors(errors: list[Any]) -> list[Any]:
@@ -245,13 +217,17 @@ def load_ledger(path: str, proposed: str | None = None
     carry the filename ``<string>``."""
     filename = check_ledger_path(path)
     show = functools.partial(as_given, ledger=path)
-    tree = walk_includes(filename, show)
-    if tree.problems:
-        raise LedgerInputError([(show(f), n, m) for f, n, m in tree.problems])
+    includes, problems = walk_includes(filename, show)
+    if problems:
+        raise LedgerInputError([(show(f), n, m) for f, n, m in problems])
     sources = [(filename, True)] + ([(proposed, False)] if proposed is not None else [])
+    # The cyclic garbage collector off during the load (left as found): the load allocates
+    # millions of objects that all live on, so each automatic full collection walks a larger
+    # heap to free nothing (at 50k transactions, a third of the load's time, for the same peak).
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        with collector_paused():
-            entries, errors, options_map = loader._load(sources, None, None, None)
+        entries, errors, options_map = loader._load(sources, None, None, None)
     except OSError as exc:  # an included file that went away or changed since the walk
         where = show(str(exc.filename)) if exc.filename else path
         raise LedgerInputError([(where, 0, f"cannot read: {exc.strerror or exc}")]) from None
@@ -259,24 +235,13 @@ def load_ledger(path: str, proposed: str | None = None
         raise LedgerInputError([(path, 0, "Beancount could not process an amount "
                                           f"({type(exc).__name__}): is one beyond 28 digits?")]
                                ) from None
-    fatal = [_where(e, filename, tree) for e in errors if type(e).__name__ in UNREADABLE]
-    if fatal:
-        raise LedgerInputError([(show(f), n, m) for f, n, m in _one_per_line(fatal)])
-    return entries, beancount_errors(errors), options_map
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off during the load (left as found): the load allocates
-    millions of objects that all live on, so each automatic full collection walks a larger heap
-    to free nothing (at 50k transactions, a third of the load's time, for the same peak)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
     finally:
         if enabled:
             gc.enable()
+    fatal = [_where(e, filename, includes) for e in errors if type(e).__name__ in UNREADABLE]
+    if fatal:
+        raise LedgerInputError([(show(f), n, m) for f, n, m in _one_per_line(fatal)])
+    return entries, beancount_errors(errors), options_map
 
 
 def is_revalidated(error: Any) -> bool:

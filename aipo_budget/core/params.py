@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 from decimal import Decimal
 from typing import Any, Callable
 
@@ -62,12 +63,8 @@ def _count(value: Any, limit: int) -> int:
     return value
 
 
-def days(value: Any) -> int:
-    return _count(value, MAX_WINDOW_DAYS)
-
-
-def approvers(value: Any) -> int:
-    return _count(value, MAX_APPROVERS)
+days = functools.partial(_count, limit=MAX_WINDOW_DAYS)
+approvers = functools.partial(_count, limit=MAX_APPROVERS)
 
 
 def severity(value: Any) -> str:

@@ -43,16 +43,12 @@ class Subject:
     where: Where
 
     @property
-    def filename(self) -> str:
-        return str(self.txn.meta.get("filename"))
-
-    @property
-    def lineno(self) -> int:
-        return int(self.txn.meta.get("lineno") or 0)
+    def key(self) -> tuple[str, int]:
+        return str(self.txn.meta.get("filename")), int(self.txn.meta.get("lineno") or 0)
 
     @property
     def location(self) -> Location:
-        return self.where(self.filename, self.lineno)
+        return self.where(*self.key)
 
     @property
     def date(self) -> datetime.date:
@@ -68,7 +64,7 @@ class Subject:
         return self.facts.until is not None and self.date > self.facts.until
 
     def at(self, location: FactLocation) -> bool:
-        return (location.filename, location.lineno) == (self.filename, self.lineno)
+        return (location.filename, location.lineno) == self.key
 
     def located(self, location: FactLocation) -> Location:
         return self.where(location.filename, location.lineno)

@@ -20,11 +20,12 @@ from aipo_budget.core.conventions import DEFAULT_CURRENCY
 from aipo_budget.core.paths import shown as relative_to
 from aipo_budget.core.periods import Period
 from aipo_budget.core.tally import plural, tally
+from aipo_budget.outputs.html import Bar, Cell, HtmlTable, html_table
 from aipo_budget.outputs.render import text_value
 from aipo_budget.outputs.table import Kind, Location, Status, shown_from
 from aipo_budget.outputs.tables import findings_register, rulebook, shortened_note
 from aipo_budget.outputs.tables.context import HUNDRED
-from aipo_budget.outputs.tables.registers import with_waiver
+from aipo_budget.outputs.tables.registers import findings_view
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -83,65 +84,15 @@ def read_settings(config: str | None) -> Settings:
 # --- cells --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Bar:
-    """A utilisation bar: ``width`` in percent (at most 100), coloured by ``ladder``."""
-
-    width: str
-    ladder: str  # "within", "warning" or "exceeded"
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    numeric: bool = False
-    negative: bool = False
-    bar: Bar | None = None
-    href: str | None = None
-    nowrap: bool = False  # dates and locations: never broken at their hyphens
-    tone: str | None = None  # a status: "alarming" or "worrying"
-
-    @property
-    def css(self) -> str:
-        """Alignment, sign, bar, tone, and the layout: short texts on one line, long ones
-        wrapped in a column wide enough (one string for the template: thousands of cells)."""
-        size = len(self.text)
-        layout = ("sf-nowrap" if self.nowrap or self.numeric or size <= SHORT_TEXT
-                  else "sf-longer" if size > LONGER_TEXT
-                  else "sf-long" if size > LONG_TEXT else "sf-wrap")
-        return "".join(("num" if self.numeric else "", " sf-negative" if self.negative else "",
-                        " sf-barcell" if self.bar else "",
-                        f" sf-{self.tone}" if self.tone else "", " ", layout))
-
-
-@dataclass(frozen=True)
-class HtmlTable:
-    name: str
-    title: str
-    headers: tuple[str, ...]
-    numeric: tuple[bool, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-    totals: tuple[Cell, ...] | None = None
-    notes: tuple[str, ...] = ()
-
-
-def value_cell(value: Any, kind: Kind, link: Linker) -> Cell:
-    """One cell of a column of ``kind``, as the text renderers show it."""
-    if value is None:
-        return Cell("")
-    text = text_value(value, kind)
-    if kind.numeric:
-        return Cell(text, numeric=True, negative=value < 0)
-    if kind is Kind.DATE:
-        return Cell(text, nowrap=True)
-    if kind is Kind.STATUS:
-        return Cell(text, tone=value.tone if isinstance(value, Status) else None)
-    if kind is Kind.LOCATION and isinstance(value, Location):
-        return Cell(str(value), href=link(value.filename, value.lineno), nowrap=True)
-    if kind is Kind.DOCUMENT and isinstance(value, Location):
-        # Fava serves only documents it knows of: the evidence file is named as written
-        return Cell(value.shown or value.filename)
-    return Cell(text)
+def _classes(kind: Kind, text: str, marks: tuple[str, ...]) -> str:
+    """Alignment, marks, and the layout: short texts on one line, long ones wrapped in a
+    column wide enough (one string for the template: thousands of cells)."""
+    size = len(text)
+    nowrap = kind.numeric or kind in (Kind.DATE, Kind.LOCATION) or size <= SHORT_TEXT
+    layout = ("sf-nowrap" if nowrap else "sf-longer" if size > LONGER_TEXT
+              else "sf-long" if size > LONG_TEXT else "sf-wrap")
+    return " ".join(("num" if kind.numeric and text else "", *(f"sf-{m}" for m in marks),
+                     layout))
 
 
 def ladder(percent: Decimal, status: Status | None, warn_at: Decimal | None) -> str:
@@ -154,24 +105,33 @@ def ladder(percent: Decimal, status: Status | None, warn_at: Decimal | None) -> 
     return "warning" if warn_at is not None and percent >= warn_at else "within"
 
 
-def _row(table: Table, row: Mapping[str, Any], link: Linker) -> tuple[Cell, ...]:
-    cells = [value_cell(row.get(column.key), column.kind, link) for column in table.columns]
-    percent = row.get("pct_used")
-    if table.name == "budget" and percent is not None:
-        # the budget's utilisation bar, coloured by the row's ceiling status (else warn_at)
-        at = table.keys.index("pct_used")
-        width = min(max(percent, Decimal(0)), HUNDRED)
-        bar = Bar(f"{width:.1f}", ladder(percent, row.get("status"), row.get("warn_at")))
-        cells[at] = dataclasses.replace(cells[at], bar=bar, nowrap=True)
-    return tuple(cells)
+def _with_bar(row: Mapping[str, Any] | None, cells: tuple[Cell, ...], at: int
+              ) -> tuple[Cell, ...]:
+    """The budget's utilisation with its bar, coloured by the row's ceiling status (else
+    its warn_at)."""
+    percent = (row or {}).get("pct_used")
+    if row is None or percent is None:
+        return cells
+    width = min(max(percent, Decimal(0)), HUNDRED)
+    bar = Bar(f"{width:.1f}", ladder(percent, row.get("status"), row.get("warn_at")))
+    marks = ("negative", "barcell") if percent < 0 else ("barcell",)
+    shown = dataclasses.replace(cells[at], bar=bar, css=_classes(Kind.PERCENT, cells[at].text, marks))
+    return (*cells[:at], shown, *cells[at + 1:])
 
 
-def html_table(table: Table, link: Linker) -> HtmlTable:
-    """``table`` as cells, column by column by kind; ``link`` links a ledger line to Fava."""
-    return HtmlTable(table.name, table.title, tuple(c.label for c in table.columns),
-                     tuple(c.kind.numeric for c in table.columns),
-                     tuple(_row(table, row, link) for row in table.rows),
-                     _row(table, table.totals, link) if table.totals else None, table.notes)
+def cells(table: Table, link: Linker) -> HtmlTable:
+    """``table`` as the page's cells; ``link`` links a ledger line to Fava's editor. The
+    evidence file of a DOCUMENT is named, not linked: Fava serves only documents it knows."""
+    def editor(place: Location, kind: Kind) -> tuple[str | None, str]:
+        return (link(place.filename, place.lineno) if kind is Kind.LOCATION else None), ""
+
+    shown = html_table(table, _classes, editor)
+    if table.name != "budget" or "pct_used" not in table.keys:
+        return shown
+    at = table.keys.index("pct_used")
+    return dataclasses.replace(
+        shown, rows=tuple(_with_bar(r, c, at) for r, c in zip(table.rows, shown.rows)),
+        totals=shown.totals and _with_bar(table.totals, shown.totals, at))
 
 
 # --- the page -----------------------------------------------------------------------------
@@ -221,14 +181,13 @@ def findings_table(findings: Sequence[Finding], folder: str, link: Linker,
     register = findings_register(latest, "Findings register", shown_from(folder), currency)
     if len(latest) < len(findings):
         register = noted(register, len(findings))
-    cells = html_table(register.select(with_waiver(FINDINGS_VIEW, register)), link)
+    shown = cells(findings_view(register, FINDINGS_VIEW), link)
     if why is None:
-        return cells
-    links = [Cell("why?", href=why(place.filename, place.lineno))
+        return shown
+    links = [Cell("why?", _classes(Kind.TEXT, "why?", ()), why(place.filename, place.lineno))
              for place in register.values("location")]
-    return dataclasses.replace(cells, headers=(*cells.headers, "explanation"),
-                               numeric=(*cells.numeric, False),
-                               rows=tuple((*row, cell) for row, cell in zip(cells.rows, links)))
+    return dataclasses.replace(shown, headers=(*shown.headers, Cell("explanation")),
+                               rows=tuple((*row, cell) for row, cell in zip(shown.rows, links)))
 
 
 def build_page(result: Audit, *, as_of: datetime.date, folder: str, link: Linker,
@@ -259,8 +218,8 @@ def build_page(result: Audit, *, as_of: datetime.date, folder: str, link: Linker
         compliant=compliant, errors=errors,
         summary=summary, period=period_text(start, end),
         findings=findings_table(shown, folder, link, facts.conventions.currency, why),
-        rules=html_table(rulebook_tables[0], link), waivers=html_table(rulebook_tables[1], link),
-        tables=tuple(html_table(t, link) for t in tables), notes=tuple(notes),
+        rules=cells(rulebook_tables[0], link), waivers=cells(rulebook_tables[1], link),
+        tables=tuple(cells(t, link) for t in tables), notes=tuple(notes),
     )
 
 
@@ -279,6 +238,6 @@ def explanation(result: Audit, entries: Sequence[Any], location: str, folder: st
     except LocationError as exc:
         return (), f"Cannot explain {relative_to(filename, folder)}:{line}: {exc}"
     # named apart from the page's own sections (its findings register, its rules)
-    return (tuple(html_table(dataclasses.replace(t, name=f"explain-{t.name}"), link)
+    return (tuple(cells(dataclasses.replace(t, name=f"explain-{t.name}"), link)
                   for t in tables),
             f"Why {relative_to(filename, folder)}:{line} got its verdict")

@@ -1,9 +1,8 @@
 """The table model every output shares: typed columns, rows of typed values, read by key.
 
-A :class:`Table` is data: its columns say what each value is (an amount, a percentage, a
-status, a ``file:line`` location...), and every consumer (the text formats, CSV, JSON, the
-audit pack and its charts, the Fava page and its bars) asks for a column by its ``key`` and
-formats by its :class:`Kind`. Nobody reads ``row[3]`` nor parses rendered text back.
+Every consumer (the text formats, CSV, JSON, the audit pack and its charts, the Fava page)
+asks for a column by its ``key`` and formats by its :class:`Kind`: nobody reads ``row[3]``
+nor parses rendered text back.
 
 Values by kind: ``AMOUNT`` a ``Decimal`` in the operating currency, ``PERCENT`` a ``Decimal``
 (87.5 means 87.5 %), ``DATE`` a ``datetime.date``, ``NUMBER`` an ``int``, ``YEAR`` an ``int``
@@ -74,11 +73,7 @@ class Status(str, enum.Enum):
 def shown_from(folder: str | None = None) -> Callable[[str, int], Location]:
     """A ledger line as people read it: its file relative to ``folder`` (default: the working
     folder) when inside it (:func:`aipo_budget.core.paths.shown`)."""
-
-    def where(filename: str, lineno: int) -> Location:
-        return Location(filename, lineno, shown(filename, folder))
-
-    return where
+    return lambda filename, lineno: Location(filename, lineno, shown(filename, folder))
 
 
 @dataclass(frozen=True)

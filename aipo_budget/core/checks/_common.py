@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from aipo_budget.core.facts import Facts, Location, Outflow, TransferIn
     from aipo_budget.core.findings import Finding
+    from aipo_budget.core.meta import Problem
     from aipo_budget.core.rules import Rule, RuleSet, RuleVersion
     from aipo_budget.core.subject import Subject
 
@@ -90,18 +91,22 @@ def on_outflow(version: RuleVersion, outflow: Outflow, currency: str,
                     currency=currency),)
 
 
-def unread(outflow: Outflow, key: str, present: Any, absent: str) -> str | None:
+def problem(event: Outflow | TransferIn, key: str) -> Problem | None:
+    """The problem reading metadata ``key`` of ``event``, if any."""
+    return next((p for p in event.problems if p.key == key), None)
+
+
+def unread(event: Outflow | TransferIn, key: str, present: Any, absent: str) -> str | None:
     """Why metadata ``key`` fails: it cannot be read, or it is not ``present`` (``absent``
     says what is missing); None when it was read."""
-    problem = outflow.problem(key)
-    if problem is not None:
-        return problem.message
-    return None if present else meta.missing(outflow.entry, key, absent)
+    found = problem(event, key)
+    if found is not None:
+        return found.message
+    return None if present else meta.missing(event.entry, key, absent)
 
 
-def written(event: Outflow | TransferIn, key: str, value: Any) -> Any:
-    """A metadata value as the facts read it; what could not be read says why."""
-    problem = next((p for p in event.problems if p.key == key), None)
-    if problem is not None:
-        return f"unreadable: {problem.message}"
-    return "(none)" if value in (None, "", ()) else value
+def metadata(event: Outflow | TransferIn, name: str, key: str, value: Any) -> Fact:
+    """The fact of metadata ``key`` as the facts read it; what could not be read says why."""
+    found = problem(event, key)
+    shown = "(none)" if value in (None, "", ()) else value
+    return name, shown if found is None else f"unreadable: {found.message}", f"metadata '{key}'"

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, unread, written
+from aipo_budget.core.checks._common import Seen, metadata, on_outflow, per_outflow, unread
 from aipo_budget.core.findings import money
 from aipo_budget.core.params import approvers, param, parse_amount
 
@@ -44,8 +44,7 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
         ("amount", outflow.usd, currency),
         ("threshold", threshold, currency),
         ("approvers needed", needed, f"{version.params.approvers_above} above the threshold"),
-        ("approved by", written(outflow, meta.APPROVED_BY, ", ".join(outflow.approvers)),
-         f"metadata '{facts.conventions.approved_by}'"),
+        metadata(outflow, "approved by", meta.APPROVED_BY, ", ".join(outflow.approvers)),
         ("compared as", ", ".join(map(repr, keys)) or "(nobody)",
          "Unicode form, spaces and case folded"),
         ("different approvers", len(distinct), ""),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, unread, written
+from aipo_budget.core.checks._common import Seen, metadata, on_outflow, per_outflow, unread
 from aipo_budget.core.params import param, parse_texts
 
 if TYPE_CHECKING:
@@ -36,8 +36,7 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
 
     def compared() -> list[Fact]:
         seen: list[Fact] = [
-            ("resolution cited", written(outflow, meta.RESOLUTION, resolution),
-             f"metadata '{facts.conventions.resolution}'"),
+            metadata(outflow, "resolution cited", meta.RESOLUTION, resolution),
             ("authorising resolutions", ", ".join(known), version.label),
             ("dated", outflow.date, ""),
         ]

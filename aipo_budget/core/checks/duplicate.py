@@ -51,6 +51,7 @@ class Params:
     # the window (instalments, recurring fees) is weaker evidence of a repeat
     payee_amount_severity: str = param(severity)
 
+
 Amounts = Counter  # currency -> amount (Decimal): a Counter adds amounts of the same currency
 
 
@@ -62,9 +63,6 @@ class Reason:
     name: str  # what is the same, in a few words
     text: str
     strong: bool  # the same document or link: the rule's severity
-
-
-# --- accruals settled through their links -------------------------------------------------
 
 
 def _liability(txn: data.Transaction, liabilities: str, sign: int) -> Amounts:
@@ -116,9 +114,6 @@ def settling(facts: Facts, booked: dict[str, Amounts]
     return within, beyond
 
 
-# --- what identifies a repeat -------------------------------------------------------------
-
-
 def document_key(outflow: Outflow) -> Hashable | None:
     if outflow.document_path is not None:
         return ("file", outflow.document_path)
@@ -154,9 +149,6 @@ def _where(earlier: Outflow, later: Outflow) -> str:
     if os.path.isabs(base) and os.path.dirname(base) == base:  # only the root in common
         return f"{there.filename}:{there.lineno}"
     return f"{os.path.relpath(there.filename, base or None)}:{there.lineno}"
-
-
-# --- the check ----------------------------------------------------------------------------
 
 
 class Repeats:
@@ -274,19 +266,20 @@ def judge(repeats: Repeats, index: int, version: RuleVersion) -> Seen:
                        "repeat.",))
 
 
-def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+def judged(facts: Facts, rule: Rule) -> Iterator[tuple[Outflow, Seen]]:
+    """Every outflow with what the rule saw and found on it, against the ones before it."""
     repeats = Repeats(facts)
     for index, outflow in enumerate(facts.outflows):
-        yield from judge(repeats, index, rule.judging(outflow.date)).findings
+        yield outflow, judge(repeats, index, rule.judging(outflow.date))
         repeats.add(index)
 
 
+def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    for _outflow, seen in judged(facts, rule):
+        yield from seen.findings
+
+
 def explain(subject: Subject, rule: Rule) -> Seen:
-    version = rule.judging(subject.date)
     if subject.outflow is None:
-        return Seen(version, False, subject.not_a("surplus outflow"))
-    repeats = Repeats(subject.facts)
-    index = next(i for i, o in enumerate(subject.facts.outflows) if o is subject.outflow)
-    for earlier in range(index):
-        repeats.add(earlier)
-    return judge(repeats, index, version)
+        return Seen(rule.judging(subject.date), False, subject.not_a("surplus outflow"))
+    return next(seen for outflow, seen in judged(subject.facts, rule) if outflow is subject.outflow)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, unread, written
+from aipo_budget.core.checks._common import Seen, metadata, on_outflow, per_outflow, unread
 from aipo_budget.core.facts import Location
 
 if TYPE_CHECKING:
@@ -24,8 +24,7 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
                    f"{outflow.document_problem}")
 
     def compared() -> list[Fact]:
-        seen: list[Fact] = [("document", written(outflow, meta.DOCUMENT, outflow.document),
-                             f"metadata '{facts.conventions.document}'")]
+        seen = [metadata(outflow, "document", meta.DOCUMENT, outflow.document)]
         if path is not None:
             seen.append(("evidence file", Location(path, 0), "a Document entry of the ledger"))
         elif outflow.document:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import Seen, on_outflow
+from aipo_budget.core.checks._common import Seen, on_outflow, problem
 from aipo_budget.core.findings import finding
 from aipo_budget.core.params import days, param, parse_date, parse_text
 from aipo_budget.core.projects import terms
@@ -46,8 +46,8 @@ def judge(facts: Facts, ruleset: RuleSet, project: str, outflow: Outflow,
     incurred date comes from)."""
     t = terms(ruleset, project, outflow.date)
     version, currency = t.period, facts.conventions.currency
-    problem = outflow.problem(meta.INCURRED)
-    findings = list(on_outflow(version, outflow, currency, problem and problem.message))
+    unread = problem(outflow, meta.INCURRED)
+    findings = list(on_outflow(version, outflow, currency, unread and unread.message))
     uses = [use for use in outflow.uses if use.project == project]
     for use in uses:
         if not t.incurred_in_period(use.incurred):

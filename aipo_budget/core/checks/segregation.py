@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import Seen, on_outflow, per_outflow, unread, written
+from aipo_budget.core.checks._common import Seen, metadata, on_outflow, per_outflow, unread
 
 if TYPE_CHECKING:
     from aipo_budget.core.facts import Facts, Outflow
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 
 def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
-    c, preparer = facts.conventions, outflow.prepared_by
+    preparer = outflow.prepared_by
     key = meta.person_key(preparer) if preparer else None
     keys = [meta.person_key(name) for name in outflow.approvers]
     message = unread(outflow, meta.PREPARED_BY, preparer is not None,
@@ -25,13 +25,12 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
         message = (f"{preparer} both prepared and approved this outflow (approved by "
                    f"{', '.join(outflow.approvers)})")
     return Seen(version, True, "a surplus outflow has a preparer and approvers", lambda: (
-        ("prepared by", written(outflow, meta.PREPARED_BY, preparer), f"metadata '{c.prepared_by}'"),
+        metadata(outflow, "prepared by", meta.PREPARED_BY, preparer),
         ("preparer compared as", repr(key) if key is not None else "(nobody)", ""),
-        ("approved by", written(outflow, meta.APPROVED_BY, ", ".join(outflow.approvers)),
-         f"metadata '{c.approved_by}'"),
+        metadata(outflow, "approved by", meta.APPROVED_BY, ", ".join(outflow.approvers)),
         ("approvers compared as", ", ".join(map(repr, keys)) or "(nobody)",
          "Unicode form, spaces and case folded"),
-    ), on_outflow(version, outflow, c.currency, message))
+    ), on_outflow(version, outflow, facts.conventions.currency, message))
 
 
 check, explain = per_outflow(judge)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import Entries, Seen, row, written
+from aipo_budget.core.checks._common import Entries, Seen, metadata, row, unread
 from aipo_budget.core.facts import OperatingYear
 from aipo_budget.core.findings import finding, money
 
@@ -45,39 +45,15 @@ def judge(facts: Facts, version: RuleVersion, transfer: TransferIn, before: Deci
           after: Decimal) -> Seen:
     """A transfer-in: its metadata, its date against its fiscal year's end, and the year's
     transfers up to it against the year's operating surplus."""
-    c, year = facts.conventions, transfer.fiscal_year
-    currency = c.currency
-    messages = [problem.message for problem in transfer.problems]
-    unread = {problem.key for problem in transfer.problems}
-    if year is None and meta.FISCAL_YEAR not in unread:
-        messages.append(meta.missing(transfer.entry, meta.FISCAL_YEAR,
-                                     "transfer into the Surplus Fund does not name its fiscal year"))
-    if transfer.audit_ref is None and meta.AUDIT_REF not in unread:
-        messages.append(meta.missing(transfer.entry, meta.AUDIT_REF,
-                                     "transfer into the Surplus Fund has no audit reference"))
-    found = [(message, transfer.usd) for message in messages]
+    currency, year = facts.conventions.currency, transfer.fiscal_year
+    found = [(message, transfer.usd) for message in (
+        unread(transfer, meta.FISCAL_YEAR, year is not None,
+               "transfer into the Surplus Fund does not name its fiscal year"),
+        unread(transfer, meta.AUDIT_REF, transfer.audit_ref is not None,
+               "transfer into the Surplus Fund has no audit reference")) if message]
     # the year's operating surplus computed from the ledger (zero without entries)
-    surplus = facts.operating.get(year, OperatingYear()).surplus
-
-    def compared() -> list[Fact]:
-        seen: list[Fact] = [
-            ("fiscal year", written(transfer, meta.FISCAL_YEAR, year), f"metadata '{c.fiscal_year}'"),
-            ("audit reference", written(transfer, meta.AUDIT_REF, transfer.audit_ref),
-             f"metadata '{c.audit_ref}'"),
-            ("dated", transfer.date, ""),
-            ("amount", transfer.usd, currency),
-        ]
-        if year is None:
-            return seen
-        operating = facts.operating.get(year)
-        seen.append(("fiscal year ended", meta.year_end(year), "the calendar year"))
-        if operating is not None:
-            seen += [(f"operating income {year}", operating.income, "all income but co-funding"),
-                     (f"operating expenses {year}", operating.expenses, "Secretariat expenses")]
-        return seen + [(f"operating surplus {year}", surplus, "computed from the ledger"),
-                       (f"transferred for {year} before", before, ""),
-                       (f"transferred for {year} after", after, "this transfer included")]
-
+    operating = facts.operating.get(year)
+    surplus = (operating or OperatingYear()).surplus
     if year is not None:
         if transfer.date <= meta.year_end(year):
             found.append((f"transfer of fiscal year {year}'s surplus is dated {transfer.date}, "
@@ -86,6 +62,21 @@ def judge(facts: Facts, version: RuleVersion, transfer: TransferIn, before: Deci
             found.append((f"transfers for fiscal year {year} reach {money(after, currency)}, "
                           f"more than that year's operating surplus of {money(surplus, currency)}",
                           min(transfer.usd, after - max(surplus, Decimal(0)))))
+
+    def compared() -> list[Fact]:
+        seen = [metadata(transfer, "fiscal year", meta.FISCAL_YEAR, year),
+                metadata(transfer, "audit reference", meta.AUDIT_REF, transfer.audit_ref),
+                ("dated", transfer.date, ""), ("amount", transfer.usd, currency)]
+        if year is None:
+            return seen
+        seen.append(("fiscal year ended", meta.year_end(year), "the calendar year"))
+        if operating is not None:
+            seen += [(f"operating income {year}", operating.income, "all income but co-funding"),
+                     (f"operating expenses {year}", operating.expenses, "Secretariat expenses")]
+        return seen + [(f"operating surplus {year}", surplus, "computed from the ledger"),
+                       (f"transferred for {year} before", before, ""),
+                       (f"transferred for {year} after", after, "this transfer included")]
+
     return Seen(version, True, "money comes into the Surplus Fund", compared, tuple(
         finding(version, transfer.date, transfer.location, message, amount, currency=currency)
         for message, amount in found))
@@ -100,12 +91,8 @@ def explain(subject: Subject, rule: Rule) -> Seen:
     version, this = rule.judging(subject.date), subject.transfer
     if this is None:
         return Seen(version, False, subject.not_a("surplus transfer-in"))
-    steps = []
-    for step in running(subject.facts):
-        if step[0].fiscal_year == this.fiscal_year or step[0] is this:
-            steps.append(step)
-        if step[0] is this:
-            break
+    steps = [step for step in running(subject.facts) if step[0].fiscal_year == this.fiscal_year]
+    steps = steps[:next(i for i, step in enumerate(steps) if step[0] is this) + 1]
     seen = judge(subject.facts, version, *steps[-1])
     if this.fiscal_year is None:
         return seen

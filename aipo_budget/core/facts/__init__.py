@@ -1,15 +1,7 @@
-"""One pass over the ledger's entries that builds the plain facts every check and table reads.
-
-The facts are in the operating currency (``facts.conventions.currency``; see
-:mod:`aipo_budget.core.convert`), and the roles of accounts are read from their names through the
-ledger's conventions (:mod:`aipo_budget.core.conventions`). The pass is split by concern:
-
-- :mod:`.roles`: roles of accounts, conversion, and the context the other parts share;
-- :mod:`.movements`: what moves in and out of the Surplus Fund;
-- :mod:`.accruals`: where project costs' money came from, through linked accruals;
-- :mod:`.build`: the pass itself, :func:`build_facts`, with the operating surplus and the
-  member contributions of each fiscal year.
-"""
+"""One pass over the ledger's entries (:func:`build_facts`) builds the plain facts, in the
+operating currency, that every check and table reads: :mod:`.roles` of accounts (by name,
+through the ledger's conventions), fund :mod:`.movements`, and :mod:`.accruals` followed to
+the payments that fund project costs."""
 
 from __future__ import annotations
 

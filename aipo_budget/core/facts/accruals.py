@@ -12,9 +12,10 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from aipo_budget.core.conventions import under
 from aipo_budget.core.convert import ZERO
 from aipo_budget.core.facts.model import UNPAID_SOURCE, Cost, Location
-from aipo_budget.core.facts.roles import Funding, split
+from aipo_budget.core.facts.roles import Funding, source_of, split
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -49,10 +50,10 @@ def funding_of(ctx: Context, txn: data.Transaction, follow_links: bool = True,
         amount = -ctx.value(posting, txn.date) * direction
         if amount <= 0 or ctx.project_of(account):
             continue
-        if follow_links and ctx.is_liability(account):
+        if follow_links and under(account, ctx.conventions.liabilities):
             _add_accrued(ctx, txn, account, amount, funding)
         else:
-            funding[(ctx.source_of(account), txn.date)] += amount
+            funding[(source_of(account, ctx.conventions), txn.date)] += amount
     return dict(funding)
 
 
@@ -97,7 +98,7 @@ def settled_costs(ctx: Context, txn: data.Transaction, posting: data.Posting
                   ) -> list[tuple[data.Transaction, Decimal, data.Posting]]:
     """Project costs booked by the earlier accruals this liability posting settles (by link):
     (accrual, cost amount, cost posting)."""
-    if not ctx.is_liability(posting.account):
+    if not under(posting.account, ctx.conventions.liabilities):
         return []
     return [(other, ctx.value(p, other.date), p)
             for other in _linked(ctx, txn) if other.date <= txn.date

@@ -67,10 +67,6 @@ class Outflow:
     document_problem: str | None = None  # why it does not resolve
     problems: tuple[Problem, ...] = ()  # metadata that cannot be read
 
-    def problem(self, key: str) -> Problem | None:
-        """The problem reading metadata ``key``, if any."""
-        return next((p for p in self.problems if p.key == key), None)
-
     @property
     def payee(self) -> str:
         return self.entry.payee or ""

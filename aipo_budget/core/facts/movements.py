@@ -65,7 +65,7 @@ def movement(ctx: Context, fund: Fund, txn: data.Transaction) -> Movement | None
         # money brought in from the opening-balance account on the first day of the fund's
         # accounts opens their books; later, or taken out, it is a transfer-in or an outflow
         return Opening(txn.date, where, delta)
-    if delta < 0 or (delta == 0 and _pays_out(fund_postings)):
+    if delta < 0 or (delta == 0 and conversions(ctx, txn, fund_postings)):
         # delta == 0 with money leaving: an amount that has no price yet
         return outflow(ctx, txn, fund_postings, others, -delta, fund.balance)
     if delta > 0 and any(ctx.project_of(p.account) for p in others):
@@ -88,13 +88,6 @@ def refunded(ctx: Context, txn: data.Transaction, others: list[data.Posting],
     credits = [(p, value) for p, value in credits if value > 0]
     return [Use(posting.account, -part, *ctx.project_of(posting.account), txn.date)
             for (posting, _), part in zip(credits, shares(paid_back, [v for _, v in credits]))]
-
-
-def _pays_out(postings: list[data.Posting]) -> bool:
-    totals: dict[str, Decimal] = defaultdict(Decimal)
-    for posting in postings:
-        totals[posting.units.currency] += posting.units.number
-    return any(number < 0 for number in totals.values())
 
 
 def outflow(ctx: Context, txn: data.Transaction, fund_postings: list[data.Posting],

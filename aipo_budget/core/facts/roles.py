@@ -104,12 +104,6 @@ class Context:
             found = self._projects[account] = project_of(account, self.conventions)
             return found
 
-    def source_of(self, account: str) -> str:
-        return source_of(account, self.conventions)
-
-    def is_liability(self, account: str) -> bool:
-        return under(account, self.conventions.liabilities)
-
 
 def by_link(transactions: Sequence[data.Transaction]) -> dict[str, list[data.Transaction]]:
     linked: dict[str, list[data.Transaction]] = defaultdict(list)

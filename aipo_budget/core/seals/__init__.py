@@ -1,18 +1,20 @@
-"""Period seals: ``aipo-budget seal`` records a digest of the ledger through a date in a
-``custom "aipo-seal"`` entry, and every audit verifies every seal: its digest recomputed from
-the ledger as it is now and, when it no longer holds, one finding of kind ``seal`` per
-difference, said from its record. A difference that breaks several seals (an entry of 2005
-under seals through 2005 and 2006) is one finding that names them all.
+"""Period seals: ``aipo-budget seal`` (:mod:`aipo_budget.cli.seal`) records a digest of the
+ledger through a date in a ``custom "aipo-seal"`` entry, and every audit verifies every seal:
+its digest recomputed from the ledger as it is now and, when it no longer holds, one finding of
+kind ``seal`` per difference, said from its record. A difference that breaks several seals (an
+entry of 2005 under seals through 2005 and 2006) is one finding that names them all.
 
 :mod:`.canonical` is the form of an entry and its fingerprint; :mod:`.snapshot` what a seal
-covers and its digest; :mod:`.sidecar` a seal's record and what changed since; :mod:`.store`
-the files ``seal`` writes. Here: the seal entry, read and written, and the verification.
+covers and its digest; :mod:`.sidecar` a seal's record and what changed since. Here: the seal
+entry, read, and the verification.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
+import hashlib
 import os
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -24,14 +26,13 @@ from aipo_budget.core.findings import Finding, finding
 from aipo_budget.core.paths import shown
 from aipo_budget.core.rules import RuleVersion
 from aipo_budget.core.seals.canonical import SEAL_TYPE
-from aipo_budget.core.seals.sidecar import Difference, differences, parse_record, sha256_text
-from aipo_budget.core.seals.snapshot import FORMAT, Ledger
+from aipo_budget.core.seals.sidecar import Difference, differences, parse_record
+from aipo_budget.core.seals.snapshot import FORMAT, Ledger, read_regular
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from aipo_budget.core.rules import RuleSet
-    from aipo_budget.core.seals.snapshot import Snapshot
 
 # Used when a rules folder has no rule of kind "seal": a broken seal is still reported.
 DEFAULT_SEAL_RULE = RuleVersion(
@@ -104,62 +105,19 @@ def seal_entries(entries: Sequence[data.Directive]) -> list[data.Custom]:
             if isinstance(entry, data.Custom) and entry.type == SEAL_TYPE]
 
 
-def quoted(text: str) -> str:
-    """A Beancount string literal (one line: whitespace collapsed)."""
-    one_line = " ".join(text.split())
-    return '"' + one_line.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-@dataclasses.dataclass(frozen=True)
-class Signing:
-    """Who seals, when and why: what the seal entry says besides the digests."""
-
-    through: datetime.date
-    by: str
-    sealed_on: datetime.date
-    forced: bool = False
-    reason: str = ""
-    errors: int = 0  # error findings the seal was forced over
-
-
-def entry_text(signing: Signing, snapshot: Snapshot, record: str, record_sha256: str) -> str:
-    """The seal entry as written in ``seals.beancount``; ``record``: the sidecar, relative to
-    it; ``forced``, ``reason`` and ``errors`` only when sealed over error findings."""
-    lines = [f"{signing.through} custom {quoted(SEAL_TYPE)} {quoted(signing.by)}",
-             f"  sealed-on: {signing.sealed_on}",
-             f"  digest: {quoted(snapshot.digest)}",
-             f"  entries: {len(snapshot.prints)}",
-             f"  evidence: {len(snapshot.evidence)}",
-             f"  record: {quoted(record)}",
-             f"  record-sha256: {quoted(record_sha256)}",
-             f"  format: {FORMAT}",
-             *(["  forced: TRUE"] if signing.forced else []),
-             *([f"  reason: {quoted(signing.reason)}"] if signing.reason else []),
-             *([f"  errors: {signing.errors}"] if signing.forced else [])]
-    return "\n".join(lines) + "\n"
-
-
-def read_text(path: str) -> str | None:
-    try:
-        with open(path, encoding="utf-8") as file:
-            return file.read()
-    except (OSError, UnicodeDecodeError):
-        return None
-
-
 def _seal_differences(seal: SealedPeriod, ledger: Ledger) -> tuple[str, list[Difference]]:
     snapshot = ledger.snapshot(seal.through)
     if snapshot.digest == seal.digest:
         return HOLDS, []
-    text = read_text(seal.record_path)
-    record, why = None, "is missing or unreadable"
-    if text is not None and sha256_text(text) != seal.record_sha256:
+    try:
+        raw = read_regular(seal.record_path)
         why = "has changed since the seal"
-    elif text is not None:
-        try:
-            record = parse_record(text)
-        except ValueError as exc:
-            why = f"cannot be read ({exc})"
+        record = (parse_record(raw.decode("utf-8"))
+                  if hashlib.sha256(raw).hexdigest() == seal.record_sha256 else None)
+    except (OSError, UnicodeDecodeError):  # UnicodeDecodeError is a ValueError
+        record, why = None, "is missing or unreadable"
+    except ValueError as exc:
+        record, why = None, f"cannot be read ({exc})"
     key = ("record", id(seal.location.entry))
     if record is None:
         message = (f"the seal no longer matches the ledger, and its record "
@@ -215,13 +173,9 @@ def seal_inputs(entries: Sequence[data.Directive]) -> list[str]:
     the ledger has seals, every evidence file (its bytes: a file replaced under the same name
     breaks a seal). A cache of results must see them (aipo_budget.cli.cache)."""
     seals = seal_entries(entries)
-    if not seals:
-        return []
     records = set()
     for entry in seals:
-        try:
+        with contextlib.suppress(ValueError):  # an unreadable seal has no record to read
             records.add(read_seal(entry).record_path)
-        except ValueError:
-            continue
-    documents = {e.filename for e in entries if isinstance(e, data.Document)}
+    documents = {e.filename for e in entries if isinstance(e, data.Document)} if seals else set()
     return sorted(records) + sorted(documents - records)

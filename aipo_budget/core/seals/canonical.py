@@ -127,17 +127,6 @@ def _posting(posting: data.Posting) -> tuple[str, ...]:
             posting.flag or "", written)
 
 
-def _head(entry: data.Transaction) -> tuple[str, ...]:
-    """The values of a transaction's ``HEAD`` fields (no payee and "" are written alike)."""
-    return (entry.date.isoformat(), entry.flag or "", typed(entry.payee or None),
-            typed(entry.narration or None), typed(entry.tags), typed(entry.links))
-
-
-def _postings(postings: Sequence[tuple[str, ...]]) -> str:
-    """The value of the ``postings`` field: a multiset, so sorted."""
-    return "\n".join(sorted(map("\t".join, postings)))
-
-
 def canonical(entry: data.Directive, base: str = "", aspects: bool = True
               ) -> list[tuple[str, str]]:
     """The canonical form of ``entry``: (field, typed text) pairs, its type's fields first in
@@ -146,12 +135,15 @@ def canonical(entry: data.Directive, base: str = "", aspects: bool = True
     transaction's postings are one field (all the fingerprint needs)."""
     if isinstance(entry, data.Transaction):
         postings = [_posting(p) for p in entry.postings]
-        found = list(zip(HEAD, _head(entry)))
+        # no payee and "" are written alike
+        found = list(zip(HEAD, (entry.date.isoformat(), entry.flag or "",
+                                typed(entry.payee or None), typed(entry.narration or None),
+                                typed(entry.tags), typed(entry.links))))
         if aspects:  # what the postings say, aspect by aspect: to name what changed
             for index, name in enumerate(ASPECTS):
                 values = sorted(p[index] for p in postings)
                 found.append((name, "|".join(values) if any(values) else ""))
-        found.append(("postings", _postings(postings)))
+        found.append(("postings", "\n".join(sorted(map("\t".join, postings)))))  # a multiset
     else:
         found = [("date", entry.date.isoformat())]
         for name, shown in _attributes(type(entry)):
@@ -162,20 +154,10 @@ def canonical(entry: data.Directive, base: str = "", aspects: bool = True
     return found + [(META_PREFIX + key, value) for key, value in metadata(entry.meta)]
 
 
-# What fingerprint() digests of a plain transaction, values left to fill in: the generic join
-# of its form without aspects, spared building the pairs (transactions are most of a ledger).
-_TRANSACTION_TEXT = "\x1e".join(["transaction", *(name + "\x1f{}" for name in (*HEAD, "postings"))])
-
-
 def fingerprint(entry: data.Directive, base: str = "") -> str:
     """SHA-256 (hex) of the canonical form, with the entry's type."""
-    if type(entry) is data.Transaction:  # not a subclass: its type name is its own
-        text = _TRANSACTION_TEXT.format(*_head(entry), _postings(map(_posting, entry.postings)))
-        text += "".join([f"\x1e{META_PREFIX}{key}\x1f{value}"
-                         for key, value in metadata(entry.meta)])
-    else:
-        text = "\x1e".join([type_name(entry), *(f"{name}\x1f{value}" for name, value
-                                               in canonical(entry, base, aspects=False))])
+    text = "\x1e".join([type_name(entry), *(f"{name}\x1f{value}" for name, value
+                                           in canonical(entry, base, aspects=False))])
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

@@ -12,6 +12,7 @@ import bisect
 import hashlib
 import operator
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,15 @@ def file_digest(path: str) -> str | None:
         return None
     finally:
         os.close(fd)
+
+
+def read_regular(path: str) -> bytes:
+    """The bytes of the regular file ``path``; OSError otherwise (never blocks on a FIFO)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        return file.read()
 
 
 def overall(fingerprints: Iterable[str], evidence: dict[str, str]) -> str:
@@ -88,25 +98,17 @@ class Ledger:
         self.base = ledger_folder(options)
         self.own = sorted(own_entries(entries, options), key=operator.attrgetter("date"))
         self.dates = [entry.date for entry in self.own]
-        self.prints: list[str] = []
+        self.prints: list[str] = []  # of own[:len(prints)]: fingerprinted once for all seals
+        self.cites: list[Sequence[str]] = []  # the files each of own[:len(cites)] cites
         self.evidence = Evidence(entries, options)
         self.document_key = conventions(options).document
         self.hashes: dict[str, str] = {}
-        self.shown: dict[str, str] = {}  # path -> relative(path): thousands of citers per file
-        # the files a document value resolved to: found safe to read (evidence.safety) then
-        self.safe: set[str] = set()
         # a document value resolves by its accounts and its file's folder: many payments cite
         # one file, and resolving checks the file on disk each time
         self.resolved: dict[tuple[Any, ...], str | None] = {}
-        # (position in own, entry, its files) of the entries of own[:scanned] citing files: a
-        # ledger sealed year after year is not searched for evidence once per seal
-        self.citations: list[tuple[int, data.Directive, Sequence[str]]] = []
-        self.scanned = 0
 
     def relative(self, path: str) -> str:
-        if path not in self.shown:
-            self.shown[path] = os.path.relpath(path, self.base).replace(os.sep, "/")
-        return self.shown[path]
+        return os.path.relpath(path, self.base).replace(os.sep, "/")
 
     def snapshot(self, through: datetime.date, evidence_files: bool = True) -> Snapshot:
         """The entries on or before ``through`` and, unless not ``evidence_files``, the
@@ -114,22 +116,15 @@ class Ledger:
         count = bisect.bisect_right(self.dates, through)
         self.prints.extend([fingerprint(entry, self.base)
                             for entry in self.own[len(self.prints):count]])
-        evidence: dict[str, str] = {}
-        citing: dict[str, data.Directive] = {}
+        first: dict[str, data.Directive] = {}  # path -> the first entry citing it
         if evidence_files:
-            for index in range(self.scanned, count):
-                paths = self.cited(self.own[index])
-                if paths:
-                    self.citations.append((index, self.own[index], paths))
-            self.scanned = max(self.scanned, count)
-            for index, entry, paths in self.citations:
-                if index >= count:
-                    break
+            self.cites.extend([self.cited(entry) for entry in self.own[len(self.cites):count]])
+            for entry, paths in zip(self.own[:count], self.cites):
                 for path in paths:
-                    shown = self.relative(path)
-                    citing.setdefault(shown, entry)
-                    evidence[shown] = self.sha256(path)
-        return Snapshot(through, self.prints[:count], self.own[:count], evidence, citing)
+                    first.setdefault(path, entry)
+        return Snapshot(through, self.prints[:count], self.own[:count],
+                        {self.relative(path): self.sha256(path) for path in first},
+                        {self.relative(path): entry for path, entry in first.items()})
 
     def cited(self, entry: data.Directive) -> Sequence[str]:
         """The evidence files ``entry`` cites: a transaction's document (resolved as Fava
@@ -142,16 +137,13 @@ class Ledger:
         key = (value, frozenset(p.account for p in entry.postings),
                os.path.dirname(str(entry.meta.get("filename", ""))))
         if key not in self.resolved:
-            path = self.resolved[key] = self.evidence.resolve(value, entry).path
-            if path:
-                self.safe.add(path)
-        path = self.resolved[key]
-        return [path] if path else []
+            self.resolved[key] = self.evidence.resolve(value, entry).path
+        return [self.resolved[key]] if self.resolved[key] else []
 
     def sha256(self, path: str) -> str:
+        """The file's SHA-256, MISSING when it cannot be read or the evidence rules do not
+        allow it (never /etc through a link)."""
         if path not in self.hashes:
-            # only a file the evidence rules allow is read (never /etc through a link)
-            readable = path in self.safe or safety(
-                path, self.evidence.roots, self.evidence.real_path) is None
+            readable = safety(path, self.evidence.roots, self.evidence.real_path) is None
             self.hashes[path] = (file_digest(path) if readable else None) or MISSING
         return self.hashes[path]

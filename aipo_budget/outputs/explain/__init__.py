@@ -1,15 +1,12 @@
 """Why a transaction got its verdict: ``aipo-budget explain FILE:LINE`` and the Fava page.
 
-The explanation is tables: the transaction, every rule (and Beancount's own) with the version
-that judges it, whether it applies and why not, and the audit's verdict; the findings; then
-what each applying rule saw. All come from the rule's own kind module (``explain`` in
-:mod:`aipo_budget.core.checks`), the very function its check judges with: the explanation
-cannot contradict the check. A cumulative rule lists the entries that make up its total.
-"""
+The tables: the transaction, every rule (and Beancount's own) with the version that judges it,
+whether it applies and why not, and the audit's verdict; the findings; then what each applying
+rule saw, from its kind's ``explain`` (:mod:`aipo_budget.core.checks`), the very function its
+check judges with, so the explanation cannot contradict the check."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -105,23 +102,10 @@ def rules_table(subject: Subject, views: Sequence[tuple[Rule, Seen]]) -> Table:
 
 def findings_table(subject: Subject) -> Table:
     """The audit's findings on the transaction, as the findings register shows them."""
-    register = findings_register(subject.findings, f"Findings on {subject.location}",
-                                 subject.where, subject.currency)
     notes = () if subject.findings else ("The audit has no finding on this transaction.",)
-    return dataclasses.replace(register.select(("severity", "rule", "condition", "amount")),
-                               notes=notes)
-
-
-def _rule_tables(subject: Subject, rule: Rule, view: Seen) -> list[Table]:
-    if not view.applies:
-        return []
-    name, found, facts = rule.id.lower(), [], view.facts()
-    if facts or view.notes:
-        found.append(facts_table(subject, name, f"{view.version.label}: {rule.title}",
-                                 facts, view.notes))
-    if view.entries is not None:
-        found.append(entries_table(subject, f"{name}-entries", view.entries))
-    return found
+    register = findings_register(subject.findings, f"Findings on {subject.location}",
+                                 subject.where, subject.currency, notes)
+    return register.select(("severity", "rule", "condition", "amount"))
 
 
 def explain(result: Audit, entries: Sequence[data.Directive], filename: str, lineno: int,
@@ -134,6 +118,11 @@ def explain(result: Audit, entries: Sequence[data.Directive], filename: str, lin
     subject = subject_of(result, txn, where)
     views = [(rule, seen(subject, rule)) for rule in _rules(subject)]
     tables = [transaction_table(subject), rules_table(subject, views), findings_table(subject)]
-    for rule, view in views:
-        tables += _rule_tables(subject, rule, view)
+    for rule, view in (item for item in views if item[1].applies):  # what each rule saw
+        name, facts = rule.id.lower(), view.facts()
+        if facts or view.notes:
+            tables.append(facts_table(subject, name, f"{view.version.label}: {rule.title}",
+                                      facts, view.notes))
+        if view.entries is not None:
+            tables.append(entries_table(subject, f"{name}-entries", view.entries))
     return tables

@@ -40,7 +40,8 @@ def split_location(text: str) -> tuple[str, int]:
     return name, int(digits)
 
 
-def _line(meta: dict[str, Any] | None) -> int:
+def line_of(meta: dict[str, Any] | None) -> int:
+    """The line an entry's (or an error's) metadata names; 0 for none."""
     value = (meta or {}).get("lineno")
     return value if isinstance(value, int) else 0
 
@@ -48,9 +49,9 @@ def _line(meta: dict[str, Any] | None) -> int:
 def last_line(txn: data.Transaction) -> int:
     """The last line a transaction's text takes: its last posting's, and that posting's
     metadata lines (the transaction's own metadata comes before its postings)."""
-    end = _line(txn.meta)
+    end = line_of(txn.meta)
     for posting in txn.postings:
-        line = _line(posting.meta)
+        line = line_of(posting.meta)
         if line >= end:
             keys = [k for k in (posting.meta or {}) if k not in ("filename", "lineno")
                     and not str(k).startswith("__")]
@@ -64,14 +65,14 @@ def find_transaction(entries: Sequence[data.Directive], filename: str,
     whose lines hold it: the last entry of that file starting at or before ``lineno``, if it
     is a transaction and ``lineno`` is not past its last line nor at the next entry."""
     here = [e for e in entries if e.meta and e.meta.get("filename") == filename
-            and _line(e.meta) > 0]
-    before = [e for e in here if _line(e.meta) <= lineno]
+            and line_of(e.meta) > 0]
+    before = [e for e in here if line_of(e.meta) <= lineno]
     if not before:
         raise LocationError(f"no transaction on line {lineno}: it comes before the first "
                             "entry of the file")
-    start = max(_line(e.meta) for e in before)
+    start = max(line_of(e.meta) for e in before)
     # a pad directive and the padding transaction Beancount makes of it share a line
-    candidates = [e for e in before if _line(e.meta) == start]
+    candidates = [e for e in before if line_of(e.meta) == start]
     txn = next((e for e in candidates if isinstance(e, data.Transaction)
                 and e.flag != flags.FLAG_PADDING), None)
     if txn is None:

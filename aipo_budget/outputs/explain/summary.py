@@ -1,17 +1,14 @@
 """The tables of an explanation: facts (fact, value, note), the entries of a running total,
-and the transaction as the audit's facts saw it: what it is for the Surplus Fund, its amount in
-the operating currency and how it was converted, what it paid for (project, category, incurred
-date and how that date was found), the project costs it books and their sources.
-
-Values stay typed (amounts ``Decimal`` in the operating currency, dates, locations); a line of
-the ledger (a ``facts.Location``) is shown as the explanation shows locations."""
+and the transaction as the audit's facts saw it. Values stay typed (amounts ``Decimal`` in the
+operating currency, dates, locations: a ``facts.Location`` is shown as the explanation shows
+locations)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import written
+from aipo_budget.core.checks._common import metadata
 from aipo_budget.core.checks.conversion import converted
 from aipo_budget.core.facts import Location as FactLocation
 from aipo_budget.outputs.table import Column, Kind, table
@@ -78,21 +75,20 @@ def _uses(subject: Subject) -> list[Fact]:
 
 
 def _metadata(subject: Subject) -> list[Fact]:
-    c, outflow, transfer = subject.facts.conventions, subject.outflow, subject.transfer
+    outflow, transfer = subject.outflow, subject.transfer
     if outflow is not None:
         event, fields = outflow, (
-            ("resolution", meta.RESOLUTION, outflow.resolution, c.resolution),
-            ("prepared by", meta.PREPARED_BY, outflow.prepared_by, c.prepared_by),
-            ("approved by", meta.APPROVED_BY, ", ".join(outflow.approvers), c.approved_by),
-            ("document", meta.DOCUMENT, outflow.document, c.document))
+            ("resolution", meta.RESOLUTION, outflow.resolution),
+            ("prepared by", meta.PREPARED_BY, outflow.prepared_by),
+            ("approved by", meta.APPROVED_BY, ", ".join(outflow.approvers)),
+            ("document", meta.DOCUMENT, outflow.document))
     elif transfer is not None:
         event, fields = transfer, (
-            ("fiscal year", meta.FISCAL_YEAR, transfer.fiscal_year, c.fiscal_year),
-            ("audit reference", meta.AUDIT_REF, transfer.audit_ref, c.audit_ref))
+            ("fiscal year", meta.FISCAL_YEAR, transfer.fiscal_year),
+            ("audit reference", meta.AUDIT_REF, transfer.audit_ref))
     else:
         return []
-    return [(name, written(event, key, value), f"metadata '{written_as}'")
-            for name, key, value, written_as in fields]
+    return [metadata(event, name, key, value) for name, key, value in fields]
 
 
 def transaction_table(subject: Subject) -> Table:

@@ -23,9 +23,7 @@ from aipo_budget.outputs.pack.html import About, index_html, svg
 from aipo_budget.outputs.pack.manifest import (
     ENTRIES, cited, copy_name, entry_record, examine, generated_at, ledger_digest, manifest,
 )
-from aipo_budget.outputs.pack.swap import (
-    _discard, _make_staging, _put_in_place, _Signals, check_replaceable, sweep,
-)
+from aipo_budget.outputs.pack.swap import check_replaceable, install, sweep
 from aipo_budget.outputs.render import render, render_csv
 
 if TYPE_CHECKING:
@@ -160,21 +158,7 @@ def write_pack(out: str, tables: Sequence[Table], source: PackSource,
     links = {p: copy_name(p, source.roots, show) for p in cites if p in inputs.evidence}
     about = About(source.organisation, source.as_of, ledger_digest(inputs.recorded),
                   generated_at(), links, inputs.left_out)
-    with _Signals(out) as signals:
-        staging = _make_staging(target)
-        try:
-            _fill(staging.new, tables, source, about, inputs, show)
-            files._reached("before exchange")
-            signals.holding = True
-            _put_in_place(staging, target, in_pack, signals)
-        except BaseException:
-            signals.holding = True
-            _discard(staging)
-            raise
-        files._reached("after exchange")
-        fsync_folder(target.parent)
-        _discard(staging, done=True)
-        files._reached("old removed")
-
+    install(target, lambda folder: _fill(folder, tables, source, about, inputs, show), in_pack,
+            out)
 
 __all__ = ["PackError", "PackSource", "budget_chart", "svg", "sweep", "write_pack"]

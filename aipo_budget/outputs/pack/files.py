@@ -63,16 +63,11 @@ def _digest(path: str, checked: os.stat_result) -> str:
         os.close(fd)
 
 
-def _resolved(path: str) -> tuple[str, os.stat_result]:
-    """The real path ``path`` leads to and its stat: links are resolved once, so that they
-    cannot be pointed elsewhere between check and read."""
-    real = os.path.realpath(path)
-    return real, os.stat(real)
-
-
 def _digest_file(path: str) -> str:
-    """SHA-256 of the regular file ``path`` leads to."""
-    return _digest(*_resolved(path))
+    """SHA-256 of the regular file ``path`` leads to (links resolved once, so that they cannot
+    be pointed elsewhere between check and read)."""
+    real = os.path.realpath(path)
+    return _digest(real, os.stat(real))
 
 
 def _write(path: Path, blocks: Iterable[bytes]) -> str:
@@ -91,7 +86,8 @@ def _write(path: Path, blocks: Iterable[bytes]) -> str:
 def copy_file(path: str, destination: Path) -> str:
     """Copy the regular file ``path`` leads to (checked as :func:`_digest_file` checks it)
     into the new file ``destination``; the SHA-256 of what was copied."""
-    with os.fdopen(_open_checked(*_resolved(path)), "rb") as source:
+    real = os.path.realpath(path)
+    with os.fdopen(_open_checked(real, os.stat(real)), "rb") as source:
         return _write(destination, iter(lambda: source.read(BLOCK), b""))
 
 

@@ -2,10 +2,9 @@
 Jinja2 templates ``templates/pack.html`` and ``templates/pack_charts.html`` (autoescaped: ledger
 text is inert).
 
-Cells are formatted by their column's kind, as the text formats show them: amounts and
-percentages right-aligned, dates and locations never wrapped, statuses marked when alarming,
-a DOCUMENT value linked to its copy in the pack's ``evidence/`` folder (the value as written is
-the link's text) or, when the file is not in the pack, shown with why.
+Cells (:mod:`aipo_budget.outputs.html`): amounts and percentages right-aligned, dates and
+locations never wrapped, statuses marked when alarming, a DOCUMENT value linked to its copy in
+the pack's ``evidence/`` folder or, when the file is not in the pack, shown with why.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -27,10 +25,10 @@ from aipo_budget.core.paths import shown
 from aipo_budget.core.tally import tally
 from aipo_budget.outputs.pack.charts import balance_chart, budget_chart
 from aipo_budget.outputs.pack.manifest import DIGEST_OF
-from aipo_budget.outputs.render import one_line, text_value
+from aipo_budget.outputs.html import HtmlTable, html_table
 from aipo_budget.outputs.table import Column, Kind, Location, Status, Table, table
 from aipo_budget.outputs.tables.fund import balance_before, reserve_floor
-from aipo_budget.outputs.tables.registers import findings, with_waiver
+from aipo_budget.outputs.tables.registers import findings, findings_view
 
 if TYPE_CHECKING:
     import datetime
@@ -40,7 +38,6 @@ if TYPE_CHECKING:
     from aipo_budget.outputs.tables.context import Context
 
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
-WIDE = 8  # a table with more columns prints in landscape
 WORD = 32  # characters: a longer text without spaces may wrap
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 COVER_FINDINGS = ("severity", "rule", "date", "condition", "location")
@@ -58,70 +55,32 @@ class About:
     left_out: Mapping[str, str] = field(default_factory=dict)  # evidence file -> why
 
 
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    css: str = ""
-    href: str | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class HtmlTable:
-    name: str
-    title: str
-    headers: tuple[Cell, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-    totals: tuple[Cell, ...] | None
-    notes: tuple[str, ...]
-    wide: bool
-
-
-# --- cells, by kind -----------------------------------------------------------------------
-
-
-def _document(value: Any, about: About) -> Cell:
-    """An evidence file: a relative link to its copy, or the value as written and why not."""
-    if not isinstance(value, Location):
-        return Cell(one_line(text_value(value)))
-    text = one_line(value.shown or os.path.basename(value.filename))
-    if value.filename in about.links:
-        return Cell(text, "doc", href=quote(about.links[value.filename]))
-    why = about.left_out.get(value.filename)
-    if why:
-        return Cell(text, "doc", note=f"not in this pack: {why}")
-    return Cell(text, "doc", note="" if value.filename else "does not resolve to a file")
-
-
-def cell(value: Any, kind: Kind, about: About) -> Cell:
-    """One cell of a table, formatted by its column's kind."""
-    if value is None:
-        return Cell("", "num" if kind.numeric else "")
-    if kind is Kind.DOCUMENT:
-        return _document(value, about)
-    text = one_line(text_value(value, kind))
+def _classes(kind: Kind, text: str, marks: tuple[str, ...]) -> str:
     if kind.numeric:
-        negative = isinstance(value, (int, float, Decimal)) and value < 0
-        return Cell(text, "num neg" if negative else "num")
+        return "num neg" if marks else "num"
+    if not text:
+        return ""
     if kind is Kind.STATUS:
-        tone = value.tone if isinstance(value, Status) else None
-        return Cell(text, f"status {tone}" if tone else "status")
+        return " ".join(("status", *marks))
     if kind is Kind.TEXT:  # a name without spaces (a rule, a project) is not cut at hyphens
-        return Cell(text, "nowrap" if len(text) <= WORD and " " not in text else "")
-    return Cell(text, {Kind.DATE: "date", Kind.LOCATION: "loc"}.get(kind, ""))
+        return "nowrap" if len(text) <= WORD and " " not in text else ""
+    return {Kind.DATE: "date", Kind.LOCATION: "loc", Kind.DOCUMENT: "doc"}.get(kind, "")
 
 
-def html_table(source: Table, about: About) -> HtmlTable:
-    """``source`` as cells, read by column key and formatted by kind."""
-    def cells(row: Mapping[str, Any]) -> tuple[Cell, ...]:
-        return tuple(cell(row.get(c.key), c.kind, about) for c in source.columns)
+def cells(source: Table, about: About) -> HtmlTable:
+    """``source`` as the page's cells: a DOCUMENT value links to its copy in the pack, or
+    says why the file is not in it."""
+    def evidence(place: Location, kind: Kind) -> tuple[str | None, str]:
+        if kind is not Kind.DOCUMENT:
+            return None, ""
+        if place.filename in about.links:
+            return quote(about.links[place.filename]), ""
+        why = about.left_out.get(place.filename)
+        if why:
+            return None, f"not in this pack: {why}"
+        return None, "" if place.filename else "does not resolve to a file"
 
-    return HtmlTable(
-        source.name, one_line(source.title),
-        tuple(Cell(one_line(c.label), "num" if c.kind.numeric else "") for c in source.columns),
-        tuple(cells(row) for row in source.rows),
-        cells(source.totals) if source.totals else None,
-        tuple(one_line(note) for note in source.notes), len(source.columns) > WIDE)
+    return html_table(source, _classes, evidence)
 
 
 # --- the cover ----------------------------------------------------------------------------
@@ -148,8 +107,8 @@ def errors_first(register: Table) -> Table:
     """The findings register with the error findings first, the waived ones last (else in its
     order), and only the columns the cover shows (the waiver too, when one is cited)."""
     rows = sorted(register.rows, key=lambda row: RANK.get(row.get("severity"), 1))
-    return Table(register.name, register.title, register.columns, tuple(rows)
-                 ).select(with_waiver(COVER_FINDINGS, register))
+    return findings_view(Table(register.name, register.title, register.columns, tuple(rows)),
+                         COVER_FINDINGS)
 
 
 def status_line(register: Table) -> tuple[bool, str]:
@@ -166,8 +125,8 @@ def cover(ctx: Context, about: About) -> dict[str, Any]:
     return {
         "organisation": about.organisation, "period": str(ctx.period),
         "as_of": about.as_of.isoformat(), "compliant": compliant, "status": status,
-        "findings": html_table(errors_first(register), about) if register.rows else None,
-        "rules": html_table(rules_in_force(ctx.result.ruleset, ctx.end), about),
+        "findings": cells(errors_first(register), about) if register.rows else None,
+        "rules": cells(rules_in_force(ctx.result.ruleset, ctx.end), about),
         "digest": about.digest, "digest_of": DIGEST_OF, "version": __version__,
         "generated": about.generated,
     }
@@ -220,7 +179,7 @@ def index_html(tables: Sequence[Table], ctx: Context, about: About) -> str:
     return environment().get_template("pack.html").render(
         cover=cover(ctx, about),
         charts=_charts(tables, ctx),
-        tables=[html_table(t, about) for t in tables],
+        tables=[cells(t, about) for t in tables],
         left_out=[(shown(path, ctx.root) if ctx.root else path, why)
                   for path, why in sorted(about.left_out.items())],
     )

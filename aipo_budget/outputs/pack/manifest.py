@@ -1,18 +1,11 @@
 """What a pack was made from and what it holds (docs/pack.md): ``manifest.json``, the
 ledger's digest, the record of the ledger's entries, and the evidence files.
 
-The ledger's digest is one SHA-256 over the canonical JSON of the manifest's ``inputs`` (the
-ledger, rules and evidence files, each with its SHA-256), not over the pack's own files:
-``index.html`` shows it, so it cannot be part of what it digests. The same inputs give the
-same digest whatever the period, the tables or the time of the pack.
-
-``entries.tsv`` records every entry of the ledger's files as a period seal's record does
-(:mod:`aipo_budget.core.seals.sidecar`), so that ``check --against`` can say which entry
-changed, appeared or vanished, and not count a reformatted or moved one.
-
-An evidence file is read only when :func:`aipo_budget.core.evidence.safety` allows; one cited
-by the tables is copied as ``evidence/<its real path relative to the documents folders>``.
-One that may not be read is left out: not copied, not linked, listed with why.
+The ledger's digest covers the manifest's ``inputs``, not the pack's own files: ``index.html``
+shows it, so it cannot be part of what it digests. ``entries.tsv`` records every entry as a
+period seal's record does, so that ``check --against`` can say which entry changed, appeared
+or vanished. Evidence that :func:`aipo_budget.core.evidence.safety` does not allow is left
+out: not copied, not linked, listed with why.
 """
 
 from __future__ import annotations

@@ -85,16 +85,13 @@ def check_replaceable(folder: str, shown: Callable[[str], str]) -> None:
     pack: every file in it, at any depth, listed in its manifest with the same SHA-256."""
     relative = ""
     try:
-        contents = list(_contents(folder))
-        if not contents:
-            return
-        recorded = _recorded(folder, contents[0][0], shown)
         # files first, so that a file put in a sub-folder is the one named
-        for relative, path, info in sorted(contents,
-                                           key=lambda item: stat.S_ISDIR(item[2].st_mode)):
+        contents = sorted(_contents(folder), key=lambda item: stat.S_ISDIR(item[2].st_mode))
+        recorded = _recorded(folder, contents[0][0], shown) if contents else {}
+        for relative, path, info in contents:
             _check_one(relative, path, info, recorded, shown)
     except OSError as exc:
-        if exc.filename and relative == "":
+        if exc.filename:
             relative = os.path.relpath(str(exc.filename), folder)
         raise PackError(f"{shown(relative)}: cannot be read ({exc.strerror or exc}); "
                         f"{REFUSED}") from None
@@ -119,42 +116,31 @@ def _check_one(relative: str, path: str, info: os.stat_result, recorded: dict[st
 
 @dataclass
 class _Staging:
-    """A folder beside the target: the marker (locked while this run lives), the new pack,
-    and after the swap the previous pack."""
+    """A folder beside the target: the marker (locked while this run lives), the new pack in
+    ``pack``, and once swapped the previous pack: in ``pack`` after an exchange, in ``old``
+    after the fallback's move."""
 
     path: Path
     lock: int
-    holds_old: bool = False  # the previous pack is inside: never removed on failure
-
-    @property
-    def new(self) -> Path:
-        return self.path / "pack"
-
-    @property
-    def old(self) -> Path:  # where the fallback moves the previous pack
-        return self.path / "old"
-
-
-def _prefix(target: Path) -> str:
-    return f".{target.name}{STAGING}"
+    holds_old: bool = False  # only the previous pack is inside: never removed
 
 
 def _locked(fd: int) -> bool:
-    """An exclusive lock on ``fd`` until it is closed or its process dies; False when a live
-    run holds it (its staging folder is in use)."""
+    """Lock ``fd`` until it is closed or its process dies; False when a live run holds it
+    (its staging folder is in use)."""
     try:
         import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except ImportError:  # no flock: staging folders are told apart by the marker alone
         return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         return False
     return True
 
 
 def _make_staging(target: Path) -> _Staging:
-    path = Path(tempfile.mkdtemp(prefix=_prefix(target), dir=target.parent))
+    path = Path(tempfile.mkdtemp(prefix=f".{target.name}{STAGING}", dir=target.parent))
     fd = os.open(path / MARKER, os.O_RDWR | os.O_CREAT | os.O_EXCL
                  | getattr(os, "O_CLOEXEC", 0), 0o600)
     _locked(fd)
@@ -164,9 +150,8 @@ def _make_staging(target: Path) -> _Staging:
     return _Staging(path, fd)
 
 
-def _discard(staging: _Staging, done: bool = False) -> None:
-    """Remove the staging folder, unless it holds the previous pack and the run failed."""
-    if done or not staging.holds_old:
+def _discard(staging: _Staging) -> None:
+    if not staging.holds_old:
         shutil.rmtree(staging.path, ignore_errors=True)
     os.close(staging.lock)
 
@@ -178,11 +163,9 @@ def _marker(folder: str) -> int | None:
         fd = files._open_checked(path, os.lstat(path))
     except OSError:
         return None
-    try:
+    with contextlib.suppress(OSError):
         if os.read(fd, len(MARKER_TEXT) + 1) == MARKER_TEXT:
             return fd
-    except OSError:
-        pass
     os.close(fd)
     return None
 
@@ -194,7 +177,7 @@ def sweep(target: Path) -> None:
     try:
         with os.scandir(target.parent) as found:
             candidates = sorted(entry.path for entry in found
-                                if entry.name.startswith(_prefix(target))
+                                if entry.name.startswith(f".{target.name}{STAGING}")
                                 and entry.is_dir(follow_symlinks=False))
     except FileNotFoundError:
         return
@@ -246,10 +229,6 @@ class _Signals:
         if not self.holding:
             raise _Interrupted(number)
 
-    def check(self) -> None:
-        if self.pending is not None:
-            raise _Interrupted(self.pending)
-
     def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> None:
         self.holding = True
         for number, handler in self.previous.items():
@@ -291,16 +270,40 @@ def _exchange(first: Path, second: Path) -> bool:
     raise OSError(code, os.strerror(code), str(second))
 
 
-def _put_back(staging: _Staging, target: Path, swapped: bool) -> None:
-    """Undo a swap or a move away: the previous pack goes back to ``target``."""
+def _put_in_place(staging: _Staging, target: Path, shown: Callable[[str], str],
+                  signals: _Signals) -> None:
+    """Put the new pack at ``target``. The previous one, if any, is checked again once moved
+    aside: a file added to it since the first check is refused and the previous pack put
+    back, as on any failure or signal."""
+    new, old = staging.path / "pack", staging.path / "old"
+    if not os.path.lexists(target):
+        os.rename(new, target)
+        return
+    swapped = _exchange(new, target)  # then `new` names the previous pack
+    if not swapped:  # for a moment nothing is at target
+        os.rename(target, old)
+    staging.holds_old = True
     try:
-        if swapped:
-            if not _exchange(staging.new, target):
-                raise OSError(errno.ENOSYS, "the folders can no longer be exchanged")
-        else:
-            os.rename(staging.old, target)
+        if not swapped:
+            files._reached("old moved away")
+        if signals.pending is not None:
+            raise _Interrupted(signals.pending)
+        check_replaceable(str(new if swapped else old), shown)
+        if not swapped:
+            os.rename(new, target)
+    except BaseException:
+        _put_back(new if swapped else old, target, swapped, staging)
+        raise
+    staging.holds_old = False  # it is the previous pack now: discarded
+
+
+def _put_back(where: Path, target: Path, swapped: bool, staging: _Staging) -> None:
+    try:
+        if not swapped:
+            os.rename(where, target)
+        elif not _exchange(where, target):
+            raise OSError(errno.ENOSYS, "the folders can no longer be exchanged")
     except OSError as exc:
-        where = staging.new if swapped else staging.old
         with contextlib.suppress(OSError):  # no later run may remove the previous pack
             os.unlink(staging.path / MARKER)
         raise PackError(f"{target}: the previous pack could not be put back "
@@ -308,25 +311,22 @@ def _put_back(staging: _Staging, target: Path, swapped: bool) -> None:
     staging.holds_old = False
 
 
-def _put_in_place(staging: _Staging, target: Path, shown: Callable[[str], str],
-                  signals: _Signals) -> None:
-    """Put the new pack at ``target``; the previous one, if any, ends in the staging folder.
-    Once moved aside, the previous pack is checked again: a file added to it since the first
-    check is refused and the previous pack put back."""
-    if not os.path.lexists(target):
-        os.rename(staging.new, target)
-        return
-    swapped = _exchange(staging.new, target)  # then `new` names the previous pack
-    if not swapped:  # for a moment nothing is at target: a failure or a signal puts it back
-        os.rename(target, staging.old)
-    staging.holds_old = True
-    try:
-        if not swapped:
-            files._reached("old moved away")
-        signals.check()
-        check_replaceable(str(staging.new if swapped else staging.old), shown)
-        if not swapped:
-            os.rename(staging.new, target)
-    except BaseException:
-        _put_back(staging, target, swapped)
-        raise
+def install(target: Path, fill: Callable[[Path], None], shown: Callable[[str], str],
+            out: str) -> None:
+    """Write the new pack with ``fill`` in a staging folder and put it at ``target``, over
+    the previous pack if any (``shown`` names its files, ``out`` the target in messages)."""
+    with _Signals(out) as signals:
+        staging = _make_staging(target)
+        try:
+            fill(staging.path / "pack")
+            files._reached("before exchange")
+            signals.holding = True
+            _put_in_place(staging, target, shown, signals)
+        except BaseException:
+            signals.holding = True
+            _discard(staging)
+            raise
+        files._reached("after exchange")
+        files.fsync_folder(target.parent)
+        _discard(staging)
+        files._reached("old removed")

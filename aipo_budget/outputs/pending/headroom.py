@@ -65,9 +65,7 @@ def outflow_of(result: Audit, proposal: Any) -> Outflow | None:
 def _project_rows(result: Audit, at: Position, outflow: Outflow, project: str) -> list[Row]:
     currency = result.facts.conventions.currency
     project_terms = terms(result.ruleset, project, outflow.date)
-    rows = []
-    spent = at.spent[project]
-    remaining = ZERO
+    rows, spent, remaining = [], at.spent[project], ZERO
     if project_terms.allocation is not None:
         allocation = project_terms.allocation
         remaining = allocation - spent

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import pathlib
 import stat
 import sys
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from beancount.core import data
 from beancount.parser import lexer, parser
 
 from aipo_budget.core.ledger import not_text
+from aipo_budget.outputs.explain.locate import line_of
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -55,18 +57,15 @@ class Proposals:
 def read(source: str) -> tuple[str, str]:
     """(name, text) of the proposals at ``source`` (``-``: standard input)."""
     if source == STDIN:
-        content = sys.stdin.buffer.read()
-        name = STDIN_NAME
+        name, content = STDIN_NAME, sys.stdin.buffer.read()
     else:
         name = source
         try:
             _regular(source)
-            with open(source, "rb") as file:
-                content = file.read()
+            content = pathlib.Path(source).read_bytes()
         except OSError as exc:
             raise ProposalError(name, [(0, f"cannot read: {exc.strerror or exc}")]) from None
-    reason = not_text(content)
-    if reason:
+    if reason := not_text(content):
         raise ProposalError(name, [(0, reason)])
     return name, content.decode("utf-8").removeprefix("\ufeff")
 
@@ -90,9 +89,9 @@ def parse(name: str, path: str | None, text: str) -> Proposals:
                 for token, line, _text, _value in lexer.lex_iter_string(text)
                 if token in DIRECTIVES]
     entries, errors, _options = parser.parse_string(text)
-    problems += [(_line(error.source), " ".join(str(error.message).split()))
+    problems += [(line_of(error.source), " ".join(str(error.message).split()))
                  for error in errors]
-    problems += [(_line(e.meta), f"only transactions can be proposed, not a "
+    problems += [(line_of(e.meta), f"only transactions can be proposed, not a "
                                  f"{type(e).__name__.lower()} entry (it belongs in the ledger)")
                  for e in entries if not isinstance(e, data.Transaction)]
     transactions = [e for e in entries if isinstance(e, data.Transaction)]
@@ -101,25 +100,20 @@ def parse(name: str, path: str | None, text: str) -> Proposals:
         problems.append((0, "holds no transaction to judge"))
     if problems:
         raise ProposalError(name, sorted(set(problems)))
-    return Proposals(name, path, text, tuple(sorted(_line(e.meta) for e in transactions)))
-
-
-def _line(meta: Any) -> int:
-    return int((meta or {}).get("lineno", 0) or 0)
+    return Proposals(name, path, text, tuple(sorted(line_of(e.meta) for e in transactions)))
 
 
 def _too_large(txn: data.Transaction) -> list[tuple[int, str]]:
     """Each amount, price or cost of ``txn`` at or beyond :data:`LARGEST`: (line, message)."""
     problems = []
     for posting in txn.postings:
-        written = [(what, getattr(value, field, None), getattr(value, "currency", None))
-                   for what, value, field in (
-                       ("amount", posting.units, "number"), ("price", posting.price, "number"),
-                       ("cost", posting.cost, "number_per"),
-                       ("total cost", posting.cost, "number_total"))]
-        for what, number, currency in written:
+        for what, value, field in (("amount", posting.units, "number"),
+                                   ("price", posting.price, "number"),
+                                   ("cost", posting.cost, "number_per"),
+                                   ("total cost", posting.cost, "number_total")):
+            number, currency = getattr(value, field, None), getattr(value, "currency", None)
             if isinstance(number, Decimal) and number.is_finite() and abs(number) >= LARGEST:
-                problems.append((_line(posting.meta) or _line(txn.meta),
+                problems.append((line_of(posting.meta) or line_of(txn.meta),
                                  f"{what} {number:f} {currency or ''}".rstrip()
                                  + " is beyond what aipo-budget judges (at most "
                                  f"{LARGEST.adjusted()} digits before the decimal point)"))
@@ -142,7 +136,7 @@ def refusals(proposals: Sequence[data.Transaction], entries: Sequence[data.Direc
 def _unbooked(proposals: Sequence[data.Transaction], errors: Sequence[Any],
               found: Proposals) -> list[tuple[int, str]]:
     filename = found.path or STDIN_NAME
-    loaded = {_line(p.meta) for p in proposals}
+    loaded = {line_of(p.meta) for p in proposals}
     problems = []
     for line in sorted(set(found.lines) - loaded):
         # Beancount's error may name a posting's line: anything up to the next transaction
@@ -150,7 +144,7 @@ def _unbooked(proposals: Sequence[data.Transaction], errors: Sequence[Any],
         said = [" ".join(str(e.message).split()) for e in errors
                 if isinstance(source := getattr(e, "source", None), dict)
                 and source.get("filename") in (filename, IN_MEMORY)
-                and line <= _line(source) < end]
+                and line <= line_of(source) < end]
         problems.append((line, "Beancount cannot book this transaction"
                                + (": " + "; ".join(said) if said else "")))
     return problems
@@ -165,7 +159,7 @@ def unknown_accounts(proposals: Sequence[data.Transaction], entries: Sequence[da
     problems = []
     for txn in proposals:
         for posting in txn.postings:
-            account, line = posting.account, _line(posting.meta) or _line(txn.meta)
+            account, line = posting.account, line_of(posting.meta) or line_of(txn.meta)
             if account not in opened:
                 problems.append((line, f"account {account} is not opened in the ledger"))
             elif txn.date < opened[account]:

@@ -1,10 +1,6 @@
-"""The audit tables (see the README, "Reports"), as data: one pure function per table over a
-shared :class:`~aipo_budget.outputs.tables.context.Context`.
-
-The CLI, the audit pack and the Fava page all render these same tables. Period bounds are
-inclusive; the end defaults to the audit's end (``Facts.end``). Budget against actual and
-co-funding are life-to-date at the period end; the fund statement, the registers and the
-contributions table cover the period.
+"""The audit tables (see the README, "Reports") as data, one pure function per table over a
+shared context: the CLI, the audit pack and the Fava page render these same tables. Budget
+against actual and co-funding are life to date at the period end; the others cover the period.
 """
 
 from __future__ import annotations
@@ -14,8 +10,7 @@ from typing import TYPE_CHECKING
 from aipo_budget.core.periods import Period
 from aipo_budget.outputs.tables.budget import budget, cofunding
 from aipo_budget.outputs.tables.context import Context, shortened_note
-from aipo_budget.outputs.tables.contributions import contributions
-from aipo_budget.outputs.tables.fund import fund_statement
+from aipo_budget.outputs.tables.fund import contributions, fund_statement
 from aipo_budget.outputs.tables.registers import CHECK_VIEW, disbursements, findings, findings_register
 
 if TYPE_CHECKING:
@@ -44,12 +39,10 @@ def context(result: Audit, start: datetime.date | None = None,
 def build_tables(result: Audit, start: datetime.date | None = None,
                  end: datetime.date | None = None, names: Sequence[str] | None = None,
                  ledger: str = "", latest: int | None = None) -> list[Table]:
-    """The named tables (default: all) for the period ``start``..``end`` (inclusive).
-
-    ``ledger`` is the ledger's path: its name goes in the titles, and locations are shown
-    relative to its folder. With ``latest``, the registers have only their latest rows, and a
-    note saying so (their totals cover every row).
-    """
+    """The named tables (default: all) for the period ``start``..``end`` (inclusive; the end
+    defaults to the audit's). ``ledger`` is the ledger's path: its name goes in the titles, and
+    locations are shown relative to its folder. With ``latest``, the registers have only their
+    latest rows, and a note saying so (their totals cover every row)."""
     ctx = context(result, start, end, ledger, latest)
     return [BUILDERS[name](ctx) for name in (names or TABLE_NAMES)]
 

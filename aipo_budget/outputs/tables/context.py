@@ -6,6 +6,7 @@ their totals, and the counts the page shows, still cover every row.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from decimal import Decimal
@@ -13,13 +14,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
 from aipo_budget.core.facts import SURPLUS_SOURCE, ZERO
-from aipo_budget.core.paths import shown
 from aipo_budget.core.projects import allocated, terms
+from aipo_budget.core.paths import shown
 from aipo_budget.outputs.table import Location
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from aipo_budget.core.engine import Audit
     from aipo_budget.core.facts import Cost, Facts, Outflow
@@ -76,15 +77,12 @@ class Context:
         return f"{what}, {self.period}" + (f", {name}" if name else "")
 
     @cached_property
-    def _shown(self) -> dict[str, str]:
-        return {}  # a register names thousands of lines of a few files
-
-    def where(self, filename: str, lineno: int) -> Location:
+    def where(self) -> Callable[[str, int], Location]:
         """A ledger line, shown relative to the ledger's folder so that tables do not depend
-        on where the ledger is."""
-        if filename not in self._shown:
-            self._shown[filename] = shown(filename, self.root) if self.root else filename
-        return Location(filename, lineno, self._shown[filename])
+        on where the ledger is (as loaded, with no ledger path)."""
+        # a register names thousands of lines of a few files
+        named = functools.cache(functools.partial(shown, folder=self.root))
+        return lambda f, n: Location(f, n, named(f) if self.root else f)
 
     def latest_of(self, name: str, rows: Sequence[T], totals: bool
                   ) -> tuple[Sequence[T], tuple[str, ...]]:

@@ -1,4 +1,5 @@
-"""The statement of the Surplus Fund for a period, with the seals that cover it (notes)."""
+"""The tables of a period's money: the statement of the Surplus Fund, with the seals that cover
+it (notes), and the member contributions, assessed against received."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from aipo_budget.core.seals import BROKEN, HOLDS
 from aipo_budget.outputs.table import Column, Kind, Table, table
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from aipo_budget.core.seals import SealedPeriod
     from aipo_budget.outputs.tables.context import Context
 
 Line = dict  # {"line": ..., "detail": ..., "amount": ...}
+Key = tuple[str, int]  # (member, fiscal year)
 
 
 def balance_before(ctx: Context, day: datetime.date | None) -> Decimal:
@@ -36,38 +40,30 @@ def _line(line: str, detail: str, amount: Decimal) -> Line:
     return {"line": line, "detail": detail, "amount": amount}
 
 
-def _transfers(ctx: Context) -> list[Line]:
-    by_year: dict[str, Decimal] = defaultdict(Decimal)
-    for transfer in ctx.facts.transfers:
-        if transfer.date in ctx.period:
-            ref = str(transfer.audit_ref or "no audit-ref")
-            year = transfer.fiscal_year or "not named"
-            by_year[f"fiscal year {year} ({ref})"] += transfer.usd
-    return [_line("Transfer in", key, amount) for key, amount in sorted(by_year.items())]
+def _summed(line: str, amounts: Iterable[tuple[str, Decimal]]) -> list[Line]:
+    """One line per detail, its amounts summed, in the order of the details."""
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for detail, amount in amounts:
+        sums[detail] += amount
+    return [_line(line, detail, amount) for detail, amount in sorted(sums.items())]
 
 
-def _outflows(ctx: Context) -> list[Line]:
-    uses: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    for outflow in ctx.outflows:
-        for use in outflow.uses:
-            key = ((f"{use.project} / {use.category or '-'}", "project")
-                   if use.project else (use.account, "other"))
-            uses[key] -= use.usd
-    ordered = sorted(uses.items())
-    return ([_line("Outflow, project", key, amount)
-             for (key, kind), amount in ordered if kind == "project"]
-            + [_line("Other outflow", key, amount)
-               for (key, kind), amount in ordered if kind == "other"])
-
-
-def _refunds(ctx: Context) -> list[Line]:
-    refunds: dict[str, Decimal] = defaultdict(Decimal)
-    for refund in ctx.facts.refunds:
-        if refund.date in ctx.period:
-            for use in refund.uses:
-                refunds[f"{use.project} / {use.category or '-'}"] -= use.usd
-    return [_line("Refund to the fund, project", key, amount)
-            for key, amount in sorted(refunds.items())]
+def _movements(ctx: Context) -> list[Line]:
+    uses = [use for outflow in ctx.outflows for use in outflow.uses]
+    refunds = [use for refund in ctx.facts.refunds if refund.date in ctx.period
+               for use in refund.uses]
+    return [
+        *(_line("Opening balance entry", str(item.date), item.usd)
+          for item in ctx.facts.openings if item.date in ctx.period),
+        *_summed("Transfer in", (
+            (f"fiscal year {t.fiscal_year or 'not named'} ({t.audit_ref or 'no audit-ref'})", t.usd)
+            for t in ctx.facts.transfers if t.date in ctx.period)),
+        *_summed("Outflow, project", ((f"{u.project} / {u.category or '-'}", -u.usd)
+                                      for u in uses if u.project)),
+        *_summed("Other outflow", ((u.account, -u.usd) for u in uses if not u.project)),
+        *_summed("Refund to the fund, project", ((f"{u.project} / {u.category or '-'}", -u.usd)
+                                                 for u in refunds)),
+    ]
 
 
 def _commitments(ctx: Context, closing: Decimal) -> list[Line]:
@@ -110,9 +106,7 @@ def seal_note(period: SealedPeriod) -> str:
 
 def fund_statement(ctx: Context) -> Table:
     opening = balance_before(ctx, ctx.period.start)
-    movements = [_line("Opening balance entry", str(item.date), item.usd)
-                 for item in ctx.facts.openings if item.date in ctx.period]
-    movements += _transfers(ctx) + _outflows(ctx) + _refunds(ctx)
+    movements = _movements(ctx)
     closing = balance_before(ctx, ctx.end + datetime.timedelta(days=1))
     lines = [_line("Opening balance", "", opening), *movements]
     difference = closing - opening - sum((m["amount"] for m in movements), ZERO)
@@ -124,3 +118,40 @@ def fund_statement(ctx: Context) -> Table:
                  (Column("line", "line"), Column("detail", "detail"),
                   Column("amount", f"amount ({ctx.currency})", Kind.AMOUNT)), lines,
                  notes=[seal_note(period) for period in sealed(ctx)])
+
+
+def contributions(ctx: Context) -> Table:
+    """Each member's fiscal years assessed by the period end that were assessed or paid in
+    the period, or are still in arrears at its end."""
+    assessed: dict[Key, Decimal] = defaultdict(Decimal)
+    received: dict[Key, Decimal] = defaultdict(Decimal)
+    last: dict[Key, datetime.date] = {}
+    active: set[Key] = set()
+    for item in (i for i in ctx.facts.contributions if i.date <= ctx.end):
+        key = (item.member, item.fiscal_year)
+        if item.kind == "assessed":
+            assessed[key] += item.usd
+        else:
+            received[key] += item.usd
+            last[key] = max(last.get(key, item.date), item.date)
+        if item.date in ctx.period:
+            active.add(key)
+    ledger = ctx.facts.conventions
+    keys = sorted(k for k in assessed if k in active or assessed[k] != received[k])
+    rows = [{"member": member, "fiscal_year": year, "assessed": assessed[(member, year)],
+             "received": received[(member, year)], "last_received": last.get((member, year)),
+             "arrears": assessed[(member, year)] - received[(member, year)]}
+            for member, year in keys]
+    totals = {"member": "Total", **{key: sum((row[key] for row in rows), ZERO)
+                                    for key in ("assessed", "received", "arrears")}}
+    return table(
+        "contributions", ctx.title("Member contributions, assessed and received"),
+        (Column("member", "member"), Column("fiscal_year", "fiscal year", Kind.YEAR),
+         Column("assessed", "assessed", Kind.AMOUNT), Column("received", "received", Kind.AMOUNT),
+         Column("last_received", "last received", Kind.DATE),
+         Column("arrears", "arrears", Kind.AMOUNT)),
+        rows, totals,
+        notes=(f"Amounts in {ctx.currency}. Assessed: {ledger.contributions}:<Member> postings; "
+               f"received: credits of {ledger.receivables}:<Member>; both up to the period end, "
+               f"by the {ledger.fiscal_year} metadata. Listed: the fiscal years assessed or paid "
+               "in the period, and all arrears at its end.",))

@@ -6,7 +6,6 @@ every output shows it: ``check`` a view of its columns, ``report``, the pack and
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
@@ -76,11 +75,9 @@ def _disbursement(ctx: Context, outflow: Outflow, findings: list[Finding],
 
 def disbursements(ctx: Context) -> Table:
     shown, notes = ctx.latest_of("disbursements", ctx.outflows, totals=True)
-    places = {(o.location.filename, o.location.lineno) for o in shown}
     located: dict[tuple[str, int], list[Finding]] = defaultdict(list)
     for item in ctx.result.findings:
-        if (item.filename, item.lineno) in places:
-            located[(item.filename, item.lineno)].append(item)
+        located[(item.filename, item.lineno)].append(item)
     # thousands of outflows share a few hundred days
     judged_by = {day: ", ".join(_versions_on(ctx, day)) for day in {o.date for o in shown}}
     rows = [_disbursement(ctx, o, located[(o.location.filename, o.location.lineno)], judged_by)
@@ -99,7 +96,8 @@ def disbursements(ctx: Context) -> Table:
 
 
 def findings_register(findings: Sequence[Finding], title: str,
-                      where: Callable[[str, int], Location], currency: str = DEFAULT_CURRENCY) -> Table:
+                      where: Callable[[str, int], Location], currency: str = DEFAULT_CURRENCY,
+                      notes: Sequence[str] = ()) -> Table:
     """The findings register: criterion with citation, condition, amount, location, and the
     waiver that covers a waived finding."""
     rows = [{
@@ -120,18 +118,18 @@ def findings_register(findings: Sequence[Finding], title: str,
          Column("amount", f"amount ({currency})", Kind.AMOUNT),
          Column("location", "location", Kind.LOCATION),
          Column("status", "status", Kind.STATUS), Column("waiver", "waiver")),
-        rows)
+        rows, notes=notes)
 
 
-def with_waiver(view: Sequence[str], register: Table) -> tuple[str, ...]:
+def findings_view(register: Table, view: Sequence[str]) -> Table:
     """The columns ``view`` of the findings register, and its waiver column when a finding
     of it is waived (a column nearly always empty is left out of the short views)."""
-    waived = any(register.values("waiver")) and "waiver" not in view
-    return (*view, "waiver") if waived else tuple(view)
+    waived = "waiver" not in view and any(register.values("waiver"))
+    return register.select((*view, "waiver") if waived else view)
 
 
 def findings(ctx: Context) -> Table:
     dated = [f for f in ctx.result.findings if f.date in ctx.period]
     latest, notes = ctx.latest_of("findings", dated, totals=False)
-    register = findings_register(latest, ctx.title("Findings register"), ctx.where, ctx.currency)
-    return dataclasses.replace(register, notes=notes)
+    return findings_register(latest, ctx.title("Findings register"), ctx.where, ctx.currency,
+                             notes)

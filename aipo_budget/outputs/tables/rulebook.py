@@ -1,9 +1,7 @@
 """The rulebook: every instrument of a rules folder, every rule as it stands on a day, and
 every waiver, in force on that day or not; ``aipo-budget rules`` and the Fava page show them.
-
-A rule with no version in force yet on the day is shown all the same, with the version that
-will come into force (the one that judges an earlier transaction, :meth:`Rule.judging`): the
-rulebook hides nothing a finding could cite.
+A rule not yet in force on the day is shown with the version that will come into force (the one
+that judges an earlier transaction, :meth:`Rule.judging`): it hides nothing a finding could cite.
 """
 
 from __future__ import annotations
@@ -20,7 +18,7 @@ if TYPE_CHECKING:
     import datetime
     from collections.abc import Callable, Sequence
 
-    from aipo_budget.core.rules import Instrument, Rule, RuleSet, RuleVersion, Waiver
+    from aipo_budget.core.rules import Rule, RuleSet, RuleVersion, Waiver
     from aipo_budget.outputs.table import Table
 
     Show = Callable[[str], str]  # a path as the reader names it
@@ -79,9 +77,6 @@ def _rule_row(rule: Rule, day: datetime.date, show: Show) -> dict[str, Any]:
     }
 
 
-# --- the tables ---------------------------------------------------------------------------
-
-
 def _illustrative_note(ruleset: RuleSet) -> list[str]:
     illustrative = [i.id for i in ruleset.instruments if i.illustrative]
     if not illustrative:
@@ -90,20 +85,13 @@ def _illustrative_note(ruleset: RuleSet) -> list[str]:
             "their rules is a default the Secretariat confirms against the official text."]
 
 
-def _instrument_row(instrument: Instrument, ruleset: RuleSet, show: Show) -> dict[str, Any]:
-    return {
-        "instrument": instrument.id, "title": instrument.title, "adopted": instrument.adopted,
-        "source": instrument.source or None,
-        "illustrative": "yes" if instrument.illustrative else "no",
-        "rules": sum(1 for rule in ruleset.rules if rule.instrument == instrument.id),
-        "note": instrument.note or None,
-        "file": Location(instrument.filename, 0, show(instrument.filename)),
-    }
-
-
 def instruments_table(ruleset: RuleSet, show: Show = shown) -> Table:
     """Every instrument the rules folder declares, with its adoption date and its rules."""
-    rows = [_instrument_row(instrument, ruleset, show) for instrument in ruleset.instruments]
+    rows = [{"instrument": i.id, "title": i.title, "adopted": i.adopted,
+             "source": i.source or None, "illustrative": "yes" if i.illustrative else "no",
+             "rules": sum(1 for rule in ruleset.rules if rule.instrument == i.id),
+             "note": i.note or None, "file": Location(i.filename, 0, show(i.filename))}
+            for i in ruleset.instruments]
     notes = [f"Read from {show(ruleset.folder)}/.", *_illustrative_note(ruleset)]
     return table("instruments", "Instruments", INSTRUMENT_COLUMNS, rows, notes=notes)
 
@@ -131,19 +119,13 @@ def _waiver_status(waiver: Waiver, day: datetime.date) -> str:
     return "in force"
 
 
-def _waiver_row(waiver: Waiver, day: datetime.date, show: Show) -> dict[str, Any]:
-    return {
-        "waiver": waiver.reference, "covers": ", ".join(waiver.covers),
-        "project": waiver.project, "max_amount": waiver.max_amount, "adopted": waiver.adopted,
-        "valid_until": waiver.valid_until, "status": _waiver_status(waiver, day),
-        "citation": waiver.citation, "text": waiver.text or None,
-        "defined": Location(waiver.filename, waiver.lineno, show(waiver.filename)),
-    }
-
-
 def waivers_table(ruleset: RuleSet, day: datetime.date, show: Show = shown) -> Table:
     """Every waiver of the rules folder, and whether a transaction of ``day`` may cite it."""
-    rows = [_waiver_row(waiver, day, show) for waiver in ruleset.waivers]
+    rows = [{"waiver": w.reference, "covers": ", ".join(w.covers), "project": w.project,
+             "max_amount": w.max_amount, "adopted": w.adopted, "valid_until": w.valid_until,
+             "status": _waiver_status(w, day), "citation": w.citation, "text": w.text or None,
+             "defined": Location(w.filename, w.lineno, show(w.filename))}
+            for w in ruleset.waivers]
     notes = [f"Waivers read from {show(ruleset.folder)}/ ([[waiver]] tables); a transaction "
              "cites one with the metadata waiver: \"REFERENCE\". It covers the findings of the "
              "rules it waives on transactions dated from its adoption to its validity, within "

@@ -1,11 +1,24 @@
-"""A rules folder read file by file into instruments, rules and waivers, then checked across
-them; every mistake a :class:`RulesError` naming the file, the line of the rule (or waiver), its
-id and the field."""
+"""The rules of the Surplus Fund, read from the TOML files of a rules folder.
+
+Every rule file describes one instrument (``[instrument]``) and the rules it lays down
+(``[[rule]]``), each with one or more versions (``[[rule.version]]``) that carry an
+``effective`` date and the parameters of that version (``Params`` in its kind's module of
+:mod:`aipo_budget.core.checks`, read by :mod:`aipo_budget.core.params`). A transaction is judged
+by the version in force on its date. Checks never read files: they receive a validated
+:class:`RuleSet`. A rules file may also list waivers (``[[waiver]]``): authorised exceptions,
+which :mod:`aipo_budget.core.waivers` applies after every check.
+
+Every mistake in a rules folder is a :class:`RulesError` naming the file, the line of the rule
+(or waiver), its id and the field, so that ``aipo-budget check`` can exit with status 2.
+"""
 
 from __future__ import annotations
 
+import datetime
+import functools
 import re
 import tomllib
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable
@@ -15,18 +28,174 @@ from aipo_budget.core.checks import PARAMS
 # a waiver's fields are read as the parameters are: one reading of an amount, a list, a text
 from aipo_budget.core.params import (SEVERITIES, parse_amount, parse_date, parse_text,
                                      parse_texts, short)
-from aipo_budget.core.rules.model import (KINDS, UNWAIVABLE, Instrument, Rule, RulesError,
-                                          RuleSet, RuleVersion, Waiver)
+
+KINDS = ("transfer", "authorization", "purpose", "eligibility", "period", "ceiling", "cofunding",
+         "reserve", "approval", "segregation", "evidence", "conversion", "ledger", "duplicate",
+         "seal", "manifest", "waiver")
+# Findings no waiver can cover: Beancount's own errors, the integrity of sealed periods and of
+# an issued audit pack, and a waiver cited wrongly. Nobody can grant an exception to those.
+UNWAIVABLE = ("ledger", "seal", "manifest", "waiver")
+# kinds with one rule per project; all but "period" need the project's period rule too
+PROJECT_KINDS = ("period", "ceiling", "cofunding")
 
 RULE_KEYS = {"id", "kind", "title", "citation", "severity", "version"}
 VERSION_KEYS = {"effective", "text", "params", "severity", "citation"}
 INSTRUMENT_KEYS = {"id", "title", "adopted", "source", "illustrative", "note"}
 WAIVER_KEYS = {"reference", "adopted", "valid_until", "rules", "kinds", "project", "max_amount",
                "citation", "text"}
-# kinds with one rule per project; all but "period" need the project's period rule too
-PROJECT_KINDS = ("period", "ceiling", "cofunding")
+
+
+class RulesError(Exception):
+    """A rules folder that cannot be used; the message names file, rule and field."""
+
+    def __init__(self, filename: str, message: str, lineno: int = 0) -> None:
+        super().__init__(f"{filename}:{lineno}: {message}" if lineno else f"{filename}: {message}")
+        self.filename = filename
+        self.lineno = lineno
+        self.message = message
+
 
 Where = Callable[[str], RulesError]
+
+
+# --- the rules as the checks receive them ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Instrument:
+    id: str
+    title: str
+    filename: str
+    illustrative: bool = True
+    adopted: datetime.date | None = None
+    source: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class RuleVersion:
+    """One version of a rule: what is in force from ``effective`` until the next version."""
+
+    rule_id: str
+    kind: str
+    number: int
+    effective: datetime.date
+    severity: str
+    citation: str
+    text: str
+    params: Any  # its kind's Params (aipo_budget.core.checks), None for a kind without
+
+    @property
+    def label(self) -> str:
+        return f"{self.rule_id} v{self.number} ({self.effective.isoformat()})"
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    kind: str
+    title: str
+    filename: str
+    lineno: int
+    instrument: str | None
+    versions: tuple[RuleVersion, ...]
+
+    def in_force(self, date: datetime.date) -> RuleVersion | None:
+        """The version in force on ``date``, or None before the first one."""
+        current = None  # a loop: the checks ask for every outflow, and it is the fastest
+        for version in self.versions:
+            if version.effective > date:
+                break
+            current = version
+        return current
+
+    def judging(self, date: datetime.date) -> RuleVersion:
+        """The version that judges a transaction of ``date``: the one in force, and the first
+        version before it came into force (no transaction escapes judgement for being early;
+        the finding names the version and its effective date)."""
+        return self.in_force(date) or self.versions[0]
+
+    @property
+    def project(self) -> str | None:
+        return getattr(self.versions[-1].params, "project", None)
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """An authorised exception (``[[waiver]]``): findings of the rules ``rules`` or of the
+    kinds ``kinds`` on a transaction that cites ``reference`` are waived, if the transaction
+    is dated from ``adopted`` to ``valid_until``, is of ``project`` and within ``max_amount``
+    (each when given)."""
+
+    reference: str
+    adopted: datetime.date
+    citation: str
+    filename: str
+    lineno: int
+    rules: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    project: str | None = None
+    max_amount: Decimal | None = None  # in the operating currency
+    valid_until: datetime.date | None = None
+    text: str = ""
+
+    def in_force(self, day: datetime.date) -> bool:
+        """Whether a transaction of ``day`` may cite it: adopted by then, not yet expired."""
+        return self.adopted <= day and (self.valid_until is None or day <= self.valid_until)
+
+    @property
+    def covers(self) -> tuple[str, ...]:
+        """The rule ids and kinds it waives, as the rulebook lists them."""
+        return (*self.rules, *(f"kind {kind}" for kind in self.kinds))
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    folder: str
+    rules: tuple[Rule, ...]
+    instruments: tuple[Instrument, ...]
+    files: tuple[str, ...] = ()
+    waivers: tuple[Waiver, ...] = ()
+
+    @functools.cached_property
+    def _by_kind(self) -> dict[str, tuple[Rule, ...]]:
+        # the checks ask per outflow: an index, built once per rule set
+        return {kind: tuple(r for r in self.rules if r.kind == kind)
+                for kind in {r.kind for r in self.rules}}
+
+    @functools.cached_property
+    def _by_project(self) -> dict[tuple[str, str], Rule]:
+        index: dict[tuple[str, str], Rule] = {}
+        for rule in self.rules:
+            if rule.project is not None:
+                index.setdefault((rule.kind, rule.project), rule)  # the first, as before
+        return index
+
+    def of_kind(self, kind: str) -> tuple[Rule, ...]:
+        return self._by_kind.get(kind, ())
+
+    def judging(self, kind: str, date: datetime.date | None, default: RuleVersion
+                ) -> RuleVersion:
+        """The version of the folder's rule of ``kind`` that judges ``date`` (None: the
+        latest), or ``default`` when the folder has none: a finding of the ledger, a seal,
+        the manifest or a waiver is reported whether or not the folder names its rule."""
+        rules = self.of_kind(kind)
+        return rules[0].judging(date or datetime.date.max) if rules else default
+
+    def for_project(self, kind: str, project: str) -> Rule | None:
+        return self._by_project.get((kind, project))
+
+    def instrument(self, instrument_id: str) -> Instrument | None:
+        for instrument in self.instruments:  # a loop: asked for every outflow
+            if instrument.id == instrument_id:
+                return instrument
+        return None
+
+    def waiver(self, reference: str) -> Waiver | None:
+        return next((w for w in self.waivers if w.reference == reference), None)
+
+
+# --- reading one file: fields, a rule and its versions, an instrument, a waiver -------------
 
 
 def _known(raw: dict[str, Any], keys: set[str], label: str, where: Where) -> None:
@@ -47,23 +216,14 @@ def _field(raw: dict[str, Any], name: str, parse: Callable[[Any], Any], label: s
         raise where(f"{label}: field {name!r}: {exc}") from None
 
 
-# --- a rule and its versions --------------------------------------------------------------
+def _line(text: str, pattern: str) -> int:
+    """The number of the first line of ``text`` that ``pattern`` matches, or 0."""
+    return next((number for number, line in enumerate(text.splitlines(), start=1)
+                 if re.match(pattern, line)), 0)
 
 
-def _inherited(raw: dict[str, Any], rule: dict[str, Any], label: str,
-               where: Where) -> tuple[str, str, str]:
-    """Severity, citation and text: the version's own, else the rule's."""
-    rule_id = rule["id"]
-    severity = raw.get("severity", rule.get("severity"))
-    if severity not in SEVERITIES:
-        raise where(f"rule {rule_id}: field 'severity' must be one of {', '.join(SEVERITIES)}")
-    citation = raw.get("citation", rule.get("citation"))
-    if not isinstance(citation, str) or not citation.strip():
-        raise where(f"rule {rule_id}: missing field 'citation'")
-    text = raw.get("text", rule.get("title", ""))
-    if not isinstance(text, str):
-        raise where(f"{label}: field 'text' must be a string")
-    return severity, citation.strip(), text.strip()
+def _unknown_kind(kind: Any) -> str:
+    return f"unknown kind {short(kind)} (known: {', '.join(KINDS)})"
 
 
 def _parse_version(raw: Any, rule: dict[str, Any], number: int, where: Where) -> RuleVersion:
@@ -73,40 +233,25 @@ def _parse_version(raw: Any, rule: dict[str, Any], number: int, where: Where) ->
         raise where(f"rule {rule_id}: each [[rule.version]] must be a table")
     _known(raw, VERSION_KEYS, label, where)
     effective = _field(raw, "effective", parse_date, label, where, required=True)
-    severity, citation, text = _inherited(raw, rule, label, where)
-    # the version's parameters: the ``Params`` of its kind (None for a kind without)
+    # severity, citation and text: the version's own, else the rule's
+    severity = raw.get("severity", rule.get("severity"))
+    if severity not in SEVERITIES:
+        raise where(f"rule {rule_id}: field 'severity' must be one of {', '.join(SEVERITIES)}")
+    citation = raw.get("citation", rule.get("citation"))
+    if not isinstance(citation, str) or not citation.strip():
+        raise where(f"rule {rule_id}: missing field 'citation'")
+    text = raw.get("text", rule.get("title", ""))
+    if not isinstance(text, str):
+        raise where(f"{label}: field 'text' must be a string")
     params_raw = raw.get("params", {})
     if not isinstance(params_raw, dict):
         raise where(f"{label}: field 'params' must be a table")
-    try:
+    try:  # the ``Params`` of its kind (None for a kind without)
         kind_params = params.read(PARAMS.get(kind), params_raw, kind)
     except ValueError as exc:
         raise where(f"{label}: {exc}") from None
-    return RuleVersion(rule_id, kind, number, effective, severity, citation, text, kind_params)
-
-
-def _check_fields(raw: dict[str, Any], rule_id: str, at: Where) -> None:
-    _known(raw, RULE_KEYS, f"rule {rule_id}", at)
-    if not isinstance(raw.get("title", ""), str):
-        raise at(f"rule {rule_id}: field 'title' must be a string")
-    kind = raw.get("kind")
-    if kind not in KINDS:
-        raise at(f"rule {rule_id}: field 'kind': unknown kind {short(kind)} "
-                 f"(known: {', '.join(KINDS)})")
-    raw_versions = raw.get("version")
-    if not isinstance(raw_versions, list) or not raw_versions:
-        raise at(f"rule {rule_id}: needs at least one [[rule.version]] with an 'effective' date")
-
-
-def _check_versions(versions: list[RuleVersion], rule_id: str, at: Where) -> None:
-    dates = [version.effective for version in versions]
-    for earlier, later in zip(dates, dates[1:]):
-        if earlier == later:
-            raise at(f"rule {rule_id}: two versions have the same effective date {later}")
-        if later < earlier:
-            raise at(f"rule {rule_id}: versions must be listed in order of their effective date")
-    if len({getattr(version.params, "project", None) for version in versions}) > 1:
-        raise at(f"rule {rule_id}: parameter 'project' must not change between versions")
+    return RuleVersion(rule_id, kind, number, effective, severity, citation.strip(), text.strip(),
+                       kind_params)
 
 
 def _parse_rule(raw: Any, filename: str, text: str, instrument: str | None) -> Rule:
@@ -115,26 +260,30 @@ def _parse_rule(raw: Any, filename: str, text: str, instrument: str | None) -> R
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not rule_id.strip():
         raise RulesError(filename, "a [[rule]] has no 'id'")
-    lineno = next((number for number, line in enumerate(text.splitlines(), start=1)
-                   if f'"{rule_id}"' in line), 0)
-
-    def at(message: str) -> RulesError:
-        return RulesError(filename, message, lineno)
-
-    _check_fields(raw, rule_id, at)
+    lineno = _line(text, f'.*"{re.escape(rule_id)}"')
+    at = functools.partial(RulesError, filename, lineno=lineno)
+    _known(raw, RULE_KEYS, f"rule {rule_id}", at)
+    if not isinstance(raw.get("title", ""), str):
+        raise at(f"rule {rule_id}: field 'title' must be a string")
+    if raw.get("kind") not in KINDS:
+        raise at(f"rule {rule_id}: field 'kind': {_unknown_kind(raw.get('kind'))}")
+    if not isinstance(raw.get("version"), list) or not raw["version"]:
+        raise at(f"rule {rule_id}: needs at least one [[rule.version]] with an 'effective' date")
     versions = [_parse_version(v, raw, n, at) for n, v in enumerate(raw["version"], start=1)]
-    _check_versions(versions, rule_id, at)
+    dates = [version.effective for version in versions]
+    for earlier, later in zip(dates, dates[1:]):
+        if earlier == later:
+            raise at(f"rule {rule_id}: two versions have the same effective date {later}")
+        if later < earlier:
+            raise at(f"rule {rule_id}: versions must be listed in order of their effective date")
+    if len({getattr(version.params, "project", None) for version in versions}) > 1:
+        raise at(f"rule {rule_id}: parameter 'project' must not change between versions")
     return Rule(rule_id, raw["kind"], str(raw.get("title", rule_id)), filename, lineno,
                 instrument, tuple(versions))
 
 
-# --- an instrument, a waiver and a file ---------------------------------------------------
-
-
 def _parse_instrument(raw: Any, filename: str) -> Instrument:
-    def at(message: str) -> RulesError:
-        return RulesError(filename, message)
-
+    at = functools.partial(RulesError, filename)
     if not isinstance(raw, dict):
         raise at("[instrument] must be a table")
     _known(raw, INSTRUMENT_KEYS, "[instrument]", at)
@@ -160,8 +309,7 @@ def _scope(raw: dict[str, Any], label: str, where: Where) -> tuple[tuple[str, ..
         raise where(f"{label}: waives nothing: give 'rules' (rule ids) or 'kinds'")
     for kind in kinds:
         if kind not in KINDS:
-            raise where(f"{label}: field 'kinds': unknown kind {short(kind)} "
-                        f"(known: {', '.join(KINDS)})")
+            raise where(f"{label}: field 'kinds': {_unknown_kind(kind)}")
         if kind in UNWAIVABLE:
             raise where(f"{label}: field 'kinds': findings of kind {kind!r} cannot be waived")
     return rules, kinds
@@ -174,16 +322,10 @@ def _parse_waiver(raw: Any, filename: str, text: str) -> Waiver:
     if not isinstance(reference, str) or not meta.normal(reference):
         raise RulesError(filename, "a [[waiver]] has no 'reference'")
     # the line that sets the reference, not a comment or text that cites it
-    lineno = next((number for number, line in enumerate(text.splitlines(), start=1)
-                   if re.match(rf'\s*reference\s*=\s*"{re.escape(reference.strip())}"',
-                               line)), 0)
+    lineno = _line(text, rf'\s*reference\s*=\s*"{re.escape(reference.strip())}"')
     # in the form a transaction's citation is read in (aipo_budget.core.waivers.references)
     reference = meta.normal(reference)
-    label = f"waiver {reference}"
-
-    def at(message: str) -> RulesError:
-        return RulesError(filename, message, lineno)
-
+    label, at = f"waiver {reference}", functools.partial(RulesError, filename, lineno=lineno)
     _known(raw, WAIVER_KEYS, label, at)
     if "," in reference:  # a transaction separates the waivers it cites with commas
         raise at(f"{label}: field 'reference' must not contain a comma")
@@ -288,21 +430,19 @@ def _project_rules(ruleset: RuleSet, kind: str) -> None:
 def _check_waivers(ruleset: RuleSet) -> None:
     """References unique; every rule a waiver names exists and may be waived."""
     seen: dict[str, Waiver] = {}
+    rules = {rule.id: rule for rule in ruleset.rules}
     for waiver in ruleset.waivers:
+        at = functools.partial(RulesError, waiver.filename, lineno=waiver.lineno)
         where = f"waiver {waiver.reference}"
         if waiver.reference in seen:
-            raise RulesError(waiver.filename, f"{where}: duplicate reference (also in "
-                                              f"{seen[waiver.reference].filename})", waiver.lineno)
+            raise at(f"{where}: duplicate reference (also in {seen[waiver.reference].filename})")
         seen[waiver.reference] = waiver
         for rule_id in waiver.rules:
-            rule = ruleset.rule(rule_id)
-            if rule is None:
-                raise RulesError(waiver.filename, f"{where}: field 'rules': no rule {rule_id!r} "
-                                                  "in the rules folder", waiver.lineno)
-            if rule.kind in UNWAIVABLE:
-                raise RulesError(waiver.filename, f"{where}: field 'rules': findings of {rule_id} "
-                                                  f"(kind {rule.kind!r}) cannot be waived",
-                                 waiver.lineno)
+            if rule_id not in rules:
+                raise at(f"{where}: field 'rules': no rule {rule_id!r} in the rules folder")
+            if rules[rule_id].kind in UNWAIVABLE:
+                raise at(f"{where}: field 'rules': findings of {rule_id} "
+                         f"(kind {rules[rule_id].kind!r}) cannot be waived")
 
 
 def load_rules(folder: str | Path) -> RuleSet:

@@ -1,22 +1,15 @@
 """A cache of ``aipo-budget check`` results on Beancount's model (``loader.py``): an entry
-keeps the inputs the load and the audit actually used, and the next run compares them.
+keeps the inputs the load and the audit actually used, and the next run compares them; what is
+compared and what is not seen is told in docs/reliability.md ("The result cache").
 
-An entry (plain JSON in a private folder, :mod:`.folder`) is found by its key: the ledger, the
-rules folder, the day judged, the ``--as-of`` cut-off, and what runs (the tool's version and
-modules by file status, Python's version and path, Beancount's version). It is served only if
-it records that very key, lists the ledger file and the rules folder, and every input it lists
-is unchanged: a file by its status, else by the SHA-256 of its bytes; a folder by its names; an
-evidence file by its kind and real path; a plugin by where its import finds it. The inputs are
-those :func:`aipo_budget.cli.session.inputs_of` names after the load, and each plugin's source
-files and folders; a ledger whose plugin code cannot be located is not cached. Not seen: files
-a plugin reads by itself, and a new file matching an ``include`` glob in a folder that holds no
-ledger file and lies off the paths from those to the ledger's folder.
-
-No result of a changing input is stored. Like Beancount and Git, the cache trusts file times:
-a result is stored only if every input, observed after the audit, last changed (its inode
-change time, which no program sets back) at least SETTLE_NS before the load began, a second
-more for a time without a fraction (a coarse file system). Otherwise the entry is removed, as
-Beancount removes its cache file. A file server whose clock runs behind defeats this, as Git.
+An entry is found by its key (:class:`Key`) and served only if it records that very key, lists
+the ledger file and the rules folder, and every input it lists is unchanged: a file by its
+status, else by the SHA-256 of its bytes; a folder by its names; an evidence file by its kind
+and real path; a plugin by where its import finds it. Like Beancount and Git, the cache trusts
+file times: a result is stored only if every input, observed after the audit, last changed (its
+inode change time, which no program sets back) at least SETTLE_NS before the load began, a
+second more for a time without a fraction; otherwise the entry is removed, as Beancount removes
+its cache file. A file server whose clock runs behind defeats this, as Git.
 """
 
 from __future__ import annotations
@@ -29,10 +22,12 @@ import importlib.machinery
 import importlib.util
 import json
 import os
+import re
 import stat
 import sys
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,12 +35,9 @@ import beancount
 from beancount import loader
 
 from aipo_budget import __version__
-from aipo_budget.cli.cache.folder import (
-    ENTRY, FORMAT, cache_dir, prune, read_entry, remove, usable_folder, write_entry)
-from aipo_budget.cli.cache.records import (
-    CheckSummary, finding_from, finding_record, summary_from, summary_record)
 from aipo_budget.core.digest import file_sha256
 from aipo_budget.core.evidence import RealPaths, file_mode
+from aipo_budget.core.findings import Finding, Judgement
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -61,7 +53,8 @@ clock = time.time_ns  # the moment a load begins, on the clock that stamps files
 
 @dataclass(frozen=True)
 class Key:
-    """``ledger`` judged by ``rules`` on ``as_of``, up to ``until`` (``--as-of``) or whole."""
+    """``ledger`` judged by ``rules`` on ``as_of``, up to ``until`` (``--as-of``) or whole, by
+    what runs: the tool's version and modules by file status, Python's, Beancount's."""
 
     ledger: str
     rules: str
@@ -260,5 +253,167 @@ def _plugin(name: str, pythonpath: Sequence[str]) -> list[Any]:
     return [list(pythonpath), origin if isinstance(origin, str) else None, places]
 
 
-__all__ = ["ENTRY", "CheckSummary", "Inputs", "Key", "cache_dir", "finding_from",
-           "finding_record", "lookup", "store"]
+# --- the folder: private, plain JSON files written atomically, at most 200 or 50 MB ---
+
+FORMAT = 4  # of a stored entry: another number is another version's, and ignored
+MAX_ENTRIES, MAX_BYTES = 200, 50 * 1024 * 1024
+STALE_TEMP = 600  # seconds: a temporary file this old was left by a run that was killed
+ENTRY = re.compile(r"[0-9a-f]{32}\.json")
+TEMP = re.compile(r"\.[0-9a-f]{32}\.[0-9a-f]{16}\.tmp")
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(os.environ.get("AIPO_BUDGET_CACHE_DIR") or Path(base) / "aipo-budget")
+
+
+def _ours(info: os.stat_result) -> bool:
+    """Owned by the user running us, and nobody else may write to it."""
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def usable_folder(create: bool = False) -> Path | None:
+    """The cache folder if it is safe to use (created with mode 0700 when asked), else None."""
+    folder = cache_dir()
+    try:
+        if create:
+            os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
+    except OSError:
+        return None
+    return folder if stat.S_ISDIR(info.st_mode) and _ours(info) else None
+
+
+def read_entry(folder: Path, key: Key) -> dict[str, Any] | None:
+    """The entry of ``key``: a regular file of ours that nobody else may write, of this
+    FORMAT, that records this very key; else None."""
+    try:
+        fd = os.open(folder / key.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or not _ours(info) or info.st_size > MAX_BYTES:
+            return None
+        try:
+            entry = json.loads(handle.read())
+        except (OSError, ValueError, RecursionError):
+            return None
+        if not isinstance(entry, dict) or entry.get("format") != FORMAT \
+                or entry.get("key") != key.record():
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(fd)  # a read keeps an entry young: the bound removes the unused ones
+        return entry
+
+
+def write_entry(folder: Path, key: Key, entry: dict[str, Any]) -> bool:
+    """Write ``entry`` to a fresh private file, then move it into place at once."""
+    temporary = folder / f".{key.name[:32]}.{os.urandom(8).hex()}.tmp"
+    try:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
+                     | os.O_CLOEXEC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(entry, handle, separators=(",", ":"))  # in pieces, never a whole copy
+        os.replace(temporary, folder / key.name)
+    except (OSError, TypeError, ValueError):
+        remove(temporary)
+        return False
+    return True
+
+
+def prune(folder: Path) -> None:
+    """Remove the oldest entries beyond MAX_ENTRIES or MAX_BYTES, and the temporary files of
+    killed runs: only regular files named as this module names them."""
+    entries = []
+    with contextlib.suppress(OSError), os.scandir(folder) as listing:
+        for item in listing:
+            with contextlib.suppress(OSError):
+                info = item.stat(follow_symlinks=False)
+                if stat.S_ISREG(info.st_mode) and ENTRY.fullmatch(item.name):
+                    entries.append((info.st_mtime_ns, item.name, info.st_size))
+                elif stat.S_ISREG(info.st_mode) and TEMP.fullmatch(item.name) \
+                        and time.time() - info.st_mtime > STALE_TEMP:
+                    remove(folder / item.name)
+    count, total = len(entries), sum(size for _time, _name, size in entries)
+    for _time, name, size in sorted(entries):
+        if count <= MAX_ENTRIES and total <= MAX_BYTES:
+            break
+        remove(folder / name)
+        count, total = count - 1, total - size
+
+
+def remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
+
+
+# --- a check's summary as plain JSON, written and read field by field: a Decimal keeps
+# its digits, a date its day, and what this version does not write is malformed ---------
+
+
+@dataclass(frozen=True)
+class CheckSummary(Judgement):
+    """All that ``check`` prints: the findings and the counts of the summary line."""
+
+    findings: tuple[Finding, ...]
+    has_fund: bool
+    outflows: int
+    transfers: int
+    rules: int
+    left_out: int = 0  # entries dated after --as-of, not judged
+
+
+COUNTS = ("outflows", "transfers", "rules", "left_out")
+TEXTS = ("rule", "kind", "severity", "citation", "filename", "message", "currency", "criterion",
+         "transaction")
+OPTIONAL_TEXTS, NUMBERS = ("project", "waiver"), ("version", "lineno")
+# the fields JSON cannot hold, written as text and read back: a day, an amount's exact digits
+AS_TEXT = {"effective": (datetime.date.isoformat, datetime.date.fromisoformat),
+           "date": (datetime.date.isoformat, datetime.date.fromisoformat), "amount": (str, Decimal)}
+# A finding's directive (``entry``) is left out: not needed to print, and not plain data.
+FINDING_FIELDS = {*TEXTS, *OPTIONAL_TEXTS, *NUMBERS, *AS_TEXT}
+
+
+def finding_record(finding: Finding) -> dict[str, Any]:
+    record = {name: getattr(finding, name) for name in (*TEXTS, *OPTIONAL_TEXTS, *NUMBERS)}
+    for name, (write, _read) in AS_TEXT.items():
+        value = getattr(finding, name)
+        record[name] = None if value is None else write(value)
+    return record
+
+
+def finding_from(record: Any) -> Finding:
+    """The finding ``finding_record`` wrote; TypeError or ValueError if it is not one."""
+    if not isinstance(record, dict) or set(record) != FINDING_FIELDS:
+        raise ValueError("not a finding")
+    values = {name: _typed(record[name], str) for name in TEXTS}
+    values |= {name: _typed(record[name], int) for name in NUMBERS}
+    values |= {name: None if record[name] is None else _typed(record[name], str)
+               for name in (*OPTIONAL_TEXTS, *AS_TEXT)}
+    for name, (_write, read) in AS_TEXT.items():
+        values[name] = None if values[name] is None else read(values[name])
+    return Finding(**values)
+
+
+def summary_record(summary: CheckSummary) -> dict[str, Any]:
+    return {"findings": [finding_record(f) for f in summary.findings],
+            "has_fund": summary.has_fund, **{name: getattr(summary, name) for name in COUNTS}}
+
+
+def summary_from(record: Any) -> CheckSummary | None:
+    """The summary ``summary_record`` wrote, or None if ``record`` is not exactly one."""
+    try:
+        if not isinstance(record, dict) or set(record) != {"findings", "has_fund", *COUNTS}:
+            return None
+        return CheckSummary(tuple(finding_from(f) for f in _typed(record["findings"], list)),
+                            _typed(record["has_fund"], bool),
+                            *(_typed(record[name], int) for name in COUNTS))
+    except (TypeError, ValueError, ArithmeticError):  # ArithmeticError: not a Decimal
+        return None
+
+
+def _typed(value: Any, kind: type) -> Any:
+    if type(value) is not kind:  # exactly: True is no count, 1.0 no line number
+        raise TypeError(f"{value!r} is no {kind.__name__}")
+    return value
