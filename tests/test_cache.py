@@ -27,6 +27,14 @@ from aipo_budget.core.findings import Finding
 from conftest import ROOT, RULES
 
 
+@pytest.fixture(autouse=True)
+def quick_settle(monkeypatch):
+    """Files settle after 5 ms here, not the 50 ms a shared machine's clock ticks need: these
+    tests write files and run a check dozens of times (the rule itself is tested below with
+    cache.SETTLE_NS, whatever its value)."""
+    monkeypatch.setattr(cache, "SETTLE_NS", 5_000_000)
+
+
 def settle():
     """Let the files just written settle: the cache stores only what last changed earlier
     than cache.SETTLE_NS before the load began."""
