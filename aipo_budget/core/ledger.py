@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from beancount import loader
 from beancount.core import data, flags
-from beancount.ops import balance, pad, validation
+from beancount.ops import balance, pad
 
 from aipo_budget.core.errors import AipoBudgetError
 from aipo_budget.core.paths import as_given
@@ -245,23 +245,25 @@ def load_ledger(path: str, proposed: str | None = None
 
 
 def is_revalidated(error: Any) -> bool:
-    """Whether ``error`` comes from Beancount's last steps, which judge the ledger as a whole:
-    padding, balance assertions, validation. An unbalanced transaction is booking's
-    BalanceError, not a balance assertion's."""
+    """Whether ``error`` comes from Beancount's last steps that judge entries together:
+    padding and balance assertions. An unbalanced transaction is booking's BalanceError, not
+    a balance assertion's; validation judges each entry on its own."""
     if isinstance(error, balance.BalanceError):
         return isinstance(error.entry, data.Balance)
-    return isinstance(error, (pad.PadError, validation.ValidationError))
+    return isinstance(error, pad.PadError)
 
 
 def revalidated(entries: list[data.Directive], options: dict[str, Any]
                 ) -> tuple[list[data.Directive], list[Any]]:
     """``entries`` (loaded with others since taken out, such as ``check --pending``'s
-    proposals) through Beancount's last steps again, as ``loader._load`` runs them: padding
-    made anew, balance assertions (both only in the default plugin mode), validation."""
+    proposals) through Beancount's last steps that judge entries together, as ``loader._load``
+    runs them in its default plugin mode: padding made anew, then the balance assertions.
+    Validation is not made again: it judges each entry on its own (and the accounts it names,
+    which only the ledger opens), so its errors on the entries kept are the load's."""
     if options.get("plugin_processing_mode") == "raw":
-        return entries, list(validation.validate(entries, options))
+        return entries, []
     kept = [e for e in entries
             if not (isinstance(e, data.Transaction) and e.flag == flags.FLAG_PADDING)]
     padded, errors = pad.pad(kept, options)
     checked, balance_errors = balance.check(padded, options)
-    return checked, [*errors, *balance_errors, *validation.validate(checked, options)]
+    return checked, [*errors, *balance_errors]

@@ -289,9 +289,12 @@ def _history(facts: Any, index: dict[int, int], k: int) -> list[tuple[Any, Any]]
 def _audit(entries: Sequence[data.Directive], errors: Sequence[Any],
            left_out: Sequence[data.Transaction], setting: Setting) -> Audit:
     """The audit of the ledger as if loaded without the proposals ``left_out``: Beancount's
-    last steps (padding, balance assertions, validation) are made again on what is left
+    padding and balance assertions are made again on what is left
     (:func:`aipo_budget.core.ledger.revalidated`), and its other errors are the load's, but
-    those on the proposals left out."""
+    those on the proposals left out. Without any left out, the load is that ledger's."""
+    if not left_out:
+        return audit(entries, setting.ruleset, setting.day, errors, until=setting.until,
+                     options=setting.options)
     gone = {id(p) for p in left_out}
     places = {_place(p) for p in left_out}
     kept, last_errors = revalidated([e for e in entries if id(e) not in gone], setting.options)
