@@ -168,11 +168,20 @@ class TreeWatch(threading.Thread):
         return max(maxrss_kb, self.root_peak + sum(self.peaks.values()))
 
 
+TIME = shutil.which("time") if os.path.exists("/usr/bin/time") else None  # GNU time
+
+
 def measure(argv: list[str], cwd: Path) -> Sample:
     """Run ``argv`` once: wall time around the process; CPU time (user + system) and peak RSS
     from ``os.wait4`` (summed over the process tree when it has children: TreeWatch)."""
     env = dict(os.environ, AIPO_BUDGET_CACHE_DIR=str(CACHE_DIR))  # our own, not ~/.cache
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err, \
+            tempfile.NamedTemporaryFile("r") as peak:
+        # ru_maxrss survives exec: a command forked from this process (grown by generating
+        # ledgers) would report this process's peak if it is larger. GNU time forks the
+        # command from its own small image and reports its true peak (%M, KiB).
+        if TIME:
+            argv = [TIME, "-f", "%M", "-o", peak.name, *argv]
         started = time.perf_counter()
         proc = subprocess.Popen(argv, cwd=cwd, stdout=out, stderr=err, text=True, env=env)
         watch = TreeWatch(proc.pid)
@@ -184,7 +193,13 @@ def measure(argv: list[str], cwd: Path) -> Sample:
         proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait for it again
         out.seek(0)
         err.seek(0)
-        return Sample(wall, watch.total_kb(usage.ru_maxrss), proc.returncode, out.read(),
+        maxrss = usage.ru_maxrss
+        if TIME:
+            reported = peak.read().split()
+            maxrss = int(reported[-1]) if reported and reported[-1].isdigit() else maxrss
+            if watch.peaks:  # the command is time's child: the root of the tree measured
+                watch.root_peak = watch.peaks.pop(next(iter(watch.peaks)))
+        return Sample(wall, watch.total_kb(maxrss), proc.returncode, out.read(),
                       err.read(), cpu=usage.ru_utime + usage.ru_stime,
                       processes=1 + len(watch.peaks))
 
