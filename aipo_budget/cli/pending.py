@@ -22,12 +22,14 @@ from aipo_budget.core import reuse
 from aipo_budget.core.ledger import LedgerInputError, load_ledger
 from aipo_budget.outputs.pending import proposals as proposing
 from aipo_budget.outputs.pending.judge import Setting, judge
-from aipo_budget.outputs.render import RenderError, machine_value, render, table_json
+from aipo_budget.outputs.render import machine_value, render, table_json
 from aipo_budget.outputs.table import Column, Kind, shown_from, table
 from aipo_budget.outputs.tables import CHECK_VIEW, findings_register
 from aipo_budget.core.tally import plural
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from aipo_budget.outputs.pending.judge import Verdict
     from aipo_budget.outputs.table import Table
 
@@ -54,7 +56,8 @@ def run_pending(ledger: str, rules: str | None, pending: str | None, *, template
     except proposing.ProposalError as exc:
         raise session.InputError(str(exc)) from None
     verdicts = _judged(ledger, rules, found, as_of)
-    click.echo(_output(verdicts, found, fmt), nl=False)
+    for piece in _output(verdicts, found, fmt):
+        click.echo(piece, nl=False)
     if any(v.errors for v in verdicts) or (strict and any(v.warnings for v in verdicts)):
         return session.EXIT_FINDINGS
     return session.EXIT_OK
@@ -123,19 +126,22 @@ def _document(verdicts: list[Verdict], found: proposing.Proposals) -> dict[str, 
     } for v in verdicts]}
 
 
-def _output(verdicts: list[Verdict], found: proposing.Proposals, fmt: str) -> str:
+def _output(verdicts: list[Verdict], found: proposing.Proposals, fmt: str) -> Iterator[str]:
+    """The output, a piece at a time: a batch of a thousand proposals is megabytes of text,
+    which need not be held whole (the text formats are their tables joined by a line)."""
     if fmt == "json":  # the document is the whole answer: each proposal with its headroom
-        return render(fmt, (), _document(verdicts, found))
-    currency = verdicts[0].currency
-    tables = [_summary(verdicts, found, currency)]
+        yield render(fmt, (), _document(verdicts, found))
+        return
+    if fmt == "csv":
+        raise click.UsageError("CSV holds one table and --pending gives several "
+                               "(--pending: use table, json or markdown)")
+    yield render(fmt, [_summary(verdicts, found, verdicts[0].currency)])
     for number, verdict in enumerate(verdicts, 1):
-        tables += _tables(verdict, number)
+        for shown in _tables(verdict, number):
+            yield "\n" + render(fmt, [shown])
     payable = sum(1 for v in verdicts if not v.errors)
     footer = (f"{payable} of {plural(len(verdicts), 'proposal')} can be paid"
               if payable < len(verdicts) else
               ("The proposal can be paid" if len(verdicts) == 1
                else f"All {len(verdicts)} proposals can be paid"))
-    try:
-        return render(fmt, tables, footer=footer + ".")
-    except RenderError as exc:
-        raise click.UsageError(f"{exc} (--pending: use table, json or markdown)") from None
+    yield f"\n{footer}.\n"
