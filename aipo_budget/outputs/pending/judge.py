@@ -46,16 +46,20 @@ def key(finding: Finding) -> Key:
 @dataclass(frozen=True)
 class Verdict:
     """A proposal judged: its findings (``caused`` of them on other entries), the amount it
-    takes from the fund and the headroom left after it, read from the audit of the ledger
-    with it (which is not kept)."""
+    takes from the fund and the headroom left after it (:attr:`room`), made when asked for,
+    so that a thousand verdicts do not hold a thousand tables."""
 
     proposal: data.Transaction
     location: Location
     findings: tuple[Finding, ...]
     caused: int
     amount: Decimal | None
-    room: Table
+    room_of: Callable[[], Table]
     currency: str
+
+    @property
+    def room(self) -> Table:
+        return self.room_of()
 
     @property
     def errors(self) -> int:
@@ -185,6 +189,7 @@ def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
     positions = _positions(prefixes)
     if positions is None:
         return None
+    del prefixes.kept[0]  # read by the positions only: its memory goes before the verdicts'
     last_audit = prefixes.kept[n]
     verdicts = []
     for k, proposal in enumerate(prefixes.proposals, 1):
@@ -192,7 +197,7 @@ def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
         new = [f for f in prefixes.findings.get(k, ())
                if _site(f) in rising and RANK.get(f.severity, 2) >= rising[_site(f)]]
         own, caused = _split(proposal, new, prefixes.findings.get(k, ()))
-        verdicts.append(_verdict(proposal, own, caused, last_audit, positions[k - 1]()))
+        verdicts.append(_verdict(proposal, own, caused, last_audit, positions[k - 1]))
     return verdicts
 
 
@@ -321,12 +326,21 @@ def _split(proposal: data.Transaction, new: Sequence[Finding], after: Sequence[F
 
 
 def _verdict(proposal: data.Transaction, own: Sequence[Finding], caused: Sequence[Finding],
-             after: Audit, at: Position | None) -> Verdict:
+             after: Audit, at: Callable[[], Position] | None) -> Verdict:
+    """The verdict on ``proposal``; its headroom is read from ``after`` now (an audit not
+    kept), or at the position ``at`` gives, when asked for (``after`` is then kept anyway)."""
     where = Location.of(proposal.meta, proposal)
     text = f"caused by the proposal ({shown(where.filename)}:{where.lineno}): "
     marked = [dataclasses.replace(f, message=text + f.message) for f in caused]
     outflow = outflow_of(after, proposal)
+    if at is None:
+        room = headroom(after, proposal, "headroom after it")
+
+        def room_of() -> Table:
+            return room
+    else:
+        def room_of() -> Table:
+            return headroom(after, proposal, "headroom after it", at())
     return Verdict(proposal, where, (*own, *marked), len(marked),
-                   outflow.usd if outflow is not None else None,
-                   headroom(after, proposal, "headroom after it", at),
+                   outflow.usd if outflow is not None else None, room_of,
                    after.facts.conventions.currency)
