@@ -109,8 +109,9 @@ def _tables(verdict: Verdict, number: int) -> list[Table]:
     tables = [findings_register(verdict.findings, f"{title}: findings", where,
                                 verdict.currency).select(CHECK_VIEW)] if verdict.findings else []
     verdict_line = f"Verdict on proposal {number}: {verdict.text}."
-    return [*tables, dataclasses.replace(verdict.room, title=f"{title}: headroom after it",
-                                         notes=(*verdict.room.notes, verdict_line))]
+    room = verdict.room  # made when asked for: once
+    return [*tables, dataclasses.replace(room, title=f"{title}: headroom after it",
+                                         notes=(*room.notes, verdict_line))]
 
 
 def _document(verdicts: list[Verdict], found: proposing.Proposals) -> dict[str, Any]:
