@@ -312,3 +312,25 @@ def test_a_rules_folder_without_waivers_or_a_waiver_rule_still_says_why(tmp_path
     assert why.rule == "WAIVER" and "is not listed in the rules folder" in why.message
     assert only(result, "period")[0].severity == "error"
     assert datetime.date(2006, 8, 30) == why.date
+
+
+def test_a_waivers_amounts_are_in_the_ledgers_currency_whatever_check_made_the_finding(
+        tmp_path):
+    """The ceiling's crossing finding, judged against a waiver's limit in a EUR ledger: the
+    message speaks EUR (the currency is stamped on every finding before the waivers read it,
+    not only by the checks that pass it)."""
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    with (rules / "waivers.toml").open("a", encoding="utf-8") as file:
+        file.write('\n[[waiver]]\nreference = "EC-2006-11"\nadopted = 2006-01-01\n'
+                   'rules = ["SOC03-CEILING"]\nmax_amount = 100.00\n'
+                   'citation = "Executive Committee, decision 2006/11 (test)"\n'
+                   'text = "A small overrun of the allocation."\n')
+    text = payment("2006-03-01", "41000.00", '"EC-2006-11"',
+                   approvers="Executive Director, Deputy Director")
+    ledger = write_ledger(tmp_path, text.replace("USD", "EUR"),
+                          prelude=PRELUDE.replace("USD", "EUR"))
+    messages = [f.message for f in run(ledger, rules).findings if f.kind == "waiver"]
+    assert any("covers up to 100.00 EUR, and this finding is for" in m and m.endswith("EUR")
+               for m in messages), messages
+    assert not any("USD" in m for m in messages), messages

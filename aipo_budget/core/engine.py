@@ -110,13 +110,13 @@ def _judge(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.
         check = CHECKS.get(rule.kind)
         if check is not None:
             findings.extend(check(facts, rule, ruleset))
-    findings = apply_waivers(findings, ruleset, facts.conventions)
     # every entry and every seal up to the cut-off: a seal covers what the audit leaves out
     sealing = verify_seals(entries, options, ruleset, until=until)
-    findings += sealing.findings
+    # the currency is stamped before the waivers, whose messages name a finding's amount
+    findings = in_currency([*findings, *sealing.findings], facts.conventions.currency)
+    findings = apply_waivers(findings, ruleset, facts.conventions)  # seals are unwaivable
     findings.sort(key=lambda f: f.sort_key)
-    return Audit(facts, in_currency(findings, facts.conventions.currency), ruleset,
-                 tuple(sealing.periods))
+    return Audit(facts, findings, ruleset, tuple(sealing.periods))
 
 
 def with_ledger_errors(result: Audit, errors: Sequence[Any],
@@ -137,6 +137,7 @@ def with_ledger_errors(result: Audit, errors: Sequence[Any],
 
 def in_currency(findings: list[Finding], currency: str) -> list[Finding]:
     """Every finding in the ledger's operating currency, whichever check made it: stamped
-    once here, so that no finding can say USD in a EUR ledger."""
+    once, before the waivers, so that no finding nor waiver message can say USD in a EUR
+    ledger."""
     return [f if f.currency == currency else dataclasses.replace(f, currency=currency)
             for f in findings]
