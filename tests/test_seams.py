@@ -176,6 +176,8 @@ def test_another_day_means_a_new_audit(books):
     ruleset = load_rules(books.parent / "rules")
     tomorrow = datetime.date.today() + datetime.timedelta(days=1)
     assert reuse.reused(dict(options), entries, ruleset, [], tomorrow) is None
+    today = datetime.date.today()  # --as-of today: entries dated later are left out
+    assert reuse.reused(dict(options), entries, ruleset, [], today, until=today) is None
     kept = reuse.reused(options, entries, ruleset, [], datetime.date.today())
     assert kept is not None and kept.facts.as_of == datetime.date.today()
     assert reuse.KEY not in options

@@ -90,9 +90,8 @@ def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Lo
             entries, errors, options = load_ledger(ledger)
     except LedgerInputError as exc:
         raise unreadable(exc) from None
-    # taken out of the options whether used or not: the plugin judged every entry as of today
-    result = reused(options, entries, ruleset, errors, day)
-    if result is None or as_of is not None:
+    result = reused(options, entries, ruleset, errors, day, until=as_of)
+    if result is None:
         transactions = sum(isinstance(entry, data.Transaction) for entry in entries)
         with progress.stage(f"auditing {plural(transactions, 'transaction')}"):
             result = audit(entries, ruleset, day, errors, until=as_of, options=options)

@@ -66,13 +66,15 @@ def leave(options_map: dict[str, Any], result: Audit, entries: Sequence[data.Dir
 
 
 def reused(options: dict[str, Any], entries: Sequence[data.Directive], ruleset: RuleSet,
-          errors: Sequence[Any], as_of: datetime.date) -> Audit | None:
-    """The plugin's audit of this load if it is the one asked for (see above), with Beancount's
-    ``errors`` as findings; else None. Either way it leaves ``options``: used once, its memory
-    is not held for nothing."""
+          errors: Sequence[Any], as_of: datetime.date, until: datetime.date | None = None
+          ) -> Audit | None:
+    """The plugin's audit of this load if it is the one asked for (see above: as of the day
+    ``as_of``, with no cut-off ``until``), with Beancount's ``errors`` as findings; else None.
+    Either way it leaves ``options``: used once, its memory is not held for nothing."""
     carrier = options.pop(KEY, None)
     result = carrier.result if isinstance(carrier, PluginAudit) else None
-    if (result is None or result.facts.until is not None or result.facts.as_of != as_of
+    if (result is None or until is not None or result.facts.until is not None
+            or result.facts.as_of != as_of
             or not _last_plugin(options) or not _same_entries(entries, carrier.entries)
             or _normalized(ruleset) != _normalized(result.ruleset)):
         return None
