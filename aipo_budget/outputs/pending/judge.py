@@ -2,9 +2,10 @@
 in that order. The ledger and the proposals are loaded once; proposal *k* is judged by the
 audit of the ledger with proposals 1..*k*. Its findings are those on it, and those that audit
 has and the audit with proposals 1..*k-1* has not (a ceiling crossed by a later, existing
-payment, a reserve floor broken further on), marked "caused by the proposal". Beancount's own
-last steps are made again for each audit, so that a balance assertion that no longer holds, or
-a pad that now fills a gap, is new where the proposal that causes it is added.
+payment, a reserve floor broken further on), marked "caused by the proposal". Beancount's
+padding and balance assertions are made again for each audit, so that a balance assertion that
+no longer holds, or a pad that now fills a gap, is new where the proposal that causes it is
+added.
 """
 
 from __future__ import annotations
@@ -14,11 +15,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core.engine import audit
-from aipo_budget.core.facts import Location
+from aipo_budget.core.facts import ZERO, Facts, Location
 from aipo_budget.core.ledger import is_revalidated, revalidated
 from aipo_budget.core.paths import shown
 from aipo_budget.core.tally import plural
-from aipo_budget.core.facts import SURPLUS_SOURCE, ZERO
 from aipo_budget.outputs.pending.headroom import Position, headroom, outflow_of, position
 from aipo_budget.outputs.table import Status
 
@@ -211,9 +211,7 @@ def _first_prefix(prefixes: _Prefixes, site: Site, level: int) -> int:
             high = middle
         else:
             low = middle
-    if high not in prefixes.findings:
-        prefixes.audit(high)
-    return high
+    return high  # audited: the last with all proposals, or a middle found at the level
 
 
 def _check_monotone(prefixes: _Prefixes) -> None:
@@ -240,37 +238,35 @@ def _settle_one_another(proposals: Sequence[data.Transaction]) -> bool:
 
 def _positions(prefixes: _Prefixes) -> list[Callable[[], Position]] | None:
     """The headroom's position after each proposal, from the audits with none and with all
-    of them: each proposal's own spending and cost added in turn, and the fund's history
-    with the later proposals' movements taken out. None when these do not add up to what
-    the audits say (the ledger's own figures changed with the proposals)."""
+    of them: each proposal's own spending and cost (:func:`position` of its own facts) added
+    in turn, and the fund's history with the later proposals' movements taken out. None when
+    these do not add up to what the audits say (the ledger's own figures changed with the
+    proposals)."""
     n = len(prefixes.proposals)
     alone, every = prefixes.kept[0].facts, prefixes.kept[n].facts
     projects = {u.project for o in [*every.outflows, *every.refunds] for u in o.uses
                 if u.project} | {c.project for c in every.costs}
-    start, end = position(alone, projects), position(every, projects)
     index = {id(p): k for k, p in enumerate(prefixes.proposals)}
-    spent = [dict.fromkeys(projects, ZERO) for _ in prefixes.proposals]
-    surplus = [dict.fromkeys(projects, (ZERO, ZERO)) for _ in prefixes.proposals]
-    for event in [*every.outflows, *every.refunds]:
-        k = index.get(id(event.entry))
-        for use in event.uses if k is not None else ():
-            if use.project:
-                spent[k][use.project] += use.usd
+    own = [Facts(every.as_of, every.fund_accounts) for _ in prefixes.proposals]
+    for outflow in every.outflows:
+        if (k := index.get(id(outflow.entry))) is not None:
+            own[k].outflows.append(outflow)
+    for refund in every.refunds:
+        if (k := index.get(id(refund.entry))) is not None:
+            own[k].refunds.append(refund)
     for cost in every.costs:
-        k = index.get(id(cost.location.entry))
-        if k is not None:
-            own, total = surplus[k][cost.project]
-            surplus[k][cost.project] = (own + (cost.usd if cost.source == SURPLUS_SOURCE
-                                               else ZERO), total + cost.usd)
-    running_spent, running_shares = dict(start.spent), dict(start.shares)
+        if (k := index.get(id(cost.location.entry))) is not None:
+            own[k].costs.append(cost)
+    start, end = position(alone, projects), position(every, projects)
+    spent, shares = dict(start.spent), dict(start.shares)
     sums = []
-    for k in range(n):
+    for facts in own:
+        added = position(facts, projects)
         for p in projects:
-            running_spent[p] += spent[k][p]
-            own, total = running_shares[p]
-            running_shares[p] = (own + surplus[k][p][0], total + surplus[k][p][1])
-        sums.append((dict(running_spent), dict(running_shares)))
-    if (running_spent != end.spent or running_shares != end.shares
+            spent[p] += added.spent[p]
+            shares[p] = tuple(a + b for a, b in zip(shares[p], added.shares[p]))
+        sums.append((dict(spent), dict(shares)))
+    if (spent != end.spent or shares != end.shares
             or _history(every, index, -1) != list(alone.fund_history)):
         return None
     # the history after each proposal is made when its verdict is: held together, they
