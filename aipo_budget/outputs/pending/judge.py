@@ -106,7 +106,12 @@ def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
     with ``at_once=False``, each proposal is audited in turn (:func:`_in_turn`)."""
     prefixes = _Prefixes(entries, errors, proposals, setting)
     verdicts = _at_once(prefixes) if at_once and proposals else None
-    return verdicts if verdicts is not None else list(_in_turn(prefixes))
+    if verdicts is not None:
+        return verdicts
+    first = prefixes.findings.get(0)
+    prefixes.kept.clear()  # in turn, one audit at a time is held
+    prefixes.findings.clear()
+    return list(_in_turn(prefixes, first))
 
 
 class _Prefixes:
@@ -133,13 +138,17 @@ class _Prefixes:
         return _ranks(self.findings[k])
 
 
-def _in_turn(prefixes: _Prefixes) -> Iterator[Verdict]:
+def _in_turn(prefixes: _Prefixes, first: Sequence[Finding] | None) -> Iterator[Verdict]:
     """Each proposal judged by the audit of the ledger with it and those before it: only
-    that audit is held, so the memory stays that of one audit."""
-    earlier = {key(f) for f in prefixes.audit(0).findings}
-    for index, proposal in enumerate(prefixes.proposals):
-        after = _audit(prefixes.entries, prefixes.errors, prefixes.proposals[index + 1:],
-                       prefixes.setting)
+    that audit is held, so the memory stays that of one audit. ``first`` are the findings of
+    the ledger alone, when already known."""
+    entries, errors, proposals, setting = (prefixes.entries, prefixes.errors,
+                                           prefixes.proposals, prefixes.setting)
+    if first is None:
+        first = _audit(entries, errors, proposals, setting).findings
+    earlier = {key(f) for f in first}
+    for index, proposal in enumerate(proposals):
+        after = _audit(entries, errors, proposals[index + 1:], setting)
         own, caused = _split(proposal, [f for f in after.findings if key(f) not in earlier],
                              after.findings)
         yield _verdict(proposal, own, caused, after, None)
