@@ -84,7 +84,7 @@ def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
     own = {**options, "include": [*options.get("include", []), found.path or proposing.STDIN_NAME]}
     setting = Setting(ruleset, as_of or datetime.date.today(), as_of, own)
     with progress.stage(f"judging {plural(len(proposals), 'proposal')}"):
-        return list(judge(entries, errors, proposals, setting))
+        return judge(entries, errors, proposals, setting)
 
 
 def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str) -> Table:
