@@ -42,6 +42,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 # The performance benchmark (not part of the tests): profiles standard and cofunded, sizes 50k-200k, 5 rounds (about an hour), see benchmarks/README.md
 bench: $(VENV)/.installed bytecode
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
+	$(BIN)/python benchmarks/signatures.py
 
 # An editable install leaves the tool's modules uncompiled, as pip does not for an ordinary one:
 # Python compiles them on each start when it may not write __pycache__ (PYTHONDONTWRITEBYTECODE,

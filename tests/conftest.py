@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import inspect
+import os
 import re
 import shutil
 import textwrap
@@ -295,3 +296,16 @@ def amended(tmp_path: Path, filename: str, after: str, version: str) -> Path:
     assert text.count(after) == 1, f"{after!r} is not a unique line of {filename}"
     path.write_text(text.replace(after, after + version), encoding="utf-8")
     return folder
+
+
+def keygen() -> str:
+    """OpenSSH's ssh-keygen, for the tests that sign; skipped without it, saying how to
+    install it, except under CI (``CI=true``), where signing is required."""
+    program = shutil.which("ssh-keygen")
+    if program is None:
+        message = ("ssh-keygen not found: install the OpenSSH client (apt install "
+                   "openssh-client) to run the signing tests")
+        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+            pytest.fail(f"CI=true: {message}", pytrace=False)
+        pytest.skip(message)
+    return program

@@ -22,6 +22,7 @@ from aipo_budget.core.ledger import LedgerInputError, check_ledger_path, load_le
 from aipo_budget.core.reuse import reused
 from aipo_budget.core.rules import RulesError, load_rules
 from aipo_budget.core.seals import seal_inputs
+from aipo_budget.core.signatures import approvals_folder, signature_files
 from aipo_budget.core.tally import plural, tally
 
 if TYPE_CHECKING:
@@ -156,9 +157,13 @@ def inputs_of(loaded: Loaded) -> cache.Inputs:
             folders.add(folder)
     for root in documents_roots(loaded.options):  # the evidence a name in metadata may find
         folders |= {root, *(where for where, _dirs, _files in os.walk(root))}
+    approvals = approvals_folder(loaded.options)  # the signatures, read when a rule asks
+    signed = signature_files(approvals)
+    folders |= {approvals} if approvals else set()
     return cache.Inputs(
         # a seal's record and the evidence a seal covers are read by the audit too
-        files=[*ledger_files, *loaded.result.ruleset.files, *seal_inputs(loaded.entries)],
+        files=[*ledger_files, *loaded.result.ruleset.files, *seal_inputs(loaded.entries),
+               *signed],
         folders=sorted(folders), evidence=sorted(documents_of(loaded)),
         plugins=[name for name, _config in loaded.options.get("plugin") or ()],
         pythonpath=loaded.options.get("pythonpath") or ())

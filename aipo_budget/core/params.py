@@ -104,9 +104,16 @@ def project_categories(value: Any) -> dict[str, tuple[str, ...]]:
     return {parse_text(name): parse_texts(categories) for name, categories in value.items()}
 
 
-def param(parse: Callable[[Any], Any]) -> Any:
-    """A field of a kind's ``Params``, its TOML value read by ``parse``."""
-    return dataclasses.field(metadata={"parse": parse})
+def flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{short(value)} is not true or false")
+    return value
+
+
+def param(parse: Callable[[Any], Any], **default: Any) -> Any:
+    """A field of a kind's ``Params``, its TOML value read by ``parse`` (required unless it
+    has a ``default=``)."""
+    return dataclasses.field(metadata={"parse": parse}, **default)
 
 
 def read(params: type[Any] | None, raw: dict[str, Any], kind: str) -> Any:
@@ -121,6 +128,8 @@ def read(params: type[Any] | None, raw: dict[str, Any], kind: str) -> Any:
     values = {}
     for f in fields:
         if f.name not in raw:
+            if f.default is not dataclasses.MISSING:
+                continue
             raise ValueError(f"missing parameter {f.name!r}")
         try:
             values[f.name] = f.metadata["parse"](raw[f.name])
@@ -131,6 +140,7 @@ def read(params: type[Any] | None, raw: dict[str, Any], kind: str) -> Any:
 
 def values(params: Any) -> dict[str, Any]:
     """A version's parameters by name, as the rulebook lists them."""
-    if dataclasses.is_dataclass(params):
-        return {f.name: getattr(params, f.name) for f in dataclasses.fields(params)}
+    if dataclasses.is_dataclass(params):  # a default left as it is goes unsaid
+        return {f.name: getattr(params, f.name) for f in dataclasses.fields(params)
+                if getattr(params, f.name) != f.default}
     return dict(params or {})

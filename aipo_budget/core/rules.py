@@ -16,18 +16,22 @@ from __future__ import annotations
 
 import datetime
 import functools
+import os
 import re
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from aipo_budget.core import meta, params
 from aipo_budget.core.checks import PARAMS
 # a waiver's fields are read as the parameters are: one reading of an amount, a list, a text
 from aipo_budget.core.params import (SEVERITIES, parse_amount, parse_date, parse_text,
                                      parse_texts, short)
+
+if TYPE_CHECKING:
+    from aipo_budget.core.signatures import Register
 
 KINDS = ("transfer", "authorization", "purpose", "eligibility", "period", "ceiling", "cofunding",
          "reserve", "approval", "segregation", "evidence", "conversion", "ledger", "duplicate",
@@ -156,6 +160,7 @@ class RuleSet:
     instruments: tuple[Instrument, ...]
     files: tuple[str, ...] = ()
     waivers: tuple[Waiver, ...] = ()
+    register: Register | None = None  # allowed_signers: who may sign, in which role, when
 
     @functools.cached_property
     def _by_kind(self) -> dict[str, tuple[Rule, ...]]:
@@ -445,6 +450,21 @@ def _check_waivers(ruleset: RuleSet) -> None:
                          f"(kind {rules[rule_id].kind!r}) cannot be waived")
 
 
+def _register(folder: Path) -> Register | None:
+    """The folder's register of signers, if it has one."""
+    from aipo_budget.core import signatures  # it reads the seals' canonical form, which reads rules
+
+    path = folder / signatures.REGISTER
+    if not os.path.lexists(path):
+        return None
+    try:
+        return signatures.read_register(str(path))
+    except signatures.RegisterError as exc:
+        raise RulesError(str(path), str(exc), exc.lineno) from None
+    except OSError as exc:
+        raise RulesError(str(path), f"cannot be read: {exc.strerror or exc}") from None
+
+
 def load_rules(folder: str | Path) -> RuleSet:
     """Read and validate every ``*.toml`` file of a rules folder."""
     path = Path(folder)
@@ -463,8 +483,10 @@ def load_rules(folder: str | Path) -> RuleSet:
         waivers += file_waivers
     if not rules:
         raise RulesError(str(path), "no [[rule]] in any rules file: nothing to judge by")
-    ruleset = RuleSet(str(path), tuple(rules), tuple(instruments), tuple(str(f) for f in files),
-                      tuple(waivers))
+    register = _register(path)
+    ruleset = RuleSet(str(path), tuple(rules), tuple(instruments),
+                      tuple(str(f) for f in files) + ((register.path,) if register else ()),
+                      tuple(waivers), register)
     # across the files: ids unique, instruments, projects and waived rules resolvable
     _unique_ids(ruleset)
     for rule in ruleset.rules:

@@ -22,7 +22,7 @@ from aipo_budget.core.periods import Period
 from aipo_budget.core.tally import plural, tally
 from aipo_budget.outputs.html import Bar, Cell, HtmlTable, html_table
 from aipo_budget.outputs.render import text_value
-from aipo_budget.outputs.table import Kind, Location, Status, shown_from
+from aipo_budget.outputs.table import Column, Kind, Location, Status, shown_from, table
 from aipo_budget.outputs.tables import findings_register, rulebook, shortened_note
 from aipo_budget.outputs.tables.context import HUNDRED
 from aipo_budget.outputs.tables.registers import findings_view
@@ -219,8 +219,36 @@ def build_page(result: Audit, *, as_of: datetime.date, folder: str, link: Linker
         summary=summary, period=period_text(start, end),
         findings=findings_table(shown, folder, link, facts.conventions.currency, why),
         rules=cells(rulebook_tables[0], link), waivers=cells(rulebook_tables[1], link),
-        tables=tuple(cells(t, link) for t in tables), notes=tuple(notes),
+        tables=tuple(cells(t, link) for t in (*tables, *approvals(result, start, end, folder))),
+        notes=tuple(notes),
     )
+
+
+def approvals(result: Audit, start: datetime.date | None, end: datetime.date | None,
+              folder: str) -> list[Table]:
+    """Each name on a payment that the rules want signed, and whether its signature is
+    verified (the key and whose it is), or why not: what the checks themselves decided."""
+    from aipo_budget.core.checks._common import signed_claims
+
+    where, register, rows = shown_from(folder), result.ruleset.register, []
+    for outflow in (o for o in result.facts.outflows if o.date in Period(start, end)):
+        for kind, role in (("segregation", "prepare"), ("approval", "approve")):
+            version = result.ruleset.judging(kind, outflow.date, None)
+            for claim in (signed_claims(result.facts, result.ruleset, outflow, version, role)
+                          if version is not None else None) or ():
+                key = claim.signature.fingerprint if claim.signature else None
+                owners = ", ".join(register.names_of(key)) if register and key else ""
+                rows.append({"date": outflow.date, "payee": outflow.payee, "name": claim.name,
+                             "role": role, "status": "signed and verified" if claim.counts
+                             else claim.problem, "key": f"{key} ({owners or 'nobody'})"
+                             if key else "", "location": where(outflow.location.filename,
+                                                      outflow.location.lineno)})
+    if not rows:
+        return []
+    return [table("approvals", "Signed approvals", (
+        Column("date", "date", Kind.DATE), Column("payee", "payee"), Column("name", "name"),
+        Column("role", "role"), Column("status", "signature"), Column("key", "key (whose)"),
+        Column("location", "location", Kind.LOCATION)), rows)]
 
 
 def explanation(result: Audit, entries: Sequence[Any], location: str, folder: str,

@@ -8,6 +8,7 @@ second reading of the rule.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from aipo_budget.core.findings import Finding
     from aipo_budget.core.meta import Problem
     from aipo_budget.core.rules import Rule, RuleSet, RuleVersion
+    from aipo_budget.core.signatures import Claim
     from aipo_budget.core.subject import Subject
 
 # (fact, value, where it comes from): the value typed; a facts.Location is a line of the ledger
@@ -110,3 +112,28 @@ def metadata(event: Outflow | TransferIn, name: str, key: str, value: Any) -> Fa
     found = problem(event, key)
     shown = "(none)" if value in (None, "", ()) else value
     return name, shown if found is None else f"unreadable: {found.message}", f"metadata '{key}'"
+
+
+def signed_claims(facts: Facts, ruleset: RuleSet, outflow: Outflow, version: RuleVersion,
+                  role: str) -> list[Claim] | None:
+    """The names of ``outflow`` in ``role`` and the signatures that back them, when
+    ``version`` asks for signatures (``params.signed``); None when names alone count."""
+    if not getattr(version.params, "signed", False) or facts.signatures is None:
+        return None
+    return [c for c in facts.signatures.claims(outflow, ruleset.register) if c.role == role]
+
+
+def signature_facts(claims: Sequence[Claim] | None, ruleset: RuleSet) -> Iterator[Fact]:
+    """What explain shows of each signature checked: whose key, and whether it counts."""
+    if claims is None:
+        return
+    register = ruleset.register
+    where = register.path if register is not None else "no register (rules/allowed_signers)"
+    for claim in claims:
+        signature = claim.signature
+        key = signature.fingerprint if signature is not None else None
+        owners = ", ".join(register.names_of(key)) if register is not None and key else ""
+        shown = ("valid" if claim.counts else claim.problem) + (
+            f"; key {key} of {owners or 'nobody in the register'}" if key else "")
+        yield (f"{claim.role} signature of {claim.name}", shown,
+               os.path.basename(signature.path) if signature is not None else where)

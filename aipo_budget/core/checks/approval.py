@@ -11,9 +11,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import Seen, metadata, on_outflow, per_outflow, unread
+from aipo_budget.core.checks._common import (Seen, metadata, on_outflow, per_outflow,
+                                             signature_facts, signed_claims, unread)
 from aipo_budget.core.findings import money
-from aipo_budget.core.params import approvers, param, parse_amount
+from aipo_budget.core.params import approvers, flag, param, parse_amount
 
 if TYPE_CHECKING:
     from aipo_budget.core.facts import Facts, Outflow
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 class Params:
     threshold: Decimal = param(parse_amount)  # in the operating currency
     approvers_above: int = param(approvers)  # different approvers needed above it
+    signed: bool = param(flag, default=False)  # an approver counts only with a signature
 
 
 def required(usd: Decimal, version: RuleVersion) -> int:
@@ -34,12 +36,24 @@ def required(usd: Decimal, version: RuleVersion) -> int:
 def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
     currency, threshold = facts.conventions.currency, version.params.threshold
     keys = [meta.person_key(name) for name in outflow.approvers]
-    distinct, needed = set(keys), required(outflow.usd, version)
-    message = unread(outflow, meta.APPROVED_BY, distinct, "surplus outflow names no approver")
+    needed, claims = required(outflow.usd, version), signed_claims(facts, ruleset, outflow,
+                                                                  version, "approve")
+    counted = [key for key, claim in zip(keys, claims or [None] * len(keys))
+               if claim is None or claim.counts]
+    distinct = set(counted)
+    message = unread(outflow, meta.APPROVED_BY, keys, "surplus outflow names no approver")
     if message is None and len(distinct) < needed:
+        what = "signed approvals" if claims is not None else "approvers"
         message = (f"outflow of {money(outflow.usd, currency)} is above "
-                   f"{money(threshold, currency)} and needs {needed} different "
-                   f"approvers, has {len(distinct)}; approved by {', '.join(outflow.approvers)}")
+                   f"{money(threshold, currency)} and needs {needed} different {what}, has "
+                   f"{len(distinct)}; approved by {', '.join(outflow.approvers)}"
+                   if needed > 1 else f"no approval counts; approved by "
+                   f"{', '.join(outflow.approvers)}")
+    not_counted = [c.problem for c in claims or () if not c.counts]
+    if message is None and not_counted:
+        message = "approved-by names an approval that does not count"
+    if message is not None and not_counted:
+        message += ": " + "; ".join(not_counted)
     return Seen(version, True, "a surplus outflow is approved", lambda: (
         ("amount", outflow.usd, currency),
         ("threshold", threshold, currency),
@@ -47,7 +61,9 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
         metadata(outflow, "approved by", meta.APPROVED_BY, ", ".join(outflow.approvers)),
         ("compared as", ", ".join(map(repr, keys)) or "(nobody)",
          "Unicode form, spaces and case folded"),
-        ("different approvers", len(distinct), ""),
+        *signature_facts(claims, ruleset),
+        ("different approvers" + (" with a valid signature" if claims is not None else ""),
+         len(distinct), ""),
     ), on_outflow(version, outflow, currency, message))
 
 

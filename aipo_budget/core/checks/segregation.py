@@ -5,14 +5,23 @@ Names are compared as people (:func:`aipo_budget.core.meta.person_key`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
-from aipo_budget.core.checks._common import Seen, metadata, on_outflow, per_outflow, unread
+from aipo_budget.core.checks._common import (Seen, metadata, on_outflow, per_outflow,
+                                             signature_facts, signed_claims, unread)
+from aipo_budget.core.params import flag, param
 
 if TYPE_CHECKING:
     from aipo_budget.core.facts import Facts, Outflow
     from aipo_budget.core.rules import RuleSet, RuleVersion
+    from aipo_budget.core.signatures import Claim
+
+
+@dataclass(frozen=True)
+class Params:
+    signed: bool = param(flag, default=False)  # the preparer signs; keys compared as well
 
 
 def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
@@ -24,13 +33,30 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
     if message is None and key in keys:
         message = (f"{preparer} both prepared and approved this outflow (approved by "
                    f"{', '.join(outflow.approvers)})")
+    claims = signed_claims(facts, ruleset, outflow, version, "prepare")
+    if message is None and claims:
+        message = _signed(claims[0], signed_claims(facts, ruleset, outflow, version, "approve"))
     return Seen(version, True, "a surplus outflow has a preparer and approvers", lambda: (
         metadata(outflow, "prepared by", meta.PREPARED_BY, preparer),
         ("preparer compared as", repr(key) if key is not None else "(nobody)", ""),
         metadata(outflow, "approved by", meta.APPROVED_BY, ", ".join(outflow.approvers)),
         ("approvers compared as", ", ".join(map(repr, keys)) or "(nobody)",
          "Unicode form, spaces and case folded"),
+        *signature_facts(claims, ruleset),
     ), on_outflow(version, outflow, facts.conventions.currency, message))
+
+
+def _signed(preparer: Claim, approvers: list[Claim] | None) -> str | None:
+    """Why the signed preparation fails segregation: it does not count, or an approval is
+    signed with the preparer's key."""
+    if not preparer.counts:
+        return preparer.problem
+    key = preparer.signature.fingerprint if preparer.signature else None
+    for claim in approvers or ():
+        if claim.counts and claim.signature and claim.signature.fingerprint == key:
+            return (f"{claim.name}'s approval is signed with the key that signed the "
+                    f"preparation as {preparer.name} ({key})")
+    return None
 
 
 check, explain = per_outflow(judge)

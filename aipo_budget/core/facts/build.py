@@ -30,6 +30,7 @@ from aipo_budget.core.facts.movements import Fund, movement
 from aipo_budget.core.facts.roles import (FUND_ROLE, MEMBER, MEMBER_INCOME, OPERATING_EXPENSE,
                                           OPERATING_INCOME, PROJECT, Context, by_link,
                                           in_day_order, project_of)
+from aipo_budget.core.signatures import Signatures, approvals_folder
 
 if TYPE_CHECKING:
     import datetime
@@ -106,7 +107,9 @@ def build_facts(entries: Sequence[data.Directive], as_of: datetime.date,
     ctx = Context(ledger, Converter(kept, ledger.currency), Evidence(entries, options),
                   by_link(transactions))
     facts = Facts(as_of, (), until, len(entries) - len(kept),
-                  max((e.date for e in kept), default=None), conventions=ledger)
+                  max((e.date for e in kept), default=None), conventions=ledger,
+                  signatures=Signatures(approvals_folder(options),
+                                        (ledger.prepared_by, ledger.approved_by)))
     _pass(ctx, transactions, facts)
     accounts = {e.account for e in kept if isinstance(e, data.Open)} | set(ctx.roles)
     facts.fund_accounts = tuple(sorted(a for a in accounts if ctx.is_fund(a)))

@@ -18,6 +18,7 @@ from aipo_budget.core.convert import ZERO, Conversion
 
 if TYPE_CHECKING:
     from aipo_budget.core.meta import Problem
+    from aipo_budget.core.signatures import Signatures
 
 SURPLUS_SOURCE = "Surplus Fund"
 UNPAID_SOURCE = "Accrued, unpaid"
@@ -170,6 +171,7 @@ class Facts:
     # metadata no check reads (a contribution's fiscal-year) that cannot be read
     problems: list[tuple[Location, datetime.date, Problem]] = field(default_factory=list)
     conventions: Conventions = DEFAULT  # the ledger's: its accounts, keys and currency
+    signatures: Signatures | None = None  # the approvals folder, read when a check asks
 
     @property
     def end(self) -> datetime.date:

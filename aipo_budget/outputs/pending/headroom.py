@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core import meta
+from aipo_budget.core.checks._common import signed_claims
 from aipo_budget.core.checks.approval import required
 from aipo_budget.core.checks.cofunding import shares
 from aipo_budget.core.facts import ZERO
@@ -125,6 +126,13 @@ def _approval_rows(result: Audit, outflow: Outflow) -> list[Row]:
                 f"{money(outflow.usd, currency)} ({version.label}); named: {named}")
         if outflow.prepared_by:
             note += f"; the preparer {outflow.prepared_by} cannot be one of them"
+        claims = signed_claims(result.facts, result.ruleset, outflow, version, "approve")
+        if claims is not None:  # the signatures still needed, the preparer's included
+            counted -= {meta.person_key(c.name) for c in claims if not c.counts}
+            missing = [f"{c.name} ({c.role})" for c in result.facts.signatures.claims(
+                outflow, result.ruleset.register) if not c.counts]
+            note += ("; signatures still needed: " + ", ".join(missing) + " (aipo-budget "
+                     "approve)") if missing else "; every name is signed"
         rows.append(_row("approvals still needed", number=max(needed - len(counted), 0),
                          note=note))
     return rows

@@ -1,0 +1,107 @@
+"""The ``approve`` command: sign a surplus outflow as its approver (or preparer) with one's own
+OpenSSH key, into a file of its own under ``ledger/approvals/`` (never the ledger's text).
+
+What is signed is the transaction's canonical form without the names in ``prepared-by`` and
+``approved-by`` (:mod:`aipo_budget.core.signatures`): moving or reformatting the entry changes
+nothing; changing its date, payee, amounts or accounts makes the signature one over another
+text, which ``check`` reports naming the fields. Exit status 0 signed, 2 bad input (a location
+that is not a surplus outflow, a key that cannot sign).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+import sshsig
+
+from aipo_budget.cli.explain import ledger_file, parse_location
+from aipo_budget.cli.options import non_empty_path, quiet_option, rules_option
+from aipo_budget.cli.seal import write_atomic
+from aipo_budget.cli.session import InputError, run_audit
+from aipo_budget.cli.signing import sign
+from aipo_budget.core import signatures
+from aipo_budget.core.findings import money
+from aipo_budget.core.paths import shown
+from aipo_budget.outputs.explain import LocationError
+from aipo_budget.outputs.explain.locate import find_transaction
+
+
+def key_fingerprint(key: str) -> str | None:
+    """The fingerprint of ``key``'s public half (``KEY.pub``, or KEY itself when it is the
+    public key), None when there is none to read."""
+    public = key if key.endswith(".pub") else key + ".pub"
+    try:
+        with open(public, encoding="ascii") as file:
+            return sshsig.PublicKey.from_openssh_str(file.read()).sha256_str()
+    except (OSError, ValueError, NotImplementedError):
+        return None
+
+
+def _owner(register: signatures.Register | None, fingerprint: str | None) -> str:
+    if fingerprint is None:
+        return "(read from the signature)"
+    names = register.names_of(fingerprint) if register is not None else []
+    return (f"{', '.join(names)} ({fingerprint})" if names
+            else f"nobody in the register ({fingerprint}): the signature will not count")
+
+
+@click.command("approve")
+@click.argument("location", callback=parse_location, metavar="FILE:LINE")
+@click.option("--key", "-k", "key", required=True, metavar="KEY",
+              callback=lambda _ctx, _param, value: non_empty_path(value, "--key"),
+              help="Your OpenSSH private key file, or the public key of a key in ssh-agent.")
+@click.option("--role", type=click.Choice(["approve", "prepare"]), default="approve",
+              show_default=True, help="Sign as an approver, or as the preparer.")
+@click.option("--ledger", "-l", "ledger", default="main.beancount", show_default=True,
+              type=click.Path(readable=False),
+              callback=lambda _ctx, _param, value: non_empty_path(value, "--ledger"),
+              help="The ledger the transaction belongs to.")
+@click.option("--yes", "-y", is_flag=True, help="Sign without asking (asked only on a terminal).")
+@rules_option
+@quiet_option
+def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bool,
+            rules: str | None) -> None:
+    """Sign the surplus outflow at FILE:LINE as its approver (or --role prepare) with your
+    OpenSSH key. Shows what is signed first; the signature goes to ledger/approvals/."""
+    loaded = run_audit(ledger, rules, None)
+    name, lineno = location
+    filename = ledger_file(loaded, name)
+    try:
+        txn = find_transaction(loaded.entries, filename, lineno)
+    except LocationError as exc:
+        raise InputError(f"{shown(filename)}: {exc}") from None
+    facts = loaded.result.facts
+    outflow = next((o for o in facts.outflows if o.entry is txn), None)
+    where = f"{shown(filename)}:{txn.meta.get('lineno')}"
+    if outflow is None or facts.signatures is None or facts.signatures.folder is None:
+        raise InputError(f"{where}: not a surplus outflow: only a payment out of the Surplus "
+                         "Fund is approved by signature")
+    register = loaded.result.ruleset.register
+    conventions = facts.conventions
+    click.echo("\n".join([
+        f"Signing as {'approver' if role == 'approve' else 'preparer'}: {where}",
+        f"  date      {txn.date}", f"  payee     {txn.payee or '(none)'}",
+        f"  narration {txn.narration or '(none)'}",
+        f"  amount    {money(outflow.usd, conventions.currency)}",
+        *(f"  account   {p.account}  {p.units}" for p in txn.postings),
+        f"  signer    {_owner(register, key_fingerprint(key))}"]), err=True)
+    if not yes and sys.stdin.isatty() and not click.confirm("Sign?", err=True):
+        raise click.Abort
+    pairs = signatures.fields(txn, facts.signatures.claims_keys)
+    message = signatures.signed_text(role, pairs)
+    armored = sign(message, key, role)
+    made = signatures.parse_signature("", message + armored.encode())
+    fingerprint = made.fingerprint or "unknown"
+    slug = fingerprint.removeprefix("SHA256:").replace("/", "_").replace("+", "-")[:12]
+    path = os.path.join(facts.signatures.folder, f"{txn.date}-{signatures.text_key(pairs)[:12]}"
+                                                 f"-{role}-{slug}{signatures.SUFFIX}")
+    try:
+        write_atomic(path, message + armored.encode())
+    except OSError as exc:
+        raise InputError(f"{shown(path)}: cannot write the signature: "
+                         f"{exc.strerror or exc}") from None
+    owner = _owner(register, made.fingerprint)
+    click.echo(f"Signed {where} as {'approver' if role == 'approve' else 'preparer'}: "
+               f"{shown(path)}, by {owner}. Commit it with the ledger.")

@@ -1,0 +1,46 @@
+"""Signing with the user's own OpenSSH: ``ssh-keygen -Y sign`` (a key held by ssh-agent works:
+give its public key file). aipo-budget never reads a private key itself.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+from aipo_budget.cli.session import InputError
+from aipo_budget.core import signatures
+
+INSTALL = ("ssh-keygen (OpenSSH 8.2 or later) is needed to sign: install the OpenSSH client "
+           "(Debian/Ubuntu: apt install openssh-client; macOS has it)")
+
+
+def keygen() -> str | None:
+    return shutil.which("ssh-keygen")
+
+
+def sign(message: bytes, key: str, role: str) -> str:
+    """The armored SSH signature of ``message`` by ``key`` in the namespace of ``role``;
+    InputError saying why when OpenSSH cannot make it."""
+    program = keygen()
+    if program is None:
+        raise InputError(INSTALL)
+    if not os.path.isfile(key):
+        raise InputError(f"{key}: no such key file (give the private key, or the public key "
+                         "of a key held by ssh-agent)")
+    try:
+        done = subprocess.run([program, "-Y", "sign", "-q", "-f", key, "-n",
+                               signatures.namespace(role)], input=message,
+                              capture_output=True, timeout=120, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise InputError(f"ssh-keygen could not sign with {key}: {exc}") from None
+    text = done.stdout.decode("ascii", "replace")
+    if done.returncode != 0 or signatures.ARMOR not in text:
+        why = done.stderr.decode("utf-8", "replace").strip() or f"exit status {done.returncode}"
+        raise InputError(f"ssh-keygen could not sign with {key}: {why}")
+    return text
+
+
+def public_fingerprint(message: bytes, armored: str, role: str) -> str:
+    """The fingerprint of the key that made ``armored`` (just made: it verifies)."""
+    return signatures.parse_signature("", message + armored.encode()).fingerprint or ""

@@ -1,0 +1,294 @@
+"""Signed approvals (``params.signed``): a copy of the shipped ledger, keys made with the real
+``ssh-keygen`` for the people it names, a register, and ORG08-APPROVAL and ORG08-SEGREGATION
+versions that ask for signatures from 2006: unsigned 2006 outflows are errors; after ``approve``
+by the named approvers and preparers, ``check`` passes; every way an approval may not count is
+named in the finding."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aipo_budget.cli import cli
+from aipo_budget.core.engine import audit
+from aipo_budget.core.ledger import load_ledger
+from aipo_budget.core.rules import load_rules
+from aipo_budget.core.signatures import REGISTER, read_register
+from conftest import keygen
+
+ROOT = Path(__file__).resolve().parent.parent
+PEOPLE = ("Budi Santoso", "Maria Teresa Villanueva", "Nguyen Thi Lan", "Ratna Wulandari")
+SIGNED = """
+  [[rule.version]]
+  effective = 2006-01-01
+  text = "From 2006 an approval counts only when signed."
+  params.{params}
+  params.signed = true
+"""
+
+
+def make_key(folder: Path, name: str) -> Path:
+    path = folder / name.replace(" ", "-").lower()
+    subprocess.run([keygen(), "-q", "-t", "ed25519", "-N", "", "-C", name, "-f",
+                    str(path)], check=True)
+    return path
+
+
+def register_line(name: str, key: Path, options: str = 'namespaces="aipo-budget-approve,'
+                  'aipo-budget-prepare",valid-after="20020101"') -> str:
+    public = " ".join(key.with_suffix(".pub").read_text().split()[:2])
+    return f'"{name}" {options} {public}\n'
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+class Books:
+    def __init__(self, folder: Path, keys: dict[str, Path]) -> None:
+        self.folder, self.keys = folder, keys
+        self.ledger = str(folder / "main.beancount")
+
+    def check(self, *more: str):
+        return invoke("check", self.ledger, "--rules", str(self.folder / "rules"),
+                      "--no-cache", *more)
+
+    def approve(self, where: str, name: str, role: str = "approve", key: Path | None = None):
+        return invoke("approve", where, "--key", str(key or self.keys[name]), "--role", role,
+                      "--ledger", self.ledger, "--rules", str(self.folder / "rules"))
+
+    def outflows(self, year: int = 2006):
+        entries, errors, options = load_ledger(self.ledger)
+        result = audit(entries, load_rules(self.folder / "rules"), datetime.date(2007, 1, 1),
+                       errors, options=options)
+        return [o for o in result.facts.outflows if o.date.year == year]
+
+    def sign_all(self) -> None:
+        for outflow in self.outflows():
+            where = f"{outflow.location.filename}:{outflow.location.lineno}"
+            assert self.approve(where, outflow.prepared_by, "prepare").exit_code == 0
+            for name in outflow.approvers:
+                result = self.approve(where, name)
+                assert result.exit_code == 0, result.output
+
+    def edit(self, path: str, old: str, new: str) -> None:
+        text = Path(path).read_text()
+        assert old in text
+        Path(path).write_text(text.replace(old, new, 1))
+
+
+@pytest.fixture(scope="module")
+def signed_books(tmp_path_factory) -> Books:
+    """The shipped ledger with signed approvals required from 2006, every 2006 outflow
+    signed by its preparer and approvers."""
+    folder = tmp_path_factory.mktemp("books")
+    for name in ("main.beancount", "ledger", "rules", "documents"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, folder / name)
+    keys = {name: make_key(tmp_path_factory.mktemp("keys"), name) for name in PEOPLE}
+    (folder / "rules" / REGISTER).write_text("".join(register_line(n, k)
+                                                     for n, k in keys.items()))
+    rules = folder / "rules" / "23GA-2002-Org-08.toml"
+    text = rules.read_text()
+    text = text.replace("  params.approvers_above = 2\n", "  params.approvers_above = 2\n"
+                        + SIGNED.format(params="threshold = 5000.00\n  params.approvers_above"
+                                        " = 2"), 1)
+    marker = 'among its approvers."""\n'
+    text = text.replace(marker, marker + SIGNED.replace("  params.{params}\n", ""), 1)
+    rules.write_text(text)
+    books = Books(folder, keys)
+    unsigned = books.check()
+    assert unsigned.exit_code == 1
+    books.unsigned_output = unsigned.output
+    books.sign_all()
+    return books
+
+
+@pytest.fixture
+def books(signed_books, tmp_path) -> Books:
+    folder = tmp_path / "copy"
+    shutil.copytree(signed_books.folder, folder)
+    return Books(folder, signed_books.keys)
+
+
+def test_unsigned_outflows_of_2006_are_approval_errors_and_earlier_years_still_by_names(
+        signed_books):
+    output = signed_books.unsigned_output
+    assert "Nguyen Thi Lan's approval is not signed" in output
+    assert "Budi Santoso's preparation is not signed" in output or "preparation is not signed" in output
+    assert "2005-" not in "".join(line for line in output.splitlines() if "is not signed" in line)
+
+
+def test_after_every_approval_is_signed_check_exits_0(signed_books):
+    result = signed_books.check()
+    assert result.exit_code == 0, result.output
+    assert list((signed_books.folder / "ledger" / "approvals").glob("*.sig"))
+
+
+def test_an_amount_changed_after_approval_names_the_approver_and_the_field(books):
+    outflow = max(books.outflows(), key=lambda o: o.usd)
+    posting_amount = f"{outflow.usd:,.2f}"
+    lines = Path(outflow.location.filename).read_text().splitlines(keepends=True)
+    start = outflow.location.lineno - 1
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].strip())
+    block = "".join(lines[start:end])
+    assert posting_amount in block
+    changed = f"{outflow.usd + 1000:,.2f}"
+    lines[start:end] = [block.replace(posting_amount, changed)]
+    Path(outflow.location.filename).write_text("".join(lines))
+    output = books.check().output
+    approver = outflow.approvers[0]
+    assert f"amount changed since {approver} approved" in output
+    assert f"{outflow.usd:,.2f} USD -> {outflow.usd + 1000:,.2f} USD" in output
+
+
+def test_a_signature_by_a_key_nobody_registered_does_not_count(books, tmp_path):
+    outflow = books.outflows()[0]
+    where = f"{outflow.location.filename}:{outflow.location.lineno}"
+    for path in (books.folder / "ledger" / "approvals").glob("*-approve-*.sig"):
+        path.unlink()
+    stranger = make_key(tmp_path, "Stranger")
+    result = books.approve(where, outflow.approvers[0], key=stranger)
+    assert result.exit_code == 0
+    assert "nobody in the register" in result.output
+    output = books.check().output
+    assert "which the register gives to nobody" in output
+
+
+def test_a_key_not_valid_on_the_transaction_date_does_not_count(books):
+    register = books.folder / "rules" / REGISTER
+    register.write_text(register.read_text().replace('valid-after="20020101"',
+                                                     'valid-after="20070101"'))
+    output = books.check().output
+    assert "is not valid on 2006-" in output
+    assert "valid 2007-01-01" in output
+
+
+def test_a_preparation_signature_does_not_count_as_an_approval(books):
+    outflow = books.outflows()[0]
+    where = f"{outflow.location.filename}:{outflow.location.lineno}"
+    for path in (books.folder / "ledger" / "approvals").glob("*-approve-*.sig"):
+        path.unlink()
+    books.approve(where, outflow.approvers[0], "prepare")
+    output = books.check().output
+    assert f"{outflow.approvers[0]} signed to prepare, not to approve" in output
+
+
+def test_one_key_registered_for_two_names_counts_once(books):
+    register = books.folder / "rules" / REGISTER
+    lan = books.keys["Nguyen Thi Lan"]
+    register.write_text(register.read_text() + register_line("Maria Teresa Villanueva", lan))
+    outflow = next(o for o in books.outflows() if len(o.approvers) > 1) if any(
+        len(o.approvers) > 1 for o in books.outflows()) else None
+    if outflow is None:
+        pytest.skip("the shipped 2006 outflows have no two-approver payment")
+    where = f"{outflow.location.filename}:{outflow.location.lineno}"
+    other = next(n for n in outflow.approvers if n != "Nguyen Thi Lan")
+    for path in (books.folder / "ledger" / "approvals").glob("*-approve-*.sig"):
+        path.unlink()
+    books.approve(where, "Nguyen Thi Lan")
+    books.approve(where, other, key=lan)
+    output = books.check().output
+    assert "one key signs for one person" in output
+
+
+def test_the_preparer_signing_an_approval_with_the_same_key_is_a_segregation_error(books):
+    outflow = books.outflows()[0]
+    where = f"{outflow.location.filename}:{outflow.location.lineno}"
+    register = books.folder / "rules" / REGISTER
+    preparer_key = books.keys[outflow.prepared_by]
+    register.write_text(register.read_text() + register_line(outflow.approvers[0],
+                                                             preparer_key))
+    for path in (books.folder / "ledger" / "approvals").glob("*-approve-*.sig"):
+        path.unlink()
+    books.approve(where, outflow.approvers[0], key=preparer_key)
+    output = books.check().output
+    assert "one key signs for one person" in output or "signed with the key" in output
+
+
+def test_a_malformed_register_line_is_a_rules_error_naming_file_and_line(books):
+    register = books.folder / "rules" / REGISTER
+    register.write_text(register.read_text() + '"Someone" valid-after="2007" ssh-ed25519 AAAA\n')
+    result = books.check()
+    assert result.exit_code == 2
+    assert f"{REGISTER}:{len(PEOPLE) + 1}:" in result.output
+
+
+def test_approving_a_location_that_is_not_a_surplus_outflow_is_refused(books):
+    result = books.approve(str(books.folder / "ledger" / "accounts.beancount") + ":1",
+                           "Nguyen Thi Lan")
+    assert result.exit_code == 2
+
+
+def test_explain_shows_the_signatures_it_checked_and_whose_key(signed_books):
+    outflow = signed_books.outflows()[0]
+    where = f"{outflow.location.filename}:{outflow.location.lineno}"
+    output = invoke("explain", where, "--ledger", signed_books.ledger, "--rules",
+                    str(signed_books.folder / "rules")).output
+    assert f"approve signature of {outflow.approvers[0]}" in output
+    assert "SHA256:" in output
+
+
+def test_the_register_reads_names_roles_and_dates(tmp_path):
+    key = make_key(tmp_path, "Lan")
+    path = tmp_path / REGISTER
+    path.write_text("# comment\n" + register_line(
+        "Nguyen Thi Lan,Lan N.", key,
+        'namespaces="aipo-budget-approve",valid-after="20060101",valid-before="20070101"'))
+    (signer,) = read_register(str(path)).signers
+    assert signer.names == ("Nguyen Thi Lan", "Lan N.")
+    assert signer.roles == frozenset({"approve"})
+    assert signer.valid_on(datetime.date(2006, 12, 31))
+    assert not signer.valid_on(datetime.date(2007, 1, 1))
+
+
+def test_the_fava_page_shows_each_signature_verified_or_why_not(books):
+    from aipo_budget.fava_ext.page import build_page
+
+    for path in (books.folder / "ledger" / "approvals").glob("*-prepare-*.sig"):
+        path.unlink()
+    entries, errors, options = load_ledger(books.ledger)
+    result = audit(entries, load_rules(books.folder / "rules"),
+                   datetime.date(2007, 1, 1), errors, options=options)
+    page = build_page(result, as_of=datetime.date(2007, 1, 1), folder=str(books.folder),
+                      link=lambda _file, _line: None)
+    (shown,) = [t for t in page.tables if t.name == "approvals"]
+    texts = [[c.text for c in row] for row in shown.rows]
+    assert any("signed and verified" in row and "approve" in row for row in texts)
+    assert any("preparation is not signed" in " ".join(row) for row in texts)
+
+
+def test_the_signatures_and_the_register_are_inputs_of_the_cache(signed_books):
+    from aipo_budget.cli.session import inputs_of, run_audit
+
+    loaded = run_audit(signed_books.ledger, str(signed_books.folder / "rules"), None)
+    inputs = inputs_of(loaded)
+    approvals = signed_books.folder / "ledger" / "approvals"
+    assert str(approvals) in inputs.folders  # a signature added is a change
+    assert {str(p) for p in approvals.glob("*.sig")} <= set(inputs.files)
+    assert str(signed_books.folder / "rules" / REGISTER) in inputs.files
+
+
+def test_approving_a_transaction_that_is_not_a_surplus_outflow_is_refused(books):
+    contributions = books.folder / "ledger" / "contributions.beancount"
+    line = next(n for n, text in enumerate(contributions.read_text().splitlines(), start=1)
+                if text[:4].isdigit() and " * " in text)
+    result = books.approve(f"{contributions}:{line}", "Nguyen Thi Lan")
+    assert result.exit_code == 2
+    assert "not a surplus outflow" in result.output
+    assert not (books.folder / "ledger" / "approvals" / "x").exists()
+
+
+def test_approving_with_a_key_that_does_not_exist_is_refused_and_writes_nothing(books):
+    outflow = books.outflows()[0]
+    before = sorted((books.folder / "ledger" / "approvals").iterdir())
+    result = books.approve(f"{outflow.location.filename}:{outflow.location.lineno}",
+                           "Nguyen Thi Lan", key=books.folder / "no-such-key")
+    assert result.exit_code == 2
+    assert "no such key file" in result.output
+    assert sorted((books.folder / "ledger" / "approvals").iterdir()) == before
