@@ -110,11 +110,13 @@ def _judge(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.
         check = CHECKS.get(rule.kind)
         if check is not None:
             findings.extend(check(facts, rule, ruleset))
-    # every entry and every seal up to the cut-off: a seal covers what the audit leaves out
-    sealing = verify_seals(entries, options, ruleset, until=until)
     # the currency is stamped before the waivers, whose messages name a finding's amount
-    findings = in_currency([*findings, *sealing.findings], facts.conventions.currency)
-    findings = apply_waivers(findings, ruleset, facts.conventions)  # seals are unwaivable
+    currency = facts.conventions.currency
+    findings = apply_waivers(in_currency(findings, currency), ruleset, facts.conventions)
+    # every seal on every entry, whatever the cut-off; its verdict given the findings of all
+    sealing = verify_seals(entries, options, ruleset, findings if until is None else None)
+    findings += apply_waivers(in_currency(sealing.findings, currency), ruleset,
+                              facts.conventions)  # seals are unwaivable
     findings.sort(key=lambda f: f.sort_key)
     return Audit(facts, findings, ruleset, tuple(sealing.periods))
 

@@ -1,12 +1,14 @@
-"""Period seals: ``aipo-budget seal`` (:mod:`aipo_budget.cli.seal`) records a digest of the
-ledger through a date in a ``custom "aipo-seal"`` entry, and every audit verifies every seal:
-its digest recomputed from the ledger as it is now and, when it no longer holds, one finding of
-kind ``seal`` per difference, said from its record. A difference that breaks several seals (an
-entry of 2005 under seals through 2005 and 2006) is one finding that names them all.
+"""Period seals: ``aipo-budget seal`` (:mod:`aipo_budget.cli.seal`) records digests of the
+ledger through a date, of what judged it and of its verdict in a ``custom "aipo-seal"`` entry,
+and every audit verifies every seal, whatever its cut-off: the digests recomputed as things are
+now and, when one no longer holds, one finding of kind ``seal`` per difference, said from its
+record. A difference that breaks several seals (an entry of 2005 under seals through 2005 and
+2006) is one finding that names them all. A record left without its seal entry is a finding too.
 
 :mod:`.canonical` is the form of an entry and its fingerprint; :mod:`.snapshot` what a seal
-covers and its digest; :mod:`.sidecar` a seal's record and what changed since. Here: the seal
-entry, read, and the verification.
+covers of the books and its digest; :mod:`.judged` what judged the period and its verdict;
+:mod:`.sidecar` a seal's record and what changed since. Here: the seal entry, read, and the
+verification.
 """
 
 from __future__ import annotations
@@ -21,13 +23,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from beancount.core import data
 
+from aipo_budget.core import meta, signatures
+from aipo_budget.core.evidence import ledger_folder
 from aipo_budget.core.facts import Location
 from aipo_budget.core.findings import Finding, finding
 from aipo_budget.core.paths import shown
 from aipo_budget.core.rules import RuleVersion
-from aipo_budget.core.seals.canonical import SEAL_TYPE
+from aipo_budget.core.seals import judged as part
+from aipo_budget.core.seals.canonical import SEAL_TYPE, SHORT
 from aipo_budget.core.seals.sidecar import Difference, differences, parse_record
-from aipo_budget.core.seals.snapshot import FORMAT, Ledger, read_regular
+from aipo_budget.core.seals.snapshot import Ledger, read_regular
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -41,6 +46,9 @@ DEFAULT_SEAL_RULE = RuleVersion(
     "seal.", {},
 )
 HOLDS, BROKEN, UNVERIFIED = "holds", "broken", "cannot be verified"
+SEAL_FORMAT = 2  # of a seal entry and its record; the books' canonical form is snapshot.FORMAT
+RECORDS = os.path.join("ledger", "seals")  # beside ledger/seals.beancount, the seals' records
+SIGNATURE_SUFFIX = ".sig"  # a signed seal's signature of its record: the record's name + this
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,11 +61,15 @@ class SealedPeriod:
     forced: bool
     reason: str
     location: Location  # the seal entry
-    digest: str
+    digest: str  # of the books (snapshot.Snapshot.digest)
+    rules: str  # of what judged the period (judged.judged)
+    verdict: str  # of its findings (judged.verdict)
     record_path: str  # the sidecar
     record_sha256: str
+    signature: str = ""  # seal --sign: the signature of the record, beside it
     status: str = ""  # once verified: HOLDS, BROKEN or UNVERIFIED
     differences: int = 0
+    signed_by: str = ""  # once verified: who signed, as the register says
 
     @property
     def label(self) -> str:
@@ -76,28 +88,40 @@ def _text(meta: dict[str, Any], key: str) -> str:
     return value.strip()
 
 
+def record_of(entry: data.Custom) -> str | None:
+    """The path of the record a seal entry names (relative to the entry's file)."""
+    meta = entry.meta or {}
+    if not isinstance(meta.get("record"), str):
+        return None
+    return os.path.normpath(os.path.join(os.path.dirname(str(meta.get("filename", ""))),
+                                         meta["record"]))
+
+
 def read_seal(entry: data.Custom) -> SealedPeriod:
     """The seal of ``entry``; ValueError saying what is wrong with it."""
     meta = entry.meta or {}
     values = [value.value for value in entry.values]
     if len(values) != 1 or not isinstance(values[0], str) or not values[0].strip():
         raise ValueError('it names no sealer (custom "aipo-seal" "NAME")')
-    if meta.get("format") != FORMAT:
+    if meta.get("format") != SEAL_FORMAT:
         raise ValueError(f"its format is {meta.get('format')}, and this version of aipo-budget "
-                         f"reads format {FORMAT}")
-    digest = _text(meta, "digest")
+                         f"reads format {SEAL_FORMAT}, which also seals the rules and the "
+                         "verdict: seal the period again, then remove this entry and its record")
+    digests = [_text(meta, key) for key in ("digest", "rules", "verdict")]
     for key in ("entries", "evidence"):  # the counts: not compared, yet part of a seal
         value = meta.get(key)
         if not isinstance(value, Decimal) or value != value.to_integral_value() or value < 0:
             raise ValueError(f"its {key} is missing or not a whole number")
-    # the record is relative to the seal entry's file
-    record = os.path.join(os.path.dirname(str(meta.get("filename", ""))), _text(meta, "record"))
+    _text(meta, "record")
     sealed_on = meta.get("sealed-on")
     return SealedPeriod(entry.date, values[0].strip(),
                         sealed_on if isinstance(sealed_on, datetime.date) else None,
                         meta.get("forced") is True, str(meta.get("reason") or ""),
-                        Location.of(entry.meta, entry), digest, os.path.normpath(record),
-                        _text(meta, "record-sha256"))
+                        Location.of(entry.meta, entry), *digests, str(record_of(entry)),
+                        _text(meta, "record-sha256"),
+                        os.path.join(os.path.dirname(str(record_of(entry))),
+                                     os.path.basename(_text(meta, "signature")))
+                        if "signature" in meta else "")
 
 
 def seal_entries(entries: Sequence[data.Directive]) -> list[data.Custom]:
@@ -105,9 +129,17 @@ def seal_entries(entries: Sequence[data.Directive]) -> list[data.Custom]:
             if isinstance(entry, data.Custom) and entry.type == SEAL_TYPE]
 
 
-def _seal_differences(seal: SealedPeriod, ledger: Ledger) -> tuple[str, list[Difference]]:
+Verdict = list[tuple[datetime.date, str, Finding]]
+
+
+def _seal_differences(seal: SealedPeriod, ledger: Ledger, ruleset: RuleSet,
+                      verdict: Verdict | None) -> tuple[str, list[Difference]]:
     snapshot = ledger.snapshot(seal.through)
-    if snapshot.digest == seal.digest:
+    rules = part.judged(ruleset, seal.through)
+    findings = None if verdict is None else [v for v in verdict if v[0] <= seal.through]
+    holds = (snapshot.digest == seal.digest, part.digest(rules) == seal.rules,
+             findings is None or part.digest(v[1] for v in findings) == seal.verdict)
+    if all(holds):
         return HOLDS, []
     try:
         raw = read_regular(seal.record_path)
@@ -124,7 +156,12 @@ def _seal_differences(seal: SealedPeriod, ledger: Ledger) -> tuple[str, list[Dif
                    f"{shown(seal.record_path, ledger.base)} {why}: restore it from version "
                    "control (it was committed with the seal) to see what changed")
         return UNVERIFIED, [Difference(key, seal.through, message)]
-    found = list(differences(record, snapshot, ledger))
+    found = differences(record, snapshot, ledger) if not holds[0] else []
+    if not holds[1]:
+        found += part.judged_differences(record.judged, rules, seal.through)
+    if not holds[2] and findings is not None:
+        entries = {print_[:SHORT]: e for print_, e in zip(snapshot.prints, snapshot.own)}
+        found += part.verdict_differences(record.verdict, findings, entries)
     if not found:  # equal entry by entry, yet not as a whole: a format not read here
         message = ("the seal no longer matches the ledger, yet no entry differs from its "
                    "record (was it made by another version of aipo-budget?)")
@@ -141,14 +178,17 @@ def _finding(ruleset: RuleSet, difference: Difference, location: Location, seals
 
 
 def verify(entries: Sequence[data.Directive], options: dict[str, Any] | None,
-           ruleset: RuleSet, *, until: datetime.date | None = None
-           ) -> Verification:
-    """Every seal of ``entries`` (those dated on or before ``until``, when given: a seal of a
-    later date covers entries the audit leaves out) verified; ``options`` are Beancount's."""
-    seals = [e for e in seal_entries(entries) if until is None or e.date <= until]
+           ruleset: RuleSet, findings: Sequence[Finding] | None = None) -> Verification:
+    """Every seal of ``entries`` verified against all of them (whatever the audit left out):
+    its books, what judged the period and, given the audit's ``findings`` (of every entry:
+    None for an audit with a cut-off, whose findings are not the period's), its verdict; and
+    every record whose seal entry is gone. ``options`` are Beancount's."""
+    seals = seal_entries(entries)
+    orphans = _orphans(seals, options, ruleset)
     if not seals:
-        return Verification([], [])
+        return Verification(orphans, [])
     ledger = Ledger(entries, options)
+    verdict = None if findings is None else part.verdict(findings, ledger.base)
     periods = []
     # difference key -> (the difference, where its finding goes, the seals it breaks)
     found: dict[tuple[Any, ...], tuple[Difference, Location, list[str]]] = {}
@@ -160,22 +200,84 @@ def verify(entries: Sequence[data.Directive], options: dict[str, Any] | None,
             label, items = str(entry.date), [Difference(("seal", id(entry)), entry.date, message)]
         else:
             label = seal.label
-            status, items = _seal_differences(seal, ledger)
-            periods.append(dataclasses.replace(seal, status=status, differences=len(items)))
+            status, items = _seal_differences(seal, ledger, ruleset, verdict)
+            signed_by, problem = _signed(seal, ruleset)
+            if problem is not None:
+                items.append(Difference(("signature", id(entry)), seal.through, problem))
+            periods.append(dataclasses.replace(seal, status=status, differences=len(items),
+                                               signed_by=signed_by))
         for item in items:
             where = item.entry if item.entry is not None else entry
             found.setdefault(item.key, (item, Location.of(where.meta, where), []))[2].append(label)
-    return Verification([_finding(ruleset, *item) for item in found.values()], periods)
+    return Verification([_finding(ruleset, *item) for item in found.values()] + orphans,
+                        periods)
 
 
-def seal_inputs(entries: Sequence[data.Directive]) -> list[str]:
-    """The files the verification reads besides the ledger's: each seal's record and, when
-    the ledger has seals, every evidence file (its bytes: a file replaced under the same name
-    breaks a seal). A cache of results must see them (aipo_budget.cli.cache)."""
+def _signed(seal: SealedPeriod, ruleset: RuleSet) -> tuple[str, str | None]:
+    """Who signed ``seal`` (``seal --sign``), or why its signature does not count."""
+    if not seal.signature:
+        return "", None
+    try:
+        record, armored = read_regular(seal.record_path), read_regular(seal.signature)
+        key = signatures.signed_with(record, armored, "audit", "the seal's record")
+        signed = signatures.signer_for(ruleset.register, key, "audit",
+                                       seal.sealed_on or seal.through, "the day of the seal")
+        if not any(meta.person_key(n) == meta.person_key(seal.by) for n in signed.names):
+            raise signatures.SignatureError(f"it is by {signed.who}, not by {seal.by}")
+    except OSError as exc:
+        return "", (f"the seal's signature {os.path.basename(seal.signature)} cannot be read "
+                    f"({exc.strerror or exc}): restore it from version control")
+    except signatures.SignatureError as exc:
+        return "", f"the seal's signature {os.path.basename(seal.signature)} does not count: {exc}"
+    return signed.who, None
+
+
+def _records(seals: Sequence[data.Custom], options: dict[str, Any] | None
+             ) -> tuple[set[str], list[str]]:
+    """The records the seal entries name, and the files in the folders of records (those of
+    the seals and ``ledger/seals`` beside the ledger file)."""
+    named = {path for path in map(record_of, seals) if path is not None}
+    folders = {os.path.dirname(path) for path in named}
+    if options is not None:
+        folders.add(os.path.join(ledger_folder(options), RECORDS))
+    found = []
+    for folder in sorted(folders):
+        with contextlib.suppress(OSError), os.scandir(folder) as listing:
+            found += [os.path.normpath(item.path) for item in listing
+                      if item.name.endswith(".tsv") and item.is_file(follow_symlinks=False)]
+    return named, sorted(found)
+
+
+def _orphans(seals: Sequence[data.Custom], options: dict[str, Any] | None, ruleset: RuleSet
+             ) -> list[Finding]:
+    """A finding for each record left without its seal entry: a seal removed."""
+    named, found = _records(seals, options)
+    base = ledger_folder(options)
+    orphans = []
+    for path in (path for path in found if path not in named):
+        try:  # its seal line: through, digest, counts, by
+            sealed = parse_record(read_regular(path).decode("utf-8")).seal + ["", "", "", "", ""]
+            through = datetime.date.fromisoformat(sealed[0])
+        except (OSError, ValueError):  # UnicodeDecodeError is a ValueError
+            sealed, through = [""] * 5, None
+        where = Location(os.path.join(os.path.dirname(os.path.dirname(path)),
+                                      "seals.beancount"), 0)
+        message = (f"seal of {through or 'an unknown date'}{' by ' if sealed[4] else ''}"
+                   f"{sealed[4]} removed: its record {shown(path, base)} remains; restore its "
+                   "entry from version control")
+        orphans.append(finding(ruleset.judging("seal", through, DEFAULT_SEAL_RULE), through,
+                               where, message))
+    return orphans
+
+
+def seal_inputs(entries: Sequence[data.Directive], options: dict[str, Any] | None = None
+                ) -> list[str]:
+    """The files the verification reads besides the ledger's: the seals' records (the
+    records left without a seal too, given ``options``) and, when the ledger has seals, every
+    evidence file (its bytes: a file replaced under the same name breaks a seal). A cache of
+    results must see them (aipo_budget.cli.cache)."""
     seals = seal_entries(entries)
-    records = set()
-    for entry in seals:
-        with contextlib.suppress(ValueError):  # an unreadable seal has no record to read
-            records.add(read_seal(entry).record_path)
+    named, found = _records(seals, options)
+    records = named | set(found)
     documents = {e.filename for e in entries if isinstance(e, data.Document)} if seals else set()
     return sorted(records) + sorted(documents - records)

@@ -3,8 +3,10 @@ pack's ``entries.tsv`` is one too (:mod:`aipo_budget.outputs.pack.manifest`).
 
 It says what a seal's digest cannot: which entry changed, and what a removed one was. Plain
 text, tab-separated, each part sorted so that a Git diff of it reads well: ``seal`` (through,
-digest, counts), ``fields`` (a type's field names), ``entry`` (date, type, short digest, payee,
-amount, a 6-hex digest per field and per metadata key), ``evidence`` (path, SHA-256).
+digest, counts, by), ``fields`` (a type's field names), ``entry`` (date, type, short digest,
+payee, amount, a 6-hex digest per field and per metadata key), ``evidence`` (path, SHA-256); a
+seal's also ``judged`` and ``finding`` (what judged the period and its verdict:
+:mod:`.judged`).
 
 Compared with the ledger, entries match by short digest, as a multiset; an entry now and a
 recorded one that match nothing are one changed entry when of one type, with the date or the
@@ -103,6 +105,9 @@ def record_lines(snapshot: Snapshot, base: str) -> list[str]:
 class Record(NamedTuple):
     entries: list[Recorded]
     evidence: dict[str, str]  # path -> sha256
+    judged: list[str]  # a seal's: what judged the period (core.seals.judged)
+    verdict: list[str]  # a seal's: the period's findings
+    seal: list[str]  # the seal line's parts after "seal": through, digest, counts, by
 
 
 def _entry(parts: list[str], kinds: dict[str, tuple[str, ...]], lineno: int) -> Recorded:
@@ -123,17 +128,23 @@ def _entry(parts: list[str], kinds: dict[str, tuple[str, ...]], lineno: int) -> 
 
 def parse_record(text: str) -> Record:
     """The sidecar ``text``; ValueError naming the line that cannot be read."""
-    record, kinds = Record([], {}), {}
+    record, kinds = Record([], {}, [], [], []), {}
     for lineno, line in enumerate(text.split("\n"), start=1):
         parts = line.split("\t")
-        if parts[0] == "fields" and len(parts) == 3:
+        if (parts[0], len(parts)) in (("judged", 4), ("finding", 6)):
+            part = record.judged if parts[0] == "judged" else record.verdict
+            part.append(line[len(parts[0]) + 1:])
+        elif parts[0] == "seal":
+            record.seal[:] = [unescape(part) for part in parts[1:]]
+        elif parts[0] == "fields" and len(parts) == 3:
             kinds[parts[1]] = tuple(parts[2].split(" "))
         elif parts[0] == "entry":
             record.entries.append(_entry(parts, kinds, lineno))
         elif parts[0] == "evidence" and len(parts) == 3:
             record.evidence[unescape(parts[1])] = parts[2]
-        elif line and not line.startswith("#") and parts[0] != "seal":
-            raise ValueError(f"line {lineno}: not a seal, fields, entry or evidence line")
+        elif line and not line.startswith("#"):
+            raise ValueError(f"line {lineno}: not a seal, fields, entry, evidence, judged or "
+                             "finding line")
     return record
 
 

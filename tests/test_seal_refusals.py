@@ -1,0 +1,187 @@
+"""A seal that cannot be turned against the user (issue 20, item 6).
+
+``ledger/seals.beancount``, the record folder ``ledger/seals``, ``ledger`` itself or the lock
+``ledger/.seals.lock`` that is a symbolic link, a FIFO, a folder where a file goes (or the
+reverse) or read-only: ``seal`` exits 2 naming the path, before anything is written, and the
+tree is as it was (no lock left behind). ``--by`` is a name once normalised. A seal refused for
+its findings leaves nothing either, and a seal that succeeds leaves no lock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from aipo_budget.cli import cli
+from conftest import RULES, write_ledger
+
+CLEAN = """
+2006-02-15 * "Kingdom Consultancy" "Research consultant"
+  resolution: "26GA/2005/Soc/03"
+  prepared-by: "Finance Officer"
+  approved-by: "Executive Director"
+  document: "2006-02-15.contract.pdf"
+  Expenses:Projects:Trafficking-Roadmap:Research   4000.00 USD
+  Assets:Surplus-Fund:Bank
+
+2006-06-20 * "Partner" "Translation paid directly by the partner"
+  Expenses:Projects:Trafficking-Roadmap:Translation   20000.00 USD
+  Income:Co-Funding:Partner
+"""
+
+
+def seal(ledger: Path, *args: str, by: str = "A. Auditor"):
+    return CliRunner().invoke(cli, ["seal", str(ledger), "--through", "2006", "--by", by,
+                                    "--rules", str(RULES), "-q", *args],
+                              catch_exceptions=False)
+
+
+def tree(folder: Path) -> dict[str, tuple]:
+    """Every path under ``folder``, links not followed: kind, mode, content digest."""
+    found = {}
+    for top, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = os.path.join(top, name)
+            info = os.lstat(path)
+            content = ""
+            if stat.S_ISREG(info.st_mode):
+                content = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            elif stat.S_ISLNK(info.st_mode):
+                content = os.readlink(path)
+            found[os.path.relpath(path, folder)] = (stat.S_IFMT(info.st_mode), info.st_mode,
+                                                    content)
+    return found
+
+
+def _fifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+# (what to set up, the path refused, what the message says of it)
+HOSTILE = {
+    "seals file a link to /etc/passwd": (
+        lambda d: (d / "ledger/seals.beancount").symlink_to("/etc/passwd"),
+        "ledger/seals.beancount", "is a symbolic link"),
+    "seals file a folder": (
+        lambda d: (d / "ledger/seals.beancount").mkdir(), "ledger/seals.beancount", "is a folder"),
+    "seals file read-only": (
+        lambda d: ((d / "ledger/seals.beancount").write_text(";\n"),
+                   (d / "ledger/seals.beancount").chmod(0o444)),
+        "ledger/seals.beancount", "is read-only"),
+    "record folder a file": (
+        lambda d: (d / "ledger/seals").write_text("x"), "ledger/seals", "is not a folder"),
+    "record folder a link": (
+        lambda d: (d / "ledger/seals").symlink_to(d / "elsewhere", target_is_directory=True),
+        "ledger/seals", "is a symbolic link"),
+    "ledger folder a file": (
+        lambda d: (d / "ledger").rmdir() or (d / "ledger").write_text("x"), "ledger",
+        "is not a folder"),
+    "ledger folder read-only": (
+        lambda d: (d / "ledger").chmod(0o555), "ledger", "is read-only"),
+    "ledger folder a link": (
+        lambda d: (d / "ledger").rmdir() or (d / "ledger").symlink_to(d / "elsewhere"),
+        "ledger", "is a symbolic link"),
+    "lock a folder": (
+        lambda d: (d / "ledger/.seals.lock").mkdir(), "ledger/.seals.lock", "is a folder"),
+    "lock a link": (
+        lambda d: (d / "ledger/.seals.lock").symlink_to(d / "elsewhere" / "lock"),
+        "ledger/.seals.lock", "is a symbolic link"),
+    "lock a FIFO": (
+        lambda d: _fifo(d / "ledger/.seals.lock"), "ledger/.seals.lock", "is not a regular file"),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_a_hostile_seals_path_is_refused_before_anything_is_written(name, tmp_path):
+    setup, path, why = HOSTILE[name]
+    ledger = write_ledger(tmp_path, CLEAN)
+    (tmp_path / "ledger").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    setup(tmp_path)
+    before = tree(tmp_path)
+    try:
+        result = seal(ledger)
+        assert result.exit_code == 2, result.output + result.stderr
+        assert f"{path}: {why}" in result.stderr and "nothing was written" in result.stderr
+        assert tree(tmp_path) == before
+    finally:
+        if (tmp_path / "ledger").is_dir() and not (tmp_path / "ledger").is_symlink():
+            (tmp_path / "ledger").chmod(0o755)
+    assert Path("/etc/passwd").read_text().count("aipo-seal") == 0
+
+
+def test_a_fifo_seals_file_never_hangs_the_seal(tmp_path):
+    ledger = write_ledger(tmp_path, CLEAN)
+    (tmp_path / "ledger").mkdir()
+    os.mkfifo(tmp_path / "ledger" / "seals.beancount")
+    before = tree(tmp_path)
+    done = subprocess.run([sys.executable, "-c", "from aipo_budget.cli import main; main()",
+                           "seal", str(ledger), "--through", "2006", "--by", "A. Auditor",
+                           "--rules", str(RULES), "-q"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "ledger/seals.beancount: is not a regular file" in done.stderr
+    assert tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("by", ["\u200b", " \u200b\u00a0\ufeff ", "\u2060"])
+def test_by_must_be_a_name_once_normalised(by, tmp_path):
+    ledger = write_ledger(tmp_path, CLEAN)
+    before = tree(tmp_path)
+    result = seal(ledger, by=by)
+    assert result.exit_code == 2, result.output + result.stderr
+    assert "--by" in result.stderr and "must be a name" in result.stderr
+    assert tree(tmp_path) == before
+
+
+def test_by_is_recorded_normalised(tmp_path):
+    ledger = write_ledger(tmp_path, CLEAN)
+    result = seal(ledger, by="\uff21.\u00a0Audi\u200btor ")  # fullwidth A, NBSP, zero-width
+    assert result.exit_code == 0, result.output + result.stderr
+    text = (tmp_path / "ledger" / "seals.beancount").read_text(encoding="utf-8")
+    assert '2006-12-31 custom "aipo-seal" "A. Auditor"' in text
+
+
+def test_a_seal_refused_for_its_findings_leaves_nothing(tmp_path):
+    ledger = write_ledger(tmp_path, CLEAN.replace("4000.00", "6000.00"))  # one approver
+    before = tree(tmp_path)
+    result = seal(ledger)
+    assert result.exit_code == 1, result.output + result.stderr
+    assert tree(tmp_path) == before  # no ledger/ folder, no lock
+
+
+def test_a_seal_leaves_no_lock_and_a_refused_one_leaves_the_folder_as_it_was(tmp_path):
+    ledger = write_ledger(tmp_path, CLEAN)
+    assert seal(ledger).exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "ledger").iterdir()) == ["seals",
+                                                                       "seals.beancount"]
+    ledger.write_text(ledger.read_text().replace("4000.00", "6000.00"))
+    before = tree(tmp_path)
+    assert seal(ledger).exit_code == 1
+    assert tree(tmp_path) == before
+
+
+def test_a_read_only_ledger_file_is_refused_when_its_include_line_is_due(tmp_path):
+    ledger = write_ledger(tmp_path, CLEAN)
+    ledger.chmod(0o444)
+    before = tree(tmp_path)
+    result = seal(ledger)
+    assert result.exit_code == 2, result.output + result.stderr
+    assert "main.beancount: is read-only" in result.stderr
+    assert tree(tmp_path) == before
+
+
+def test_a_ledger_in_a_linked_folder_is_sealed(tmp_path):
+    (tmp_path / "real").mkdir()
+    write_ledger(tmp_path / "real", CLEAN)
+    (tmp_path / "books").symlink_to(tmp_path / "real", target_is_directory=True)
+    result = seal(tmp_path / "books" / "main.beancount")
+    assert result.exit_code == 0, result.output + result.stderr
+    assert (tmp_path / "real" / "ledger" / "seals.beancount").is_file()
