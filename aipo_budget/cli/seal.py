@@ -4,10 +4,13 @@ It writes the seal's record under ``ledger/seals/``, then appends a ``custom "ai
 entry to ``ledger/seals.beancount`` (created, and included from the ledger file, if missing):
 in that order, so that an interrupted seal leaves the ledger readable (an include of a file
 not yet written is an error in every tool). Each file is written whole or not at all (a synced
-temporary file moved over the old one), so that Fava, a check or Git never sees half of one.
-Two seals of one ledger take turns on an ``fcntl.flock`` of ``ledger/.seals.lock``, which dies
-with its process. Exit status: 0 sealed; 1 refused (Beancount errors, or error findings in the
-period, unless ``--force --reason TEXT``); 2 bad input, or another seal takes too long.
+temporary file moved over the old one; a record under a new name), so that Fava, a check or
+Git never sees half of one. Before anything is written, the files and folders
+it would write are examined without following a link nor opening a FIFO: a link, a FIFO, a file
+where a folder goes (or the reverse) or a read-only one is refused. Two seals of one ledger take
+turns on an ``fcntl.flock`` of ``ledger/.seals.lock``, created for the seal and removed after
+it. Exit status: 0 sealed; 1 refused (Beancount errors, or error findings in the period, unless
+``--force --reason TEXT``); 2 bad input, or another seal takes too long.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import dataclasses
 import datetime
 import hashlib
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -24,15 +28,19 @@ from typing import TYPE_CHECKING
 
 import click
 
+from aipo_budget.cli import signing as signing_module
+from aipo_budget.core import signatures
+
 from aipo_budget.cli.options import FIRST_DAY, fava_period, ledger_argument, quiet_option, rules_option
 from aipo_budget.cli.session import EXIT_FINDINGS, InputError, run_audit, unreadable
+from aipo_budget.core import meta
 from aipo_budget.core.evidence import ledger_folder
 from aipo_budget.core.ledger import LedgerInputError, check_ledger_path, walk_includes
 from aipo_budget.core.paths import as_given
-from aipo_budget.core.seals import read_seal, seal_entries
+from aipo_budget.core.seals import SEAL_FORMAT, SIGNATURE_SUFFIX, judged, read_seal, seal_entries
 from aipo_budget.core.seals.canonical import SEAL_TYPE
-from aipo_budget.core.seals.sidecar import ENTRY_HELP, record_lines
-from aipo_budget.core.seals.snapshot import FORMAT, Ledger
+from aipo_budget.core.seals.sidecar import ENTRY_HELP, escape, record_lines
+from aipo_budget.core.seals.snapshot import Ledger, read_regular
 from aipo_budget.core.tally import plural
 from aipo_budget.outputs.pack.files import fsync_folder
 
@@ -42,10 +50,12 @@ if TYPE_CHECKING:
     from beancount.core import data
 
     from aipo_budget.core.findings import Finding
+    from aipo_budget.core.rules import RuleSet
     from aipo_budget.core.seals.snapshot import Snapshot
 
 SHOWN_BLOCKING = 5  # error findings listed when a seal is refused; `check` lists them all
 LOCK_WAIT = 30.0  # seconds a seal waits for another to finish
+LOCK = ".seals.lock"  # beside seals.beancount
 SEALS_HEADER = """\
 ;; Period seals, written by `aipo-budget seal`: each entry seals the ledger through its date.
 ;; `aipo-budget check` (and bean-check, and Fava, through the plugin) verifies every seal.
@@ -64,6 +74,7 @@ class Signing:
     forced: bool = False
     reason: str = ""
     errors: int = 0  # error findings the seal was forced over
+    key: str | None = None  # --sign: the sealer's OpenSSH key, to sign the record with
 
 
 def seals_file(ledger: str) -> str:
@@ -71,27 +82,87 @@ def seals_file(ledger: str) -> str:
     return os.path.join(os.path.dirname(os.path.abspath(ledger)), "ledger", "seals.beancount")
 
 
+def _unsafe(path: str, folder: bool) -> str | None:
+    """Why a seal must not write ``path`` (a folder if ``folder``); None when it may or the
+    path does not exist. Never follows a link nor opens the path."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link"
+    if folder != stat.S_ISDIR(mode):
+        return "is not a folder" if folder else "is a folder, not a file"
+    if not stat.S_ISREG(mode) and not folder:
+        return "is not a regular file (a FIFO, a socket or a device)"
+    # root may write anything: a file or folder no one may write is read-only all the same
+    if not mode & 0o222 or not os.access(path, os.W_OK | (os.X_OK if folder else 0)):
+        return "is read-only"
+    return None
+
+
+def refuse_unsafe(ledger: str) -> None:
+    """InputError naming the first file or folder a seal would write and must not: before
+    anything is written, nor the ledger read (its include of a FIFO would hang)."""
+    path = seals_file(ledger)
+    folder = os.path.dirname(path)
+    places = [(folder, True), (path, False), (os.path.join(folder, "seals"), True),
+              (os.path.join(folder, LOCK), False)]
+    if not os.path.lexists(folder):  # made in the ledger file's folder
+        places.append((os.path.realpath(os.path.dirname(folder)), True))
+    for place, is_folder in places:
+        _refuse(ledger, place, is_folder)
+    if include_line(ledger, path):  # appended to the file (a link's target) beside a copy
+        for place, is_folder in ((os.path.dirname(os.path.realpath(ledger)), True),
+                                 (os.path.realpath(ledger), False)):
+            _refuse(ledger, place, is_folder)
+
+
+def _refuse(ledger: str, place: str, folder: bool) -> None:
+    why = _unsafe(place, folder)
+    if why:
+        raise InputError(f"{as_given(place, ledger)}: {why}: the seal is refused and nothing "
+                         "was written")
+
+
 @contextlib.contextmanager
 def locked(ledger: str) -> Iterator[None]:
     """Hold the seal lock of ``ledger`` (its folder created if need be); InputError after
-    LOCK_WAIT seconds."""
+    LOCK_WAIT seconds. The lock file is removed when the seal ends, whatever its outcome, and
+    the folder too when made for it and left empty."""
     import fcntl  # POSIX: the lock dies with its process, unlike a lock file's existence
 
-    path = os.path.join(os.path.dirname(seals_file(ledger)), ".seals.lock")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "a") as file:  # closing it releases the lock
-        deadline = time.monotonic() + LOCK_WAIT
+    folder = os.path.dirname(seals_file(ledger))
+    path, created = os.path.join(folder, LOCK), not os.path.lexists(folder)
+    deadline, fd = time.monotonic() + LOCK_WAIT, None
+    try:
         while True:
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
+                         | os.O_CLOEXEC, 0o644)
             try:
-                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if os.path.samestat(os.fstat(fd), os.lstat(path)):
+                    break  # else the seal before removed it: lock the new one
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise InputError(f"{as_given(path, ledger)}: another seal of this ledger "
-                                     f"is in progress (waited {LOCK_WAIT:g} s); try again "
-                                     "once it has finished") from None
                 time.sleep(0.05)
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+            fd = None  # not ours: never removed
+            if time.monotonic() >= deadline:
+                raise InputError(f"{as_given(path, ledger)}: another seal of this ledger is in "
+                                 f"progress (waited {LOCK_WAIT:g} s); try again once it has "
+                                 "finished")
         yield
+    finally:
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(path)  # while held: a seal waiting on it locks a new one
+            os.close(fd)
+        if created:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)  # only if empty: a refused first seal leaves nothing
 
 
 def write_atomic(path: str, content: bytes) -> None:
@@ -123,8 +194,7 @@ def append(path: str, text: str, new: str = "") -> None:
     """Append ``text`` on lines of its own to ``path`` (``new``: its content if missing),
     in the file's line endings; every byte before it is kept."""
     try:
-        with open(path, "rb") as file:
-            content = file.read()
+        content = read_regular(path)  # never blocks on a FIFO
     except FileNotFoundError:
         content = new.encode()
     newline = b"\r\n" if b"\r\n" in content else b"\n"
@@ -132,17 +202,23 @@ def append(path: str, text: str, new: str = "") -> None:
     write_atomic(path, content + lead + text.replace("\n", newline.decode()).encode())
 
 
-def ensure_included(ledger: str, path: str) -> str | None:
-    """Append ``include "ledger/seals.beancount"`` to the top-level ledger file unless its
-    include tree reaches ``path`` already (a glob may); the path included, if appended."""
+def include_line(ledger: str, path: str) -> str | None:
+    """The path to include from the top-level ledger file to reach ``path``, unless its
+    include tree reaches it already (a glob may)."""
     reached = {os.path.realpath(match) for include in walk_includes(os.path.abspath(ledger))[0]
                for match in include.matches}
     if os.path.realpath(path) in reached:
         return None
-    # Beancount reads an include relative to the file as named, not to a link's target, and
-    # a symbolic link stays one: its target is written
-    relative = os.path.relpath(path, os.path.dirname(os.path.abspath(ledger))).replace(os.sep, "/")
-    append(os.path.realpath(ledger), f'include "{relative}"\n')
+    # Beancount reads an include relative to the file as named, not to a link's target
+    return os.path.relpath(path, os.path.dirname(os.path.abspath(ledger))).replace(os.sep, "/")
+
+
+def ensure_included(ledger: str, path: str) -> str | None:
+    """Append ``include "ledger/seals.beancount"`` to the top-level ledger file unless it
+    reaches ``path`` already; the path included, if appended."""
+    relative = include_line(ledger, path)
+    if relative is not None:  # a symbolic link stays one: its target is written
+        append(os.path.realpath(ledger), f'include "{relative}"\n')
     return relative
 
 
@@ -152,34 +228,52 @@ def quoted(text: str) -> str:
     return '"' + one_line.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _write(ledger: str, base: str, signing: Signing, snapshot: Snapshot) -> list[str]:
+def _write(ledger: str, base: str, signing: Signing, snapshot: Snapshot, ruleset: RuleSet,
+           findings: Sequence[Finding]) -> list[str]:
     """Write the record, the seal entry (read by core.seals.read_seal) and the include
     line; what was written."""
     path = seals_file(ledger)
-    name = f"seals/{snapshot.through}-{snapshot.digest[:12]}.tsv"  # beside seals.beancount
     counts = [len(snapshot.prints), len(snapshot.evidence)]
+    rules = judged.judged(ruleset, signing.through)
+    verdict = [line for day, line, _f in judged.verdict(findings, base) if day <= signing.through]
     record = "\n".join([
-        f"# aipo-budget seal record (format {FORMAT}): {os.path.basename(ledger)} sealed "
+        f"# aipo-budget seal record (format {SEAL_FORMAT}): {os.path.basename(ledger)} sealed "
         f"through {signing.through} by {signing.by} on {signing.sealed_on}.",
         "# Committed with the seal: `aipo-budget check` reads it to say what changed. Do not "
         "edit it.",
         ENTRY_HELP,
         "# evidence: path relative to the ledger's folder, SHA-256.",
-        "\t".join(["seal", str(signing.through), snapshot.digest, *map(str, counts)]),
-        *record_lines(snapshot, base)]).encode("utf-8", "surrogatepass") + b"\n"
+        "# judged: what judged the period (rule versions, instruments, waivers, signers): "
+        "subject, field, typed value.",
+        "# finding: the period's verdict: date, rule, severity, entry's short digest, message.",
+        "\t".join(["seal", str(signing.through), snapshot.digest, *map(str, counts),
+                   escape(signing.by)]),
+        *record_lines(snapshot, base), *(f"judged\t{line}" for line in rules),
+        *(f"finding\t{line}" for line in verdict)]).encode("utf-8", "surrogatepass") + b"\n"
+    # a new name (under the lock), ...-2.tsv and on: two seals of one day keep two records
+    stem = f"seals/{snapshot.through}-{snapshot.digest[:12]}"
+    name = next(name for name in (f"{stem}{n}.tsv" for n in ["", *range(-2, -10**4, -1)])
+                if not os.path.lexists(os.path.join(os.path.dirname(path), name)))
+    record_path = os.path.join(os.path.dirname(path), *name.split("/"))
+    # signed before anything is written: a key that cannot sign leaves the books as they were
+    armored = signing_module.sign(record, signing.key, "audit") if signing.key else None
+    write_atomic(record_path, record)
+    if armored is not None:
+        write_atomic(record_path + SIGNATURE_SUFFIX, armored.encode("ascii"))
     entry = [f"{signing.through} custom {quoted(SEAL_TYPE)} {quoted(signing.by)}",
              f"  sealed-on: {signing.sealed_on}",
              f"  digest: {quoted(snapshot.digest)}",
+             f"  rules: {quoted(judged.digest(rules))}",
+             f"  verdict: {quoted(judged.digest(verdict))}",
              f"  entries: {counts[0]}",
              f"  evidence: {counts[1]}",
              f"  record: {quoted(name)}",
              f"  record-sha256: {quoted(hashlib.sha256(record).hexdigest())}",
-             f"  format: {FORMAT}",
+             *([f"  signature: {quoted(name + SIGNATURE_SUFFIX)}"] if armored else []),
+             f"  format: {SEAL_FORMAT}",
              *(["  forced: TRUE"] if signing.forced else []),
              *([f"  reason: {quoted(signing.reason)}"] if signing.reason else []),
              *([f"  errors: {signing.errors}"] if signing.forced else [])]
-    record_path = os.path.join(os.path.dirname(path), *name.split("/"))
-    write_atomic(record_path, record)
     created = not os.path.exists(path)
     append(path, "\n" + "\n".join(entry) + "\n", new=SEALS_HEADER)
     written = [f"{as_given(record_path, ledger)} (the seal's record)",
@@ -203,6 +297,16 @@ def _through(ctx: click.Context, param: click.Parameter, text: str) -> datetime.
     if day < FIRST_DAY.date():
         raise click.BadParameter(f"{day} is before {FIRST_DAY.date()}", ctx=ctx, param=param)
     return day
+
+
+def _name(ctx: click.Context, param: click.Parameter, text: str) -> str:
+    """A person's name, read as names in metadata are (core.meta.normal): nothing left of
+    it (a zero-width space, blanks) is no one."""
+    if not meta.person_key(text):
+        raise click.BadParameter("must be a name: nothing is left of it once format characters "
+                                 "(zero-width spaces...) and blanks are removed",
+                                 ctx=ctx, param=param)
+    return meta.normal(text)
 
 
 def _text(ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
@@ -256,22 +360,37 @@ def _report(signing: Signing, snapshot: Snapshot, written: list[str], ledger: st
     return "\n".join(lines) + "\n"
 
 
+def _announce(key: str, register: signatures.Register | None, by: str) -> None:
+    """Say whose key signs the seal, or why `check` will not count its signature."""
+    try:
+        who = signatures.signer_for(register, signing_module.key_fingerprint(key), "audit",
+                                    datetime.date.today(), "today").who
+    except signatures.SignatureError as exc:
+        click.echo(f"aipo-budget seal: check will not count this signature until the register "
+                   f"of signers backs it: {exc}", err=True)
+        return
+    click.echo(f"signing the seal of {by} as {who}", err=True)
+
+
 @click.command("seal")
 @ledger_argument
 @click.option("--through", "through", required=True, metavar="DATE", callback=_through,
               help="Seal every entry dated on or before DATE: a day, or the last day of a "
                    "month (2006-12), quarter (2006-Q4) or year (2006). Not after today.")
-@click.option("--by", "by", required=True, metavar="NAME", callback=_text,
+@click.option("--by", "by", required=True, metavar="NAME", callback=_name,
               help="Who seals (recorded in the seal).")
 @click.option("--reason", "reason", metavar="TEXT", callback=_text,
               help="Why (recorded in the seal); required with --force.")
 @click.option("--force", is_flag=True,
               help="Seal even though the ledger has Beancount errors or the period has error "
                    "findings (with --reason).")
+@click.option("--sign", "key", metavar="KEY",
+              help="Sign the seal's record with your OpenSSH key (audit role of the register "
+                   "of signers); `check` then verifies the signature.")
 @rules_option
 @quiet_option
 def command(ledger: str, through: datetime.date, by: str, reason: str | None, force: bool,
-            rules: str | None) -> None:
+            key: str | None, rules: str | None) -> None:
     """Seal LEDGER through DATE [default: main.beancount]: every entry dated on or before it
     and the evidence files they cite. `check` then reports any change to them as a finding
     of kind seal. Refused (exit status 1) when the ledger has Beancount errors or the period
@@ -282,6 +401,7 @@ def command(ledger: str, through: datetime.date, by: str, reason: str | None, fo
         check_ledger_path(ledger)
     except LedgerInputError as exc:
         raise unreadable(exc) from None
+    refuse_unsafe(ledger)
     with locked(ledger):
         loaded = run_audit(ledger, rules, None)
         found = blocking(loaded.result.findings, through)
@@ -294,7 +414,10 @@ def command(ledger: str, through: datetime.date, by: str, reason: str | None, fo
                        f"{'; '.join(covering)}: this seal adds nothing to that one, but is "
                        "recorded and verified too", err=True)
         signing = Signing(through, by, datetime.date.today(), forced=bool(found),
-                          reason=reason or "", errors=len(found))
+                          reason=reason or "", errors=len(found), key=key)
+        if key:
+            _announce(key, loaded.result.ruleset.register, by)
         snapshot = Ledger(loaded.entries, loaded.options).snapshot(through)
-        written = _write(ledger, ledger_folder(loaded.options), signing, snapshot)
+        written = _write(ledger, ledger_folder(loaded.options), signing, snapshot,
+                         loaded.result.ruleset, loaded.result.findings)
     click.echo(_report(signing, snapshot, written, ledger), nl=False)
