@@ -121,7 +121,8 @@ def test_unchanged_books_match_the_pack(books):
     assert document["against"] == {"manifest": str(books.manifest),
                                    "generated": manifest["generated"], "ledger_digest": digest,
                                    "matches": True, "entries_compared": True,
-                                   "differences": 0}
+                                   "differences": 0, "signed_by": None}
+    assert "The manifest is unsigned" in result.output
 
 
 def test_a_pack_written_now_records_every_entry_and_round_trips(books, tmp_path):
@@ -303,6 +304,37 @@ def test_an_unreadable_manifest_exits_2_naming_the_file(books, tmp_path, make, n
     assert result.exit_code == 2, result.output + result.stderr
     assert result.stderr.startswith(f"{pack / named}: ")
     assert said in result.stderr and "Traceback" not in result.output + result.stderr
+
+
+def test_a_manifest_edited_to_hide_a_rules_change_exits_2_naming_it(books, tmp_path):
+    """The ceiling raised from 40,000 to 60,000 after the audit, and that file's SHA-256
+    replaced in the manifest by hand: the ledger digest the manifest records is no longer the
+    digest of the inputs it lists, and the books are not said to match."""
+    pack = _pack_copy(books, tmp_path)
+    edited = "rules/26GA-2005-Soc-03.toml"
+    books.edit(edited, "params.allocation = 40000.00", "params.allocation = 60000.00")
+    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    (listed,) = [item for item in manifest["inputs"]["rules"] if item["path"] == edited]
+    listed["sha256"] = hashlib.sha256(books.path(edited).read_bytes()).hexdigest()
+    (pack / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    result = books.check(manifest=pack)
+    assert result.exit_code == 2, result.output + result.stderr
+    assert result.stderr.startswith(f"{pack / 'manifest.json'}: ")
+    recorded = manifest["ledger_digest"]["sha256"]
+    assert (f"the ledger digest it records ({recorded}) is not the digest of the inputs it "
+            "lists") in result.stderr
+    assert "The books match" not in result.output + result.stderr
+
+
+def test_a_manifest_without_a_ledger_digest_exits_2(books, tmp_path):
+    pack = _pack_copy(books, tmp_path)
+    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    del manifest["ledger_digest"]
+    (pack / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = books.check(manifest=pack)
+    assert result.exit_code == 2, result.output + result.stderr
+    assert result.stderr.startswith(f"{pack / 'manifest.json'}: ")
+    assert "records no ledger digest" in result.stderr
 
 
 def test_against_cannot_go_with_pending(books):

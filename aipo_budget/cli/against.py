@@ -5,7 +5,9 @@ record (an entry moved or reformatted is the same entry), every rules and eviden
 SHA-256, and the ledger files too for a pack from before packs recorded their entries. Each
 difference is a finding of kind ``manifest``, always an error and never waived (added after the
 audit's waivers), whatever ``--as-of``: the pack recorded the whole ledger. A manifest or record
-that cannot be read is an :class:`~aipo_budget.cli.session.InputError` (exit 2).
+that cannot be read, or whose ledger digest is not the digest of the inputs it lists (edited
+by hand), is an :class:`~aipo_budget.cli.session.InputError` (exit 2), as is a signature
+(``manifest.json.sig``) that is not a valid audit signature of it by a registered auditor.
 """
 
 from __future__ import annotations
@@ -26,10 +28,16 @@ from aipo_budget.core.rules import RuleVersion
 from aipo_budget.core.seals.sidecar import Words, entry_differences, parse_record
 from aipo_budget.core.seals.snapshot import FORMAT, MISSING, Ledger, file_digest, read_regular
 from aipo_budget.core.tally import plural
+from aipo_budget.outputs.pack.manifest import ledger_digest
+from aipo_budget.outputs.pack.signature import (
+    SignatureError, auditor, pack_day, read_signature, signing_key,
+)
 
 if TYPE_CHECKING:
     from aipo_budget.cli.session import Loaded
     from aipo_budget.core.seals.sidecar import Record
+    from aipo_budget.core.signatures import Register
+    from aipo_budget.outputs.pack.signature import Signed
 
 # Used when a rules folder has no rule of kind "manifest", as seals have theirs.
 DEFAULT_MANIFEST_RULE = RuleVersion(
@@ -55,11 +63,18 @@ class Pack:
     inputs: dict[str, dict[str, str]]  # "ledger", "rules", "evidence" -> path -> SHA-256
     record: Record | None  # the ledger's entries; None: a pack from before they were recorded
     entries_digest: str = ""
+    raw: bytes = b""  # the manifest's bytes: what a signature signs
+    signature: bytes | None = None  # manifest.json.sig's bytes; None: unsigned
+
+    @property
+    def signature_path(self) -> str:
+        return self.manifest + ".sig"
 
 
-def _content(given: str) -> dict[str, Any]:
+def _content(given: str) -> tuple[bytes, dict[str, Any]]:
     try:
-        content = json.loads(read_regular(given).decode("utf-8"))
+        raw = read_regular(given)
+        content = json.loads(raw.decode("utf-8"))
     except OSError as exc:
         raise InputError(f"{given}: cannot read the audit pack's manifest "
                          f"({exc.strerror or exc})") from None
@@ -70,7 +85,7 @@ def _content(given: str) -> dict[str, Any]:
         raise InputError(f"{given}: {NOT_A_MANIFEST}") from None
     if not isinstance(content, dict) or content.get("tool") != "aipo-budget":
         raise InputError(f"{given}: {NOT_A_MANIFEST}")
-    return content
+    return raw, content
 
 
 def _inputs(content: dict[str, Any], given: str) -> dict[str, dict[str, str]]:
@@ -118,12 +133,41 @@ def read_pack(given: str) -> Pack:
     """The audit pack whose manifest is ``given`` (or the pack folder that holds it);
     InputError naming the file when it cannot be read."""
     path = os.path.join(given, "manifest.json") if os.path.isdir(given) else given
-    content = _content(path)
+    raw, content = _content(path)
+    inputs = _inputs(content, path)
     digest = content.get("ledger_digest")
+    recorded = str(digest.get("sha256", "")) if isinstance(digest, dict) else ""
+    if not recorded:
+        raise InputError(f"{path}: records no ledger digest: {NOT_A_MANIFEST}")
+    if recorded != ledger_digest(content["inputs"]):  # the digest the pack itself computes
+        raise InputError(f"{path}: the ledger digest it records ({recorded}) is not the digest "
+                         "of the inputs it lists: the manifest was edited after the pack was "
+                         "written")
     return Pack(path, str(content.get("generated") or "an unknown date"),
-                str(content.get("version") or "an unknown version"),
-                str(digest.get("sha256", "")) if isinstance(digest, dict) else "",
-                _inputs(content, path), *_record(content, path))
+                str(content.get("version") or "an unknown version"), recorded, inputs,
+                *_record(content, path), raw, _signature(path + ".sig"))
+
+
+def _signature(path: str) -> bytes | None:
+    """The bytes of the manifest's signature file; None when there is none."""
+    try:
+        return read_signature(path) if os.path.lexists(path) else None
+    except SignatureError as exc:
+        raise InputError(f"{path}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+
+
+def signed_by(pack: Pack, register: Register | None) -> Signed | None:
+    """Who signed ``pack``, for audit on its day; InputError naming the signature file and
+    saying exactly why when it does not count."""
+    if pack.signature is None:
+        return None
+    try:
+        return auditor(register, signing_key(pack.raw, pack.signature), pack_day(pack.generated))
+    except SignatureError as exc:
+        raise InputError(f"{pack.signature_path}: not a valid signature of the audit pack: "
+                         f"{exc}") from None
 
 
 @dataclass
@@ -132,6 +176,7 @@ class Comparison:
 
     pack: Pack
     findings: list[Finding]
+    signed: Signed | None = None
 
     @property
     def note(self) -> str:
@@ -151,13 +196,20 @@ class Comparison:
             text += (f" The pack (aipo-budget {pack.version}) has no record of the ledger's "
                      "entries: they could not be compared one by one, the ledger files were "
                      "compared byte for byte.")
-        return text
+        signed = self.signed
+        if signed is None:
+            return f"{text}\nThe manifest is unsigned (no {os.path.basename(pack.signature_path)})."
+        return (f"{text}\nSigned by {signed.who}, for audit on {signed.day}, the pack's day: "
+                f"the signature is in {os.path.basename(pack.signature_path)}.")
 
     def as_dict(self) -> dict[str, Any]:
         return {"manifest": self.pack.manifest, "generated": self.pack.generated,
                 "ledger_digest": self.pack.ledger_digest, "matches": not self.findings,
                 "entries_compared": self.pack.record is not None,
-                "differences": len(self.findings)}
+                "differences": len(self.findings),
+                "signed_by": None if self.signed is None else {
+                    "names": list(self.signed.names), "fingerprint": self.signed.fingerprint,
+                    "day": self.signed.day.isoformat(), "register_line": self.signed.lineno}}
 
 
 def _files_now(loaded: Loaded, ledger: Ledger, citing: dict[str, Any]
@@ -188,7 +240,9 @@ def _file_message(kind: str, path: str, recorded: str | None, now: str | None) -
 
 
 def compare(pack: Pack, loaded: Loaded) -> Comparison:
-    """``loaded`` (the books now) against ``pack``."""
+    """``loaded`` (the books now) against ``pack``, its signature verified by the books'
+    register of signers."""
+    signed = signed_by(pack, loaded.result.ruleset.register)
 
     def error(where: Any, message: str, date: datetime.date | None = None) -> Finding:
         """A finding at ``where``: an entry, a file's path, or None (the manifest)."""
@@ -217,7 +271,7 @@ def compare(pack: Pack, loaded: Loaded) -> Comparison:
             message = _file_message(kind, path, pack.inputs[kind].get(path), sha)
             if message is not None:
                 found.append(error(where, message))
-    return Comparison(pack, sorted(found, key=lambda f: f.sort_key))
+    return Comparison(pack, sorted(found, key=lambda f: f.sort_key), signed)
 
 
 def check_against(ledger: str, rules: str | None, until: datetime.date | None,

@@ -7,6 +7,7 @@ whichever tables were asked for: nobody files a pack without seeing them.
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 from collections import Counter
 from typing import TYPE_CHECKING
@@ -26,6 +27,8 @@ from aipo_budget.outputs.render import FORMATS, RenderError, render
 from aipo_budget.outputs.tables import TABLE_NAMES, build_tables, context
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from aipo_budget.core.engine import Audit
     from aipo_budget.core.periods import Period
     from aipo_budget.outputs.table import Table
@@ -46,13 +49,19 @@ if TYPE_CHECKING:
 @click.option("--output", "-o", "output", type=click.Path(readable=False),
               callback=lambda _ctx, _param, value: non_empty_path(value, "--output"),
               help="Write the audit pack (CSV, Markdown, index.html, manifest.json) to DIR.")
+@click.option("--sign", "key", type=click.Path(readable=False), metavar="KEY",
+              help="With --output: sign the pack's manifest.json as its auditor with this SSH "
+                   "key (as `aipo-budget sign`); the cover names the signer.")
 @quiet_option
 def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
            period: Period | None, start: datetime.date | None, end: datetime.date | None,
-           as_of: datetime.datetime | None, output_format: str, output: str | None) -> None:
+           as_of: datetime.datetime | None, output_format: str, output: str | None,
+           key: str | None) -> None:
     """Produce the audit tables of LEDGER for a period [default: main.beancount].
 
     Periods as in Fava's time filter: -p 2006-Q1, -p "2006-01 - 2006-06", --from 2006."""
+    if key is not None and output is None:
+        raise click.UsageError("--sign signs the audit pack: use it with --output")
     chosen = period_of(period, start, end)
     first, last = chosen.start, chosen.end
     day = as_of.date() if as_of else last
@@ -64,8 +73,9 @@ def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
     names = None if (not table_names or "all" in table_names) else list(dict.fromkeys(table_names))
     tables = build_tables(loaded.result, first, last, names, ledger=ledger)
     if output is not None:
+        signing = _signing(key, loaded, output) if key is not None else (None, "")
         with progress.stage("writing the audit pack"):
-            _write_pack(loaded, tables, output, first, last)
+            _write_pack(loaded, tables, output, first, last, *signing)
         click.echo(f"audit pack written to {output}: {len(tables)} tables", err=True)
     else:
         try:
@@ -103,8 +113,21 @@ def _warn_of_errors(result: Audit, first: datetime.date | None, last: datetime.d
                    "(table: findings)", err=True)
 
 
+def _signing(key: str, loaded: Loaded, output: str) -> tuple[Callable[[bytes], str], str]:
+    """``report --sign KEY``: what signs the manifest, and the signer as the cover names it,
+    said before anything is written."""
+    from aipo_budget.cli.sign import owner, signature_of
+    from aipo_budget.outputs.pack.manifest import generated_at
+
+    signs = owner(key, loaded.result.ruleset.register, generated_at())
+    signs.announce(f"the audit pack {output}")
+    return functools.partial(signature_of, key=key), signs.who + (
+        f" (the register of signers does not back it: {signs.problem})" if signs.problem else "")
+
+
 def _write_pack(loaded: Loaded, tables: list[Table], output: str,
-                first: datetime.date | None, last: datetime.date | None) -> None:
+                first: datetime.date | None, last: datetime.date | None,
+                sign: Callable[[bytes], str] | None, signer: str) -> None:
     from beancount.parser.options import OPTIONS_DEFAULTS
 
     from aipo_budget.core.evidence import documents_roots
@@ -125,7 +148,8 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
                   "to": (last or loaded.as_of).isoformat(),
                   "rules": os.path.relpath(loaded.rules_folder, base)},
         # every Document entry goes in: the pack itself reads only safe evidence files
-        documents=sorted(documents_of(loaded)), roots=documents_roots(loaded.options))
+        documents=sorted(documents_of(loaded)), roots=documents_roots(loaded.options),
+        sign=sign, signer=signer)
     try:
         write_pack(output, tables, source, show=lambda path: as_given(path, loaded.ledger))
     except PackError as exc:

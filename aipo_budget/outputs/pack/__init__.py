@@ -5,7 +5,7 @@ that opens with a cover an auditor can sign, the evidence the tables cite, and a
 A pack never destroys: it replaces only an exact previous pack, and the old or the new pack
 is at the target at every instant (:mod:`.swap`). Files that may be hostile are read only as
 :mod:`.files` allows; what the pack records is decided in :mod:`.manifest`; the page in
-:mod:`.html` and :mod:`.charts`.
+:mod:`.html` and :mod:`.charts`; the auditor's signature of the manifest in :mod:`.signature`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from aipo_budget.outputs.pack.html import About, index_html, svg
 from aipo_budget.outputs.pack.manifest import (
     ENTRIES, cited, copy_name, entry_record, examine, generated_at, ledger_digest, manifest,
 )
+from aipo_budget.outputs.pack.signature import SIGNATURE
 from aipo_budget.outputs.pack.swap import check_replaceable, install, sweep
 from aipo_budget.outputs.render import render, render_csv
 
@@ -47,6 +48,8 @@ class PackSource:
     settings: Mapping[str, Any] = field(default_factory=dict)
     documents: Sequence[str] = ()  # every Document entry's file: the evidence
     roots: Sequence[str] = ()  # the documents folders: evidence is read only inside them
+    sign: Callable[[bytes], str] | None = None  # the manifest's bytes -> its signature
+    signer: str = ""  # who signs, as the cover says it
 
 
 @dataclass
@@ -129,10 +132,12 @@ def _fill(folder: Path, tables: Sequence[Table], source: PackSource, about: Abou
     outputs += [listed, *_copy_evidence(folder, about, inputs, root, show)]
     files._reached("evidence copied")
     left_out = [{"path": shown(p, root), "why": why} for p, why in inputs.left_out.items()]
-    write_text(folder, "manifest.json",
-               manifest(inputs.recorded, left_out, outputs, source.settings, about.generated,
-                        tables, {**inputs.entries, "sha256": listed["sha256"]}))
+    text = manifest(inputs.recorded, left_out, outputs, source.settings, about.generated,
+                    tables, {**inputs.entries, "sha256": listed["sha256"]})
+    write_text(folder, "manifest.json", text)
     files._reached("manifest written")
+    if source.sign is not None:  # after the manifest, which lists every other file
+        write_text(folder, SIGNATURE, source.sign(text.encode("utf-8")))
     fsync_folder(folder)
 
 
@@ -157,7 +162,7 @@ def write_pack(out: str, tables: Sequence[Table], source: PackSource,
     inputs = _hash_inputs(cites, source, show)
     links = {p: copy_name(p, source.roots, show) for p in cites if p in inputs.evidence}
     about = About(source.organisation, source.as_of, ledger_digest(inputs.recorded),
-                  generated_at(), links, inputs.left_out)
+                  generated_at(), links, inputs.left_out, source.signer)
     install(target, lambda folder: _fill(folder, tables, source, about, inputs, show), in_pack,
             out)
 

@@ -53,6 +53,7 @@ class About:
     generated: str
     links: Mapping[str, str] = field(default_factory=dict)  # evidence file -> its copy
     left_out: Mapping[str, str] = field(default_factory=dict)  # evidence file -> why
+    signer: str = ""  # who signs the manifest as the pack is written; "": nobody yet
 
 
 def _classes(kind: Kind, text: str, marks: tuple[str, ...]) -> str:
@@ -128,7 +129,7 @@ def cover(ctx: Context, about: About) -> dict[str, Any]:
         "findings": cells(errors_first(register), about) if register.rows else None,
         "rules": cells(rules_in_force(ctx.result.ruleset, ctx.end), about),
         "digest": about.digest, "digest_of": DIGEST_OF, "version": __version__,
-        "generated": about.generated,
+        "generated": about.generated, "signer": about.signer,
     }
 
 

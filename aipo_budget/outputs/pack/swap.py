@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from aipo_budget.outputs.pack import files
 from aipo_budget.outputs.pack.files import REFUSED, PackError
+from aipo_budget.outputs.pack.signature import SIGNATURE
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -108,6 +109,9 @@ def _check_one(relative: str, path: str, info: os.stat_result, recorded: dict[st
         if files._digest(path, info) == recorded[relative]:
             return
         raise PackError(f"{shown(relative)}: changed since the audit pack was written; {REFUSED}")
+    if relative == SIGNATURE:  # a signature cannot be made again: the signed pack stays
+        raise PackError(f"{shown(relative)}: the audit pack there is signed, and a new pack "
+                        f"would lose its signature; {REFUSED} (choose a new folder)")
     raise PackError(f"{shown(relative)}: not part of the previous audit pack; {REFUSED}")
 
 
