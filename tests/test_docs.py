@@ -31,6 +31,7 @@ import json
 import re
 import shlex
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,7 @@ from click.testing import CliRunner
 
 from aipo_budget.cli import cli
 from aipo_budget.core.ledger import load_ledger
-from conftest import ROOT
+from conftest import ROOT, keygen
 
 README = ROOT / "README.md"
 DOCS = [README, *sorted((ROOT / "docs").glob("*.md"))]
@@ -55,6 +56,7 @@ NOT_SHIPPED = {
     "evidence/": "a folder inside the audit pack",
     "ledger/seals.beancount": "aipo-budget seal creates it (none is shipped)",
     "ledger/.seals.lock": "aipo-budget seal's lock file, while it writes",
+    "ledger/approvals/": "aipo-budget approve writes the signatures there (none is shipped)",
     # docs/conventions.md: where the template's evidence file goes (checked against the
     # template below); it is not shipped, so that the template repeats no shipped entry
     "documents/Expenses/Projects/Trafficking-Roadmap/Publications/":
@@ -319,6 +321,10 @@ def test_the_examples_print_what_the_docs_show(doc, tmp_path, monkeypatch):
         shutil.copytree(ROOT / name, tmp_path / name)
     shutil.copy(ROOT / "main.beancount", tmp_path / "main.beancount")
     monkeypatch.chdir(tmp_path)
+    if any(" approve " in f" {example.command} " for example in examples(doc)):
+        (tmp_path / "keys").mkdir()  # the key an approve example signs with: a user's own
+        subprocess.run([keygen(), "-q", "-t", "ed25519", "-N", "", "-C", "Nguyen Thi Lan",
+                        "-f", str(tmp_path / "keys" / "lan")], check=True)
     for example in examples(doc):
         run_example(example)
 

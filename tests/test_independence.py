@@ -41,6 +41,8 @@ SHIPPED_LEDGER = ROOT / "main.beancount"
 SHIPPED_USERS = {
     "test_shipped_ledger.py": "the shipped ledger passes the shipped rules (the README's make run)",
     "test_docs.py": "the README's commands, run as a newcomer runs them on the shipped ledger",
+    "test_approvals.py": "a copy of the shipped ledger and rules asking for signatures from 2006, "
+                         "the signed-approval case as an auditor tries it",
     "test_independence.py": "names the shipped rules folder to guard it",
 }
 RULES_OPTIONS = {"--rules", "-r"}

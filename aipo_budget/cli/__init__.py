@@ -74,7 +74,8 @@ def _footer(run: CheckRun, against: Comparison | None) -> str:
 
 
 # The commands besides check, imported when run: starting `check` imports none of them.
-COMMANDS = {name: f"aipo_budget.cli.{name}" for name in ("report", "explain", "rules", "seal")}
+COMMANDS = {name: f"aipo_budget.cli.{name}"
+            for name in ("report", "explain", "rules", "seal", "approve", "sign")}
 
 
 class OutputGone(Exception):

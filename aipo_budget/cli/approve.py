@@ -14,13 +14,12 @@ import os
 import sys
 
 import click
-import sshsig
 
 from aipo_budget.cli.explain import ledger_file, parse_location
 from aipo_budget.cli.options import non_empty_path, quiet_option, rules_option
 from aipo_budget.cli.seal import write_atomic
 from aipo_budget.cli.session import InputError, run_audit
-from aipo_budget.cli.signing import sign
+from aipo_budget.cli import signing
 from aipo_budget.core import signatures
 from aipo_budget.core.findings import money
 from aipo_budget.core.paths import shown
@@ -29,13 +28,11 @@ from aipo_budget.outputs.explain.locate import find_transaction
 
 
 def key_fingerprint(key: str) -> str | None:
-    """The fingerprint of ``key``'s public half (``KEY.pub``, or KEY itself when it is the
-    public key), None when there is none to read."""
-    public = key if key.endswith(".pub") else key + ".pub"
+    """The fingerprint of ``key``'s public half, None when there is none to read (the
+    signature then says whose key it is)."""
     try:
-        with open(public, encoding="ascii") as file:
-            return sshsig.PublicKey.from_openssh_str(file.read()).sha256_str()
-    except (OSError, ValueError, NotImplementedError):
+        return signing.key_fingerprint(key)
+    except InputError:
         return None
 
 
@@ -91,7 +88,7 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
         raise click.Abort
     pairs = signatures.fields(txn, facts.signatures.claims_keys)
     message = signatures.signed_text(role, pairs)
-    armored = sign(message, key, role)
+    armored = signing.sign(message, key, role)
     made = signatures.parse_signature("", message + armored.encode())
     fingerprint = made.fingerprint or "unknown"
     slug = fingerprint.removeprefix("SHA256:").replace("/", "_").replace("+", "-")[:12]

@@ -162,7 +162,8 @@ def inputs_of(loaded: Loaded) -> cache.Inputs:
     folders |= {approvals} if approvals else set()
     return cache.Inputs(
         # a seal's record and the evidence a seal covers are read by the audit too
-        files=[*ledger_files, *loaded.result.ruleset.files, *seal_inputs(loaded.entries),
+        files=[*ledger_files, *loaded.result.ruleset.files,
+               *seal_inputs(loaded.entries, loaded.options),
                *signed],
         folders=sorted(folders), evidence=sorted(documents_of(loaded)),
         plugins=[name for name, _config in loaded.options.get("plugin") or ()],

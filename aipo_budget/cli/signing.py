@@ -8,8 +8,11 @@ import os
 import shutil
 import subprocess
 
+import sshsig
+
 from aipo_budget.cli.session import InputError
 from aipo_budget.core import signatures
+from aipo_budget.core.seals.snapshot import read_regular
 
 INSTALL = ("ssh-keygen (OpenSSH 8.2 or later) is needed to sign: install the OpenSSH client "
            "(Debian/Ubuntu: apt install openssh-client; macOS has it)")
@@ -41,6 +44,15 @@ def sign(message: bytes, key: str, role: str) -> str:
     return text
 
 
-def public_fingerprint(message: bytes, armored: str, role: str) -> str:
-    """The fingerprint of the key that made ``armored`` (just made: it verifies)."""
-    return signatures.parse_signature("", message + armored.encode()).fingerprint or ""
+def key_fingerprint(key: str) -> str:
+    """The fingerprint of ``key``'s public key: the file itself when it is a public key (one
+    held by ssh-agent), else ``KEY.pub`` beside it, as ssh-keygen writes it. A private key is
+    never read here."""
+    public = key if key.endswith(".pub") else f"{key}.pub"
+    try:
+        fields = read_regular(public).decode("ascii").split()
+        return sshsig.PublicKey.from_openssh_str(" ".join(fields[:2])).sha256_str()
+    except (OSError, ValueError, NotImplementedError) as exc:
+        raise InputError(f"{key}: its public key {public} cannot be read ({exc}): give the "
+                         "public key of a key held by ssh-agent, or keep KEY.pub beside KEY"
+                         ) from None

@@ -27,9 +27,11 @@ from typing import TYPE_CHECKING, Any
 
 import sshsig
 from sshsig.allowed_signers import AllowedSigner
+from sshsig.sshsig import SshsigSignature
 
 from aipo_budget.core import meta
 from aipo_budget.core.findings import money
+from aipo_budget.core.paths import shown
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -187,6 +189,66 @@ def sealed_lines(register: Register | None, through: datetime.date) -> list[tupl
     return sorted(lines)
 
 
+# --- who signed, for what, on which day ----------------------------------------------------------
+
+class SignatureError(ValueError):
+    """Why a signature does not count, said of it ("it is empty")."""
+
+
+@dataclass(frozen=True)
+class Signed:
+    """Who signed, as the register says, and the day the key was valid on."""
+
+    names: tuple[str, ...]
+    fingerprint: str
+    day: datetime.date
+    lineno: int  # the register's line
+
+    @property
+    def who(self) -> str:
+        return f"{', '.join(self.names)} (key {self.fingerprint}, register line {self.lineno})"
+
+
+def signer_for(register: Register | None, fingerprint: str, role: str, day: datetime.date,
+               day_name: str) -> Signed:
+    """The person ``register`` gives the key ``fingerprint`` to in ``role`` on ``day`` (what
+    that day is: ``day_name``); SignatureError saying why nobody."""
+    if register is None:
+        raise SignatureError("the rules folder has no register of signers (allowed_signers)")
+    lines = register.of_key(fingerprint)
+    if not lines:
+        raise SignatureError(f"key {fingerprint}, which {shown(register.path)} gives to nobody")
+    whose = f"{', '.join(register.names_of(fingerprint))}'s key {fingerprint}"
+    allowed = [line for line in lines if line.may(role)]
+    if not allowed:
+        raise SignatureError(f"{whose} may not sign for {role} (register line "
+                             f"{lines[0].lineno}: its namespaces leave out {namespace(role)})")
+    valid = [line for line in allowed if line.valid_on(day)]
+    if not valid:
+        raise SignatureError(f"{whose} is not valid on {day}, {day_name} "
+                             f"({allowed[0].validity()}, register line {allowed[0].lineno})")
+    return Signed(valid[0].names, fingerprint, day, valid[0].lineno)
+
+
+def signed_with(message: bytes, armored: bytes, role: str, what: str) -> str:
+    """The fingerprint of the key that signed ``message`` (``what`` it is) with ``armored``
+    in the namespace of ``role``; SignatureError saying exactly why it is no such signature."""
+    if not armored.strip():
+        raise SignatureError("it is empty")
+    try:
+        outer = SshsigSignature.from_armored(armored)
+    except (ValueError, IndexError) as exc:
+        raise SignatureError(f"it is not an SSH signature ({exc})") from None
+    if outer.namespace != namespace(role).encode():
+        raise SignatureError(f"it was made in the namespace "
+                             f"{outer.namespace.decode('ascii', 'replace')}, not {namespace(role)}")
+    try:
+        return sshsig.check_signature(message, armored, namespace(role)).sha256_str()
+    except (sshsig.InvalidSignature, NotImplementedError, ValueError):
+        raise SignatureError(f"it does not match {what}: it was made over other bytes "
+                             f"(another {what}, or this one before it was edited)") from None
+
+
 # --- signed texts and signature files ---------------------------------------------------------
 
 def fields(entry: data.Transaction, claims: Iterable[str]) -> list[tuple[str, str]]:
@@ -299,7 +361,14 @@ class Signatures:
 
     folder: str | None
     claims_keys: tuple[str, ...] = (meta.PREPARED_BY, meta.APPROVED_BY)
+    outflows: Sequence[data.Transaction] = ()  # the ledger's, once the facts are built
     _cache: dict[int, tuple[list[tuple[str, str]], str]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def _current(self) -> set[str]:
+        """The texts of the outflows as they are: a signature over one of them is that
+        payment's, never an earlier text of another."""
+        return {self.text_of(entry)[1] for entry in self.outflows}
 
     @functools.cached_property
     def all(self) -> list[Signature]:
@@ -353,7 +422,8 @@ class Signatures:
         current = dict(pairs)
         best, best_equal = None, 0
         for signature in self.all:
-            if signature.problem is not None or signature.role != role or not any(
+            if signature.problem is not None or signature.role != role \
+                    or signature.key in self._current or not any(
                     s.named(name) for s in (register.of_key(signature.fingerprint)
                                             if register else ())):
                 continue

@@ -111,6 +111,7 @@ def build_facts(entries: Sequence[data.Directive], as_of: datetime.date,
                   signatures=Signatures(approvals_folder(options),
                                         (ledger.prepared_by, ledger.approved_by)))
     _pass(ctx, transactions, facts)
+    facts.signatures.outflows = [outflow.entry for outflow in facts.outflows]
     accounts = {e.account for e in kept if isinstance(e, data.Open)} | set(ctx.roles)
     facts.fund_accounts = tuple(sorted(a for a in accounts if ctx.is_fund(a)))
     facts.projects = frozenset(pc[0] for pc in (project_of(a, ledger) for a in accounts) if pc)

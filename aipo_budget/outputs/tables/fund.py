@@ -101,7 +101,8 @@ def seal_note(period: SealedPeriod) -> str:
              BROKEN: f"BROKEN, {period.differences} change(s) since (findings of kind seal)",
              }.get(period.status, f"{period.status} (see the findings of kind seal)")
     forced = f"; sealed over error findings: {period.reason}" if period.forced else ""
-    return f"Sealed through {period.through} by {period.by}{when}: {state}{forced}."
+    signed = f"; signed by {period.signed_by}" if period.signed_by else ""
+    return f"Sealed through {period.through} by {period.by}{when}: {state}{forced}{signed}."
 
 
 def fund_statement(ctx: Context) -> Table:
