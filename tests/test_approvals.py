@@ -373,3 +373,23 @@ def test_a_seal_that_cannot_be_signed_writes_nothing(books, tmp_path):
     assert result.exit_code == 2
     assert not (books.folder / "ledger" / "seals").exists()
     assert not (books.folder / "ledger" / "seals.beancount").exists()
+
+
+def test_approve_says_when_the_register_does_not_let_the_key_sign_in_that_role(books):
+    register = books.folder / "rules" / REGISTER
+    register.write_text(register.read_text().replace(
+        'namespaces="aipo-budget-approve,aipo-budget-prepare"', 'namespaces="aipo-budget-prepare"'))
+    outflow = books.outflows()[0]
+    result = books.approve(f"{outflow.location.filename}:{outflow.location.lineno}",
+                           outflow.approvers[0])
+    assert result.exit_code == 0
+    assert "the signature will not count" in result.output
+    assert "may not sign for approve" in result.output
+
+
+def test_a_changed_account_and_tag_are_said_as_a_reader_reads_them():
+    from aipo_budget.core.signatures import _changes
+
+    assert _changes("account", "s3:A:B|s3:C:D", "s3:A:B|s3:C:E") == "C:D -> C:E"
+    assert _changes("tags", "", "{s1:x}") == "(none) -> x"
+    assert _changes("amount", "a:-5 USD|a:5 USD", "a:-5 USD|a:6 USD") == "5.00 USD -> 6.00 USD"

@@ -10,6 +10,7 @@ that is not a surplus outflow, a key that cannot sign).
 
 from __future__ import annotations
 
+import datetime
 import os
 import sys
 
@@ -36,12 +37,19 @@ def key_fingerprint(key: str) -> str | None:
         return None
 
 
-def _owner(register: signatures.Register | None, fingerprint: str | None) -> str:
+def _owner(register: signatures.Register | None, fingerprint: str | None, role: str,
+           day: datetime.date) -> str:
+    """Whose key signs, and why the signature will not count when the register says so."""
     if fingerprint is None:
         return "(read from the signature)"
     names = register.names_of(fingerprint) if register is not None else []
-    return (f"{', '.join(names)} ({fingerprint})" if names
-            else f"nobody in the register ({fingerprint}): the signature will not count")
+    if not names:
+        return f"nobody in the register ({fingerprint}): the signature will not count"
+    try:
+        signatures.signer_for(register, fingerprint, role, day, "the transaction's date")
+    except signatures.SignatureError as exc:
+        return f"{', '.join(names)} ({fingerprint}); the signature will not count: {exc}"
+    return f"{', '.join(names)} ({fingerprint})"
 
 
 @click.command("approve")
@@ -83,7 +91,7 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
         f"  narration {txn.narration or '(none)'}",
         f"  amount    {money(outflow.usd, conventions.currency)}",
         *(f"  account   {p.account}  {p.units}" for p in txn.postings),
-        f"  signer    {_owner(register, key_fingerprint(key))}"]), err=True)
+        f"  signer    {_owner(register, key_fingerprint(key), role, txn.date)}"]), err=True)
     if not yes and sys.stdin.isatty() and not click.confirm("Sign?", err=True):
         raise click.Abort
     pairs = signatures.fields(txn, facts.signatures.claims_keys)
@@ -99,6 +107,6 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
     except OSError as exc:
         raise InputError(f"{shown(path)}: cannot write the signature: "
                          f"{exc.strerror or exc}") from None
-    owner = _owner(register, made.fingerprint)
+    owner = _owner(register, made.fingerprint, role, txn.date)
     click.echo(f"Signed {where} as {'approver' if role == 'approve' else 'preparer'}: "
                f"{shown(path)}, by {owner}. Commit it with the ledger.")

@@ -15,6 +15,7 @@ approver's name, changes nothing) followed by the armored SSH signature. Verific
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -314,7 +315,8 @@ def parse_signature(path: str, raw: bytes) -> Signature:
     try:
         key = sshsig.check_signature(message.encode(), armor + rest, namespace(role))
     except (sshsig.InvalidSignature, NotImplementedError, ValueError) as exc:
-        return Signature(path, role, tuple(pairs), problem=f"does not verify ({exc})")
+        why = str(exc) or "the signature is not one of this text"
+        return Signature(path, role, tuple(pairs), problem=f"does not verify ({why})")
     return Signature(path, role, tuple(pairs), key.sha256_str())
 
 
@@ -439,8 +441,8 @@ class Signatures:
         old = dict(best.pairs)
         changed = [f for f in dict.fromkeys([*current, *old])
                    if old.get(f) != current.get(f) and f != "postings"]
-        shown = "; ".join(f"{describe([f])} {_readable(f, old.get(f))} -> "
-                          f"{_readable(f, current.get(f))}" for f in changed[:3])
+        shown = "; ".join(f"{describe([f])} {_changes(f, old.get(f), current.get(f))}"
+                          for f in changed[:3])
         return best, (f"{describe(changed) or 'the text'} changed since {name} "
                       f"{_ROLE_VERB[role]}: {shown}")
 
@@ -495,20 +497,27 @@ def _one_key_one_person(claims: list[Claim]) -> list[Claim]:
     return result
 
 
-def _readable(name: str, value: str | None) -> str:
-    """A field's typed text as a reader says it: amounts as money, strings bare."""
-    if not value:
-        return "(none)"
-    if name == "amount":
-        shown = []
-        for item in value.split("|"):
-            number, _, currency = item.removeprefix("a:").partition(" ")
-            try:
-                if Decimal(number) > 0:
-                    shown.append(money(Decimal(number), currency))
-            except InvalidOperation:
-                shown.append(item)
-        return ", ".join(shown) or value
-    if re.match(r"s\d+:", value):
-        return value.partition(":")[2]
-    return value if len(value) <= 60 else value[:57] + "..."
+def _item(name: str, item: str) -> str:
+    """One value of a field's typed text as a reader says it: money, a bare string, a set."""
+    if name == "amount" and item.startswith("a:"):
+        number, _, currency = item[2:].partition(" ")
+        with contextlib.suppress(InvalidOperation):
+            return money(Decimal(number), currency)
+    return re.sub(r"(?<![^\s{,\[(])s\d+:", "", item).strip("{}[]") or "(none)"
+
+
+def _changes(name: str, old: str | None, new: str | None) -> str:
+    """``old -> new`` of a field; of a field of several values (the postings' accounts,
+    amounts), only the values that differ, so that what changed shows."""
+    before, after = (old or "").split("|"), (new or "").split("|")
+    if len(before) > 1 or len(after) > 1:
+        gone = [i for i in before if i not in after] or ["(none)"]
+        came = [i for i in after if i not in before] or ["(none)"]
+        before, after = gone, came
+        if name == "amount":  # a payment's two sides mirror each other: its positive side
+            positive = [[i for i in side if i.startswith("a:") and not i.startswith("a:-")]
+                        for side in (before, after)]
+            if all(positive):
+                before, after = positive
+    shown = [", ".join(_item(name, i) if i else "(none)" for i in side) for side in (before, after)]
+    return " -> ".join(text if len(text) <= 120 else text[:117] + "..." for text in shown)
