@@ -23,10 +23,10 @@ from aipo_budget.cli.session import CheckRun, InputError, documents_of, run_audi
 from aipo_budget.core.evidence import documents_roots, safety
 from aipo_budget.core.facts import Location
 from aipo_budget.core.findings import ERROR, Finding, finding
-from aipo_budget.core.paths import shown
+from aipo_budget.core.paths import read_regular, shown
 from aipo_budget.core.rules import RuleVersion
 from aipo_budget.core.seals.sidecar import Words, entry_differences, parse_record
-from aipo_budget.core.seals.snapshot import FORMAT, MISSING, Ledger, file_digest, read_regular
+from aipo_budget.core.seals.snapshot import FORMAT, MISSING, Ledger, file_digest
 from aipo_budget.core.tally import plural
 from aipo_budget.outputs.pack.manifest import ledger_digest
 from aipo_budget.outputs.pack.signature import (

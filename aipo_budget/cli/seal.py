@@ -36,11 +36,11 @@ from aipo_budget.cli.session import EXIT_FINDINGS, InputError, run_audit, unread
 from aipo_budget.core import meta
 from aipo_budget.core.evidence import ledger_folder
 from aipo_budget.core.ledger import LedgerInputError, check_ledger_path, walk_includes
-from aipo_budget.core.paths import as_given
+from aipo_budget.core.paths import as_given, read_regular
 from aipo_budget.core.seals import SEAL_FORMAT, SIGNATURE_SUFFIX, judged, read_seal, seal_entries
 from aipo_budget.core.seals.canonical import SEAL_TYPE
 from aipo_budget.core.seals.sidecar import ENTRY_HELP, escape, record_lines
-from aipo_budget.core.seals.snapshot import Ledger, read_regular
+from aipo_budget.core.seals.snapshot import Ledger
 from aipo_budget.core.tally import plural
 from aipo_budget.outputs.pack.files import fsync_folder
 

@@ -18,7 +18,7 @@ from aipo_budget.cli import signing
 from aipo_budget.cli.against import read_pack
 from aipo_budget.cli.options import rules_option
 from aipo_budget.cli.session import InputError, read_rules, rules_folder_for
-from aipo_budget.core.seals.snapshot import read_regular
+from aipo_budget.core.paths import read_regular
 from aipo_budget.outputs.pack.signature import (
     ROLE, SignatureError, auditor, pack_day, signing_key, write_signature,
 )

@@ -12,7 +12,7 @@ import sshsig
 
 from aipo_budget.cli.session import InputError
 from aipo_budget.core import signatures
-from aipo_budget.core.seals.snapshot import read_regular
+from aipo_budget.core.paths import read_regular
 
 INSTALL = ("ssh-keygen (OpenSSH 8.2 or later) is needed to sign: install the OpenSSH client "
            "(Debian/Ubuntu: apt install openssh-client; macOS has it)")

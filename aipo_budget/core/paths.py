@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass
 
 DEFAULT_RULES = "rules"  # the rules folder beside the ledger file
@@ -52,3 +53,17 @@ class Location:
     def __str__(self) -> str:
         name = self.shown or self.filename
         return f"{name}:{self.lineno}" if self.lineno else name
+
+
+def read_regular(path: str, limit: int | None = None, follow: bool = True) -> bytes:
+    """The bytes of the regular file ``path``, of at most ``limit`` bytes when given, through
+    a symbolic link only if ``follow``; OSError otherwise (never blocks on a FIFO)."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags if follow else flags | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as file:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path}: not a regular file")
+        if limit is not None and info.st_size > limit:
+            raise OSError(f"{path}: {info.st_size} bytes, and at most {limit} are read")
+        return file.read() if limit is None else file.read(limit + 1)

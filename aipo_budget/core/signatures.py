@@ -32,7 +32,7 @@ from sshsig.sshsig import SshsigSignature
 
 from aipo_budget.core import meta
 from aipo_budget.core.findings import money
-from aipo_budget.core.paths import shown
+from aipo_budget.core.paths import read_regular, shown
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -164,7 +164,7 @@ def _signer(line: str, lineno: int) -> Signer:
 def read_register(path: str) -> Register:
     """The register at ``path``; RegisterError naming the line that cannot be read."""
     try:
-        text = _read(path).decode("utf-8")
+        text = read_regular(path, MAX_FILE, follow=False).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RegisterError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     signers = []
@@ -288,15 +288,6 @@ class Signature:
         return text_key(self.pairs)
 
 
-def _read(path: str, limit: int = MAX_FILE) -> bytes:
-    """A regular file's bytes, never following a FIFO or a device (OSError otherwise)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as file:
-        if not os.path.isfile(path) or os.fstat(file.fileno()).st_size > limit:
-            raise OSError(f"{path}: not a regular file of at most {limit} bytes")
-        return file.read(limit + 1)
-
-
 def parse_signature(path: str, raw: bytes) -> Signature:
     """A signature file's text, verified by ``sshsig`` in the namespace of its role."""
     text = raw.decode("utf-8", "replace")
@@ -334,7 +325,7 @@ def read_signatures(folder: str | None) -> list[Signature]:
     found = []
     for path in signature_files(folder):
         try:
-            found.append(parse_signature(path, _read(path)))
+            found.append(parse_signature(path, read_regular(path, MAX_FILE, follow=False)))
         except OSError as exc:
             found.append(Signature(path, "", (), problem=f"cannot be read ({exc.strerror or exc})"))
     return found
@@ -365,6 +356,8 @@ class Signatures:
     claims_keys: tuple[str, ...] = (meta.PREPARED_BY, meta.APPROVED_BY)
     outflows: Sequence[data.Transaction] = ()  # the ledger's, once the facts are built
     _cache: dict[int, tuple[list[tuple[str, str]], str]] = field(default_factory=dict)
+    # the claims of an outflow under a register: asked by two checks, pending and the page
+    _claims: dict[tuple[int, int], list[Claim]] = field(default_factory=dict)
 
     @functools.cached_property
     def _current(self) -> set[str]:
@@ -393,13 +386,17 @@ class Signatures:
     def claims(self, outflow: Outflow, register: Register | None) -> list[Claim]:
         """Each name of ``outflow`` (preparer first), and whether a signature that
         ``register`` gives to that name backs it."""
+        known = self._claims.get((id(outflow.entry), id(register)))
+        if known is not None:
+            return known
         pairs, key = self.text_of(outflow.entry)
         signed = self._by_text.get(key, [])
         named = ([(outflow.prepared_by, "prepare")] if outflow.prepared_by else []) + [
             (name, "approve") for name in outflow.approvers]
-        claims = [self._claim(register, name, role, signed, outflow, pairs)
-                  for name, role in named]
-        return _one_key_one_person(claims)
+        claims = _one_key_one_person([self._claim(register, name, role, signed, outflow, pairs)
+                                      for name, role in named])
+        self._claims[(id(outflow.entry), id(register))] = claims
+        return claims
 
     def _claim(self, register: Register | None, name: str, role: str, signed: list[Signature],
                outflow: Outflow, pairs: list[tuple[str, str]]) -> Claim:

@@ -27,12 +27,12 @@ from aipo_budget.core import meta, signatures
 from aipo_budget.core.evidence import ledger_folder
 from aipo_budget.core.facts import Location
 from aipo_budget.core.findings import Finding, finding
-from aipo_budget.core.paths import shown
+from aipo_budget.core.paths import read_regular, shown
 from aipo_budget.core.rules import RuleVersion
 from aipo_budget.core.seals import judged as part
 from aipo_budget.core.seals.canonical import SEAL_TYPE, SHORT
 from aipo_budget.core.seals.sidecar import Difference, differences, parse_record
-from aipo_budget.core.seals.snapshot import Ledger, read_regular
+from aipo_budget.core.seals.snapshot import Ledger
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -218,7 +218,8 @@ def _signed(seal: SealedPeriod, ruleset: RuleSet) -> tuple[str, str | None]:
     if not seal.signature:
         return "", None
     try:
-        record, armored = read_regular(seal.record_path), read_regular(seal.signature)
+        record = read_regular(seal.record_path)
+        armored = read_regular(seal.signature, signatures.MAX_FILE, follow=False)
         key = signatures.signed_with(record, armored, "audit", "the seal's record")
         signed = signatures.signer_for(ruleset.register, key, "audit",
                                        seal.sealed_on or seal.through, "the day of the seal")

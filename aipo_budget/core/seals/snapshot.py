@@ -12,7 +12,6 @@ import bisect
 import hashlib
 import operator
 import os
-import stat
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -45,15 +44,6 @@ def file_digest(path: str) -> str | None:
         return None
     finally:
         os.close(fd)
-
-
-def read_regular(path: str) -> bytes:
-    """The bytes of the regular file ``path``; OSError otherwise (never blocks on a FIFO)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as file:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{path}: not a regular file")
-        return file.read()
 
 
 def overall(fingerprints: Iterable[str], evidence: dict[str, str]) -> str:
