@@ -393,3 +393,12 @@ def test_a_changed_account_and_tag_are_said_as_a_reader_reads_them():
     assert _changes("account", "s3:A:B|s3:C:D", "s3:A:B|s3:C:E") == "C:D -> C:E"
     assert _changes("tags", "", "{s1:x}") == "(none) -> x"
     assert _changes("amount", "a:-5 USD|a:5 USD", "a:-5 USD|a:6 USD") == "5.00 USD -> 6.00 USD"
+
+
+def test_a_register_name_matches_the_metadata_name_whatever_its_case_and_spacing(tmp_path):
+    key = make_key(tmp_path, "Lan")
+    path = tmp_path / REGISTER
+    path.write_text(register_line("Nguyen Thi Lan", key))
+    (signer,) = read_register(str(path)).signers
+    assert signer.named("nguyen  THI lan") and signer.named("Nguyen\u00a0Thi Lan")
+    assert not signer.named("Nguyen Thi") and not signer.named("")
