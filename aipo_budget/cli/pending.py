@@ -16,15 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from aipo_budget.cli import progress, session
-from aipo_budget.core.findings import transaction_text
-from aipo_budget.core import reuse
-from aipo_budget.core.ledger import LedgerInputError, load_ledger
+from aipo_budget.cli import progress, session, terminal
+from aipo_budget.core.findings import relative, transaction_text
+from aipo_budget.core.ledger import LedgerInputError
 from aipo_budget.outputs.pending import proposals as proposing
-from aipo_budget.outputs.pending.judge import Setting, judge
+from aipo_budget.outputs.pending.judge import judged, verdict_tables
 from aipo_budget.outputs.render import machine_value, render, table_json
 from aipo_budget.outputs.table import Column, Kind, shown_from, table
-from aipo_budget.outputs.tables import CHECK_VIEW, findings_register
 from aipo_budget.core.tally import plural
 
 if TYPE_CHECKING:
@@ -65,26 +63,13 @@ def run_pending(ledger: str, rules: str | None, pending: str | None, *, template
 
 def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
             as_of: datetime.date | None) -> list[Verdict]:
-    """The proposals judged, from one load of the ledger with them."""
     ruleset = session.read_rules(session.rules_folder_for(ledger, rules), ledger)
-    with progress.stage(f"reading the ledger with {plural(len(found.lines), 'proposal')}"):
-        try:
-            entries, errors, options = load_ledger(ledger, proposed=found.text)
-            # the plugin line's audit of the ledger with every proposal, as of today: not one
-            # this command uses, and not to be held while the proposals are judged
-            options.pop(reuse.KEY, None)
-        except LedgerInputError as exc:
-            raise session.unreadable(exc) from None
-    proposals = proposing.locate(entries, errors, found)
-    problems = proposing.refusals(proposals, entries, errors, found, as_of)
-    if problems:
-        raise session.InputError(str(proposing.ProposalError(found.name, problems)))
-    # the proposal file counts as one of the ledger's own: a proposal dated inside a sealed
-    # period breaks the seal, as it would once booked
-    own = {**options, "include": [*options.get("include", []), found.path or proposing.STDIN_NAME]}
-    setting = Setting(ruleset, as_of or datetime.date.today(), as_of, own)
-    with progress.stage(f"judging {plural(len(proposals), 'proposal')}"):
-        return judge(entries, errors, proposals, setting)
+    try:
+        return judged(ledger, ruleset, found, as_of, progress.stage)
+    except LedgerInputError as exc:
+        raise session.unreadable(exc) from None
+    except proposing.ProposalError as exc:
+        raise session.InputError(str(exc)) from None
 
 
 def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str) -> Table:
@@ -104,24 +89,15 @@ def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str)
                      "the file, as if paid in that order; nothing was written."])
 
 
-def _tables(verdict: Verdict, number: int) -> list[Table]:
-    title = f"Proposal {number} ({where(verdict.location.filename, verdict.location.lineno)})"
-    tables = [findings_register(verdict.findings, f"{title}: findings", where,
-                                verdict.currency).select(CHECK_VIEW)] if verdict.findings else []
-    verdict_line = f"Verdict on proposal {number}: {verdict.text}."
-    room = verdict.room  # made when asked for: once
-    return [*tables, dataclasses.replace(room, title=f"{title}: headroom after it",
-                                         notes=(*room.notes, verdict_line))]
-
-
 def _document(verdicts: list[Verdict], found: proposing.Proposals) -> dict[str, Any]:
-    return {"pending": found.name, "proposals": [{
-        "filename": v.location.filename, "lineno": v.location.lineno,
+    root = os.getcwd()  # every path of the document is relative to it, or absolute outside it
+    return {"root": root, "pending": found.name, "proposals": [{
+        "filename": relative(v.location.filename, root), "lineno": v.location.lineno,
         "date": v.proposal.date.isoformat(), "transaction": transaction_text(v.proposal),
         "verdict": v.status.value, "errors": v.errors, "warnings": v.warnings,
         "amount": machine_value(v.amount, Kind.AMOUNT),
         # the proposal's own findings come first, then those it causes on other entries
-        "findings": [{**f.as_dict(), "caused_by_proposal": i >= len(v.findings) - v.caused}
+        "findings": [{**f.as_dict(root), "caused_by_proposal": i >= len(v.findings) - v.caused}
                      for i, f in enumerate(v.findings)],
         "headroom": table_json(dataclasses.replace(v.room, title="headroom")),
     } for v in verdicts]}
@@ -136,10 +112,13 @@ def _output(verdicts: list[Verdict], found: proposing.Proposals, fmt: str) -> It
     if fmt == "csv":
         raise click.UsageError("CSV holds one table and --pending gives several "
                                "(--pending: use table, json or markdown)")
-    yield render(fmt, [_summary(verdicts, found, verdicts[0].currency)])
+    layout = terminal.layout(fmt)  # a text table fits the terminal's width
+    yield render(fmt, [_summary(verdicts, found, verdicts[0].currency)], layout=layout)
     for number, verdict in enumerate(verdicts, 1):
-        for shown in _tables(verdict, number):
-            yield "\n" + render(fmt, [shown])
+        title = (f"Proposal {number} "
+                 f"({where(verdict.location.filename, verdict.location.lineno)})")
+        for shown in verdict_tables(verdict, title, where, f"proposal {number}"):
+            yield "\n" + render(fmt, [shown], layout=layout)
     payable = sum(1 for v in verdicts if not v.errors)
     footer = (f"{payable} of {plural(len(verdicts), 'proposal')} can be paid"
               if payable < len(verdicts) else

@@ -10,20 +10,24 @@ added.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from aipo_budget.core import reuse
 from aipo_budget.core.engine import audit
 from aipo_budget.core.facts import ZERO, Facts, Location
-from aipo_budget.core.ledger import is_revalidated, revalidated
+from aipo_budget.core.ledger import is_revalidated, load_ledger, revalidated
 from aipo_budget.core.paths import shown
 from aipo_budget.core.tally import plural
+from aipo_budget.outputs.pending import proposals as proposing
 from aipo_budget.outputs.pending.headroom import Position, headroom, outflow_of, position
 from aipo_budget.outputs.table import Status
+from aipo_budget.outputs.tables import CHECK_VIEW, findings_register
 
 if TYPE_CHECKING:
-    import datetime
     from collections.abc import Callable, Iterator, Sequence
     from decimal import Decimal
 
@@ -89,6 +93,42 @@ class Setting:
     day: datetime.date
     until: datetime.date | None
     options: dict[str, Any]
+
+
+def judged(ledger: str, ruleset: RuleSet, found: proposing.Proposals,
+           as_of: datetime.date | None,
+           stage: Callable[[str], contextlib.AbstractContextManager[Any]] = (
+               lambda _text: contextlib.nullcontext())) -> list[Verdict]:
+    """The proposals ``found`` judged with the ledger at ``ledger``, from one load of both
+    (``check --pending`` and the Fava page's form). Raises LedgerInputError when the ledger
+    cannot be read, ProposalError when a proposal cannot be judged; ``stage`` shows progress."""
+    with stage(f"reading the ledger with {plural(len(found.lines), 'proposal')}"):
+        entries, errors, options = load_ledger(ledger, proposed=found.text)
+        # the plugin line's audit of the ledger with every proposal, as of today: not one
+        # used here, and not to be held while the proposals are judged
+        options.pop(reuse.KEY, None)
+    proposals = proposing.locate(entries, errors, found)
+    problems = proposing.refusals(proposals, entries, errors, found, as_of)
+    if problems:
+        raise proposing.ProposalError(found.name, problems)
+    # the proposal file counts as one of the ledger's own: a proposal dated inside a sealed
+    # period breaks the seal, as it would once booked
+    own = {**options, "include": [*options.get("include", []),
+                                  found.path or proposing.STDIN_NAME]}
+    setting = Setting(ruleset, as_of or datetime.date.today(), as_of, own)
+    with stage(f"judging {plural(len(proposals), 'proposal')}"):
+        return judge(entries, errors, proposals, setting)
+
+
+def verdict_tables(verdict: Verdict, title: str, where: Callable[[str, int], Any],
+                   name: str = "the proposal") -> list[Table]:
+    """The findings on a proposal (those it causes on other entries included) and the
+    headroom after it, titled ``title``; the verdict on ``name`` is the headroom's last note."""
+    tables = [findings_register(verdict.findings, f"{title}: findings", where,
+                                verdict.currency).select(CHECK_VIEW)] if verdict.findings else []
+    room = verdict.room  # made when asked for: once
+    return [*tables, dataclasses.replace(room, title=f"{title}: headroom after it",
+                                         notes=(*room.notes, f"Verdict on {name}: {verdict.text}."))]
 
 
 def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
