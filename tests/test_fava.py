@@ -23,7 +23,7 @@ import aipo_budget.fava_ext as fava_ext
 from aipo_budget.core import engine
 from aipo_budget.core.budgets import budget_entries
 from aipo_budget.fava_ext.page import cells, ladder
-from aipo_budget.fava_ext.page import TABLE_NAMES, read_settings
+from aipo_budget.fava_ext.page import TABLE_NAMES, read_settings, retitled
 from aipo_budget.core.rules import load_rules
 from aipo_budget.outputs.table import Column, Kind, Location, Status, table
 from conftest import RULES, Fava, copy_shipped_ledger
@@ -111,8 +111,10 @@ def test_audit_tables_appear(shipped):
     result = fava.extension.loaded.result
     built = tables.build_tables(result, names=list(TABLE_NAMES), ledger=str(shipped))
     assert [t.name for t in built] == list(TABLE_NAMES)
-    for shown in built:
-        assert str(escape(shown.title)) in html
+    for shown in built:  # the period is said once, above them; life to date where it is
+        assert f"<h3>{escape(retitled(shown, None).title)}</h3>" in html
+    assert "<h3>Budget against actual</h3>" in html
+    assert "(life to date)" not in html
     assert "40,000.00" in html  # the allocation, in the budget table
     assert "24,459.00" in html  # surplus-funded spending of the shipped project
 
@@ -139,9 +141,11 @@ def test_planted_error_in_the_register_links_to_the_editor(shipped):
     register = section(html, "findings")
     # the one findings register, its columns chosen by key: the criterion (rule version and
     # citation) and the offending transaction stay in view
-    assert headers(register) == ["severity", "date", "condition", "transaction", "amount (USD)",
-                                 "rule (version)", "citation", "location", "explanation"]
-    assert '<td class=" sf-alarming sf-nowrap">error</td>' in register
+    assert headers(register) == ["severity", "date", "condition", "amount (USD)",
+                                 "rule (version)", "explanation", "details"]
+    assert '<td class=" sf-alarming sf-short">error</td>' in register
+    # the rest of the row in its details, the location still a link
+    assert "<dt>citation</dt>" in register and "<dt>location</dt>" in register
     assert "ORG08-SEGREGATION v1 (2002-01-01)" in register
     assert "Res. 23GA/2002/Org/08 (segregation of duties)" in register
     assert "Archive Services — Research assistant, archive searches" in register
@@ -154,7 +158,7 @@ def test_planted_error_in_the_register_links_to_the_editor(shipped):
     # the disbursement register links the same line, and names the evidence as written
     disbursements = section(html, "disbursements")
     assert f">main.beancount:{lineno}</a>" in disbursements
-    assert '<td class=" sf-wrap">2006-05-10.planted-invoice.pdf</td>' in disbursements
+    assert '<dt>document</dt><dd>2006-05-10.planted-invoice.pdf</dd>' in disbursements
 
 
 def test_ledger_strings_are_escaped(shipped):
@@ -305,15 +309,18 @@ def test_tables_are_rendered_generically_with_utilisation_bars(shipped, monkeypa
     # no status: the row's own warn_at decides (90 % for one row, 95 % for the other)
     assert 'class="sf-fill sf-warning" style="width: 91.0%"' in html
     assert 'class="sf-fill sf-within" style="width: 91.0%"' in html
-    assert html.count('class="sf-fill') == 6  # no bar without a percentage used
+    # no bar without a percentage used: six in the table, and five on the projects' lines
+    # at a glance (Gamma, over its allocation, has one; Zeta has no allocation)
+    table_html = section(html, "budget")
+    assert table_html.count('class="sf-fill') == 6
     # percentages right-aligned as the text renderers show them; statuses toned
     assert '<th class="num">% used</th>' in html
-    assert '<th class="num">warning at</th>' in html
-    assert '<td class="num sf-nowrap">90.0 %</td>' in html
-    assert '<td class=" sf-alarming sf-nowrap">exceeded</td>' in html
-    assert '<td class=" sf-worrying sf-nowrap">warning</td>' in html
-    assert '<td class=" sf-nowrap">within</td>' in html
-    assert '<td class=" sf-nowrap">no allocation</td>' in html
+    # the warning level is in each row's details, as the text renderers show it
+    assert '<dt>warning at</dt><dd>90.0 %</dd>' in html
+    assert '<td class=" sf-alarming sf-short">exceeded</td>' in html
+    assert '<td class=" sf-worrying sf-short">warning</td>' in html
+    assert '<td class=" sf-short">within</td>' in html
+    assert '<td class=" sf-short">no allocation</td>' in html
 
 
 @pytest.mark.parametrize(("percent", "status", "expected"), [
@@ -355,11 +362,11 @@ def test_cells_follow_the_kind_of_their_column():
     assert [c.text for c in first] == ["2006-05-10", "-3", "../missing.pdf",
                                        "ledger/a.beancount:12", "open: to review", "90.0 %"]
     assert first[0].css == " sf-nowrap" and first[1].css == "num sf-negative sf-nowrap"
-    assert first[3].href == "/editor?12" and first[3].css == " sf-nowrap"
+    assert first[3].href == "/editor?12" and first[3].css == " sf-short"
     assert (first[2].href, second[2].href) == (None, None)  # evidence: text, not a link
     assert second[2].text == "x.pdf"
-    assert first[4].css == " sf-worrying sf-nowrap" and second[4].css == " sf-nowrap"
-    assert first[5].css == " sf-nowrap"  # text that looks like a percentage is still text
+    assert first[4].css == " sf-worrying sf-short" and second[4].css == " sf-short"
+    assert first[5].css == " sf-short"  # text that looks like a percentage is still text
     assert (second[3].text, second[3].href) == ("/elsewhere/b.beancount:3", None)
     assert linked == [("/books/ledger/a.beancount", 12), ("/elsewhere/b.beancount", 3)]
     assert [c.text for c in shown.totals] == ["", "7", "", "", "", "Total"]
@@ -482,7 +489,7 @@ def test_a_finding_links_to_the_explanation_of_its_transaction(shipped):
     lineno = plant(shipped)
     fava = Fava(shipped)
     register = section(fava.page(), "findings")
-    assert headers(register)[-1] == "explanation"
+    assert headers(register)[-2:] == ["explanation", "details"]
     links = re.findall(r'<a href="([^"]+)">why\?</a>', register)
     assert len(links) == 1
     url = urlsplit(html_lib.unescape(links[0]))

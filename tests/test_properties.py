@@ -28,7 +28,6 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +41,7 @@ from aipo_budget import cli
 from aipo_budget.core.errors import FundRuleError
 from aipo_budget.outputs.render import text_value
 from conftest import PRELUDE, RULES, run, write_ledger
-from conftest import Fava
+from conftest import Fava, page_section_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -290,46 +289,10 @@ PLUGIN_LINE = 'plugin "aipo_budget.plugin" "rules"\n'
 EXTENSION_LINE = '2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "rules"\n'
 
 
-class FindingsRegister(HTMLParser):
-    """The page's findings register: its header labels, and its rows as the text of cells."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.headers: list[str] = []
-        self.rows: list[list[str]] = []
-        self._inside = False
-        self._cells: list[str] | None = None  # where the text of the open cell goes
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self._inside = "sf-table-findings" in (dict(attrs).get("class") or "").split()
-        elif self._inside and tag == "th":
-            self.headers.append("")
-            self._cells = self.headers
-        elif self._inside and tag == "tr" and self.headers:
-            self.rows.append([])
-        elif self._inside and tag == "td" and self.rows:
-            self.rows[-1].append("")
-            self._cells = self.rows[-1]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th"):
-            self._cells = None
-        elif tag == "table":
-            self._inside = False
-
-    def handle_data(self, text: str) -> None:
-        if self._cells is not None:
-            self._cells[-1] += text
-
-
 def register_errors(html: str) -> Counter:
     """The error rows of the page's register, read by header: what the page shows people."""
-    parser = FindingsRegister()
-    parser.feed(html)
-    rows = [dict(zip(parser.headers, (cell.strip() for cell in row), strict=True))
-            for row in parser.rows if len(row) == len(parser.headers)]
-    return Counter((row["condition"], row["amount (USD)"], row["rule (version)"],
+    rows = page_section_rows(html, "findings")  # the row's cells and its details
+    return Counter((row["condition"], row.get("amount (USD)", ""), row["rule (version)"],
                     row["citation"], row["location"])
                    for row in rows if row["severity"] == "error")
 
@@ -340,7 +303,9 @@ def criterion(finding: dict[str, Any]) -> str:
 
 
 def rule_version(finding: dict[str, Any]) -> str:
-    return f"{finding['rule']} v{finding['version']} ({finding['effective'] or '-'})"
+    """As findings name it: no date for a version in force always (``effective`` null)."""
+    effective = finding["effective"]
+    return f"{finding['rule']} v{finding['version']}" + (f" ({effective})" if effective else "")
 
 
 def amount_of(value: Decimal | None) -> str | None:

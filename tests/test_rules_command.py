@@ -4,7 +4,6 @@ and after an amendment, in every format, and the same table on the Fava page."""
 from __future__ import annotations
 
 import datetime
-import html as html_lib
 import json
 import re
 import shutil
@@ -18,7 +17,9 @@ from aipo_budget.core.paths import shown
 from aipo_budget.outputs.render import FORMATS, text_value
 from aipo_budget.core.rules import load_rules
 from aipo_budget.outputs.tables.rulebook import rules_table
-from conftest import APPROVAL_AMENDMENT, RULES, Fava, amended, copy_shipped_ledger, write_ledger
+from conftest import (
+    APPROVAL_AMENDMENT, RULES, Fava, amended, copy_shipped_ledger, page_section_rows, write_ledger,
+)
 
 
 def invoke(*args: str):
@@ -225,29 +226,18 @@ def test_rules_files_are_not_written(ledger, approval_rules):
 # --- the Fava page shows the same table ---------------------------------------------------
 
 
-def page_rows(html: str) -> tuple[list[str], list[list[str]]]:
-    """The headers and the cell texts of the page's rules section."""
-    start = html.index('<section class="sf-section" id="sf-rules">')
-    section = html[start:html.index("</section>", start)]
-    headers = re.findall(r"<th[^>]*>([^<]*)</th>", section)
-    body = section[section.index("<tbody>"):section.index("</tbody>")]
-    rows = [[html_lib.unescape(re.sub(r"<[^>]+>", "", cell))
-             for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
-    return [html_lib.unescape(h) for h in headers], rows
-
-
 def test_the_fava_page_shows_the_rulebook_table(tmp_path):
     main = copy_shipped_ledger(tmp_path)
     html = Fava(main).page()
     day = datetime.date.today()  # the page's as-of date without a time filter
     expected = rules_table(load_rules(tmp_path / "rules"), day,
                            lambda path: shown(path, str(tmp_path)))
-    headers, rows = page_rows(html)
-    assert headers == [c.label for c in expected.columns]
-    assert rows == [[text_value(row.get(c.key), c.kind) for c in expected.columns]
-                    for row in expected.rows]
-    assert any(r[0] == "SOC03-CEILING" and "rules/26GA-2005-Soc-03.toml:" in r[-1] for r in rows)
+    rows = page_section_rows(html, "rules")
+    # every column of every rule, in the row or in its details
+    assert rows == [{c.label: text for c in expected.columns
+                     if (text := text_value(row.get(c.key), c.kind))} for row in expected.rows]
+    assert any(r["rule"] == "SOC03-CEILING" and "rules/26GA-2005-Soc-03.toml:" in r["defined at"]
+               for r in rows)
 
 
 def test_the_fava_page_shows_an_amendment(tmp_path):
@@ -258,6 +248,7 @@ def test_the_fava_page_shows_an_amendment(tmp_path):
     """)
     amended(books, "23GA-2002-Org-08.toml", "  params.approvers_above = 2\n",
             APPROVAL_AMENDMENT)
-    _headers, rows = page_rows(Fava(main).page())
-    (approval,) = [r for r in rows if r[0] == "ORG08-APPROVAL"]
-    assert "v2 of 2" in approval and "v1 from 2002-01-01" in approval
+    rows = page_section_rows(Fava(main).page(), "rules")
+    (approval,) = [r for r in rows if r["rule"] == "ORG08-APPROVAL"]
+    assert "v2 of 2" in approval.values() and any("v1 from 2002-01-01" in v
+                                                  for v in approval.values())

@@ -29,7 +29,7 @@ from conftest import AS_OF, copy_shipped_ledger, docstring_of
 
 # digests computed with the FORMAT 1 code as it was before issue 12's optimisation
 VARIED = "9682ebd896731644"
-SHIPPED = "152a480e64b547e1"
+SHIPPED = "048780de57dc952f"
 SNAPSHOTS = "be73f235ca438df0"
 VALUES = "2f49ab1356561975"
 

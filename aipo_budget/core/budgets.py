@@ -87,7 +87,10 @@ def spread(start: datetime.date, last: datetime.date, amount: Decimal) -> Spread
 
 
 def _entry(rule: Rule, label: str, budget: Spread, account: str, currency: str) -> data.Custom:
-    meta = data.new_metadata(rule.filename, rule.lineno, {"rule": label})
+    note = (f"made by aipo-budget from {label}: the allocation spread over the project period "
+            "for Fava's budget charts" if budget.number else
+            f"made by aipo-budget from {label}: the project period is over, no more budget")
+    meta = data.new_metadata(rule.filename, rule.lineno, {"rule": label, "note": note})
     values = [
         ValueType(account, account_lib.TYPE),
         ValueType(budget.interval, str),

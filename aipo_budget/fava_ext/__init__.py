@@ -30,8 +30,11 @@ from aipo_budget.core.ledger import beancount_errors
 from aipo_budget.core.paths import rules_folder
 from aipo_budget.core.reuse import reused
 from aipo_budget.core.rules import RulesError, load_rules
+from aipo_budget.fava_ext import page as page_module
+from aipo_budget.fava_ext import proposal
 from aipo_budget.fava_ext.page import (
-    PAGE_ROWS, TABLE_NAMES, Page, build_page, explanation, read_settings, relative_to, shorten,
+    PAGE_ROWS, TABLE_NAMES, Page, build_page, explanation, proposing, read_settings,
+    relative_to, shorten,
 )
 from aipo_budget.outputs.tables import build_tables as audit_tables
 
@@ -149,13 +152,41 @@ class SurplusFund(FavaExtensionBase):
                          "only the time filter does.")
         page = build_page(loaded.result, as_of=loaded.as_of, folder=loaded.ledger_folder,
                           link=self.editor_link, tables=tables, start=start, end=end,
-                          notes=notes, why=self.explain_link)
+                          notes=notes, why=self.explain_link,
+                          ledger=self.ledger.beancount_file_path)
+        page = dataclasses.replace(page, proposing=self.proposing(loaded),
+                                   converted=self.converted(loaded.result))
         location = request.args.get("explain")
         if not location:
             return page
-        shown, explained = explanation(loaded.result, self.ledger.all_entries, location,
-                                       loaded.ledger_folder, self.editor_link)
+        try:
+            shown, explained = explanation(loaded.result, self.ledger.all_entries, location,
+                                           loaded.ledger_folder, self.editor_link)
+        except Exception as exc:  # noqa: BLE001 - a bad ?explain= must not take the page down
+            log.exception("aipo_budget: explaining %r failed", location[:200])
+            shown, explained = (), f"Cannot explain {location[:80]!r}: {type(exc).__name__}"
         return dataclasses.replace(page, explanation=shown, explained=explained)
+
+    def converted(self, result: Audit) -> tuple[tuple[str, str], ...]:
+        """Fava's own reports converted to the operating currency (one currency's line
+        otherwise flattens the others in its charts), for this request's time filter."""
+        currency = result.facts.conventions.currency
+        time = {"time": request.args["time"]} if request.args.get("time") else {}
+        return tuple((title, url_for("report", report_name=name, conversion=currency, **time))
+                     for name, title in (("balance_sheet", "Balance Sheet"),
+                                         ("income_statement", "Income Statement"),
+                                         ("trial_balance", "Trial Balance")))
+
+    def proposing(self, loaded: Loaded) -> page_module.Proposing:
+        """The "can we pay this?" form, judged when it was sent (``?propose=1``)."""
+        result = loaded.result
+        offered = proposal.choices(result, loaded.ledger_folder,
+                                   list(self.ledger.options.get("documents") or ()))
+        form = proposal.read_form(request.args)
+        answer = None
+        if request.args.get("propose"):
+            answer = proposal.answer(form, offered, result, self.ledger.beancount_file_path)
+        return proposing(offered, form, answer, self.editor_link, loaded.ledger_folder)
 
     def explain_link(self, filename: str, lineno: int) -> str | None:
         """This page explaining the transaction at the line (`aipo-budget explain`)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -66,8 +67,28 @@ def _movements(ctx: Context) -> list[Line]:
     ]
 
 
-def _commitments(ctx: Context, closing: Decimal) -> list[Line]:
-    floor = reserve_floor(ctx)
+@dataclass(frozen=True)
+class FundPosition:
+    """The fund at the period end: its balance, the reserve floor, the allocations of open
+    projects not yet spent (committed) and those of closed projects (lapsed)."""
+
+    closing: Decimal
+    floor: Decimal
+    committed: Decimal
+    lapsed: Decimal
+
+    @property
+    def headroom(self) -> Decimal:
+        """Above the reserve floor."""
+        return self.closing - self.floor
+
+    @property
+    def available(self) -> Decimal:
+        """For new allocations: closing - reserve - committed."""
+        return self.closing - self.floor - self.committed
+
+
+def fund_position(ctx: Context) -> FundPosition:
     committed = lapsed = ZERO
     for project in ctx.projects:
         allocation = ctx.allocation(project)
@@ -78,12 +99,16 @@ def _commitments(ctx: Context, closing: Decimal) -> list[Line]:
             lapsed += unspent
         else:
             committed += unspent
+    closing = balance_before(ctx, ctx.end + datetime.timedelta(days=1))
+    return FundPosition(closing, reserve_floor(ctx), committed, lapsed)
+
+
+def _commitments(at: FundPosition) -> list[Line]:
     return [
-        _line("Reserve floor", "", floor),
-        _line("Allocated, not yet spent (committed by rule)", "", committed),
-        _line("Lapsed allocations (closed projects, back to available)", "", lapsed),
-        _line("Available for new allocations", "closing - reserve - committed",
-              closing - floor - committed),
+        _line("Reserve floor", "", at.floor),
+        _line("Allocated, not yet spent (committed by rule)", "", at.committed),
+        _line("Lapsed allocations (closed projects, back to available)", "", at.lapsed),
+        _line("Available for new allocations", "closing - reserve - committed", at.available),
     ]
 
 
@@ -108,13 +133,14 @@ def seal_note(period: SealedPeriod) -> str:
 def fund_statement(ctx: Context) -> Table:
     opening = balance_before(ctx, ctx.period.start)
     movements = _movements(ctx)
-    closing = balance_before(ctx, ctx.end + datetime.timedelta(days=1))
+    at = fund_position(ctx)
+    closing = at.closing
     lines = [_line("Opening balance", "", opening), *movements]
     difference = closing - opening - sum((m["amount"] for m in movements), ZERO)
     if difference:
         lines.append(_line("Exchange and other differences", "", difference))
     lines.append(_line("Closing balance", str(ctx.end), closing))
-    lines += _commitments(ctx, closing)
+    lines += _commitments(at)
     return table("fund-statement", ctx.title("Statement of the Surplus Fund"),
                  (Column("line", "line"), Column("detail", "detail"),
                   Column("amount", f"amount ({ctx.currency})", Kind.AMOUNT)), lines,

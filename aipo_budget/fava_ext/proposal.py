@@ -1,0 +1,234 @@
+""""Can we pay this?" on the Surplus Fund page: a form that writes one proposed payment as
+Beancount text and judges it with :func:`aipo_budget.outputs.pending.judge.judged`, the code
+of ``aipo-budget check --pending``. Nothing is written: the text is loaded with the ledger in
+memory, as if saved as ``proposal.beancount`` beside the ledger's main file, and the page shows
+the command that gives the same answer from that file.
+
+The form offers what the ledger and its rules allow (the purposes a rule authorises, the fund's
+accounts, the documents folder); a value that is not on offer, a date or an amount that cannot
+be read is said plainly, and nothing is judged.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import re
+import shlex
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from aipo_budget.core.ledger import LedgerInputError
+from aipo_budget.outputs.pending import proposals as proposing
+from aipo_budget.outputs.pending.judge import judged
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from aipo_budget.core.engine import Audit
+    from aipo_budget.outputs.pending.judge import Verdict
+
+FILENAME = "proposal.beancount"  # where the text would be saved: beside the ledger's main file
+FIELDS = ("date", "payee", "narration", "purpose", "amount", "currency", "fund", "preparer",
+          "approvers", "document", "incurred", "as_of")
+LONGEST = 300  # characters of one field
+MOST_DOCUMENTS = 2000  # offered from the documents folders
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """What a purpose rule authorises: a project's cost category under a resolution."""
+
+    resolution: str
+    project: str
+    category: str
+
+    @property
+    def value(self) -> str:
+        return f"{self.project}:{self.category}"
+
+
+@dataclass(frozen=True)
+class Document:
+    name: str  # as a transaction cites it: the file's name in its account's folder
+    path: str  # relative to the ledger's folder
+    cited: int  # by how many surplus outflows already
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the form offers, from the rules and the ledger."""
+
+    purposes: tuple[Purpose, ...]
+    funds: tuple[str, ...]
+    currencies: tuple[str, ...]
+    documents: tuple[Document, ...]
+    expenses: str  # the parent of project accounts (Expenses:Projects)
+
+
+@dataclass(frozen=True)
+class Form:
+    """What was filled in, as text, echoed back into the fields."""
+
+    values: Mapping[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, name: str) -> str:
+        return self.values.get(name, "")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The proposal's text and the command that judges it, and its verdict or the problems
+    that keep it from being judged."""
+
+    text: str = ""
+    command: str = ""
+    verdict: Verdict | None = None
+    problems: tuple[str, ...] = ()
+
+
+def choices(result: Audit, folder: str, documents: Sequence[str]) -> Choices:
+    """The form's choices: ``documents`` are the ledger's documents folders (its
+    ``option "documents"``), relative to ``folder``, the ledger's folder."""
+    ledger = result.facts.conventions
+    purposes = []
+    for version in (v for rule in result.ruleset.of_kind("purpose") for v in rule.versions):
+        purposes += [Purpose(version.params.resolution, project, category)
+                     for project, categories in version.params.projects.items()
+                     for category in categories]
+    cited: dict[str, int] = {}
+    for outflow in result.facts.outflows:
+        name = outflow.entry.meta.get(ledger.document)
+        if isinstance(name, str):
+            cited[os.path.basename(name)] = cited.get(os.path.basename(name), 0) + 1
+    funds = tuple(result.facts.fund_accounts or (ledger.fund,))
+    return Choices(tuple(dict.fromkeys(purposes)), funds, (ledger.currency,),
+                   tuple(_documents(folder, documents, cited)), ledger.projects)
+
+
+def _documents(folder: str, roots: Sequence[str], cited: Mapping[str, int]) -> list[Document]:
+    found: list[Document] = []
+    for root in roots:
+        top = os.path.join(folder, root)
+        for here, dirs, files in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(f for f in files if not f.startswith(".")):
+                path = os.path.join(here, name)
+                if len(found) < MOST_DOCUMENTS and os.path.isfile(path):
+                    found.append(Document(name, os.path.relpath(path, folder),
+                                          cited.get(name, 0)))
+    return found
+
+
+def read_form(args: Mapping[str, str]) -> Form:
+    """The fields of the request, each on one line and at most :data:`LONGEST` characters."""
+    return Form({name: " ".join(str(args.get(name, "")).split())[:LONGEST] for name in FIELDS})
+
+
+def _date(form: Form, name: str, what: str, problems: list[str]) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(form[name])
+    except ValueError:
+        problems.append(f"{what}: {form[name]!r} is not a date (YYYY-MM-DD)")
+        return None
+
+
+def _amount(text: str, problems: list[str]) -> Decimal | None:
+    try:
+        amount = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount <= 0 or amount >= proposing.LARGEST:
+        problems.append(f"amount: {text!r} is not an amount above zero (e.g. 7000.00)")
+        return None
+    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        problems.append(f"amount: {text!r} has more than two decimals")
+        return None
+    return amount
+
+
+def _quoted(text: str) -> str:
+    """``text`` as a Beancount string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _one_of(form: Form, name: str, offered: Sequence[str], what: str,
+            problems: list[str]) -> str | None:
+    if form[name] in offered:
+        return form[name]
+    problems.append(f"{what}: {form[name]!r} is not one the ledger offers" if form[name]
+                    else f"{what}: choose one")
+    return None
+
+
+def proposal_text(form: Form, offered: Choices, ledger: Mapping[str, str]
+                  ) -> tuple[str, list[str]]:
+    """The proposed payment as Beancount text, and what keeps it from being written.
+    ``ledger`` names the metadata keys (the ledger's conventions)."""
+    problems: list[str] = []
+    day = _date(form, "date", "date", problems)
+    amount = _amount(form["amount"], problems)
+    purposes = {p.value: p for p in offered.purposes}
+    purpose = _one_of(form, "purpose", list(purposes), "project and category", problems)
+    fund = _one_of(form, "fund", offered.funds, "paid from", problems)
+    currency = _one_of(form, "currency", offered.currencies, "currency", problems)
+    documents = {d.name for d in offered.documents}
+    if form["document"] and form["document"] not in documents:
+        problems.append(f"document: {form['document']!r} is not in the documents folder")
+    if form["incurred"]:
+        _date(form, "incurred", "incurred", problems)
+    if not (form["payee"] or form["narration"]):
+        problems.append("payee and narration: say whom the payment is for and what for")
+    if problems or day is None or amount is None or purpose is None or fund is None:
+        return "", problems
+    chosen = purposes[purpose]
+    lines = [f"{day} * {_quoted(form['payee'])} {_quoted(form['narration'])}",
+             f"  {ledger['resolution']}: {_quoted(chosen.resolution)}"]
+    for key, name in (("prepared_by", "preparer"), ("approved_by", "approvers"),
+                      ("document", "document")):
+        if form[name]:
+            lines.append(f"  {ledger[key]}: {_quoted(form[name])}")
+    if form["incurred"]:
+        lines.append(f"  {ledger['incurred']}: {form['incurred']}")
+    expense = f"{offered.expenses}:{chosen.project}:{chosen.category}"
+    width = max(len(expense), len(fund)) + 6
+    lines += [f"  {expense}".ljust(width) + f"{amount:.2f} {currency}",
+              f"  {fund}".ljust(width) + f"-{amount:.2f} {currency}"]
+    return "\n".join(lines) + "\n", []
+
+
+def command(ledger_file: str, as_of: datetime.date | None) -> str:
+    """The command that judges the proposal saved as :data:`FILENAME` beside the ledger."""
+    words = ["aipo-budget", "check", "--pending", FILENAME, os.path.basename(ledger_file)]
+    return shlex.join(words + (["--as-of", as_of.isoformat()] if as_of else []))
+
+
+def answer(form: Form, offered: Choices, result: Audit, ledger_file: str) -> Answer:
+    """The proposal of ``form`` judged with the ledger whose main file is ``ledger_file``,
+    as ``check --pending`` judges it; the judging day is the form's "as of", by default the
+    payment's date (the books as they stand that day)."""
+    conventions = result.facts.conventions
+    keys = {"resolution": conventions.resolution, "prepared_by": conventions.prepared_by,
+            "approved_by": conventions.approved_by, "document": conventions.document,
+            "incurred": conventions.incurred}
+    text, problems = proposal_text(form, offered, keys)
+    as_of_text = form["as_of"] or form["date"]
+    as_of = _date(Form({"as_of": as_of_text}), "as_of", "judge as of", problems)
+    if problems:
+        return Answer(problems=tuple(problems))
+    shown = command(ledger_file, as_of)
+    path = os.path.join(os.path.dirname(ledger_file), FILENAME)
+    try:
+        found = proposing.parse(FILENAME, path, text)
+        (verdict,) = judged(ledger_file, result.ruleset, found, as_of)
+    except proposing.ProposalError as exc:
+        return Answer(text, shown, problems=tuple(_plain(str(exc)).splitlines()))
+    except LedgerInputError as exc:
+        return Answer(text, shown, problems=tuple(f"{f}:{n}: {m}" if n else f"{f}: {m}"
+                                                  for f, n, m in exc.problems))
+    return Answer(text, shown, verdict)
+
+
+def _plain(message: str) -> str:
+    return re.sub(r"--as-of (\d{4}-\d\d-\d\d)", r"the day judged as of (\1)", message)
