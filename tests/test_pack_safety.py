@@ -28,10 +28,10 @@ from conftest import ROOT, RULES
 
 OLD, NEW = "2006-06-30", "2006-12-31"  # the as-of dates of the previous and the new pack
 PACK_FILES = ({f"{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")}
-              | {"index.html", "entries.tsv"})
+              | {"index.html", "tables.xlsx", "entries.tsv"})
 STEPS = ["staging created",
          *[f"written {name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")],
-         "written index.html", "evidence copied", "manifest written", "before exchange",
+         "written index.html", "written tables.xlsx", "evidence copied", "manifest written", "before exchange",
          "after exchange", "old removed"]
 RESEARCH = Path("documents/Expenses/Projects/Trafficking-Roadmap/Research")
 

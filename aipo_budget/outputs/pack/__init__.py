@@ -1,4 +1,5 @@
-"""The audit pack (docs/pack.md): every table as CSV and Markdown, an offline ``index.html``
+"""The audit pack (docs/pack.md): every table as CSV and Markdown and on a sheet of
+``tables.xlsx`` (:mod:`aipo_budget.outputs.xlsx`), an offline ``index.html``
 that opens with a cover an auditor can sign, the evidence the tables cite, and a
 ``manifest.json`` with the SHA-256 of every input and of every file written.
 
@@ -18,14 +19,18 @@ from typing import TYPE_CHECKING, Any
 from aipo_budget.core.paths import shown
 from aipo_budget.outputs.pack import files
 from aipo_budget.outputs.pack.charts import budget_chart
-from aipo_budget.outputs.pack.files import REFUSED, PackError, copy_file, fsync_folder, write_text
+from aipo_budget.outputs.pack.files import (
+    REFUSED, PackError, copy_file, fsync_folder, write_bytes, write_text,
+)
 from aipo_budget.outputs.pack.html import About, index_html, svg
 from aipo_budget.outputs.pack.manifest import (
-    ENTRIES, cited, copy_name, entry_record, examine, generated_at, ledger_digest, manifest,
+    ENTRIES, WORKBOOK, cited, copy_name, entry_record, examine, generated_at, ledger_digest,
+    manifest,
 )
 from aipo_budget.outputs.pack.signature import SIGNATURE
 from aipo_budget.outputs.pack.swap import check_replaceable, install, sweep
 from aipo_budget.outputs.render import render, render_csv
+from aipo_budget.outputs.xlsx import render_xlsx
 
 if TYPE_CHECKING:
     import datetime
@@ -102,10 +107,12 @@ def _texts(tables: Sequence[Table], source: PackSource, about: About
 
 
 def _copy_evidence(folder: Path, about: About, inputs: _Inputs, root: str,
-                   show: Callable[[str], str]) -> list[dict[str, str]]:
+                   show: Callable[[str], str], count: Callable[[int], None]
+                   ) -> list[dict[str, str]]:
     """Copy the cited evidence into ``folder``; each copy must be what was hashed."""
     outputs, done = [], set()
     for path, name in sorted(about.links.items(), key=lambda item: (item[1], item[0])):
+        count(1)
         if name in done:  # two names of one file (a link): one copy
             continue
         try:
@@ -121,15 +128,31 @@ def _copy_evidence(folder: Path, about: About, inputs: _Inputs, root: str,
 
 
 def _fill(folder: Path, tables: Sequence[Table], source: PackSource, about: About,
-          inputs: _Inputs, show: Callable[[str], str]) -> None:
-    """Write every file of the pack into ``folder``, the manifest last."""
+          inputs: _Inputs, show: Callable[[str], str],
+          progress: Callable[[int, int], None]) -> None:
+    """Write every file of the pack into ``folder``, the manifest last; ``progress(done,
+    total)`` is told each file written or copied."""
     outputs = []
-    for name, text in _texts(tables, source, about):
+    texts = list(_texts(tables, source, about))
+    total, done = len(texts) + 1 + len(set(about.links.values())), 0
+
+    def count(files_done: int) -> None:
+        nonlocal done
+        done += files_done
+        progress(done, total)
+
+    for name, text in texts:
+        count(1)
         outputs.append(write_text(folder, name, text))
         files._reached(f"written {name}")
+    # dated the period's end, not today: the same books give the same workbook
+    count(1)
+    workbook = render_xlsx(tables, source.context.end, about.links)
+    outputs.append(write_bytes(folder, WORKBOOK, workbook))
+    files._reached(f"written {WORKBOOK}")
     listed = write_text(folder, ENTRIES, inputs.record)
     root = source.context.root
-    outputs += [listed, *_copy_evidence(folder, about, inputs, root, show)]
+    outputs += [listed, *_copy_evidence(folder, about, inputs, root, show, count)]
     files._reached("evidence copied")
     left_out = [{"path": shown(p, root), "why": why} for p, why in inputs.left_out.items()]
     text = manifest(inputs.recorded, left_out, outputs, source.settings, about.generated,
@@ -142,7 +165,8 @@ def _fill(folder: Path, tables: Sequence[Table], source: PackSource, about: Abou
 
 
 def write_pack(out: str, tables: Sequence[Table], source: PackSource,
-               show: Callable[[str], str] = str) -> None:
+               show: Callable[[str], str] = str,
+               progress: Callable[[int, int], None] = lambda _done, _total: None) -> None:
     """Write the pack of ``tables`` to the folder ``out`` (as given).
 
     ``out`` must be new, empty, or an exact previous pack: anything else is refused
@@ -163,7 +187,7 @@ def write_pack(out: str, tables: Sequence[Table], source: PackSource,
     links = {p: copy_name(p, source.roots, show) for p in cites if p in inputs.evidence}
     about = About(source.organisation, source.as_of, ledger_digest(inputs.recorded),
                   generated_at(), links, inputs.left_out, source.signer)
-    install(target, lambda folder: _fill(folder, tables, source, about, inputs, show), in_pack,
-            out)
+    install(target, lambda folder: _fill(folder, tables, source, about, inputs, show, progress),
+            in_pack, out)
 
 __all__ = ["PackError", "PackSource", "budget_chart", "svg", "sweep", "write_pack"]

@@ -93,8 +93,12 @@ def copy_file(path: str, destination: Path) -> str:
 
 def write_text(folder: Path, name: str, text: str) -> dict[str, str]:
     """Write one file of the pack (``name`` may hold '/') and return its manifest entry."""
-    return {"path": name,
-            "sha256": _write(folder.joinpath(*name.split("/")), [text.encode("utf-8")])}
+    return write_bytes(folder, name, text.encode("utf-8"))
+
+
+def write_bytes(folder: Path, name: str, content: bytes) -> dict[str, str]:
+    """:func:`write_text` for a file that is not text (the workbook)."""
+    return {"path": name, "sha256": _write(folder.joinpath(*name.split("/")), [content])}
 
 
 def fsync_folder(path: Path) -> None:

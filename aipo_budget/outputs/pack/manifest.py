@@ -25,6 +25,7 @@ from aipo_budget.core.seals.snapshot import FORMAT, Ledger
 from aipo_budget.outputs.pack.files import REFUSED, PackError, _digest_file
 from aipo_budget.outputs.render import dumps
 from aipo_budget.outputs.table import Kind, Location
+from aipo_budget.outputs.xlsx import sheet_names
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from aipo_budget.outputs.table import Table
 
 ENTRIES = "entries.tsv"  # the pack's record of the ledger's entries
+WORKBOOK = "tables.xlsx"  # every table on a sheet of its own
 RECORD_HEAD = (
     f"# aipo-budget audit pack record (format {FORMAT}): every entry of the ledger's files "
     "when the pack was made.",
@@ -86,7 +88,8 @@ def manifest(inputs: Mapping[str, Any], left_out: list[dict[str, str]],
         "evidence_left_out": left_out,
         # a CSV file is data only: its table's title is here, in the Markdown and index.html
         "tables": [{"name": t.name, "title": t.title, "csv": f"{t.name}.csv",
-                    "markdown": f"{t.name}.md"} for t in tables],
+                    "markdown": f"{t.name}.md", "workbook": WORKBOOK, "sheet": sheet}
+                   for t, sheet in zip(tables, sheet_names(tables))],
         "outputs": sorted(outputs, key=lambda item: item["path"]),
     })
 
