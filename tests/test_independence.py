@@ -44,6 +44,7 @@ SHIPPED_USERS = {
     "test_approvals.py": "a copy of the shipped ledger and rules asking for signatures from 2006, "
                          "the signed-approval case as an auditor tries it",
     "test_independence.py": "names the shipped rules folder to guard it",
+    "test_pack_print.py": "the shipped ledger's pack printed as an auditor prints it",
 }
 RULES_OPTIONS = {"--rules", "-r"}
 PURE_ATTRIBUTES = {"parent", "parents", "resolve", "joinpath", "absolute", "path", "join"}

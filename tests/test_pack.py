@@ -8,8 +8,10 @@ import csv
 import hashlib
 import io
 import json
+import re
 import tarfile
 from datetime import date
+from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote
@@ -20,10 +22,12 @@ from click.testing import CliRunner
 from aipo_budget import __version__
 from aipo_budget.cli import cli
 from aipo_budget.outputs.pack import PackSource, budget_chart, svg, write_pack
-from aipo_budget.outputs.pack.html import About, cells
+from aipo_budget.outputs.pack import html as pack_html
+from aipo_budget.outputs.pack.charts import CHAR, balance_chart
+from aipo_budget.outputs.pack.html import About, cell_text, cells
 from aipo_budget.core.ledger import load_ledger
 from aipo_budget.core.rules import load_rules
-from aipo_budget.outputs.table import Kind, Table
+from aipo_budget.outputs.table import Column, Kind, Status, Table, table
 from aipo_budget.outputs.tables import TABLE_NAMES, build_tables, context
 from conftest import PRELUDE, RULES, amended, run, write_ledger
 
@@ -391,7 +395,8 @@ def test_the_budget_chart_reads_columns_by_key(books):
     budget = budget_of(books)
     chart = svg(budget_chart(budget))
     assert "Trafficking-Roadmap" in chart
-    assert "94.0 % (37,600.00 of 40,000.00)" in chart  # spent from the surplus / allocation
+    # spent from the surplus / allocation, on two lines beside the bar
+    assert ">94.0 %</tspan>" in chart and ">37,600.00 of 40,000.00</tspan>" in chart
     assert "% of the final allocation" in chart and ">project<" in chart  # axes titled
     assert svg(budget_chart(reordered(budget))) == chart
 
@@ -409,13 +414,151 @@ def test_the_html_cells_read_columns_by_key(books):
                for cell in row)
 
 
-# --- printing -----------------------------------------------------------------------------
+# --- printing (tests/test_pack_print.py prints the shipped ledger's pack in chromium) -------
 
 
 def test_the_page_prints_on_a4_with_repeated_headers_and_dates_on_one_line(pack):
     text = (pack / "index.html").read_text(encoding="utf-8")
-    assert "@page { size: A4" in text and "@media print" in text
-    assert "thead { display: table-header-group }" in text
-    assert "break-before: page" in text  # each table on its own page
-    assert ".date, .loc, .nowrap { white-space: nowrap; }" in text
-    assert '<td class="date"><span class="nowrap">2006-02-15</span></td>' in text
+    assert "size: A4;" in text and "@page wide { size: A4 landscape; }" in text
+    assert '@bottom-right { content: "page " counter(page) " of " counter(pages);' in text
+    assert "thead { display: table-header-group; }" in text
+    assert "section.cover + section { break-before: page;" in text  # the cover, a page alone
+    assert ".date, .nowrap { white-space: nowrap; }" in text
+    assert '<td class="date k-date"><span class="nowrap">2006-02-15</span></td>' in text
+
+
+def test_a_cell_keeps_a_date_on_one_line_and_breaks_a_path_after_its_slashes():
+    text = cell_text("searched documents/Expenses/Research/, ledger/ <b>2006-01-01</b>")
+    assert text == ('searched documents/<wbr>Expenses/<wbr>Research/, ledger/ &lt;b&gt;'
+                    '<span class="nowrap">2006-01-01</span>&lt;/b&gt;')
+
+
+def css_text(value: str) -> str:
+    """A CSS string's text, its escapes undone."""
+    return re.sub(r"\\([0-9a-f]{1,6}) ?", lambda m: chr(int(m[1], 16)), value)
+
+
+def footer_of(pack: Path) -> str:
+    text = (pack / "index.html").read_text(encoding="utf-8")
+    (footer,) = re.findall(r'@bottom-left \{ content: "([^"]*)";', text)
+    return footer
+
+
+def test_every_page_footer_names_the_pack_and_its_ledger_digest(pack):
+    digest = manifest_of(pack)["ledger_digest"]["sha256"]
+    assert css_text(footer_of(pack)) == (
+        f"Surplus Fund audit pack, Test ledger: {FROM} to {TO}\nledger digest {digest}")
+
+
+def test_ledger_text_in_the_footer_cannot_end_its_css_string(tmp_path):
+    hostile = '"; } </style><script>alert(1)</script> \\'
+    out = compliant(tmp_path, PRELUDE.replace('"Test ledger"', json.dumps(hostile)))
+    footer = footer_of(out)
+    assert re.fullmatch(r"[A-Za-z0-9 \\]*", footer), footer  # letters, digits, escapes
+    assert css_text(footer).startswith(f"Surplus Fund audit pack, {hostile}: ")
+    text = (out / "index.html").read_text(encoding="utf-8")
+    assert "<script>" not in text and text.count("</style>") == 1
+
+
+def section_of(pack: Path, name: str) -> str:
+    text = (pack / "index.html").read_text(encoding="utf-8")
+    (found,) = re.findall(rf'<section class="[^"]*" id="{name}">.*?</section>', text, re.S)
+    return found
+
+
+@pytest.mark.parametrize(("name", "screen_only"), [
+    ("disbursements", {"rate used", "judged by", "location"}),
+    # the waiver too: nobody's finding here is waived
+    ("findings", {"kind", "citation", "criterion", "location", "status", "waiver"}),
+])
+def test_a_register_prints_the_columns_an_auditor_reads(pack, books, name, screen_only):
+    ledger, rules = books
+    (table,) = build_tables(run(ledger, rules), date(2006, 1, 1), date(2006, 12, 31), [name],
+                            str(ledger))
+    section = section_of(pack, name)
+    heads = re.findall(r'<th class="([^"]*)">([^<]*)</th>', section)
+    assert [label for _css, label in heads] == [c.label for c in table.columns]  # on screen
+    assert {label for css, label in heads if "screen-only" in css.split()} == screen_only
+    (printed,) = re.findall(r'<p class="note paper-only">On paper: (.*?), each row on at most '
+                            rf'three lines .*?in {name}.csv and in tables.xlsx.</p>', section)
+    assert printed == ", ".join(c.label for c in table.columns if c.label not in screen_only)
+    # a printed text is in a box that the print style sheet cuts at three lines
+    assert re.search(r'<td class="[^"]*\bclip"><div class="clip">', section)
+
+
+def test_an_empty_register_says_so_on_the_page_of_the_table_before_it(books, tmp_path):
+    ledger, rules = books
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(cli, ["report", str(ledger), "--rules", str(rules), "--from",
+                                      "2006-07-01", "--to", TO, "--as-of", AS_OF, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    for name, said in (("disbursements", "No surplus outflows."), ("findings", "No findings.")):
+        section = section_of(out, name)
+        assert f'<p class="empty">{said}</p>' in section and "<table" not in section
+        assert section.startswith('<section class="data" ')  # not a landscape page of its own
+
+
+def test_a_long_register_shows_its_latest_rows_and_says_where_the_rest_is(books, tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setattr(pack_html, "SHOWN_ROWS", 2)
+    monkeypatch.setattr(pack_html, "COVER_ROWS", 1)
+    ledger, rules = books
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(cli, ["report", str(ledger), "--rules", str(rules), "--from",
+                                      FROM, "--to", TO, "--as-of", AS_OF, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = page_of(out)
+    header, *rows = page.table("disbursements")
+    assert [row[0] for row in rows] == ["2006-03-01", "2006-04-10", ""]  # the latest, total
+    assert rows[-1][header.index("USD")] == "37,600.00"  # of all three
+    assert "Showing 2 of 3 rows (the latest); the totals cover all of them. Every row is in " \
+           "disbursements.csv and in tables.xlsx." in (out / "index.html").read_text()
+    assert len(list(csv.reader(io.StringIO((out / "disbursements.csv").read_text())))) == 5
+    # the findings: the errors first, though a warning is the earliest; in date order
+    header, *rows = page.table("findings")
+    findings = list(csv.DictReader(io.StringIO((out / "findings.csv").read_text())))
+    assert len(findings) > 2 and findings[0]["severity"] == "warning"
+    assert [row[header.index("severity")] for row in rows] == ["error", "error"]
+    assert [row[1] for row in rows] == sorted(row[1] for row in rows)
+    header, *rows = page.table("cover", "Findings")
+    assert [row[header.index("severity")] for row in rows] == ["error"]
+    assert f"The first 1 of {len(findings)} findings, errors first" in (
+        out / "index.html").read_text()
+
+
+def long_budget(name: str) -> Table:
+    columns = (Column("project", "project"), Column("allocation", "allocation", Kind.AMOUNT),
+               Column("surplus", "surplus", Kind.AMOUNT), Column("pct_used", "%", Kind.PERCENT),
+               Column("warn_at", "warning", Kind.PERCENT), Column("status", "status", Kind.STATUS))
+    rows = [{"project": project, "allocation": Decimal(1000), "surplus": Decimal(950),
+             "pct_used": Decimal(95), "warn_at": Decimal(90), "status": Status.WARNING}
+            for project in ("Short", name)]
+    return table("budget", "Budget", columns, rows)
+
+
+def test_a_long_project_name_wraps_beside_its_bar_never_clipped():
+    name = "Parliamentary-Cooperation-on-Maritime-Security-and-Disaster-Preparedness-Study"
+    chart = budget_chart(long_budget(name))
+    short, long_ = chart["bars"]
+    assert len(long_["label"]) > 1 and "".join(long_["label"]) == name
+    room = (chart["left"] - 8) / CHAR  # characters from the left edge to the names' end
+    assert max(len(line) for line in long_["label"]) <= room
+    assert long_["height"] > short["height"]  # its row grows with its lines
+    # the names' title is above the names, not beside them
+    assert ">project</text>" in svg(chart) and 14 < short["label_y"]
+    drawn = svg(chart)
+    assert all(f">{line}</tspan>" in drawn for line in long_["label"])
+
+
+def test_every_line_and_colour_of_the_charts_is_in_a_legend():
+    drawn = svg(budget_chart(long_budget("Project")))
+    for text in ("within: below the warning level", "warning: at or above the warning level",
+                 "exceeded: above the final allocation",
+                 "warning level (90.0 % of the allocation)", "100 %: the final allocation"):
+        assert f">{text}</text>" in drawn
+    assert "<title>warning level</title>" not in drawn  # no explanation only on hover
+    history = [(date(2006, 1, 1), Decimal(5000)), (date(2006, 6, 1), Decimal(3000))]
+    drawn = svg(balance_chart(history, date(2006, 12, 31), Decimal(1000)))
+    for text in ("balance of the Surplus Fund after each day&#39;s movements",
+                 "the balance at the period end", "reserve floor: 1,000.00 USD"):
+        assert f">{text}</text>" in drawn

@@ -4,13 +4,16 @@ to draw: budget use per project, and the Surplus Fund balance against the reserv
 Both read by key and by kind only: the budget chart takes the budget table's ``project``,
 ``surplus``, ``allocation``, ``pct_used``, ``warn_at`` and ``status`` columns wherever they
 are, so the same table with its columns in another order draws the same chart. Every chart
-has labelled axes and shows its values.
+has labelled axes, writes its values out and explains each line and colour in a legend inside
+the SVG: paper has no tooltips, and the Fava page draws the same SVG. A chart is as wide as
+the printable width of A4; a long project name wraps over as many lines as it needs.
 """
 
 from __future__ import annotations
 
 import datetime
 import math
+import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING
 
@@ -28,20 +31,86 @@ WIDTH = 680  # px: the printable width of A4 portrait at 96 dpi, margins aside
 MAX_RATIO = Decimal("1.5")  # the budget bars stop at 150 % of the allocation
 COLOURS = {Status.WITHIN: "#3a7d44", Status.WARNING: "#b86e00", Status.EXCEEDED: "#b3261e"}
 GREY = "#777"
+WARN, FULL, BALANCE, FLOOR = "#b86e00", "#444", "#1f5fa8", "#b3261e"
+# text is 11 px: CHAR is a width per character wide enough for capitals and digits, so that
+# a text measured with it never runs into its neighbour; LINE is the distance between lines
+CHAR, LINE, LEGEND_ROW, SYMBOL = 7.0, 13.0, 18.0, 28.0
+BAR = 22.0  # px: the height of a budget bar
+BREAK_AFTER = re.compile(r"(?<=[-\s/._])")  # where a project name may wrap
 
 
-def _bar(row: Mapping[str, Any], y: float, scale: float) -> dict[str, Any]:
-    """One project's bar: its width, and the x of its warning level (None without one)."""
+def wrap(name: str, width: int) -> list[str]:
+    """``name`` on lines of at most ``width`` characters, each cut after a hyphen, space,
+    slash, dot or underscore where there is one, else where it must be; nothing left out."""
+    lines, line = [], ""
+    for part in BREAK_AFTER.split(name):
+        while part:
+            if len(line) + len(part.rstrip()) <= width:
+                line, part = line + part, ""
+            elif line:
+                lines.append(line)
+                line = ""
+            else:
+                lines.append(part[:width])
+                part = part[width:]
+    return [text.strip() for text in [*lines, line] if text.strip()] or [""]
+
+
+def legend(items: Sequence[tuple[str, str, str]], top: float, width: float = WIDTH
+           ) -> tuple[list[dict], float]:
+    """``items`` (symbol: "box", "line", "dash" or "dot"; colour; text) placed left to right
+    in rows from ``top`` within ``width``; with the y below the last row."""
+    placed, x, y = [], 0.0, top
+    for symbol, colour, text in items:
+        size = SYMBOL + 6 + len(text) * CHAR
+        if x and x + size > width:
+            x, y = 0.0, y + LEGEND_ROW
+        placed.append({"symbol": symbol, "colour": colour, "text": text, "x": x + 4,
+                       "y": y})
+        x += size + 18
+    return placed, y + LEGEND_ROW
+
+
+def _values(row: Mapping[str, Any]) -> list[str]:
+    """A project's values beside its bar: the share used, then spent of allocated."""
+    used = row.get("pct_used")
+    return [percent_text(used) if used is not None else "-",
+            f"{amount_text(row.get('surplus') or Decimal(0))} of "
+            f"{amount_text(row['allocation'])}"]
+
+
+def _bar(row: Mapping[str, Any], names: int, top: float, scale: float) -> dict[str, Any]:
+    """One project's row from ``top``: its name and values on as many lines as they take,
+    its bar's width, and the x of its warning level (None without one)."""
     spent, allocation = row.get("surplus") or Decimal(0), row["allocation"]
     ratio = min(max(spent / allocation, Decimal(0)), MAX_RATIO)
-    used, warn = row.get("pct_used"), row.get("warn_at")
+    label, values = wrap(str(row.get("project") or ""), names), _values(row)
+    height = max(36.0, max(len(label), len(values)) * LINE + 10)
+    middle = top + height / 2
+    warn = row.get("warn_at")
     return {
-        "label": str(row.get("project") or ""), "y": y, "width": round(float(ratio) * scale, 1),
+        "label": label, "value": values, "height": height, "y": middle - BAR / 2,
+        "label_y": middle + 4 - (len(label) - 1) * LINE / 2,
+        "value_y": middle + 4 - (len(values) - 1) * LINE / 2,
+        "width": round(float(ratio) * scale, 1),
         "colour": COLOURS.get(row.get("status"), GREY),
-        "value": (f"{percent_text(used) if used is not None else '-'} "
-                  f"({amount_text(spent)} of {amount_text(allocation)})"),
-        "warn": round(float(warn / 100) * scale, 1) if warn is not None else None,
+        "warn": (round(min(float(warn / 100), float(MAX_RATIO)) * scale, 1)
+                 if warn is not None else None),
     }
+
+
+def _budget_legend(rows: Sequence[Mapping[str, Any]], top: float, width: float
+                   ) -> tuple[list[dict], float]:
+    levels = {row["warn_at"] for row in rows if row.get("warn_at") is not None}
+    level = f" ({percent_text(next(iter(levels)))} of the allocation)" if len(levels) == 1 else (
+        " of each project (the budget table's 'warning at')")
+    return legend([
+        ("box", COLOURS[Status.WITHIN], f"{Status.WITHIN}: below the warning level"),
+        ("box", COLOURS[Status.WARNING], f"{Status.WARNING}: at or above the warning level"),
+        ("box", COLOURS[Status.EXCEEDED], f"{Status.EXCEEDED}: above the final allocation"),
+        *([("dash", WARN, f"warning level{level}")] if levels else []),
+        ("line", FULL, "100 %: the final allocation"),
+    ], top, width)
 
 
 def budget_chart(table: Table, currency: str = DEFAULT_CURRENCY) -> dict[str, Any] | None:
@@ -52,14 +121,23 @@ def budget_chart(table: Table, currency: str = DEFAULT_CURRENCY) -> dict[str, An
     rows = [row for row in table.rows if row.get("allocation")]  # category rows have none
     if not rows:
         return None
-    left, plot, bar, gap, top = 160.0, 300.0, 22.0, 14.0, 10.0
+    left, top = 200.0, 24.0  # the names' title above them
+    values = max(len(text) for row in rows for text in _values(row)) * CHAR
+    width = max(WIDTH, int(left + 240 + values + 24))  # huge amounts: wider, drawn smaller
+    plot = width - left - values - 24
     scale = plot / float(MAX_RATIO)
-    axis = top + len(rows) * (bar + gap)
+    names = int((left - 12) / CHAR)
+    bars = []
+    for row in rows:
+        bars.append(_bar(row, names, top, scale))
+        top += bars[-1]["height"]
+    axis = top
+    items, bottom = _budget_legend(rows, axis + 54, width)
     return {
-        "kind": "bar", "title": "Budget use per project", "width": WIDTH,
-        "height": int(axis + 44), "left": left, "plot": plot, "bar": bar,
-        "bars": [_bar(row, top + i * (bar + gap), scale) for i, row in enumerate(rows)],
-        "axis": axis, "full": round(scale, 1),
+        "kind": "bar", "title": "Budget use per project", "width": width,
+        "height": int(bottom), "left": left, "plot": plot, "bar": BAR, "bars": bars,
+        "axis": axis, "full": round(scale, 1), "legend": items,
+        "colours": {"warn": WARN, "full": FULL},
         "ticks": [{"at": round(percent / 100 * scale, 1), "label": f"{percent} %"}
                   for percent in range(0, 151, 25)],
         "x_title": f"spent from the surplus, % of the final allocation (amounts in {currency})",
@@ -107,7 +185,13 @@ def balance_chart(history: Sequence[tuple[datetime.date, Decimal]], end: datetim
         return None
     (first, _), closing = history[0], history[-1][1]
     low, high, step = _amount_axis([amount for _, amount in history] + [floor, Decimal(0)])
-    left, right, top, bottom, span = 84.0, WIDTH - 170.0, 20.0, 190.0, max((end - first).days, 1)
+    end_label = f"{amount_text(closing)} on {end.isoformat()}"
+    levels = [low + step * i for i in range(int((high - low) / step) + 1)]
+    # the amounts right of the rotated axis title, the end's label left of the right edge
+    left = max(84.0, 26 + max(len(f"{level:,.0f}") for level in levels) * CHAR)
+    top, bottom, span = 20.0, 250.0, max((end - first).days, 1)
+    right = max(WIDTH - 14 - len(end_label) * CHAR, left + 200)
+    width = int(right + 14 + len(end_label) * CHAR)
 
     def x(day: datetime.date) -> float:
         return round(left + (right - left) * (day - first).days / span, 1)
@@ -119,14 +203,19 @@ def balance_chart(history: Sequence[tuple[datetime.date, Decimal]], end: datetim
     for (day, balance), (_, before) in zip(history[1:], history):
         corners += [(day, before), (day, balance)]
     corners.append((end, closing))
+    items, height = legend([
+        ("line", BALANCE, "balance of the Surplus Fund after each day's movements"),
+        ("dot", BALANCE, "the balance at the period end"),
+        ("dash", FLOOR, f"reserve floor: {amount_text(floor)} {currency}"),
+    ], bottom + 56, width)
     return {
-        "kind": "line", "title": "Surplus Fund balance and reserve floor", "width": WIDTH,
-        "height": 240, "left": left, "right": right, "top": top, "bottom": bottom,
+        "kind": "line", "title": "Surplus Fund balance and reserve floor", "width": width,
+        "height": int(height), "left": left, "right": right, "top": top, "bottom": bottom,
         "points": " ".join(f"{x(day)},{y(amount)}" for day, amount in corners),
-        "floor": y(floor), "floor_label": f"reserve floor {amount_text(floor)}",
+        "floor": y(floor), "legend": items,
+        "colours": {"balance": BALANCE, "floor": FLOOR},
         "x_ticks": [{"at": x(day), "label": label} for day, label in _months(first, end)],
-        "y_ticks": [{"at": y(low + step * i), "label": f"{low + step * i:,.0f}"}
-                    for i in range(int((high - low) / step) + 1)],
-        "end": (x(end), y(closing)), "end_label": f"{amount_text(closing)} on {end.isoformat()}",
+        "y_ticks": [{"at": y(level), "label": f"{level:,.0f}"} for level in levels],
+        "end": (x(end), y(closing)), "end_label": end_label,
         "x_title": f"date ({first.isoformat()} to {end.isoformat()})",
         "y_title": f"balance ({currency})"}
