@@ -98,16 +98,19 @@ def test_a_file_included_twice_names_the_second_include(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize(("content", "expected"), [
-    (b'option "title" \xff\xfe binary', "not a UTF-8 text file (byte 0xff at offset 15)"),
-    (b'2006-01-01 open Assets:Caf\xe9\n', "not a UTF-8 text file (byte 0xe9 at offset 26)"),
-    (b"\x00\x01\x02PNG-like", "not a UTF-8 text file (byte 0x00 at offset 0)"),
-    (b'\xef\xbb\xbfoption "title" "x"\n', "starts with a byte-order mark"),
+    # bytes that are no UTF-8 text where Beancount reads (a token, a name): it cannot
+    (b'option "title" \xff\xfe binary', "main.beancount:1: not a UTF-8 text file (byte 0xff at "
+                                         "line 1): Beancount cannot read it"),
+    (b'2006-01-01 open Assets:Caf\xe9\n', "main.beancount:1: not a UTF-8 text file (byte 0xe9 "
+                                          "at line 1): Beancount cannot read it"),
+    (b"\x00\x01\x02PNG-like", "main.beancount:1: not a UTF-8 text file (byte 0x00 at line 1)"),
+    (b'\xef\xbb\xbfoption "title" "x"\n', "main.beancount: starts with a byte-order mark"),
 ])
 def test_a_binary_or_non_utf8_ledger_says_so(tmp_path, monkeypatch, content, expected):
     (tmp_path / "main.beancount").write_bytes(content)
     monkeypatch.chdir(tmp_path)
     lines = assert_clean_failure(invoke("report", "main.beancount", "--rules", str(RULES)),
-                                 f"main.beancount: {expected}")
+                                 expected)
     assert len(lines) == 1
 
 
@@ -118,8 +121,8 @@ def test_a_non_utf8_included_file_names_it_and_its_include(tmp_path, monkeypatch
     line = PRELUDE.count("\n") + 2
     lines = assert_clean_failure(
         invoke("check", "main.beancount", "--rules", str(RULES)),
-        "latin1.beancount: not a UTF-8 text file (byte 0xe9 at offset 26), "
-        f"included by main.beancount:{line}")
+        "latin1.beancount:1: not a UTF-8 text file (byte 0xe9 at line 1): Beancount cannot "
+        f"read it, included by main.beancount:{line}")
     assert len(lines) == 1
 
 

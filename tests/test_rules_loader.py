@@ -3,6 +3,7 @@ field."""
 
 from __future__ import annotations
 
+import datetime
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -53,6 +54,15 @@ def test_good_minimal_file(tmp_path):
     assert rule.versions[0].label == "X-APPROVAL v1 (2002-01-01)"
 
 
+@pytest.mark.parametrize("effective", ["", "  effective = 1900-01-01\n"])
+def test_a_first_version_without_a_date_is_in_force_always_and_named_without_one(
+        tmp_path, effective):
+    ruleset = load_rules(write(tmp_path, GOOD.replace("  effective = 2002-01-01\n", effective)))
+    (version,) = ruleset.rules[0].versions
+    assert version.since is None and version.label == "X-APPROVAL v1"
+    assert ruleset.rules[0].in_force(datetime.date(1950, 1, 1)) is version
+
+
 @pytest.mark.parametrize(
     ("old", "new", "pattern"),
     [
@@ -61,7 +71,10 @@ def test_good_minimal_file(tmp_path):
         ("params.threshold = 5000.00", 'params.threshold = "five"', r"parameter 'threshold': 'five' is not an amount"),
         ("params.threshold = 5000.00", "params.threshold = -1", r"parameter 'threshold'.*not a non-negative amount"),
         ("effective = 2002-01-01", 'effective = "2002-01-01"', r"field 'effective': '2002-01-01' is not a date"),
-        ("effective = 2002-01-01\n", "", r"missing field 'effective'"),
+        # only a first version may leave its date out (in force always)
+        ("  params.approvers_above = 2\n", "  params.approvers_above = 2\n  [[rule.version]]\n"
+         "  params.threshold = 1\n  params.approvers_above = 1\n",
+         r"X-APPROVAL version 2: missing field 'effective'"),
         ('severity = "error"', 'severity = "fatal"', r"field 'severity' must be one of error, warning"),
         ('citation = "Res. 23GA/2002/Org/08"\n', "", r"missing field 'citation'"),
         ("params.threshold = 5000.00", "params.threshold = 5000.00\n  params.limit = 3", r"unknown parameter 'limit'"),

@@ -7,6 +7,8 @@ every other test runs on the tests' own rules in tests/rules (see tests/test_ind
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
+from aipo_budget.core.rules import load_rules
 from conftest import ROOT
 
 BEAN_CHECK = Path(sys.executable).parent / "bean-check"
@@ -40,8 +43,11 @@ def test_check_passes_in_the_middle_of_the_project():
 
 def test_bean_check_passes_and_check_leaves_no_cache(tmp_path):
     copy = tmp_path / "books"
-    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "*.picklecache",
-                                                               "__pycache__", "tests"))
+    copy.mkdir()
+    shutil.copy2(ROOT / "main.beancount", copy)
+    for folder in ("ledger", "rules", "documents"):  # what the books are: not benchmarks/out
+        shutil.copytree(ROOT / folder, copy / folder,
+                        ignore=shutil.ignore_patterns("*.picklecache", "__pycache__"))
     result = subprocess.run([str(BEAN_CHECK), "-C", str(copy / "main.beancount")],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -52,3 +58,29 @@ def test_bean_check_passes_and_check_leaves_no_cache(tmp_path):
 
 def test_ledger_header_says_figures_are_invented():
     assert "invented" in (ROOT / "main.beancount").read_text().lower()
+
+
+def test_every_instrument_source_is_a_citation_not_a_path():
+    """A reader follows a citation (who adopted the text, when, who publishes it), never a
+    file of somebody's disk (issue 22: a path outside the repository was shown)."""
+    instruments = load_rules(ROOT / "rules").instruments
+    assert instruments
+    for instrument in instruments:
+        source = instrument.source
+        assert " " in source and "Secretariat" in source, (instrument.id, source)
+        assert not re.search(r"\.(md|pdf|txt|html?)\b|^[~/.]", source), source
+        assert not os.path.exists(ROOT / source), source
+    for path in (ROOT / "rules").glob("*.toml"):
+        assert "shared/seed" not in path.read_text(encoding="utf-8"), path
+    shown = CliRunner().invoke(cli, ["rules", str(ROOT / "main.beancount"), "-t", "instruments"])
+    assert shown.exit_code == 0, shown.output
+    assert "shared/" not in shown.stdout and "1900" not in shown.stdout
+
+
+def test_the_rulebook_names_rules_in_force_always_without_a_date():
+    shown = CliRunner().invoke(cli, ["rules", str(ROOT / "main.beancount"), "-t", "rules",
+                                     "-f", "json"])
+    assert shown.exit_code == 0, shown.output
+    rows = {row["rule"]: row for row in json.loads(shown.stdout)["tables"][0]["rows"]}
+    assert {rows[rule]["effective"] for rule in ("LEDGER", "SEAL", "MANIFEST", "WAIVER")} == {None}
+    assert "1900" not in shown.stdout

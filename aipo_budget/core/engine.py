@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core.checks import CHECKS, coverage
 from aipo_budget.core.facts import Location, build_facts
-from aipo_budget.core.findings import Finding, Judgement, finding
-from aipo_budget.core.rules import RuleVersion
+from aipo_budget.core.findings import WARNING, Finding, Judgement, finding
+from aipo_budget.core.ledger import NotText
+from aipo_budget.core.rules import ALWAYS, RuleVersion
 from aipo_budget.core.seals import SealedPeriod, verify as verify_seals
 from aipo_budget.core.waivers import apply_waivers
 
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 
 # Used when a rules folder has no rule of kind "ledger": Beancount's errors are still reported.
 DEFAULT_LEDGER_RULE = RuleVersion(
-    "LEDGER", "ledger", 1, datetime.date(1900, 1, 1), "error", "Beancount validation",
+    "LEDGER", "ledger", 1, ALWAYS, "error", "Beancount validation",
     "The ledger is valid: Beancount reports no error.", {},
 )
 
@@ -47,7 +48,8 @@ class Audit(Judgement):
 def ledger_findings(errors: Sequence[Any], ruleset: RuleSet, until: datetime.date | None,
                     currency: str) -> list[Finding]:
     """Beancount's own errors, as findings of the rule of kind ``ledger``; with ``until``,
-    those on entries after it are left out with the entries."""
+    those on entries after it are left out with the entries. Bytes of a ledger file that are
+    no UTF-8 text, which Beancount read past, are a warning."""
     found = []
     for error in errors:
         entry = getattr(error, "entry", None)
@@ -58,6 +60,7 @@ def ledger_findings(errors: Sequence[Any], ruleset: RuleSet, until: datetime.dat
         found.append(finding(ruleset.judging("ledger", date, DEFAULT_LEDGER_RULE), date,
                              Location.of(getattr(error, "source", None) or {}, entry),
                              " ".join(str(getattr(error, "message", error)).split()),
+                             severity=WARNING if isinstance(error, NotText) else None,
                              currency=currency))
     return found
 
@@ -110,12 +113,12 @@ def _judge(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.
         check = CHECKS.get(rule.kind)
         if check is not None:
             findings.extend(check(facts, rule, ruleset))
-    # the currency is stamped before the waivers, whose messages name a finding's amount
-    currency = facts.conventions.currency
-    findings = apply_waivers(in_currency(findings, currency), ruleset, facts.conventions)
+    # the currency and the project are stamped before the waivers: their messages name a
+    # finding's amount, and a waiver for a project covers only that project's findings
+    findings = apply_waivers(stamped(findings, facts), ruleset, facts.conventions)
     # every seal on every entry, whatever the cut-off; its verdict given the findings of all
     sealing = verify_seals(entries, options, ruleset, findings if until is None else None)
-    findings += apply_waivers(in_currency(sealing.findings, currency), ruleset,
+    findings += apply_waivers(stamped(sealing.findings, facts), ruleset,
                               facts.conventions)  # seals are unwaivable
     findings.sort(key=lambda f: f.sort_key)
     return Audit(facts, findings, ruleset, tuple(sealing.periods))
@@ -129,12 +132,36 @@ def with_ledger_errors(result: Audit, errors: Sequence[Any],
     them). The sort is stable and the ledger's findings come first among equals."""
     if not errors:
         return result
-    currency = result.facts.conventions.currency
+    facts = result.facts
     # never waived; they go through the waivers all the same, as every finding does
-    added = apply_waivers(ledger_findings(errors, result.ruleset, until, currency),
-                          result.ruleset, result.facts.conventions)
+    added = apply_waivers(stamped(ledger_findings(errors, result.ruleset, until,
+                                                  facts.conventions.currency), facts),
+                          result.ruleset, facts.conventions)
     findings = sorted(added + result.findings, key=lambda f: f.sort_key)
     return dataclasses.replace(result, findings=findings)
+
+
+def stamped(findings: Sequence[Finding], facts: Facts) -> list[Finding]:
+    """``findings`` in the ledger's currency, each with the project of its transaction."""
+    return with_projects(in_currency(list(findings), facts.conventions.currency), facts)
+
+
+def with_projects(findings: list[Finding], facts: Facts) -> list[Finding]:
+    """Every finding on a surplus outflow or a refund, whichever check or rule made it, with
+    the projects that transaction pays for (as the facts follow its money: an accrual's
+    payment pays the accrued project costs), comma-separated in the order of its postings,
+    so that a register filtered by project misses none of them. A finding that names its
+    project (the one use it judges) keeps it; one on no project transaction has none."""
+    paying = {(event.location.filename, event.location.lineno): event.uses
+              for event in (*facts.outflows, *facts.refunds)}
+    if not paying:
+        return findings
+    stamped = []
+    for item in findings:
+        uses = paying.get((item.filename, item.lineno)) if item.project is None else None
+        names = ", ".join(dict.fromkeys(use.project for use in uses or () if use.project))
+        stamped.append(dataclasses.replace(item, project=names) if names else item)
+    return stamped
 
 
 def in_currency(findings: list[Finding], currency: str) -> list[Finding]:

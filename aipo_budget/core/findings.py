@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core.conventions import DEFAULT_CURRENCY
+from aipo_budget.core.paths import shown
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -27,7 +29,7 @@ class Finding:
     severity: str
     citation: str
     version: int
-    effective: datetime.date | None
+    effective: datetime.date | None  # the version's; None for one in force always
     date: datetime.date | None
     filename: str
     lineno: int
@@ -50,20 +52,30 @@ class Finding:
 
     @property
     def version_label(self) -> str:
-        effective = self.effective.isoformat() if self.effective else "-"
-        return f"{self.rule} v{self.version} ({effective})"
+        return version_label(self.rule, self.version, self.effective)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, root: str | None = None) -> dict[str, Any]:
+        """The finding as JSON carries it: ``filename`` relative to the folder ``root`` when
+        it lies inside it, else absolute (as the loader has it, and always without ``root``);
+        ``criterion`` the rule version's text, ``transaction`` its payee and narration."""
         return {
             "rule": self.rule, "kind": self.kind, "severity": self.severity,
             "citation": self.citation, "version": self.version,
             "effective": self.effective.isoformat() if self.effective else None,
             "date": self.date.isoformat() if self.date else None,
-            "filename": self.filename, "lineno": self.lineno, "message": self.message,
+            "filename": self.filename if root is None else relative(self.filename, root),
+            "lineno": self.lineno, "message": self.message,
             "amount": f"{self.amount:.2f}" if self.amount is not None else None,
             "currency": self.currency if self.amount is not None else None,
-            "project": self.project, "waiver": self.waiver,
+            "project": self.project, "criterion": self.criterion,
+            "transaction": self.transaction, "waiver": self.waiver,
         }
+
+
+def relative(filename: str, root: str) -> str:
+    """``filename`` as a JSON document relative to ``root`` gives it: relative when inside
+    it, else absolute; a name of no file (Beancount's ``<string>``) as it is."""
+    return filename if filename.startswith("<") else shown(os.path.abspath(filename), root)
 
 
 class Judgement:
@@ -92,9 +104,15 @@ def finding(version: RuleVersion, date: datetime.date | None, location: Location
     """A finding of ``version`` at ``location``; ``severity`` overrides the rule's;
     ``amount`` is in ``currency``, the ledger's (``facts.conventions.currency``)."""
     return Finding(version.rule_id, version.kind, severity or version.severity, version.citation,
-                   version.number, version.effective, date, location.filename, location.lineno,
+                   version.number, version.since, date, location.filename, location.lineno,
                    message, amount, project, currency, criterion=version.text,
                    transaction=transaction_text(location.entry), entry=location.entry)
+
+
+def version_label(rule: str, number: int, since: datetime.date | None) -> str:
+    """A rule version as findings and tables name it: ``ORG08-APPROVAL v2 (2006-04-01)``,
+    with the day it came into force; ``LEDGER v1`` for one in force always."""
+    return f"{rule} v{number}" + (f" ({since.isoformat()})" if since else "")
 
 
 def transaction_text(entry: Any) -> str:

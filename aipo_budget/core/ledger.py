@@ -4,9 +4,14 @@ Beancount's pickle cache ignores changes of the plugin's code and of the rules, 
 loaded as Fava loads it, with ``loader._load``, which never reads nor writes a cache file.
 
 The include tree is first walked as Beancount walks it, for what Beancount cannot say well: a
-file that is no UTF-8 text, or that cannot be read (a FIFO would block it forever). Beancount's
-own "File glob ... does not match any files" and "Duplicate filename parsed", which it reports
-at ``<load>:0``, are then given the including file and line the walk met.
+file that cannot be read (a FIFO would block it forever) or starts with a byte-order mark.
+Beancount's own "File glob ... does not match any files" and "Duplicate filename parsed", which
+it reports at ``<load>:0``, are then given the including file and line the walk met.
+
+Beancount decides what a ledger is. Bytes that are no UTF-8 text (a Latin-1 letter, a NUL) in a
+file Beancount reads without error (in a comment, which it skips) are a warning naming the
+file and the line (:class:`NotText`); where Beancount cannot read such a line, the file is
+refused as no UTF-8 text (a PDF given as a ledger), in one line rather than an error per token.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ UNREADABLE = {"ParserError", "ParserSyntaxError", "LexerError", "LoadError"}
 # A problem line stays readable: Beancount quotes a whole invalid token (binary garbage).
 MAX_MESSAGE = 200
 
+NOT_TEXT = re.compile("[\0\udc80-\udcff]")  # a NUL, or a byte no UTF-8 sequence holds
 INCLUDE_LINE = re.compile(r'^[ \t]*include[ \t]+"((?:[^"\\\n]|\\.)*)"', re.MULTILINE)
 MISSING_GLOB = re.compile(r'^File glob "(.*)" does not match any files$')
 DUPLICATE = re.compile(r'^Duplicate filename parsed: "(.*)"$')
@@ -50,6 +56,28 @@ class LedgerInputError(Exception):
         self.problems = problems
 
 
+class NotText(NamedTuple):
+    """Bytes that are no UTF-8 text in a file Beancount read without error: as Beancount's
+    errors are (``source``, ``message``, ``entry``), a warning of the ledger rule."""
+
+    source: dict[str, Any]
+    message: str
+    entry: Any = None
+
+
+class Stray(NamedTuple):
+    """The bytes of a file that are no UTF-8 text (an invalid sequence, a NUL): the lines that
+    hold one, and the first such byte."""
+
+    lines: tuple[int, ...]
+    byte: int
+
+    def __str__(self) -> str:
+        more = len(self.lines) - 1
+        return (f"byte 0x{self.byte:02x} at line {self.lines[0]}"
+                + (f" and more on {more} other line{'s' if more > 1 else ''}" if more else ""))
+
+
 class Include(NamedTuple):
     """An ``include "pattern"`` line of ``filename`` (absolute), and the files it names."""
 
@@ -59,69 +87,89 @@ class Include(NamedTuple):
     matches: tuple[str, ...]
 
 
-def not_text(content: bytes) -> str | None:
-    """Why ``content`` is not a UTF-8 text file (the first offending byte), or None."""
-    offsets = [content.index(b"\0")] if b"\0" in content else []  # valid UTF-8, yet no text
+def stray_bytes(content: bytes) -> Stray | None:
+    """The bytes of ``content`` that are no UTF-8 text, or None for UTF-8 text."""
+    return _decoded(content)[1]
+
+
+def _decoded(content: bytes) -> tuple[str, Stray | None]:
+    """``content`` as text (a byte that is no UTF-8 text as U+DC00 plus the byte, as Python
+    names files) and its bytes that are no text."""
     try:
-        content.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        offsets.append(exc.start)
-    if not offsets:
-        return None
-    offset = min(offsets)
-    return f"not a UTF-8 text file (byte 0x{content[offset]:02x} at offset {offset})"
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        text = content.decode("utf-8", "surrogateescape")
+    else:
+        if "\0" not in text:
+            return text, None
+    found, line, at = [], 1, 0
+    for match in NOT_TEXT.finditer(text):  # the lines counted once, however many bytes
+        line, at = line + text.count("\n", at, match.start()), match.start()
+        found.append((line, ord(match[0]) & 0xFF))
+    return text, Stray(tuple(dict.fromkeys(number for number, _byte in found)), found[0][1])
 
 
-def _text(filename: str) -> str:
-    """The text of ``filename``: OSError if it cannot be read, ValueError if it is no text."""
+def _text(filename: str) -> tuple[str, Stray | None]:
+    """The text of ``filename`` and its bytes that are no UTF-8 text (:func:`_decoded`):
+    OSError if it cannot be read, ValueError if Beancount cannot read it whatever it holds."""
     fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO never blocks
     with os.fdopen(fd, "rb") as file:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
             raise OSError(0, "it is a folder" if stat.S_ISDIR(mode) else "not a regular file")
         content = file.read()
-    reason = not_text(content)
-    if not reason and content.startswith(b"\xef\xbb\xbf"):
-        reason = "starts with a byte-order mark, which Beancount cannot read (save without BOM)"
-    if reason:
-        raise ValueError(reason)
-    return content.decode("utf-8")
+    if content.startswith(b"\xef\xbb\xbf"):
+        raise ValueError("starts with a byte-order mark, which Beancount cannot read (save "
+                         "without BOM)")
+    return _decoded(content)
 
 
-def walk_includes(top: str, show: Callable[[str], str] = str
-                  ) -> tuple[list[Include], list[Problem]]:
+class Walk(NamedTuple):
+    """What walking a ledger's include tree met: its include lines, the files that could not
+    be read, and the bytes that are no UTF-8 text of each file that has some."""
+
+    includes: list[Include]
+    problems: list[Problem]
+    strays: dict[str, tuple[Stray, Include | None]]  # file -> its bytes, the line naming it
+
+
+def walk_includes(top: str, show: Callable[[str], str] = str) -> Walk:
     """The include lines met walking from ``top`` (absolute) as ``loader._parse_recursive``
     does (breadth first, each file once, globs relative to the including file), and what
     could not be read, each file named in messages by ``show``."""
-    includes: list[Include] = []
-    problems: list[Problem] = []
+    walk = Walk([], [], {})
     queue, origin = [top], {top: None}  # file -> the include line that named it first
     while queue:
         current = queue.pop(0)
         try:
-            text = _text(current)
+            text, stray = _text(current)
         except (OSError, ValueError) as exc:
-            problems.append(_unread(current, origin[current], exc, show))
+            walk.problems.append(_unread(current, origin[current], exc, show))
             continue
+        if stray is not None:
+            walk.strays[current] = (stray, origin[current])
         for match in INCLUDE_LINE.finditer(text):
             pattern = re.sub(r"\\(.)", r"\1", match[1])
             search = os.path.join(os.path.dirname(current), pattern)  # as is when absolute
             include = Include(current, text.count("\n", 0, match.start()) + 1, pattern,
                               tuple(os.path.normpath(m) for m in glob.glob(search, recursive=True)))
-            includes.append(include)
+            walk.includes.append(include)
             for named in include.matches:
                 if named not in origin:
                     origin[named] = include
                     queue.append(named)
-    return includes, problems
+    return walk
+
+
+def _included_by(origin: Include | None, show: Callable[[str], str]) -> str:
+    return f", included by {show(origin.filename)}:{origin.lineno}" if origin else ""
 
 
 def _unread(filename: str, origin: Include | None, exc: Exception,
             show: Callable[[str], str]) -> Problem:
     """Why ``filename``, named by ``origin`` (None: the top file), could not be walked."""
     if isinstance(exc, ValueError):  # no text: the file itself is at fault
-        where = f", included by {show(origin.filename)}:{origin.lineno}" if origin else ""
-        return filename, 0, f"{exc}{where}"
+        return filename, 0, f"{exc}{_included_by(origin, show)}"
     reason = f"cannot read: {getattr(exc, 'strerror', None) or exc}"
     if origin is None:
         return filename, 0, reason
@@ -217,9 +265,9 @@ def load_ledger(path: str, proposed: str | None = None
     carry the filename ``<string>``."""
     filename = check_ledger_path(path)
     show = functools.partial(as_given, ledger=path)
-    includes, problems = walk_includes(filename, show)
-    if problems:
-        raise LedgerInputError([(show(f), n, m) for f, n, m in problems])
+    walk = walk_includes(filename, show)
+    if walk.problems:
+        raise LedgerInputError([(show(f), n, m) for f, n, m in walk.problems])
     sources = [(filename, True)] + ([(proposed, False)] if proposed is not None else [])
     # The cyclic garbage collector off during the load (left as found): the load allocates
     # millions of objects that all live on, so each automatic full collection walks a larger
@@ -238,10 +286,31 @@ def load_ledger(path: str, proposed: str | None = None
     finally:
         if enabled:
             gc.enable()
-    fatal = [_where(e, filename, includes) for e in errors if type(e).__name__ in UNREADABLE]
+    fatal = [_where(e, filename, walk.includes) for e in errors
+             if type(e).__name__ in UNREADABLE]
     if fatal:
-        raise LedgerInputError([(show(f), n, m) for f, n, m in _one_per_line(fatal)])
-    return entries, beancount_errors(errors), options_map
+        raise LedgerInputError([(show(f), n, m)
+                                for f, n, m in _one_per_line(_no_text(fatal, walk, show))])
+    return entries, [*beancount_errors(errors), *_not_text(walk)], options_map
+
+
+def _no_text(fatal: list[Problem], walk: Walk, show: Callable[[str], str]) -> list[Problem]:
+    """``fatal``, where Beancount could not read a line holding bytes that are no UTF-8 text,
+    as one problem of that file (not an error per token of a PDF)."""
+    unreadable = dict.fromkeys(f for f, n, _m in fatal
+                               if f in walk.strays and n in walk.strays[f][0].lines)
+    said = [(f, stray.lines[0], f"not a UTF-8 text file ({stray}): Beancount cannot read it"
+                                f"{_included_by(origin, show)}")
+            for f in unreadable for stray, origin in [walk.strays[f]]]
+    return said + [problem for problem in fatal if problem[0] not in unreadable]
+
+
+def _not_text(walk: Walk) -> list[NotText]:
+    """A warning for each file Beancount read although it holds bytes that are no UTF-8 text."""
+    return [NotText({"filename": f, "lineno": stray.lines[0]},
+                    f"{stray} is no UTF-8 text: Beancount read the file past it, a program that "
+                    "reads it as text may not (save the file as UTF-8)")
+            for f, (stray, _origin) in walk.strays.items()]
 
 
 def is_revalidated(error: Any) -> bool:

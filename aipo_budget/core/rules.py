@@ -22,13 +22,14 @@ import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 
 from aipo_budget.core import meta, params
 from aipo_budget.core.checks import PARAMS
+from aipo_budget.core.findings import version_label
 # a waiver's fields are read as the parameters are: one reading of an amount, a list, a text
-from aipo_budget.core.params import (SEVERITIES, parse_amount, parse_date, parse_text,
-                                     parse_texts, short)
+from aipo_budget.core.params import (FIRST_DATE, SEVERITIES, parse_amount, parse_date,
+                                     parse_text, parse_texts, short)
 
 if TYPE_CHECKING:
     from aipo_budget.core.signatures import Register
@@ -39,8 +40,14 @@ KINDS = ("transfer", "authorization", "purpose", "eligibility", "period", "ceili
 # Findings no waiver can cover: Beancount's own errors, the integrity of sealed periods and of
 # an issued audit pack, and a waiver cited wrongly. Nobody can grant an exception to those.
 UNWAIVABLE = ("ledger", "seal", "manifest", "waiver")
+# The effective date of a version in force always: a rule's first version may leave out its
+# `effective` date (the ledger's own validity, seals, waivers: no instrument dates them).
+ALWAYS = FIRST_DATE
 # kinds with one rule per project; all but "period" need the project's period rule too
 PROJECT_KINDS = ("period", "ceiling", "cofunding")
+
+# The extensions of a document's file: a source ending in one names a file, not a document
+DOCUMENT_FILES = (".md", ".txt", ".pdf", ".html", ".htm", ".doc", ".docx", ".odt", ".rtf")
 
 RULE_KEYS = {"id", "kind", "title", "citation", "severity", "version"}
 VERSION_KEYS = {"effective", "text", "params", "severity", "citation"}
@@ -90,8 +97,14 @@ class RuleVersion:
     params: Any  # its kind's Params (aipo_budget.core.checks), None for a kind without
 
     @property
+    def since(self) -> datetime.date | None:
+        """The day it came into force; None for a version in force always (no ``effective``
+        date, or the first day a rules file can name): a date shown for it would be made up."""
+        return None if self.effective <= ALWAYS else self.effective
+
+    @property
     def label(self) -> str:
-        return f"{self.rule_id} v{self.number} ({self.effective.isoformat()})"
+        return version_label(self.rule_id, self.number, self.since)
 
 
 @dataclass(frozen=True)
@@ -153,6 +166,15 @@ class Waiver:
         return (*self.rules, *(f"kind {kind}" for kind in self.kinds))
 
 
+class Unfollowable(NamedTuple):
+    """An instrument whose ``source`` is the path of a file that is not there, and the line
+    that gives it: the rules judge all the same, and the audit warns (a reader cannot follow
+    it)."""
+
+    instrument: Instrument
+    lineno: int
+
+
 @dataclass(frozen=True)
 class RuleSet:
     folder: str
@@ -161,6 +183,7 @@ class RuleSet:
     files: tuple[str, ...] = ()
     waivers: tuple[Waiver, ...] = ()
     register: Register | None = None  # allowed_signers: who may sign, in which role, when
+    unfollowable: tuple[Unfollowable, ...] = ()  # instruments whose source is no file
 
     @functools.cached_property
     def _by_kind(self) -> dict[str, tuple[Rule, ...]]:
@@ -237,7 +260,8 @@ def _parse_version(raw: Any, rule: dict[str, Any], number: int, where: Where) ->
     if not isinstance(raw, dict):
         raise where(f"rule {rule_id}: each [[rule.version]] must be a table")
     _known(raw, VERSION_KEYS, label, where)
-    effective = _field(raw, "effective", parse_date, label, where, required=True)
+    # only the first version may be in force always; an amendment has a date
+    effective = _field(raw, "effective", parse_date, label, where, required=number > 1) or ALWAYS
     # severity, citation and text: the version's own, else the rule's
     severity = raw.get("severity", rule.get("severity"))
     if severity not in SEVERITIES:
@@ -304,6 +328,20 @@ def _parse_instrument(raw: Any, filename: str) -> Instrument:
                       raw.get("illustrative", True),
                       _field(raw, "adopted", parse_date, "[instrument]", at),
                       raw.get("source", ""), raw.get("note", ""))
+
+
+def _no_such_file(instrument: Instrument) -> bool:
+    """Whether the instrument's ``source`` is the path of a file that is not there (relative
+    to its rules file): a reader could not follow it (a warning of the audit, see
+    :mod:`aipo_budget.core.checks.coverage`; the rules still judge). A citation has words; a
+    web address (``https://...``, ``aipa.org/...``) is followed elsewhere."""
+    source, filename = instrument.source.strip(), instrument.filename
+    parts = re.split(r"[/\\]", source)
+    named = (source and not any(c.isspace() for c in source) and "://" not in source
+             and source.lower().endswith(DOCUMENT_FILES)
+             and (len(parts) == 1 or parts[0] in ("", ".", "..", "~") or "." not in parts[0]))
+    path = os.path.join(os.path.dirname(filename), os.path.expanduser(source))
+    return bool(named) and not os.path.exists(path)
 
 
 def _scope(raw: dict[str, Any], label: str, where: Where) -> tuple[tuple[str, ...], ...]:
@@ -375,8 +413,10 @@ def _tables(document: dict[str, Any], name: str, filename: str) -> list[Any]:
     return raw
 
 
-def read_file(path: Path) -> tuple[Instrument | None, list[Rule], list[Waiver]]:
-    """The instrument a rules file declares (if any), its rules and its waivers."""
+def read_file(path: Path) -> tuple[Instrument | None, list[Rule], list[Waiver],
+                                   Unfollowable | None]:
+    """The instrument a rules file declares (if any), its rules and its waivers, and its
+    instrument again if its source cannot be followed."""
     filename = str(path)
     text, document = _read_toml(path)
     unknown = set(document) - {"instrument", "rule", "waiver"}
@@ -388,8 +428,10 @@ def read_file(path: Path) -> tuple[Instrument | None, list[Rule], list[Waiver]]:
     owner = instrument.id if instrument else None
     rules = [_parse_rule(raw, filename, text, owner)
              for raw in _tables(document, "rule", filename)]
-    return instrument, rules, [_parse_waiver(raw, filename, text)
-                               for raw in _tables(document, "waiver", filename)]
+    waivers = [_parse_waiver(raw, filename, text) for raw in _tables(document, "waiver", filename)]
+    unfollowable = (Unfollowable(instrument, _line(text, r"\s*source\s*="))
+                    if instrument is not None and _no_such_file(instrument) else None)
+    return instrument, rules, waivers, unfollowable
 
 
 # --- the folder, checked as a whole -------------------------------------------------------
@@ -475,18 +517,19 @@ def load_rules(folder: str | Path) -> RuleSet:
     files = sorted(path.glob("*.toml"))
     if not files:
         raise RulesError(str(path), "no rules files (*.toml) in the rules folder")
-    instruments, rules, waivers = [], [], []
+    instruments, rules, waivers, unfollowable = [], [], [], []
     for file in files:
-        instrument, file_rules, file_waivers = read_file(file)
+        instrument, file_rules, file_waivers, unfollowed = read_file(file)
         instruments += [instrument] if instrument is not None else []
         rules += file_rules
         waivers += file_waivers
+        unfollowable += [unfollowed] if unfollowed is not None else []
     if not rules:
         raise RulesError(str(path), "no [[rule]] in any rules file: nothing to judge by")
     register = _register(path)
     ruleset = RuleSet(str(path), tuple(rules), tuple(instruments),
                       tuple(str(f) for f in files) + ((register.path,) if register else ()),
-                      tuple(waivers), register)
+                      tuple(waivers), register, tuple(unfollowable))
     # across the files: ids unique, instruments, projects and waived rules resolvable
     _unique_ids(ruleset)
     for rule in ruleset.rules:

@@ -11,8 +11,9 @@ INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u20
 
 
 def plural(count: int, noun: str, zero: str = "0") -> str:
-    """``3 errors``, ``1 error``; ``zero`` words a count of nothing (``0``, ``no``)."""
-    return f"{count or zero} {noun}{'s' * (count != 1)}"
+    """``3 errors``, ``1 error``, ``50,000 transactions`` (thousands separated); ``zero`` words a
+    count of nothing (``0``, ``no``)."""
+    return f"{f'{count:,}' if count else zero} {noun}{'s' * (count != 1)}"
 
 
 def tally(errors: int, warnings: int, zero: str = "0", waived: int = 0) -> str:

@@ -5,17 +5,18 @@
   otherwise judge nothing.
 - A project paid from the Surplus Fund without a period, ceiling or co-funding rule is an
   error on its first outflow, one for each missing kind: its spending is unbounded.
+- An instrument whose ``source`` is the path of a file that is not there is a warning at that
+  line: a reader cannot follow it (the loader found it; its rules judge all the same).
 """
 
 from __future__ import annotations
 
-import datetime
 import difflib
 from typing import TYPE_CHECKING
 
 from aipo_budget.core.facts import Location
 from aipo_budget.core.findings import finding
-from aipo_budget.core.rules import RuleVersion
+from aipo_budget.core.rules import ALWAYS, RuleVersion
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -25,6 +26,18 @@ if TYPE_CHECKING:
     from aipo_budget.core.rules import RuleSet
 
 BOUNDING_KINDS = ("period", "ceiling", "cofunding")
+SOURCE_RULE = RuleVersion(
+    "INSTRUMENT-SOURCE", "instrument", 1, ALWAYS, "warning", "the rules folder",
+    "Every instrument's source is a citation a reader can follow: the document's number, who "
+    "adopted it and who publishes it, a public address, or a file that is there.", None)
+
+
+def _unfollowable(ruleset: RuleSet) -> Iterator[Finding]:
+    for instrument, lineno in ruleset.unfollowable:
+        yield finding(SOURCE_RULE, None, Location(instrument.filename, lineno),
+                      f"instrument {instrument.id}: its source {instrument.source!r} is the path "
+                      "of no file (relative to its rules file): cite the document (its number, "
+                      "who adopted it, who publishes it) or a public address")
 
 
 def _unknown_projects(facts: Facts, ruleset: RuleSet) -> Iterator[Finding]:
@@ -44,6 +57,7 @@ def check(facts: Facts, ruleset: RuleSet) -> Iterator[Finding]:
     if not facts.has_fund:
         return
     yield from _unknown_projects(facts, ruleset)
+    yield from _unfollowable(ruleset)
     first: dict[str, Outflow] = {}
     for outflow in facts.outflows:
         for use in outflow.uses:
@@ -53,7 +67,7 @@ def check(facts: Facts, ruleset: RuleSet) -> Iterator[Finding]:
         for kind in BOUNDING_KINDS:
             if ruleset.for_project(kind, project) is None:
                 yield finding(
-                    RuleVersion(f"NO-{kind.upper()}-RULE", kind, 1, datetime.date(1900, 1, 1),
+                    RuleVersion(f"NO-{kind.upper()}-RULE", kind, 1, ALWAYS,
                                 "error", "AIPO Statutes, Art. 21 (amended): every use of surplus "
                                 "funds within its authority",
                                 f"A project paid from the Surplus Fund has a {kind} rule.", {}),

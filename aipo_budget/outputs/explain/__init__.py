@@ -85,7 +85,7 @@ def rules_table(subject: Subject, views: Sequence[tuple[Rule, Seen]]) -> Table:
         found = [waived(f, subject.ruleset, subject.facts.conventions)[0] for f in view.findings]
         rows[rule.id] = {
             "rule": rule.id, "kind": rule.kind, "version": f"v{version.number}",
-            "effective": version.effective, "citation": version.citation,
+            "effective": version.since, "citation": version.citation,
             "applies": "yes" if view.applies else "no", "why": view.why,
             "verdict": verdict(found, view.applies)}
     # findings of rules the folder does not hold (a project paid without a period rule, ...)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from beancount.core import data
 from beancount.parser import lexer, parser
 
-from aipo_budget.core.ledger import not_text
+from aipo_budget.core.ledger import stray_bytes
 from aipo_budget.outputs.explain.locate import line_of
 
 if TYPE_CHECKING:
@@ -65,9 +65,14 @@ def read(source: str) -> tuple[str, str]:
             content = pathlib.Path(source).read_bytes()
         except OSError as exc:
             raise ProposalError(name, [(0, f"cannot read: {exc.strerror or exc}")]) from None
-    if reason := not_text(content):
-        raise ProposalError(name, [(0, reason)])
-    return name, content.decode("utf-8").removeprefix("\ufeff")
+    # Beancount decides: bytes that are no UTF-8 text on a line it reads refuse the file, in a
+    # comment it skips they do not (the text judged holds U+FFFD instead)
+    stray = stray_bytes(content)
+    if stray is not None and any(line_of(error.source) in stray.lines
+                                 for error in parser.parse_string(content)[1]):
+        raise ProposalError(name, [(stray.lines[0], f"not a UTF-8 text file ({stray}): "
+                                                    "Beancount cannot read it")])
+    return name, content.decode("utf-8", "replace").removeprefix("\ufeff")
 
 
 def _regular(source: str) -> None:

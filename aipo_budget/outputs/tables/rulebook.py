@@ -58,7 +58,8 @@ def _param_text(value: Any) -> str:
 
 
 def _versions(versions: Sequence[RuleVersion]) -> str | None:
-    return "; ".join(f"v{v.number} from {v.effective.isoformat()}" for v in versions) or None
+    return "; ".join(f"v{v.number}" + (f" from {v.since}" if v.since else "")
+                     for v in versions) or None
 
 
 def _rule_row(rule: Rule, day: datetime.date, show: Show) -> dict[str, Any]:
@@ -70,7 +71,7 @@ def _rule_row(rule: Rule, day: datetime.date, show: Show) -> dict[str, Any]:
     return {
         "rule": rule.id, "kind": rule.kind, "title": rule.title, "instrument": rule.instrument,
         "citation": version.citation, "severity": version.severity,
-        "parameters": parameters or None, "version": status, "effective": version.effective,
+        "parameters": parameters or None, "version": status, "effective": version.since,
         "superseded": _versions(rule.versions[:version.number - 1]),
         "superseded_by": _versions(rule.versions[version.number:]),
         "defined": Location(rule.filename, rule.lineno, show(rule.filename)),
