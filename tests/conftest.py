@@ -9,6 +9,7 @@ For every transaction with ``document: "NAME"`` it creates the evidence file und
 from __future__ import annotations
 
 import datetime
+import html as html_lib
 import inspect
 import os
 import re
@@ -108,6 +109,9 @@ def docstring_of(request: pytest.FixtureRequest) -> str:
 def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Each test gets its own aipo-budget cache folder, never the user's."""
     monkeypatch.setenv("AIPO_BUDGET_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    # the output must not depend on the terminal or the settings the tests run under
+    for name in ("COLUMNS", "NO_COLOR", "BEANCOUNT_FILE"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
@@ -168,6 +172,28 @@ class Fava:
     @property
     def extension(self) -> fava_ext.SurplusFund:
         return self.ledger.extensions.get_extension("SurplusFund")
+
+
+def page_section_rows(html: str, name: str) -> list[dict[str, str]]:
+    """The rows of the Fava page's table ``name``, each {header: text} for every column with a
+    value: those in the row, and those in the row's details ("more")."""
+    start = html.index(f'<section class="sf-section" id="sf-{name}">')
+    section = html[start:html.index("</section>", start)]
+    headers = [html_lib.unescape(h) for h in re.findall(r"<th[^>]*>([^<]*)</th>", section)]
+    body = section[section.index("<tbody>"):section.index("</tbody>")]
+    rows = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        found = {}
+        for header, cell in zip(headers, cells):
+            if header == "details":
+                pairs = re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", cell, re.S)
+                found.update((html_lib.unescape(dt), html_lib.unescape(re.sub(r"<[^>]+>", "", dd)))
+                             for dt, dd in pairs)
+            else:
+                found[header] = html_lib.unescape(re.sub(r"<[^>]+>", "", cell))
+        rows.append({k: v for k, v in found.items() if v})
+    return rows
 
 
 # --- the shipped ledger -------------------------------------------------------------------

@@ -57,6 +57,7 @@ NOT_SHIPPED = {
     "ledger/seals.beancount": "aipo-budget seal creates it (none is shipped)",
     "ledger/.seals.lock": "aipo-budget seal's lock file, while it writes",
     "ledger/approvals/": "aipo-budget approve writes the signatures there (none is shipped)",
+    "proposal.beancount": "the proposal a user saves to judge it (the Fava page's form)",
     # docs/conventions.md: where the template's evidence file goes (checked against the
     # template below); it is not shipped, so that the template repeats no shipped entry
     "documents/Expenses/Projects/Trafficking-Roadmap/Publications/":

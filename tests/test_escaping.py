@@ -132,11 +132,11 @@ def test_latex_escapes_special_characters_and_keeps_rows():
     assert len(body) == 1 + 2 + 1  # header, two rows, totals: one line each
 
 
-def test_latex_title_and_notes_stay_comments():
+def test_latex_title_is_a_caption_and_notes_are_text_both_escaped():
     out = render("latex", [table("x", notes=("a note\n\\input{/etc/passwd}",))])
-    assert "% Hostile title <b>\n" in out
-    assert "% a note \\input{/etc/passwd}\n" in out
-    assert "\n\\input" not in out
+    assert "\\caption{Hostile title \\ensuremath{<}b\\ensuremath{>}} \\\\\n" in out
+    assert "\na note \\textbackslash{}input\\{/etc/passwd\\}\n" in out
+    assert "\\input" not in out
 
 
 def test_html_escapes_markup():

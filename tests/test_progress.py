@@ -77,13 +77,42 @@ def test_a_quick_run_writes_nothing(monkeypatch):
     assert terminal.getvalue() == ""
 
 
-def test_stages_replace_each_other_and_the_outer_comes_back(monkeypatch):
+def test_stages_replace_each_other_and_never_go_back(monkeypatch):
     terminal = on_terminal(monkeypatch)
     with progress.stage("reading the ledger"):
         with progress.stage("auditing 701 transactions"):
             assert terminal.screen() == ["aipo-budget: auditing 701 transactions..."]
-        assert terminal.screen() == ["aipo-budget: reading the ledger..."]
+        # the enclosing stage's text again would read as going backwards
+        assert terminal.screen() == ["aipo-budget: auditing 701 transactions..."]
+        with progress.stage("writing the output"):
+            assert terminal.screen() == ["aipo-budget: writing the output..."]
     assert terminal.screen() == [""]
+    shown = [text for text in ("reading the ledger", "auditing 701", "writing the output")
+             if text in terminal.getvalue()]
+    assert shown == ["reading the ledger", "auditing 701", "writing the output"]
+    assert terminal.getvalue().count("reading the ledger") == 1
+
+
+def test_a_long_stage_counts_with_thousands_separators(monkeypatch):
+    terminal = on_terminal(monkeypatch)
+    monkeypatch.setattr(progress, "REDRAW", 0.0)
+    with progress.stage("writing evidence") as count:
+        count(1200, 50000)
+        assert terminal.screen() == ["aipo-budget: writing evidence (1,200 of 50,000)..."]
+        count(50000, 50000)
+        assert terminal.screen() == ["aipo-budget: writing evidence (50,000 of 50,000)..."]
+    count(1, 2)  # after its stage: nothing
+    assert terminal.screen() == [""]
+
+
+def test_counts_are_drawn_at_most_every_tenth_of_a_second(monkeypatch):
+    terminal = on_terminal(monkeypatch)
+    monkeypatch.setattr(progress, "REDRAW", 3600.0)
+    with progress.stage("writing tables") as count:
+        count(1, 3)  # drawn just now: not again before REDRAW, except the last
+        assert terminal.screen() == ["aipo-budget: writing tables..."]
+        count(3, 3)
+        assert terminal.screen() == ["aipo-budget: writing tables (3 of 3)..."]
 
 
 def test_an_error_in_a_stage_leaves_no_partial_line(monkeypatch):
@@ -160,3 +189,30 @@ def test_click_runner_output_has_no_progress(monkeypatch, command):
     assert "aipo-budget: reading" not in result.output
     assert "..." not in result.stderr
     assert "\r" not in result.output
+
+
+def test_writing_the_pack_counts_its_files_forward(tmp_path, monkeypatch):
+    """The long stage of `report --output` says how many of the pack's files are written."""
+    import contextlib
+
+    from aipo_budget.cli import report as report_command
+    from conftest import copy_shipped_ledger
+
+    seen: dict[str, list[tuple[int, int]]] = {}
+
+    @contextlib.contextmanager
+    def recorded(text):
+        counts = seen.setdefault(text, [])
+        yield lambda done, total: counts.append((done, total))
+
+    monkeypatch.setattr(report_command.progress, "stage", recorded)
+    main = copy_shipped_ledger(tmp_path / "books")
+    out = tmp_path / "pack"
+    result = CliRunner().invoke(cli, ["report", str(main), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    counts = seen["writing the audit pack"]
+    done = [d for d, _total in counts]
+    assert done == list(range(1, len(counts) + 1))  # one at a time, never back
+    assert {total for _done, total in counts} == {len(counts)}
+    evidence = [p for p in (out / "evidence").rglob("*") if p.is_file()]
+    assert len(counts) > len(evidence) > 0  # the tables, the workbook, then the evidence

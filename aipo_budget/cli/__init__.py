@@ -19,8 +19,11 @@ import click
 
 from aipo_budget import __version__
 from aipo_budget.core.conventions import DEFAULT_CURRENCY
-from aipo_budget.cli.options import as_of_option, ledger_argument, quiet_option, rules_option
-from aipo_budget.outputs.render import FORMATS, render
+from aipo_budget.core.findings import relative
+from aipo_budget.cli import terminal
+from aipo_budget.cli.options import (as_of_option, color_option, ledger_argument, quiet_option,
+                                     rules_option)
+from aipo_budget.outputs.render import FORMATS, TEXT_TABLES, finding_lines, render
 from aipo_budget.cli.session import (EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, CheckRun,
                                      checked, summary_line)
 from aipo_budget.outputs.table import shown_from
@@ -47,14 +50,16 @@ def findings_table(findings: Sequence[Finding], view: Sequence[str] | None = CHE
 def _check_document(run: CheckRun) -> dict[str, Any]:
     """What ``check --format json`` carries besides the register: each finding in full."""
     summary = run.summary
+    root = os.getcwd()  # every path of the document is relative to it, or absolute outside it
     return {
-        "ledger": run.ledger, "rules": run.rules_folder, "as_of": run.as_of.isoformat(),
+        "root": root, "ledger": relative(run.ledger, root),
+        "rules": relative(run.rules_folder, root), "as_of": run.as_of.isoformat(),
         "surplus_fund_found": summary.has_fund,
         "summary": {"errors": len(summary.errors), "warnings": len(summary.warnings),
                     "waived": len(summary.waived), "outflows": summary.outflows,
                     "transfers": summary.transfers},
         "left_out": summary.left_out,
-        "findings": [f.as_dict() for f in summary.findings],
+        "findings": [f.as_dict(root) for f in summary.findings],
     }
 
 
@@ -64,9 +69,13 @@ def _check_output(run: CheckRun, fmt: str, against: Comparison | None) -> str:
                                 **({"against": against.as_dict()} if against else {})})
     if fmt == "csv":  # machine output: the whole register
         return render(fmt, [findings_table(run.summary.findings, view=None)])
-    if run.summary.findings:
-        return render(fmt, [findings_table(run.summary.findings)], footer=_footer(run, against))
-    return f"No findings.\n\n{_footer(run, against)}\n"
+    layout = terminal.layout(fmt)
+    if fmt == "lines":  # bean-check's form: a finding a line, and nothing else
+        return finding_lines(run.summary.findings, shown_from(), layout)
+    if run.summary.findings or fmt not in TEXT_TABLES:  # the others say it in their markup
+        return render(fmt, [findings_table(run.summary.findings)],
+                      footer=_footer(run, against), layout=layout)
+    return "No findings.\n" + render(fmt, (), footer=_footer(run, against), layout=layout)
 
 
 def _footer(run: CheckRun, against: Comparison | None) -> str:
@@ -95,6 +104,17 @@ class Commands(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [*super().list_commands(ctx), *COMMANDS]
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with the whole first sentence of its help, wrapped (click would cut
+        it at the width left on one line)."""
+        rows = [(name, command.get_short_help_str(limit=sys.maxsize))
+                for name in self.list_commands(ctx)
+                for command in [self.get_command(ctx, name)]
+                if command is not None and not command.hidden]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in COMMANDS:
             return importlib.import_module(COMMANDS[cmd_name]).command
@@ -111,12 +131,17 @@ def cli() -> None:
 @ledger_argument
 @rules_option
 @click.option("--format", "-f", "output_format", default="table", show_default=True,
-              type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
+              type=click.Choice([*FORMATS, "lines"]),
+              help="Output format: a text table (table, plain, simple, grid; fitted to the "
+                   "terminal's width or COLUMNS), markdown, html, latex, csv, json, or lines "
+                   "(FILE:LINE: SEVERITY: message [RULE vN], a finding a line, as bean-check "
+                   "prints errors; the summary goes to standard error).")
 @click.option("--strict", is_flag=True, help="Exit with status 1 on warnings too.")
 @as_of_option
 @click.option("--no-cache", "no_cache", is_flag=True,
               help="Read the ledger even if a cached result of unchanged inputs exists.")
 @click.option("--pending", "pending", type=click.Path(readable=False, allow_dash=True),
+              metavar="FILE",
               is_flag=False, flag_value="",  # bare --pending: with --template
               help="Judge the proposed transactions of this file (- for standard input) as if "
                    "added to LEDGER, without writing them: their findings, the headroom left "
@@ -127,22 +152,27 @@ def cli() -> None:
               help="Also report every ledger entry, rules file and evidence file that changed, "
                    "appeared or vanished since the audit pack of this manifest.json was issued.")
 @quiet_option
+@color_option
 def check(ledger: str, rules: str | None, output_format: str, strict: bool,
-          as_of: datetime.datetime | None, no_cache: bool, pending: str | None,
+          as_of: datetime.date | None, no_cache: bool, pending: str | None,
           template: bool, against_manifest: str | None) -> None:
-    """Check LEDGER against the Surplus Fund rules [default: main.beancount].
+    """Check a ledger against the Surplus Fund rules.
 
-    Exit status: 0 no errors, 1 errors found (or warnings with --strict), 2 the input could
-    not be read. With --pending: 0 every proposal can be paid, 1 one cannot. With --against:
-    1 also when the books differ from the audit pack's."""
+    LEDGER defaults to $BEANCOUNT_FILE, else main.beancount. Exit status: 0 no errors, 1
+    errors found (or warnings with --strict), 2 the input could not be read. With --pending:
+    0 every proposal can be paid, 1 one cannot. With --against: 1 also when the books differ
+    from the audit pack's."""
     if (pending is not None or template) and against_manifest is not None:
         raise click.UsageError("--against cannot be combined with --pending or --template")
     if pending is not None or template:
         from aipo_budget.cli.pending import run_pending
 
+        if output_format == "lines" and not template:
+            raise click.UsageError("-f lines lists a ledger's findings; --pending gives "
+                                   "tables for each proposal (use table, markdown or json)")
         sys.exit(run_pending(ledger, rules, pending, template=template, fmt=output_format,
-                             as_of=as_of.date() if as_of else None, strict=strict))
-    until = as_of.date() if as_of else None
+                             as_of=as_of, strict=strict))
+    until = as_of
     if against_manifest is not None:  # a fresh audit: a cached verdict knows no pack
         from aipo_budget.cli.against import check_against
 
@@ -153,7 +183,7 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
     try:
         click.echo(_check_output(run, output_format, against), nl=False)
     finally:  # the summary is said even when the reader of the data has gone
-        if output_format == "csv":  # data only on stdout: the summary goes to stderr
+        if output_format in ("csv", "lines"):  # data only on stdout: the summary on stderr
             _tell(_footer(run, against))
     if summary.errors or (strict and summary.warnings):
         sys.exit(EXIT_FINDINGS)

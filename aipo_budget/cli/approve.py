@@ -17,7 +17,7 @@ import sys
 import click
 
 from aipo_budget.cli.explain import ledger_file, parse_location
-from aipo_budget.cli.options import non_empty_path, quiet_option, rules_option
+from aipo_budget.cli.options import ledger_option, non_empty_path, quiet_option, rules_option
 from aipo_budget.cli.seal import write_atomic
 from aipo_budget.cli.session import InputError, run_audit
 from aipo_budget.cli import signing
@@ -59,10 +59,7 @@ def _owner(register: signatures.Register | None, fingerprint: str | None, role: 
               help="Your OpenSSH private key file, or the public key of a key in ssh-agent.")
 @click.option("--role", type=click.Choice(["approve", "prepare"]), default="approve",
               show_default=True, help="Sign as an approver, or as the preparer.")
-@click.option("--ledger", "-l", "ledger", default="main.beancount", show_default=True,
-              type=click.Path(readable=False),
-              callback=lambda _ctx, _param, value: non_empty_path(value, "--ledger"),
-              help="The ledger the transaction belongs to.")
+@ledger_option
 @click.option("--yes", "-y", is_flag=True, help="Sign without asking (asked only on a terminal).")
 @rules_option
 @quiet_option

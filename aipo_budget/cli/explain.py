@@ -15,7 +15,9 @@ import click
 
 from aipo_budget.outputs.explain import LocationError, explain
 from aipo_budget.outputs.explain.locate import split_location
-from aipo_budget.cli.options import as_of_option, non_empty_path, quiet_option, rules_option
+from aipo_budget.cli import terminal
+from aipo_budget.cli.options import (as_of_option, color_option, ledger_option, quiet_option,
+                                     rules_option)
 from aipo_budget.core.paths import shown
 from aipo_budget.outputs.render import FORMATS, RenderError, render
 from aipo_budget.cli.session import InputError, run_audit
@@ -63,7 +65,7 @@ def _output(loaded: Loaded, tables: list[Table], fmt: str, location: str) -> str
     document = {"ledger": loaded.ledger, "rules": loaded.rules_folder,
                 "as_of": loaded.as_of.isoformat(), "location": location}
     try:
-        return render(fmt, tables, document, footer)
+        return render(fmt, tables, document, footer, layout=terminal.layout(fmt))
     except RenderError:
         names = ", ".join(t.name for t in tables)
         raise click.UsageError(f"CSV holds one table and the explanation has {len(tables)}: "
@@ -72,27 +74,29 @@ def _output(loaded: Loaded, tables: list[Table], fmt: str, location: str) -> str
 
 @click.command("explain")
 @click.argument("location", callback=parse_location, metavar="FILE:LINE")
-@click.option("--ledger", "-l", "ledger", default="main.beancount", show_default=True,
-              type=click.Path(readable=False),
-              callback=lambda _ctx, _param, value: non_empty_path(value, "--ledger"),
-              help="The ledger the transaction belongs to.")
+@ledger_option
 @rules_option
 @as_of_option
 @click.option("--format", "-f", "output_format", default="simple", show_default=True,
-              type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
-@click.option("--table", "-t", "table_names", multiple=True,
+              type=click.Choice(list(FORMATS)),
+              help="Output format: a text table (fitted to the terminal's width or COLUMNS), "
+                   "markdown, html, latex, csv (one --table) or json.")
+@click.option("--table", "-t", "table_names", multiple=True, metavar="NAME",
               help="Show only this table of the explanation (transaction, rules, findings, "
                    "or a rule's id in lower case, with -entries for its entries); repeat "
                    "for several [default: all].")
 @quiet_option
+@color_option
 def command(location: tuple[str, int], ledger: str, rules: str | None,
-            as_of: datetime.datetime | None, output_format: str,
+            as_of: datetime.date | None, output_format: str,
             table_names: tuple[str, ...]) -> None:
-    """Explain the verdict on the transaction at FILE:LINE (as findings print it; a line
-    inside the transaction works too): every rule, the version that judges it, whether it
-    applies and why, the facts it saw, the audit's verdict, and for a cumulative rule the
-    entries that make up its total. Exit status 0, or 2 when the input cannot be read."""
-    loaded = run_audit(ledger, rules, as_of.date() if as_of else None)
+    """Explain the verdict on the transaction at FILE:LINE, rule by rule.
+
+    FILE:LINE as findings print it; a line inside the transaction works too. For every rule:
+    the version that judges it, whether it applies and why, the facts it saw, the audit's
+    verdict, and for a cumulative rule the entries that make up its total. Exit status 0, or
+    2 when the input cannot be read."""
+    loaded = run_audit(ledger, rules, as_of)
     name, lineno = location
     filename = ledger_file(loaded, name)
     try:

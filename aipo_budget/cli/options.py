@@ -5,22 +5,29 @@ path is one line naming it (ledger.check_ledger_path, rules.load_rules, pack).
 
 A period (``--period``, and the partial dates of ``--from``/``--to``) is read by Fava's own time
 filter parser, called as Fava's filter calls it, so that the command line and the Fava page
-always agree on what ``2006-Q1`` or ``2006-01 - 2006-06`` means.
+always agree on what ``2006-Q1`` or ``2006-01 - 2006-06`` means. ``--as-of`` takes the same
+forms: a period means its last day.
+
+The ledger is the one named, else ``BEANCOUNT_FILE`` (as Fava reads it), else main.beancount.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
+import re
 from typing import Any, Callable
 
 import click
 
-from aipo_budget.cli import progress
+from aipo_budget.cli import progress, terminal
 from aipo_budget.core.periods import Period
 from aipo_budget.cli.session import InputError
 
 FIRST_DAY, LAST_DAY = datetime.datetime(1900, 1, 1), datetime.datetime(2999, 12, 31)
 PERIOD_FORMS = "2006, 2006-Q1, 2006-03, 2006-03-15, 2006-01 - 2006-06, FY2006, 2006-W10, month"
+DAY = re.compile(r"\d{4}-\d\d-\d\d")  # a day as Fava reads it, without importing Fava
+DEFAULT_LEDGER = "main.beancount"
 
 
 def non_empty_path(value: str | None, option: str) -> str | None:
@@ -39,16 +46,15 @@ def _bounded(day: datetime.date, shown: str, ctx: click.Context | None,
     return day
 
 
-def day_in_range(ctx: click.Context, param: click.Parameter,
-                 value: datetime.datetime | None) -> datetime.datetime | None:
-    if value is not None:
-        _bounded(value.date(), str(value.date()), ctx, param)
-    return value
-
-
 def fava_period(text: str) -> tuple[datetime.date, datetime.date]:
     """The first and last day of ``text`` as Fava's time filter reads it; ValueError (why)
     where Fava's filter refuses it."""
+    if DAY.fullmatch(text.strip()):  # the common case, the same answer (tests/test_periods.py)
+        try:
+            day = datetime.date.fromisoformat(text.strip())
+            return day, day
+        except ValueError:  # 2006-02-30: Fava's message below
+            pass
     # imported here: starting `check` must not pay for Fava (issue 12)
     from fava.util.date import END_OF_YEAR, DateRange, InvalidDateRangeError, parse_date
 
@@ -96,31 +102,58 @@ def period_of(period: Period | None, start: datetime.date | None,
     return period
 
 
+def default_ledger() -> str:
+    """The ledger when none is named: ``BEANCOUNT_FILE`` (the first of its files, as Fava
+    lists them), else main.beancount in the working folder."""
+    named = [name for name in os.environ.get("BEANCOUNT_FILE", "").split(os.pathsep) if name]
+    return named[0] if named else DEFAULT_LEDGER
+
+
+def _ledger(name: str) -> Callable[..., str | None]:
+    def callback(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+        return non_empty_path(default_ledger() if value is None else value, name)
+    return callback
+
+
+LEDGER_DEFAULT = "$BEANCOUNT_FILE, else main.beancount"
 ledger_argument = click.argument(
-    "ledger", default="main.beancount", required=False, type=click.Path(readable=False),
-    callback=lambda _ctx, _param, value: non_empty_path(value, "LEDGER"))
+    "ledger", required=False, type=click.Path(readable=False), callback=_ledger("LEDGER"))
+ledger_option = click.option(
+    "--ledger", "-l", "ledger", type=click.Path(readable=False), callback=_ledger("--ledger"),
+    help=f"The ledger the transaction belongs to [default: {LEDGER_DEFAULT}].")
 rules_option = click.option(
-    "--rules", "-r", "rules", type=click.Path(readable=False),
+    "--rules", "-r", "rules", type=click.Path(readable=False), metavar="DIR",
     callback=lambda _ctx, _param, value: non_empty_path(value, "--rules"),
     help="Rules folder [default: rules/ beside the ledger].")
 
+DATE_FORMS = "a day (2006-06-30), or the last day of a month (2006-06), quarter (2006-Q2), year " \
+             "(2006) or PERIOD"
+
 
 def as_of_with(help_text: str) -> Callable[[Any], Any]:
-    """The ``--as-of DATE`` option (a day, YYYY-MM-DD), with the command's own help."""
-    return click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]),
-                        callback=day_in_range, help=help_text)
+    """The ``--as-of DATE`` option (a day, or the last day of a period), with the command's
+    own help."""
+    return click.option("--as-of", "as_of", metavar="DATE", callback=_read_period(1),
+                        help=help_text)
 
 
-as_of_option = as_of_with("Judge the ledger as it stood on this date (YYYY-MM-DD) "
-                          "[default: today].")
+as_of_option = as_of_with(
+    f"Judge the ledger as it stood on DATE: {DATE_FORMS}; later entries are left out "
+    "[default: every entry is judged, and today decides which projects are closed].")
 quiet_option = click.option(
     "--quiet", "-q", is_flag=True, expose_value=False, is_eager=True,
     callback=lambda _ctx, _param, value: progress.silence() if value else None,
     help="Show no progress on standard error, even on a terminal.")
+color_option = click.option(
+    "--color/--no-color", "color", default=None, expose_value=False, is_eager=True,
+    callback=terminal.set_colour,
+    help="Colour the severities and statuses, or not [default: on a terminal, unless "
+         "NO_COLOR is set].")
 period_option = click.option(
     "--period", "-p", "period", metavar="PERIOD", callback=_read_period(None),
     help=f"The period, as Fava's time filter reads it: {PERIOD_FORMS}, ... "
-         "[default: the beginning to the as-of date].")
+         "[default: the beginning to --as-of, else to today or the latest entry, whichever "
+         "is later].")
 from_option = click.option(
     "--from", "start", metavar="DATE", callback=_read_period(0),
     help="First day of the period: a day, or the first day of a month (2006-06), quarter "
@@ -128,4 +161,5 @@ from_option = click.option(
 to_option = click.option(
     "--to", "end", metavar="DATE", callback=_read_period(1),
     help="Last day of the period: a day, or the last day of a month (2006-06), quarter "
-         "(2006-Q2), year (2006) or PERIOD [default: the as-of date].")
+         "(2006-Q2), year (2006) or PERIOD [default: --as-of, else today or the latest "
+         "entry, whichever is later].")

@@ -3,7 +3,9 @@
 Once a run has taken about a second (:data:`THRESHOLD`), the open stage's text is shown on one
 line of standard error ("aipo-budget: reading the ledger..."), replaced as stages change and
 erased when the last stage ends, so that no partial line is left before the output or a
-message. Nothing is written when standard error is not a terminal (a pipe, a file, click's test
+message. It only moves forward: a stage that ends inside another leaves its text until the next
+stage begins (the enclosing stage's text again would read as going back). A long stage counts
+its items ("writing evidence (1,200 of 5,000)...") with the function its ``with`` gives. Nothing is written when standard error is not a terminal (a pipe, a file, click's test
 runner), with ``TERM=dumb``, or after :func:`silence` (``--quiet``).
 
 A run's state lives on its click context, so every command invocation starts afresh even when
@@ -23,9 +25,10 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
 THRESHOLD = 1.0  # seconds a run stays silent: a quick run never flickers
+REDRAW = 0.1  # seconds between two draws of a count: a terminal is not written a million times
 
 
 @dataclass
@@ -36,6 +39,7 @@ class _Run:
     stream: TextIO | None = None
     shown: str = ""  # the line now on the terminal, "" when none
     timer: threading.Timer | None = None  # the pending first draw; another one is stale
+    drawn: float = 0.0  # when the line was last drawn (monotonic)
     # the timer thread draws while the command's thread opens and closes stages
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -86,7 +90,7 @@ def _draw(run: _Run) -> None:
     # one line only: a wrapped line could not be taken back with a carriage return
     line = f"aipo-budget: {run.texts[-1]}..."[:max(_width(run.stream) - 1, 1)]
     _write(run, "\r" + line + " " * max(len(run.shown) - len(line), 0))
-    run.shown = line
+    run.shown, run.drawn = line, time.monotonic()
 
 
 def _erase(run: _Run) -> None:
@@ -105,9 +109,7 @@ def _due(run: _Run, timer: threading.Timer) -> None:
 def _leave(run: _Run) -> None:
     with run.lock:
         run.texts.pop()
-        if run.texts:
-            if run.shown:
-                _draw(run)  # back to the enclosing stage's text
+        if run.texts:  # the line stays as it is: never back to an earlier text
             return
         if run.timer is not None:
             run.timer.cancel()
@@ -123,13 +125,33 @@ def silence() -> None:
         _erase(run)
 
 
+def _counter(run: _Run, at: int, text: str,
+             ended: threading.Event) -> Callable[[int, int], None]:
+    """What a stage's ``with`` gives: ``count(done, total)`` says how far it has gone."""
+    def count(done: int, total: int) -> None:
+        with run.lock:
+            if ended.is_set():  # a count after its stage: nothing to say
+                return
+            run.texts[at] = f"{text} ({done:,} of {total:,})"
+            if at == len(run.texts) - 1 and run.shown and (
+                    done >= total or time.monotonic() - run.drawn >= REDRAW):
+                _draw(run)
+    return count
+
+
+def _uncounted(_done: int, _total: int) -> None:
+    """A count no terminal shows."""
+
+
 @contextlib.contextmanager
-def stage(text: str) -> Iterator[None]:
-    """Say ``text`` on a terminal while the block runs, once the run has taken a second."""
+def stage(text: str) -> Iterator[Callable[[int, int], None]]:
+    """Say ``text`` on a terminal while the block runs, once the run has taken a second; the
+    block may say how far it has gone with the function it is given (``count(done, total)``).
+    """
     run = _run()
     stream = None if run.quiet else _terminal()
     if stream is None:
-        yield
+        yield _uncounted
         return
     with run.lock:
         now = time.monotonic()
@@ -143,7 +165,11 @@ def stage(text: str) -> Iterator[None]:
             timer = run.timer = threading.Timer(wait, lambda: _due(run, timer))
             timer.daemon = True  # never keeps the process alive
             timer.start()
+        ended = threading.Event()
+        count = _counter(run, len(run.texts) - 1, text, ended)
     try:
-        yield
+        yield count
     finally:  # an error message must not follow a half-written progress line
-        _leave(run)
+        with run.lock:
+            ended.set()
+            _leave(run)

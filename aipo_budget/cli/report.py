@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from aipo_budget.cli import progress
+from aipo_budget.cli import progress, terminal
 from aipo_budget.cli.options import (
-    LAST_DAY, as_of_option, from_option, ledger_argument, non_empty_path, period_of,
-    period_option, quiet_option, rules_option, to_option,
+    DATE_FORMS, LAST_DAY, as_of_with, color_option, from_option, ledger_argument, non_empty_path,
+    period_of, period_option, quiet_option, rules_option, to_option,
 )
 from aipo_budget.cli.session import InputError, Loaded, documents_of, run_audit
 from aipo_budget.core.findings import ERROR, WAIVED, WARNING
 from aipo_budget.core.paths import as_given
 from aipo_budget.core.tally import plural
-from aipo_budget.outputs.render import FORMATS, RenderError, render
+from aipo_budget.outputs.render import FORMATS, PLAIN, RenderError, render
 from aipo_budget.outputs.tables import TABLE_NAMES, build_tables, context
 
 if TYPE_CHECKING:
@@ -43,28 +43,41 @@ if TYPE_CHECKING:
 @period_option
 @from_option
 @to_option
-@as_of_option
+@as_of_with(f"Judge the ledger as it stood on DATE: {DATE_FORMS}; later entries are left out "
+            "[default: the end of the period given (--to, --period), else every entry is "
+            "judged, and today decides which projects are closed].")
 @click.option("--format", "-f", "output_format", default="simple", show_default=True,
-              type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
-@click.option("--output", "-o", "output", type=click.Path(readable=False),
+              type=click.Choice([*FORMATS, "xlsx"]),
+              help="Output format: a text table (fitted to the terminal's width or COLUMNS), "
+                   "markdown, html, latex, csv (one --table), json, or xlsx (a workbook, a "
+                   "sheet per table: with --output-file).")
+@click.option("--output-file", "output_file", type=click.Path(readable=False), metavar="FILE",
+              callback=lambda _ctx, _param, value: non_empty_path(value, "--output-file"),
+              help="Write the tables to FILE instead of the standard output (replaced whole, "
+                   "or not at all); its folder must exist.")
+@click.option("--output", "-o", "output", type=click.Path(readable=False), metavar="DIR",
               callback=lambda _ctx, _param, value: non_empty_path(value, "--output"),
-              help="Write the audit pack (CSV, Markdown, index.html, manifest.json) to DIR.")
+              help="Write the audit pack (CSV, Markdown, tables.xlsx, index.html, "
+                   "manifest.json) to DIR.")
 @click.option("--sign", "key", type=click.Path(readable=False), metavar="KEY",
               help="With --output: sign the pack's manifest.json as its auditor with this SSH "
                    "key (as `aipo-budget sign`); the cover names the signer.")
 @quiet_option
+@color_option
 def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
            period: Period | None, start: datetime.date | None, end: datetime.date | None,
-           as_of: datetime.datetime | None, output_format: str, output: str | None,
-           key: str | None) -> None:
-    """Produce the audit tables of LEDGER for a period [default: main.beancount].
+           as_of: datetime.date | None, output_format: str, output_file: str | None,
+           output: str | None, key: str | None) -> None:
+    """Produce the audit tables of a ledger for a period, or its audit pack.
 
-    Periods as in Fava's time filter: -p 2006-Q1, -p "2006-01 - 2006-06", --from 2006."""
+    LEDGER defaults to $BEANCOUNT_FILE, else main.beancount. Periods as in Fava's time
+    filter: -p 2006-Q1, -p "2006-01 - 2006-06", --from 2006."""
     if key is not None and output is None:
         raise click.UsageError("--sign signs the audit pack: use it with --output")
+    _check_output_file(output_file, output_format, output)
     chosen = period_of(period, start, end)
     first, last = chosen.start, chosen.end
-    day = as_of.date() if as_of else last
+    day = as_of or last
     if first and first > (last or day or datetime.date.today()):
         raise click.BadParameter("--from is after the end of the period (--to, or --as-of)",
                                  param_hint="--from")
@@ -74,14 +87,22 @@ def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
     tables = build_tables(loaded.result, first, last, names, ledger=ledger)
     if output is not None:
         signing = _signing(key, loaded, output) if key is not None else (None, "")
-        with progress.stage("writing the audit pack"):
-            _write_pack(loaded, tables, output, first, last, *signing)
-        click.echo(f"audit pack written to {output}: {len(tables)} tables", err=True)
+        with progress.stage("writing the audit pack") as count:
+            _write_pack(loaded, tables, output, first, last, *signing, count=count)
+        click.echo(f"audit pack written to {output}: {plural(len(tables), 'table')}", err=True)
     else:
         try:
-            click.echo(render(output_format, tables), nl=False)
+            text = (_workbook(loaded, tables, first, last) if output_format == "xlsx" else
+                    render(output_format, tables, layout=terminal.layout(output_format)
+                           if output_file is None else PLAIN))
         except RenderError as exc:
-            raise click.UsageError(str(exc)) from None
+            raise click.UsageError(f"{exc}: choose one with --table NAME, or write them all "
+                                   "with --output DIR") from None
+        if output_file is None:
+            click.echo(text, nl=False)
+        else:
+            _write_file(output_file, text)
+            click.echo(f"{plural(len(tables), 'table')} written to {output_file}", err=True)
     _warn_of_errors(loaded.result, first, last, ledger)
 
 
@@ -113,6 +134,47 @@ def _warn_of_errors(result: Audit, first: datetime.date | None, last: datetime.d
                    "(table: findings)", err=True)
 
 
+def _check_output_file(path: str | None, output_format: str, output: str | None) -> None:
+    """``--output-file``: a file in a folder that exists, checked before the audit; a
+    workbook is written to one only (binary data on a terminal is garbage)."""
+    if path is None:
+        if output_format == "xlsx" and output is None:
+            raise click.UsageError("-f xlsx writes a workbook, which is not text: name its file "
+                                   "with --output-file FILE.xlsx (or write the audit pack, "
+                                   "whose tables.xlsx it is, with --output DIR)")
+        return
+    if output is not None:
+        raise click.UsageError("--output writes the audit pack (a folder), --output-file one "
+                               "file: use one of them")
+    if path.endswith(("/", os.sep)) or os.path.isdir(path):
+        raise InputError(f"{path}: names a folder, not a file: name a file, e.g. "
+                         f"{os.path.join(path, 'tables.' + output_format)}")
+    folder = os.path.dirname(path)
+    if folder and not os.path.isdir(folder):
+        raise InputError(f"{path}: no folder {folder} to write it in; nothing was written")
+
+
+def _write_file(path: str, content: str | bytes) -> None:
+    """Write ``content`` to ``path`` whole or not at all: a temporary file beside it, then
+    renamed over it."""
+    from aipo_budget.cli.seal import write_atomic
+
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        write_atomic(os.path.abspath(path), data)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write it: {exc.strerror or exc}; nothing was "
+                         "written") from None
+
+
+def _workbook(loaded: Loaded, tables: list[Table], first: datetime.date | None,
+              last: datetime.date | None) -> bytes:
+    from aipo_budget.outputs.xlsx import render_xlsx
+
+    # dated the period's end, not today: the same books give the same bytes
+    return render_xlsx(tables, context(loaded.result, first, last, loaded.ledger).end)
+
+
 def _signing(key: str, loaded: Loaded, output: str) -> tuple[Callable[[bytes], str], str]:
     """``report --sign KEY``: what signs the manifest, and the signer as the cover names it,
     said before anything is written."""
@@ -127,7 +189,8 @@ def _signing(key: str, loaded: Loaded, output: str) -> tuple[Callable[[bytes], s
 
 def _write_pack(loaded: Loaded, tables: list[Table], output: str,
                 first: datetime.date | None, last: datetime.date | None,
-                sign: Callable[[bytes], str] | None, signer: str) -> None:
+                sign: Callable[[bytes], str] | None, signer: str,
+                count: Callable[[int, int], None]) -> None:
     from beancount.parser.options import OPTIONS_DEFAULTS
 
     from aipo_budget.core.evidence import documents_roots
@@ -151,7 +214,8 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
         documents=sorted(documents_of(loaded)), roots=documents_roots(loaded.options),
         sign=sign, signer=signer)
     try:
-        write_pack(output, tables, source, show=lambda path: as_given(path, loaded.ledger))
+        write_pack(output, tables, source, show=lambda path: as_given(path, loaded.ledger),
+                   progress=count)
     except PackError as exc:
         raise InputError(str(exc)) from None
     except OSError as exc:

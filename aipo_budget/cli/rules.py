@@ -10,7 +10,9 @@ import datetime
 
 import click
 
-from aipo_budget.cli.options import as_of_with, ledger_argument, quiet_option, rules_option
+from aipo_budget.cli import terminal
+from aipo_budget.cli.options import (DATE_FORMS, as_of_with, color_option, ledger_argument,
+                                     quiet_option, rules_option)
 from aipo_budget.outputs.render import FORMATS
 from aipo_budget.outputs.tables.rulebook import TABLES
 
@@ -18,17 +20,22 @@ from aipo_budget.outputs.tables.rulebook import TABLES
 @click.command("rules")
 @ledger_argument
 @rules_option
-@as_of_with("The rules in force on this date (YYYY-MM-DD) [default: today].")
+@as_of_with(f"The rules in force on DATE: {DATE_FORMS} [default: today].")
 @click.option("--table", "-t", "table_names", multiple=True, type=click.Choice(TABLES),
               help="A table to produce; repeat for several [default: instruments, rules and waivers].")
 @click.option("--format", "-f", "output_format", default="simple", show_default=True,
-              type=click.Choice(list(FORMATS)), help="Output format (tabulate's, CSV or JSON).")
+              type=click.Choice(list(FORMATS)),
+              help="Output format: a text table (fitted to the terminal's width or COLUMNS), "
+                   "markdown, html, latex, csv (one --table) or json.")
 @quiet_option
-def command(ledger: str, rules: str | None, as_of: datetime.datetime | None,
+@color_option
+def command(ledger: str, rules: str | None, as_of: datetime.date | None,
             table_names: tuple[str, ...], output_format: str) -> None:
-    """Print the rulebook of LEDGER's rules folder [default: main.beancount]: every
-    instrument, and every rule with the version in force on --as-of (citation, kind,
-    severity, parameters, effective date, amendments). The ledger itself is not read."""
+    """Print the rulebook: its instruments, the rules in force on a day, its waivers.
+
+    The rules folder is --rules, else rules/ beside LEDGER ($BEANCOUNT_FILE, else
+    main.beancount). Every rule with the version in force on --as-of: citation, kind,
+    severity, parameters, effective date, amendments. The ledger itself is not read."""
     from aipo_budget.core import paths
     from aipo_budget.core.ledger import LedgerInputError, check_ledger_path
     from aipo_budget.outputs.render import RenderError, render
@@ -42,13 +49,14 @@ def command(ledger: str, rules: str | None, as_of: datetime.datetime | None,
             raise unreadable(exc) from None
     folder = rules_folder_for(ledger, rules)
     ruleset = read_rules(folder, ledger)
-    day = as_of.date() if as_of else datetime.date.today()
+    day = as_of or datetime.date.today()
     names = list(dict.fromkeys(table_names)) or list(TABLES)
     tables = rulebook(ruleset, day, names)
     document = {"as_of": day.isoformat(), "rules": paths.shown(folder)}
     if "rules" in names:  # the typed parameters, for programs (the table shows them as text)
         document["parameters"] = parameters_in_force(ruleset, day)
     try:
-        click.echo(render(output_format, tables, document), nl=False)
+        text = render(output_format, tables, document, layout=terminal.layout(output_format))
     except RenderError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(f"{exc}: choose one with --table ({', '.join(TABLES)})") from None
+    click.echo(text, nl=False)

@@ -391,8 +391,8 @@ def _announce(key: str, register: signatures.Register | None, by: str) -> None:
 @quiet_option
 def command(ledger: str, through: datetime.date, by: str, reason: str | None, force: bool,
             key: str | None, rules: str | None) -> None:
-    """Seal LEDGER through DATE [default: main.beancount]: every entry dated on or before it
-    and the evidence files they cite. `check` then reports any change to them as a finding
+    """Seal LEDGER ($BEANCOUNT_FILE, else main.beancount) through DATE: every entry dated on
+    or before it and the evidence files they cite. `check` then reports any change to them as a finding
     of kind seal. Refused (exit status 1) when the ledger has Beancount errors or the period
     has error findings, unless --force --reason TEXT."""
     if force and not reason:

@@ -173,11 +173,12 @@ def inputs_of(loaded: Loaded) -> cache.Inputs:
 def summary_line(run: CheckRun) -> str:
     summary = run.summary
     counts = tally(len(summary.errors), len(summary.warnings), waived=len(summary.waived))
-    text = (f"{counts}: {paths.shown(run.ledger)} as of {run.as_of}, {summary.outflows} surplus "
-            f"outflows and {summary.transfers} transfers-in judged by {summary.rules} rules "
-            f"from {paths.shown(run.rules_folder)}")
-    if run.until is not None:
-        text += (f"; {summary.left_out} entr{'y' if summary.left_out == 1 else 'ies'} dated "
+    text = (f"{counts}: {paths.shown(run.ledger)} as of {run.as_of}, "
+            f"{plural(summary.outflows, 'surplus outflow')} and "
+            f"{plural(summary.transfers, 'transfer')}-in judged by "
+            f"{plural(summary.rules, 'rule')} from {paths.shown(run.rules_folder)}")
+    if run.until is not None and summary.left_out:  # nothing left out goes unsaid
+        text += (f"; {summary.left_out:,} entr{'y' if summary.left_out == 1 else 'ies'} dated "
                  f"after {run.until} left out")
     if not summary.has_fund:
         text += ("\nNo Surplus Fund accounts (Assets:Surplus-Fund and its sub-accounts) were "

@@ -16,7 +16,7 @@ import click
 
 from aipo_budget.cli import signing
 from aipo_budget.cli.against import read_pack
-from aipo_budget.cli.options import rules_option
+from aipo_budget.cli.options import default_ledger, rules_option
 from aipo_budget.cli.session import InputError, read_rules, rules_folder_for
 from aipo_budget.core.paths import read_regular
 from aipo_budget.outputs.pack.signature import (
@@ -79,7 +79,8 @@ def command(pack: str, key: str, rules: str | None) -> None:
     if os.path.lexists(target):
         raise InputError(f"{target}: the pack is signed already, or something is in the "
                          "signature's place (remove it to sign again)")
-    register = read_rules(rules_folder_for("main.beancount", rules), "main.beancount").register
+    ledger = default_ledger()  # the register of signers is in its rules folder
+    register = read_rules(rules_folder_for(ledger, rules), ledger).register
     signer = owner(key, register, issued.generated)
     signer.announce(f"{issued.manifest}: the audit pack of {issued.generated} (ledger digest "
                     f"{issued.ledger_digest})")
