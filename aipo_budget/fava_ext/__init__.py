@@ -83,8 +83,9 @@ def load(options: dict[str, Any], entries: Sequence[Any], errors: Sequence[Any],
 
 def tables_builder() -> Callable[..., Sequence[Table]]:
     """The function that builds the audit tables (a seam for the page's tests); the registers
-    are built with only the rows the page shows."""
-    return functools.partial(audit_tables, latest=PAGE_ROWS)
+    are built with only the rows the page shows, the titles without the period (the page says
+    it once, above them)."""
+    return functools.partial(audit_tables, latest=PAGE_ROWS, bare_titles=True)
 
 
 def build_tables(result: Audit, start: datetime.date | None, end: datetime.date | None,

@@ -349,12 +349,11 @@ def noted(table: Table, total: int) -> Table:
 
 
 def retitled(table: Table, end: datetime.date | None) -> Table:
-    """The page says the period once, above the tables: a table's title says only what it
-    is, and "life to date at END" where it is life to date by nature."""
-    what = table.title.split(",")[0].replace(" (life to date)", "")
-    if table.name in LIFE_TO_DATE and end is not None:
-        what += f", life to date at {end}"
-    return dataclasses.replace(table, title=what)
+    """A table built with bare titles (the page says the period once, above the tables),
+    "life to date at END" added where it is life to date by nature and the period ends."""
+    if table.name not in LIFE_TO_DATE or end is None:
+        return table
+    return dataclasses.replace(table, title=f"{table.title}, life to date at {end}")
 
 
 def findings_table(findings: Sequence[Finding], folder: str, link: Linker,

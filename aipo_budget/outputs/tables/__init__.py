@@ -29,21 +29,23 @@ TABLE_NAMES = tuple(BUILDERS)
 
 def context(result: Audit, start: datetime.date | None = None,
             end: datetime.date | None = None, ledger: str = "",
-            latest: int | None = None) -> Context:
+            latest: int | None = None, bare_titles: bool = False) -> Context:
     # the period ends at the cut-off (--as-of), else with the latest entry or today,
     # whichever is later: a payment dated next week is in the tables too
     return Context(result, Period(start, min(end or result.facts.end, result.facts.end)), ledger,
-                   latest)
+                   latest, bare_titles)
 
 
 def build_tables(result: Audit, start: datetime.date | None = None,
                  end: datetime.date | None = None, names: Sequence[str] | None = None,
-                 ledger: str = "", latest: int | None = None) -> list[Table]:
+                 ledger: str = "", latest: int | None = None,
+                 bare_titles: bool = False) -> list[Table]:
     """The named tables (default: all) for the period ``start``..``end`` (inclusive; the end
     defaults to the audit's). ``ledger`` is the ledger's path: its name goes in the titles, and
     locations are shown relative to its folder. With ``latest``, the registers have only their
-    latest rows, and a note saying so (their totals cover every row)."""
-    ctx = context(result, start, end, ledger, latest)
+    latest rows, and a note saying so (their totals cover every row). With ``bare_titles``,
+    titles say only what each table is (the caller says the period)."""
+    ctx = context(result, start, end, ledger, latest, bare_titles)
     return [BUILDERS[name](ctx) for name in (names or TABLE_NAMES)]
 
 

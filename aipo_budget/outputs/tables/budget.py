@@ -65,7 +65,7 @@ def budget(ctx: Context) -> Table:
         rows.append(_project_row(ctx, project))
         rows += _category_rows(ctx, project)
     return table(
-        "budget", ctx.title("Budget against actual (life to date)"),
+        "budget", ctx.title("Budget against actual", life_to_date=True),
         (Column("project", "project"), Column("category", "category"),
          Column("allocation_original", "allocation (original)", Kind.AMOUNT),
          Column("allocation", "allocation (final)", Kind.AMOUNT),
@@ -105,7 +105,7 @@ def cofunding(ctx: Context) -> Table:
     rows = [row for project in ctx.projects if ctx.costs_of(project)
             for row in _source_rows(ctx, project)]
     return table(
-        "cofunding", ctx.title("Co-funding schedule (life to date)"),
+        "cofunding", ctx.title("Co-funding schedule", life_to_date=True),
         (Column("project", "project"), Column("source", "source"),
          Column("amount", f"amount ({ctx.currency})", Kind.AMOUNT),
          Column("share", "share of total cost", Kind.PERCENT),

@@ -55,6 +55,9 @@ class Context:
     period: Period  # its end is always set (build_tables)
     ledger: str = ""  # the ledger's path: its name goes in the titles
     latest: int | None = None  # the registers show at most this many rows, the latest
+    # titles that say only what a table is, where the period is said once above the tables
+    # (the Fava page)
+    bare_titles: bool = False
 
     @property
     def facts(self) -> Facts:
@@ -72,8 +75,11 @@ class Context:
     def currency(self) -> str:
         return self.facts.conventions.currency
 
-    def title(self, what: str) -> str:
+    def title(self, what: str, life_to_date: bool = False) -> str:
+        if self.bare_titles:
+            return what
         name = os.path.basename(self.ledger)
+        what += " (life to date)" if life_to_date else ""
         return f"{what}, {self.period}" + (f", {name}" if name else "")
 
     @cached_property
