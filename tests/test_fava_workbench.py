@@ -212,6 +212,16 @@ def test_a_form_that_cannot_be_read_says_why_and_judges_nothing(fava, field, val
     assert 'id="sf-proposal-text"' not in page
 
 
+def test_the_form_offers_the_documents_and_says_which_are_cited(fava):
+    page = fava.page()
+    options = dict(re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', page))
+    new = options["2006-06-14.invoice-mri-2006-031.pdf"]
+    assert new == ("documents/Expenses/Projects/Trafficking-Roadmap/Research/"
+                   "2006-06-14.invoice-mri-2006-031.pdf")  # cited by no payment yet
+    assert options["2006-05-31.draft-roadmap-acceptance.pdf"].endswith(
+        "(already cited by 1 payment)")
+
+
 def test_a_proposal_after_the_day_judged_is_refused_plainly(fava):
     answer = answer_of(fava.page(**PAYMENT, approvers=TWO, as_of="2006-06-01"))
     assert "Not judged" in answer and "after the day judged as of (2006-06-01)" in answer

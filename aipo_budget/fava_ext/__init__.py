@@ -112,10 +112,12 @@ class SurplusFund(FavaExtensionBase):
         self.config = config
         self.loaded: Loaded | None = None
         self.sources: frozenset[str] = frozenset()
+        self.offered: proposal.Choices | None = None  # the form's, made once per load
 
     def after_load_file(self) -> None:
         ledger = self.ledger
         self.sources = frozenset(ledger.options["include"])
+        self.offered = None
         try:
             self.loaded = load(ledger.options, ledger.all_entries, ledger.load_errors,
                                self.config, datetime.date.today())
@@ -181,8 +183,10 @@ class SurplusFund(FavaExtensionBase):
     def proposing(self, loaded: Loaded) -> page_module.Proposing:
         """The "can we pay this?" form, judged when it was sent (``?propose=1``)."""
         result = loaded.result
-        offered = proposal.choices(result, loaded.ledger_folder,
-                                   list(self.ledger.options.get("documents") or ()))
+        if self.offered is None:
+            self.offered = proposal.choices(result, loaded.ledger_folder,
+                                            self.ledger.all_entries)
+        offered = self.offered
         form = proposal.read_form(request.args)
         answer = None
         if request.args.get("propose"):

@@ -271,7 +271,7 @@ def glance(result: Audit, tables: Sequence[Table], start: datetime.date | None,
            end: datetime.date | None, ledger: str) -> Glance:
     """The headline figures at the end of the period shown, each project open or with
     allocation left, and the two charts (those of the audit pack)."""
-    from aipo_budget.outputs.pack.html import _charts
+    from aipo_budget.outputs.pack.html import charts_of
 
     ctx = context(result, start, end, ledger)
     if not result.facts.has_fund:
@@ -292,7 +292,7 @@ def glance(result: Audit, tables: Sequence[Table], start: datetime.date | None,
     budget = next((t for t in tables if t.name == "budget"), None)
     projects = [use for row in (budget.rows if budget else ())
                 if (use := _project_use(row, ctx, money)) is not None]
-    charts = tuple((c["title"], c["svg"]) for c in _charts(tables, ctx))
+    charts = tuple((c["title"], c["svg"]) for c in charts_of(tables, ctx))
     return Glance(figures, tuple(projects), charts)
 
 

@@ -15,9 +15,12 @@ import datetime
 import os
 import re
 import shlex
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from beancount.core import data
 
 from aipo_budget.core.ledger import LedgerInputError
 from aipo_budget.outputs.pending import proposals as proposing
@@ -26,6 +29,7 @@ from aipo_budget.outputs.pending.judge import judged
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from aipo_budget.core.conventions import Conventions
     from aipo_budget.core.engine import Audit
     from aipo_budget.outputs.pending.judge import Verdict
 
@@ -33,7 +37,7 @@ FILENAME = "proposal.beancount"  # where the text would be saved: beside the led
 FIELDS = ("date", "payee", "narration", "purpose", "amount", "currency", "fund", "preparer",
           "approvers", "document", "incurred", "as_of")
 LONGEST = 300  # characters of one field
-MOST_DOCUMENTS = 2000  # offered from the documents folders
+MOST_DOCUMENTS = 2000  # offered from the documents folders, in the order of their paths
 
 
 @dataclass(frozen=True)
@@ -53,7 +57,7 @@ class Purpose:
 class Document:
     name: str  # as a transaction cites it: the file's name in its account's folder
     path: str  # relative to the ledger's folder
-    cited: int  # by how many surplus outflows already
+    cited: int  # by how many surplus outflows already (their evidence resolves to it)
 
 
 @dataclass(frozen=True)
@@ -88,37 +92,22 @@ class Answer:
     problems: tuple[str, ...] = ()
 
 
-def choices(result: Audit, folder: str, documents: Sequence[str]) -> Choices:
-    """The form's choices: ``documents`` are the ledger's documents folders (its
-    ``option "documents"``), relative to ``folder``, the ledger's folder."""
+def choices(result: Audit, folder: str, entries: Sequence[Any]) -> Choices:
+    """The form's choices; the documents are the ledger's Document entries (the files
+    Beancount found in its documents folders), shown relative to ``folder``, the ledger's."""
     ledger = result.facts.conventions
     purposes = []
     for version in (v for rule in result.ruleset.of_kind("purpose") for v in rule.versions):
         purposes += [Purpose(version.params.resolution, project, category)
                      for project, categories in version.params.projects.items()
                      for category in categories]
-    cited: dict[str, int] = {}
-    for outflow in result.facts.outflows:
-        name = outflow.entry.meta.get(ledger.document)
-        if isinstance(name, str):
-            cited[os.path.basename(name)] = cited.get(os.path.basename(name), 0) + 1
+    cited = Counter(o.document_path for o in result.facts.outflows if o.document_path)
+    files = sorted({e.filename for e in entries if isinstance(e, data.Document)})
+    documents = tuple(Document(os.path.basename(path), os.path.relpath(path, folder), cited[path])
+                      for path in files[:MOST_DOCUMENTS])
     funds = tuple(result.facts.fund_accounts or (ledger.fund,))
-    return Choices(tuple(dict.fromkeys(purposes)), funds, (ledger.currency,),
-                   tuple(_documents(folder, documents, cited)), ledger.projects)
-
-
-def _documents(folder: str, roots: Sequence[str], cited: Mapping[str, int]) -> list[Document]:
-    found: list[Document] = []
-    for root in roots:
-        top = os.path.join(folder, root)
-        for here, dirs, files in os.walk(top):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(f for f in files if not f.startswith(".")):
-                path = os.path.join(here, name)
-                if len(found) < MOST_DOCUMENTS and os.path.isfile(path):
-                    found.append(Document(name, os.path.relpath(path, folder),
-                                          cited.get(name, 0)))
-    return found
+    return Choices(tuple(dict.fromkeys(purposes)), funds, (ledger.currency,), documents,
+                   ledger.projects)
 
 
 def read_form(args: Mapping[str, str]) -> Form:
@@ -162,10 +151,9 @@ def _one_of(form: Form, name: str, offered: Sequence[str], what: str,
     return None
 
 
-def proposal_text(form: Form, offered: Choices, ledger: Mapping[str, str]
-                  ) -> tuple[str, list[str]]:
-    """The proposed payment as Beancount text, and what keeps it from being written.
-    ``ledger`` names the metadata keys (the ledger's conventions)."""
+def proposal_text(form: Form, offered: Choices, ledger: Conventions) -> tuple[str, list[str]]:
+    """The proposed payment as Beancount text, and what keeps it from being written, with
+    the ledger's metadata keys."""
     problems: list[str] = []
     day = _date(form, "date", "date", problems)
     amount = _amount(form["amount"], problems)
@@ -184,13 +172,13 @@ def proposal_text(form: Form, offered: Choices, ledger: Mapping[str, str]
         return "", problems
     chosen = purposes[purpose]
     lines = [f"{day} * {_quoted(form['payee'])} {_quoted(form['narration'])}",
-             f"  {ledger['resolution']}: {_quoted(chosen.resolution)}"]
-    for key, name in (("prepared_by", "preparer"), ("approved_by", "approvers"),
-                      ("document", "document")):
+             f"  {ledger.resolution}: {_quoted(chosen.resolution)}"]
+    for key, name in ((ledger.prepared_by, "preparer"), (ledger.approved_by, "approvers"),
+                      (ledger.document, "document")):
         if form[name]:
-            lines.append(f"  {ledger[key]}: {_quoted(form[name])}")
+            lines.append(f"  {key}: {_quoted(form[name])}")
     if form["incurred"]:
-        lines.append(f"  {ledger['incurred']}: {form['incurred']}")
+        lines.append(f"  {ledger.incurred}: {form['incurred']}")
     expense = f"{offered.expenses}:{chosen.project}:{chosen.category}"
     width = max(len(expense), len(fund)) + 6
     lines += [f"  {expense}".ljust(width) + f"{amount:.2f} {currency}",
@@ -208,11 +196,7 @@ def answer(form: Form, offered: Choices, result: Audit, ledger_file: str) -> Ans
     """The proposal of ``form`` judged with the ledger whose main file is ``ledger_file``,
     as ``check --pending`` judges it; the judging day is the form's "as of", by default the
     payment's date (the books as they stand that day)."""
-    conventions = result.facts.conventions
-    keys = {"resolution": conventions.resolution, "prepared_by": conventions.prepared_by,
-            "approved_by": conventions.approved_by, "document": conventions.document,
-            "incurred": conventions.incurred}
-    text, problems = proposal_text(form, offered, keys)
+    text, problems = proposal_text(form, offered, result.facts.conventions)
     as_of_text = form["as_of"] or form["date"]
     as_of = _date(Form({"as_of": as_of_text}), "as_of", "judge as of", problems)
     if problems:

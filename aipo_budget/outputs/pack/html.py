@@ -271,7 +271,7 @@ def svg(chart: dict[str, Any]) -> Markup:
     return Markup(str(getattr(macros, f"{chart['kind']}_chart")(chart)))
 
 
-def _charts(tables: Sequence[Table], ctx: Context) -> list[dict[str, Any]]:
+def charts_of(tables: Sequence[Table], ctx: Context) -> list[dict[str, Any]]:
     """The budget chart of the budget table, the balance chart of the fund statement (from
     the fund's balance before the period): each with its title, its SVG and its table."""
     by_name = {t.name: t for t in tables}
@@ -300,7 +300,7 @@ class Section:
 
 def sections(tables: Sequence[Table], ctx: Context, about: About) -> list[Section]:
     """Every table, a register shortened to SHOWN_ROWS, each chart with its table."""
-    charts = {chart["table"]: chart for chart in _charts(tables, ctx)}
+    charts = {chart["table"]: chart for chart in charts_of(tables, ctx)}
     found, wide = [], False
     for source in tables:
         table_ = shortened(source, SHOWN_ROWS) if source.name in ON_PAPER else source
