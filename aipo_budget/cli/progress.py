@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
+from aipo_budget.cli.terminal import is_terminal
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
@@ -57,10 +59,7 @@ def _terminal() -> TextIO | None:
     """Standard error if a person is watching it on a terminal that can redraw a line."""
     if os.environ.get("TERM") == "dumb":
         return None
-    try:
-        return sys.stderr if sys.stderr is not None and sys.stderr.isatty() else None
-    except (AttributeError, ValueError):  # no isatty, or a closed stream
-        return None
+    return sys.stderr if is_terminal(sys.stderr) else None
 
 
 def _width(stream: TextIO) -> int:

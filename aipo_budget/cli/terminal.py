@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TextIO
 
 import click
 
@@ -17,9 +18,10 @@ from aipo_budget.outputs.layout import Layout
 from aipo_budget.outputs.render import TEXT_TABLES
 
 
-def _is_terminal() -> bool:
+def is_terminal(stream: TextIO | None) -> bool:
+    """Whether ``stream`` (standard output or error) is a terminal."""
     try:
-        return sys.stdout is not None and sys.stdout.isatty()
+        return stream is not None and stream.isatty()
     except (AttributeError, ValueError):  # no isatty, or a closed stream
         return False
 
@@ -29,7 +31,7 @@ def width() -> int | None:
     columns = os.environ.get("COLUMNS", "").strip()
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
-    if not _is_terminal():
+    if not is_terminal(sys.stdout):
         return None
     try:
         return os.get_terminal_size(sys.stdout.fileno()).columns or None
@@ -45,7 +47,7 @@ def colour() -> bool:
         return ctx.color
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
-    return _is_terminal()
+    return is_terminal(sys.stdout)
 
 
 def layout(fmt: str) -> Layout:
