@@ -314,7 +314,9 @@ def write_entry(folder: Path, key: Key, entry: dict[str, Any]) -> bool:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
                      | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(entry, handle, separators=(",", ":"))  # in pieces, never a whole copy
+            # one string by json's C encoder (json.dump writes in pieces, encoded in Python at
+            # several times the CPU time); written once the ledger has been let go (session)
+            handle.write(json.dumps(entry, separators=(",", ":")))
         os.replace(temporary, folder / key.name)
     except (OSError, TypeError, ValueError):
         remove(temporary)

@@ -148,7 +148,8 @@ def walk_includes(top: str, show: Callable[[str], str] = str) -> Walk:
             continue
         if stray is not None:
             walk.strays[current] = (stray, origin[current])
-        for match in INCLUDE_LINE.finditer(text):
+        # the line-anchored pattern is slow over a large file: not run where no line can match
+        for match in INCLUDE_LINE.finditer(text) if "include" in text else ():
             pattern = re.sub(r"\\(.)", r"\1", match[1])
             search = os.path.join(os.path.dirname(current), pattern)  # as is when absolute
             include = Include(current, text.count("\n", 0, match.start()) + 1, pattern,
@@ -284,6 +285,11 @@ def load_ledger(path: str, proposed: str | None = None
                                           f"({type(exc).__name__}): is one beyond 28 digits?")]
                                ) from None
     finally:
+        if gc.get_freeze_count() == 0:
+            # what the load allocated lives on: put in the oldest generation as it is, not
+            # walked by the young collections that would otherwise fall due once re-enabled
+            gc.freeze()
+            gc.unfreeze()
         if enabled:
             gc.enable()
     fatal = [_where(e, filename, walk.includes) for e in errors

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core.tally import one_line
 from aipo_budget.outputs.layout import Layout, fitted, painted, paragraph, records, tone
-from aipo_budget.outputs.table import Kind, Location, Status
+from aipo_budget.outputs.table import Kind, Location, Status, grid_labels, location_parts
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -44,7 +44,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Markdown's inline markup (emphasis, code, links, strikethrough), the cell separator and the
 # escape character itself, backslash-escaped; HTML's three special characters as entities.
 MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
-HTML_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+HTML_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 PLAIN = Layout()  # no width, no colour: files, pipes and the audit pack
 
 
@@ -113,7 +113,7 @@ def csv_value(value: Any, kind: Kind | None = None) -> str:
 def markdown_text(text: str) -> str:
     """``text`` as inert Markdown on one line: markup escaped, HTML as entities."""
     escaped = MARKDOWN_PUNCTUATION.sub(r"\\\1", one_line(text))
-    return "".join(HTML_ENTITIES.get(char, char) for char in escaped)
+    return escaped.translate(HTML_ENTITIES)
 
 
 def dumps(data: Any) -> str:
@@ -309,9 +309,8 @@ def _csv_cells(value: Any, column: Column) -> list[str]:
     # a location is two machine values: the file, and the line
     if column.kind is not Kind.LOCATION:
         return [csv_value(value, column.kind)]
-    if isinstance(value, Location):
-        return [csv_value(value.shown or value.filename), str(value.lineno or "")]
-    return [csv_value(value), ""]
+    file, line = location_parts(value)
+    return [csv_value(file), str(line or "")]
 
 
 def render_csv(table: Table) -> str:
@@ -320,8 +319,7 @@ def render_csv(table: Table) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([h for c in table.columns for h in (
-        [f"{c.label} file", f"{c.label} line"] if c.kind is Kind.LOCATION else [c.label])])
+    writer.writerow([label for c in table.columns for label in grid_labels(c)])
     for row in [*table.rows, *([table.totals] if table.totals else [])]:
         writer.writerow([cell for c in table.columns for cell in _csv_cells(row.get(c.key), c)])
     return buffer.getvalue()

@@ -111,7 +111,9 @@ def typed(value: Any) -> str:
 
 def metadata(meta: dict[str, Any] | None) -> list[tuple[str, str]]:
     """The written metadata, sorted by key: not where the entry is, nor Beancount's own."""
-    written = [(key, typed(value)) for key, value in (meta or {}).items()
+    if not meta or meta.keys() <= WHERE:  # most postings, many entries: where they are only
+        return []
+    written = [(key, typed(value)) for key, value in meta.items()
                if key not in WHERE and not key.startswith("__")]
     written.sort()
     return written
@@ -140,8 +142,9 @@ def canonical(entry: data.Directive, base: str = "", aspects: bool = True
                                 typed(entry.payee or None), typed(entry.narration or None),
                                 typed(entry.tags), typed(entry.links))))
         if aspects:  # what the postings say, aspect by aspect: to name what changed
-            for index, name in enumerate(ASPECTS):
-                values = sorted(p[index] for p in postings)
+            columns = zip(*postings) if postings else [()] * len(ASPECTS)
+            for name, column in zip(ASPECTS, columns):
+                values = sorted(column)
                 found.append((name, "|".join(values) if any(values) else ""))
         found.append(("postings", "\n".join(sorted(map("\t".join, postings)))))  # a multiset
     else:
@@ -154,17 +157,30 @@ def canonical(entry: data.Directive, base: str = "", aspects: bool = True
     return found + [(META_PREFIX + key, value) for key, value in metadata(entry.meta)]
 
 
-def fingerprint(entry: data.Directive, base: str = "") -> str:
-    """SHA-256 (hex) of the canonical form, with the entry's type."""
-    text = "\x1e".join([type_name(entry), *(f"{name}\x1f{value}" for name, value
-                                           in canonical(entry, base, aspects=False))])
+def fingerprint(entry: data.Directive, base: str = "",
+                form: list[tuple[str, str]] | None = None) -> str:
+    """SHA-256 (hex) of the canonical form without a transaction's aspects, with the entry's
+    type; ``form`` is the entry's whole :func:`canonical` form when it is made already."""
+    if form is None:
+        form = canonical(entry, base, aspects=False)
+    elif isinstance(entry, data.Transaction):
+        form = [field for field in form if field[0] not in ASPECTS]
+    text = "\x1e".join([type_name(entry), *(f"{name}\x1f{value}" for name, value in form)])
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def field_digests(entry: data.Directive, base: str = "") -> dict[str, str]:
-    """Each field's short digest (``EMPTY`` when empty), by field name (``metadata KEY``)."""
-    return {name: hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:FIELD]
-            if value else EMPTY for name, value in canonical(entry, base)}
+def field_digests(entry: data.Directive, base: str = "",
+                  form: list[tuple[str, str]] | None = None) -> dict[str, str]:
+    """Each field's short digest (``EMPTY`` when empty), by field name (``metadata KEY``);
+    ``form`` as for :func:`fingerprint`."""
+    return {name: _field_digest(value) if value else EMPTY
+            for name, value in form or canonical(entry, base)}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _field_digest(value: str) -> str:
+    # most values recur (a day, a payee, the accounts of a kind of payment): each hashed once
+    return hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:FIELD]
 
 
 def own_entries(entries: Iterable[data.Directive], options: dict[str, Any] | None

@@ -25,10 +25,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from beancount.core import data
 
 from aipo_budget.core.seals.canonical import (ASPECTS, EMPTY, FIELDS_BY_NAME, META_PREFIX, SHORT,
-                                              describe, field_digests, type_name)
+                                              canonical, describe, field_digests, fingerprint,
+                                              type_name)
 from aipo_budget.core.seals.snapshot import MISSING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from aipo_budget.core.seals.snapshot import Ledger, Snapshot
 
 SIMILAR = 0.5  # the share of equal fields that makes a removed and an added entry one change
@@ -72,10 +75,11 @@ class Recorded(NamedTuple):
                           escape(self.amount), fixed, meta])
 
 
-def recorded(entry: data.Directive, base: str, digest: str = "") -> Recorded:
-    """``entry`` as a record has it (``digest``: its fingerprint). A reader knows it by a
-    transaction's payee (else narration) and first positive amount, else by its account,
-    currency, type or name and its amount."""
+def recorded(entry: data.Directive, base: str, digest: str = "",
+             form: list[tuple[str, str]] | None = None) -> Recorded:
+    """``entry`` as a record has it (``digest``: its fingerprint; ``form``: its canonical form
+    if made already). A reader knows it by a transaction's payee (else narration) and first
+    positive amount, else by its account, currency, type or name and its amount."""
     if isinstance(entry, data.Transaction):
         who = entry.payee or entry.narration or ""
         amount = next((p.units.to_string() for p in entry.postings if p.units
@@ -87,16 +91,27 @@ def recorded(entry: data.Directive, base: str, digest: str = "") -> Recorded:
         value = getattr(entry, "amount", None)
         amount = value.to_string() if hasattr(value, "to_string") else ""
     return Recorded(entry.date.isoformat(), type_name(entry), digest[:SHORT], who, amount,
-                    field_digests(entry, base))
+                    field_digests(entry, base, form))
 
 
-def record_lines(snapshot: Snapshot, base: str) -> list[str]:
+def fingerprinted(entry: data.Directive, base: str) -> tuple[str, str]:
+    """The fingerprint of ``entry`` and its record line, from one canonical form (an audit
+    pack records every entry of the ledger: making the form is most of the cost)."""
+    form = canonical(entry, base)
+    digest = fingerprint(entry, form=form)
+    return digest, recorded(entry, base, digest, form).line()
+
+
+def record_lines(snapshot: Snapshot, base: str, lines: Sequence[str] | None = None
+                 ) -> list[str]:
     """The body of a record of ``snapshot`` (a seal's, an audit pack's): a fields line per
-    type, then one line per entry and one per evidence file, each part sorted."""
+    type, then one line per entry and one per evidence file, each part sorted. ``lines``: the
+    entries' lines when made already (:func:`fingerprinted`)."""
     kinds = sorted({type_name(entry) for entry in snapshot.own})
     fields = ["\t".join(["fields", kind, " ".join(FIELDS_BY_NAME[kind])]) for kind in kinds]
-    entries = sorted(recorded(entry, base, print_).line()
-                     for print_, entry in zip(snapshot.prints, snapshot.own))
+    entries = sorted(lines if lines is not None else
+                     (recorded(entry, base, print_).line()
+                      for print_, entry in zip(snapshot.prints, snapshot.own)))
     evidence = sorted("\t".join(["evidence", escape(path), sha])
                       for path, sha in snapshot.evidence.items())
     return [*fields, *entries, *evidence]
