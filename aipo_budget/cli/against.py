@@ -28,7 +28,7 @@ from aipo_budget.core.rules import RuleVersion
 from aipo_budget.core.seals.sidecar import Words, entry_differences, parse_record
 from aipo_budget.core.seals.snapshot import FORMAT, MISSING, Ledger, file_digest
 from aipo_budget.core.tally import plural
-from aipo_budget.outputs.pack.manifest import ledger_digest
+from aipo_budget.outputs.pack.manifest import ledger_digest, parsed_manifest
 from aipo_budget.outputs.pack.signature import (
     SignatureError, auditor, pack_day, read_signature, signing_key,
 )
@@ -74,7 +74,7 @@ class Pack:
 def _content(given: str) -> tuple[bytes, dict[str, Any]]:
     try:
         raw = read_regular(given)
-        content = json.loads(raw.decode("utf-8"))
+        content = parsed_manifest(raw)
     except OSError as exc:
         raise InputError(f"{given}: cannot read the audit pack's manifest "
                          f"({exc.strerror or exc})") from None
@@ -83,7 +83,7 @@ def _content(given: str) -> tuple[bytes, dict[str, Any]]:
                          ) from None
     except (UnicodeDecodeError, RecursionError):
         raise InputError(f"{given}: {NOT_A_MANIFEST}") from None
-    if not isinstance(content, dict) or content.get("tool") != "aipo-budget":
+    if content is None:
         raise InputError(f"{given}: {NOT_A_MANIFEST}")
     return raw, content
 

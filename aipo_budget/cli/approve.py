@@ -18,7 +18,6 @@ import click
 
 from aipo_budget.cli.explain import ledger_file, parse_location
 from aipo_budget.cli.options import ledger_option, non_empty_path, quiet_option, rules_option
-from aipo_budget.cli.seal import write_atomic
 from aipo_budget.cli.session import InputError, run_audit
 from aipo_budget.cli import signing
 from aipo_budget.core import signatures
@@ -26,6 +25,7 @@ from aipo_budget.core.findings import money
 from aipo_budget.core.paths import shown
 from aipo_budget.outputs.explain import LocationError
 from aipo_budget.outputs.explain.locate import find_transaction
+from aipo_budget.outputs.pack.files import write_atomic
 
 
 def key_fingerprint(key: str) -> str | None:
@@ -45,11 +45,9 @@ def _owner(register: signatures.Register | None, fingerprint: str | None, role: 
     names = register.names_of(fingerprint) if register is not None else []
     if not names:
         return f"nobody in the register ({fingerprint}): the signature will not count"
-    try:
-        signatures.signer_for(register, fingerprint, role, day, "the transaction's date")
-    except signatures.SignatureError as exc:
-        return f"{', '.join(names)} ({fingerprint}); the signature will not count: {exc}"
-    return f"{', '.join(names)} ({fingerprint})"
+    _signed, problem = signing.signer(register, fingerprint, role, day, "the transaction's date")
+    named = f"{', '.join(names)} ({fingerprint})"
+    return named if problem is None else f"{named}; the signature will not count: {problem}"
 
 
 @click.command("approve")

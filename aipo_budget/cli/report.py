@@ -23,6 +23,7 @@ from aipo_budget.cli.session import InputError, Loaded, documents_of, run_audit
 from aipo_budget.core.findings import ERROR, WAIVED, WARNING
 from aipo_budget.core.paths import as_given
 from aipo_budget.core.tally import plural
+from aipo_budget.outputs.pack.files import write_atomic
 from aipo_budget.outputs.render import FORMATS, PLAIN, RenderError, render
 from aipo_budget.outputs.tables import TABLE_NAMES, build_tables, context
 
@@ -157,8 +158,6 @@ def _check_output_file(path: str | None, output_format: str, output: str | None)
 def _write_file(path: str, content: str | bytes) -> None:
     """Write ``content`` to ``path`` whole or not at all: a temporary file beside it, then
     renamed over it."""
-    from aipo_budget.cli.seal import write_atomic
-
     data = content.encode("utf-8") if isinstance(content, str) else content
     try:
         write_atomic(os.path.abspath(path), data)

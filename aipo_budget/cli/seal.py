@@ -22,7 +22,6 @@ import hashlib
 import os
 import stat
 import sys
-import tempfile
 import time
 from typing import TYPE_CHECKING
 
@@ -42,7 +41,7 @@ from aipo_budget.core.seals.canonical import SEAL_TYPE
 from aipo_budget.core.seals.sidecar import ENTRY_HELP, escape, record_lines
 from aipo_budget.core.seals.snapshot import Ledger
 from aipo_budget.core.tally import plural
-from aipo_budget.outputs.pack.files import fsync_folder
+from aipo_budget.outputs.pack.files import write_atomic
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -163,31 +162,6 @@ def locked(ledger: str) -> Iterator[None]:
         if created:
             with contextlib.suppress(OSError):
                 os.rmdir(folder)  # only if empty: a refused first seal leaves nothing
-
-
-def write_atomic(path: str, content: bytes) -> None:
-    """Replace (or create) ``path`` with ``content``, whole or not at all; its permissions
-    are kept."""
-    folder = os.path.dirname(path)
-    os.makedirs(folder, exist_ok=True)
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-    except FileNotFoundError:
-        mode = 0o644
-    fd, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
-                                     suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(content)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    fsync_folder(folder)  # the rename reaches the disk
 
 
 def append(path: str, text: str, new: str = "") -> None:
@@ -362,14 +336,13 @@ def _report(signing: Signing, snapshot: Snapshot, written: list[str], ledger: st
 
 def _announce(key: str, register: signatures.Register | None, by: str) -> None:
     """Say whose key signs the seal, or why `check` will not count its signature."""
-    try:
-        who = signatures.signer_for(register, signing_module.key_fingerprint(key), "audit",
-                                    datetime.date.today(), "today").who
-    except signatures.SignatureError as exc:
+    signed, problem = signing_module.signer(register, signing_module.key_fingerprint(key),
+                                            "audit", datetime.date.today(), "today")
+    if signed is None:
         click.echo(f"aipo-budget seal: check will not count this signature until the register "
-                   f"of signers backs it: {exc}", err=True)
+                   f"of signers backs it: {problem}", err=True)
         return
-    click.echo(f"signing the seal of {by} as {who}", err=True)
+    click.echo(f"signing the seal of {by} as {signed.who}", err=True)
 
 
 @click.command("seal")

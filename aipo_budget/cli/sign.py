@@ -19,8 +19,9 @@ from aipo_budget.cli.against import read_pack
 from aipo_budget.cli.options import default_ledger, rules_option
 from aipo_budget.cli.session import InputError, read_rules, rules_folder_for
 from aipo_budget.core.paths import read_regular
+from aipo_budget.outputs.pack.files import write_atomic
 from aipo_budget.outputs.pack.signature import (
-    ROLE, SignatureError, auditor, pack_day, signing_key, write_signature,
+    DAY, ROLE, SignatureError, pack_day, signing_key,
 )
 
 if TYPE_CHECKING:
@@ -45,9 +46,11 @@ def owner(key: str, register: Register | None, generated: str) -> Owner:
     """Who ``key`` is for audit on the day of a pack made at ``generated``."""
     fingerprint = signing.key_fingerprint(key)
     try:
-        return Owner(auditor(register, fingerprint, pack_day(generated)).who, None)
+        day = pack_day(generated)
     except SignatureError as exc:
         return Owner(f"key {fingerprint}", str(exc))
+    signed, problem = signing.signer(register, fingerprint, ROLE, day, DAY)
+    return Owner(f"key {fingerprint}" if signed is None else signed.who, problem)
 
 
 def signature_of(manifest: bytes, key: str) -> str:
@@ -88,7 +91,7 @@ def command(pack: str, key: str, rules: str | None) -> None:
     if read_regular(issued.manifest) != issued.raw:
         raise InputError(f"{issued.manifest}: changed while it was signed; nothing was written")
     try:
-        write_signature(target, armored)
+        write_atomic(target, armored.encode("ascii"), replace=False)
     except OSError as exc:
         raise InputError(f"{target}: cannot be written ({exc.strerror or exc}); nothing was "
                          "written") from None

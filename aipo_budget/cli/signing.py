@@ -7,12 +7,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from typing import TYPE_CHECKING
 
 import sshsig
 
 from aipo_budget.cli.session import InputError
 from aipo_budget.core import signatures
 from aipo_budget.core.paths import read_regular
+
+if TYPE_CHECKING:
+    import datetime
 
 INSTALL = ("ssh-keygen (OpenSSH 8.2 or later) is needed to sign: install the OpenSSH client "
            "(Debian/Ubuntu: apt install openssh-client; macOS has it)")
@@ -56,3 +60,14 @@ def key_fingerprint(key: str) -> str:
         raise InputError(f"{key}: its public key {public} cannot be read ({exc}): give the "
                          "public key of a key held by ssh-agent, or keep KEY.pub beside KEY"
                          ) from None
+
+
+def signer(register: signatures.Register | None, fingerprint: str, role: str,
+           day: datetime.date, day_name: str) -> tuple[signatures.Signed | None, str | None]:
+    """Whose key ``fingerprint`` is, for ``role`` on ``day`` (what that day is: ``day_name``),
+    as ``register`` says it before anything is signed: (the signer, None), or (None, why a
+    signature by it will not count). Each command says it in its own words."""
+    try:
+        return signatures.signer_for(register, fingerprint, role, day, day_name), None
+    except signatures.SignatureError as exc:
+        return None, str(exc)

@@ -130,16 +130,22 @@ def ladder(percent: Decimal, status: Status | None, warn_at: Decimal | None) -> 
     return "warning" if warn_at is not None and percent >= warn_at else "within"
 
 
+def _bar(row: Mapping[str, Any]) -> Bar | None:
+    """The bar of a budget row's utilisation, coloured by the row's ceiling status (else its
+    warn_at); None when the row has no utilisation."""
+    percent = row.get("pct_used")
+    if percent is None:
+        return None
+    return Bar(f"{min(max(percent, Decimal(0)), HUNDRED):.1f}",
+               ladder(percent, row.get("status"), row.get("warn_at")))
+
+
 def _with_bar(row: Mapping[str, Any] | None, cells: tuple[Cell, ...], at: int
               ) -> tuple[Cell, ...]:
-    """The budget's utilisation with its bar, coloured by the row's ceiling status (else
-    its warn_at)."""
-    percent = (row or {}).get("pct_used")
-    if row is None or percent is None:
+    """The budget's utilisation with its bar (:func:`_bar`)."""
+    if row is None or (bar := _bar(row)) is None:
         return cells
-    width = min(max(percent, Decimal(0)), HUNDRED)
-    bar = Bar(f"{width:.1f}", ladder(percent, row.get("status"), row.get("warn_at")))
-    marks = ("negative", "barcell") if percent < 0 else ("barcell",)
+    marks = ("negative", "barcell") if row["pct_used"] < 0 else ("barcell",)
     shown = dataclasses.replace(cells[at], bar=bar, css=_classes(Kind.PERCENT, cells[at].text, marks))
     return (*cells[:at], shown, *cells[at + 1:])
 
@@ -257,14 +263,11 @@ def _project_use(row: Mapping[str, Any], ctx: Any, money: Callable[[Decimal], st
     if terms.closed and left <= 0:
         return None
     percent = row.get("pct_used")
-    bar = (Bar(f"{min(max(percent, Decimal(0)), HUNDRED):.1f}",
-               ladder(percent, row.get("status"), row.get("warn_at")))
-           if percent is not None else None)
     return ProjectUse(
         project, f"{money(spent)} of {money(allocation)} used"
         + (f" ({percent_text(percent)})" if percent is not None else ""),
         f"{money(left)} left" if left >= 0 else f"{money(-left)} over the allocation",
-        bar, _days(terms, ctx.end))
+        _bar(row), _days(terms, ctx.end))
 
 
 def glance(result: Audit, tables: Sequence[Table], start: datetime.date | None,

@@ -83,6 +83,22 @@ class Column:
     kind: Kind = Kind.TEXT
 
 
+def grid_labels(column: Column) -> list[str]:
+    """The headers of ``column`` where a cell holds one plain value (CSV, the workbook): a
+    location is two columns, its file and its line (:func:`location_parts`)."""
+    if column.kind is Kind.LOCATION:
+        return [f"{column.label} file", f"{column.label} line"]
+    return [column.label]
+
+
+def location_parts(value: Any) -> tuple[Any, int | None]:
+    """A LOCATION cell's two values, its file (as shown) and its line (None: none); a value
+    that is not a Location is its own file, without a line."""
+    if isinstance(value, Location):
+        return value.shown or value.filename, value.lineno
+    return value, None
+
+
 @dataclass(frozen=True)
 class Table:
     """``rows`` and ``totals`` map column keys to values; a key a row leaves out is empty."""

@@ -27,7 +27,7 @@ import xlsxwriter
 
 from aipo_budget.core.tally import one_line
 from aipo_budget.outputs.render import machine_value, nothing_shown
-from aipo_budget.outputs.table import Kind, Location
+from aipo_budget.outputs.table import Kind, Location, grid_labels, location_parts
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -71,18 +71,16 @@ def sheet_names(tables: Iterable[Table]) -> list[str]:
 def headers(column: Column) -> list[tuple[str, Kind | None]]:
     """The sheet's columns of ``column``, each its header and the kind of its cells (None:
     Excel's general look): a location is two, its file and its line, as in CSV."""
-    if column.kind is Kind.LOCATION:
-        return [(f"{column.label} file", Kind.TEXT), (f"{column.label} line", None)]
-    return [(column.label, column.kind)]
+    location = column.kind is Kind.LOCATION
+    kinds: list[Kind | None] = [Kind.TEXT, None] if location else [column.kind]
+    return list(zip(grid_labels(column), kinds))
 
 
 def cells(value: Any, kind: Kind) -> list[Any]:
     """``value`` of a column of ``kind`` as the sheet's typed cells (None: an empty cell)."""
     if kind is Kind.LOCATION:
-        if isinstance(value, Location):
-            place = machine_value(value)
-            return [place["filename"], place["lineno"] or None]
-        return [None if value is None else str(value), None]
+        file, line = location_parts(value)
+        return [None if file is None else str(file), line or None]
     if value is None:
         return [None]
     if kind is Kind.DOCUMENT:

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import hashlib
 import os
+import secrets
 import stat
 from typing import TYPE_CHECKING
 
@@ -101,7 +102,43 @@ def write_bytes(folder: Path, name: str, content: bytes) -> dict[str, str]:
     return {"path": name, "sha256": _write(folder.joinpath(*name.split("/")), [content])}
 
 
-def fsync_folder(path: Path) -> None:
+def write_atomic(path: str, content: bytes, replace: bool = True) -> None:
+    """Write ``content`` to ``path`` whole or not at all, from a synced temporary file beside
+    it: moved over ``path`` (``replace``: created or replaced, its permissions kept, its folder
+    made if missing), else linked to its name, which refuses a file already there, even one
+    that appears meanwhile (FileExistsError)."""
+    folder, name = os.path.split(path)
+    if replace:
+        os.makedirs(folder, exist_ok=True)
+        try:
+            mode = os.stat(path).st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o644
+    temporary = os.path.join(folder, f".{name}.{secrets.token_hex(8)}.tmp")
+    # private until chmod when replacing; else a new file, with the umask's permissions
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0),
+                 0o600 if replace else 0o666)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(content)
+            file.flush()
+            os.fsync(file.fileno())
+        if replace:
+            os.chmod(temporary, mode)
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)  # atomic, and refuses a file that appeared meanwhile
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    if not replace:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    fsync_folder(os.path.abspath(folder))  # the new name reaches the disk
+
+
+def fsync_folder(path: Path | str) -> None:
     """Make a folder's entries durable (best effort: not every file system can)."""
     with contextlib.suppress(OSError):
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))

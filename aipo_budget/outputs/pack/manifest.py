@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from aipo_budget import __version__
 from aipo_budget.core import evidence
-from aipo_budget.core.seals.sidecar import ENTRY_HELP, record_lines
-from aipo_budget.core.seals.snapshot import FORMAT, Ledger
+from aipo_budget.core.seals.sidecar import ENTRY_HELP, fingerprinted, record_lines
+from aipo_budget.core.seals.snapshot import FORMAT, Ledger, Snapshot
 from aipo_budget.outputs.pack.files import REFUSED, PackError, _digest_file
 from aipo_budget.outputs.render import dumps
 from aipo_budget.outputs.table import Kind, Location
@@ -41,6 +41,7 @@ RECORD_HEAD = (
     "SHA-256 is in manifest.json: do not edit it.",
     ENTRY_HELP,
 )
+TOOL = "aipo-budget"  # a manifest's "tool": what tells the manifest of an aipo-budget pack
 DIGEST_OF = ('the canonical JSON of "inputs": keys sorted, separators "," and ":" without '
              "spaces, UTF-8")
 
@@ -49,6 +50,14 @@ def ledger_digest(inputs: Mapping[str, Any]) -> str:
     """The ledger's digest: one SHA-256 over the canonical JSON of ``inputs`` (DIGEST_OF)."""
     return hashlib.sha256(json.dumps(inputs, sort_keys=True, separators=(",", ":"),
                                      ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def parsed_manifest(raw: bytes) -> dict[str, Any] | None:
+    """The content of the manifest whose bytes are ``raw``; None when it is JSON but not the
+    manifest of an aipo-budget pack. Bytes that are not JSON raise ValueError
+    (json.JSONDecodeError, UnicodeDecodeError) or RecursionError, for the caller to name."""
+    content = json.loads(raw.decode("utf-8"))
+    return content if isinstance(content, dict) and content.get("tool") == TOOL else None
 
 
 def generated_at() -> str:
@@ -66,8 +75,10 @@ def entry_record(entries: Sequence[Any], options: dict[str, Any] | None
     manifest says of it but its SHA-256."""
     ledger = Ledger(entries, options)
     # the whole ledger, whatever the period; its evidence files are the manifest's inputs
-    snapshot = ledger.snapshot(datetime.date.max, evidence_files=False)
-    text = "\n".join([*RECORD_HEAD, *record_lines(snapshot, ledger.base)]) + "\n"
+    made = [fingerprinted(entry, ledger.base) for entry in ledger.own]
+    snapshot = Snapshot(datetime.date.max, [digest for digest, _line in made], ledger.own, {})
+    lines = record_lines(snapshot, ledger.base, [line for _digest, line in made])
+    text = "\n".join([*RECORD_HEAD, *lines]) + "\n"
     return text, {"path": ENTRIES, "count": len(snapshot.prints),
                   "digest": snapshot.entries_digest, "format": FORMAT}
 
@@ -78,7 +89,7 @@ def manifest(inputs: Mapping[str, Any], left_out: list[dict[str, str]],
     """``manifest.json``: every input and every file written (itself aside) with its SHA-256,
     the record of the ledger's entries, and the evidence files left unread."""
     return dumps({
-        "tool": "aipo-budget",
+        "tool": TOOL,
         "version": __version__,
         "generated": generated,
         "settings": dict(settings),

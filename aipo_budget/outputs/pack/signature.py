@@ -10,12 +10,9 @@ the signature covers them all; it cannot list the signature itself, which comes 
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import os
-import secrets
 import stat
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aipo_budget.core.signatures import SignatureError, Signed, signed_with, signer_for
@@ -26,6 +23,7 @@ if TYPE_CHECKING:
 
 SIGNATURE = "manifest.json.sig"
 ROLE = "audit"
+DAY = "the pack's day"  # the day a key must be valid on, as messages name it
 MAX_BYTES = 16 * 1024  # an SSH signature is a few hundred bytes
 
 
@@ -40,7 +38,7 @@ def pack_day(generated: str) -> datetime.date:
 def auditor(register: Register | None, fingerprint: str, day: datetime.date) -> Signed:
     """The person ``register`` gives the key ``fingerprint`` to for audit on ``day``, the
     pack's day."""
-    return signer_for(register, fingerprint, ROLE, day, "the pack's day")
+    return signer_for(register, fingerprint, ROLE, day, DAY)
 
 
 def signing_key(manifest: bytes, armored: bytes) -> str:
@@ -58,19 +56,3 @@ def read_signature(path: str) -> bytes:
         raise SignatureError(f"it is {info.st_size} bytes: an SSH signature is a few hundred")
     with os.fdopen(files._open_checked(path, info), "rb") as handle:
         return handle.read(MAX_BYTES + 1)
-
-
-def write_signature(path: str, armored: str) -> None:
-    """Write ``path`` whole or not at all, never over an existing file (FileExistsError)."""
-    folder, name = os.path.split(path)
-    temporary = os.path.join(folder, f".{name}.{secrets.token_hex(8)}")
-    try:
-        with open(temporary, "x", encoding="ascii") as handle:
-            handle.write(armored)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.link(temporary, path)  # atomic, and refuses a file that appeared meanwhile
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-    files.fsync_folder(Path(os.path.abspath(folder)))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
-import json
 import os
 import shutil
 import signal
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from aipo_budget.outputs.pack import files
 from aipo_budget.outputs.pack.files import REFUSED, PackError
+from aipo_budget.outputs.pack.manifest import parsed_manifest
 from aipo_budget.outputs.pack.signature import SIGNATURE
 
 if TYPE_CHECKING:
@@ -65,11 +65,11 @@ def _recorded(folder: str, first: str, shown: Callable[[str], str]) -> dict[str,
                         f"manifest.json); {REFUSED}") from None
     try:
         with os.fdopen(files._open_checked(path, info), "rb") as handle:
-            content = json.loads(handle.read().decode("utf-8"))
+            content = parsed_manifest(handle.read())
     except (OSError, ValueError, RecursionError):
         content = None
     where = shown("manifest.json")
-    if not isinstance(content, dict) or content.get("tool") != "aipo-budget":
+    if content is None:
         raise PackError(f"{where}: not the manifest of an aipo-budget audit pack; {REFUSED}")
     if "outputs" not in content:
         raise PackError(f"{where}: written by an older aipo-budget that did not list the files "
@@ -132,12 +132,10 @@ class _Staging:
 def _locked(fd: int) -> bool:
     """Lock ``fd`` until it is closed or its process dies; False when a live run holds it
     (its staging folder is in use)."""
-    try:
-        import fcntl
+    import fcntl  # POSIX, as the seal's lock
 
+    try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except ImportError:  # no flock: staging folders are told apart by the marker alone
-        return True
     except BlockingIOError:
         return False
     return True

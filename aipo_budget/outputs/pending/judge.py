@@ -132,8 +132,7 @@ def verdict_tables(verdict: Verdict, title: str, where: Callable[[str, int], Any
 
 
 def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
-          proposals: Sequence[data.Transaction], setting: Setting,
-          at_once: bool = True) -> list[Verdict]:
+          proposals: Sequence[data.Transaction], setting: Setting) -> list[Verdict]:
     """Every proposal judged in file order, from one load of the ledger with all of them
     (``entries`` and Beancount's ``errors``).
 
@@ -142,10 +141,10 @@ def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
     appears), and then the same verdicts come from a few audits (:func:`_at_once`): the
     ledger alone and with every proposal, and, for each finding that appears, a bisection for
     the proposal after which it first appears. Where anything says otherwise (a finding that
-    goes away, proposals that settle one another's accruals, figures that do not add up), or
-    with ``at_once=False``, each proposal is audited in turn (:func:`_in_turn`)."""
+    goes away, proposals that settle one another's accruals, figures that do not add up), each
+    proposal is audited in turn (:func:`_in_turn`)."""
     prefixes = _Prefixes(entries, errors, proposals, setting)
-    verdicts = _at_once(prefixes) if at_once and proposals else None
+    verdicts = _at_once(prefixes) if proposals else None
     if verdicts is not None:
         return verdicts
     first = prefixes.findings.get(0)
