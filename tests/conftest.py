@@ -11,25 +11,34 @@ from __future__ import annotations
 import datetime
 import html as html_lib
 import inspect
+import logging
 import os
 import re
 import shutil
+import signal
+import sys
+import tempfile
 import textwrap
+import traceback
+import warnings
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from beancount.core import convert, data, inventory
 from fava.application import create_app
 from fava.util import slugify
 
+import aipo_budget.cli
 import aipo_budget.fava_ext as fava_ext
 
 from aipo_budget.core.engine import audit
 from aipo_budget.core.conventions import DEFAULT
 from aipo_budget.core.facts import Converter
 from aipo_budget.core.ledger import load_ledger
-from aipo_budget.core.rules import load_rules
+from aipo_budget.core.rules import RuleSet, load_rules
 from aipo_budget.outputs.tables import build_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,9 +129,12 @@ def ledger_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return write_ledger(tmp_path, docstring_of(request))
 
 
-def run(ledger: Path, rules: Path = RULES, as_of: datetime.date = AS_OF):
+def run(ledger: Path, rules: Path | RuleSet = RULES, as_of: datetime.date = AS_OF):
+    """The audit of ``ledger`` by the rules folder ``rules`` (read now), or by a rule set read
+    already (a test that audits many ledgers by the same unchanged folder reads it once)."""
     entries, errors, options = load_ledger(str(ledger))
-    return audit(entries, load_rules(rules), as_of, errors, until=as_of, options=options)
+    ruleset = rules if isinstance(rules, RuleSet) else load_rules(rules)
+    return audit(entries, ruleset, as_of, errors, until=as_of, options=options)
 
 
 @pytest.fixture
@@ -335,3 +347,104 @@ def keygen() -> str:
             pytest.fail(f"CI=true: {message}", pytrace=False)
         pytest.skip(message)
     return program
+
+
+# --- the command line in a process of its own --------------------------------------------
+
+
+@dataclass
+class ChildRun:
+    """How ``aipo-budget`` run in a child process ended: its exit status, or minus the signal
+    that ended it (as subprocess reports it), and what it wrote."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _as_a_fresh_interpreter(cwd: Path | None, timeout: int) -> None:
+    """In a forked child: what a fresh ``python`` running the console script would have, not
+    what pytest or the shell that started it set. Ctrl-C raises KeyboardInterrupt and SIGTERM
+    ends the process (a shell's background job starts with SIGINT ignored, which a new
+    interpreter would keep: a test of Ctrl-C must not depend on it), warnings are printed on
+    standard error under Python's default filters, log records reach no pytest handler."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(timeout)  # a run that blocks (a FIFO opened) is ended: the test fails
+    warnings.resetwarnings()
+    for category in (ResourceWarning, ImportWarning, PendingDeprecationWarning,
+                     DeprecationWarning):
+        warnings.simplefilter("ignore", category)
+    warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+    warnings.showwarning = (lambda message, category, filename, lineno, file=None, line=None:
+                            sys.stderr.write(warnings.formatwarning(message, category,
+                                                                    filename, lineno, line)))
+    logging.root.handlers.clear()
+    if cwd is not None:
+        os.chdir(cwd)
+
+
+def _exit_status(exc: SystemExit) -> int:
+    """The exit status the interpreter makes of an uncaught SystemExit."""
+    if exc.code is None or isinstance(exc.code, int):
+        return exc.code or 0
+    print(exc.code, file=sys.stderr)
+    return 1
+
+
+def run_in_child(args: list[str], cwd: Path | None = None,
+                 prepare: Callable[[], None] | None = None, timeout: int = 120) -> ChildRun:
+    """``aipo-budget ARGS`` run by the console script's ``main()`` in a child process forked
+    from this one: a process of its own (a signal ends it, a FIFO it opens blocks only it),
+    without an interpreter to start and modules to import again. Its standard output and
+    error go to files, read here; ``prepare`` runs in the child first (to set a hook of the
+    code under test). The child never returns into pytest: it ends by ``os._exit`` with the
+    status the interpreter would have exited with, or by a signal, the alarm after
+    ``timeout`` seconds included."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child
+            status = 1  # as for an uncaught exception
+            try:
+                os.dup2(out.fileno(), 1)
+                os.dup2(err.fileno(), 2)
+                sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+                sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace",
+                                  closefd=False)  # noqa: SIM115
+                try:
+                    sys.stdin = open(0, encoding="utf-8", closefd=False)  # noqa: SIM115
+                except OSError:  # no standard input: a new interpreter has None
+                    sys.stdin = None  # type: ignore[assignment]
+                _as_a_fresh_interpreter(cwd, timeout)
+                if prepare is not None:
+                    prepare()
+                sys.argv = ["aipo-budget", *args]
+                try:
+                    aipo_budget.cli.main()
+                    status = 0
+                except SystemExit as exc:
+                    status = _exit_status(exc)
+            except KeyboardInterrupt:  # the interpreter then ends by the signal itself
+                traceback.print_exc()
+                sys.stderr.flush()
+                signal.signal(signal.SIGINT, signal.SIG_DFL)
+                os.kill(os.getpid(), signal.SIGINT)
+            except BaseException:  # noqa: BLE001 - printed as the interpreter would
+                traceback.print_exc()
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                finally:
+                    os._exit(status)
+        _, waited = os.waitpid(pid, 0)
+        out.seek(0)
+        err.seek(0)
+        output = out.read().decode("utf-8", "replace")
+        errors = err.read().decode("utf-8", "replace")
+    if os.WIFSIGNALED(waited):
+        return ChildRun(-os.WTERMSIG(waited), output, errors)
+    return ChildRun(os.WEXITSTATUS(waited), output, errors)

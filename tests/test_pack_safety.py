@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import unquote
@@ -24,7 +23,7 @@ from aipo_budget.outputs import pack
 from aipo_budget.cli import cli
 from aipo_budget.outputs.pack import files, swap
 from aipo_budget.outputs.tables import TABLE_NAMES
-from conftest import ROOT, RULES
+from conftest import ROOT, RULES, ChildRun, run_in_child
 
 OLD, NEW = "2006-06-30", "2006-12-31"  # the as-of dates of the previous and the new pack
 PACK_FILES = ({f"{name}.{ext}" for name in TABLE_NAMES for ext in ("csv", "md")}
@@ -34,26 +33,6 @@ STEPS = ["staging created",
          "written index.html", "written tables.xlsx", "evidence copied", "manifest written", "before exchange",
          "after exchange", "old removed"]
 RESEARCH = Path("documents/Expenses/Projects/Trafficking-Roadmap/Research")
-
-# Runs the CLI with files._reached sending a signal to the writer itself at one step.
-KILLER = """
-import os, signal, sys
-from aipo_budget import cli
-from aipo_budget.outputs.pack import files, swap
-
-step, name = sys.argv[1], sys.argv[2]
-
-def reached(now):
-    if now == step:
-        os.kill(os.getpid(), getattr(signal, name))
-
-files._reached = reached
-if os.environ.get("AIPO_TEST_NO_EXCHANGE"):
-    swap._renameat2 = lambda: None
-sys.argv = ["aipo-budget", *sys.argv[3:]]
-cli.main()
-"""
-
 
 def copy_ledger(folder: Path) -> Path:
     """The shipped ledger and its evidence copied to ``folder``, the tests' rules beside it."""
@@ -69,6 +48,26 @@ def copy_ledger(folder: Path) -> Path:
 def shared_ledger(tmp_path_factory) -> Path:
     """A copy no test changes."""
     return copy_ledger(tmp_path_factory.mktemp("ledger"))
+
+
+@pytest.fixture(scope="module")
+def old_pack(shared_ledger, tmp_path_factory) -> Path:
+    """The pack of the shared ledger as of OLD, written once: :func:`previous_pack` puts a
+    copy of it, byte for byte, at each test's target."""
+    out = tmp_path_factory.mktemp("old") / "pack"
+    with pytest.MonkeyPatch.context() as env:  # never the user's cache (private_cache's rule)
+        env.setenv("AIPO_BUDGET_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        written(shared_ledger, out, OLD)
+    assert complete_pack(out) == OLD
+    return out
+
+
+def previous_pack(old_pack: Path, out: Path) -> None:
+    """An exact previous pack (as of OLD) at ``out``: the same files with the same bytes as
+    the run that wrote ``old_pack`` left, which is all a pack's check of the previous pack
+    compares (the files its manifest lists, by SHA-256, and nothing else)."""
+    shutil.copytree(old_pack, out)
+    assert tree(out) == tree(old_pack)
 
 
 @pytest.fixture
@@ -87,13 +86,20 @@ def written(ledger: Path, out: Path, as_of: str = NEW) -> None:
 
 
 def kill_at(step: str, how: str, ledger: Path, out: Path, no_exchange: bool = False,
-            as_of: str = NEW) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, **({"AIPO_TEST_NO_EXCHANGE": "1"} if no_exchange else {})}
-    return subprocess.run(
-        [sys.executable, "-c", KILLER, step, how, "report", str(ledger), "--as-of", as_of,
-         "-o", str(out)],
-        capture_output=True, text=True, timeout=120, cwd=out.parent, env=env,
-    )
+            as_of: str = NEW) -> ChildRun:
+    """The report run in a process of its own, which sends itself the signal ``how`` when
+    it reaches ``step``."""
+    def hooks() -> None:  # in the child
+        def reached(now: str) -> None:
+            if now == step:
+                os.kill(os.getpid(), getattr(signal, how))
+
+        files._reached = reached
+        if no_exchange:
+            swap._renameat2 = lambda: None
+
+    return run_in_child(["report", str(ledger), "--as-of", as_of, "-o", str(out)], out.parent,
+                        hooks)
 
 
 def sha(path: Path) -> str:
@@ -158,9 +164,9 @@ def test_a_normal_run_passes_every_step_the_kill_tests_cover(shared_ledger, tmp_
 # --- only an exact previous pack is replaced -----------------------------------------------
 
 
-def test_an_exact_previous_pack_is_replaced(shared_ledger, tmp_path):
+def test_an_exact_previous_pack_is_replaced(shared_ledger, old_pack, tmp_path):
     out = tmp_path / "pack"
-    written(shared_ledger, out, OLD)
+    previous_pack(old_pack, out)
     (out / "budget.csv").unlink()  # a file of the pack gone destroys nothing more
     written(shared_ledger, out)
     assert complete_pack(out) == NEW
@@ -177,9 +183,10 @@ def test_an_exact_previous_pack_is_replaced(shared_ledger, tmp_path):
     ("foreign manifest", "manifest.json", "not the manifest of an aipo-budget audit pack"),
     ("no manifest", "budget.csv", "not part of an audit pack"),
 ])
-def test_anything_else_is_refused_naming_the_file(shared_ledger, tmp_path, change, named, why):
+def test_anything_else_is_refused_naming_the_file(shared_ledger, old_pack, tmp_path, change,
+                                                  named, why):
     out = tmp_path / "pack"
-    written(shared_ledger, out, OLD)
+    previous_pack(old_pack, out)
     manifest = out / "manifest.json"
     if change == "add notes.txt":
         (out / "notes.txt").write_text("the auditor's notes")
@@ -212,11 +219,11 @@ def test_anything_else_is_refused_naming_the_file(shared_ledger, tmp_path, chang
     assert tree(tmp_path) == before
 
 
-def test_a_file_added_to_the_old_pack_during_the_run_is_kept(shared_ledger, tmp_path,
-                                                             monkeypatch):
+def test_a_file_added_to_the_old_pack_during_the_run_is_kept(shared_ledger, old_pack,
+                                                             tmp_path, monkeypatch):
     """The old pack is checked again once moved aside: what was added since is not lost."""
     out = tmp_path / "pack"
-    written(shared_ledger, out, OLD)
+    previous_pack(old_pack, out)
 
     def add_a_file(step: str) -> None:
         if step == "before exchange":
@@ -255,9 +262,10 @@ def test_an_output_path_that_is_a_file_is_refused(shared_ledger, tmp_path):
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_killed_at_any_step_the_old_or_the_new_pack_is_there(shared_ledger, tmp_path, step):
+def test_killed_at_any_step_the_old_or_the_new_pack_is_there(shared_ledger, old_pack,
+                                                             tmp_path, step):
     out = tmp_path / "pack"
-    written(shared_ledger, out, OLD)
+    previous_pack(old_pack, out)
     killed = kill_at(step, "SIGKILL", shared_ledger, out)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     swapped = STEPS.index(step) >= STEPS.index("after exchange")
@@ -271,12 +279,12 @@ def test_killed_at_any_step_the_old_or_the_new_pack_is_there(shared_ledger, tmp_
 
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("step", ["written budget.csv", "before exchange", "old moved away"])
-def test_a_signal_before_the_new_pack_is_in_keeps_the_old_one(shared_ledger, tmp_path, step,
-                                                               how):
+def test_a_signal_before_the_new_pack_is_in_keeps_the_old_one(shared_ledger, old_pack,
+                                                               tmp_path, step, how):
     """Without RENAME_EXCHANGE the old pack is moved away for a moment: a signal then puts it
     back, and the signal then has its usual effect."""
     out = tmp_path / "pack"
-    written(shared_ledger, out, OLD)
+    previous_pack(old_pack, out)
     stopped = kill_at(step, how, shared_ledger, out, no_exchange=True)
     if how == "SIGTERM":
         assert stopped.returncode == -signal.SIGTERM, stopped.stderr
@@ -288,9 +296,9 @@ def test_a_signal_before_the_new_pack_is_in_keeps_the_old_one(shared_ledger, tmp
 
 
 def test_the_fallback_killed_between_its_renames_is_undone_by_the_next_run(shared_ledger,
-                                                                          tmp_path):
+                                                                          old_pack, tmp_path):
     out = tmp_path / "pack"
-    written(shared_ledger, out, OLD)
+    previous_pack(old_pack, out)
     killed = kill_at("old moved away", "SIGKILL", shared_ledger, out, no_exchange=True)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert not out.exists()  # the one window the fallback cannot close against SIGKILL
@@ -301,12 +309,12 @@ def test_the_fallback_killed_between_its_renames_is_undone_by_the_next_run(share
     assert complete_pack(out) == NEW
 
 
-def test_the_fallback_replaces_an_old_pack(shared_ledger, tmp_path, monkeypatch):
+def test_the_fallback_replaces_an_old_pack(shared_ledger, old_pack, tmp_path, monkeypatch):
     monkeypatch.setattr(swap, "_renameat2", lambda: None)
     steps: list[str] = []
     monkeypatch.setattr(files, "_reached", steps.append)
     out = tmp_path / "pack"
-    written(shared_ledger, out, OLD)
+    previous_pack(old_pack, out)
     written(shared_ledger, out)
     assert complete_pack(out) == NEW
     assert "old moved away" in steps
@@ -400,11 +408,9 @@ def test_a_fifo_among_the_evidence_is_left_out_never_opened(own_ledger, tmp_path
     add_document(own_ledger, str(RESEARCH / "fifo-evidence.pdf"))
     os.mkfifo(own_ledger.parent / RESEARCH / "fifo-evidence.pdf")
     out = tmp_path / "pack"
-    # a subprocess with a timeout: opening a FIFO without a writer would block for ever
-    finished = subprocess.run(
-        [sys.executable, "-c", "from aipo_budget.cli import main; main()", "report",
-         str(own_ledger), "--as-of", NEW, "-o", str(out)],
-        capture_output=True, text=True, timeout=120)
+    # a process of its own, ended after 120 s (run_in_child's alarm): opening a FIFO without
+    # a writer would block for ever
+    finished = run_in_child(["report", str(own_ledger), "--as-of", NEW, "-o", str(out)])
     assert finished.returncode == 0, finished.stderr
     assert complete_pack(out) == NEW
     assert left_out(out) == {str(RESEARCH / "2006-07-01.minutes.pdf"): "not a regular file",

@@ -19,6 +19,7 @@ violations so that there is something to compare.
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import os
 import re
@@ -36,15 +37,19 @@ from beancount.core import data
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jinja2 import BytecodeCache
 
 from aipo_budget import cli
 from aipo_budget.core.errors import FundRuleError
+from aipo_budget.core.rules import RuleSet, load_rules
 from aipo_budget.outputs.render import text_value
 from conftest import PRELUDE, RULES, run, write_ledger
 from conftest import Fava, page_section_rows
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    from jinja2.bccache import Bucket
 
     from aipo_budget.core.engine import Audit
     from aipo_budget.core.findings import Finding
@@ -69,10 +74,17 @@ FLAWS = [None, "one-approver", *SURE_FLAWS]
 
 
 def examples(count: int) -> settings:
-    """Each example is a small ledger loaded from disk: the whole file runs in about 20 s on
+    """Each example is a small ledger loaded from disk: the whole file runs in about 15 s on
     two cores. No deadline: a load may stall on a busy machine."""
     return settings(max_examples=count, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
+
+
+@functools.cache
+def rules_read_once() -> RuleSet:
+    """The tests' rules folder, read once: every example is judged by this same folder, which
+    no test changes (a rule removed is read from a changed copy, each time)."""
+    return load_rules(RULES)
 
 
 # --- the generated ledgers ----------------------------------------------------------------
@@ -261,9 +273,9 @@ def test_include_order_changes_no_finding(pick):
     order = tuple(pick.draw(st.permutations(layout.order)))
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        first = findings_in_place(run(write_layout(folder, layout)), folder)
-        second = findings_in_place(run(write_layout(folder, replace(layout, order=order))),
-                                   folder)
+        first = findings_in_place(run(write_layout(folder, layout), rules_read_once()), folder)
+        second = findings_in_place(run(write_layout(folder, replace(layout, order=order)),
+                                       rules_read_once()), folder)
     assert [f for f in first if f[2] == "error"], "planted violations should be found"
     assert second == first
 
@@ -278,8 +290,10 @@ def test_file_grouping_changes_no_finding(pick):
     blocks = blocks_of(payments, others)
     one, other = pick.draw(layouts(blocks)), pick.draw(layouts(blocks))
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-        first = findings_by_transaction(run(write_layout(Path(a), one)), Path(a))
-        second = findings_by_transaction(run(write_layout(Path(b), other)), Path(b))
+        first = findings_by_transaction(run(write_layout(Path(a), one), rules_read_once()),
+                                        Path(a))
+        second = findings_by_transaction(run(write_layout(Path(b), other), rules_read_once()),
+                                         Path(b))
     assert second == first
 
 
@@ -330,9 +344,29 @@ def plugin_errors(main: Path) -> Counter:
     return Counter((e.source["filename"], e.source["lineno"], e.message) for e in errors)
 
 
+class CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept in memory for the examples' Fava apps: each app, and
+    the extension of each, would compile the same templates again. Jinja serves a compiled
+    template only for the same template name and the same source (by checksum)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = CompiledTemplates()
+
+
 def fava_views(main: Path) -> tuple[Counter, list[Finding], Counter]:
     """Fava's error list (the plugin's errors), the extension's audit, the page's register."""
     fava = Fava(main)
+    fava.app.jinja_env.bytecode_cache = TEMPLATES  # the extension's templates inherit it
     listed = fava.get("api/errors").get_json()["data"]
     assert all(e["type"] == "FundRuleError" for e in listed), listed
     loaded = fava.extension.loaded
@@ -405,7 +439,8 @@ def test_a_ledger_built_to_satisfy_every_rule_has_no_finding(generated):
     """Not even a warning: the generated ledgers stay below the ceiling's 90 % warning."""
     payments, others = generated
     with tempfile.TemporaryDirectory() as name:
-        result = run(write_ledger(Path(name), "\n".join(blocks_of(payments, others))))
+        result = run(write_ledger(Path(name), "\n".join(blocks_of(payments, others))),
+                     rules_read_once())
     assert result.findings == []
     assert len(result.facts.outflows) == len(payments)
 
@@ -422,7 +457,7 @@ def test_removing_one_required_element_gives_exactly_its_kind(generated, removed
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         ledger = write_ledger(folder, "\n".join(blocks))
-        rules = RULES
+        rules: Path | RuleSet = rules_read_once()
         if removed == "evidence file":
             (folder / target.evidence).unlink()
         elif removed.startswith("SOC03-"):
@@ -531,8 +566,9 @@ def test_spelling_a_person_differently_changes_no_verdict(pick):
     approver = pick.draw(spellings(PLANTED.preparer).filter(lambda name: name != preparer))
     renamed.append(PLANTED.block(preparer, f"{PLANTED.approvers[0]}, {approver}"))
     with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-        original = run(write_ledger(Path(a), "\n".join(blocks_of(payments, [partner]))))
-        spelt = run(write_ledger(Path(b), "\n".join([*renamed, partner])))
+        original = run(write_ledger(Path(a), "\n".join(blocks_of(payments, [partner]))),
+                       rules_read_once())
+        spelt = run(write_ledger(Path(b), "\n".join([*renamed, partner])), rules_read_once())
     assert verdict(spelt) == verdict(original)
     for result in (original, spelt):
         assert [f.entry.narration for f in result.errors if f.kind == "segregation"

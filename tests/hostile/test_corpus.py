@@ -9,9 +9,11 @@ fields. Every case also asserts: no traceback, no "internal error", exit status 
 ledger and rules trees byte-identical afterwards with nothing created in them.
 
 A case runs in-process with click's CliRunner, except where a real process is needed: the
-standard output on /dev/full or a closed pipe, or a FIFO that would block an in-process run. A
-file made unreadable is ``chmod 000``; when the tests run as root, who reads everything, the
-refusal is simulated in-process instead (see :func:`denied`).
+standard output on /dev/full or a closed pipe (the console script is run), or a FIFO that would
+block an in-process run (the command runs in a child forked from the test's process, ended by
+an alarm if it blocks: see conftest.run_in_child). A file made unreadable is ``chmod 000``;
+when the tests run as root, who reads everything, the refusal is simulated in-process instead
+(see :func:`denied`).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ import pytest
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
-from conftest import PRELUDE, RULES, write_ledger
+from conftest import PRELUDE, RULES, run_in_child, write_ledger
 
 HERE = Path(__file__).resolve().parent
 SHIPPED = HERE.parent.parent
@@ -301,10 +303,21 @@ def in_process_of_its_own(args: list[str], stdout: str, cwd: Path) -> Outcome:
                        err.read().decode("utf-8", "replace"))
 
 
+def needs_console_script(case: dict[str, Any]) -> bool:
+    """The case is about the process's own standard output (/dev/full, a closed pipe)."""
+    return bool(case.get("process") or case.get("stdout"))
+
+
 def needs_process(case: dict[str, Any]) -> bool:
     ops = case.get("setup", []) + case.get("after_pre", [])
-    return bool(case.get("process") or case.get("stdout")
-                or any(op["op"] == "fifo" for op in ops))
+    return needs_console_script(case) or any(op["op"] == "fifo" for op in ops)
+
+
+def in_a_child(args: list[str], cwd: Path) -> Outcome:
+    """Run the command in a process of its own, forked from this one: a FIFO it opens blocks
+    only the child, which is ended after TIMEOUT seconds (killed by SIGALRM: the case fails)."""
+    child = run_in_child(args, cwd, timeout=TIMEOUT)
+    return Outcome(child.returncode, child.stdout, child.stderr)
 
 
 @contextlib.contextmanager
@@ -357,7 +370,9 @@ def run_case(case: dict[str, Any], place: Place, args: list[str], monkeypatch) -
     cwd = place.path(case["cwd"]) if "cwd" in case else place.root
     if needs_process(case):
         assert not place.unreadable, "corpus error: a simulated unreadable file needs in-process"
-        return in_process_of_its_own(args, case.get("stdout", "pipe"), cwd)
+        if needs_console_script(case):
+            return in_process_of_its_own(args, case.get("stdout", "pipe"), cwd)
+        return in_a_child(args, cwd)
     monkeypatch.chdir(cwd)
     with denied(place.unreadable):
         return in_process(args)
