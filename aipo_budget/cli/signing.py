@@ -9,8 +9,6 @@ import shutil
 import subprocess
 from typing import TYPE_CHECKING
 
-import sshsig
-
 from aipo_budget.cli.session import InputError
 from aipo_budget.core import signatures
 from aipo_budget.core.paths import read_regular
@@ -52,6 +50,8 @@ def key_fingerprint(key: str) -> str:
     """The fingerprint of ``key``'s public key: the file itself when it is a public key (one
     held by ssh-agent), else ``KEY.pub`` beside it, as ssh-keygen writes it. A private key is
     never read here."""
+    import sshsig  # imported when a key is read, as in core.signatures
+
     public = key if key.endswith(".pub") else f"{key}.pub"
     try:
         fields = read_regular(public).decode("ascii").split()

@@ -26,10 +26,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-import sshsig
-from sshsig.allowed_signers import AllowedSigner
-from sshsig.sshsig import SshsigSignature
-
 from aipo_budget.core import meta
 from aipo_budget.core.findings import money
 from aipo_budget.core.paths import read_regular, shown
@@ -130,6 +126,10 @@ def _day(value: str, option: str, after: bool) -> datetime.date:
 
 
 def _signer(line: str, lineno: int) -> Signer:
+    # sshsig (on cryptography, 8 MB of memory) is imported when a key or signature is read
+    import sshsig
+    from sshsig.allowed_signers import AllowedSigner
+
     try:
         parsed = AllowedSigner.parse(line)
         key = sshsig.PublicKey.from_openssh_str(f"{parsed.key_type} {parsed.base64_key}")
@@ -234,6 +234,9 @@ def signer_for(register: Register | None, fingerprint: str, role: str, day: date
 def signed_with(message: bytes, armored: bytes, role: str, what: str) -> str:
     """The fingerprint of the key that signed ``message`` (``what`` it is) with ``armored``
     in the namespace of ``role``; SignatureError saying exactly why it is no such signature."""
+    import sshsig
+    from sshsig.sshsig import SshsigSignature
+
     if not armored.strip():
         raise SignatureError("it is empty")
     try:
@@ -290,6 +293,8 @@ class Signature:
 
 def parse_signature(path: str, raw: bytes) -> Signature:
     """A signature file's text, verified by ``sshsig`` in the namespace of its role."""
+    import sshsig
+
     text = raw.decode("utf-8", "replace")
     message, armor, rest = text.partition(ARMOR)
     lines = message.split("\n")
