@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -58,6 +59,7 @@ def clean(text: str) -> str:
     return " ".join(text.split())
 
 
+@functools.lru_cache(maxsize=4096)  # a ledger writes a few names and references many times
 def normal(text: str) -> str:
     """What two writings of one name or reference (NFD and NFC, a double or zero-width
     space) both read as: NFKC, cleaned."""
