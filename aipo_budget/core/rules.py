@@ -383,18 +383,21 @@ def _parse_waiver(raw: Any, filename: str, text: str) -> Waiver:
                   _field(raw, "text", parse_text, label, at) or "")
 
 
-def _read_toml(path: Path) -> tuple[str, dict[str, Any]]:
-    """The text of a rules file and its TOML document."""
-    filename = str(path)
+def _read_text(path: Path) -> str:
+    """The text of a rules file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise RulesError(filename, f"cannot read: {exc.strerror or exc}") from None
+        raise RulesError(str(path), f"cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
-        raise RulesError(filename, f"not a UTF-8 text file (byte 0x{exc.object[exc.start]:02x} "
-                                   f"at offset {exc.start})") from None
+        raise RulesError(str(path), f"not a UTF-8 text file (byte 0x{exc.object[exc.start]:02x} "
+                                    f"at offset {exc.start})") from None
+
+
+def _read_toml(filename: str, text: str) -> dict[str, Any]:
+    """The TOML document of a rules file's text."""
     try:
-        return text, tomllib.loads(text, parse_float=Decimal)
+        return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         # Python 3.11's TOMLDecodeError has no lineno attribute; its message ends "(at line N, ...)"
         match = re.search(r"at line (\d+)", str(exc))
@@ -413,12 +416,24 @@ def _tables(document: dict[str, Any], name: str, filename: str) -> list[Any]:
     return raw
 
 
-def read_file(path: Path) -> tuple[Instrument | None, list[Rule], list[Waiver],
+def read_file(path: Path) -> tuple[Instrument | None, tuple[Rule, ...], tuple[Waiver, ...],
                                    Unfollowable | None]:
     """The instrument a rules file declares (if any), its rules and its waivers, and its
     instrument again if its source cannot be followed."""
     filename = str(path)
-    text, document = _read_toml(path)
+    text = _read_text(path)
+    instrument, rules, waivers = _parse_file(filename, text)
+    unfollowable = (Unfollowable(instrument, _line(text, r"\s*source\s*="))
+                    if instrument is not None and _no_such_file(instrument) else None)
+    return instrument, rules, waivers, unfollowable
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_file(filename: str, text: str) -> tuple[Instrument | None, tuple[Rule, ...],
+                                                   tuple[Waiver, ...]]:
+    """A rules file's text read into frozen values: once per distinct text in a process (a
+    Fava reload, or the many commands of one test run, read the same files again)."""
+    document = _read_toml(filename, text)
     unknown = set(document) - {"instrument", "rule", "waiver"}
     if unknown:
         raise RulesError(filename, f"unknown top-level table {sorted(unknown)[0]!r}")
@@ -426,12 +441,11 @@ def read_file(path: Path) -> tuple[Instrument | None, list[Rule], list[Waiver],
         _parse_instrument(document["instrument"], filename) if "instrument" in document else None
     )
     owner = instrument.id if instrument else None
-    rules = [_parse_rule(raw, filename, text, owner)
-             for raw in _tables(document, "rule", filename)]
-    waivers = [_parse_waiver(raw, filename, text) for raw in _tables(document, "waiver", filename)]
-    unfollowable = (Unfollowable(instrument, _line(text, r"\s*source\s*="))
-                    if instrument is not None and _no_such_file(instrument) else None)
-    return instrument, rules, waivers, unfollowable
+    rules = tuple(_parse_rule(raw, filename, text, owner)
+                  for raw in _tables(document, "rule", filename))
+    waivers = tuple(_parse_waiver(raw, filename, text)
+                    for raw in _tables(document, "waiver", filename))
+    return instrument, rules, waivers
 
 
 # --- the folder, checked as a whole -------------------------------------------------------
