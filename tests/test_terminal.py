@@ -45,12 +45,30 @@ def test_a_closed_standard_input_for_pending_is_exit_2(tmp_path):
     assert "Traceback" not in done.stderr
 
 
+def reading_its_standard_input(pid: int, timeout: float = 60.0) -> None:
+    """Wait until process ``pid`` is blocked in read(2) on file descriptor 0, as Linux's
+    /proc/PID/syscall shows it (the number of read, then its first argument); where that
+    file cannot be read, wait as long as start-up takes on a busy machine."""
+    syscall = Path(f"/proc/{pid}/syscall")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            fields = syscall.read_text().split()
+        except OSError:
+            time.sleep(3)
+            return
+        if fields[:2] == ["0", "0x0"]:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"process {pid} never read its standard input")
+
+
 def test_ctrl_c_is_exit_130(tmp_path):
     # a proposal read from a pipe that never ends: the command waits until interrupted
     child = subprocess.Popen([*CHECK, "--pending", "-"], cwd=tmp_path, stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        time.sleep(1.5)  # past start-up: the command is reading its standard input
+        reading_its_standard_input(child.pid)  # past start-up
         child.send_signal(signal.SIGINT)
         _out, err = child.communicate(timeout=60)
     finally:
