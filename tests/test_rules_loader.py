@@ -178,3 +178,30 @@ def test_text_fields_must_be_text(tmp_path, old, new, pattern):
     assert old in GOOD
     with pytest.raises(RulesError, match=pattern):
         load_rules(write(tmp_path, GOOD.replace(old, new, 1)))
+
+
+def test_reading_the_folder_again_in_one_process_sees_what_changed_since(tmp_path):
+    """A rules file is parsed once per distinct text in a process (Fava reloads, and reads
+    it again): an edit is a new text, and whether an instrument's source can be followed is
+    asked of the disk at every reading, even when the text is the one parsed before."""
+    source = tmp_path / "rules" / "texts" / "resolution.pdf"
+    source.parent.mkdir(parents=True)
+    source.write_bytes(b"%PDF-1.4\n")
+    text = GOOD.replace("[instrument]\n", '[instrument]\nsource = "texts/resolution.pdf"\n')
+    folder = write(tmp_path, text)
+    assert load_rules(folder).unfollowable == ()
+    source.unlink()  # the same text, the source now gone
+    (unfollowed,) = load_rules(folder).unfollowable
+    assert unfollowed.instrument.source == "texts/resolution.pdf"
+    assert unfollowed.lineno == 3
+    source.write_bytes(b"%PDF-1.4\n")
+    assert load_rules(folder).unfollowable == ()
+    # an edit of a parameter is a new text, read anew
+    write(tmp_path, text.replace("params.threshold = 5000.00", "params.threshold = 7000.00"))
+    (version,) = load_rules(folder).rules[0].versions
+    assert version.params.threshold == Decimal("7000.00")
+    write(tmp_path, text.replace("params.threshold = 5000.00", "params.treshold = 5000.00"))
+    with pytest.raises(RulesError, match="treshold"):
+        load_rules(folder)
+    with pytest.raises(RulesError, match="treshold"):  # a bad text is refused every time
+        load_rules(folder)
