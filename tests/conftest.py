@@ -19,6 +19,7 @@ import signal
 import sys
 import tempfile
 import textwrap
+import time
 import traceback
 import warnings
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from fava.application import create_app
 from fava.util import slugify
 
 import aipo_budget.cli
+from aipo_budget.cli import cache
 import aipo_budget.fava_ext as fava_ext
 
 from aipo_budget.core.engine import audit
@@ -106,6 +108,19 @@ def write_ledger(folder: Path, text: str, prelude: str = PRELUDE) -> Path:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(b"%PDF-1.4\n% evidence placeholder\n")
     return ledger
+
+
+def settle_quickly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files settle after 5 ms in this test, not the 50 ms a shared machine's clock ticks
+    need: for tests that write files and run a check many times (the rule itself is tested
+    in test_cache.py with cache.SETTLE_NS, whatever its value)."""
+    monkeypatch.setattr(cache, "SETTLE_NS", 5_000_000)
+
+
+def settle() -> None:
+    """Let the files just written settle: the cache stores only what last changed earlier
+    than cache.SETTLE_NS before the load began."""
+    time.sleep(2 * cache.SETTLE_NS / 1e9)
 
 
 def docstring_of(request: pytest.FixtureRequest) -> str:

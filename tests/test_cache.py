@@ -12,7 +12,6 @@ import os
 import shutil
 import stat
 import sys
-import time
 import types
 import uuid
 
@@ -24,21 +23,13 @@ from hypothesis import strategies as st
 from aipo_budget.cli import cache, session
 from aipo_budget import cli
 from aipo_budget.core.findings import Finding
-from conftest import ROOT, RULES
+from conftest import ROOT, RULES, settle, settle_quickly
 
 
 @pytest.fixture(autouse=True)
 def quick_settle(monkeypatch):
-    """Files settle after 5 ms here, not the 50 ms a shared machine's clock ticks need: these
-    tests write files and run a check dozens of times (the rule itself is tested below with
-    cache.SETTLE_NS, whatever its value)."""
-    monkeypatch.setattr(cache, "SETTLE_NS", 5_000_000)
-
-
-def settle():
-    """Let the files just written settle: the cache stores only what last changed earlier
-    than cache.SETTLE_NS before the load began."""
-    time.sleep(2 * cache.SETTLE_NS / 1e9)
+    """These tests write files and run a check dozens of times."""
+    settle_quickly(monkeypatch)
 
 
 @pytest.fixture

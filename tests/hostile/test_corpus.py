@@ -31,7 +31,6 @@ import re
 import shutil
 import stat
 import subprocess
-import time
 import sys
 import tempfile
 import tomllib
@@ -42,8 +41,8 @@ from typing import Any, Iterator
 import pytest
 from click.testing import CliRunner
 
-from aipo_budget.cli import cache, cli
-from conftest import PRELUDE, RULES, run_in_child, write_ledger
+from aipo_budget.cli import cli
+from conftest import PRELUDE, RULES, run_in_child, settle, settle_quickly, write_ledger
 
 HERE = Path(__file__).resolve().parent
 SHIPPED = HERE.parent.parent
@@ -514,10 +513,9 @@ def place(tmp_path: Path) -> Place:
 def test_hostile_input(case: dict[str, Any], place: Place, monkeypatch, tmp_path: Path):
     monkeypatch.setenv("AIPO_BUDGET_CACHE_DIR", place.tokens["CACHE"])
     build(case, place)
-    if case.get("pre"):  # the cache stores a result once its inputs have settled: after
-        # 5 ms here, as in test_cache.py, not the 50 ms a shared machine's clock needs
-        monkeypatch.setattr(cache, "SETTLE_NS", 5_000_000)
-        time.sleep(2 * cache.SETTLE_NS / 1e9)
+    if case.get("pre"):  # the cache stores a result once its inputs have settled
+        settle_quickly(monkeypatch)
+        settle()
     for args in case.get("pre", []):
         done = run_case({}, place, [place.fill(a) for a in args], monkeypatch)
         assert done.status in (0, 1), f"a step before the case failed\n{done}"
