@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aipo_budget.core.evidence import RealPaths
 from aipo_budget.core.paths import shown
 from aipo_budget.outputs.pack import files
 from aipo_budget.outputs.pack.charts import budget_chart
@@ -80,7 +81,8 @@ def _target(out: str) -> Path:
     return target
 
 
-def _hash_inputs(cites: set[str], source: PackSource, show: Callable[[str], str]) -> _Inputs:
+def _hash_inputs(cites: set[str], source: PackSource, show: Callable[[str], str],
+                 real_path: RealPaths) -> _Inputs:
     root = source.context.root
 
     def digest(path: str) -> str:  # read already, but it may have changed since
@@ -92,7 +94,7 @@ def _hash_inputs(cites: set[str], source: PackSource, show: Callable[[str], str]
 
     recorded = {kind: [{"path": shown(p, root), "sha256": digest(p)} for p in sorted(paths)]
                 for kind, paths in source.inputs.items()}
-    read, left_out = examine([*source.documents, *cites], source.roots, show)
+    read, left_out = examine([*source.documents, *cites], source.roots, show, real_path)
     recorded["evidence"] = [{"path": shown(p, root), "sha256": read[p]} for p in read]
     return _Inputs(recorded, read, left_out, *entry_record(source.entries, source.options))
 
@@ -183,8 +185,10 @@ def write_pack(out: str, tables: Sequence[Table], source: PackSource,
     if target.is_dir():
         check_replaceable(str(target), in_pack)
     cites = cited(tables)  # the evidence files the tables link to
-    inputs = _hash_inputs(cites, source, show)
-    links = {p: copy_name(p, source.roots, show) for p in cites if p in inputs.evidence}
+    real_path = RealPaths()  # thousands of evidence files share a few folders
+    inputs = _hash_inputs(cites, source, show, real_path)
+    links = {p: copy_name(p, source.roots, show, real_path) for p in cites
+             if p in inputs.evidence}
     about = About(source.organisation, source.as_of, ledger_digest(inputs.recorded),
                   generated_at(), links, inputs.left_out, source.signer)
     install(target, lambda folder: _fill(folder, tables, source, about, inputs, show, progress),

@@ -108,10 +108,11 @@ def manifest(inputs: Mapping[str, Any], left_out: list[dict[str, str]],
 # --- evidence -----------------------------------------------------------------------------
 
 
-def _why_left_out(path: str, roots: Sequence[str]) -> str | None:
+def _why_left_out(path: str, roots: Sequence[str], real_path: evidence.RealPaths
+                  ) -> str | None:
     """Why an evidence file is not read, or None: evidence.safety decides, this only names
     the reason for the manifest. OSError when it cannot even be looked at."""
-    if evidence.safety(path, roots) is None:
+    if evidence.safety(path, roots, real_path) is None:
         return None
     try:
         mode = os.stat(path).st_mode
@@ -120,14 +121,14 @@ def _why_left_out(path: str, roots: Sequence[str]) -> str | None:
     return "outside the documents folders" if stat.S_ISREG(mode) else "not a regular file"
 
 
-def examine(paths: Iterable[str], roots: Sequence[str], show: Callable[[str], str]
-            ) -> tuple[dict[str, str], dict[str, str]]:
+def examine(paths: Iterable[str], roots: Sequence[str], show: Callable[[str], str],
+            real_path: evidence.RealPaths) -> tuple[dict[str, str], dict[str, str]]:
     """The evidence files that may be read, path -> SHA-256, and those left out, path ->
     why. One that may be read but cannot is a PackError naming it (``show``)."""
     read, left_out = {}, {}
     for path in sorted(set(paths)):
         try:
-            why = _why_left_out(path, roots)
+            why = _why_left_out(path, roots, real_path)
             if why is None:
                 read[path] = _digest_file(path)
             else:
@@ -146,10 +147,12 @@ def cited(tables: Iterable[Table]) -> set[str]:
             if isinstance(value, Location) and value.filename}
 
 
-def copy_name(path: str, roots: Sequence[str], show: Callable[[str], str]) -> str:
+def copy_name(path: str, roots: Sequence[str], show: Callable[[str], str],
+              real_path: evidence.RealPaths) -> str:
     """Where the evidence file ``path`` goes in the pack: ``evidence/<its real path relative
-    to the documents folder>`` ('/'-separated). PackError when it is no longer inside."""
-    base = os.path.commonpath([os.path.realpath(root) for root in roots])
+    to the documents folder>`` ('/'-separated). PackError when it is no longer inside (its
+    real path is looked up again; the folders' are ``real_path``'s, as :func:`examine` saw them)."""
+    base = os.path.commonpath([real_path.folder(root) for root in roots])
     relative = PurePath(os.path.relpath(os.path.realpath(path), base))
     if not relative.parts or relative.parts[0] == os.pardir or relative.is_absolute():
         raise PackError(f"{show(path)}: left the documents folders while the pack was "
