@@ -112,9 +112,10 @@ class Ledger:
             for entry, paths in zip(self.own[:count], self.cites):
                 for path in paths:
                     first.setdefault(path, entry)
+        relative = {path: self.relative(path) for path in first}
         return Snapshot(through, self.prints[:count], self.own[:count],
-                        {self.relative(path): self.sha256(path) for path in first},
-                        {self.relative(path): entry for path, entry in first.items()})
+                        {relative[path]: self.sha256(path) for path in first},
+                        {relative[path]: entry for path, entry in first.items()})
 
     def cited(self, entry: data.Directive) -> Sequence[str]:
         """The evidence files ``entry`` cites: a transaction's document (resolved as Fava
