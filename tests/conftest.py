@@ -25,12 +25,13 @@ import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import pytest
 from beancount.core import convert, data, inventory
 from fava.application import create_app
 from fava.util import slugify
+from jinja2 import BytecodeCache
 
 import aipo_budget.cli
 from aipo_budget.cli import cache
@@ -42,6 +43,9 @@ from aipo_budget.core.facts import Converter
 from aipo_budget.core.ledger import load_ledger
 from aipo_budget.core.rules import RuleSet, load_rules
 from aipo_budget.outputs.tables import build_tables
+
+if TYPE_CHECKING:
+    from jinja2.bccache import Bucket
 
 ROOT = Path(__file__).resolve().parent.parent
 # The tests' own rules: the engine's tests must survive an amendment of the shipped rules/
@@ -179,11 +183,32 @@ def only(result, kind: str):
 PAGE = "extension/SurplusFund/"
 
 
+class CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept in memory for every test's Fava application: each
+    app, and the extension of each, would compile the same templates again. Jinja serves a
+    compiled template only for the same template name and the same source (by checksum)."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = CompiledTemplates()
+
+
 class Fava:
     """Fava's Flask application on one ledger, with a test client."""
 
     def __init__(self, main: Path) -> None:
+        self.main = main
         self.app = create_app([str(main)], load=True, poll_watcher=True)
+        self.app.jinja_env.bytecode_cache = TEMPLATES  # the extension's templates inherit it
         ((self.slug, self.ledger),) = self.app.config["LEDGERS"].items()
         assert self.slug == slugify(self.ledger.options["title"])
         self.client = self.app.test_client()
@@ -268,6 +293,16 @@ def copy_shipped_ledger(folder: Path, extension_line: str = SHIPPED_EXTENSION_LI
     lines = [line for line in lines if '"aipo_budget.fava_ext"' not in line]
     main.write_text("\n".join([*lines, "", extension_line, ""]), encoding="utf-8")
     return main
+
+
+@pytest.fixture(scope="session")
+def shipped_fava(tmp_path_factory: pytest.TempPathFactory) -> Fava:
+    """One Fava application on one unchanged copy of the shipped ledger, for the tests that
+    only read it (pages, the error list, the loaded audit): a request changes nothing Fava
+    loaded, and Fava reloads only when an included file or a documents folder changes, which
+    these tests never write. A test that edits its ledger, patches the code under test or
+    needs a load of its own makes its own copy (``copy_shipped_ledger``)."""
+    return Fava(copy_shipped_ledger(tmp_path_factory.mktemp("shipped")))
 
 
 # --- reconciliation with Beancount's own balances ----------------------------------------

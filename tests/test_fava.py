@@ -67,7 +67,19 @@ def plant(main: Path, payee: str = "Archive Services", person: str = "Ratna Wula
 
 @pytest.fixture
 def shipped(tmp_path: Path) -> Path:
+    """A copy of its own, for a test that edits it, patches the code under test or needs a
+    load of its own (the others read conftest's ``shipped_fava``)."""
     return copy_shipped_ledger(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fava, int]:
+    """One Fava application on a copy of the shipped ledger with the planted outflow, and the
+    outflow's line, for the tests that only read it (no request changes what Fava loaded,
+    and none of these tests writes to the copy)."""
+    main = copy_shipped_ledger(tmp_path_factory.mktemp("planted"))
+    lineno = plant(main)
+    return Fava(main), lineno
 
 
 def section(html: str, name: str) -> str:
@@ -83,8 +95,8 @@ def headers(html: str) -> list[str]:
 # --- the page on the shipped ledger -------------------------------------------------------
 
 
-def test_page_shows_the_status_and_key_figures(shipped):
-    fava = Fava(shipped)
+def test_page_shows_the_status_and_key_figures(shipped_fava):
+    fava = shipped_fava
     html = fava.page()
     assert "<title>Surplus Fund - AIPO Secretariat - Surplus Fund</title>" in html
     assert "Compliant: no errors, no warnings" in html
@@ -98,18 +110,18 @@ def test_page_shows_the_status_and_key_figures(shipped):
     assert fava.get("api/errors").get_json()["data"] == []
 
 
-def test_extension_is_listed_in_fava(shipped):
-    fava = Fava(shipped)
+def test_extension_is_listed_in_fava(shipped_fava):
+    fava = shipped_fava
     (details,) = fava.ledger.extensions.extension_details
     assert (details.name, details.report_title) == ("SurplusFund", "Surplus Fund")
 
 
-def test_audit_tables_appear(shipped):
+def test_audit_tables_appear(shipped_fava):
     from aipo_budget.outputs import tables
-    fava = Fava(shipped)
+    fava = shipped_fava
     html = fava.page()
     result = fava.extension.loaded.result
-    built = tables.build_tables(result, names=list(TABLE_NAMES), ledger=str(shipped),
+    built = tables.build_tables(result, names=list(TABLE_NAMES), ledger=str(fava.main),
                                 bare_titles=True)
     assert [t.name for t in built] == list(TABLE_NAMES)
     for shown in built:  # the period is said once, above them; life to date where it is
@@ -125,9 +137,9 @@ def test_audit_tables_appear(shipped):
 # --- compliance errors: Fava's error list and the findings register -----------------------
 
 
-def test_planted_error_is_in_favas_error_list_with_its_line(shipped):
-    lineno = plant(shipped)
-    fava = Fava(shipped)
+def test_planted_error_is_in_favas_error_list_with_its_line(planted):
+    fava, lineno = planted
+    shipped = fava.main
     errors = fava.get("api/errors").get_json()["data"]
     (error,) = [e for e in errors if e["type"] == "FundRuleError"]
     assert error["source"]["filename"] == str(shipped)
@@ -136,9 +148,9 @@ def test_planted_error_is_in_favas_error_list_with_its_line(shipped):
     assert shipped.read_text().splitlines()[lineno - 1].startswith("2006-05-10 *")
 
 
-def test_planted_error_in_the_register_links_to_the_editor(shipped):
-    lineno = plant(shipped)
-    fava = Fava(shipped)
+def test_planted_error_in_the_register_links_to_the_editor(planted):
+    fava, lineno = planted
+    shipped = fava.main
     html = fava.page()
     assert "1 error, 0 warnings" in html
     register = section(html, "findings")
@@ -289,9 +301,8 @@ def test_time_filter_sets_the_period_of_the_tables(shipped, monkeypatch):
     assert "Period shown: 2006-03-01 to 2006-03-31." in fava.page(time="2006-03")
 
 
-def test_findings_outside_the_time_filter_are_counted_not_listed(shipped):
-    plant(shipped)
-    fava = Fava(shipped)
+def test_findings_outside_the_time_filter_are_counted_not_listed(planted):
+    fava, _lineno = planted
     assert "1 error, 0 warnings" in fava.page(time="2005")
     assert "1 finding dated outside 2005-01-01 to 2005-12-31 not shown" in fava.page(time="2005")
     assert "ORG08-SEGREGATION v1" in fava.page(time="2006")
@@ -438,9 +449,9 @@ def test_a_budget_in_the_ledger_wins():
     assert budget_entries(load_rules(RULES), entries) == []
 
 
-def test_fava_shows_the_allocation_as_budget(shipped):
+def test_fava_shows_the_allocation_as_budget(shipped_fava):
     """Needs the plugin to add the budget entries (aipo_budget.plugin + budgets)."""
-    fava = Fava(shipped)
+    fava = shipped_fava
     budgets = fava.ledger.budgets
     assert fava.ledger.budgets.errors == []
     period = budgets.calculate_children(PROJECT, D(2006, 1, 1), D(2006, 7, 1))
@@ -488,9 +499,9 @@ def test_the_findings_register_is_shortened_too_and_the_counts_cover_every_findi
 # --- each finding links to its explanation ------------------------------------------------
 
 
-def test_a_finding_links_to_the_explanation_of_its_transaction(shipped):
-    lineno = plant(shipped)
-    fava = Fava(shipped)
+def test_a_finding_links_to_the_explanation_of_its_transaction(planted):
+    fava, lineno = planted
+    shipped = fava.main
     register = section(fava.page(), "findings")
     assert headers(register)[-2:] == ["explanation", "details"]
     links = re.findall(r'<a href="([^"]+)">why\?</a>', register)
@@ -509,9 +520,9 @@ def test_a_finding_links_to_the_explanation_of_its_transaction(shipped):
     assert html.count('id="sf-findings"') == 1 and html.count('id="sf-rules"') == 1
 
 
-def test_an_explanation_of_a_line_with_no_transaction_says_so(shipped):
-    fava = Fava(shipped)
-    html = fava.page(explain=f"{shipped}:1")
+def test_an_explanation_of_a_line_with_no_transaction_says_so(shipped_fava):
+    fava = shipped_fava
+    html = fava.page(explain=f"{fava.main}:1")
     assert "Cannot explain main.beancount:1" in html
     assert "Cannot explain &#39;nonsense&#39;: expected FILE:LINE." in fava.page(explain="nonsense")
 
@@ -519,11 +530,12 @@ def test_an_explanation_of_a_line_with_no_transaction_says_so(shipped):
 # --- the page builds only the rows it shows -----------------------------------------------
 
 
-def test_registers_build_only_their_latest_rows_and_total_every_row(shipped):
+def test_registers_build_only_their_latest_rows_and_total_every_row(planted):
     """A page of a 100k ledger built thousands of register rows, then showed 200 of them."""
     from aipo_budget.outputs import tables
-    plant(shipped)
-    result = Fava(shipped).extension.loaded.result
+    fava, _lineno = planted
+    shipped = fava.main
+    result = fava.extension.loaded.result
     names = ["disbursements", "findings"]
     full = {t.name: t for t in tables.build_tables(result, names=names, ledger=str(shipped))}
     latest = {t.name: t for t in tables.build_tables(result, names=names, ledger=str(shipped),

@@ -1,7 +1,7 @@
 """The Surplus Fund page as a workbench: the fund at a glance, the time filter honoured, "why?"
 only where there is an explanation, and "can we pay this?" answered as ``check --pending``
 answers it, writing nothing. One Fava application on one copy of the shipped ledger serves
-every test here that only reads.
+every test here that only reads (conftest's ``shipped_fava``, which other modules read too).
 """
 
 from __future__ import annotations
@@ -33,14 +33,16 @@ def digests(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture(scope="module")
-def books(tmp_path_factory) -> Path:
-    return copy_shipped_ledger(tmp_path_factory.mktemp("books"))
+@pytest.fixture
+def fava(shipped_fava) -> Fava:
+    return shipped_fava
 
 
-@pytest.fixture(scope="module")
-def fava(books) -> Fava:
-    return Fava(books)
+@pytest.fixture
+def books(shipped_fava) -> Path:
+    """The ledger the shared application serves: the commands here read it, and the one file
+    written beside it (pending_json's proposal, included by nothing) is removed at once."""
+    return shipped_fava.main
 
 
 def text_of(html: str, start: str, end: str | None = None) -> str:

@@ -32,12 +32,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from beancount import loader
 from beancount.core import data
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from jinja2 import BytecodeCache
 
 from aipo_budget import cli
 from aipo_budget.core.errors import FundRuleError
@@ -47,9 +47,7 @@ from conftest import PRELUDE, RULES, run, write_ledger
 from conftest import Fava, page_section_rows
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from jinja2.bccache import Bucket
+    from collections.abc import Callable, Iterator
 
     from aipo_budget.core.engine import Audit
     from aipo_budget.core.findings import Finding
@@ -74,10 +72,21 @@ FLAWS = [None, "one-approver", *SURE_FLAWS]
 
 
 def examples(count: int) -> settings:
-    """Each example is a small ledger loaded from disk: the whole file runs in about 15 s on
-    two cores. No deadline: a load may stall on a busy machine."""
+    """Each example is a small ledger written to files (SCRATCH) and loaded: the whole file
+    runs in about 10 s on two cores. No deadline: a load may stall on a busy machine."""
     return settings(max_examples=count, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
+
+
+# Where the examples write their ledgers: a file system in memory where the machine has one.
+# Each example makes a folder tree and removes it: on a disk's file system that costs about as
+# much as loading and auditing the small ledger in it.
+SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+
+
+def scratch() -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder for an example's ledger, removed with it (see SCRATCH)."""
+    return tempfile.TemporaryDirectory(dir=SCRATCH)
 
 
 @functools.cache
@@ -271,7 +280,7 @@ def test_include_order_changes_no_finding(pick):
     payments, others = pick.draw(ledgers())
     layout = pick.draw(layouts(blocks_of(payments, others)))
     order = tuple(pick.draw(st.permutations(layout.order)))
-    with tempfile.TemporaryDirectory() as name:
+    with scratch() as name:
         folder = Path(name)
         first = findings_in_place(run(write_layout(folder, layout), rules_read_once()), folder)
         second = findings_in_place(run(write_layout(folder, replace(layout, order=order)),
@@ -289,7 +298,7 @@ def test_file_grouping_changes_no_finding(pick):
     payments, others = pick.draw(ledgers())
     blocks = blocks_of(payments, others)
     one, other = pick.draw(layouts(blocks)), pick.draw(layouts(blocks))
-    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+    with scratch() as a, scratch() as b:
         first = findings_by_transaction(run(write_layout(Path(a), one), rules_read_once()),
                                         Path(a))
         second = findings_by_transaction(run(write_layout(Path(b), other), rules_read_once()),
@@ -344,29 +353,29 @@ def plugin_errors(main: Path) -> Counter:
     return Counter((e.source["filename"], e.source["lineno"], e.message) for e in errors)
 
 
-class CompiledTemplates(BytecodeCache):
-    """Jinja's compiled templates, kept in memory for the examples' Fava apps: each app, and
-    the extension of each, would compile the same templates again. Jinja serves a compiled
-    template only for the same template name and the same source (by checksum)."""
-
-    def __init__(self) -> None:
-        self.compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        if bucket.key in self.compiled:
-            bucket.bytecode_from_string(self.compiled[bucket.key])
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self.compiled[bucket.key] = bucket.bytecode_to_string()
+@pytest.fixture(scope="module")
+def served() -> Iterator[Fava]:
+    """One Fava application for every example, on main.beancount in one folder: each example
+    writes its ledger there (serve) and has Fava load it again, as Fava does when a ledger
+    file changes. The tests' rules are copied beside it once: no example changes them."""
+    with scratch() as name:
+        folder = Path(name)
+        shutil.copytree(RULES, folder / "rules")
+        yield Fava(write_ledger(folder, "", prelude=PLUGIN_LINE + PRELUDE + EXTENSION_LINE))
 
 
-TEMPLATES = CompiledTemplates()
+def serve(fava: Fava, text: str) -> Path:
+    """The ledger ``text`` written over the one ``fava`` serves, with its evidence files and
+    no other: the last example's are removed (Beancount's documents option reads them all)."""
+    folder = fava.main.parent
+    shutil.rmtree(folder / "documents")
+    return write_ledger(folder, text, prelude=PLUGIN_LINE + PRELUDE + EXTENSION_LINE)
 
 
-def fava_views(main: Path) -> tuple[Counter, list[Finding], Counter]:
-    """Fava's error list (the plugin's errors), the extension's audit, the page's register."""
-    fava = Fava(main)
-    fava.app.jinja_env.bytecode_cache = TEMPLATES  # the extension's templates inherit it
+def fava_views(fava: Fava) -> tuple[Counter, list[Finding], Counter]:
+    """Fava's error list (the plugin's errors), the extension's audit, the page's register,
+    after loading the ledger as written now."""
+    fava.ledger.load_file()
     listed = fava.get("api/errors").get_json()["data"]
     assert all(e["type"] == "FundRuleError" for e in listed), listed
     loaded = fava.extension.loaded
@@ -377,19 +386,16 @@ def fava_views(main: Path) -> tuple[Counter, list[Finding], Counter]:
 
 
 @examples(30)
-@given(ledgers(max_payments=5))
-def test_cli_plugin_and_fava_report_the_same_errors(generated):
+@given(generated=ledgers(max_payments=5))
+def test_cli_plugin_and_fava_report_the_same_errors(served, generated):
     """Judged with today's date by all three (no --as-of), on the ledger Fava serves: the
     plugin line and the extension line in main.beancount, the rules copied beside it."""
     payments, others = generated
-    with tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
-        shutil.copytree(RULES, folder / "rules")
-        main = write_ledger(folder, "\n".join(blocks_of(payments, others)),
-                            prelude=PLUGIN_LINE + PRELUDE + EXTENSION_LINE)
-        errors = cli_errors(main)
-        plugin = plugin_errors(main)
-        listed, audited, register = fava_views(main)
+    main = serve(served, "\n".join(blocks_of(payments, others)))
+    folder = main.parent
+    errors = cli_errors(main)
+    plugin = plugin_errors(main)
+    listed, audited, register = fava_views(served)
     assert errors, "the planted violations should be errors"
     assert plugin == Counter((f["filename"], f["lineno"], f"{f['message']} [{criterion(f)}]")
                              for f in errors)
@@ -438,7 +444,7 @@ def rules_without(folder: Path, rule_id: str) -> Path:
 def test_a_ledger_built_to_satisfy_every_rule_has_no_finding(generated):
     """Not even a warning: the generated ledgers stay below the ceiling's 90 % warning."""
     payments, others = generated
-    with tempfile.TemporaryDirectory() as name:
+    with scratch() as name:
         result = run(write_ledger(Path(name), "\n".join(blocks_of(payments, others))),
                      rules_read_once())
     assert result.findings == []
@@ -454,7 +460,7 @@ def test_removing_one_required_element_gives_exactly_its_kind(generated, removed
     payments, others = generated
     target = pick.draw(st.sampled_from(payments))
     blocks = [p.block(drop=removed if p is target else None) for p in payments] + others
-    with tempfile.TemporaryDirectory() as name:
+    with scratch() as name:
         folder = Path(name)
         ledger = write_ledger(folder, "\n".join(blocks))
         rules: Path | RuleSet = rules_read_once()
@@ -565,7 +571,7 @@ def test_spelling_a_person_differently_changes_no_verdict(pick):
     preparer = pick.draw(spellings(PLANTED.preparer))
     approver = pick.draw(spellings(PLANTED.preparer).filter(lambda name: name != preparer))
     renamed.append(PLANTED.block(preparer, f"{PLANTED.approvers[0]}, {approver}"))
-    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+    with scratch() as a, scratch() as b:
         original = run(write_ledger(Path(a), "\n".join(blocks_of(payments, [partner]))),
                        rules_read_once())
         spelt = run(write_ledger(Path(b), "\n".join([*renamed, partner])), rules_read_once())

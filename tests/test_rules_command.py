@@ -18,7 +18,7 @@ from aipo_budget.outputs.render import FORMATS, text_value
 from aipo_budget.core.rules import load_rules
 from aipo_budget.outputs.tables.rulebook import rules_table
 from conftest import (
-    APPROVAL_AMENDMENT, RULES, Fava, amended, copy_shipped_ledger, page_section_rows, write_ledger,
+    APPROVAL_AMENDMENT, RULES, Fava, amended, page_section_rows, write_ledger,
 )
 
 
@@ -226,12 +226,12 @@ def test_rules_files_are_not_written(ledger, approval_rules):
 # --- the Fava page shows the same table ---------------------------------------------------
 
 
-def test_the_fava_page_shows_the_rulebook_table(tmp_path):
-    main = copy_shipped_ledger(tmp_path)
-    html = Fava(main).page()
+def test_the_fava_page_shows_the_rulebook_table(shipped_fava):
+    folder = shipped_fava.main.parent
+    html = shipped_fava.page()
     day = datetime.date.today()  # the page's as-of date without a time filter
-    expected = rules_table(load_rules(tmp_path / "rules"), day,
-                           lambda path: shown(path, str(tmp_path)))
+    expected = rules_table(load_rules(folder / "rules"), day,
+                           lambda path: shown(path, str(folder)))
     rows = page_section_rows(html, "rules")
     # every column of every rule, in the row or in its details
     assert rows == [{c.label: text for c in expected.columns
