@@ -14,6 +14,7 @@ import stat
 import sys
 import types
 import uuid
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -32,10 +33,8 @@ def quick_settle(monkeypatch):
     settle_quickly(monkeypatch)
 
 
-@pytest.fixture
-def books(tmp_path):
-    """A copy of the shipped ledger and evidence, with the tests' rules beside it."""
-    copy = tmp_path / "books"
+def copy_books(copy):
+    """A copy of the shipped ledger and evidence at ``copy``, with the tests' rules beside it."""
     copy.mkdir()
     for name in ("main.beancount", "ledger", "documents"):
         source = ROOT / name
@@ -46,6 +45,20 @@ def books(tmp_path):
     shutil.copytree(RULES, copy / "rules")
     settle()
     return copy
+
+
+@pytest.fixture
+def books(tmp_path):
+    """The books of a test that edits them, or changes the code under test that reads them."""
+    return copy_books(tmp_path / "books")
+
+
+@pytest.fixture(scope="module")
+def shared_books(tmp_path_factory):
+    """One copy of the books for the tests that only read them: each writes only to its own
+    cache folder (conftest.private_cache). A test that edits a file of the books, or patches
+    what the check does with them, has its own (``books``); ``loads`` only counts the reads."""
+    return copy_books(tmp_path_factory.mktemp("shared") / "books")
 
 
 @pytest.fixture
@@ -84,6 +97,53 @@ def key_of(books, as_of=datetime.date(2007, 1, 1), until=None):
     return cache.Key(str(books / "main.beancount"), str(books / "rules"), as_of, until)
 
 
+@dataclasses.dataclass(frozen=True)
+class Filled:
+    """A check of the shared books run once, and the one entry it stored."""
+
+    key: cache.Key
+    exit_code: int
+    stdout: str
+    entry: Path
+
+
+def fill_once(books, factory, until=None):
+    """The first check of the shared books, that a test would run only to fill its cache: run
+    once for all of them, into a cache folder of its own, which the tests read and copy
+    (:func:`plant`), never change."""
+    key = cache.Key(str(books / "main.beancount"), str(books / "rules"),
+                    until or datetime.date.today(), until)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("AIPO_BUDGET_CACHE_DIR", str(factory.mktemp("filled")))
+        result = check(books, *(["--as-of", until.isoformat()] if until else []))
+        assert result.exit_code == 0, result.output
+        [entry] = entries()
+    return Filled(key, result.exit_code, result.stdout, entry)
+
+
+@pytest.fixture(scope="module")
+def filled(shared_books, tmp_path_factory):
+    """``check`` of the shared books, as of today."""
+    return fill_once(shared_books, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def filled_as_of(shared_books, tmp_path_factory):
+    """``check --as-of 2006-04-30`` of the shared books."""
+    return fill_once(shared_books, tmp_path_factory, datetime.date(2006, 4, 30))
+
+
+def plant(filled):
+    """This test's cache as its own first check would have left it: the entry ``filled``
+    stored, copied with its mode (0600) into the folder made as the cache makes it. Served,
+    or what the test then does to it would prove nothing."""
+    path = cache.usable_folder(create=True) / filled.entry.name
+    shutil.copy(filled.entry, path)
+    assert entries() == [path]
+    assert cache.lookup(filled.key) is not None
+    return path
+
+
 def rewrite(path, change):
     """Change a stored entry as another program could (its file stays ours, mode 0600)."""
     stored = json.loads(path.read_text())
@@ -92,18 +152,18 @@ def rewrite(path, change):
 
 # --- 1. any changed input is seen on the next run --------------------------------------------
 
-def test_second_run_is_served_from_the_cache(books, loads):
-    first = check(books)
-    second = check(books)
+def test_second_run_is_served_from_the_cache(shared_books, loads):
+    first = check(shared_books)
+    second = check(shared_books)
     assert first.exit_code == second.exit_code == 0, first.output
     assert first.stdout == second.stdout
     assert len(loads) == 1
 
 
-def test_no_cache_reads_the_ledger(books, loads):
-    check(books)
-    assert check(books, "--no-cache").exit_code == 0
-    assert len(loads) == 2
+def test_no_cache_reads_the_ledger(shared_books, filled, loads):
+    plant(filled)
+    assert check(shared_books, "--no-cache").exit_code == 0
+    assert len(loads) == 1
 
 
 def test_an_edited_rules_file_is_seen_on_the_next_run(books, loads):
@@ -168,17 +228,17 @@ def test_a_new_tool_version_invalidates(books, loads, monkeypatch):
     assert len(loads) == 2
 
 
-def test_another_as_of_date_is_another_result(books, loads):
-    check(books, "--as-of", "2006-04-30")
-    check(books, "--as-of", "2006-05-31")
-    check(books, "--as-of", "2006-04-30")
+def test_another_as_of_date_is_another_result(shared_books, loads):
+    check(shared_books, "--as-of", "2006-04-30")
+    check(shared_books, "--as-of", "2006-05-31")
+    check(shared_books, "--as-of", "2006-04-30")
     assert len(loads) == 2
 
 
-def test_without_as_of_and_with_as_of_today_are_two_results(books, loads):
+def test_without_as_of_and_with_as_of_today_are_two_results(shared_books, loads):
     """Without --as-of every entry is judged; --as-of today leaves later ones out."""
-    check(books)
-    check(books, "--as-of", datetime.date.today().isoformat())
+    check(shared_books)
+    check(shared_books, "--as-of", datetime.date.today().isoformat())
     assert len(loads) == 2
 
 
@@ -250,31 +310,28 @@ def test_an_entry_that_does_not_list_the_ledger_is_not_served(books, loads):
     assert len(loads) == 2
 
 
-def test_an_entry_that_does_not_list_the_rules_folder_is_not_served(books, loads):
-    assert check(books).exit_code == 0
-    [path] = entries()
-    rules = str(books / "rules")
+def test_an_entry_that_does_not_list_the_rules_folder_is_not_served(shared_books, filled, loads):
+    path = plant(filled)
+    rules = str(shared_books / "rules")
     rewrite(path, lambda s: {**s, "inputs": [i for i in s["inputs"] if i[:2] != ["folder", rules]]})
-    assert check(books).exit_code == 0
-    assert len(loads) == 2
+    assert check(shared_books).exit_code == 0
+    assert len(loads) == 1
 
 
-def test_an_entry_under_another_keys_name_is_not_served(books, loads):
+def test_an_entry_under_another_keys_name_is_not_served(shared_books, filled_as_of, loads):
     """An entry whose recorded key is not the key its file name stands for."""
-    first = check(books, "--as-of", "2006-04-30")
-    [path] = entries()
-    other = cache.cache_dir() / key_of(books, datetime.date(2006, 5, 31),
+    path = plant(filled_as_of)
+    other = cache.cache_dir() / key_of(shared_books, datetime.date(2006, 5, 31),
                                        datetime.date(2006, 5, 31)).name
     shutil.copy(path, other)
-    second = check(books, "--as-of", "2006-05-31")
-    assert len(loads) == 2
-    assert "2006-05-31" in second.stdout and second.stdout != first.stdout
+    second = check(shared_books, "--as-of", "2006-05-31")
+    assert len(loads) == 1
+    assert "2006-05-31" in second.stdout and second.stdout != filled_as_of.stdout
 
 
-def test_the_stored_key_is_the_requested_key(books):
-    assert check(books, "--as-of", "2006-04-30").exit_code == 0
-    [path] = entries()
-    key = key_of(books, datetime.date(2006, 4, 30), datetime.date(2006, 4, 30))
+def test_the_stored_key_is_the_requested_key(shared_books, filled_as_of):
+    path = filled_as_of.entry
+    key = key_of(shared_books, datetime.date(2006, 4, 30), datetime.date(2006, 4, 30))
     assert path.name == key.name
     assert json.loads(path.read_text())["key"] == key.record()
 
@@ -362,8 +419,8 @@ def test_an_input_changed_during_the_run_removes_the_older_entry(books, loads, e
     assert entries() == []
 
 
-def test_the_store_tells_an_input_that_had_not_settled(books):
-    key, summary = key_of(books), cache.CheckSummary((), True, 0, 0, 0)
+def test_the_store_tells_an_input_that_had_not_settled(shared_books):
+    key, summary = key_of(shared_books), cache.CheckSummary((), True, 0, 0, 0)
     inputs = cache.Inputs(files=[key.ledger], folders=[key.rules])
     changed = os.stat(key.ledger).st_ctime_ns
     assert cache.store(key, inputs, summary, since=changed + cache.SETTLE_NS // 2) == "unsettled"
@@ -383,15 +440,16 @@ def test_a_time_without_a_fraction_may_stand_for_a_whole_second():
 
 # --- 4. --no-cache replaces the stored entry; --pending writes nothing -----------------------
 
-def test_no_cache_stores_its_result(books, loads):
-    assert check(books, "--no-cache").exit_code == 0
+def test_no_cache_stores_its_result(shared_books, loads):
+    assert check(shared_books, "--no-cache").exit_code == 0
     assert len(entries()) == 1
-    assert check(books).exit_code == 0
+    assert check(shared_books).exit_code == 0
     assert len(loads) == 1
 
 
-def test_no_cache_replaces_a_stored_entry(books, loads):
+def test_no_cache_replaces_a_stored_entry(shared_books, loads):
     """A stored wrong verdict (here planted through the API) is replaced by --no-cache."""
+    books = shared_books
     key = cache.Key(str(books / "main.beancount"), str(books / "rules"), datetime.date.today())
     since = cache.clock()
     loaded = session.run_audit(key.ledger, None, None)
@@ -404,9 +462,9 @@ def test_no_cache_replaces_a_stored_entry(books, loads):
     assert len(loads) == 2  # the planting run, and --no-cache
 
 
-def test_a_check_that_may_not_store_writes_nothing(books, loads):
+def test_a_check_that_may_not_store_writes_nothing(shared_books, loads):
     """check --pending reads the ledger's own findings with store=False."""
-    session.checked(str(books / "main.beancount"), None, None, store=False)
+    session.checked(str(shared_books / "main.beancount"), None, None, store=False)
     assert entries() == []
     assert len(loads) == 1
 
@@ -563,11 +621,11 @@ def test_a_fava_plugin_is_covered_by_favas_code(books):
                         "tag_discovered_documents.py") in files
 
 
-def test_a_changed_python_path_invalidates(books, loads, tmp_path, monkeypatch):
-    assert check(books).exit_code == 0
+def test_a_changed_python_path_invalidates(shared_books, filled, loads, tmp_path, monkeypatch):
+    plant(filled)
     monkeypatch.syspath_prepend(str(tmp_path))
-    assert check(books).exit_code == 0
-    assert len(loads) == 2
+    assert check(shared_books).exit_code == 0
+    assert len(loads) == 1
 
 
 def test_another_beancount_version_invalidates(books, loads, monkeypatch):
@@ -615,9 +673,8 @@ def test_an_edit_of_the_tools_code_is_another_tool(books, loads, tmp_path, monke
 
 # --- 6. plain JSON, exactly ------------------------------------------------------------------
 
-def test_entries_are_plain_json_without_the_directives(books):
-    assert check(books, "--as-of", "2006-04-30").exit_code == 0
-    [path] = entries()
+def test_entries_are_plain_json_without_the_directives(filled_as_of):
+    path = filled_as_of.entry
     stored = json.loads(path.read_text())
     assert stored["format"] == cache.FORMAT
     assert set(stored["summary"]) == {f.name for f in dataclasses.fields(cache.CheckSummary)}
@@ -656,8 +713,8 @@ def test_a_summary_survives_the_round_trip_exactly(findings, has_fund, count):
     assert [str(f.amount) for f in back.findings] == [str(f.amount) for f in findings]
 
 
-def test_a_value_json_cannot_hold_exactly_is_not_stored(books):
-    key = key_of(books)
+def test_a_value_json_cannot_hold_exactly_is_not_stored(shared_books):
+    key = key_of(shared_books)
     odd = cache.CheckSummary((), True, 0, 0, 0, left_out=1.5)  # a float: not ours to round
     inputs = cache.Inputs(files=[key.ledger], folders=[key.rules])
     assert cache.store(key, inputs, odd, cache.clock()) == "uncacheable"
@@ -709,16 +766,16 @@ FINDING_RECORD = {"rule": "R", "kind": "k", "severity": "error", "citation": "c"
 
 
 @pytest.mark.parametrize("damage", MALFORMED.values(), ids=MALFORMED.keys())
-def test_a_malformed_entry_is_read_again_and_replaced(books, loads, damage):
-    first = check(books, "--as-of", "2006-04-30")
-    [path] = entries()
+def test_a_malformed_entry_is_read_again_and_replaced(shared_books, filled_as_of, loads, damage):
+    first = filled_as_of
+    path = plant(first)
     damaged = damage(json.loads(path.read_text()))
     path.write_bytes(damaged if isinstance(damaged, bytes) else json.dumps(damaged).encode())
-    second = check(books, "--as-of", "2006-04-30")
+    second = check(shared_books, "--as-of", "2006-04-30")
     assert (second.exit_code, second.stdout) == (first.exit_code, first.stdout)
-    assert len(loads) == 2
-    assert check(books, "--as-of", "2006-04-30").stdout == first.stdout
-    assert len(loads) == 2  # replaced by a good entry
+    assert len(loads) == 1
+    assert check(shared_books, "--as-of", "2006-04-30").stdout == first.stdout
+    assert len(loads) == 1  # replaced by a good entry
 
 
 def test_the_finding_record_used_above_is_well_formed():
@@ -727,12 +784,13 @@ def test_the_finding_record_used_above_is_well_formed():
 
 # --- 7. a private folder, private files ------------------------------------------------------
 
-def test_the_folder_is_created_private_and_entries_are_private(books, tmp_path, monkeypatch):
+def test_the_folder_is_created_private_and_entries_are_private(shared_books, tmp_path,
+                                                              monkeypatch):
     folder = tmp_path / "fresh" / "cache"
     monkeypatch.setenv("AIPO_BUDGET_CACHE_DIR", str(folder))
     previous = os.umask(0)  # even with a permissive umask
     try:
-        assert check(books).exit_code == 0
+        assert check(shared_books).exit_code == 0
     finally:
         os.umask(previous)
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
@@ -750,48 +808,44 @@ def test_the_cache_folder_follows_the_environment(monkeypatch, tmp_path):
     assert cache.cache_dir() == tmp_path / "home" / ".cache" / "aipo-budget"
 
 
-def test_an_entry_others_may_write_is_never_loaded(books, loads):
+def test_an_entry_others_may_write_is_never_loaded(shared_books, filled, loads):
     """As good as planted by another user: it is ignored, then replaced by a private one."""
-    check(books)
-    [path] = entries()
+    path = plant(filled)
     path.chmod(0o666)
-    assert check(books).exit_code == 0
-    assert len(loads) == 2
+    assert check(shared_books).exit_code == 0
+    assert len(loads) == 1
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def test_an_entry_that_is_a_symbolic_link_is_never_loaded(books, loads, tmp_path):
-    check(books)
-    [path] = entries()
+def test_an_entry_that_is_a_symbolic_link_is_never_loaded(shared_books, filled, loads, tmp_path):
+    path = plant(filled)
     elsewhere = tmp_path / "elsewhere.json"
     elsewhere.write_bytes(path.read_bytes())
     path.unlink()
     path.symlink_to(elsewhere)
-    assert check(books).exit_code == 0
-    assert len(loads) == 2
+    assert check(shared_books).exit_code == 0
+    assert len(loads) == 1
 
 
-def test_a_folder_others_may_write_is_neither_read_nor_written(books, loads):
-    check(books)
+def test_a_folder_others_may_write_is_neither_read_nor_written(shared_books, filled, loads):
+    path = plant(filled)
     folder = cache.cache_dir()
-    [path] = entries()
     before = path.read_bytes()
     folder.chmod(0o777)
-    assert check(books).exit_code == 0
-    assert check(books).exit_code == 0
-    assert len(loads) == 3
+    assert check(shared_books).exit_code == 0
+    assert check(shared_books).exit_code == 0
+    assert len(loads) == 2
     assert entries() == [path] and path.read_bytes() == before
 
 
-def test_a_folder_of_another_user_is_neither_read_nor_written(books, loads, monkeypatch):
-    check(books)
-    [path] = entries()
-    path.unlink()
+def test_a_folder_of_another_user_is_neither_read_nor_written(shared_books, filled, loads,
+                                                             monkeypatch):
+    plant(filled).unlink()
     uid = os.getuid()
     monkeypatch.setattr(os, "getuid", lambda: uid + 1)
-    assert check(books).exit_code == 0
-    assert check(books).exit_code == 0
-    assert len(loads) == 3
+    assert check(shared_books).exit_code == 0
+    assert check(shared_books).exit_code == 0
+    assert len(loads) == 2
     assert entries() == []
 
 

@@ -544,10 +544,9 @@ COMMANDS = (
 )
 
 
-@pytest.fixture
-def shipped(tmp_path: Path) -> Place:
+def copy_shipped(root: Path) -> Place:
     """A copy of the shipped ledger (its includes and documents), the tests' rules beside it."""
-    place = make_place(tmp_path / "shipped")
+    place = make_place(root)
     place.root.mkdir()
     place.folder.mkdir()
     shutil.copy(SHIPPED / "main.beancount", place.folder)
@@ -558,10 +557,43 @@ def shipped(tmp_path: Path) -> Place:
     return place
 
 
+@pytest.fixture
+def shipped(tmp_path: Path) -> Place:
+    """A copy of its own, for a command that writes beside the ledger folder (a pack)."""
+    return copy_shipped(tmp_path / "shipped")
+
+
+@pytest.fixture(scope="module")
+def shared_shipped(tmp_path_factory: pytest.TempPathFactory) -> tuple[Place, dict[str, Any]]:
+    """One copy, and its snapshot as made, for the commands that write only to standard output
+    and to the test's own cache folder (conftest.private_cache)."""
+    place = copy_shipped(tmp_path_factory.mktemp("shared") / "shipped")
+    return place, snapshot(place.folder)
+
+
+def as_made(shared: tuple[Place, dict[str, Any]]) -> tuple[Place, dict[str, Any]]:
+    """The shared copy and its snapshot, found as it was made: a file an earlier command
+    changed or left there fails that test, and every later one."""
+    place, made = shared
+    before = snapshot(place.folder)
+    assert_unchanged(made, before, "shared ledger folder, before the run,")
+    return place, before
+
+
+def shipped_for(command: list[str], request: pytest.FixtureRequest
+                ) -> tuple[Place, dict[str, Any]]:
+    """A copy of its own for ``report -o`` (the pack is written beside the ledger folder),
+    else the shared copy; and the snapshot of its ledger folder before the run."""
+    if "-o" in command:
+        shipped = request.getfixturevalue("shipped")
+        return shipped, snapshot(shipped.folder)
+    return as_made(request.getfixturevalue("shared_shipped"))
+
+
 @pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
 def test_every_command_leaves_the_ledger_and_rules_byte_identical(
-        command: list[str], shipped: Place, monkeypatch):
-    before = snapshot(shipped.folder)
+        command: list[str], request: pytest.FixtureRequest, monkeypatch):
+    shipped, before = shipped_for(command, request)
     assert "rules/art21.toml" in before and "main.beancount" in before
     monkeypatch.chdir(shipped.folder)  # the default ledger and the rules beside it
     for attempt in ("first", "second (from the cache, or a pack replaced)"):
@@ -577,8 +609,8 @@ def test_every_command_leaves_the_ledger_and_rules_byte_identical(
 
 @pytest.mark.parametrize("stdout", ["full", "closed"])
 def test_the_console_script_leaves_the_shipped_ledger_alone_on_output_errors(
-        stdout: str, shipped: Place):
-    before = snapshot(shipped.folder)
+        stdout: str, shared_shipped: tuple[Place, dict[str, Any]]):
+    shipped, before = as_made(shared_shipped)
     outcome = in_process_of_its_own(["report", "-t", "all"], stdout, shipped.folder)
     assert outcome.status == 2, outcome
     check_common(outcome, {}, shipped)
