@@ -5,6 +5,7 @@ evidence only when that is safe (no FIFO opened, nothing outside the documents f
 from __future__ import annotations
 
 import ctypes
+import datetime
 import errno
 import hashlib
 import json
@@ -21,6 +22,8 @@ from click.testing import CliRunner
 
 from aipo_budget.outputs import pack
 from aipo_budget.cli import cli
+from aipo_budget.cli import report as report_command
+from aipo_budget.cli.session import Loaded, run_audit
 from aipo_budget.outputs.pack import files, swap
 from aipo_budget.outputs.tables import TABLE_NAMES
 from conftest import ROOT, RULES, ChildRun, run_in_child
@@ -62,6 +65,16 @@ def old_pack(shared_ledger, tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def shared_audit(shared_ledger) -> Loaded:
+    """What ``report --as-of NEW`` reads of the shared ledger and audits, made once: a run
+    killed in a child starts from it instead of reading again the ledger no test changes
+    (what is killed is the writing of the pack, which comes after). Each child has a copy of
+    its own (fork), so none can change it for the next; the run after the killed one, in
+    this process, reads the ledger as any run does."""
+    return run_audit(str(shared_ledger), None, datetime.date.fromisoformat(NEW))
+
+
 def previous_pack(old_pack: Path, out: Path) -> None:
     """An exact previous pack (as of OLD) at ``out``: the same files with the same bytes as
     the run that wrote ``old_pack`` left, which is all a pack's check of the previous pack
@@ -86,9 +99,9 @@ def written(ledger: Path, out: Path, as_of: str = NEW) -> None:
 
 
 def kill_at(step: str, how: str, ledger: Path, out: Path, no_exchange: bool = False,
-            as_of: str = NEW) -> ChildRun:
+            as_of: str = NEW, audit: Loaded | None = None) -> ChildRun:
     """The report run in a process of its own, which sends itself the signal ``how`` when
-    it reaches ``step``."""
+    it reaches ``step``; given ``audit`` (:func:`shared_audit`), it reads no ledger again."""
     def hooks() -> None:  # in the child
         def reached(now: str) -> None:
             if now == step:
@@ -97,9 +110,25 @@ def kill_at(step: str, how: str, ledger: Path, out: Path, no_exchange: bool = Fa
         files._reached = reached
         if no_exchange:
             swap._renameat2 = lambda: None
+        if audit is not None:
+            reuse(audit)
 
     return run_in_child(["report", str(ledger), "--as-of", as_of, "-o", str(out)], out.parent,
                         hooks)
+
+
+def reuse(audit: Loaded) -> None:
+    """``report`` given ``audit`` when it would read the same ledger as of the same day with
+    the rules beside it; any other run reads its ledger."""
+    real = report_command.run_audit
+    assert real is run_audit, "report no longer audits by session.run_audit"
+
+    def audited(ledger: str, rules: str | None, as_of: datetime.date | None) -> Loaded:
+        if (ledger, rules, as_of) == (audit.ledger, None, audit.as_of):
+            return audit
+        return real(ledger, rules, as_of)
+
+    report_command.run_audit = audited
 
 
 def sha(path: Path) -> str:
@@ -263,10 +292,10 @@ def test_an_output_path_that_is_a_file_is_refused(shared_ledger, tmp_path):
 
 @pytest.mark.parametrize("step", STEPS)
 def test_killed_at_any_step_the_old_or_the_new_pack_is_there(shared_ledger, old_pack,
-                                                             tmp_path, step):
+                                                             shared_audit, tmp_path, step):
     out = tmp_path / "pack"
     previous_pack(old_pack, out)
-    killed = kill_at(step, "SIGKILL", shared_ledger, out)
+    killed = kill_at(step, "SIGKILL", shared_ledger, out, audit=shared_audit)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     swapped = STEPS.index(step) >= STEPS.index("after exchange")
     assert complete_pack(out) == (NEW if swapped else OLD)
@@ -280,12 +309,13 @@ def test_killed_at_any_step_the_old_or_the_new_pack_is_there(shared_ledger, old_
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
 @pytest.mark.parametrize("step", ["written budget.csv", "before exchange", "old moved away"])
 def test_a_signal_before_the_new_pack_is_in_keeps_the_old_one(shared_ledger, old_pack,
-                                                               tmp_path, step, how):
+                                                               shared_audit, tmp_path, step,
+                                                               how):
     """Without RENAME_EXCHANGE the old pack is moved away for a moment: a signal then puts it
     back, and the signal then has its usual effect."""
     out = tmp_path / "pack"
     previous_pack(old_pack, out)
-    stopped = kill_at(step, how, shared_ledger, out, no_exchange=True)
+    stopped = kill_at(step, how, shared_ledger, out, no_exchange=True, audit=shared_audit)
     if how == "SIGTERM":
         assert stopped.returncode == -signal.SIGTERM, stopped.stderr
     else:  # KeyboardInterrupt: 130, as a shell reports a command stopped by Ctrl-C
@@ -296,10 +326,13 @@ def test_a_signal_before_the_new_pack_is_in_keeps_the_old_one(shared_ledger, old
 
 
 def test_the_fallback_killed_between_its_renames_is_undone_by_the_next_run(shared_ledger,
-                                                                          old_pack, tmp_path):
+                                                                          old_pack,
+                                                                          shared_audit,
+                                                                          tmp_path):
     out = tmp_path / "pack"
     previous_pack(old_pack, out)
-    killed = kill_at("old moved away", "SIGKILL", shared_ledger, out, no_exchange=True)
+    killed = kill_at("old moved away", "SIGKILL", shared_ledger, out, no_exchange=True,
+                     audit=shared_audit)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert not out.exists()  # the one window the fallback cannot close against SIGKILL
     pack.sweep(out)
@@ -441,12 +474,13 @@ def test_evidence_leading_outside_the_documents_folders_is_left_out(own_ledger, 
     assert all(b"p4ssw0rd" not in p.read_bytes() for p in out.rglob("*") if p.is_file())
 
 
-def test_unreadable_evidence_stops_the_pack_naming_the_file(own_ledger, tmp_path,
+def test_unreadable_evidence_stops_the_pack_naming_the_file(own_ledger, old_pack, tmp_path,
                                                             monkeypatch):
     """Tests may run as root, whom chmod 000 does not stop: then the open is made to fail
-    as it would for anyone else."""
+    as it would for anyone else. The previous pack is the shared ledger's: own_ledger is a
+    copy of it, and a pack's check of the previous pack compares only the files it wrote."""
     out = tmp_path / "pack"
-    written(own_ledger, out, OLD)
+    previous_pack(old_pack, out)
     before = tree(tmp_path / "pack")
     evidence = own_ledger.parent / RESEARCH / "2006-02-15.consultancy-contract.pdf"
     evidence.chmod(0)

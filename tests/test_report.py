@@ -110,10 +110,27 @@ def test_shipped_ledger_reconciles(end):
 # --- the pack -----------------------------------------------------------------------------
 
 
-def test_pack_contents_and_manifest(tmp_path):
-    out = tmp_path / "pack"
-    result = CliRunner().invoke(cli, ["report", *BOOKS, "--as-of", AS_OF, "-o", str(out)])
+@pytest.fixture(scope="module")
+def written_pack(tmp_path_factory) -> Path:
+    """The pack of the books as of AS_OF, written once into a folder of its own: tests read it,
+    or copy it as the previous pack that a run of theirs replaces or keeps."""
+    out = tmp_path_factory.mktemp("written") / "pack"
+    with pytest.MonkeyPatch.context() as env:  # never the user's cache (private_cache's rule)
+        env.setenv("AIPO_BUDGET_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        result = make_pack(out)
     assert result.exit_code == 0, result.output
+    return out
+
+
+def previous_pack(written_pack: Path, out: Path) -> None:
+    """An exact previous pack at ``out``: the bytes of :func:`written_pack`, which are all a
+    pack's check of the previous pack compares (the files its manifest lists, by SHA-256)."""
+    shutil.copytree(written_pack, out)
+    assert files_of(out) == files_of(written_pack)
+
+
+def test_pack_contents_and_manifest(written_pack):
+    out = written_pack
     for name in TABLE_NAMES:
         assert (out / f"{name}.csv").is_file() and (out / f"{name}.md").is_file()
     page = (out / "index.html").read_text()
@@ -127,16 +144,16 @@ def test_pack_contents_and_manifest(tmp_path):
         assert hashlib.sha256((ROOT / path).read_bytes()).hexdigest() == digest
     assert len(manifest["inputs"]["rules"]) == len(list(RULES.glob("*.toml")))
     assert len(manifest["inputs"]["evidence"]) >= 13
-    assert [p.name for p in tmp_path.iterdir()] == ["pack"]  # no staging left behind
+    assert [p.name for p in out.parent.iterdir()] == ["pack"]  # no staging left behind
 
 
 def make_pack(out: Path):
     return CliRunner().invoke(cli, ["report", *BOOKS, "--as-of", AS_OF, "-o", str(out)])
 
 
-def test_failed_pack_leaves_nothing_and_keeps_the_old_one(tmp_path, monkeypatch):
+def test_failed_pack_leaves_nothing_and_keeps_the_old_one(written_pack, tmp_path, monkeypatch):
     out = tmp_path / "pack"
-    assert make_pack(out).exit_code == 0
+    previous_pack(written_pack, out)
     before = files_of(out)
 
     def boom(*_args, **_kwargs):
@@ -150,9 +167,9 @@ def test_failed_pack_leaves_nothing_and_keeps_the_old_one(tmp_path, monkeypatch)
     assert files_of(out) == before
 
 
-def test_pack_replaces_a_previous_pack_but_not_a_file_added_to_it(tmp_path):
+def test_pack_replaces_a_previous_pack_but_not_a_file_added_to_it(written_pack, tmp_path):
     out = tmp_path / "pack"
-    assert make_pack(out).exit_code == 0
+    previous_pack(written_pack, out)
     result = make_pack(out)
     assert result.exit_code == 0, result.output
     assert (out / "index.html").exists()
@@ -224,9 +241,9 @@ def table_rows(*args: str) -> list[dict[str, str]]:
 def test_a_past_period_does_not_depend_on_the_as_of_date():
     """The July payment of the June accrual is not 'spent' at 30 June, whatever --as-of."""
     args = ["--to", "2006-06-30", "-t", "budget"]
-    assert table_rows(*args) == table_rows(*args, "--as-of", "2006-12-31")
-    (project,) = [r for r in table_rows(*args, "--as-of", "2006-12-31")
-                  if r["category"] == "(all)"]
+    later = table_rows(*args, "--as-of", "2006-12-31")
+    assert table_rows(*args) == later
+    (project,) = [r for r in later if r["category"] == "(all)"]
     assert project["spent from surplus"] == "20459.00"  # spent from surplus by 30 June
     sources = {r["source"]: r["amount (USD)"] for r in table_rows("--to", "2006-06-30", "--as-of", "2006-12-31",
                                               "-t", "cofunding")}

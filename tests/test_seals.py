@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 from beancount import loader
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from aipo_budget.cli import cli
 from aipo_budget.core.ledger import load_ledger
 from aipo_budget.core.rules import load_rules
-from aipo_budget.core.seals import BROKEN, HOLDS, UNVERIFIED, verify
+from aipo_budget.core.seals import BROKEN, HOLDS, UNVERIFIED, Verification, verify
 from aipo_budget.cli import seal as seal_command
 from aipo_budget.outputs.tables import build_tables
 from conftest import AS_OF, KINGDOM, KINGDOM_REFORMATTED, RULES, copy_shipped_ledger, run, write_ledger
@@ -73,10 +73,15 @@ class Books:
         entries, _errors, options = load_ledger(str(self.main))
         return verify(entries, options, load_rules(self.rules))
 
-    def findings(self) -> list[tuple[str, int, str]]:
-        """(file relative to the books, line, message) of every seal finding."""
+    def findings(self, verification: Verification | None = None
+                 ) -> list[tuple[str, int, str]]:
+        """(file relative to the books, line, message) of every seal finding of
+        ``verification``, by default one made now (a test that also reads its periods passes
+        the one it made: the books are read once)."""
+        if verification is None:
+            verification = self.verified()
         return [(os.path.relpath(f.filename, self.folder), f.lineno, f.message)
-                for f in self.verified().findings]
+                for f in verification.findings]
 
     def line_of(self, name: str, text: str) -> int:
         lines = self.path(name).read_text(encoding="utf-8").splitlines()
@@ -86,11 +91,19 @@ class Books:
 
 
 @pytest.fixture(scope="module")
-def sealed_2006(tmp_path_factory) -> Path:
-    """The shipped ledger sealed through 2006-12-31, once: tests copy it."""
-    folder = tmp_path_factory.mktemp("sealed")
-    Books(folder / "books").sealed("2006-12-31")
-    return folder / "books"
+def fresh_seal(tmp_path_factory) -> tuple[Books, Result]:
+    """A copy of the shipped ledger sealed through 2006-12-31, once, and what the seal said:
+    tests read them, or copy the books (:func:`books`) to change them."""
+    books = Books(tmp_path_factory.mktemp("sealed") / "books")
+    return books, books.seal("2006-12-31")
+
+
+@pytest.fixture(scope="module")
+def sealed_2006(fresh_seal) -> Path:
+    """The books of :func:`fresh_seal`, sealed: tests copy them."""
+    books, result = fresh_seal
+    assert result.exit_code == 0, result.output + result.stderr
+    return books.folder
 
 
 @pytest.fixture
@@ -107,9 +120,8 @@ def books(sealed_2006, tmp_path) -> Books:
 # --- the seal holds -------------------------------------------------------------------------
 
 
-def test_a_fresh_seal_holds_and_says_what_it_sealed(tmp_path):
-    books = Books(tmp_path / "books")
-    result = books.seal("2006-12-31")
+def test_a_fresh_seal_holds_and_says_what_it_sealed(fresh_seal):
+    books, result = fresh_seal
     assert result.exit_code == 0, result.output + result.stderr
     assert "Sealed" in result.output and "through 2006-12-31 by A. Auditor" in result.output
     assert "evidence file" in result.output and "SHA-256" in result.output
@@ -159,12 +171,13 @@ def test_a_changed_amount_is_found_at_the_entry(books):
     books.edit(ROADMAP, "3,400.00 USD\n  Assets:Surplus-Fund:Bank                                   -3,400.00",
                "3,500.00 USD\n  Assets:Surplus-Fund:Bank                                   -3,500.00")
     line = books.line_of(ROADMAP, '2006-02-15 * "Kingdom')
-    ((name, lineno, message),) = books.findings()
+    verification = books.verified()
+    ((name, lineno, message),) = books.findings(verification)
     assert (name, lineno) == (ROADMAP, line)
     assert message.startswith("sealed entry changed: amount (sealed as 2006-02-15 transaction "
                               '"Kingdom Consultancy Group" 3400.00 USD)')
     assert "breaks the seal through 2006-12-31 by A. Auditor" in message
-    assert [p.status for p in books.verified().periods] == [BROKEN]
+    assert [p.status for p in verification.periods] == [BROKEN]
 
 
 def test_a_changed_narration_is_found(books):
@@ -183,11 +196,12 @@ def test_a_changed_metadata_value_is_found(books):
 def test_a_deleted_entry_is_found_at_the_seal_with_its_date_payee_and_amount(books):
     books.edit(ROADMAP, KINGDOM, "")
     seal_line = books.line_of("ledger/seals.beancount", '2006-12-31 custom "aipo-seal"')
-    ((name, lineno, message),) = books.findings()
+    verification = books.verified()
+    ((name, lineno, message),) = books.findings(verification)
     assert (name, lineno) == ("ledger/seals.beancount", seal_line)
     assert message.startswith('sealed entry removed: 2006-02-15 transaction "Kingdom '
                               'Consultancy Group" 3400.00 USD')
-    (found,) = books.verified().findings
+    (found,) = verification.findings
     assert found.date == datetime.date(2006, 2, 15) and found.kind == "seal"
 
 
@@ -240,11 +254,12 @@ def test_a_missing_record_is_one_finding_saying_what_is_needed(books):
     record.unlink()
     assert books.findings() == []  # the seal holds: nothing to explain
     books.edit(ROADMAP, "advance 40% on signature", "advance 45% on signature")
-    ((name, _lineno, message),) = books.findings()
+    verification = books.verified()
+    ((name, _lineno, message),) = books.findings(verification)
     assert name == "ledger/seals.beancount"
     assert f"its record ledger/seals/{record.name} is missing" in message
     assert "restore it from version control" in message
-    assert [p.status for p in books.verified().periods] == [UNVERIFIED]
+    assert [p.status for p in verification.periods] == [UNVERIFIED]
 
 
 def test_an_edited_record_is_not_believed(books):
