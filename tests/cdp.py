@@ -5,6 +5,14 @@ what it shows and take a screenshot, with the standard library only.
 
 Chromium reads commands from its file descriptor 3 and writes answers and events to 4, each
 a JSON text ended by a NUL byte.
+
+One Chromium serves the whole run (the session fixture ``chromium_process``, which a test
+module takes with ``pytest_plugins = ["cdp"]``): starting it costs more than a page. Each
+user of it opens a tab of its own (``Chromium.tab()``, a new target with its own window size,
+emulated media and history) and closes it when done, so no test sees another's page.
+
+PYTEST_DONT_REWRITE: the modules import it before ``pytest_plugins`` names it, and it has no
+``assert`` of its own to rewrite (pytest would warn that it comes too late to rewrite it).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +36,7 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # git-ignored: fo
 
 
 SETUP = "sudo bash scripts/install-chromium.sh"
+POLL = 0.05  # seconds between two looks at a page that is not ready yet
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -62,8 +72,8 @@ class BrowserError(AssertionError):
     pass
 
 
-class Browser:
-    """One headless Chromium, one page (a target attached in flat mode)."""
+class Chromium:
+    """One headless Chromium process, driven over its pipe; ``tab()`` opens a page in it."""
 
     def __init__(self, executable: str, flags: tuple[str, ...], profile: Path) -> None:
         commands_read, self._commands = _high(os.pipe())
@@ -83,20 +93,17 @@ class Browser:
         self._buffer = b""
         self._next = 0
         self.events: list[dict[str, Any]] = []
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target,
-                                 flatten=True)["sessionId"]
-        self.call("Page.enable", session=True)
-        self.call("Runtime.enable", session=True)
+        self.call("Browser.getVersion")  # up and answering before the caller goes on
 
     # --- the protocol -------------------------------------------------------------------
 
-    def call(self, method: str, session: bool = False, timeout: float = 60,
+    def call(self, method: str, session: str | None = None, timeout: float = 60,
              **params: Any) -> dict[str, Any]:
+        """Send ``method`` to the browser, or to the tab attached as ``session``."""
         self._next += 1
         message: dict[str, Any] = {"id": self._next, "method": method, "params": params}
-        if session:
-            message["sessionId"] = self.session
+        if session is not None:
+            message["sessionId"] = session
         os.write(self._commands, json.dumps(message).encode() + b"\0")
         deadline = time.monotonic() + timeout
         while True:
@@ -119,6 +126,49 @@ class Browser:
             self._buffer += chunk
         text, self._buffer = self._buffer.split(b"\0", 1)
         return json.loads(text)
+
+    def tab(self) -> Browser:
+        """A new page of its own (close it, or use it in a ``with``)."""
+        return Browser(self)
+
+    def close(self) -> None:
+        try:
+            self.call("Browser.close", timeout=10)
+        except BrowserError:
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+        for fd in (self._commands, self._answers):
+            os.close(fd)
+        if self.process.stderr:
+            self.process.stderr.close()
+
+    def __enter__(self) -> Chromium:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class Browser:
+    """One page of a Chromium (a target attached in flat mode): its window size, emulated
+    media and history are its own."""
+
+    def __init__(self, process: Chromium) -> None:
+        self.chromium = process
+        self.target = process.call("Target.createTarget", url="about:blank")["targetId"]
+        self.session = process.call("Target.attachToTarget", targetId=self.target,
+                                    flatten=True)["sessionId"]
+        self.call("Page.enable", session=True)
+        self.call("Runtime.enable", session=True)
+
+    def call(self, method: str, session: bool = False, timeout: float = 60,
+             **params: Any) -> dict[str, Any]:
+        """Send ``method`` to the browser, or with ``session`` to this page."""
+        return self.chromium.call(method, self.session if session else None, timeout, **params)
 
     # --- what the tests do --------------------------------------------------------------
 
@@ -147,7 +197,7 @@ class Browser:
                     return
             except BrowserError:
                 pass  # the page is between two documents
-            time.sleep(0.2)
+            time.sleep(POLL)
         raise BrowserError(f"waited {timeout} s for {condition}")
 
     def read(self, script: str, timeout: float = 30) -> Any:
@@ -164,7 +214,7 @@ class Browser:
                     raise
             if time.monotonic() > deadline:
                 raise BrowserError(f"{script[:200]}: null for {timeout} s")
-            time.sleep(0.2)
+            time.sleep(POLL)
 
     def text(self, selector: str, timeout: float = 30) -> str:
         """The text of the first element ``selector`` finds, once there is one."""
@@ -180,31 +230,32 @@ class Browser:
                             "...[...document.querySelectorAll('article, main')]"
                             ".map(e => e.scrollHeight + e.getBoundingClientRect().top))")
             self.size(width, min(int(tall) + 20, 16000))
-        data = self.call("Page.captureScreenshot", session=True, format="png")["data"]
+        # the same pixels, compressed less: encoding a tall page at the best ratio is slow
+        data = self.call("Page.captureScreenshot", session=True, format="png",
+                         optimizeForSpeed=True)["data"]
         path.write_bytes(base64.b64decode(data))
         if full_page:
             self.size(width, height)
 
     def close(self) -> None:
         try:
-            self.call("Browser.close", timeout=10)
+            self.chromium.call("Target.closeTarget", targetId=self.target, timeout=10)
         except BrowserError:
             pass
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        for fd in (self._commands, self._answers):
-            os.close(fd)
-        if self.process.stderr:
-            self.process.stderr.close()
 
     def __enter__(self) -> Browser:
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.close()
+
+
+@pytest.fixture(scope="session")
+def chromium_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
+    """The run's one Chromium (skipped without it, failed under CI=true); open a tab in it."""
+    executable = chromium()
+    with Chromium(executable, CHROMIUM_FLAGS, tmp_path_factory.mktemp("profile")) as process:
+        yield process
 
 
 def _high(fds: tuple[int, int]) -> tuple[int, int]:

@@ -22,8 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from cdp import ARTIFACTS, CHROMIUM_FLAGS, Browser, chromium, free_port
+from cdp import ARTIFACTS, Browser, free_port
 from conftest import copy_shipped_ledger
+
+pytest_plugins = ["cdp"]  # chromium_process: the run's one Chromium, a tab of it per test
 
 FAVA = Path(sys.executable).parent / "fava"
 SLUG = "aipo-secretariat-surplus-fund"
@@ -38,7 +40,7 @@ def wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout: float 
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
-        time.sleep(0.3)
+        time.sleep(0.1)
     pytest.fail(f"fava did not answer {url} within {timeout} s")
 
 
@@ -107,15 +109,29 @@ def served(tmp_path_factory):
             server.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    executable = chromium()
-    with Browser(executable, CHROMIUM_FLAGS, tmp_path_factory.mktemp("profile")) as opened:
+@pytest.fixture
+def browser(chromium_process):
+    """A fresh tab for each test: no window size, form or page left from another test."""
+    with chromium_process.tab() as opened:
         yield opened
 
 
+@pytest.fixture(scope="module")
+def statement(served, tmp_path_factory):
+    """The fund statement `aipo-budget report` prints for the served books: one run, read by
+    both window widths (the books do not change; ``test_can_we_pay_this_...`` proves it). It
+    runs before conftest's private_cache, so it makes the same settings itself: a cache
+    folder of its own, never the user's, and none of the terminal's settings."""
+    _url, folder, _before = served
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AIPO_BUDGET_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        for name in ("COLUMNS", "NO_COLOR", "BEANCOUNT_FILE"):
+            env.delenv(name, raising=False)
+        return cli_json("report", "main.beancount", "-t", "fund-statement", cwd=folder)
+
+
 @pytest.mark.parametrize("width", [1400, 1024])
-def test_the_page_fits_the_window_with_the_fund_at_a_glance(served, browser, width):
+def test_the_page_fits_the_window_with_the_fund_at_a_glance(served, statement, browser, width):
     url, folder, _before = served
     ARTIFACTS.mkdir(exist_ok=True)
     browser.size(width, 900)
@@ -139,7 +155,6 @@ def test_the_page_fits_the_window_with_the_fund_at_a_glance(served, browser, wid
     figures = json.loads(browser.read(
         "JSON.stringify([...document.querySelectorAll('.sf-figure')].map(f => "
         "[f.querySelector('.sf-label').innerText, f.querySelector('.sf-value').innerText]))"))
-    statement = cli_json("report", "main.beancount", "-t", "fund-statement", cwd=folder)
     lines = {row["line"]: row["amount"] for row in statement["tables"][0]["rows"]}
     expected = {"Fund balance": lines["Closing balance"],
                 "Available for new allocations": lines["Available for new allocations"],

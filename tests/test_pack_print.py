@@ -31,8 +31,10 @@ import pytest
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
-from cdp import ARTIFACTS, CHROMIUM_FLAGS, Browser, chromium, under_ci
+from cdp import ARTIFACTS, under_ci
 from conftest import ROOT, copy_shipped_ledger
+
+pytest_plugins = ["cdp"]  # chromium_process: the run's one Chromium, a tab of it here
 
 PDF = ARTIFACTS / "pack.pdf"
 MM = 96 / 25.4  # CSS px in a millimetre
@@ -109,13 +111,12 @@ def pack(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def laid_out(pack, tmp_path_factory):
+def laid_out(pack, chromium_process):
     """The pack printed to artifacts/pack.pdf, its register rows as laid out on paper, and
-    its tables as laid out in a window 1,400 px wide."""
-    executable = chromium()
+    its tables as laid out in a window 1,400 px wide (in a tab of its own)."""
     ARTIFACTS.mkdir(exist_ok=True)
     PDF.unlink(missing_ok=True)
-    with Browser(executable, CHROMIUM_FLAGS, tmp_path_factory.mktemp("profile")) as browser:
+    with chromium_process.tab() as browser:
         browser.size(1400, 900)
         browser.open((pack / "index.html").as_uri(), "document.readyState === 'complete'")
         browser.screenshot(ARTIFACTS / "pack-1400.png")
