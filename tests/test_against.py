@@ -4,7 +4,9 @@ match the pack; a moved or reformatted entry is no change; a manifest that canno
 exits 2 naming the file; a pack of an older aipo-budget still has its files compared.
 
 The books are a copy of the shipped ledger with the tests' rules beside it; the pack is
-written once by ``report -o`` of the current code and only read by the tests.
+written once by ``report -o`` of the current code and only read by the tests. A test that edits
+the books edits a copy of its own (``books``); the tests that only read them read one copy
+(``shared_books``), which must be unchanged, file for file, after each of them.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -101,6 +104,39 @@ def books(issued, tmp_path) -> Books:
     return Books(tmp_path / "books", pack)
 
 
+def _tree(folder: Path) -> dict[str, bytes | None]:
+    """Every name under ``folder``: a file with the SHA-256 of its bytes, a folder with None."""
+    found: dict[str, bytes | None] = {}
+    for root, folders, files in os.walk(folder):
+        for name in folders:
+            found[os.path.join(root, name)] = None
+        for name in files:
+            with open(os.path.join(root, name), "rb") as file:
+                found[os.path.join(root, name)] = hashlib.sha256(file.read()).digest()
+    return found
+
+
+@pytest.fixture(scope="module")
+def unchanged_copy(issued, tmp_path_factory) -> Path:
+    """One copy of the issued books, elsewhere than the books the pack was issued of (as every
+    test's own copy is), for the tests that only read them."""
+    folder, _pack = issued
+    copy = tmp_path_factory.mktemp("unchanged") / "books"
+    shutil.copytree(folder, copy)
+    return copy
+
+
+@pytest.fixture
+def shared_books(issued, unchanged_copy) -> Iterator[Books]:
+    """The one unchanged copy of the books and the pack itself, for a test that only reads
+    them (the copies of the pack it changes are its own): after the test they are still, file
+    for file, what they were, or the test errs (a later test would read books that changed)."""
+    _folder, pack = issued
+    before = _tree(unchanged_copy), _tree(pack)
+    yield Books(unchanged_copy, pack)
+    assert (_tree(unchanged_copy), _tree(pack)) == before, "the shared books or pack changed"
+
+
 def _pack_copy(books: Books, tmp_path: Path) -> Path:
     shutil.copytree(books.pack, tmp_path / "pack")
     return tmp_path / "pack"
@@ -109,36 +145,36 @@ def _pack_copy(books: Books, tmp_path: Path) -> Path:
 # --- the books of the pack ------------------------------------------------------------------
 
 
-def test_unchanged_books_match_the_pack(books):
-    result = books.check()
+def test_unchanged_books_match_the_pack(shared_books):
+    result = shared_books.check()
     assert result.exit_code == 0, result.output + result.stderr
-    manifest = json.loads(books.manifest.read_text(encoding="utf-8"))
+    manifest = json.loads(shared_books.manifest.read_text(encoding="utf-8"))
     digest = manifest["ledger_digest"]["sha256"]
     assert result.output.startswith("No findings.")
     assert (f"The books match the audit pack of {manifest['generated']} (ledger digest "
             f"{digest}): {manifest['entries']['count']} entries, ") in result.output
-    document = books.document()
-    assert document["against"] == {"manifest": str(books.manifest),
+    document = shared_books.document()
+    assert document["against"] == {"manifest": str(shared_books.manifest),
                                    "generated": manifest["generated"], "ledger_digest": digest,
                                    "matches": True, "entries_compared": True,
                                    "differences": 0, "signed_by": None}
     assert "The manifest is unsigned" in result.output
 
 
-def test_a_pack_written_now_records_every_entry_and_round_trips(books, tmp_path):
-    manifest = json.loads(books.manifest.read_text(encoding="utf-8"))
+def test_a_pack_written_now_records_every_entry_and_round_trips(shared_books, tmp_path):
+    manifest = json.loads(shared_books.manifest.read_text(encoding="utf-8"))
     entries = manifest["entries"]
-    record = books.pack / entries["path"]
+    record = shared_books.pack / entries["path"]
     assert entries["sha256"] == hashlib.sha256(record.read_bytes()).hexdigest()
     assert {"path": entries["path"], "sha256": entries["sha256"]} in manifest["outputs"]
     lines = record.read_text(encoding="utf-8").splitlines()
     assert entries["count"] == sum(1 for line in lines if line.startswith("entry\t")) > 1000
     # the pack folder itself names the manifest; a pack written again over it holds too
-    pack = _pack_copy(books, tmp_path)
-    again = invoke("report", str(books.main), "--rules", str(books.rules), "-o", str(pack),
-                   "-q")
+    pack = _pack_copy(shared_books, tmp_path)
+    again = invoke("report", str(shared_books.main), "--rules", str(shared_books.rules), "-o",
+                   str(pack), "-q")
     assert again.exit_code == 0, again.output + again.stderr
-    result = books.check(manifest=pack)
+    result = shared_books.check(manifest=pack)
     assert result.exit_code == 0 and "The books match the audit pack" in result.output
 
 
@@ -297,10 +333,11 @@ def _tampered_record(pack: Path) -> None:
      "cannot read the pack's record of the ledger's entries"),
     (_tampered_record, "entries.tsv", "changed since the audit pack was written"),
 ])
-def test_an_unreadable_manifest_exits_2_naming_the_file(books, tmp_path, make, named, said):
-    pack = _pack_copy(books, tmp_path)
+def test_an_unreadable_manifest_exits_2_naming_the_file(shared_books, tmp_path, make, named,
+                                                        said):
+    pack = _pack_copy(shared_books, tmp_path)
     make(pack)
-    result = books.check(manifest=pack / "manifest.json")
+    result = shared_books.check(manifest=pack / "manifest.json")
     assert result.exit_code == 2, result.output + result.stderr
     assert result.stderr.startswith(f"{pack / named}: ")
     assert said in result.stderr and "Traceback" not in result.output + result.stderr
@@ -326,18 +363,18 @@ def test_a_manifest_edited_to_hide_a_rules_change_exits_2_naming_it(books, tmp_p
     assert "The books match" not in result.output + result.stderr
 
 
-def test_a_manifest_without_a_ledger_digest_exits_2(books, tmp_path):
-    pack = _pack_copy(books, tmp_path)
+def test_a_manifest_without_a_ledger_digest_exits_2(shared_books, tmp_path):
+    pack = _pack_copy(shared_books, tmp_path)
     manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
     del manifest["ledger_digest"]
     (pack / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    result = books.check(manifest=pack)
+    result = shared_books.check(manifest=pack)
     assert result.exit_code == 2, result.output + result.stderr
     assert result.stderr.startswith(f"{pack / 'manifest.json'}: ")
     assert "records no ledger digest" in result.stderr
 
 
-def test_against_cannot_go_with_pending(books):
-    result = books.check("--pending", str(books.main))
+def test_against_cannot_go_with_pending(shared_books):
+    result = shared_books.check("--pending", str(shared_books.main))
     assert result.exit_code == 2
     assert "--against cannot be combined with --pending" in result.stderr

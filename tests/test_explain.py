@@ -33,8 +33,12 @@ def invoke(*args: str):
 
 def explained(ledger: Path, location: str, *args: str) -> dict[str, dict]:
     """The explanation's tables by name, from its JSON output."""
-    result = invoke(location, "--ledger", str(ledger), "--rules", str(RULES), "-f", "json",
-                    *args)
+    return tables_of(invoke(location, "--ledger", str(ledger), "--rules", str(RULES), "-f",
+                            "json", *args))
+
+
+def tables_of(result) -> dict[str, dict]:
+    """The tables by name of a successful ``explain -f json``."""
     assert result.exit_code == 0, result.output
     return {t["name"]: t for t in json.loads(result.stdout)["tables"]}
 
@@ -62,6 +66,27 @@ def shipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def at(shipped: Path, file: Path, header: str) -> tuple[str, int]:
     line = line_of(shipped.parent / file, header)
     return f"{file.as_posix()}:{line}", line
+
+
+CAHAYA = '2006-07-14 * "Cahaya'  # a payment of an accrual, explained by several tests
+
+
+@pytest.fixture(scope="module")
+def once() -> dict:
+    """Results of commands on the unchanged copy, kept for the module's tests to read."""
+    return {}
+
+
+@pytest.fixture
+def cahaya_json(shipped: Path, once: dict):
+    """``explain -f json`` of the Cahaya payment on the unchanged copy: the same command on
+    the same files for each test that asks, so run once (in the first such test, in its
+    environment) and only read by the tests (each parses the output anew)."""
+    if "cahaya" not in once:
+        location, _line = at(shipped, PROJECT, CAHAYA)
+        once["cahaya"] = invoke(location, "--ledger", str(shipped), "--rules", str(RULES),
+                                "-f", "json")
+    return once["cahaya"]
 
 
 # --- the shipped ledger ----------------------------------------------------------------------
@@ -136,10 +161,9 @@ def test_a_co_funded_cost_is_judged_by_the_co_funding_rule_only(shipped):
     assert "soc03-ceiling" not in tables
 
 
-def test_an_accrual_payment_points_at_the_accrual(shipped):
-    location, _line = at(shipped, PROJECT, '2006-07-14 * "Cahaya')
+def test_an_accrual_payment_points_at_the_accrual(shipped, cahaya_json):
     accrual = line_of(shipped.parent / PROJECT, '2006-06-28 * "Cahaya')
-    tables = explained(shipped, location)
+    tables = tables_of(cahaya_json)
     settled = fact(tables, "transaction", "settles the accrual")
     assert settled["value"]["lineno"] == accrual
     incurred = fact(tables, "soc03-period",
@@ -173,7 +197,7 @@ def test_a_move_between_fund_accounts_says_so(shipped):
 
 
 def test_a_line_inside_a_transaction_explains_it(shipped):
-    _location, line = at(shipped, PROJECT, '2006-07-14 * "Cahaya')
+    _location, line = at(shipped, PROJECT, CAHAYA)
     for inside in (line + 1, line + 6, line + 8):  # metadata, its last, the last posting
         tables = explained(shipped, f"{PROJECT.as_posix()}:{inside}")
         assert fact(tables, "transaction", "location")["value"]["lineno"] == line
@@ -191,22 +215,25 @@ def test_the_location_as_given_relative_or_absolute(shipped, monkeypatch):
 
 
 def test_a_transaction_after_the_as_of_date_was_not_judged(shipped):
-    location, _line = at(shipped, PROJECT, '2006-07-14 * "Cahaya')
+    location, _line = at(shipped, PROJECT, CAHAYA)
     tables = explained(shipped, location, "--as-of", "2006-07-01")
     assert {r["applies"] for r in tables["rules"]["rows"]} == {"no"}
     assert rule(tables, "SOC03-PERIOD")["why"].startswith("dated after 2006-07-01")
 
 
 @pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "csv"])
-def test_every_format(shipped, fmt):
-    location, _line = at(shipped, PROJECT, '2006-07-14 * "Cahaya')
-    result = invoke(location, "--ledger", str(shipped), "--rules", str(RULES), "-f", fmt)
+def test_every_format(shipped, fmt, request):
+    location, _line = at(shipped, PROJECT, CAHAYA)
+    if fmt == "json":  # the very command cahaya_json runs
+        result = request.getfixturevalue("cahaya_json")
+    else:
+        result = invoke(location, "--ledger", str(shipped), "--rules", str(RULES), "-f", fmt)
     assert result.exit_code == 0, result.output
     assert "SOC03-CEILING" in result.stdout
 
 
 def test_csv_holds_one_table(shipped):
-    location, _line = at(shipped, PROJECT, '2006-07-14 * "Cahaya')
+    location, _line = at(shipped, PROJECT, CAHAYA)
     common = (location, "--ledger", str(shipped), "--rules", str(RULES), "-f", "csv")
     refused = invoke(*common)
     assert refused.exit_code == 2 and "--table" in refused.output

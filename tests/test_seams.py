@@ -11,6 +11,7 @@ import json
 import os
 import pickle
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,45 @@ def builds(monkeypatch):
 
 @pytest.fixture
 def books(tmp_path: Path) -> Path:
+    """A copy of the shipped ledger of the test's own, to edit or to judge with the code under
+    test patched."""
     return copy_shipped_ledger(tmp_path)
+
+
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every name under ``folder``: a file with the SHA-256 of its bytes, a folder with None."""
+    found: dict[str, bytes | None] = {}
+    for root, folders, files in os.walk(folder):
+        for name in folders:
+            found[os.path.join(root, name)] = None
+        for name in files:
+            with open(os.path.join(root, name), "rb") as file:
+                found[os.path.join(root, name)] = hashlib.sha256(file.read()).digest()
+    return found
+
+
+@pytest.fixture(scope="module")
+def unchanged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of the shipped ledger for the tests that only read it and patch nothing."""
+    return copy_shipped_ledger(tmp_path_factory.mktemp("unchanged"))
+
+
+@pytest.fixture
+def shared_books(unchanged: Path) -> Iterator[Path]:
+    """The one unchanged copy; after the test it is still, file for file, what it was, or the
+    test errs (a later test would read a ledger that changed)."""
+    before = tree(unchanged.parent)
+    yield unchanged
+    assert tree(unchanged.parent) == before, "the shared copy of the ledger changed"
+
+
+@pytest.fixture(scope="module")
+def plugin_load(unchanged: Path) -> tuple[list, list, dict]:
+    """Beancount's load of the unchanged copy, the plugin line's audit in its options, made
+    once for the tests that inspect it: each takes a copy of the options (reuse.reused takes
+    the carrier out of the options it is given) and changes neither the entries nor the
+    carrier."""
+    return loader._load([(str(unchanged), True)], None, None, None)
 
 
 def check(ledger: Path, *args: str):
@@ -171,9 +210,10 @@ def test_a_failed_balance_assertion_is_a_finding_of_the_one_audit(books, builds)
     assert "Balance failed" in findings(result)[0]["message"]
 
 
-def test_another_day_means_a_new_audit(books):
-    entries, errors, options = loader._load([(str(books), True)], None, None, None)
-    ruleset = load_rules(books.parent / "rules")
+def test_another_day_means_a_new_audit(shared_books, plugin_load):
+    entries, _errors, shared_options = plugin_load
+    options = dict(shared_options)
+    ruleset = load_rules(shared_books.parent / "rules")
     tomorrow = datetime.date.today() + datetime.timedelta(days=1)
     assert reuse.reused(dict(options), entries, ruleset, [], tomorrow) is None
     today = datetime.date.today()  # --as-of today: entries dated later are left out
@@ -184,8 +224,9 @@ def test_another_day_means_a_new_audit(books):
     assert reuse.reused(options, entries, ruleset, [], datetime.date.today()) is None
 
 
-def test_the_carrier_never_pickles_the_audit(books):
-    _entries, _errors, options = loader._load([(str(books), True)], None, None, None)
+def test_the_carrier_never_pickles_the_audit(plugin_load):
+    _entries, _errors, shared_options = plugin_load
+    options = dict(shared_options)
     carrier = options[reuse.KEY]
     assert carrier.result is not None and len(carrier.entries) > 100
     copy = pickle.loads(pickle.dumps(options))
@@ -265,13 +306,13 @@ print(sorted({name.split(".")[0] if not name.startswith("aipo_budget") else
 """
 
 
-def test_check_imports_neither_fava_nor_jinja2_nor_the_other_commands(tmp_path):
+def test_check_imports_neither_fava_nor_jinja2_nor_the_other_commands(shared_books):
     """Start-up is most of a check on a small ledger (issue 12): Fava, Jinja2, the pack and
     the other commands are imported by the commands that use them, not by `check`."""
     import subprocess
     import sys
 
-    main = copy_shipped_ledger(tmp_path)
+    main = shared_books
     done = subprocess.run([sys.executable, "-c", CHECK_ONLY, str(main)], capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import unquote
@@ -50,6 +51,35 @@ def books(folder: Path, planted: bool) -> Path:
         assert text.count(KINGDOM) == 1
         path.write_text(text.replace(KINGDOM, PLANTED), encoding="utf-8")
     return main
+
+
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every name under ``folder``: a file with the SHA-256 of its bytes, a folder with None."""
+    found: dict[str, bytes | None] = {}
+    for root, folders, files in os.walk(folder):
+        for name in folders:
+            found[os.path.join(root, name)] = None
+        for name in files:
+            with open(os.path.join(root, name), "rb") as file:
+                found[os.path.join(root, name)] = hashlib.sha256(file.read()).digest()
+    return found
+
+
+@pytest.fixture(scope="module")
+def unchanged(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One copy of the shipped ledger (nothing planted) for the tests that write nothing."""
+    folder = tmp_path_factory.mktemp("unchanged")
+    books(folder, planted=False)
+    return folder
+
+
+@pytest.fixture
+def shared_books(unchanged: Path) -> Iterator[Path]:
+    """The one unchanged copy; after the test it is still, file for file, what it was, or the
+    test errs (a later test would work in a folder that changed)."""
+    before = tree(unchanged)
+    yield unchanged
+    assert tree(unchanged) == before, "the shared copy of the ledger changed"
 
 
 def workbook(path: Path) -> openpyxl.Workbook:
@@ -236,15 +266,15 @@ def test_the_pack_holds_the_workbook_listed_and_linked_to_its_evidence(tmp_path,
     (["-f", "xlsx", "--output-file", ""], "an empty path"),
     (["-f", "xlsx", "--output-file", "t.xlsx", "--output", "pack"], "use one of them"),
 ], ids=["no-file", "missing-folder", "a-folder", "a-slash", "empty", "with-pack"])
-def test_a_workbook_with_nowhere_to_go_is_refused(tmp_path, monkeypatch, args, says):
-    main = books(tmp_path, planted=False)
-    monkeypatch.chdir(tmp_path)
-    before = sorted(os.listdir(tmp_path))
+def test_a_workbook_with_nowhere_to_go_is_refused(shared_books, monkeypatch, args, says):
+    main = shared_books / "main.beancount"
+    monkeypatch.chdir(shared_books)
+    before = sorted(os.listdir(shared_books))
     result = invoke("report", str(main), "-q", *args)
     assert result.exit_code == 2, result.output
     assert says in result.stderr and "Traceback" not in result.output
     assert result.stdout == ""
-    assert sorted(os.listdir(tmp_path)) == before
+    assert sorted(os.listdir(shared_books)) == before
 
 
 def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
