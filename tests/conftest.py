@@ -25,7 +25,7 @@ import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import pytest
 from beancount.core import convert, data, inventory
@@ -133,12 +133,27 @@ def docstring_of(request: pytest.FixtureRequest) -> str:
     return doc
 
 
+# the output must not depend on the terminal or the settings the tests run under
+USER_SETTINGS = ("COLUMNS", "NO_COLOR", "BEANCOUNT_FILE")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def run_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """What every command of the run sees, those of module and session fixtures included
+    (they are made before a test's private_cache): a cache folder of the run's, never the
+    user's, and none of the user's settings."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AIPO_BUDGET_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        for name in USER_SETTINGS:
+            env.delenv(name, raising=False)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Each test gets its own aipo-budget cache folder, never the user's."""
     monkeypatch.setenv("AIPO_BUDGET_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    # the output must not depend on the terminal or the settings the tests run under
-    for name in ("COLUMNS", "NO_COLOR", "BEANCOUNT_FILE"):
+    for name in USER_SETTINGS:
         monkeypatch.delenv(name, raising=False)
 
 

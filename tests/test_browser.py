@@ -117,17 +117,12 @@ def browser(chromium_process):
 
 
 @pytest.fixture(scope="module")
-def statement(served, tmp_path_factory):
+def statement(served):
     """The fund statement `aipo-budget report` prints for the served books: one run, read by
-    both window widths (the books do not change; ``test_can_we_pay_this_...`` proves it). It
-    runs before conftest's private_cache, so it makes the same settings itself: a cache
-    folder of its own, never the user's, and none of the terminal's settings."""
+    both window widths (the books do not change; ``test_can_we_pay_this_...`` proves it), with
+    the run's settings (conftest.run_settings)."""
     _url, folder, _before = served
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("AIPO_BUDGET_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        for name in ("COLUMNS", "NO_COLOR", "BEANCOUNT_FILE"):
-            env.delenv(name, raising=False)
-        return cli_json("report", "main.beancount", "-t", "fund-statement", cwd=folder)
+    return cli_json("report", "main.beancount", "-t", "fund-statement", cwd=folder)
 
 
 @pytest.mark.parametrize("width", [1400, 1024])
