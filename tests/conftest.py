@@ -8,7 +8,9 @@ For every transaction with ``document: "NAME"`` it creates the evidence file und
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import hashlib
 import html as html_lib
 import inspect
 import logging
@@ -310,14 +312,42 @@ def copy_shipped_ledger(folder: Path, extension_line: str = SHIPPED_EXTENSION_LI
     return main
 
 
+def tree(folder: Path) -> dict[str, bytes | None]:
+    """Every name under ``folder``: a file with the SHA-256 of its bytes, a folder with None."""
+    found: dict[str, bytes | None] = {}
+    for root, folders, files in os.walk(folder):
+        for name in folders:
+            found[os.path.join(root, name)] = None
+        for name in files:
+            with open(os.path.join(root, name), "rb") as file:
+                found[os.path.join(root, name)] = hashlib.sha256(file.read()).digest()
+    return found
+
+
+@contextlib.contextmanager
+def left_as_found(*folders: Path) -> Iterator[None]:
+    """For a test given folders that later tests read too: after it they are still, file for
+    file, what they were, or the test errs (a later test would read what it changed)."""
+    before = [tree(folder) for folder in folders]
+    yield
+    assert [tree(folder) for folder in folders] == before, f"a shared folder changed: {folders}"
+
+
 @pytest.fixture(scope="session")
-def shipped_fava(tmp_path_factory: pytest.TempPathFactory) -> Fava:
+def _shipped_fava_app(tmp_path_factory: pytest.TempPathFactory) -> Fava:
+    return Fava(copy_shipped_ledger(tmp_path_factory.mktemp("shipped")))
+
+
+@pytest.fixture
+def shipped_fava(_shipped_fava_app: Fava) -> Iterator[Fava]:
     """One Fava application on one unchanged copy of the shipped ledger, for the tests that
     only read it (pages, the error list, the loaded audit): a request changes nothing Fava
     loaded, and Fava reloads only when an included file or a documents folder changes, which
-    these tests never write. A test that edits its ledger, patches the code under test or
-    needs a load of its own makes its own copy (``copy_shipped_ledger``)."""
-    return Fava(copy_shipped_ledger(tmp_path_factory.mktemp("shipped")))
+    these tests never write (:func:`left_as_found` makes sure). A test that edits its ledger,
+    patches the code under test or needs a load of its own makes its own copy
+    (``copy_shipped_ledger``)."""
+    with left_as_found(_shipped_fava_app.main.parent):
+        yield _shipped_fava_app
 
 
 # --- reconciliation with Beancount's own balances ----------------------------------------

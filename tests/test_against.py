@@ -22,7 +22,7 @@ import pytest
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
-from conftest import KINGDOM, KINGDOM_REFORMATTED, copy_shipped_ledger
+from conftest import KINGDOM, KINGDOM_REFORMATTED, copy_shipped_ledger, left_as_found
 
 ROADMAP = "ledger/project-trafficking-roadmap.beancount"
 CONTRACT = ("documents/Expenses/Projects/Trafficking-Roadmap/Research/"
@@ -104,18 +104,6 @@ def books(issued, tmp_path) -> Books:
     return Books(tmp_path / "books", pack)
 
 
-def _tree(folder: Path) -> dict[str, bytes | None]:
-    """Every name under ``folder``: a file with the SHA-256 of its bytes, a folder with None."""
-    found: dict[str, bytes | None] = {}
-    for root, folders, files in os.walk(folder):
-        for name in folders:
-            found[os.path.join(root, name)] = None
-        for name in files:
-            with open(os.path.join(root, name), "rb") as file:
-                found[os.path.join(root, name)] = hashlib.sha256(file.read()).digest()
-    return found
-
-
 @pytest.fixture(scope="module")
 def unchanged_copy(issued, tmp_path_factory) -> Path:
     """One copy of the issued books, elsewhere than the books the pack was issued of (as every
@@ -132,9 +120,8 @@ def shared_books(issued, unchanged_copy) -> Iterator[Books]:
     them (the copies of the pack it changes are its own): after the test they are still, file
     for file, what they were, or the test errs (a later test would read books that changed)."""
     _folder, pack = issued
-    before = _tree(unchanged_copy), _tree(pack)
-    yield Books(unchanged_copy, pack)
-    assert (_tree(unchanged_copy), _tree(pack)) == before, "the shared books or pack changed"
+    with left_as_found(unchanged_copy, pack):
+        yield Books(unchanged_copy, pack)
 
 
 def _pack_copy(books: Books, tmp_path: Path) -> Path:

@@ -27,7 +27,7 @@ from aipo_budget.core.paths import as_given, rules_folder, shown
 from aipo_budget.core.errors import AipoBudgetError, AuditError, FundRuleError, RulesConfigError
 from aipo_budget.core.rules import load_rules
 from aipo_budget.core.tally import tally
-from conftest import SHIPPED_PLUGIN_LINE, Fava, copy_shipped_ledger
+from conftest import SHIPPED_PLUGIN_LINE, Fava, copy_shipped_ledger, left_as_found
 
 PLUGIN_LINE = SHIPPED_PLUGIN_LINE
 # Beancount's validation reports postings to accounts never opened; no entry changes (and no
@@ -60,18 +60,6 @@ def books(tmp_path: Path) -> Path:
     return copy_shipped_ledger(tmp_path)
 
 
-def tree(folder: Path) -> dict[str, bytes | None]:
-    """Every name under ``folder``: a file with the SHA-256 of its bytes, a folder with None."""
-    found: dict[str, bytes | None] = {}
-    for root, folders, files in os.walk(folder):
-        for name in folders:
-            found[os.path.join(root, name)] = None
-        for name in files:
-            with open(os.path.join(root, name), "rb") as file:
-                found[os.path.join(root, name)] = hashlib.sha256(file.read()).digest()
-    return found
-
-
 @pytest.fixture(scope="module")
 def unchanged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One copy of the shipped ledger for the tests that only read it and patch nothing."""
@@ -82,9 +70,8 @@ def unchanged(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def shared_books(unchanged: Path) -> Iterator[Path]:
     """The one unchanged copy; after the test it is still, file for file, what it was, or the
     test errs (a later test would read a ledger that changed)."""
-    before = tree(unchanged.parent)
-    yield unchanged
-    assert tree(unchanged.parent) == before, "the shared copy of the ledger changed"
+    with left_as_found(unchanged.parent):
+        yield unchanged
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from aipo_budget.outputs import xlsx
 from aipo_budget.outputs.render import nothing_shown
 from aipo_budget.outputs.table import Column, Kind, Location, table
 from aipo_budget.outputs.xlsx import render_xlsx, sheet_names
-from conftest import KINGDOM, copy_shipped_ledger
+from conftest import KINGDOM, copy_shipped_ledger, left_as_found
 
 AS_OF = "2007-01-01"
 FORMATS = {"amount": "#,##0.00", "percent": "0.0%", "date": "yyyy-mm-dd"}
@@ -53,18 +53,6 @@ def books(folder: Path, planted: bool) -> Path:
     return main
 
 
-def tree(folder: Path) -> dict[str, bytes | None]:
-    """Every name under ``folder``: a file with the SHA-256 of its bytes, a folder with None."""
-    found: dict[str, bytes | None] = {}
-    for root, folders, files in os.walk(folder):
-        for name in folders:
-            found[os.path.join(root, name)] = None
-        for name in files:
-            with open(os.path.join(root, name), "rb") as file:
-                found[os.path.join(root, name)] = hashlib.sha256(file.read()).digest()
-    return found
-
-
 @pytest.fixture(scope="module")
 def unchanged(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One copy of the shipped ledger (nothing planted) for the tests that write nothing."""
@@ -77,9 +65,8 @@ def unchanged(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def shared_books(unchanged: Path) -> Iterator[Path]:
     """The one unchanged copy; after the test it is still, file for file, what it was, or the
     test errs (a later test would work in a folder that changed)."""
-    before = tree(unchanged)
-    yield unchanged
-    assert tree(unchanged) == before, "the shared copy of the ledger changed"
+    with left_as_found(unchanged):
+        yield unchanged
 
 
 def workbook(path: Path) -> openpyxl.Workbook:
