@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from aipo_budget.cli import cache, session
 from aipo_budget import cli
 from aipo_budget.core.findings import Finding
-from conftest import ROOT, RULES, settle, settle_quickly
+from conftest import ROOT, RULES, left_as_found, settle, settle_quickly
 
 
 @pytest.fixture(autouse=True)
@@ -54,11 +54,18 @@ def books(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def shared_books(tmp_path_factory):
-    """One copy of the books for the tests that only read them: each writes only to its own
-    cache folder (conftest.private_cache). A test that edits a file of the books, or patches
-    what the check does with them, has its own (``books``); ``loads`` only counts the reads."""
+def one_copy(tmp_path_factory):
     return copy_books(tmp_path_factory.mktemp("shared") / "books")
+
+
+@pytest.fixture
+def shared_books(one_copy):
+    """One copy of the books for the tests that only read them: each writes only to its own
+    cache folder (conftest.private_cache), and leaves the books as it found them
+    (conftest.left_as_found). A test that edits a file of the books, or patches what the
+    check does with them, has its own (``books``); ``loads`` only counts the reads."""
+    with left_as_found(one_copy):
+        yield one_copy
 
 
 @pytest.fixture
@@ -122,15 +129,15 @@ def fill_once(books, factory, until=None):
 
 
 @pytest.fixture(scope="module")
-def filled(shared_books, tmp_path_factory):
+def filled(one_copy, tmp_path_factory):
     """``check`` of the shared books, as of today."""
-    return fill_once(shared_books, tmp_path_factory)
+    return fill_once(one_copy, tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def filled_as_of(shared_books, tmp_path_factory):
+def filled_as_of(one_copy, tmp_path_factory):
     """``check --as-of 2006-04-30`` of the shared books."""
-    return fill_once(shared_books, tmp_path_factory, datetime.date(2006, 4, 30))
+    return fill_once(one_copy, tmp_path_factory, datetime.date(2006, 4, 30))
 
 
 def plant(filled):

@@ -10,6 +10,7 @@ import datetime
 import html as html_lib
 import re
 import shutil
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -26,7 +27,7 @@ from aipo_budget.fava_ext.page import cells, ladder
 from aipo_budget.fava_ext.page import TABLE_NAMES, read_settings, retitled
 from aipo_budget.core.rules import load_rules
 from aipo_budget.outputs.table import Column, Kind, Location, Status, table
-from conftest import RULES, Fava, copy_shipped_ledger
+from conftest import RULES, Fava, copy_shipped_ledger, left_as_found
 
 PROJECT = "Expenses:Projects:Trafficking-Roadmap"
 EVIDENCE = "documents/Expenses/Projects/Trafficking-Roadmap/Research"
@@ -73,13 +74,19 @@ def shipped(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fava, int]:
-    """One Fava application on a copy of the shipped ledger with the planted outflow, and the
-    outflow's line, for the tests that only read it (no request changes what Fava loaded,
-    and none of these tests writes to the copy)."""
+def planted_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Fava, int]:
     main = copy_shipped_ledger(tmp_path_factory.mktemp("planted"))
     lineno = plant(main)
     return Fava(main), lineno
+
+
+@pytest.fixture
+def planted(planted_once: tuple[Fava, int]) -> Iterator[tuple[Fava, int]]:
+    """One Fava application on a copy of the shipped ledger with the planted outflow, and the
+    outflow's line, for the tests that only read it (no request changes what Fava loaded,
+    and none of these tests writes to the copy: conftest.left_as_found makes sure)."""
+    with left_as_found(planted_once[0].main.parent):
+        yield planted_once
 
 
 def section(html: str, name: str) -> str:

@@ -8,6 +8,7 @@ import io
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from click.testing import CliRunner
 from aipo_budget.outputs import pack
 from aipo_budget.cli import cli
 from aipo_budget.outputs.tables import TABLE_NAMES
-from conftest import ROOT, RULES, reconcile
+from conftest import ROOT, RULES, left_as_found, reconcile
 
 LEDGER = ROOT / "main.beancount"
 # The shipped ledger judged by the tests' rules: an amendment of the shipped rules/ changes no
@@ -111,7 +112,7 @@ def test_shipped_ledger_reconciles(end):
 
 
 @pytest.fixture(scope="module")
-def written_pack(tmp_path_factory) -> Path:
+def pack_written_once(tmp_path_factory) -> Path:
     """The pack of the books as of AS_OF, written once into a folder of its own: tests read it,
     or copy it as the previous pack that a run of theirs replaces or keeps."""
     out = tmp_path_factory.mktemp("written") / "pack"
@@ -120,6 +121,13 @@ def written_pack(tmp_path_factory) -> Path:
         result = make_pack(out)
     assert result.exit_code == 0, result.output
     return out
+
+
+@pytest.fixture
+def written_pack(pack_written_once: Path) -> Iterator[Path]:
+    """:func:`pack_written_once`, left as the test found it (conftest.left_as_found)."""
+    with left_as_found(pack_written_once):
+        yield pack_written_once
 
 
 def previous_pack(written_pack: Path, out: Path) -> None:
