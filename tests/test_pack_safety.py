@@ -58,9 +58,7 @@ def old_pack(shared_ledger, tmp_path_factory) -> Path:
     """The pack of the shared ledger as of OLD, written once: :func:`previous_pack` puts a
     copy of it, byte for byte, at each test's target."""
     out = tmp_path_factory.mktemp("old") / "pack"
-    with pytest.MonkeyPatch.context() as env:  # never the user's cache (private_cache's rule)
-        env.setenv("AIPO_BUDGET_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        written(shared_ledger, out, OLD)
+    written(shared_ledger, out, OLD)  # with the run's settings (conftest.run_settings)
     assert complete_pack(out) == OLD
     return out
 

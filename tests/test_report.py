@@ -116,9 +116,7 @@ def pack_written_once(tmp_path_factory) -> Path:
     """The pack of the books as of AS_OF, written once into a folder of its own: tests read it,
     or copy it as the previous pack that a run of theirs replaces or keeps."""
     out = tmp_path_factory.mktemp("written") / "pack"
-    with pytest.MonkeyPatch.context() as env:  # never the user's cache (private_cache's rule)
-        env.setenv("AIPO_BUDGET_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-        result = make_pack(out)
+    result = make_pack(out)  # with the run's settings (conftest.run_settings)
     assert result.exit_code == 0, result.output
     return out
 
