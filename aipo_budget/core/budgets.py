@@ -91,11 +91,8 @@ def _entry(rule: Rule, label: str, budget: Spread, account: str, currency: str) 
             "for Fava's budget charts" if budget.number else
             f"made by aipo-budget from {label}: the project period is over, no more budget")
     meta = data.new_metadata(rule.filename, rule.lineno, {"rule": label, "note": note})
-    values = [
-        ValueType(account, account_lib.TYPE),
-        ValueType(budget.interval, str),
-        ValueType(Amount(budget.number, currency), Amount),
-    ]
+    values = [ValueType(account, account_lib.TYPE), ValueType(budget.interval, str),
+              ValueType(Amount(budget.number, currency), Amount)]
     return data.Custom(meta, budget.start, "budget", values)
 
 
@@ -103,8 +100,7 @@ def project_budgets(rule: Rule, start: datetime.date, last: datetime.date,
                     ledger: Conventions = DEFAULT) -> list[data.Custom]:
     """The budget entries of one ceiling rule over its project period ``start``..``last``,
     in the ledger's operating currency."""
-    account = f"{ledger.projects}:{rule.project}"
-    currency = ledger.currency
+    account, currency = f"{ledger.projects}:{rule.project}", ledger.currency
     entries: list[data.Custom] = []
     current: Spread | None = None
     budgeted = ZERO
@@ -126,20 +122,16 @@ def project_budgets(rule: Rule, start: datetime.date, last: datetime.date,
     return entries
 
 
-def budget_entries(
-    ruleset: RuleSet, existing: Iterable[data.Directive] = (),
-    day: datetime.date | None = None, ledger: Conventions = DEFAULT,
-) -> list[data.Custom]:
+def budget_entries(ruleset: RuleSet, existing: Iterable[data.Directive] = (),
+                   day: datetime.date | None = None, ledger: Conventions = DEFAULT
+                   ) -> list[data.Custom]:
     """Fava ``custom "budget"`` entries for the allocation of every ceiling rule, over the
     project period in force on ``day`` (today by default, as the plugin judges the ledger;
     :func:`aipo_budget.core.projects.terms`, so that budgets, checks and tables agree). An
     account the ledger budgets itself (among ``existing``) is left alone."""
     on = day or datetime.date.today()
-    budgeted = {
-        entry.values[0].value
-        for entry in existing
-        if isinstance(entry, data.Custom) and entry.type == "budget" and entry.values
-    }
+    budgeted = {entry.values[0].value for entry in existing
+                if isinstance(entry, data.Custom) and entry.type == "budget" and entry.values}
     entries: list[data.Custom] = []
     for rule in ruleset.of_kind("ceiling"):
         project = terms(ruleset, str(rule.project), on)

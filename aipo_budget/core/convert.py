@@ -54,26 +54,21 @@ class Converter:
             self._rates[key] = prices.get_price(self.price_map, (currency, self.currency), date)
         return self._rates[key]
 
-    def amount(self, number: Decimal, currency: str, date: datetime.date) -> Conversion:
+    def posting(self, posting: data.Posting, date: datetime.date) -> Conversion:
+        number, currency = posting.units.number, posting.units.currency
         if currency == self.currency:
             return Conversion(number, currency, number, Decimal(1), None, "par")
+        price, cost = posting.price, posting.cost
+        if price is not None and price.currency == self.currency:
+            return Conversion(number, currency, number * price.number, price.number, date,
+                              "posting price")
+        if cost is not None and cost.currency == self.currency and cost.number is not None:
+            return Conversion(number, currency, number * cost.number, cost.number, date,
+                              "posting cost")
         rate_date, rate = self.rate(currency, date)
         if rate is None:
             return Conversion(number, currency, None, None, None, "missing")
         return Conversion(number, currency, number * rate, rate, rate_date, "price entry")
-
-    def posting(self, posting: data.Posting, date: datetime.date) -> Conversion:
-        units = posting.units
-        if units.currency != self.currency:
-            if posting.price is not None and posting.price.currency == self.currency:
-                rate = posting.price.number
-                return Conversion(units.number, units.currency, units.number * rate, rate,
-                                  date, "posting price")
-            cost = posting.cost
-            if cost is not None and cost.currency == self.currency and cost.number is not None:
-                return Conversion(units.number, units.currency, units.number * cost.number,
-                                  cost.number, date, "posting cost")
-        return self.amount(units.number, units.currency, date)
 
     def usd(self, posting: data.Posting, date: datetime.date) -> Decimal:
         """The posting's value in the operating currency, as ``posting`` computes it (zero

@@ -33,8 +33,7 @@ if TYPE_CHECKING:
 # Used when a rules folder has no rule of kind "ledger": Beancount's errors are still reported.
 DEFAULT_LEDGER_RULE = RuleVersion(
     "LEDGER", "ledger", 1, ALWAYS, "error", "Beancount validation",
-    "The ledger is valid: Beancount reports no error.", {},
-)
+    "The ledger is valid: Beancount reports no error.", {})
 
 
 @dataclass
@@ -65,15 +64,9 @@ def ledger_findings(errors: Sequence[Any], ruleset: RuleSet, until: datetime.dat
     return found
 
 
-def audit(
-    entries: Sequence[data.Directive],
-    ruleset: RuleSet,
-    as_of: datetime.date,
-    ledger_errors: Sequence[Any] = (),
-    *,
-    until: datetime.date | None = None,
-    options: dict[str, Any] | None = None,
-) -> Audit:
+def audit(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.date,
+          ledger_errors: Sequence[Any] = (), *, until: datetime.date | None = None,
+          options: dict[str, Any] | None = None) -> Audit:
     """Judge the ledger against ``ruleset``; ``as_of`` decides which projects are closed.
 
     Every entry is judged whatever its date (a payment dated next week is what an officer
@@ -142,16 +135,13 @@ def with_ledger_errors(result: Audit, errors: Sequence[Any],
 
 
 def stamped(findings: Sequence[Finding], facts: Facts) -> list[Finding]:
-    """``findings`` in the ledger's currency, each with the project of its transaction."""
-    return with_projects(in_currency(list(findings), facts.conventions.currency), facts)
-
-
-def with_projects(findings: list[Finding], facts: Facts) -> list[Finding]:
-    """Every finding on a surplus outflow or a refund, whichever check or rule made it, with
-    the projects that transaction pays for (as the facts follow its money: an accrual's
-    payment pays the accrued project costs), comma-separated in the order of its postings,
-    so that a register filtered by project misses none of them. A finding that names its
-    project (the one use it judges) keeps it; one on no project transaction has none."""
+    """``findings`` in the ledger's currency (:func:`in_currency`), and every finding on a
+    surplus outflow or a refund, whichever check or rule made it, with the projects that
+    transaction pays for (as the facts follow its money: an accrual's payment pays the
+    accrued project costs), comma-separated in the order of its postings, so that a register
+    filtered by project misses none of them. A finding that names its project (the one use
+    it judges) keeps it; one on no project transaction has none."""
+    findings = in_currency(list(findings), facts.conventions.currency)
     paying = {(event.location.filename, event.location.lineno): event.uses
               for event in (*facts.outflows, *facts.refunds)}
     if not paying:

@@ -384,7 +384,6 @@ def _parse_waiver(raw: Any, filename: str, text: str) -> Waiver:
 
 
 def _read_text(path: Path) -> str:
-    """The text of a rules file."""
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -395,13 +394,13 @@ def _read_text(path: Path) -> str:
 
 
 def _read_toml(filename: str, text: str) -> dict[str, Any]:
-    """The TOML document of a rules file's text."""
     try:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        # Python 3.11's TOMLDecodeError has no lineno attribute; its message ends "(at line N, ...)"
+        # Python 3.11's TOMLDecodeError has no lineno; its message ends "(at line N, ...)"
         match = re.search(r"at line (\d+)", str(exc))
-        raise RulesError(filename, f"not valid TOML: {exc}", int(match[1]) if match else 0) from None
+        raise RulesError(filename, f"not valid TOML: {exc}",
+                         int(match[1]) if match else 0) from None
     except RecursionError:  # tomllib recurses once per level of nesting
         raise RulesError(filename, "not valid rules: arrays or tables nested far deeper than "
                                    "any rule needs") from None
@@ -420,9 +419,8 @@ def read_file(path: Path) -> tuple[Instrument | None, tuple[Rule, ...], tuple[Wa
                                    Unfollowable | None]:
     """The instrument a rules file declares (if any), its rules and its waivers, and its
     instrument again if its source cannot be followed."""
-    filename = str(path)
     text = _read_text(path)
-    instrument, rules, waivers = _parse_file(filename, text)
+    instrument, rules, waivers = _parse_file(str(path), text)
     unfollowable = (Unfollowable(instrument, _line(text, r"\s*source\s*="))
                     if instrument is not None and _no_such_file(instrument) else None)
     return instrument, rules, waivers, unfollowable
@@ -437,9 +435,8 @@ def _parse_file(filename: str, text: str) -> tuple[Instrument | None, tuple[Rule
     unknown = set(document) - {"instrument", "rule", "waiver"}
     if unknown:
         raise RulesError(filename, f"unknown top-level table {sorted(unknown)[0]!r}")
-    instrument = (
-        _parse_instrument(document["instrument"], filename) if "instrument" in document else None
-    )
+    instrument = (_parse_instrument(document["instrument"], filename)
+                  if "instrument" in document else None)
     owner = instrument.id if instrument else None
     rules = tuple(_parse_rule(raw, filename, text, owner)
                   for raw in _tables(document, "rule", filename))
@@ -531,19 +528,15 @@ def load_rules(folder: str | Path) -> RuleSet:
     files = sorted(path.glob("*.toml"))
     if not files:
         raise RulesError(str(path), "no rules files (*.toml) in the rules folder")
-    instruments, rules, waivers, unfollowable = [], [], [], []
-    for file in files:
-        instrument, file_rules, file_waivers, unfollowed = read_file(file)
-        instruments += [instrument] if instrument is not None else []
-        rules += file_rules
-        waivers += file_waivers
-        unfollowable += [unfollowed] if unfollowed is not None else []
+    instruments, per_file, waived, unfollowable = zip(*map(read_file, files))
+    rules = tuple(rule for file_rules in per_file for rule in file_rules)
     if not rules:
         raise RulesError(str(path), "no [[rule]] in any rules file: nothing to judge by")
     register = _register(path)
-    ruleset = RuleSet(str(path), tuple(rules), tuple(instruments),
+    ruleset = RuleSet(str(path), rules, tuple(filter(None, instruments)),
                       tuple(str(f) for f in files) + ((register.path,) if register else ()),
-                      tuple(waivers), register, tuple(unfollowable))
+                      tuple(w for file_waivers in waived for w in file_waivers), register,
+                      tuple(filter(None, unfollowable)))
     # across the files: ids unique, instruments, projects and waived rules resolvable
     _unique_ids(ruleset)
     for rule in ruleset.rules:

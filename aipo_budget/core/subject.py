@@ -25,10 +25,6 @@ if TYPE_CHECKING:
 Where = Callable[[str, int], Location]
 
 
-def as_loaded(filename: str, lineno: int) -> Location:
-    return Location(filename, lineno, filename)
-
-
 @dataclass(frozen=True)
 class Subject:
     txn: data.Transaction
@@ -161,6 +157,6 @@ def subject_of(result: Audit, txn: data.Transaction, where: Where | None = None)
         tuple(f for f in result.findings if (f.filename, f.lineno) == key),
         find(facts.outflows), find(facts.transfers), find(facts.refunds), find(facts.openings),
         tuple(c for c in facts.costs if (c.location.filename, c.location.lineno) == key),
-        where or as_loaded,
+        where or (lambda filename, lineno: Location(filename, lineno, filename)),
     )
 

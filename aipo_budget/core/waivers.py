@@ -26,7 +26,7 @@ from aipo_budget.core import meta
 from aipo_budget.core.facts import Location
 from aipo_budget.core.facts.roles import project_of
 from aipo_budget.core.findings import WAIVED, WARNING, finding, money
-from aipo_budget.core.rules import UNWAIVABLE, RuleVersion
+from aipo_budget.core.rules import ALWAYS, UNWAIVABLE, RuleVersion
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -37,10 +37,9 @@ if TYPE_CHECKING:
 
 # Used when a rules folder has no rule of kind "waiver": a waiver cited wrongly is still said.
 DEFAULT_WAIVER_RULE = RuleVersion(
-    "WAIVER", "waiver", 1, datetime.date(1900, 1, 1), "error", "Waivers listed in the rules folder",
+    "WAIVER", "waiver", 1, ALWAYS, "error", "Waivers listed in the rules folder",
     "A transaction that cites a waiver is covered by it: the waiver is listed, was adopted on or "
-    "before the transaction, is still valid, and covers the rule, project and amount.", {},
-)
+    "before the transaction, is still valid, and covers the rule, project and amount.", {})
 
 
 def references(text: str) -> tuple[str, ...]:

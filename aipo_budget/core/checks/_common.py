@@ -125,11 +125,9 @@ def signed_claims(facts: Facts, ruleset: RuleSet, outflow: Outflow, version: Rul
 
 def signature_facts(claims: Sequence[Claim] | None, ruleset: RuleSet) -> Iterator[Fact]:
     """What explain shows of each signature checked: whose key, and whether it counts."""
-    if claims is None:
-        return
     register = ruleset.register
     where = register.path if register is not None else "no register (rules/allowed_signers)"
-    for claim in claims:
+    for claim in claims or ():
         signature = claim.signature
         key = signature.fingerprint if signature is not None else None
         owners = ", ".join(register.names_of(key)) if register is not None and key else ""

@@ -36,8 +36,8 @@ def required(usd: Decimal, version: RuleVersion) -> int:
 def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
     currency, threshold = facts.conventions.currency, version.params.threshold
     keys = [meta.person_key(name) for name in outflow.approvers]
-    needed, claims = required(outflow.usd, version), signed_claims(facts, ruleset, outflow,
-                                                                  version, "approve")
+    needed = required(outflow.usd, version)
+    claims = signed_claims(facts, ruleset, outflow, version, "approve")
     counted = [key for key, claim in zip(keys, claims or [None] * len(keys))
                if claim is None or claim.counts]
     distinct = set(counted)

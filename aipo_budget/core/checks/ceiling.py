@@ -60,10 +60,10 @@ def spending(facts: Facts, project: str) -> Iterator[Step]:
 
 def _finding(step: Step, t: Terms, warned: set[int], currency: str) -> Finding | None:
     """The finding on an outflow's step, if any; ``warned`` holds the versions that warned."""
-    event, version, allocation, spent = step.event, t.ceiling, t.allocation, step.after
-    used = f"{(spent / allocation * 100):.1f} %" if allocation else "n/a"
     if step.amount < 0:
         return None  # a refund lowers spending and is never a finding itself
+    event, version, allocation, spent = step.event, t.ceiling, t.allocation, step.after
+    used = f"{(spent / allocation * 100):.1f} %" if allocation else "n/a"
     if spent > allocation:
         verb = "crosses" if step.before <= allocation else "adds to spending already above"
         return finding(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from aipo_budget.core.facts import Location
 from aipo_budget.core.findings import finding
-from aipo_budget.core.rules import ALWAYS, RuleVersion
+from aipo_budget.core.rules import ALWAYS, PROJECT_KINDS, RuleVersion
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from aipo_budget.core.findings import Finding
     from aipo_budget.core.rules import RuleSet
 
-BOUNDING_KINDS = ("period", "ceiling", "cofunding")
 SOURCE_RULE = RuleVersion(
     "INSTRUMENT-SOURCE", "instrument", 1, ALWAYS, "warning", "the rules folder",
     "Every instrument's source is a citation a reader can follow: the document's number, who "
@@ -64,7 +63,7 @@ def check(facts: Facts, ruleset: RuleSet) -> Iterator[Finding]:
             if use.project is not None:
                 first.setdefault(use.project, outflow)
     for project, outflow in sorted(first.items()):
-        for kind in BOUNDING_KINDS:
+        for kind in PROJECT_KINDS:
             if ruleset.for_project(kind, project) is None:
                 yield finding(
                     RuleVersion(f"NO-{kind.upper()}-RULE", kind, 1, ALWAYS,

@@ -77,12 +77,11 @@ def _liability(txn: data.Transaction, liabilities: str, sign: int) -> Amounts:
 
 def accrued(facts: Facts) -> dict[str, Amounts]:
     """What the accruals of project costs booked on liabilities, by their links."""
-    paid = {id(outflow.entry) for outflow in facts.outflows}
-    seen: set[int] = set()
+    seen = {id(outflow.entry) for outflow in facts.outflows}  # a payment books no accrual
     booked: dict[str, Amounts] = defaultdict(Counter)
     for cost in facts.costs:
         txn = cost.location.entry
-        if txn is None or id(txn) in seen or id(txn) in paid or not txn.links:
+        if txn is None or id(txn) in seen or not txn.links:
             continue
         seen.add(id(txn))
         credits = _liability(txn, facts.conventions.liabilities, -1)

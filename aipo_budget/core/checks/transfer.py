@@ -2,9 +2,10 @@
 
 A transfer-in carries ``fiscal-year`` and ``audit-ref``, is dated after that year ends, and the
 transfers for a fiscal year never exceed that year's operating surplus computed from the ledger
-(all income except co-funding, less Secretariat expenses, in the operating currency). The error sits on the
-transfer that crosses the surplus, and on every later transfer for that year. A fiscal year or
-audit reference that cannot be read (``fiscal-year: "two thousand"``) is an error too.
+(all income except co-funding, less Secretariat expenses, in the operating currency). The error
+sits on the transfer that crosses the surplus, and on every later transfer for that year. A
+fiscal year or audit reference that cannot be read (``fiscal-year: "two thousand"``) is an error
+too.
 """
 
 from __future__ import annotations

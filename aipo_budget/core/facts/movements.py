@@ -98,24 +98,16 @@ def outflow(ctx: Context, txn: data.Transaction, fund_postings: list[data.Postin
     prepared_by, p2 = meta.person(txn.meta, c.prepared_by)
     approvers, p3 = meta.names(txn.meta, c.approved_by)
     document, p4 = meta.text(txn.meta, c.document, exact=True)  # as Fava resolves it
-    incurred, p5 = meta.date(txn.meta, c.incurred)  # unreadable: a problem, judged by the period check
+    incurred, p5 = meta.date(txn.meta, c.incurred)  # unreadable: the period check judges it
     resolved = ctx.evidence.resolve(document, txn) if document else None
     return Outflow(
-        entry=txn,
-        date=txn.date,
-        location=Location.of(txn.meta, txn),
-        usd=amount,
+        entry=txn, date=txn.date, location=Location.of(txn.meta, txn), usd=amount,
         conversions=tuple(conversions(ctx, txn, fund_postings)),
-        uses=tuple(uses(ctx, txn, others, amount, incurred)),
-        balance_after=balance,
-        resolution=resolution,
-        prepared_by=prepared_by,
-        approvers=approvers,
-        document=document,
+        uses=tuple(uses(ctx, txn, others, amount, incurred)), balance_after=balance,
+        resolution=resolution, prepared_by=prepared_by, approvers=approvers, document=document,
         document_path=resolved.path if resolved else None,
         document_problem=resolved.problem if resolved else None,
-        problems=tuple(p for p in (p1, p2, p3, p4, p5) if p),
-    )
+        problems=tuple(p for p in (p1, p2, p3, p4, p5) if p))
 
 
 def conversions(ctx: Context, txn: data.Transaction, fund_postings: list[data.Posting]
