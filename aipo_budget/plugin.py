@@ -54,7 +54,7 @@ def _check(entries: list[data.Directive], options_map: dict[str, Any], config: s
     # the entries returned are those audited, so that the CLI and the Fava page, which get
     # them from the loader, may reuse the audit (aipo_budget.core.reuse)
     result = audit(judged, ruleset, datetime.date.today(), options=options_map)
-    reuse.leave(options_map, result, judged)
+    options_map[reuse.KEY] = reuse.PluginAudit(result, judged)
     return judged, [FundRuleError({"filename": f.filename, "lineno": f.lineno},
                                   f"{f.message} [{f.version_label}; {f.citation}]", f.entry)
                     for f in result.errors]

@@ -41,7 +41,8 @@ PLUGIN = "aipo_budget.plugin"
 
 
 class PluginAudit:
-    """The plugin's audit and the entries it judged (and returned to Beancount)."""
+    """The plugin's audit and the entries it judged (and returned to Beancount): the plugin
+    leaves one in the options map under :data:`KEY`."""
 
     __slots__ = ("entries", "result")
 
@@ -58,11 +59,6 @@ class PluginAudit:
             return "<aipo-budget: no audit>"
         return (f"<aipo-budget audit of {len(self.entries)} entries as of "
                 f"{self.result.facts.as_of}>")
-
-
-def leave(options_map: dict[str, Any], result: Audit, entries: Sequence[data.Directive]) -> None:
-    """Called by the plugin: ``result`` is the audit of ``entries``, which it returns."""
-    options_map[KEY] = PluginAudit(result, entries)
 
 
 def reused(options: dict[str, Any], entries: Sequence[data.Directive], ruleset: RuleSet,

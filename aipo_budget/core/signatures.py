@@ -111,7 +111,10 @@ class Register:
         return sorted({name for s in self.of_key(fingerprint) for name in s.names})
 
 
-def _day(value: str, option: str, after: bool) -> datetime.date:
+def _day(options: dict[str, str], option: str, lineno: int) -> datetime.date | None:
+    if option not in options:
+        return None
+    value = options[option]
     match = _VALIDITY.fullmatch(value)
     try:
         day = datetime.date(*map(int, match.groups()[:3])) if match else None
@@ -119,10 +122,10 @@ def _day(value: str, option: str, after: bool) -> datetime.date:
         day = None
     if day is None:
         raise RegisterError(f"{option}={value!r} is not a date as OpenSSH writes it "
-                            "(YYYYMMDD, e.g. 20070101)")
+                            "(YYYYMMDD, e.g. 20070101)", lineno)
     # a time of day other than midnight: the day itself is partly valid, and counts
     partial = bool(match and match.group(4) and int(match.group(4)) != 0)
-    return day + datetime.timedelta(days=1) if partial and not after else day
+    return day + datetime.timedelta(days=1) if partial and option == "valid-before" else day
 
 
 def _signer(line: str, lineno: int) -> Signer:
@@ -152,13 +155,8 @@ def _signer(line: str, lineno: int) -> Signer:
             raise RegisterError(f"namespace {sorted(unknown)[0]!r} is not one of "
                                 f"{', '.join(namespace(r) for r in ROLES)}", lineno)
         roles = frozenset(r for r in ROLES if namespace(r) in spaces)
-    try:
-        after = _day(options["valid-after"], "valid-after", True) if "valid-after" in options else None
-        before = (_day(options["valid-before"], "valid-before", False)
-                  if "valid-before" in options else None)
-    except RegisterError as exc:
-        raise RegisterError(str(exc), lineno) from None
-    return Signer(names, key.sha256_str(), roles, after, before, lineno)
+    return Signer(names, key.sha256_str(), roles, _day(options, "valid-after", lineno),
+                  _day(options, "valid-before", lineno), lineno)
 
 
 def read_register(path: str) -> Register:
@@ -286,7 +284,7 @@ class Signature:
     fingerprint: str | None = None
     problem: str | None = None
 
-    @property
+    @functools.cached_property  # read for every claim no signature backs (Signatures._changed)
     def key(self) -> str:
         return text_key(self.pairs)
 
@@ -411,13 +409,10 @@ class Signatures:
             if (signature.role == role and signer.named(name) and signer.may(role)
                     and signer.valid_on(outflow.date)):
                 return Claim(name, role, signature)
-        why = _why_not(name, role, signed, signers, outflow.date)
-        if why is not None:
-            return Claim(name, role, why[0], why[1])
-        stale = self._changed(register, name, role, pairs)
-        if stale is not None:
-            return Claim(name, role, stale[0], stale[1])
-        return Claim(name, role, None, f"{name}'s {_ROLE_NOUN[role]} is not signed")
+        signature, problem = (_why_not(name, role, signed, signers, outflow.date)
+                              or self._changed(register, name, role, pairs)
+                              or (None, f"{name}'s {_ROLE_NOUN[role]} is not signed"))
+        return Claim(name, role, signature, problem)
 
     def _changed(self, register: Register | None, name: str, role: str,
                  pairs: list[tuple[str, str]]) -> tuple[Signature, str] | None:
@@ -474,8 +469,7 @@ def _why_not(name: str, role: str, signed: list[Signature], signers: list[tuple[
             continue
         if signature.problem is not None:
             return signature, f"{os.path.basename(signature.path)} {signature.problem}"
-        others = sorted({n for s, r in signers if s is signature for n in r.names})
-        if not others:
+        if not any(s is signature for s, _r in signers):  # no register line has its key
             return signature, (f"the {_ROLE_NOUN[role]} signature "
                                f"{os.path.basename(signature.path)} is by key "
                                f"{signature.fingerprint}, which the register gives to nobody")

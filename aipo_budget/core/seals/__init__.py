@@ -49,6 +49,7 @@ HOLDS, BROKEN, UNVERIFIED = "holds", "broken", "cannot be verified"
 SEAL_FORMAT = 2  # of a seal entry and its record; the books' canonical form is snapshot.FORMAT
 RECORDS = os.path.join("ledger", "seals")  # beside ledger/seals.beancount, the seals' records
 SIGNATURE_SUFFIX = ".sig"  # a signed seal's signature of its record: the record's name + this
+Verdict = list[tuple[datetime.date, str, Finding]]  # judged.verdict's: date, line, finding
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,13 +114,13 @@ def read_seal(entry: data.Custom) -> SealedPeriod:
         if not isinstance(value, Decimal) or value != value.to_integral_value() or value < 0:
             raise ValueError(f"its {key} is missing or not a whole number")
     _text(meta, "record")
-    sealed_on = meta.get("sealed-on")
+    record, sealed_on = str(record_of(entry)), meta.get("sealed-on")
     return SealedPeriod(entry.date, values[0].strip(),
                         sealed_on if isinstance(sealed_on, datetime.date) else None,
                         meta.get("forced") is True, str(meta.get("reason") or ""),
-                        Location.of(entry.meta, entry), *digests, str(record_of(entry)),
+                        Location.of(entry.meta, entry), *digests, record,
                         _text(meta, "record-sha256"),
-                        os.path.join(os.path.dirname(str(record_of(entry))),
+                        os.path.join(os.path.dirname(record),
                                      os.path.basename(_text(meta, "signature")))
                         if "signature" in meta else "")
 
@@ -127,9 +128,6 @@ def read_seal(entry: data.Custom) -> SealedPeriod:
 def seal_entries(entries: Sequence[data.Directive]) -> list[data.Custom]:
     return [entry for entry in entries
             if isinstance(entry, data.Custom) and entry.type == SEAL_TYPE]
-
-
-Verdict = list[tuple[datetime.date, str, Finding]]
 
 
 def _seal_differences(seal: SealedPeriod, ledger: Ledger, ruleset: RuleSet,
@@ -271,8 +269,7 @@ def _orphans(seals: Sequence[data.Custom], options: dict[str, Any] | None, rules
     return orphans
 
 
-def seal_inputs(entries: Sequence[data.Directive], options: dict[str, Any] | None = None
-                ) -> list[str]:
+def seal_inputs(entries: Sequence[data.Directive], options: dict[str, Any] | None) -> list[str]:
     """The files the verification reads besides the ledger's: the seals' records (the
     records left without a seal too, given ``options``) and, when the ledger has seals, every
     evidence file (its bytes: a file replaced under the same name breaks a seal). A cache of
