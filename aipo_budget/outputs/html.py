@@ -58,12 +58,7 @@ class HtmlTable:
         return len(self.headers) > WIDE
 
 
-def no_link(_place: Location, _kind: Kind) -> tuple[str | None, str]:
-    return None, ""
-
-
-def cell(value: Any, kind: Kind, classes: Classes, link: Link = no_link) -> Cell:
-    """One cell of a column of ``kind``."""
+def cell(value: Any, kind: Kind, classes: Classes, link: Link) -> Cell:
     if value is None:
         return Cell("", classes(kind, "", ()))
     text = one_line(text_value(value, kind))
@@ -76,8 +71,7 @@ def cell(value: Any, kind: Kind, classes: Classes, link: Link = no_link) -> Cell
     return Cell(text, classes(kind, text, marks), href, note)
 
 
-def html_table(source: Table, classes: Classes, link: Link = no_link) -> HtmlTable:
-    """``source`` as cells, read by column key and formatted by kind."""
+def html_table(source: Table, classes: Classes, link: Link) -> HtmlTable:
     def cells(row: Mapping[str, Any]) -> tuple[Cell, ...]:
         return tuple(cell(row.get(c.key), c.kind, classes, link) for c in source.columns)
 

@@ -48,12 +48,7 @@ def wrapped(text: str, width: int) -> str:
 
 @functools.lru_cache(maxsize=4096)  # a register repeats its rules, citations, conditions
 def _wrapped(text: str, width: int) -> str:
-    return "\n".join(_wrapper(width).wrap(text))
-
-
-@functools.lru_cache(maxsize=64)
-def _wrapper(width: int) -> textwrap.TextWrapper:
-    return textwrap.TextWrapper(width)
+    return textwrap.fill(text, width)
 
 
 def paragraph(text: str, width: int | None) -> str:
@@ -73,10 +68,6 @@ def painted(text: str, tone_name: str | None) -> str:
     if not code or not text:
         return text
     return "\n".join(f"{code}{line}{RESET}" if line else line for line in text.split("\n"))
-
-
-def _longest_word(text: str) -> int:
-    return max((len(word) for word in text.split()), default=0)
 
 
 def _shrunk(widths: list[int], floors: list[int], excess: int) -> list[int]:
@@ -105,7 +96,7 @@ def fitted(kinds: Sequence[Kind], headers: list[str],
     natural = [max(len(headers[i]) + HEADER_PADDING, values[i]) for i in count]
     if sum(natural) <= room:
         return headers, cells
-    words = [_longest_word(header) + HEADER_PADDING for header in headers]
+    words = [max(map(len, header.split()), default=0) + HEADER_PADDING for header in headers]
     whole = [kind in WHOLE for kind in kinds]
     # headers are wrapped first (the cells keep their width), then the text cells
     headed = [min(natural[i], max(values[i], words[i])) for i in count]

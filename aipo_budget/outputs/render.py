@@ -291,18 +291,9 @@ def finding_lines(findings: Sequence[Finding], where: Callable[[str, int], Locat
                   layout: Layout = PLAIN) -> str:
     """``-f lines``: a finding a line, as bean-check and compilers print them and editors read
     them (a quickfix list): ``FILE:LINE: SEVERITY: message [RULE vN]``. Never wrapped."""
-    tones = {status.value: status.tone for status in Status}
-    out = []
-    for finding in findings:
-        severity = finding.severity
-        if layout.colour:
-            severity = painted(severity, tones.get(severity))
-        out.append(f"{where(finding.filename, finding.lineno)}: {severity}: "
-                   f"{one_line(finding.message)} [{finding.rule} v{finding.version}]\n")
-    return "".join(out)
-
-
-# --- CSV -----------------------------------------------------------------------------------
+    tones = {status.value: status.tone for status in Status} if layout.colour else {}
+    return "".join(f"{where(f.filename, f.lineno)}: {painted(f.severity, tones.get(f.severity))}: "
+                   f"{one_line(f.message)} [{f.rule} v{f.version}]\n" for f in findings)
 
 
 def _csv_cells(value: Any, column: Column) -> list[str]:
@@ -323,9 +314,6 @@ def render_csv(table: Table) -> str:
     for row in [*table.rows, *([table.totals] if table.totals else [])]:
         writer.writerow([cell for c in table.columns for cell in _csv_cells(row.get(c.key), c)])
     return buffer.getvalue()
-
-
-# --- JSON ----------------------------------------------------------------------------------
 
 
 def table_json(table: Table) -> dict[str, Any]:

@@ -3,11 +3,12 @@ written with XlsxWriter, read by column key and kind like every other format.
 
 A sheet shows the table's title and notes, then a frozen header row with an autofilter over
 the rows, then the totals in bold; a table without rows says so under its header ("No
-findings."), as every format says it. Cells are typed: the values are JSON's (:func:`aipo_budget.outputs.render.machine_value`), so that the
-workbook and ``-f json`` agree, as numbers where JSON has numbers: an amount a number rounded
-to two decimals as JSON rounds it (shown ``#,##0.00``), a percentage a fraction (33.7 in the
-table is 0.337, shown ``33.7%``), a date a date, a location two cells (file and line) as in
-CSV. In the pack, an evidence document links to its copy in the pack's ``evidence/`` folder.
+findings."), as every format says it. Cells are typed: the values are JSON's
+(:func:`aipo_budget.outputs.render.machine_value`), so that the workbook and ``-f json`` agree,
+as numbers where JSON has numbers: an amount a number rounded to two decimals as JSON rounds it
+(shown ``#,##0.00``), a percentage a fraction (33.7 in the table is 0.337, shown ``33.7%``), a
+date a date, a location two cells (file and line) as in CSV. In the pack, an evidence document
+links to its copy in the pack's ``evidence/`` folder.
 
 Ledger text is inert: every text is written as a string, never a formula or a link, and a text
 XlsxWriter would take for its own rich-string markup is written as a rich string of that text.

@@ -64,9 +64,8 @@ def find_transaction(entries: Sequence[data.Directive], filename: str,
     """The transaction of ``filename`` (as the loader names it) that starts on ``lineno`` or
     whose lines hold it: the last entry of that file starting at or before ``lineno``, if it
     is a transaction and ``lineno`` is not past its last line nor at the next entry."""
-    here = [e for e in entries if e.meta and e.meta.get("filename") == filename
-            and line_of(e.meta) > 0]
-    before = [e for e in here if line_of(e.meta) <= lineno]
+    before = [e for e in entries if e.meta and e.meta.get("filename") == filename
+              and 0 < line_of(e.meta) <= lineno]
     if not before:
         raise LocationError(f"no transaction on line {lineno}: it comes before the first "
                             "entry of the file")

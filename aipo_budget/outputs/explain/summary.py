@@ -77,18 +77,16 @@ def _uses(subject: Subject) -> list[Fact]:
 def _metadata(subject: Subject) -> list[Fact]:
     outflow, transfer = subject.outflow, subject.transfer
     if outflow is not None:
-        event, fields = outflow, (
+        return [metadata(outflow, *field) for field in (
             ("resolution", meta.RESOLUTION, outflow.resolution),
             ("prepared by", meta.PREPARED_BY, outflow.prepared_by),
             ("approved by", meta.APPROVED_BY, ", ".join(outflow.approvers)),
-            ("document", meta.DOCUMENT, outflow.document))
-    elif transfer is not None:
-        event, fields = transfer, (
-            ("fiscal year", meta.FISCAL_YEAR, transfer.fiscal_year),
-            ("audit reference", meta.AUDIT_REF, transfer.audit_ref))
-    else:
+            ("document", meta.DOCUMENT, outflow.document))]
+    if transfer is None:
         return []
-    return [metadata(event, name, key, value) for name, key, value in fields]
+    return [metadata(transfer, *field) for field in (
+        ("fiscal year", meta.FISCAL_YEAR, transfer.fiscal_year),
+        ("audit reference", meta.AUDIT_REF, transfer.audit_ref))]
 
 
 def transaction_table(subject: Subject) -> Table:

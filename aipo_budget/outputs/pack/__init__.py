@@ -11,6 +11,7 @@ is at the target at every instant (:mod:`.swap`). Files that may be hostile are 
 
 from __future__ import annotations
 
+import itertools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from aipo_budget.outputs.xlsx import render_xlsx
 
 if TYPE_CHECKING:
     import datetime
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from aipo_budget.outputs.table import Table
     from aipo_budget.outputs.tables.context import Context
@@ -43,8 +44,6 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PackSource:
-    """What a pack is made from."""
-
     context: Context  # the audit, the period, and the ledger's path
     organisation: str  # the ledger's option "title"
     as_of: datetime.date
@@ -99,22 +98,13 @@ def _hash_inputs(cites: set[str], source: PackSource, show: Callable[[str], str]
     return _Inputs(recorded, read, left_out, *entry_record(source.entries, source.options))
 
 
-def _texts(tables: Sequence[Table], source: PackSource, about: About
-           ) -> Iterator[tuple[str, str]]:
-    """The pack's text files, in the order they are written: (name, text)."""
-    for table in tables:
-        yield f"{table.name}.csv", render_csv(table)
-        yield f"{table.name}.md", render("markdown", [table])
-    yield "index.html", index_html(tables, source.context, about)
-
-
 def _copy_evidence(folder: Path, about: About, inputs: _Inputs, root: str,
-                   show: Callable[[str], str], count: Callable[[int], None]
+                   show: Callable[[str], str], count: Callable[[], None]
                    ) -> list[dict[str, str]]:
     """Copy the cited evidence into ``folder``; each copy must be what was hashed."""
     outputs, done = [], set()
     for path, name in sorted(about.links.items(), key=lambda item: (item[1], item[0])):
-        count(1)
+        count()
         if name in done:  # two names of one file (a link): one copy
             continue
         try:
@@ -135,20 +125,20 @@ def _fill(folder: Path, tables: Sequence[Table], source: PackSource, about: Abou
     """Write every file of the pack into ``folder``, the manifest last; ``progress(done,
     total)`` is told each file written or copied."""
     outputs = []
-    texts = list(_texts(tables, source, about))
-    total, done = len(texts) + 1 + len(set(about.links.values())), 0
+    texts = [(f"{table.name}.{ext}", text) for table in tables
+             for ext, text in (("csv", render_csv(table)), ("md", render("markdown", [table])))]
+    texts.append(("index.html", index_html(tables, source.context, about)))
+    total, done = len(texts) + 1 + len(set(about.links.values())), itertools.count(1)
 
-    def count(files_done: int) -> None:
-        nonlocal done
-        done += files_done
-        progress(done, total)
+    def count() -> None:
+        progress(next(done), total)
 
     for name, text in texts:
-        count(1)
+        count()
         outputs.append(write_text(folder, name, text))
         files._reached(f"written {name}")
     # dated the period's end, not today: the same books give the same workbook
-    count(1)
+    count()
     workbook = render_xlsx(tables, source.context.end, about.links)
     outputs.append(write_bytes(folder, WORKBOOK, workbook))
     files._reached(f"written {WORKBOOK}")

@@ -183,14 +183,6 @@ def rules_in_force(ruleset: RuleSet, day: datetime.date) -> Table:
 RANK = {Status.ERROR: 0, Status.WARNING: 1, Status.WAIVED: 2}
 
 
-def errors_first(register: Table) -> Table:
-    """The findings register with the error findings first, the waived ones last (else in its
-    order), and only the columns the cover shows (the waiver too, when one is cited)."""
-    rows = sorted(register.rows, key=lambda row: RANK.get(row.get("severity"), 1))
-    return findings_view(Table(register.name, register.title, register.columns, tuple(rows)),
-                         COVER_FINDINGS)
-
-
 def status_line(register: Table) -> tuple[bool, str]:
     """Compliant or not, and the counts: "Not compliant: 2 errors, 1 warning, 1 waived"."""
     count = Counter(register.values("severity"))
@@ -200,8 +192,12 @@ def status_line(register: Table) -> tuple[bool, str]:
 
 
 def _listed(register: Table) -> Table:
-    """The cover's findings: the first COVER_ROWS of the register, errors first."""
-    listed = errors_first(register)
+    """The cover's findings: the first COVER_ROWS of the register, the errors first, the
+    waived ones last (else in its order), in the columns the cover shows (the waiver too,
+    when one is cited)."""
+    rows = sorted(register.rows, key=lambda row: RANK.get(row.get("severity"), 1))
+    listed = findings_view(Table(register.name, register.title, register.columns, tuple(rows)),
+                           COVER_FINDINGS)
     if len(listed.rows) <= COVER_ROWS:
         return listed
     note = (f"The first {COVER_ROWS} of {len(listed.rows):,} findings, errors first; every "
@@ -289,8 +285,6 @@ def charts_of(tables: Sequence[Table], ctx: Context) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Section:
-    """A table as index.html shows it."""
-
     table: HtmlTable
     empty: str  # said instead of a table without rows
     wide: bool  # printed on a landscape page
@@ -313,7 +307,6 @@ def sections(tables: Sequence[Table], ctx: Context, about: About) -> list[Sectio
 
 
 def index_html(tables: Sequence[Table], ctx: Context, about: About) -> str:
-    """The pack's ``index.html``."""
     return environment().get_template("pack.html").render(
         cover=cover(ctx, about),
         sections=sections(tables, ctx, about),

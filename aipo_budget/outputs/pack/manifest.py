@@ -105,9 +105,6 @@ def manifest(inputs: Mapping[str, Any], left_out: list[dict[str, str]],
     })
 
 
-# --- evidence -----------------------------------------------------------------------------
-
-
 def _why_left_out(path: str, roots: Sequence[str], real_path: evidence.RealPaths
                   ) -> str | None:
     """Why an evidence file is not read, or None: evidence.safety decides, this only names

@@ -44,7 +44,6 @@ class Position:
 
 
 def position(facts: Facts, projects: Iterable[str]) -> Position:
-    """The position of ``projects`` and the fund in ``facts``."""
     projects = set(projects)
     spent = dict.fromkeys(projects, ZERO)
     for event in [*facts.outflows, *facts.refunds]:

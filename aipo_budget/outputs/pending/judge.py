@@ -127,8 +127,9 @@ def verdict_tables(verdict: Verdict, title: str, where: Callable[[str, int], Any
     tables = [findings_register(verdict.findings, f"{title}: findings", where,
                                 verdict.currency).select(CHECK_VIEW)] if verdict.findings else []
     room = verdict.room  # made when asked for: once
+    said = f"Verdict on {name}: {verdict.text}."
     return [*tables, dataclasses.replace(room, title=f"{title}: headroom after it",
-                                         notes=(*room.notes, f"Verdict on {name}: {verdict.text}."))]
+                                         notes=(*room.notes, said))]
 
 
 def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
@@ -164,8 +165,27 @@ class _Prefixes:
         self.findings: dict[int, list[Finding]] = {}
         self.kept: dict[int, Audit] = {}
 
+    def made(self, k: int) -> Audit:
+        """The audit of the ledger with the first *k* proposals, as if loaded without the
+        others: Beancount's padding and balance assertions are made again on what is left
+        (:func:`aipo_budget.core.ledger.revalidated`), and its other errors are the load's,
+        but those on the proposals left out. With none left out, the load is that ledger's."""
+        left_out, setting = self.proposals[k:], self.setting
+        entries, errors = self.entries, self.errors
+        if left_out:
+            gone = {id(p) for p in left_out}
+            places = {_place(p) for p in left_out}
+            entries, revalidated_errors = revalidated([e for e in entries if id(e) not in gone],
+                                                      setting.options)
+            # told by place: an error of Beancount's booking names the transaction as parsed
+            errors = [*(e for e in errors if not is_revalidated(e)
+                        and _place(getattr(e, "entry", None)) not in places),
+                      *revalidated_errors]
+        return audit(entries, setting.ruleset, setting.day, errors, until=setting.until,
+                     options=setting.options)
+
     def audit(self, k: int) -> Audit:
-        result = _audit(self.entries, self.errors, self.proposals[k:], self.setting)
+        result = self.made(k)
         self.findings[k] = result.findings
         if k in (0, len(self.proposals)):
             self.kept[k] = result
@@ -181,16 +201,13 @@ def _in_turn(prefixes: _Prefixes, first: Sequence[Finding] | None) -> Iterator[V
     """Each proposal judged by the audit of the ledger with it and those before it: only
     that audit is held, so the memory stays that of one audit. ``first`` are the findings of
     the ledger alone, when already known."""
-    entries, errors, proposals, setting = (prefixes.entries, prefixes.errors,
-                                           prefixes.proposals, prefixes.setting)
     if first is None:
-        first = _audit(entries, errors, proposals, setting).findings
+        first = prefixes.made(0).findings
     earlier = {key(f) for f in first}
-    for index, proposal in enumerate(proposals):
-        after = _audit(entries, errors, proposals[index + 1:], setting)
-        own, caused = _split(proposal, [f for f in after.findings if key(f) not in earlier],
-                             after.findings)
-        yield _verdict(proposal, own, caused, after, None)
+    for k, proposal in enumerate(prefixes.proposals, 1):
+        after = prefixes.made(k)
+        new = [f for f in after.findings if key(f) not in earlier]
+        yield _verdict(proposal, new, after.findings, after, None)
         earlier = {key(f) for f in after.findings}
 
 
@@ -213,10 +230,6 @@ def _ranks(findings: Sequence[Finding]) -> dict[Site, int]:
     return ranks
 
 
-class _NotMonotone(Exception):
-    """An audit of the proposals so far shows a finding the next proposals take away."""
-
-
 def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
     """The verdicts of :func:`_in_turn`, from few audits, or None when they may differ."""
     n = len(prefixes.proposals)
@@ -226,15 +239,11 @@ def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
     if any(rank > last.get(site, 0) for site, rank in first.items()):
         return None  # a finding of the ledger goes away
     appears: dict[int, dict[Site, int]] = {}  # k -> the sites that rise at k, from which rank
-    try:
-        for site, top in last.items():
-            for level in range(first.get(site, 0) + 1, top + 1):
-                k = _first_prefix(prefixes, site, level)
-                appears.setdefault(k, {}).setdefault(site, level)
-        _check_monotone(prefixes)
-    except _NotMonotone:
-        return None
-    positions = _positions(prefixes)
+    for site, top in last.items():
+        for level in range(first.get(site, 0) + 1, top + 1):
+            k = _first_prefix(prefixes, site, level)
+            appears.setdefault(k, {}).setdefault(site, level)
+    positions = _positions(prefixes) if _monotone(prefixes) else None
     if positions is None:
         return None
     del prefixes.kept[0]  # read by the positions only: its memory goes before the verdicts'
@@ -244,8 +253,8 @@ def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
         rising = appears.get(k, {})
         new = [f for f in prefixes.findings.get(k, ())
                if _site(f) in rising and RANK.get(f.severity, 2) >= rising[_site(f)]]
-        own, caused = _split(proposal, new, prefixes.findings.get(k, ()))
-        verdicts.append(_verdict(proposal, own, caused, last_audit, positions[k - 1]))
+        verdicts.append(_verdict(proposal, new, prefixes.findings.get(k, ()), last_audit,
+                                 positions[k - 1]))
     return verdicts
 
 
@@ -262,14 +271,16 @@ def _first_prefix(prefixes: _Prefixes, site: Site, level: int) -> int:
     return high  # audited: the last with all proposals, or a middle found at the level
 
 
-def _check_monotone(prefixes: _Prefixes) -> None:
-    """Every audit made, in order of *k*, has every site at the rank of the one before or
-    higher: else the bisections' answers cannot be trusted."""
+def _monotone(prefixes: _Prefixes) -> bool:
+    """Whether every audit made, in order of *k*, has every site at the rank of the one
+    before or higher: else the bisections' answers cannot be trusted (the next proposals take
+    away a finding of the proposals so far)."""
     made = sorted(prefixes.findings)
     for before, after in zip(made, made[1:]):
         ranks = prefixes.ranks(after)
         if any(ranks.get(site, 0) < rank for site, rank in prefixes.ranks(before).items()):
-            raise _NotMonotone
+            return False
+    return True
 
 
 def _settle_one_another(proposals: Sequence[data.Transaction]) -> bool:
@@ -335,47 +346,23 @@ def _history(facts: Any, index: dict[int, int], k: int) -> list[tuple[Any, Any]]
     return history
 
 
-def _audit(entries: Sequence[data.Directive], errors: Sequence[Any],
-           left_out: Sequence[data.Transaction], setting: Setting) -> Audit:
-    """The audit of the ledger as if loaded without the proposals ``left_out``: Beancount's
-    padding and balance assertions are made again on what is left
-    (:func:`aipo_budget.core.ledger.revalidated`), and its other errors are the load's, but
-    those on the proposals left out. Without any left out, the load is that ledger's."""
-    if not left_out:
-        return audit(entries, setting.ruleset, setting.day, errors, until=setting.until,
-                     options=setting.options)
-    gone = {id(p) for p in left_out}
-    places = {_place(p) for p in left_out}
-    kept, last_errors = revalidated([e for e in entries if id(e) not in gone], setting.options)
-    # told by place: an error of Beancount's booking names the transaction as parsed
-    others = [e for e in errors if not is_revalidated(e)
-              and _place(getattr(e, "entry", None)) not in places]
-    return audit(kept, setting.ruleset, setting.day, [*others, *last_errors],
-                 until=setting.until, options=setting.options)
-
-
 def _place(entry: Any) -> tuple[Any, Any]:
     meta = getattr(entry, "meta", None) or {}
     return meta.get("filename"), meta.get("lineno")
 
 
-def _split(proposal: data.Transaction, new: Sequence[Finding], after: Sequence[Finding]
-           ) -> tuple[list[Finding], list[Finding]]:
-    """The findings on ``proposal`` in the audit with it (``after``), and the ``new`` ones
-    elsewhere: caused by it."""
+def _verdict(proposal: data.Transaction, new: Sequence[Finding], found: Sequence[Finding],
+             after: Audit, at: Callable[[], Position] | None) -> Verdict:
+    """The verdict on ``proposal``: the findings on it in the audit with it (``found``), and
+    the ``new`` ones elsewhere, caused by it. Its headroom is read from ``after`` now (an audit
+    not kept), or at the position ``at`` gives, when asked for (``after`` is then kept
+    anyway)."""
     where = Location.of(proposal.meta, proposal)
     here = (where.filename, where.lineno)
-    own = [f for f in after if (f.filename, f.lineno) == here]
-    return own, [f for f in new if (f.filename, f.lineno) != here]
-
-
-def _verdict(proposal: data.Transaction, own: Sequence[Finding], caused: Sequence[Finding],
-             after: Audit, at: Callable[[], Position] | None) -> Verdict:
-    """The verdict on ``proposal``; its headroom is read from ``after`` now (an audit not
-    kept), or at the position ``at`` gives, when asked for (``after`` is then kept anyway)."""
-    where = Location.of(proposal.meta, proposal)
+    own = [f for f in found if (f.filename, f.lineno) == here]
     text = f"caused by the proposal ({shown(where.filename)}:{where.lineno}): "
-    marked = [dataclasses.replace(f, message=text + f.message) for f in caused]
+    marked = [dataclasses.replace(f, message=text + f.message) for f in new
+              if (f.filename, f.lineno) != here]
     outflow = outflow_of(after, proposal)
     if at is None:
         room = headroom(after, proposal, "headroom after it")

@@ -73,11 +73,10 @@ def _approvals(result: Audit, day: datetime.date, currency: str) -> str:
     return "comma-separated"
 
 
-def template_text(result: Audit, day: datetime.date | None = None) -> str:
-    """The template, dated ``day``: by default the day the ledger is judged as of
-    (``--as-of``), else today."""
+def template_text(result: Audit) -> str:
+    """The template, dated the day the ledger is judged as of (``--as-of``), else today."""
     until = result.facts.until
-    day = day or until or datetime.date.today()
+    day = until or datetime.date.today()
     ledger = result.facts.conventions
     resolution, project, category = _purpose(result, day)
     expense = f"{ledger.projects}:{project}:{category}"

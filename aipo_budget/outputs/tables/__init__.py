@@ -11,7 +11,9 @@ from aipo_budget.core.periods import Period
 from aipo_budget.outputs.tables.budget import budget, cofunding
 from aipo_budget.outputs.tables.context import Context, shortened_note
 from aipo_budget.outputs.tables.fund import contributions, fund_statement
-from aipo_budget.outputs.tables.registers import CHECK_VIEW, disbursements, findings, findings_register
+from aipo_budget.outputs.tables.registers import (
+    CHECK_VIEW, disbursements, findings, findings_register,
+)
 
 if TYPE_CHECKING:
     import datetime

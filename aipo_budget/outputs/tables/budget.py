@@ -60,10 +60,8 @@ def _category_rows(ctx: Context, project: str) -> list[dict[str, Any]]:
 
 
 def budget(ctx: Context) -> Table:
-    rows = []
-    for project in ctx.projects:
-        rows.append(_project_row(ctx, project))
-        rows += _category_rows(ctx, project)
+    rows = [row for project in ctx.projects
+            for row in [_project_row(ctx, project), *_category_rows(ctx, project)]]
     return table(
         "budget", ctx.title("Budget against actual", life_to_date=True),
         (Column("project", "project"), Column("category", "category"),

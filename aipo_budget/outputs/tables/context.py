@@ -111,11 +111,9 @@ class Context:
         return self._costs.get(project, [])
 
     def surplus_of(self, project: str) -> Decimal:
-        """The project's costs funded from the surplus, as known at the period end."""
         return surplus_spent(self.costs_of(project), self.end)
 
     def terms(self, project: str) -> Terms:
-        """The project's terms as the period ends."""
         return terms(self.result.ruleset, project, self.end)
 
     @cached_property

@@ -134,12 +134,11 @@ def fund_statement(ctx: Context) -> Table:
     opening = balance_before(ctx, ctx.period.start)
     movements = _movements(ctx)
     at = fund_position(ctx)
-    closing = at.closing
     lines = [_line("Opening balance", "", opening), *movements]
-    difference = closing - opening - sum((m["amount"] for m in movements), ZERO)
+    difference = at.closing - opening - sum((m["amount"] for m in movements), ZERO)
     if difference:
         lines.append(_line("Exchange and other differences", "", difference))
-    lines.append(_line("Closing balance", str(ctx.end), closing))
+    lines.append(_line("Closing balance", str(ctx.end), at.closing))
     lines += _commitments(at)
     return table("fund-statement", ctx.title("Statement of the Surplus Fund"),
                  (Column("line", "line"), Column("detail", "detail"),

@@ -10,7 +10,6 @@ import datetime
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from aipo_budget.core.conventions import DEFAULT_CURRENCY
 from aipo_budget.core.facts import ZERO
 from aipo_budget.outputs.table import Column, Kind, Location, Status, Table, table
 
@@ -37,9 +36,7 @@ def _versions_on(ctx: Context, date: datetime.date) -> list[str]:
     instrument prefix in the same version are grouped (``ORG08-* v1 (6 rules)``)."""
     groups: dict[tuple[str, int], list[str]] = defaultdict(list)
     for rule in ctx.result.ruleset.rules:
-        if rule.kind in NOT_JUDGING:
-            continue
-        version = rule.in_force(date)
+        version = None if rule.kind in NOT_JUDGING else rule.in_force(date)
         if version is not None:
             groups[(rule.id.split("-")[0], version.number)].append(rule.id)
     return [
@@ -96,7 +93,7 @@ def disbursements(ctx: Context) -> Table:
 
 
 def findings_register(findings: Sequence[Finding], title: str,
-                      where: Callable[[str, int], Location], currency: str = DEFAULT_CURRENCY,
+                      where: Callable[[str, int], Location], currency: str,
                       notes: Sequence[str] = ()) -> Table:
     """The findings register: criterion with citation, condition, amount, location, and the
     waiver that covers a waived finding."""
