@@ -162,23 +162,22 @@ def check(ledger: str, rules: str | None, output_format: str, strict: bool,
     errors found (or warnings with --strict), 2 the input could not be read. With --pending:
     0 every proposal can be paid, 1 one cannot. With --against: 1 also when the books differ
     from the audit pack's."""
-    if (pending is not None or template) and against_manifest is not None:
-        raise click.UsageError("--against cannot be combined with --pending or --template")
     if pending is not None or template:
-        from aipo_budget.cli.pending import run_pending
-
+        if against_manifest is not None:
+            raise click.UsageError("--against cannot be combined with --pending or --template")
         if output_format == "lines" and not template:
             raise click.UsageError("-f lines lists a ledger's findings; --pending gives "
                                    "tables for each proposal (use table, markdown or json)")
+        from aipo_budget.cli.pending import run_pending
+
         sys.exit(run_pending(ledger, rules, pending, template=template, fmt=output_format,
                              as_of=as_of, strict=strict))
-    until = as_of
     if against_manifest is not None:  # a fresh audit: a cached verdict knows no pack
         from aipo_budget.cli.against import check_against
 
-        run, against = check_against(ledger, rules, until, against_manifest)
+        run, against = check_against(ledger, rules, as_of, against_manifest)
     else:
-        run, against = checked(ledger, rules, until, reuse=not no_cache), None
+        run, against = checked(ledger, rules, as_of, reuse=not no_cache), None
     summary = run.summary
     try:
         click.echo(_check_output(run, output_format, against), nl=False)
@@ -216,8 +215,7 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by 
 
 
 def _run_cli() -> int:
-    """Run the command; its exit status. Problems of the output and Ctrl-C go up to
-    :func:`main`."""
+    """Run the command; its exit status (output problems and Ctrl-C go up to :func:`main`)."""
     try:
         result = cli.main(standalone_mode=False)
     except click.ClickException as exc:

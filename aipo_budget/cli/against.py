@@ -101,8 +101,7 @@ def _inputs(content: dict[str, Any], given: str) -> dict[str, dict[str, str]]:
 
 
 def _record(content: dict[str, Any], given: str) -> tuple[Record | None, str]:
-    """The pack's record of the ledger's entries and their digest; (None, "") for a pack
-    that has none."""
+    """The pack's record of the ledger's entries and their digest; (None, "") if it has none."""
     about = content.get("entries")
     if about is None:
         return None, ""
@@ -149,7 +148,6 @@ def read_pack(given: str) -> Pack:
 
 
 def _signature(path: str) -> bytes | None:
-    """The bytes of the manifest's signature file; None when there is none."""
     try:
         return read_signature(path) if os.path.lexists(path) else None
     except SignatureError as exc:

@@ -10,6 +10,7 @@ that is not a surplus outflow, a key that cannot sign).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import sys
@@ -26,15 +27,6 @@ from aipo_budget.core.paths import shown
 from aipo_budget.outputs.explain import LocationError
 from aipo_budget.outputs.explain.locate import find_transaction
 from aipo_budget.outputs.pack.files import write_atomic
-
-
-def key_fingerprint(key: str) -> str | None:
-    """The fingerprint of ``key``'s public half, None when there is none to read (the
-    signature then says whose key it is)."""
-    try:
-        return signing.key_fingerprint(key)
-    except InputError:
-        return None
 
 
 def _owner(register: signatures.Register | None, fingerprint: str | None, role: str,
@@ -79,22 +71,25 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
         raise InputError(f"{where}: not a surplus outflow: only a payment out of the Surplus "
                          "Fund is approved by signature")
     register = loaded.result.ruleset.register
-    conventions = facts.conventions
+    fingerprint = None  # none to read: the signature then says whose key it is
+    with contextlib.suppress(InputError):
+        fingerprint = signing.key_fingerprint(key)
+    signer = "approver" if role == "approve" else "preparer"
     click.echo("\n".join([
-        f"Signing as {'approver' if role == 'approve' else 'preparer'}: {where}",
+        f"Signing as {signer}: {where}",
         f"  date      {txn.date}", f"  payee     {txn.payee or '(none)'}",
         f"  narration {txn.narration or '(none)'}",
-        f"  amount    {money(outflow.usd, conventions.currency)}",
+        f"  amount    {money(outflow.usd, facts.conventions.currency)}",
         *(f"  account   {p.account}  {p.units}" for p in txn.postings),
-        f"  signer    {_owner(register, key_fingerprint(key), role, txn.date)}"]), err=True)
+        f"  signer    {_owner(register, fingerprint, role, txn.date)}"]), err=True)
     if not yes and sys.stdin.isatty() and not click.confirm("Sign?", err=True):
         raise click.Abort
     pairs = signatures.fields(txn, facts.signatures.claims_keys)
     message = signatures.signed_text(role, pairs)
     armored = signing.sign(message, key, role)
     made = signatures.parse_signature("", message + armored.encode())
-    fingerprint = made.fingerprint or "unknown"
-    slug = fingerprint.removeprefix("SHA256:").replace("/", "_").replace("+", "-")[:12]
+    slug = (made.fingerprint or "unknown").removeprefix("SHA256:")
+    slug = slug.replace("/", "_").replace("+", "-")[:12]
     path = os.path.join(facts.signatures.folder, f"{txn.date}-{signatures.text_key(pairs)[:12]}"
                                                  f"-{role}-{slug}{signatures.SUFFIX}")
     try:
@@ -102,6 +97,5 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
     except OSError as exc:
         raise InputError(f"{shown(path)}: cannot write the signature: "
                          f"{exc.strerror or exc}") from None
-    owner = _owner(register, made.fingerprint, role, txn.date)
-    click.echo(f"Signed {where} as {'approver' if role == 'approve' else 'preparer'}: "
-               f"{shown(path)}, by {owner}. Commit it with the ledger.")
+    click.echo(f"Signed {where} as {signer}: {shown(path)}, by "
+               f"{_owner(register, made.fingerprint, role, txn.date)}. Commit it with the ledger.")

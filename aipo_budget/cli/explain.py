@@ -16,22 +16,18 @@ import click
 from aipo_budget.outputs.explain import LocationError, explain
 from aipo_budget.outputs.explain.locate import split_location
 from aipo_budget.cli import terminal
-from aipo_budget.cli.options import (as_of_option, color_option, ledger_option, quiet_option,
-                                     rules_option)
+from aipo_budget.cli.options import (as_of_option, color_option, format_option, ledger_option,
+                                     quiet_option, rules_option)
 from aipo_budget.core.paths import shown
-from aipo_budget.outputs.render import FORMATS, RenderError, render
+from aipo_budget.outputs.render import RenderError, render
 from aipo_budget.cli.session import InputError, run_audit
 from aipo_budget.outputs.table import shown_from
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
     from aipo_budget.cli.session import Loaded
-    from aipo_budget.outputs.table import Table
 
 
 def parse_location(ctx: click.Context, param: click.Parameter, value: str) -> tuple[str, int]:
-    """``FILE:LINE`` (:func:`aipo_budget.outputs.explain.locate.split_location`)."""
     try:
         return split_location(value)
     except LocationError as exc:
@@ -50,26 +46,9 @@ def ledger_file(loaded: Loaded, name: str) -> str:
             for filename in files:
                 if same(filename) == same(candidate):
                     return filename
-    raise InputError(f"{name}: not a file of the ledger {loaded.ledger} (its files: "
-                     f"{_listed(files)})")
-
-
-def _listed(files: Sequence[str], limit: int = 5) -> str:
-    more = len(files) - limit
-    return ", ".join(map(shown, files[:limit])) + (f" and {more} more" if more > 0 else "")
-
-
-def _output(loaded: Loaded, tables: list[Table], fmt: str, location: str) -> str:
-    footer = (f"{location} explained: {shown(loaded.ledger)} as of {loaded.as_of}, rules "
-              f"from {shown(loaded.rules_folder)}")
-    document = {"ledger": loaded.ledger, "rules": loaded.rules_folder,
-                "as_of": loaded.as_of.isoformat(), "location": location}
-    try:
-        return render(fmt, tables, document, footer, layout=terminal.layout(fmt))
-    except RenderError:
-        names = ", ".join(t.name for t in tables)
-        raise click.UsageError(f"CSV holds one table and the explanation has {len(tables)}: "
-                               f"choose one with --table NAME ({names})") from None
+    more = len(files) - 5
+    listed = ", ".join(map(shown, files[:5])) + (f" and {more} more" if more > 0 else "")
+    raise InputError(f"{name}: not a file of the ledger {loaded.ledger} (its files: {listed})")
 
 
 @click.command("explain")
@@ -77,10 +56,7 @@ def _output(loaded: Loaded, tables: list[Table], fmt: str, location: str) -> str
 @ledger_option
 @rules_option
 @as_of_option
-@click.option("--format", "-f", "output_format", default="simple", show_default=True,
-              type=click.Choice(list(FORMATS)),
-              help="Output format: a text table (fitted to the terminal's width or COLUMNS), "
-                   "markdown, html, latex, csv (one --table) or json.")
+@format_option
 @click.option("--table", "-t", "table_names", multiple=True, metavar="NAME",
               help="Show only this table of the explanation (transaction, rules, findings, "
                    "or a rule's id in lower case, with -entries for its entries); repeat "
@@ -110,4 +86,16 @@ def command(location: tuple[str, int], ledger: str, rules: str | None,
                 f"no table {', '.join(unknown)} in this explanation (its tables: "
                 f"{', '.join(t.name for t in tables)})", param_hint="--table")
         tables = [t for t in tables if t.name in table_names]
-    click.echo(_output(loaded, tables, output_format, f"{shown(filename)}:{lineno}"), nl=False)
+    where = f"{shown(filename)}:{lineno}"
+    footer = (f"{where} explained: {shown(loaded.ledger)} as of {loaded.as_of}, rules "
+              f"from {shown(loaded.rules_folder)}")
+    document = {"ledger": loaded.ledger, "rules": loaded.rules_folder,
+                "as_of": loaded.as_of.isoformat(), "location": where}
+    try:
+        text = render(output_format, tables, document, footer,
+                      layout=terminal.layout(output_format))
+    except RenderError:
+        raise click.UsageError(f"CSV holds one table and the explanation has {len(tables)}: "
+                               f"choose one with --table NAME "
+                               f"({', '.join(t.name for t in tables)})") from None
+    click.echo(text, nl=False)

@@ -23,8 +23,9 @@ import click
 from aipo_budget.cli import progress, terminal
 from aipo_budget.core.periods import Period
 from aipo_budget.cli.session import InputError
+from aipo_budget.outputs.render import FORMATS
 
-FIRST_DAY, LAST_DAY = datetime.datetime(1900, 1, 1), datetime.datetime(2999, 12, 31)
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 PERIOD_FORMS = "2006, 2006-Q1, 2006-03, 2006-03-15, 2006-01 - 2006-06, FY2006, 2006-W10, month"
 DAY = re.compile(r"\d{4}-\d\d-\d\d")  # a day as Fava reads it, without importing Fava
 DEFAULT_LEDGER = "main.beancount"
@@ -35,15 +36,6 @@ def non_empty_path(value: str | None, option: str) -> str | None:
     if value is not None and not value.strip():
         raise InputError(f"{option}: an empty path names no file or folder")
     return value
-
-
-def _bounded(day: datetime.date, shown: str, ctx: click.Context | None,
-             param: click.Parameter | None) -> datetime.date:
-    """A day within the years a ledger can mean (the rules' dates are bounded alike)."""
-    if not FIRST_DAY.date() <= day <= LAST_DAY.date():
-        raise click.BadParameter(f"{shown} is outside {FIRST_DAY.date()}..{LAST_DAY.date()}",
-                                 ctx=ctx, param=param)
-    return day
 
 
 def fava_period(text: str) -> tuple[datetime.date, datetime.date]:
@@ -84,9 +76,12 @@ def _read_period(end: int | None) -> Callable[..., Any]:
             span = fava_period(text)
         except ValueError as exc:
             raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
-        days = [_bounded(day, day.isoformat() if text.strip() == day.isoformat()
-                         else f"{text} ({day})", ctx, param)
-                for day in (span if end is None else span[end:end + 1])]
+        days = span if end is None else span[end:end + 1]
+        for day in days:  # the rules' dates are bounded alike
+            if not FIRST_DAY <= day <= LAST_DAY:
+                shown = day.isoformat() if text.strip() == day.isoformat() else f"{text} ({day})"
+                raise click.BadParameter(f"{shown} is outside {FIRST_DAY}..{LAST_DAY}",
+                                         ctx=ctx, param=param)
         return Period(*days) if end is None else days[0]
     return callback
 
@@ -115,12 +110,11 @@ def _ledger(name: str) -> Callable[..., str | None]:
     return callback
 
 
-LEDGER_DEFAULT = "$BEANCOUNT_FILE, else main.beancount"
 ledger_argument = click.argument(
     "ledger", required=False, type=click.Path(readable=False), callback=_ledger("LEDGER"))
 ledger_option = click.option(
     "--ledger", "-l", "ledger", type=click.Path(readable=False), callback=_ledger("--ledger"),
-    help=f"The ledger the transaction belongs to [default: {LEDGER_DEFAULT}].")
+    help="The ledger the transaction belongs to [default: $BEANCOUNT_FILE, else main.beancount].")
 rules_option = click.option(
     "--rules", "-r", "rules", type=click.Path(readable=False), metavar="DIR",
     callback=lambda _ctx, _param, value: non_empty_path(value, "--rules"),
@@ -149,6 +143,11 @@ color_option = click.option(
     callback=terminal.set_colour,
     help="Colour the severities and statuses, or not [default: on a terminal, unless "
          "NO_COLOR is set].")
+format_option = click.option(  # of explain and rules; check and report have formats of their own
+    "--format", "-f", "output_format", default="simple", show_default=True,
+    type=click.Choice(list(FORMATS)),
+    help="Output format: a text table (fitted to the terminal's width or COLUMNS), markdown, "
+         "html, latex, csv (one --table) or json.")
 period_option = click.option(
     "--period", "-p", "period", metavar="PERIOD", callback=_read_period(None),
     help=f"The period, as Fava's time filter reads it: {PERIOD_FORMS}, ... "

@@ -5,8 +5,9 @@ line of standard error ("aipo-budget: reading the ledger..."), replaced as stage
 erased when the last stage ends, so that no partial line is left before the output or a
 message. It only moves forward: a stage that ends inside another leaves its text until the next
 stage begins (the enclosing stage's text again would read as going back). A long stage counts
-its items ("writing evidence (1,200 of 5,000)...") with the function its ``with`` gives. Nothing is written when standard error is not a terminal (a pipe, a file, click's test
-runner), with ``TERM=dumb``, or after :func:`silence` (``--quiet``).
+its items ("writing evidence (1,200 of 5,000)...") with the function its ``with`` gives.
+Nothing is written when standard error is not a terminal (a pipe, a file, click's test runner),
+with ``TERM=dumb``, or after :func:`silence` (``--quiet``).
 
 A run's state lives on its click context, so every command invocation starts afresh even when
 many run in one process (the tests); outside a command one module-level state serves.
@@ -55,13 +56,6 @@ def _run() -> _Run:
     return _OUTSIDE_COMMANDS if ctx is None else ctx.meta.setdefault(__name__, _Run())
 
 
-def _terminal() -> TextIO | None:
-    """Standard error if a person is watching it on a terminal that can redraw a line."""
-    if os.environ.get("TERM") == "dumb":
-        return None
-    return sys.stderr if is_terminal(sys.stderr) else None
-
-
 def _width(stream: TextIO) -> int:
     try:
         columns = os.get_terminal_size(stream.fileno()).columns
@@ -105,17 +99,6 @@ def _due(run: _Run, timer: threading.Timer) -> None:
             _draw(run)
 
 
-def _leave(run: _Run) -> None:
-    with run.lock:
-        run.texts.pop()
-        if run.texts:  # the line stays as it is: never back to an earlier text
-            return
-        if run.timer is not None:
-            run.timer.cancel()
-            run.timer = None
-        _erase(run)
-
-
 def silence() -> None:
     """No progress is shown for the rest of the run (``--quiet``)."""
     run = _run()
@@ -124,9 +107,30 @@ def silence() -> None:
         _erase(run)
 
 
-def _counter(run: _Run, at: int, text: str,
-             ended: threading.Event) -> Callable[[int, int], None]:
-    """What a stage's ``with`` gives: ``count(done, total)`` says how far it has gone."""
+@contextlib.contextmanager
+def stage(text: str) -> Iterator[Callable[[int, int], None]]:
+    """Say ``text`` on a terminal while the block runs, once the run has taken a second; the
+    block may say how far it has gone with the function it is given (``count(done, total)``).
+    """
+    run = _run()
+    # a person watching standard error on a terminal that can redraw a line
+    if run.quiet or os.environ.get("TERM") == "dumb" or not is_terminal(sys.stderr):
+        yield lambda _done, _total: None
+        return
+    with run.lock:
+        now = time.monotonic()
+        run.started = now if run.started is None else run.started
+        run.texts.append(text)
+        run.stream = sys.stderr
+        wait = THRESHOLD - (now - run.started)
+        if wait <= 0:
+            _draw(run)
+        elif run.timer is None:
+            timer = run.timer = threading.Timer(wait, lambda: _due(run, timer))
+            timer.daemon = True  # never keeps the process alive
+            timer.start()
+        at, ended = len(run.texts) - 1, threading.Event()
+
     def count(done: int, total: int) -> None:
         with run.lock:
             if ended.is_set():  # a count after its stage: nothing to say
@@ -135,40 +139,14 @@ def _counter(run: _Run, at: int, text: str,
             if at == len(run.texts) - 1 and run.shown and (
                     done >= total or time.monotonic() - run.drawn >= REDRAW):
                 _draw(run)
-    return count
-
-
-def _uncounted(_done: int, _total: int) -> None:
-    """A count no terminal shows."""
-
-
-@contextlib.contextmanager
-def stage(text: str) -> Iterator[Callable[[int, int], None]]:
-    """Say ``text`` on a terminal while the block runs, once the run has taken a second; the
-    block may say how far it has gone with the function it is given (``count(done, total)``).
-    """
-    run = _run()
-    stream = None if run.quiet else _terminal()
-    if stream is None:
-        yield _uncounted
-        return
-    with run.lock:
-        now = time.monotonic()
-        run.started = now if run.started is None else run.started
-        run.texts.append(text)
-        run.stream = stream
-        wait = THRESHOLD - (now - run.started)
-        if wait <= 0:
-            _draw(run)
-        elif run.timer is None:
-            timer = run.timer = threading.Timer(wait, lambda: _due(run, timer))
-            timer.daemon = True  # never keeps the process alive
-            timer.start()
-        ended = threading.Event()
-        count = _counter(run, len(run.texts) - 1, text, ended)
     try:
         yield count
     finally:  # an error message must not follow a half-written progress line
         with run.lock:
             ended.set()
-            _leave(run)
+            run.texts.pop()
+            if not run.texts:  # else the line stays as it is: never back to an earlier text
+                if run.timer is not None:
+                    run.timer.cancel()
+                    run.timer = None
+                _erase(run)

@@ -28,11 +28,12 @@ from aipo_budget.outputs.render import FORMATS, PLAIN, RenderError, render
 from aipo_budget.outputs.tables import TABLE_NAMES, build_tables, context
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
-    from aipo_budget.core.engine import Audit
+    from aipo_budget.core.findings import Finding
     from aipo_budget.core.periods import Period
     from aipo_budget.outputs.table import Table
+    from aipo_budget.outputs.tables.context import Context
 
 
 @click.command("report")
@@ -83,17 +84,18 @@ def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
         raise click.BadParameter("--from is after the end of the period (--to, or --as-of)",
                                  param_hint="--from")
     loaded = run_audit(ledger, rules, day)
-    _refuse_an_end_past_the_last_day(loaded, last)
+    ctx = context(loaded.result, first, last, ledger)
+    _refuse_an_end_past_the_last_day(loaded, ctx.end)
     names = None if (not table_names or "all" in table_names) else list(dict.fromkeys(table_names))
     tables = build_tables(loaded.result, first, last, names, ledger=ledger)
     if output is not None:
         signing = _signing(key, loaded, output) if key is not None else (None, "")
         with progress.stage("writing the audit pack") as count:
-            _write_pack(loaded, tables, output, first, last, *signing, count=count)
+            _write_pack(loaded, ctx, tables, output, last, *signing, count=count)
         click.echo(f"audit pack written to {output}: {plural(len(tables), 'table')}", err=True)
     else:
         try:
-            text = (_workbook(loaded, tables, first, last) if output_format == "xlsx" else
+            text = (_workbook(tables, ctx) if output_format == "xlsx" else
                     render(output_format, tables, layout=terminal.layout(output_format)
                            if output_file is None else PLAIN))
         except RenderError as exc:
@@ -104,29 +106,26 @@ def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
         else:
             _write_file(output_file, text)
             click.echo(f"{plural(len(tables), 'table')} written to {output_file}", err=True)
-    _warn_of_errors(loaded.result, first, last, ledger)
+    _warn_of_errors(loaded.result.findings, ctx.period)
 
 
-def _refuse_an_end_past_the_last_day(loaded: Loaded, last: datetime.date | None) -> None:
+def _refuse_an_end_past_the_last_day(loaded: Loaded, end: datetime.date) -> None:
     """Without --to or --as-of the period ends on the latest entry: one dated after the last
     day a report can end on (that of --as-of) is refused, named (a slip such as 9999-12-31)."""
-    end = min(last or loaded.result.facts.end, loaded.result.facts.end)
-    if end <= LAST_DAY.date():
+    if end <= LAST_DAY:
         return
     meta = next((e.meta for e in loaded.entries if e.date == end and e.meta), {})
     where = as_given(meta.get("filename") or loaded.ledger, loaded.ledger)
     where += f":{meta['lineno']}" if meta.get("lineno") else ""
-    raise InputError(f"{where}: an entry dated {end}, after {LAST_DAY.date()}, the last day a "
+    raise InputError(f"{where}: an entry dated {end}, after {LAST_DAY}, the last day a "
                      "report can end on: correct its date, or end the period with --as-of or "
                      "--to")
 
 
-def _warn_of_errors(result: Audit, first: datetime.date | None, last: datetime.date | None,
-                    ledger: str) -> None:
-    """Nobody files a report without seeing the error findings of its period, whichever
-    tables were asked for."""
-    period = context(result, first, last, ledger).period  # the findings register's period
-    count = Counter(f.severity for f in result.findings if f.date in period)
+def _warn_of_errors(findings: Sequence[Finding], period: Period) -> None:
+    """Nobody files a report without seeing the error findings of its period (the findings
+    register's), whichever tables were asked for."""
+    count = Counter(f.severity for f in findings if f.date in period)
     counts = [plural(count[ERROR], "error finding"), plural(count[WARNING], "warning")]
     if count[WAIVED]:  # shown with their waiver, though they fail nothing
         counts.append(plural(count[WAIVED], "waived finding"))
@@ -166,12 +165,11 @@ def _write_file(path: str, content: str | bytes) -> None:
                          "written") from None
 
 
-def _workbook(loaded: Loaded, tables: list[Table], first: datetime.date | None,
-              last: datetime.date | None) -> bytes:
+def _workbook(tables: list[Table], ctx: Context) -> bytes:
     from aipo_budget.outputs.xlsx import render_xlsx
 
     # dated the period's end, not today: the same books give the same bytes
-    return render_xlsx(tables, context(loaded.result, first, last, loaded.ledger).end)
+    return render_xlsx(tables, ctx.end)
 
 
 def _signing(key: str, loaded: Loaded, output: str) -> tuple[Callable[[bytes], str], str]:
@@ -186,9 +184,8 @@ def _signing(key: str, loaded: Loaded, output: str) -> tuple[Callable[[bytes], s
         f" (the register of signers does not back it: {signs.problem})" if signs.problem else "")
 
 
-def _write_pack(loaded: Loaded, tables: list[Table], output: str,
-                first: datetime.date | None, last: datetime.date | None,
-                sign: Callable[[bytes], str] | None, signer: str,
+def _write_pack(loaded: Loaded, ctx: Context, tables: list[Table], output: str,
+                last: datetime.date | None, sign: Callable[[bytes], str] | None, signer: str,
                 count: Callable[[int, int], None]) -> None:
     from beancount.parser.options import OPTIONS_DEFAULTS
 
@@ -197,8 +194,9 @@ def _write_pack(loaded: Loaded, tables: list[Table], output: str,
 
     base = os.path.dirname(os.path.abspath(loaded.ledger))
     title = str(loaded.options.get("title") or "")
+    first = ctx.period.start
     source = PackSource(
-        context(loaded.result, first, last, loaded.ledger),
+        ctx,
         # Beancount's default title names no organisation
         organisation="" if title == OPTIONS_DEFAULTS["title"] else title,
         as_of=loaded.as_of,

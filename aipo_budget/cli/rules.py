@@ -11,9 +11,8 @@ import datetime
 import click
 
 from aipo_budget.cli import terminal
-from aipo_budget.cli.options import (DATE_FORMS, as_of_with, color_option, ledger_argument,
-                                     quiet_option, rules_option)
-from aipo_budget.outputs.render import FORMATS
+from aipo_budget.cli.options import (DATE_FORMS, as_of_with, color_option, format_option,
+                                     ledger_argument, quiet_option, rules_option)
 from aipo_budget.outputs.tables.rulebook import TABLES
 
 
@@ -22,11 +21,9 @@ from aipo_budget.outputs.tables.rulebook import TABLES
 @rules_option
 @as_of_with(f"The rules in force on DATE: {DATE_FORMS} [default: today].")
 @click.option("--table", "-t", "table_names", multiple=True, type=click.Choice(TABLES),
-              help="A table to produce; repeat for several [default: instruments, rules and waivers].")
-@click.option("--format", "-f", "output_format", default="simple", show_default=True,
-              type=click.Choice(list(FORMATS)),
-              help="Output format: a text table (fitted to the terminal's width or COLUMNS), "
-                   "markdown, html, latex, csv (one --table) or json.")
+              help="A table to produce; repeat for several [default: instruments, rules and "
+                   "waivers].")
+@format_option
 @quiet_option
 @color_option
 def command(ledger: str, rules: str | None, as_of: datetime.date | None,
@@ -37,16 +34,12 @@ def command(ledger: str, rules: str | None, as_of: datetime.date | None,
     main.beancount). Every rule with the version in force on --as-of: citation, kind,
     severity, parameters, effective date, amendments. The ledger itself is not read."""
     from aipo_budget.core import paths
-    from aipo_budget.core.ledger import LedgerInputError, check_ledger_path
     from aipo_budget.outputs.render import RenderError, render
-    from aipo_budget.cli.session import read_rules, rules_folder_for, unreadable
+    from aipo_budget.cli.session import read_rules, readable, rules_folder_for
     from aipo_budget.outputs.tables.rulebook import parameters_in_force, rulebook
 
     if rules is None:  # the ledger names the rules folder: it must be a readable file
-        try:
-            check_ledger_path(ledger)
-        except LedgerInputError as exc:
-            raise unreadable(exc) from None
+        readable(ledger)
     folder = rules_folder_for(ledger, rules)
     ruleset = read_rules(folder, ledger)
     day = as_of or datetime.date.today()

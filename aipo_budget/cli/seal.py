@@ -28,13 +28,12 @@ from typing import TYPE_CHECKING
 import click
 
 from aipo_budget.cli import signing as signing_module
-from aipo_budget.core import signatures
-
-from aipo_budget.cli.options import FIRST_DAY, fava_period, ledger_argument, quiet_option, rules_option
-from aipo_budget.cli.session import EXIT_FINDINGS, InputError, run_audit, unreadable
+from aipo_budget.cli.options import (FIRST_DAY, fava_period, ledger_argument, quiet_option,
+                                     rules_option)
+from aipo_budget.cli.session import EXIT_FINDINGS, InputError, readable, run_audit
 from aipo_budget.core import meta
 from aipo_budget.core.evidence import ledger_folder
-from aipo_budget.core.ledger import LedgerInputError, check_ledger_path, walk_includes
+from aipo_budget.core.ledger import walk_includes
 from aipo_budget.core.paths import as_given, read_regular
 from aipo_budget.core.seals import SEAL_FORMAT, SIGNATURE_SUFFIX, judged, read_seal, seal_entries
 from aipo_budget.core.seals.canonical import SEAL_TYPE
@@ -48,6 +47,7 @@ if TYPE_CHECKING:
 
     from beancount.core import data
 
+    from aipo_budget.core import signatures
     from aipo_budget.core.findings import Finding
     from aipo_budget.core.rules import RuleSet
     from aipo_budget.core.seals.snapshot import Snapshot
@@ -77,27 +77,7 @@ class Signing:
 
 
 def seals_file(ledger: str) -> str:
-    """``<folder of LEDGER>/ledger/seals.beancount``, absolute."""
     return os.path.join(os.path.dirname(os.path.abspath(ledger)), "ledger", "seals.beancount")
-
-
-def _unsafe(path: str, folder: bool) -> str | None:
-    """Why a seal must not write ``path`` (a folder if ``folder``); None when it may or the
-    path does not exist. Never follows a link nor opens the path."""
-    try:
-        mode = os.lstat(path).st_mode
-    except FileNotFoundError:
-        return None
-    if stat.S_ISLNK(mode):
-        return "is a symbolic link"
-    if folder != stat.S_ISDIR(mode):
-        return "is not a folder" if folder else "is a folder, not a file"
-    if not stat.S_ISREG(mode) and not folder:
-        return "is not a regular file (a FIFO, a socket or a device)"
-    # root may write anything: a file or folder no one may write is read-only all the same
-    if not mode & 0o222 or not os.access(path, os.W_OK | (os.X_OK if folder else 0)):
-        return "is read-only"
-    return None
 
 
 def refuse_unsafe(ledger: str) -> None:
@@ -117,11 +97,26 @@ def refuse_unsafe(ledger: str) -> None:
             _refuse(ledger, place, is_folder)
 
 
-def _refuse(ledger: str, place: str, folder: bool) -> None:
-    why = _unsafe(place, folder)
-    if why:
-        raise InputError(f"{as_given(place, ledger)}: {why}: the seal is refused and nothing "
-                         "was written")
+def _refuse(ledger: str, path: str, folder: bool) -> None:
+    """InputError when a seal must not write ``path`` (a folder if ``folder``); it may when
+    the path does not exist. Never follows a link nor opens the path."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(mode):
+        why = "is a symbolic link"
+    elif folder != stat.S_ISDIR(mode):
+        why = "is not a folder" if folder else "is a folder, not a file"
+    elif not stat.S_ISREG(mode) and not folder:
+        why = "is not a regular file (a FIFO, a socket or a device)"
+    # root may write anything: a file or folder no one may write is read-only all the same
+    elif not mode & 0o222 or not os.access(path, os.W_OK | (os.X_OK if folder else 0)):
+        why = "is read-only"
+    else:
+        return
+    raise InputError(f"{as_given(path, ledger)}: {why}: the seal is refused and nothing was "
+                     "written")
 
 
 @contextlib.contextmanager
@@ -187,15 +182,6 @@ def include_line(ledger: str, path: str) -> str | None:
     return os.path.relpath(path, os.path.dirname(os.path.abspath(ledger))).replace(os.sep, "/")
 
 
-def ensure_included(ledger: str, path: str) -> str | None:
-    """Append ``include "ledger/seals.beancount"`` to the top-level ledger file unless it
-    reaches ``path`` already; the path included, if appended."""
-    relative = include_line(ledger, path)
-    if relative is not None:  # a symbolic link stays one: its target is written
-        append(os.path.realpath(ledger), f'include "{relative}"\n')
-    return relative
-
-
 def quoted(text: str) -> str:
     """A Beancount string literal (one line: whitespace collapsed)."""
     one_line = " ".join(text.split())
@@ -252,8 +238,9 @@ def _write(ledger: str, base: str, signing: Signing, snapshot: Snapshot, ruleset
     append(path, "\n" + "\n".join(entry) + "\n", new=SEALS_HEADER)
     written = [f"{as_given(record_path, ledger)} (the seal's record)",
                f"{as_given(path, ledger)} ({'created' if created else 'seal appended'})"]
-    included = ensure_included(ledger, path)
-    if included:
+    included = include_line(ledger, path)
+    if included is not None:  # a symbolic link stays one: its target is written
+        append(os.path.realpath(ledger), f'include "{included}"\n')
         written.append(f'{ledger} (include "{included}" appended)')
     return written
 
@@ -268,8 +255,8 @@ def _through(ctx: click.Context, param: click.Parameter, text: str) -> datetime.
     if day > today:
         raise click.BadParameter(f"{text} ends on {day}, after today ({today}): a period is "
                                  "sealed once it has ended", ctx=ctx, param=param)
-    if day < FIRST_DAY.date():
-        raise click.BadParameter(f"{day} is before {FIRST_DAY.date()}", ctx=ctx, param=param)
+    if day < FIRST_DAY:
+        raise click.BadParameter(f"{day} is before {FIRST_DAY}", ctx=ctx, param=param)
     return day
 
 
@@ -365,15 +352,12 @@ def _announce(key: str, register: signatures.Register | None, by: str) -> None:
 def command(ledger: str, through: datetime.date, by: str, reason: str | None, force: bool,
             key: str | None, rules: str | None) -> None:
     """Seal LEDGER ($BEANCOUNT_FILE, else main.beancount) through DATE: every entry dated on
-    or before it and the evidence files they cite. `check` then reports any change to them as a finding
-    of kind seal. Refused (exit status 1) when the ledger has Beancount errors or the period
-    has error findings, unless --force --reason TEXT."""
+    or before it and the evidence files they cite. `check` then reports any change to them as
+    a finding of kind seal. Refused (exit status 1) when the ledger has Beancount errors or
+    the period has error findings, unless --force --reason TEXT."""
     if force and not reason:
         raise click.UsageError("--force needs --reason TEXT: a forced seal records why")
-    try:
-        check_ledger_path(ledger)
-    except LedgerInputError as exc:
-        raise unreadable(exc) from None
+    readable(ledger)
     refuse_unsafe(ledger)
     with locked(ledger):
         loaded = run_audit(ledger, rules, None)

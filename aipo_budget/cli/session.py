@@ -52,7 +52,6 @@ class Loaded:
 
 
 def rules_folder_for(ledger: str, rules: str | None) -> str:
-    """``--rules`` as given, else the ledger's rules folder."""
     return rules or paths.rules_folder(ledger)
 
 
@@ -72,6 +71,14 @@ def unreadable(exc: LedgerInputError) -> InputError:
     if more > 0:
         lines = [*lines[:SHOWN_PROBLEMS], f"... and {plural(more, 'more error')}"]
     return InputError("\n".join(lines))
+
+
+def readable(ledger: str) -> None:
+    """InputError when ``ledger`` is missing or not a readable file."""
+    try:
+        check_ledger_path(ledger)
+    except LedgerInputError as exc:
+        raise unreadable(exc) from None
 
 
 def run_audit(ledger: str, rules: str | None, as_of: datetime.date | None) -> Loaded:
@@ -158,13 +165,11 @@ def inputs_of(loaded: Loaded) -> cache.Inputs:
     for root in documents_roots(loaded.options):  # the evidence a name in metadata may find
         folders |= {root, *(where for where, _dirs, _files in os.walk(root))}
     approvals = approvals_folder(loaded.options)  # the signatures, read when a rule asks
-    signed = signature_files(approvals)
     folders |= {approvals} if approvals else set()
     return cache.Inputs(
         # a seal's record and the evidence a seal covers are read by the audit too
         files=[*ledger_files, *loaded.result.ruleset.files,
-               *seal_inputs(loaded.entries, loaded.options),
-               *signed],
+               *seal_inputs(loaded.entries, loaded.options), *signature_files(approvals)],
         folders=sorted(folders), evidence=sorted(documents_of(loaded)),
         plugins=[name for name, _config in loaded.options.get("plugin") or ()],
         pythonpath=loaded.options.get("pythonpath") or ())

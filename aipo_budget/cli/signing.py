@@ -20,14 +20,10 @@ INSTALL = ("ssh-keygen (OpenSSH 8.2 or later) is needed to sign: install the Ope
            "(Debian/Ubuntu: apt install openssh-client; macOS has it)")
 
 
-def keygen() -> str | None:
-    return shutil.which("ssh-keygen")
-
-
 def sign(message: bytes, key: str, role: str) -> str:
     """The armored SSH signature of ``message`` by ``key`` in the namespace of ``role``;
     InputError saying why when OpenSSH cannot make it."""
-    program = keygen()
+    program = shutil.which("ssh-keygen")
     if program is None:
         raise InputError(INSTALL)
     if not os.path.isfile(key):

@@ -19,7 +19,6 @@ from aipo_budget.outputs.render import TEXT_TABLES
 
 
 def is_terminal(stream: TextIO | None) -> bool:
-    """Whether ``stream`` (standard output or error) is a terminal."""
     try:
         return stream is not None and stream.isatty()
     except (AttributeError, ValueError):  # no isatty, or a closed stream

@@ -30,10 +30,9 @@ from aipo_budget.core.ledger import beancount_errors
 from aipo_budget.core.paths import rules_folder
 from aipo_budget.core.reuse import reused
 from aipo_budget.core.rules import RulesError, load_rules
-from aipo_budget.fava_ext import page as page_module
 from aipo_budget.fava_ext import proposal
 from aipo_budget.fava_ext.page import (
-    PAGE_ROWS, TABLE_NAMES, Page, build_page, explanation, proposing, read_settings,
+    PAGE_ROWS, TABLE_NAMES, Page, Proposing, build_page, explanation, proposing, read_settings,
     relative_to, shorten,
 )
 from aipo_budget.outputs.tables import build_tables as audit_tables
@@ -180,18 +179,16 @@ class SurplusFund(FavaExtensionBase):
                                          ("income_statement", "Income Statement"),
                                          ("trial_balance", "Trial Balance")))
 
-    def proposing(self, loaded: Loaded) -> page_module.Proposing:
+    def proposing(self, loaded: Loaded) -> Proposing:
         """The "can we pay this?" form, judged when it was sent (``?propose=1``)."""
-        result = loaded.result
         if self.offered is None:
-            self.offered = proposal.choices(result, loaded.ledger_folder,
+            self.offered = proposal.choices(loaded.result, loaded.ledger_folder,
                                             self.ledger.all_entries)
-        offered = self.offered
         form = proposal.read_form(request.args)
-        answer = None
-        if request.args.get("propose"):
-            answer = proposal.answer(form, offered, result, self.ledger.beancount_file_path)
-        return proposing(offered, form, answer, self.editor_link, loaded.ledger_folder)
+        answer = (proposal.answer(form, self.offered, loaded.result,
+                                  self.ledger.beancount_file_path)
+                  if request.args.get("propose") else None)
+        return proposing(self.offered, form, answer, self.editor_link, loaded.ledger_folder)
 
     def explain_link(self, filename: str, lineno: int) -> str | None:
         """This page explaining the transaction at the line (`aipo-budget explain`)."""

@@ -142,11 +142,11 @@ def _bar(row: Mapping[str, Any]) -> Bar | None:
 
 def _with_bar(row: Mapping[str, Any] | None, cells: tuple[Cell, ...], at: int
               ) -> tuple[Cell, ...]:
-    """The budget's utilisation with its bar (:func:`_bar`)."""
     if row is None or (bar := _bar(row)) is None:
         return cells
     marks = ("negative", "barcell") if row["pct_used"] < 0 else ("barcell",)
-    shown = dataclasses.replace(cells[at], bar=bar, css=_classes(Kind.PERCENT, cells[at].text, marks))
+    shown = dataclasses.replace(cells[at], bar=bar,
+                                css=_classes(Kind.PERCENT, cells[at].text, marks))
     return (*cells[:at], shown, *cells[at + 1:])
 
 
@@ -193,19 +193,17 @@ class PageTable:
         return [(self.html.headers[i].text, row[i]) for i in self.more if row[i].text]
 
 
-def laid_out(html: HtmlTable, keys: Sequence[str], name: str | None = None,
-             folded: bool = False) -> PageTable:
-    """``html`` (its columns ``keys``) with the columns :data:`VISIBLE` names for ``name``
-    (default its own) in the row, the others in its details."""
-    wanted = VISIBLE.get(name or html.name, tuple(keys[:MOST_COLUMNS]))
+def laid_out(html: HtmlTable, keys: Sequence[str], folded: bool = False) -> PageTable:
+    """``html`` (its columns ``keys``) with the columns :data:`VISIBLE` names for it in the
+    row, the others in its details."""
+    wanted = VISIBLE.get(html.name, tuple(keys[:MOST_COLUMNS]))
     visible = tuple(i for i, key in enumerate(keys) if key in wanted)
     return PageTable(html, visible, tuple(i for i in range(len(keys)) if i not in visible),
                      folded)
 
 
-def page_table(table: Table, link: Linker, name: str | None = None,
-               folded: bool = False) -> PageTable:
-    return laid_out(cells(table, link), table.keys, name, folded)
+def page_table(table: Table, link: Linker, folded: bool = False) -> PageTable:
+    return laid_out(cells(table, link), table.keys, folded)
 
 
 # --- the fund at a glance ---------------------------------------------------------------
@@ -241,7 +239,8 @@ def _days(terms: Any, day: datetime.date) -> str:
     if terms.period is None:
         return "no project period in the rules"
     if day < terms.start:
-        return f"period {terms.start} to {terms.end}: starts in {plural((terms.start - day).days, 'day')}"
+        return (f"period {terms.start} to {terms.end}: starts in "
+                f"{plural((terms.start - day).days, 'day')}")
     if day <= terms.end:
         return f"period ends {terms.end}: {plural((terms.end - day).days, 'day')} left"
     if terms.close is not None and day < terms.close:
@@ -276,9 +275,9 @@ def glance(result: Audit, tables: Sequence[Table], start: datetime.date | None,
     allocation left, and the two charts (those of the audit pack)."""
     from aipo_budget.outputs.pack.html import charts_of
 
-    ctx = context(result, start, end, ledger)
     if not result.facts.has_fund:
         return Glance()
+    ctx = context(result, start, end, ledger)
     at, currency = fund_position(ctx), ctx.currency
 
     def money(amount: Decimal) -> str:
@@ -338,11 +337,11 @@ def period_text(start: datetime.date | None, end: datetime.date | None) -> str:
     return f"{text_value(start) or '…'} to {text_value(end) or '…'}"
 
 
-def shorten(table: Table, limit: int = PAGE_ROWS) -> Table:
-    """``table`` with at most its last ``limit`` rows; its totals still cover every row."""
-    if len(table.rows) <= limit:
+def shorten(table: Table) -> Table:
+    """``table`` with at most its last PAGE_ROWS rows; its totals still cover every row."""
+    if len(table.rows) <= PAGE_ROWS:
         return table
-    return noted(dataclasses.replace(table, rows=table.rows[-limit:]), len(table.rows))
+    return noted(dataclasses.replace(table, rows=table.rows[-PAGE_ROWS:]), len(table.rows))
 
 
 def noted(table: Table, total: int) -> Table:

@@ -115,11 +115,11 @@ def read_form(args: Mapping[str, str]) -> Form:
     return Form({name: " ".join(str(args.get(name, "")).split())[:LONGEST] for name in FIELDS})
 
 
-def _date(form: Form, name: str, what: str, problems: list[str]) -> datetime.date | None:
+def _date(text: str, what: str, problems: list[str]) -> datetime.date | None:
     try:
-        return datetime.date.fromisoformat(form[name])
+        return datetime.date.fromisoformat(text)
     except ValueError:
-        problems.append(f"{what}: {form[name]!r} is not a date (YYYY-MM-DD)")
+        problems.append(f"{what}: {text!r} is not a date (YYYY-MM-DD)")
         return None
 
 
@@ -155,17 +155,16 @@ def proposal_text(form: Form, offered: Choices, ledger: Conventions) -> tuple[st
     """The proposed payment as Beancount text, and what keeps it from being written, with
     the ledger's metadata keys."""
     problems: list[str] = []
-    day = _date(form, "date", "date", problems)
+    day = _date(form["date"], "date", problems)
     amount = _amount(form["amount"], problems)
     purposes = {p.value: p for p in offered.purposes}
     purpose = _one_of(form, "purpose", list(purposes), "project and category", problems)
     fund = _one_of(form, "fund", offered.funds, "paid from", problems)
     currency = _one_of(form, "currency", offered.currencies, "currency", problems)
-    documents = {d.name for d in offered.documents}
-    if form["document"] and form["document"] not in documents:
+    if form["document"] and form["document"] not in {d.name for d in offered.documents}:
         problems.append(f"document: {form['document']!r} is not in the documents folder")
     if form["incurred"]:
-        _date(form, "incurred", "incurred", problems)
+        _date(form["incurred"], "incurred", problems)
     if not (form["payee"] or form["narration"]):
         problems.append("payee and narration: say whom the payment is for and what for")
     if problems or day is None or amount is None or purpose is None or fund is None:
@@ -197,8 +196,7 @@ def answer(form: Form, offered: Choices, result: Audit, ledger_file: str) -> Ans
     as ``check --pending`` judges it; the judging day is the form's "as of", by default the
     payment's date (the books as they stand that day)."""
     text, problems = proposal_text(form, offered, result.facts.conventions)
-    as_of_text = form["as_of"] or form["date"]
-    as_of = _date(Form({"as_of": as_of_text}), "as_of", "judge as of", problems)
+    as_of = _date(form["as_of"] or form["date"], "judge as of", problems)
     if problems:
         return Answer(problems=tuple(problems))
     shown = command(ledger_file, as_of)
@@ -206,13 +204,10 @@ def answer(form: Form, offered: Choices, result: Audit, ledger_file: str) -> Ans
     try:
         found = proposing.parse(FILENAME, path, text)
         (verdict,) = judged(ledger_file, result.ruleset, found, as_of)
-    except proposing.ProposalError as exc:
-        return Answer(text, shown, problems=tuple(_plain(str(exc)).splitlines()))
+    except proposing.ProposalError as exc:  # in the form's words, not the command's
+        plain = re.sub(r"--as-of (\d{4}-\d\d-\d\d)", r"the day judged as of (\1)", str(exc))
+        return Answer(text, shown, problems=tuple(plain.splitlines()))
     except LedgerInputError as exc:
         return Answer(text, shown, problems=tuple(f"{f}:{n}: {m}" if n else f"{f}: {m}"
                                                   for f, n, m in exc.problems))
     return Answer(text, shown, verdict)
-
-
-def _plain(message: str) -> str:
-    return re.sub(r"--as-of (\d{4}-\d\d-\d\d)", r"the day judged as of (\1)", message)
