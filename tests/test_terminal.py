@@ -72,9 +72,13 @@ def reading_its_standard_input(pid: int, timeout: float = 60.0) -> None:
 
 
 def test_ctrl_c_is_exit_130(tmp_path):
-    # a proposal read from a pipe that never ends: the command waits until interrupted
+    # a proposal read from a pipe that never ends: the command waits until interrupted. The
+    # child gets Ctrl-C's default disposition, as from a terminal: a shell without job control
+    # starts a command run in the background (`make test &`) with SIGINT ignored, and the
+    # child would inherit that, never be interrupted and read the end of its input instead
     child = subprocess.Popen([*CHECK, "--pending", "-"], cwd=tmp_path, stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         reading_its_standard_input(child.pid)  # past start-up
         child.send_signal(signal.SIGINT)
