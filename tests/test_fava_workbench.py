@@ -224,6 +224,27 @@ def test_the_form_offers_the_documents_and_says_which_are_cited(fava):
         "(already cited by 1 payment)")
 
 
+def test_a_reload_while_a_proposal_is_judged_leaves_the_form_its_choices(fava, monkeypatch):
+    # Fava reloads the ledger on another request's thread, and a reload first forgets the
+    # form's choices (after_load_file): the page must still show those the answer was judged
+    # with, not empty lists
+    from aipo_budget.fava_ext import proposal
+
+    judge = proposal.answer
+
+    def reloaded_meanwhile(*args, **kwargs):
+        fava.extension.offered = None  # as after_load_file does
+        return judge(*args, **kwargs)
+
+    monkeypatch.setattr(proposal, "answer", reloaded_meanwhile)
+    page = fava.page(**PAYMENT, approvers=TWO)
+    assert text_of(page, "sf-verdict", "</p>") == "can be paid"
+    options = {value or text for value, text
+               in re.findall(r'<option(?: value="([^"]*)")?[^>]*>([^<]*)</option>', page)}
+    assert {"Trafficking-Roadmap:Research", "USD", "Assets:Surplus-Fund:Bank",
+            "2006-06-14.invoice-mri-2006-031.pdf"} <= options
+
+
 def test_a_proposal_after_the_day_judged_is_refused_plainly(fava):
     answer = answer_of(fava.page(**PAYMENT, approvers=TWO, as_of="2006-06-01"))
     assert "Not judged" in answer and "after the day judged as of (2006-06-01)" in answer

@@ -181,14 +181,16 @@ class SurplusFund(FavaExtensionBase):
 
     def proposing(self, loaded: Loaded) -> Proposing:
         """The "can we pay this?" form, judged when it was sent (``?propose=1``)."""
-        if self.offered is None:
-            self.offered = proposal.choices(loaded.result, loaded.ledger_folder,
-                                            self.ledger.all_entries)
+        # read once: Fava reloads the ledger on another request's thread, which sets
+        # self.offered to None, and the form must show the choices its answer was judged with
+        offered = self.offered
+        if offered is None:
+            offered = self.offered = proposal.choices(loaded.result, loaded.ledger_folder,
+                                                      self.ledger.all_entries)
         form = proposal.read_form(request.args)
-        answer = (proposal.answer(form, self.offered, loaded.result,
-                                  self.ledger.beancount_file_path)
+        answer = (proposal.answer(form, offered, loaded.result, self.ledger.beancount_file_path)
                   if request.args.get("propose") else None)
-        return proposing(self.offered, form, answer, self.editor_link, loaded.ledger_folder)
+        return proposing(offered, form, answer, self.editor_link, loaded.ledger_folder)
 
     def explain_link(self, filename: str, lineno: int) -> str | None:
         """This page explaining the transaction at the line (`aipo-budget explain`)."""
