@@ -54,10 +54,10 @@ def _operating(ctx: Context, txn: data.Transaction, roles: list[str],
 
 def _contributions(ctx: Context, txn: data.Transaction, facts: Facts) -> None:
     """The contributions ``txn`` records, and the problem reading its fiscal year, if any."""
-    c, where = ctx.conventions, Location.of(txn.meta, txn)
+    c = ctx.conventions
     year, problem = meta.fiscal_year(txn.meta, c.fiscal_year)
     if problem is not None:
-        facts.problems.append((where, txn.date, problem))
+        facts.problems.append((Location.of(txn.meta, txn), txn.date, problem))
     fiscal_year = meta.year_of(txn.date) if year is None else year
     has_receivable = any(under(p.account, c.receivables) for p in txn.postings)
     for posting in txn.postings:
@@ -69,7 +69,7 @@ def _contributions(ctx: Context, txn: data.Transaction, facts: Facts) -> None:
             continue
         amount, member = -ctx.value(posting, txn.date), posting.account.split(":")[-1]
         facts.contributions.extend(Contribution(member, fiscal_year, kind, txn.date, amount,
-                                                where) for kind in kinds)
+                                                Location.of(txn.meta, txn)) for kind in kinds)
 
 
 def _pass(ctx: Context, transactions: list[data.Transaction], facts: Facts) -> None:
