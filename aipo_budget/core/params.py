@@ -21,6 +21,7 @@ SEVERITIES = (ERROR, WARNING)
 # Bounds no real instrument reaches; beyond them a value is a typo (a misplaced digit, a year
 # 9999), and the arithmetic and calendar of the checks stay within their limits.
 MAX_AMOUNT = Decimal(10) ** 15
+MIN_AMOUNT = Decimal(10) ** -10  # the smallest amount but 0: a ratio to it stays a number
 FIRST_DATE, LAST_DATE = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 MAX_WINDOW_DAYS = 3650
 MAX_APPROVERS = 100
@@ -37,6 +38,8 @@ def parse_amount(value: Any) -> Decimal:
         raise ValueError(f"{short(value)} is not a non-negative amount")
     if number > MAX_AMOUNT:
         raise ValueError(f"{short(value)} is above the largest amount accepted (10^15)")
+    if 0 < number < MIN_AMOUNT:  # a share of it (spending / allocation) would overflow
+        raise ValueError(f"{short(value)} is below the smallest amount accepted but 0 (10^-10)")
     return number
 
 
