@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from beancount.core import prices
@@ -22,6 +22,20 @@ if TYPE_CHECKING:
     from beancount.core import data
 
 ZERO = Decimal(0)
+HUNDRED, ONE_DECIMAL = Decimal(100), Decimal("0.1")
+
+
+def percent(part: Decimal, whole: Decimal) -> Decimal | None:
+    """``part`` as a percentage of ``whole``, to one decimal; None when ``whole`` is zero. A
+    share too large to keep a decimal in 28 digits (an absurd amount, a total a hair above
+    zero) is given as computed: rounding it would be an error of Python's decimals."""
+    if not whole:
+        return None
+    share = part / whole * HUNDRED
+    try:
+        return share.quantize(ONE_DECIMAL)
+    except InvalidOperation:
+        return share
 
 
 @dataclass(frozen=True)

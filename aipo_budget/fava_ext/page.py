@@ -24,7 +24,7 @@ from aipo_budget.outputs.html import Bar, Cell, HtmlTable, html_table
 from aipo_budget.outputs.render import amount_text, percent_text, text_value
 from aipo_budget.outputs.table import Column, Kind, Location, Status, shown_from, table
 from aipo_budget.outputs.tables import context, findings_register, rulebook, shortened_note
-from aipo_budget.outputs.tables.context import HUNDRED
+from aipo_budget.core.convert import HUNDRED
 from aipo_budget.outputs.tables.fund import fund_position
 from aipo_budget.outputs.tables.registers import findings_view
 

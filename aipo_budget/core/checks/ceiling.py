@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.core.checks._common import Entries, Seen, row
+from aipo_budget.core.convert import percent
 from aipo_budget.core.findings import finding, money
 from aipo_budget.core.params import param, parse_amount, parse_text, ratio
 from aipo_budget.core.projects import terms
@@ -98,9 +99,7 @@ def judged(facts: Facts, ruleset: RuleSet, project: str) -> Iterator[tuple[Step,
             ("spent before this entry", s.before, "surplus-funded, running total"),
             ("this entry", s.amount, f"its part charged to {project}"),
             ("spent after this entry", s.after, ""),
-            ("used after this entry, % of the allocation",
-             (s.after / t.allocation * 100).quantize(Decimal("0.1")) if t.allocation else None,
-             ""),
+            ("used after this entry, % of the allocation", percent(s.after, t.allocation), ""),
         ), (found,) if found else ())
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.core.checks._common import Entries, Seen, row
+from aipo_budget.core.convert import percent
 from aipo_budget.core.facts import SURPLUS_SOURCE
 from aipo_budget.core.findings import finding, money
 from aipo_budget.core.params import param, parse_text, ratio
@@ -58,7 +59,7 @@ def judge(facts: Facts, ruleset: RuleSet, project: str) -> tuple[Seen, Finding |
             ("surplus-funded cost", surplus, "the project's costs paid from the Surplus Fund"),
             ("total cost", total, "every source"),
             ("surplus share, % of total cost",
-             (surplus / total * 100).quantize(Decimal("0.1")) if total else None, ""),
+             percent(surplus, total), ""),
         ]
 
     seen = Seen(version, True, "", compared)

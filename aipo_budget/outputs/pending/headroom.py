@@ -18,7 +18,7 @@ from aipo_budget.core.facts import ZERO
 from aipo_budget.core.findings import money
 from aipo_budget.core.projects import terms
 from aipo_budget.outputs.table import Column, Kind, table
-from aipo_budget.outputs.tables.context import percent
+from aipo_budget.core.convert import percent
 
 if TYPE_CHECKING:
     import datetime

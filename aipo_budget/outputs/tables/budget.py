@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core.facts import SURPLUS_SOURCE, ZERO
 from aipo_budget.outputs.table import Column, Kind, Status, Table, table
-from aipo_budget.outputs.tables.context import HUNDRED, PCT, percent, surplus_spent
+from aipo_budget.core.convert import HUNDRED, percent
+from aipo_budget.outputs.tables.context import PCT, surplus_spent
 
 if TYPE_CHECKING:
     from aipo_budget.core.facts import Cost

@@ -27,14 +27,8 @@ if TYPE_CHECKING:
     from aipo_budget.core.periods import Period
     from aipo_budget.core.projects import Terms
 
-HUNDRED = Decimal(100)
 PCT = Decimal("0.1")
 T = TypeVar("T")
-
-
-def percent(part: Decimal, whole: Decimal) -> Decimal | None:
-    """``part`` as a percentage of ``whole``, to one decimal; None when ``whole`` is zero."""
-    return (part / whole * HUNDRED).quantize(PCT) if whole else None
 
 
 def surplus_spent(costs: Sequence[Cost], day: datetime.date) -> Decimal:
