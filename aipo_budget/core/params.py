@@ -11,12 +11,15 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import functools
+import re
 from decimal import Decimal
 from typing import Any, Callable
 
 from aipo_budget.core.findings import ERROR, WARNING
 
 SEVERITIES = (ERROR, WARNING)
+# an amount written with commas: they separate thousands ("420,000.00"), nothing else
+THOUSANDS = re.compile(r"\s*[+-]?\d{1,3}(,\d{3})+(\.\d*)?\s*", re.ASCII)
 
 # Bounds no real instrument reaches; beyond them a value is a typo (a misplaced digit, a year
 # 9999), and the arithmetic and calendar of the checks stay within their limits.
@@ -30,6 +33,9 @@ MAX_APPROVERS = 100
 def parse_amount(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ValueError(f"expected an amount in USD, e.g. 40000.00, not {short(value)}")
+    if "," in str(value) and not THOUSANDS.fullmatch(str(value)):
+        raise ValueError(f"{short(value)} is not an amount: a comma may only separate thousands "
+                         "(e.g. 420,000.00)")
     try:
         number = Decimal(str(value).replace(",", "").replace("_", ""))
     except ArithmeticError:
