@@ -93,3 +93,24 @@ def test_fava_budgets_are_in_the_ledgers_operating_currency(amended_rules):
     entries = budget_entries(load_rules(amended_rules), (), datetime.date(2006, 12, 31), euro)
     assert entries and {e.values[2].value.currency for e in entries} == {"EUR"}
     assert {e.values[0].value for e in entries} == {f"Expenses:Projects:{PROJECT}"}
+
+
+def test_a_period_to_the_last_day_the_rules_accept_gives_every_report(tmp_path):
+    # Fava's budget stops the day after the period ends; a period ending on the last day the
+    # rules accept (2999-12-31) has no such day, and the plugin's stop entry, dated 3000-01-01,
+    # made every report without --as-of refuse the ledger
+    from click.testing import CliRunner
+
+    from aipo_budget.cli import cli
+    from aipo_budget.core.params import LAST_DATE
+    from conftest import copy_shipped_ledger
+
+    main = copy_shipped_ledger(tmp_path)
+    rules = tmp_path / "rules" / "26GA-2005-Soc-03.toml"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(
+        "params.end = 2006-06-30", "params.end = 2999-12-31"), encoding="utf-8")
+    entries = budget_entries(load_rules(tmp_path / "rules"), (), datetime.date(2006, 12, 31))
+    assert entries and max(e.date for e in entries) <= LAST_DATE
+    done = CliRunner().invoke(cli, ["report", str(main), "-t", "budget"])
+    assert done.exit_code == 0, done.output
+    assert PROJECT in done.output

@@ -30,6 +30,7 @@ from beancount.parser.grammar import ValueType
 from dateutil.relativedelta import relativedelta
 
 from aipo_budget.core.conventions import DEFAULT, Conventions
+from aipo_budget.core.params import LAST_DATE
 from aipo_budget.core.projects import terms
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ def project_budgets(rule: Rule, start: datetime.date, last: datetime.date,
         left = max(version.params.allocation - budgeted, ZERO)
         current = spread(begin, last, left)
         entries.append(_entry(rule, version.label, current, account, currency))
-    if entries:
+    if entries and last < LAST_DATE:  # a period to the last day there is has no day after
         stop = Spread(last + ONE_DAY, "daily", ZERO)  # the period is over: no more budget
         entries.append(_entry(rule, str(entries[-1].meta["rule"]), stop, account, currency))
     return entries
