@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 import functools
 import os
+import stat
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -104,6 +105,7 @@ def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
         if output_file is None:
             click.echo(text, nl=False)
         else:
+            _refuse_what_is_read(output_file, loaded)
             _write_file(output_file, text)
             click.echo(f"{plural(len(tables), 'table')} written to {output_file}", err=True)
     _warn_of_errors(loaded.result.findings, ctx.period)
@@ -152,6 +154,33 @@ def _check_output_file(path: str | None, output_format: str, output: str | None)
     folder = os.path.dirname(path)
     if folder and not os.path.isdir(folder):
         raise InputError(f"{path}: no folder {folder} to write it in; nothing was written")
+
+
+def _refuse_what_is_read(path: str, loaded: Loaded) -> None:
+    """InputError when ``--output-file`` names what the tool reads or what is no plain file:
+    a file of the ledger, anything in the rules, documents or approvals folders, a link, a
+    device or a FIFO (the file is replaced whole, never written into)."""
+    from aipo_budget.core.evidence import documents_roots
+    from aipo_budget.core.signatures import approvals_folder
+
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        mode = stat.S_IFREG  # nothing there yet (or not reachable: the write says so)
+    why = ("is a symbolic link" if stat.S_ISLNK(mode) else
+           "is a device, a FIFO or a socket" if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+           else None)
+    real = os.path.realpath(path)
+    ledger_files = [loaded.ledger, *map(str, loaded.options.get("include") or ())]
+    if why is None and real in {os.path.realpath(f) for f in ledger_files}:
+        why = "is a file of the ledger"
+    read = [loaded.rules_folder, *documents_roots(loaded.options),
+            approvals_folder(loaded.options) or loaded.rules_folder]
+    if why is None and any(real.startswith(os.path.realpath(f) + os.sep) for f in read):
+        why = "is in a folder the audit reads (the rules, the documents or the approvals)"
+    if why is not None:
+        raise InputError(f"{path}: {why}: --output-file writes a file of its own; nothing was "
+                         "written")
 
 
 def _write_file(path: str, content: str | bytes) -> None:
