@@ -313,6 +313,10 @@ def _tampered_record(pack: Path) -> None:
      "manifest.json:1", "not JSON"),
     (lambda pack: (pack / "manifest.json").write_text('{"tool": "other"}', encoding="utf-8"),
      "manifest.json", "not the manifest of an aipo-budget audit pack"),
+    # a number past int()'s 4,300 digits: valid JSON that Python will not read (was exit 3)
+    (lambda pack: (pack / "manifest.json").write_text(
+        '{"tool": "aipo-budget", "version": ' + "9" * 5000 + "}", encoding="utf-8"),
+     "manifest.json", "not the manifest of an aipo-budget audit pack"),
     (lambda pack: (pack / "manifest.json").write_text('{"tool": "aipo-budget"}',
                                                       encoding="utf-8"),
      "manifest.json", "its inputs cannot be read"),

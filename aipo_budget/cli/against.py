@@ -81,7 +81,7 @@ def _content(given: str) -> tuple[bytes, dict[str, Any]]:
     except json.JSONDecodeError as exc:
         raise InputError(f"{given}:{exc.lineno}: not JSON ({exc.msg}): {NOT_A_MANIFEST}"
                          ) from None
-    except (UnicodeDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not UTF-8, a number past int()'s 4,300 digits
         raise InputError(f"{given}: {NOT_A_MANIFEST}") from None
     if content is None:
         raise InputError(f"{given}: {NOT_A_MANIFEST}")
