@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from markupsafe import escape
 
 from aipo_budget.cli import cli
+from aipo_budget.core.tally import one_line
 from conftest import Fava, copy_shipped_ledger
 
 PAYMENT = {
@@ -205,6 +206,14 @@ def test_the_one_approver_answer_is_the_commands_too(fava, books):
     ("document", "../../etc/passwd", "is not in the documents folder"),
     ("as_of", "yesterday", "judge as of: 'yesterday' is not a date"),
     ("incurred", "2006-13-01", "incurred: '2006-13-01' is not a date"),
+    # found by fuzzing: read as 700050.00, 1000.00, a bare 20060601 written into the text, a
+    # week date Beancount cannot read, and days the command the page shows would refuse
+    ("amount", "7000,50", "a comma may only separate thousands"),
+    ("amount", "1,0,0,0", "a comma may only separate thousands"),
+    ("incurred", "20060601", "incurred: '20060601' is not a date (YYYY-MM-DD)"),
+    ("incurred", "2006-W22-4", "incurred: '2006-W22-4' is not a date (YYYY-MM-DD)"),
+    ("date", "9999-12-31", "date: 9999-12-31 is outside 1900-01-01..2999-12-31"),
+    ("as_of", "9999-12-31", "judge as of: 9999-12-31 is outside 1900-01-01..2999-12-31"),
 ])
 def test_a_form_that_cannot_be_read_says_why_and_judges_nothing(fava, field, value, said):
     page = fava.page(**{**PAYMENT, "approvers": TWO, field: value})
@@ -222,6 +231,16 @@ def test_the_form_offers_the_documents_and_says_which_are_cited(fava):
                    "2006-06-14.invoice-mri-2006-031.pdf")  # cited by no payment yet
     assert options["2006-05-31.draft-roadmap-acceptance.pdf"].endswith(
         "(already cited by 1 payment)")
+
+
+def test_control_characters_in_the_form_are_shown_as_escapes_never_written(fava):
+    # found by fuzzing: a NUL, an escape sequence and a right-to-left override went into the
+    # page and the text to paste as they were; the ledger's own text shows them as escapes
+    page = fava.page(**{**PAYMENT, "approvers": TWO, "payee": "A\x00B\x1b[31mC\u202eD\x07"})
+    for raw in ("\x00", "\x1b", "\u202e", "\x07"):
+        assert raw not in page
+    text = html_lib.unescape(re.search(r'id="sf-proposal-text">(.*?)</pre>', page, re.S)[1])
+    assert "A\\\\x00B\\\\x1b[31mC\\\\u202eD\\\\x07" in text
 
 
 def test_a_reload_while_a_proposal_is_judged_leaves_the_form_its_choices(fava, monkeypatch):
@@ -259,7 +278,9 @@ HOSTILE = '<script>alert("x")</script> & \\ "quoted" \u202e'
 def test_every_field_and_its_echo_are_escaped(fava, field):
     page = fava.page(**{**PAYMENT, "approvers": TWO, field: HOSTILE})
     assert "<script>alert" not in page
-    escaped = str(escape(" ".join(HOSTILE.split())))
+    # a right-to-left override shown as an escape, as in the ledger's text (one_line)
+    escaped = str(escape(one_line(" ".join(HOSTILE.split()))))
+    assert "\\u202e" in escaped
     # echoed into its field (text fields) or named in the message, escaped
     assert "&lt;script&gt;" in page
     if field in ("payee", "narration", "preparer", "approvers"):

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from beancount.core import data
 
 from aipo_budget.core.ledger import LedgerInputError
+from aipo_budget.core.params import FIRST_DATE, LAST_DATE, THOUSANDS
+from aipo_budget.core.tally import one_line
 from aipo_budget.outputs.pending import proposals as proposing
 from aipo_budget.outputs.pending.judge import judged
 
@@ -38,6 +40,7 @@ FIELDS = ("date", "payee", "narration", "purpose", "amount", "currency", "fund",
           "approvers", "document", "incurred", "as_of")
 LONGEST = 300  # characters of one field
 MOST_DOCUMENTS = 2000  # offered from the documents folders, in the order of their paths
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -111,19 +114,32 @@ def choices(result: Audit, folder: str, entries: Sequence[Any]) -> Choices:
 
 
 def read_form(args: Mapping[str, str]) -> Form:
-    """The fields of the request, each on one line and at most :data:`LONGEST` characters."""
-    return Form({name: " ".join(str(args.get(name, "")).split())[:LONGEST] for name in FIELDS})
+    """The fields of the request, each on one line and at most :data:`LONGEST` characters,
+    control characters shown as escapes (``\\x00``), as the ledger's own text is."""
+    return Form({name: one_line(" ".join(str(args.get(name, "")).split()))[:LONGEST]
+                 for name in FIELDS})
 
 
 def _date(text: str, what: str, problems: list[str]) -> datetime.date | None:
+    """A day as Beancount writes it (not Python's other ISO forms, 20060601 or 2006-W22-4),
+    within the days a command accepts."""
     try:
-        return datetime.date.fromisoformat(text)
+        day = datetime.date.fromisoformat(text) if ISO_DAY.fullmatch(text) else None
     except ValueError:
+        day = None
+    if day is None:
         problems.append(f"{what}: {text!r} is not a date (YYYY-MM-DD)")
-        return None
+    elif not FIRST_DATE <= day <= LAST_DATE:
+        problems.append(f"{what}: {day} is outside {FIRST_DATE}..{LAST_DATE}")
+        day = None
+    return day
 
 
 def _amount(text: str, problems: list[str]) -> Decimal | None:
+    if "," in text and not THOUSANDS.fullmatch(text):
+        problems.append(f"amount: {text!r} is not an amount: a comma may only separate "
+                        "thousands (e.g. 7,000.50)")
+        return None
     try:
         amount = Decimal(text.replace(",", ""))
     except InvalidOperation:
