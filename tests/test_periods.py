@@ -164,3 +164,14 @@ def test_from_after_to_as_partial_dates_is_a_usage_error():
     result = invoke("--from", "2006-07", "--to", "2006-06")
     assert result.exit_code == 2, result.output
     assert "--from is after the end of the period" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    # found by fuzzing: the report's title read "2006-01-01 to 2005-12-31", exit 0
+    (("--period", "2006", "--as-of", "2005"), "the period starts after --as-of (2005-12-31)"),
+    (("--from", "2006", "--to", "2007", "--as-of", "2005"), "--from is after the end of the period"),
+])
+def test_a_period_that_starts_after_as_of_is_a_usage_error(args, said):
+    result = invoke(*args)
+    assert result.exit_code == 2, result.output
+    assert said in result.stderr

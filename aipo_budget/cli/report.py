@@ -81,7 +81,10 @@ def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
     chosen = period_of(period, start, end)
     first, last = chosen.start, chosen.end
     day = as_of or last
-    if first and first > (last or day or datetime.date.today()):
+    if first and first > min([d for d in (last, as_of) if d] or [datetime.date.today()]):
+        if period is not None:  # -p 2006 --as-of 2005 read "2006-01-01 to 2005-12-31"
+            raise click.BadParameter(f"the period starts after --as-of ({as_of})",
+                                     param_hint="--period")
         raise click.BadParameter("--from is after the end of the period (--to, or --as-of)",
                                  param_hint="--from")
     loaded = run_audit(ledger, rules, day)
