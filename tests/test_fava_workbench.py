@@ -121,6 +121,15 @@ def test_the_contributions_are_folded_and_come_last(fava):
 # --- why? -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("time", ["2006-13", "0001", "2006 - 2005", "FY9999", "day-1000000"])
+def test_a_time_filter_fava_cannot_read_is_said_on_the_page_not_an_error_500(fava, time):
+    # found by fuzzing: Fava's filter raised ValueError or OverflowError in the page's request
+    # (HTTP 500 and a traceback in the log), where report --period refuses the same text
+    page = fava.page(time=time)  # the page itself: status 200
+    assert f"The time filter {time!r} cannot be read" in html_lib.unescape(page)
+    assert 'id="sf-findings"' not in page  # no table judged for a period nobody asked for
+
+
 @pytest.mark.parametrize("location", ["{ledger}:%C2%B2", "{ledger}:²", "{ledger}:" + "9" * 10000,
                                       "{ledger}:0", ":", "", "{ledger}:1:2", "\x00"])
 def test_a_malformed_explain_gets_a_plain_message(fava, books, location):

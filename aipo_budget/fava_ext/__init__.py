@@ -145,7 +145,13 @@ class SurplusFund(FavaExtensionBase):
         loaded: Loaded = self.loaded  # type: ignore[assignment]
         if loaded.result is None:  # invalid rules or config, or a bug
             return Page(loaded.status, problems=(loaded.problem,))
-        date_range = g.filtered.date_range
+        try:
+            date_range = g.filtered.date_range
+        except (ValueError, OverflowError) as exc:  # Fava's parse: a month 13, a year 0...
+            return Page(loaded.status, problems=(
+                f"The time filter {request.args.get('time', '')[:80]!r} cannot be read "
+                f"({type(exc).__name__}: {str(exc)[:200]}): clear it, or write a period as "
+                "`aipo-budget report --period` takes it (2006, 2006-Q1, 2006-01 - 2006-06).",))
         start = date_range.begin if date_range else None
         end = date_range.end_inclusive if date_range else None  # Fava's end is exclusive
         tables, notes = build_tables(loaded.result, start, end, self.ledger.beancount_file_path)
