@@ -130,6 +130,16 @@ def test_a_time_filter_fava_cannot_read_is_said_on_the_page_not_an_error_500(fav
     assert 'id="sf-findings"' not in page  # no table judged for a period nobody asked for
 
 
+def test_explain_takes_a_location_as_findings_print_it_and_only_the_ledgers_files(fava):
+    # found by fuzzing: a location relative to the ledger's folder (as check prints it) was
+    # read against the server's working folder and said "no transaction on line 179", and a
+    # file outside the ledger was said to have no transaction there
+    page = html_lib.unescape(fava.page(explain="ledger/project-trafficking-roadmap.beancount:179"))
+    assert "Why ledger/project-trafficking-roadmap.beancount:179 got its verdict" in page
+    page = html_lib.unescape(fava.page(explain="/etc/passwd:1"))
+    assert "Cannot explain '/etc/passwd:1': not a file of the ledger (its files: " in page
+
+
 @pytest.mark.parametrize("location", ["{ledger}:%C2%B2", "{ledger}:²", "{ledger}:" + "9" * 10000,
                                       "{ledger}:0", ":", "", "{ledger}:1:2", "\x00"])
 def test_a_malformed_explain_gets_a_plain_message(fava, books, location):

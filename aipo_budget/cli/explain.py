@@ -37,18 +37,14 @@ def parse_location(ctx: click.Context, param: click.Parameter, value: str) -> tu
 def ledger_file(loaded: Loaded, name: str) -> str:
     """The ledger's file that ``name`` names: as given, relative to the working folder, or
     relative to the ledger's folder (findings print paths either way)."""
+    from aipo_budget.outputs.explain.locate import ledger_file as found, listed
+
     files = [str(f) for f in loaded.options.get("include", [])]
-    folder = os.path.dirname(os.path.abspath(loaded.ledger))
-    wanted = [os.path.normpath(os.path.abspath(name)),
-              os.path.normpath(os.path.join(folder, name))]
-    for same in (os.path.normpath, os.path.realpath):  # the very path, else through a link
-        for candidate in wanted:
-            for filename in files:
-                if same(filename) == same(candidate):
-                    return filename
-    more = len(files) - 5
-    listed = ", ".join(map(shown, files[:5])) + (f" and {more} more" if more > 0 else "")
-    raise InputError(f"{name}: not a file of the ledger {loaded.ledger} (its files: {listed})")
+    filename = found(files, os.path.dirname(os.path.abspath(loaded.ledger)), name)
+    if filename is None:
+        raise InputError(f"{name}: not a file of the ledger {loaded.ledger} "
+                         f"(its files: {listed(files, shown)})")
+    return filename
 
 
 @click.command("explain")

@@ -168,8 +168,9 @@ class SurplusFund(FavaExtensionBase):
         if not location:
             return page
         try:
-            shown, explained = explanation(loaded.result, self.ledger.all_entries, location,
-                                           loaded.ledger_folder, self.editor_link)
+            shown, explained = explanation(
+                loaded.result, self.ledger.all_entries, location, loaded.ledger_folder,
+                self.editor_link, [str(f) for f in self.ledger.options.get("include", [])])
         except Exception as exc:  # noqa: BLE001 - a bad ?explain= must not take the page down
             log.exception("aipo_budget: explaining %r failed", location[:200])
             shown, explained = (), f"Cannot explain {location[:80]!r}: {type(exc).__name__}"

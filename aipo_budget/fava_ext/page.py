@@ -457,15 +457,21 @@ def approvals(result: Audit, start: datetime.date | None, end: datetime.date | N
 
 
 def explanation(result: Audit, entries: Sequence[Any], location: str, folder: str,
-                link: Linker) -> tuple[tuple[PageTable, ...], str]:
-    """The explanation of the transaction at ``location`` (``FILE:LINE``, the file as loaded),
+                link: Linker, files: Sequence[str] = ()) -> tuple[tuple[PageTable, ...], str]:
+    """The explanation of the transaction at ``location`` (``FILE:LINE``, the file as loaded,
+    or relative to the ledger's ``folder`` as findings print it; ``files`` are the ledger's),
     as `aipo-budget explain` prints it, and what was explained or why it could not be."""
     from aipo_budget.outputs.explain import LocationError, explain, split_location
+    from aipo_budget.outputs.explain.locate import ledger_file, listed
 
     try:
-        filename, line = split_location(location)
+        given, line = split_location(location)
     except LocationError:
         return (), f"Cannot explain {location[:80]!r}: expected FILE:LINE."
+    filename = ledger_file(files, folder, given)
+    if filename is None:
+        return (), (f"Cannot explain {location[:80]!r}: not a file of the ledger (its files: "
+                    f"{listed(files, lambda f: relative_to(f, folder))}).")
     try:
         tables = explain(result, entries, filename, line, shown_from(folder))
     except LocationError as exc:

@@ -3,12 +3,13 @@ lines hold it (a posting or metadata line, as an editor or Fava's error list poi
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from beancount.core import data, flags
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 
 LINE_DIGITS = 9  # a billion lines: no ledger file has more
@@ -20,6 +21,25 @@ class LocationError(ValueError):
 
 def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def ledger_file(files: Sequence[str], folder: str, name: str) -> str | None:
+    """The file of the ledger (``files``, Beancount's ``include`` list) that ``name`` names:
+    as given, relative to the working folder, or relative to the ledger's ``folder`` (findings
+    print paths either way); None when it names none of them."""
+    wanted = [os.path.normpath(os.path.abspath(name)), os.path.normpath(os.path.join(folder, name))]
+    for same in (os.path.normpath, os.path.realpath):  # the very path, else through a link
+        for candidate in wanted:
+            for filename in files:
+                if same(filename) == same(candidate):
+                    return filename
+    return None
+
+
+def listed(files: Sequence[str], show: Callable[[str], str]) -> str:
+    """The first files of a ledger, for a message."""
+    more = len(files) - 5
+    return ", ".join(map(show, files[:5])) + (f" and {more} more" if more > 0 else "")
 
 
 def split_location(text: str) -> tuple[str, int]:
