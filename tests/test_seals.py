@@ -270,6 +270,17 @@ def test_an_edited_record_is_not_believed(books):
     assert "has changed since the seal" in message
 
 
+def test_report_never_writes_over_a_seals_record(books):
+    # --output-file replaces its file whole: a seal's record is read by every check
+    record = _record(books)
+    before = record.read_bytes()
+    result = invoke("report", str(books.main), "--rules", str(books.rules), "-t", "budget",
+                    "-f", "csv", "--output-file", str(record))
+    assert result.exit_code == 2, result.output
+    assert "is a file of the ledger or of its seals" in result.stderr
+    assert record.read_bytes() == before
+
+
 def test_the_record_is_sorted_plain_text(books):
     lines = _record(books).read_text(encoding="utf-8").splitlines()
     entries = [line for line in lines if line.startswith("entry\t")]

@@ -161,9 +161,10 @@ def _check_output_file(path: str | None, output_format: str, output: str | None)
 
 def _refuse_what_is_read(path: str, loaded: Loaded) -> None:
     """InputError when ``--output-file`` names what the tool reads or what is no plain file:
-    a file of the ledger, anything in the rules, documents or approvals folders, a link, a
-    device or a FIFO (the file is replaced whole, never written into)."""
+    a file of the ledger or a seal's record, anything in the rules, documents or approvals
+    folders, a link, a device or a FIFO (the file is replaced whole, never written into)."""
     from aipo_budget.core.evidence import documents_roots
+    from aipo_budget.core.seals import seal_inputs
     from aipo_budget.core.signatures import approvals_folder
 
     try:
@@ -174,9 +175,10 @@ def _refuse_what_is_read(path: str, loaded: Loaded) -> None:
            "is a device, a FIFO or a socket" if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
            else None)
     real = os.path.realpath(path)
-    ledger_files = [loaded.ledger, *map(str, loaded.options.get("include") or ())]
+    ledger_files = [loaded.ledger, *map(str, loaded.options.get("include") or ()),
+                    *seal_inputs(loaded.entries, loaded.options)]
     if why is None and real in {os.path.realpath(f) for f in ledger_files}:
-        why = "is a file of the ledger"
+        why = "is a file of the ledger or of its seals"
     read = [loaded.rules_folder, *documents_roots(loaded.options),
             approvals_folder(loaded.options) or loaded.rules_folder]
     if why is None and any(real.startswith(os.path.realpath(f) + os.sep) for f in read):
