@@ -121,7 +121,8 @@ def test_the_contributions_are_folded_and_come_last(fava):
 # --- why? -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("time", ["2006-13", "0001", "2006 - 2005", "FY9999", "day-1000000"])
+@pytest.mark.parametrize("time", ["2006-13", "0001", "2006 - 2005", "FY9999", "day-1000000",
+                                  "9999", "2006 - 9999", "1899"])
 def test_a_time_filter_fava_cannot_read_is_said_on_the_page_not_an_error_500(fava, time):
     # found by fuzzing: Fava's filter raised ValueError or OverflowError in the page's request
     # (HTTP 500 and a traceback in the log), where report --period refuses the same text

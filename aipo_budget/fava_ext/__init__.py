@@ -27,6 +27,7 @@ from flask import request, url_for
 
 from aipo_budget.core.engine import audit
 from aipo_budget.core.ledger import beancount_errors
+from aipo_budget.core.params import FIRST_DATE, LAST_DATE
 from aipo_budget.core.paths import rules_folder
 from aipo_budget.core.reuse import reused
 from aipo_budget.core.rules import RulesError, load_rules
@@ -147,6 +148,9 @@ class SurplusFund(FavaExtensionBase):
             return Page(loaded.status, problems=(loaded.problem,))
         try:
             date_range = g.filtered.date_range
+            if date_range and not FIRST_DATE <= date_range.begin <= date_range.end_inclusive \
+                    <= LAST_DATE:  # the years report --period takes
+                raise ValueError(f"outside {FIRST_DATE}..{LAST_DATE}")
         except (ValueError, OverflowError) as exc:  # Fava's parse: a month 13, a year 0...
             return Page(loaded.status, problems=(
                 f"The time filter {request.args.get('time', '')[:80]!r} cannot be read "
