@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from aipo_budget.core import meta, params
 from aipo_budget.core.checks import PARAMS
 from aipo_budget.core.findings import version_label
+from aipo_budget.core.paths import read_regular
 # a waiver's fields are read as the parameters are: one reading of an amount, a list, a text
 from aipo_budget.core.params import (FIRST_DATE, SEVERITIES, parse_amount, parse_date,
                                      parse_text, parse_texts, short)
@@ -384,10 +385,11 @@ def _parse_waiver(raw: Any, filename: str, text: str) -> Waiver:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
+    try:  # a regular file only: a FIFO named *.toml would block every command (and bean-check)
+        return read_regular(str(path)).decode("utf-8")
     except OSError as exc:
-        raise RulesError(str(path), f"cannot read: {exc.strerror or exc}") from None
+        raise RulesError(str(path), "cannot read: " + (exc.strerror or "not a regular file")
+                         ) from None
     except UnicodeDecodeError as exc:
         raise RulesError(str(path), f"not a UTF-8 text file (byte 0x{exc.object[exc.start]:02x} "
                                     f"at offset {exc.start})") from None
