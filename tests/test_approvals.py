@@ -6,6 +6,8 @@ named in the finding."""
 
 from __future__ import annotations
 
+import os
+
 import dataclasses
 import shutil
 import subprocess
@@ -314,6 +316,22 @@ def test_approving_with_a_key_that_does_not_exist_is_refused_and_writes_nothing(
                            "Nguyen Thi Lan", key=books.folder / "no-such-key")
     assert result.exit_code == 2
     assert "no such key file" in result.output
+    assert sorted((books.folder / "ledger" / "approvals").iterdir()) == before
+
+
+def test_a_key_whose_public_half_is_a_fifo_is_refused_not_waited_on(books, tmp_path):
+    # found by fuzzing: ssh-keygen read KEY.pub, a FIFO, and approve waited on it
+    import shutil
+
+    outflow = books.signed_outflows[0]
+    key = tmp_path / "key"
+    shutil.copy(books.keys["Nguyen Thi Lan"], key)
+    os.mkfifo(tmp_path / "key.pub")
+    before = sorted((books.folder / "ledger" / "approvals").iterdir())
+    result = books.approve(f"{outflow.location.filename}:{outflow.location.lineno}",
+                           "Nguyen Thi Lan", key=key)
+    assert result.exit_code == 2
+    assert "key.pub is not a regular file" in result.output
     assert sorted((books.folder / "ledger" / "approvals").iterdir()) == before
 
 

@@ -27,8 +27,12 @@ def sign(message: bytes, key: str, role: str) -> str:
     if program is None:
         raise InputError(INSTALL)
     if not os.path.isfile(key):
-        raise InputError(f"{key}: no such key file (give the private key, or the public key "
-                         "of a key held by ssh-agent)")
+        raise InputError(f"{key}: {'not a regular file' if os.path.exists(key) else 'no such'}"
+                         " key file (give the private key, or the public key of a key held by "
+                         "ssh-agent)")
+    public = key if key.endswith(".pub") else f"{key}.pub"
+    if os.path.lexists(public) and not os.path.isfile(public):  # ssh-keygen would wait on a FIFO
+        raise InputError(f"{key}: its public key {public} is not a regular file")
     try:
         done = subprocess.run([program, "-Y", "sign", "-q", "-f", key, "-n",
                                signatures.namespace(role)], input=message,
