@@ -114,3 +114,13 @@ def test_python_profiler_writes_its_profile(tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert profile.stat().st_size > 1000
+
+
+def test_a_working_folder_removed_since_is_said_not_taken_for_an_output_error(tmp_path):
+    # found by fuzzing: "cannot write the output: No such file or directory", exit 2
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    done = shell(f"cd {gone} && rmdir {gone} && {quoted(CHECK)}", tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "the working folder no longer exists" in done.stderr
+    assert "cannot write the output" not in done.stderr and "Traceback" not in done.stderr

@@ -197,6 +197,12 @@ def main() -> None:
     if sys.stdout is None:  # `aipo-budget check >&-`: Python has no standard output at all
         _tell("aipo-budget: cannot write the output: the standard output is closed")
         sys.exit(EXIT_INPUT)
+    try:  # every relative path is read against it: not an output error found later
+        os.getcwd()
+    except OSError:
+        _tell("aipo-budget: the working folder no longer exists (removed since the shell "
+              "entered it): change to another folder and run the command again")
+        sys.exit(EXIT_INPUT)
     try:
         status = _run_cli()
         sys.stdout.flush()

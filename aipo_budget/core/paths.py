@@ -14,7 +14,7 @@ def shown(path: str, folder: str | None = None) -> str:
     else as it is: ``../../etc/x`` would only hide where a file really is."""
     try:
         relative = os.path.relpath(path, folder)
-    except ValueError:  # another drive (Windows): no relative path exists
+    except (ValueError, OSError):  # another drive (Windows), a working folder since removed
         return path
     outside = relative == os.pardir or relative.startswith(os.pardir + os.sep)
     return path if outside else relative
