@@ -856,6 +856,41 @@ def test_a_folder_of_another_user_is_neither_read_nor_written(shared_books, fill
     assert entries() == []
 
 
+def test_a_cache_folder_that_is_a_link_is_neither_read_nor_written(shared_books, tmp_path,
+                                                                  monkeypatch, loads):
+    # found by fuzzing: a link to / had results written into /
+    target = tmp_path / "target"
+    target.mkdir(mode=0o700)
+    (tmp_path / "link").symlink_to(target)
+    monkeypatch.setenv("AIPO_BUDGET_CACHE_DIR", str(tmp_path / "link"))
+    assert check(shared_books).exit_code == 0
+    assert check(shared_books).exit_code == 0
+    assert len(loads) == 2
+    assert list(target.iterdir()) == []
+
+
+def test_a_cache_folder_others_may_read_is_not_used(shared_books, loads):
+    folder = cache.usable_folder(create=True)
+    folder.chmod(0o755)  # results say what the books hold: private, as docs/reliability.md says
+    assert check(shared_books).exit_code == 0
+    assert check(shared_books).exit_code == 0
+    assert len(loads) == 2
+    assert entries() == []
+
+
+def test_an_empty_home_is_no_cache_folder(monkeypatch, tmp_path):
+    # found by fuzzing: HOME= made "~" the root folder, and /.cache/aipo-budget was created
+    monkeypatch.delenv("AIPO_BUDGET_CACHE_DIR")
+    monkeypatch.setenv("HOME", "")
+    monkeypatch.setenv("XDG_CACHE_HOME", "")
+    monkeypatch.chdir(tmp_path)
+    assert cache.usable_folder(create=True) is None
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # ignored, as XDG says
+    assert cache.usable_folder(create=True) is None
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- 8. bounded, and only our own files ------------------------------------------------------
 
 @pytest.fixture

@@ -263,7 +263,12 @@ TEMP = re.compile(r"\.[0-9a-f]{32}\.[0-9a-f]{16}\.tmp")
 
 
 def cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    """As XDG says: a relative or empty XDG_CACHE_HOME is ignored (so is an empty HOME, whose
+    "~" would be the working folder, or /)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        home = os.path.expanduser("~") if os.environ.get("HOME", "unset") else ""
+        base = os.path.join(home, ".cache")
     return Path(os.environ.get("AIPO_BUDGET_CACHE_DIR") or Path(base) / "aipo-budget")
 
 
@@ -273,15 +278,20 @@ def _ours(info: os.stat_result) -> bool:
 
 
 def usable_folder(create: bool = False) -> Path | None:
-    """The cache folder if it is safe to use (created with mode 0700 when asked), else None."""
+    """The cache folder if it is safe to use (created with mode 0700 when asked), else None:
+    an absolute path to a private folder of ours (mode 0700), not a link to another (a link
+    to / would have had results written there)."""
     folder = cache_dir()
+    if not folder.is_absolute():
+        return None
     try:
         if create:
             os.makedirs(folder, mode=0o700, exist_ok=True)
-        info = os.stat(folder)
+        info = os.lstat(folder)
     except OSError:
         return None
-    return folder if stat.S_ISDIR(info.st_mode) and _ours(info) else None
+    private = not info.st_mode & (stat.S_IRWXG | stat.S_IRWXO)
+    return folder if stat.S_ISDIR(info.st_mode) and _ours(info) and private else None
 
 
 def read_entry(folder: Path, key: Key) -> dict[str, Any] | None:
