@@ -243,6 +243,16 @@ def test_sign_refuses_a_key_without_its_public_key_beside_it(books, tmp_path):
     refused(result, key, f"its public key {key}.pub cannot be read")
 
 
+def test_sign_says_a_public_key_that_is_a_folder_is_no_regular_file(books, tmp_path):
+    # found by fuzzing: "([Errno 21] Is a directory: 4)", a file descriptor's number
+    key = tmp_path / "odd"
+    shutil.copy(books.keys.key(LAN), key)
+    (tmp_path / "odd.pub").mkdir()
+    result = invoke("sign", books.pack, "--key", key, "-r", books.rules)
+    refused(result, key, f"its public key {key}.pub cannot be read ({key}.pub: not a regular file)")
+    assert "Errno" not in result.output
+
+
 def test_sign_refuses_a_folder_that_is_no_pack(books, tmp_path):
     result = invoke("sign", tmp_path, "--key", books.keys.key(LAN), "-r", books.rules)
     refused(result, tmp_path / "manifest.json", "cannot read the audit pack's manifest")

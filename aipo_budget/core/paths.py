@@ -60,10 +60,11 @@ def read_regular(path: str, limit: int | None = None, follow: bool = True) -> by
     a symbolic link only if ``follow``; OSError otherwise (never blocks on a FIFO)."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     fd = os.open(path, flags if follow else flags | getattr(os, "O_NOFOLLOW", 0))
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):  # before fdopen: a folder's error would name the fd
+        os.close(fd)
+        raise OSError(f"{path}: not a regular file")
     with os.fdopen(fd, "rb") as file:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise OSError(f"{path}: not a regular file")
         if limit is not None and info.st_size > limit:
             raise OSError(f"{path}: {info.st_size} bytes, and at most {limit} are read")
         return file.read() if limit is None else file.read(limit + 1)
