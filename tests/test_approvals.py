@@ -335,6 +335,21 @@ def test_a_key_whose_public_half_is_a_fifo_is_refused_not_waited_on(books, tmp_p
     assert sorted((books.folder / "ledger" / "approvals").iterdir()) == before
 
 
+def test_an_approvals_folder_that_is_a_file_is_said_before_anything_is_signed(books):
+    # found by fuzzing: "...sig: cannot write the signature: File exists"
+    import shutil
+
+    outflow = books.signed_outflows[0]
+    approvals = books.folder / "ledger" / "approvals"
+    shutil.rmtree(approvals)
+    approvals.write_text("not a folder\n", encoding="utf-8")
+    result = books.approve(f"{outflow.location.filename}:{outflow.location.lineno}",
+                           "Nguyen Thi Lan")
+    assert result.exit_code == 2
+    assert "approvals: not a folder, where the signatures go" in result.output
+    assert approvals.read_text(encoding="utf-8") == "not a folder\n"
+
+
 def test_a_signature_copied_to_stand_for_another_payment_does_not_count(books):
     first, second = books.signed_outflows[:2]
     approvals = books.folder / "ledger" / "approvals"

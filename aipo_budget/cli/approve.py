@@ -70,6 +70,9 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
     if outflow is None or facts.signatures is None or facts.signatures.folder is None:
         raise InputError(f"{where}: not a surplus outflow: only a payment out of the Surplus "
                          "Fund is approved by signature")
+    if os.path.lexists(facts.signatures.folder) and not os.path.isdir(facts.signatures.folder):
+        raise InputError(f"{shown(facts.signatures.folder)}: not a folder, where the "
+                         "signatures go: nothing was written")
     register = loaded.result.ruleset.register
     fingerprint = None  # none to read: the signature then says whose key it is
     with contextlib.suppress(InputError):
