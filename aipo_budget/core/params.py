@@ -30,14 +30,24 @@ MAX_WINDOW_DAYS = 3650
 MAX_APPROVERS = 100
 
 
+def without_thousands(text: str) -> str | None:
+    """``text`` without the commas that separate its thousands ("420,000.00"); None when a
+    comma separates anything else ("420.000,00", "4,0,0,0"): the rules' amounts and the Fava
+    form's read a comma alike."""
+    if "," not in text:
+        return text
+    return text.replace(",", "") if THOUSANDS.fullmatch(text) else None
+
+
 def parse_amount(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ValueError(f"expected an amount in USD, e.g. 40000.00, not {short(value)}")
-    if "," in str(value) and not THOUSANDS.fullmatch(str(value)):
+    digits = without_thousands(str(value))
+    if digits is None:
         raise ValueError(f"{short(value)} is not an amount: a comma may only separate thousands "
                          "(e.g. 420,000.00)")
     try:
-        number = Decimal(str(value).replace(",", "").replace("_", ""))
+        number = Decimal(digits.replace("_", ""))
     except ArithmeticError:
         raise ValueError(f"{short(value)} is not an amount") from None
     if not number.is_finite() or number < 0:

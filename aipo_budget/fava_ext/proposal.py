@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from beancount.core import data
 
 from aipo_budget.core.ledger import LedgerInputError
-from aipo_budget.core.params import FIRST_DATE, LAST_DATE, THOUSANDS
+from aipo_budget.core.params import FIRST_DATE, LAST_DATE, without_thousands
 from aipo_budget.core.tally import one_line
 from aipo_budget.outputs.pending import proposals as proposing
 from aipo_budget.outputs.pending.judge import judged
@@ -136,12 +136,13 @@ def _date(text: str, what: str, problems: list[str]) -> datetime.date | None:
 
 
 def _amount(text: str, problems: list[str]) -> Decimal | None:
-    if "," in text and not THOUSANDS.fullmatch(text):
+    digits = without_thousands(text)
+    if digits is None:
         problems.append(f"amount: {text!r} is not an amount: a comma may only separate "
                         "thousands (e.g. 7,000.50)")
         return None
     try:
-        amount = Decimal(text.replace(",", ""))
+        amount = Decimal(digits)
     except InvalidOperation:
         amount = None
     if amount is None or not amount.is_finite() or amount <= 0 or amount >= proposing.LARGEST:
