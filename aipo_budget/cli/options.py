@@ -21,11 +21,11 @@ from typing import Any, Callable
 import click
 
 from aipo_budget.cli import progress, terminal
+from aipo_budget.core.params import FIRST_DATE as FIRST_DAY, LAST_DATE as LAST_DAY
 from aipo_budget.core.periods import Period
 from aipo_budget.cli.session import InputError
 from aipo_budget.outputs.render import FORMATS
 
-FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 PERIOD_FORMS = "2006, 2006-Q1, 2006-03, 2006-03-15, 2006-01 - 2006-06, FY2006, 2006-W10, month"
 DAY = re.compile(r"\d{4}-\d\d-\d\d")  # a day as Fava reads it, without importing Fava
 DEFAULT_LEDGER = "main.beancount"

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core.facts import SURPLUS_SOURCE, ZERO
 from aipo_budget.outputs.table import Column, Kind, Status, Table, table
-from aipo_budget.core.convert import HUNDRED, percent
-from aipo_budget.outputs.tables.context import PCT, surplus_spent
+from aipo_budget.core.convert import HUNDRED, ONE_DECIMAL, percent
+from aipo_budget.outputs.tables.context import surplus_spent
 
 if TYPE_CHECKING:
     from aipo_budget.core.facts import Cost
@@ -41,7 +41,7 @@ def _project_row(ctx: Context, project: str) -> dict[str, Any]:
         "total": total,
         "remaining": (allocation - surplus) if has else None,
         "pct_used": percent(surplus, allocation) if allocation else None,
-        "warn_at": (project_terms.warn_at * HUNDRED).quantize(PCT) if has else None,
+        "warn_at": (project_terms.warn_at * HUNDRED).quantize(ONE_DECIMAL) if has else None,
         "status": ceiling_status(surplus, allocation, project_terms.warn_at),
         "lapsed": max(allocation - surplus, ZERO) if has and project_terms.closed else None,
     }
@@ -90,7 +90,7 @@ def _source_rows(ctx: Context, project: str) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"project": project, "source": source, "amount": by_source[source],
                                "share": percent(by_source[source], total)}
         if source == SURPLUS_SOURCE and cap is not None:
-            row["cap"] = (cap * HUNDRED).quantize(PCT)
+            row["cap"] = (cap * HUNDRED).quantize(ONE_DECIMAL)
             if row["share"] is not None:
                 row["status"] = (Status.ABOVE_CAP if by_source[source] > cap * total
                                  else Status.WITHIN_CAP)

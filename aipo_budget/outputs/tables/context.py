@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from aipo_budget.core.periods import Period
     from aipo_budget.core.projects import Terms
 
-PCT = Decimal("0.1")
 T = TypeVar("T")
 
 
