@@ -277,7 +277,8 @@ def test_report_never_writes_over_a_seals_record(books):
     result = invoke("report", str(books.main), "--rules", str(books.rules), "-t", "budget",
                     "-f", "csv", "--output-file", str(record))
     assert result.exit_code == 2, result.output
-    assert "is a file of the ledger or of its seals" in result.stderr
+    assert ("is a file the audit reads (of the ledger, its rules, seals or signatures)"
+            in result.stderr)
     assert record.read_bytes() == before
 
 

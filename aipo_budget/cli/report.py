@@ -20,7 +20,7 @@ from aipo_budget.cli.options import (
     DATE_FORMS, LAST_DAY, as_of_with, color_option, from_option, ledger_argument, non_empty_path,
     period_of, period_option, quiet_option, rules_option, to_option,
 )
-from aipo_budget.cli.session import InputError, Loaded, documents_of, run_audit
+from aipo_budget.cli.session import InputError, Loaded, documents_of, read_by_audit, run_audit
 from aipo_budget.core.findings import ERROR, WAIVED, WARNING
 from aipo_budget.core.paths import as_given
 from aipo_budget.core.tally import plural
@@ -160,13 +160,10 @@ def _check_output_file(path: str | None, output_format: str, output: str | None)
 
 
 def _refuse_what_is_read(path: str, loaded: Loaded) -> None:
-    """InputError when ``--output-file`` names what the tool reads or what is no plain file:
-    a file of the ledger or a seal's record, anything in the rules, documents or approvals
-    folders, a link, a device or a FIFO (the file is replaced whole, never written into)."""
-    from aipo_budget.core.evidence import documents_roots
-    from aipo_budget.core.seals import seal_inputs
-    from aipo_budget.core.signatures import approvals_folder
-
+    """InputError when ``--output-file`` names what the audit reads (:func:`read_by_audit`: a
+    file of the ledger, a seal's record, anything in the rules, documents or approvals
+    folders) or what is no plain file: a link, a device or a FIFO (the file is replaced whole,
+    never written into)."""
     try:
         mode = os.lstat(path).st_mode
     except OSError:
@@ -175,13 +172,10 @@ def _refuse_what_is_read(path: str, loaded: Loaded) -> None:
            "is a device, a FIFO or a socket" if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
            else None)
     real = os.path.realpath(path)
-    ledger_files = [loaded.ledger, *map(str, loaded.options.get("include") or ()),
-                    *seal_inputs(loaded.entries, loaded.options)]
-    if why is None and real in {os.path.realpath(f) for f in ledger_files}:
-        why = "is a file of the ledger or of its seals"
-    read = [loaded.rules_folder, *documents_roots(loaded.options),
-            approvals_folder(loaded.options) or loaded.rules_folder]
-    if why is None and any(real.startswith(os.path.realpath(f) + os.sep) for f in read):
+    files, folders = read_by_audit(loaded)
+    if why is None and real in {os.path.realpath(f) for f in files}:
+        why = "is a file the audit reads (of the ledger, its rules, seals or signatures)"
+    if why is None and any(real.startswith(os.path.realpath(f) + os.sep) for f in folders):
         why = "is in a folder the audit reads (the rules, the documents or the approvals)"
     if why is not None:
         raise InputError(f"{path}: {why}: --output-file writes a file of its own; nothing was "

@@ -148,29 +148,37 @@ def documents_of(loaded: Loaded) -> set[str]:
     return {e.filename for e in loaded.entries if isinstance(e, data.Document)}
 
 
+def read_by_audit(loaded: Loaded) -> tuple[list[str], list[str]]:
+    """The files the load and the audit read (Beancount's ``include`` list, the rules, a seal's
+    records and the evidence it covers, the signatures) and the folders whose files it reads
+    (the rules, the documents, the approvals): what the cache compares, and what
+    ``report --output-file`` must not replace."""
+    approvals = approvals_folder(loaded.options)  # the signatures, read when a rule asks
+    files = [os.path.abspath(loaded.ledger), *map(str, loaded.options.get("include", [])),
+             *loaded.result.ruleset.files, *seal_inputs(loaded.entries, loaded.options),
+             *signature_files(approvals)]
+    return files, [os.path.abspath(loaded.rules_folder), *documents_roots(loaded.options),
+                   *([approvals] if approvals else [])]
+
+
 def inputs_of(loaded: Loaded) -> cache.Inputs:
     """What the load and the audit read (see aipo_budget.cli.cache): the files Beancount parsed
     (its ``include`` list), the rules, what seals read, the documents folders, the evidence
     files, the plugins; and the folders where a new file could match an ``include`` glob:
     those of the ledger files and those between them and the ledger's own folder."""
     top = os.path.dirname(os.path.abspath(loaded.ledger))
-    ledger_files = [os.path.abspath(loaded.ledger), *map(str, loaded.options.get("include", []))]
-    folders = {top, os.path.abspath(loaded.rules_folder)}
-    for path in ledger_files:
+    files, read_folders = read_by_audit(loaded)
+    folders = {top, *read_folders}
+    for path in [os.path.abspath(loaded.ledger), *map(str, loaded.options.get("include", []))]:
         folder = os.path.dirname(path)
         folders.add(folder)
         while folder.startswith(top + os.sep):  # below the ledger's folder: each one up to it
             folder = os.path.dirname(folder)
             folders.add(folder)
     for root in documents_roots(loaded.options):  # the evidence a name in metadata may find
-        folders |= {root, *(where for where, _dirs, _files in os.walk(root))}
-    approvals = approvals_folder(loaded.options)  # the signatures, read when a rule asks
-    folders |= {approvals} if approvals else set()
+        folders |= {*(where for where, _dirs, _files in os.walk(root))}
     return cache.Inputs(
-        # a seal's record and the evidence a seal covers are read by the audit too
-        files=[*ledger_files, *loaded.result.ruleset.files,
-               *seal_inputs(loaded.entries, loaded.options), *signature_files(approvals)],
-        folders=sorted(folders), evidence=sorted(documents_of(loaded)),
+        files=files, folders=sorted(folders), evidence=sorted(documents_of(loaded)),
         plugins=[name for name, _config in loaded.options.get("plugin") or ()],
         pythonpath=loaded.options.get("pythonpath") or ())
 
