@@ -20,6 +20,12 @@ INSTALL = ("ssh-keygen (OpenSSH 8.2 or later) is needed to sign: install the Ope
            "(Debian/Ubuntu: apt install openssh-client; macOS has it)")
 
 
+def public_key(key: str) -> str:
+    """The public key file of ``key``: itself (a key held by ssh-agent), else ``KEY.pub``
+    beside it, as ssh-keygen writes it and reads it when signing."""
+    return key if key.endswith(".pub") else f"{key}.pub"
+
+
 def sign(message: bytes, key: str, role: str) -> str:
     """The armored SSH signature of ``message`` by ``key`` in the namespace of ``role``;
     InputError saying why when OpenSSH cannot make it."""
@@ -30,7 +36,7 @@ def sign(message: bytes, key: str, role: str) -> str:
         raise InputError(f"{key}: {'not a regular file' if os.path.exists(key) else 'no such'}"
                          " key file (give the private key, or the public key of a key held by "
                          "ssh-agent)")
-    public = key if key.endswith(".pub") else f"{key}.pub"
+    public = public_key(key)
     if os.path.lexists(public) and not os.path.isfile(public):  # ssh-keygen would wait on a FIFO
         raise InputError(f"{key}: its public key {public} is not a regular file")
     try:
@@ -47,12 +53,11 @@ def sign(message: bytes, key: str, role: str) -> str:
 
 
 def key_fingerprint(key: str) -> str:
-    """The fingerprint of ``key``'s public key: the file itself when it is a public key (one
-    held by ssh-agent), else ``KEY.pub`` beside it, as ssh-keygen writes it. A private key is
-    never read here."""
+    """The fingerprint of ``key``'s public key (:func:`public_key`). A private key is never
+    read here."""
     import sshsig  # imported when a key is read, as in core.signatures
 
-    public = key if key.endswith(".pub") else f"{key}.pub"
+    public = public_key(key)
     try:
         fields = read_regular(public).decode("ascii").split()
         return sshsig.PublicKey.from_openssh_str(" ".join(fields[:2])).sha256_str()
