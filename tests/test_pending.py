@@ -483,6 +483,9 @@ PAYMENT_ACCOUNTS = (RESEARCH, "Expenses:Projects:Trafficking-Roadmap:Translation
 APPROVERS = ('"Maria Villanueva, Nguyen Thi Lan"', '"Nguyen Thi Lan"')
 
 
+TRANSFER, PARTNER = "Operating cash back to the fund", "Pays part of the research"
+
+
 def _some_proposal(draw) -> str:
     """A surplus payment, now and then something else: a transfer into the fund (which may
     take a finding away) or a partner's payment of a project cost (co-funding)."""
@@ -490,11 +493,11 @@ def _some_proposal(draw) -> str:
     amount = f"{draw(st.sampled_from([1, 950, 2000, 4999, 6000, 9000, 12000, 60000]))}.00"
     kind = draw(st.sampled_from(["payment"] * 6 + ["transfer", "cofunding"]))
     if kind == "transfer":
-        return (f'{day} * "Bank" "Operating cash back to the fund"\n'
+        return (f'{day} * "Bank" "{TRANSFER}"\n'
                 f'  fiscal-year: 2005\n  audit-ref: "AR-2005"\n'
                 f"  Assets:Surplus-Fund:Bank   {amount} USD\n  Assets:Operating:Bank-USD\n")
     if kind == "cofunding":
-        return (f'{day} * "Partner" "Pays part of the research"\n'
+        return (f'{day} * "Partner" "{PARTNER}"\n'
                 f"  {RESEARCH}   {amount} USD\n  Assets:Co-Funding:Partner\n")
     return proposal(amount, date=day, account=draw(st.sampled_from(PAYMENT_ACCOUNTS)),
                     meta={"approved-by": draw(st.sampled_from(APPROVERS))})
@@ -524,7 +527,10 @@ def test_a_few_audits_give_the_verdicts_of_one_audit_per_proposal(tmp_path, monk
     fast = judged(ledger, batch)
     monkeypatch.setattr(judging, "_at_once", lambda p: None)
     assert judged(ledger, batch) == fast
-    FAST_PATH_TAKEN.append(taken[-1] is not None)
+    if any(text in batch for text in (TRANSFER, PARTNER)):
+        assert taken[-1] is None  # money into the fund, a partner's payment: in turn
+    else:
+        FAST_PATH_TAKEN.append(taken[-1] is not None)
 
 
 FAST_PATH_TAKEN: list[bool] = []
@@ -532,6 +538,37 @@ REAL_AT_ONCE = judging._at_once
 
 
 def test_the_few_audits_are_the_usual_case():
-    """The comparison above is not vacuous: most batches took the few audits (this test runs
-    after it, in file order)."""
+    """The comparison above is not vacuous: most batches of payments took the few audits
+    (this test runs after it, in file order)."""
     assert FAST_PATH_TAKEN and sum(FAST_PATH_TAKEN) >= len(FAST_PATH_TAKEN) / 2, FAST_PATH_TAKEN
+
+
+def test_money_into_the_fund_listed_later_leaves_the_payment_before_it_unpaid(tmp_path):
+    """The payment breaks the reserve floor; the transfer listed after it, but dated earlier,
+    would lift the reserve above it. The payment is judged with the proposals before it
+    only: it cannot be paid (judged from the ledger with both, it looked payable)."""
+    ledger = books(tmp_path, CASES["reserve"][0])
+    transfer = (f'2006-02-01 * "Bank" "{TRANSFER}"\n  fiscal-year: 2005\n  audit-ref: "AR-2005"\n'
+                "  Assets:Surplus-Fund:Bank   20000.00 USD\n  Assets:Operating:Bank-USD\n")
+    _, document = judged(ledger, CASES["reserve"][2] + "\n" + transfer)
+    payment, lifted = document["proposals"]
+    assert payment["verdict"] == "cannot be paid"
+    assert [f["kind"] for f in payment["findings"]] == ["reserve"]
+    assert lifted["verdict"] == "can be paid" and not lifted["findings"]
+
+
+def test_a_warning_that_joins_an_error_on_an_earlier_payment_is_new_where_it_joins(tmp_path):
+    """Four payments citing one invoice: the one of 2 January repeats the two of 1 January
+    (an error, by the document, caused by the second proposal). The fourth, of 950.00, adds a
+    warning beside that error, on the first proposal: the fourth caused it."""
+    ledger = books(tmp_path, base())
+    both = {"approved-by": APPROVERS[0]}
+    batch = "\n".join([proposal("1.00", date="2006-01-02", meta=both),
+                       proposal("1.00", date="2006-01-01", meta=both),
+                       proposal("1.00", date="2006-01-01", meta=both),
+                       proposal("950.00", date="2006-01-01", meta=both)])
+    _, document = judged(ledger, batch)
+    fourth = document["proposals"][3]
+    [caused] = [f for f in fourth["findings"] if f["caused_by_proposal"]]
+    assert (caused["kind"], caused["severity"], caused["lineno"]) == ("duplicate", "warning", 1)
+    assert "same payee and amount 1 day(s) apart" in caused["message"]

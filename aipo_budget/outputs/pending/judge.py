@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core import reuse
 from aipo_budget.core.engine import audit
-from aipo_budget.core.facts import ZERO, Facts, Location
+from aipo_budget.core.facts import SURPLUS_SOURCE, ZERO, Facts, Location
 from aipo_budget.core.ledger import is_revalidated, load_ledger, revalidated
 from aipo_budget.core.paths import shown
 from aipo_budget.core.tally import plural
@@ -137,20 +137,20 @@ def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
     """Every proposal judged in file order, from one load of the ledger with all of them
     (``entries`` and Beancount's ``errors``).
 
-    Auditing the ledger once per proposal costs the square of their number. Usually adding
-    proposals only adds findings (payments: a ceiling nears, a reserve thins, a duplicate
-    appears), and then the same verdicts come from a few audits (:func:`_at_once`): the
-    ledger alone and with every proposal, and, for each finding that appears, a bisection for
-    the proposal after which it first appears. Where anything says otherwise (a finding that
-    goes away, proposals that settle one another's accruals, figures that do not add up), each
-    proposal is audited in turn (:func:`_in_turn`)."""
+    Auditing the ledger once per proposal costs the square of their number. Adding payments
+    from the fund only adds findings (a ceiling nears, a reserve thins, a duplicate appears),
+    and then the same verdicts come from a few audits (:func:`_at_once`): the ledger alone and
+    with every proposal, and, for each finding that appears, a bisection for the proposal
+    after which it first appears. Where a proposal could take a finding away (money into the
+    fund, a refund, a partner's payment, a link to an accrual), or anything says otherwise (a
+    finding that goes away, figures that do not add up), each proposal is audited in turn
+    (:func:`_in_turn`)."""
     prefixes = _Prefixes(entries, errors, proposals, setting)
     verdicts = _at_once(prefixes) if proposals else None
     if verdicts is not None:
         return verdicts
     first = prefixes.findings.get(0)
-    prefixes.kept.clear()  # in turn, one audit at a time is held
-    prefixes.findings.clear()
+    prefixes.clear()  # in turn, one audit at a time is held
     return list(_in_turn(prefixes, first))
 
 
@@ -164,6 +164,8 @@ class _Prefixes:
         self.proposals = list(proposals)
         self.findings: dict[int, list[Finding]] = {}
         self.kept: dict[int, Audit] = {}
+        self._ranks: dict[int, dict[Site, int]] = {}
+        self._keys: dict[int, set[Key]] = {}
 
     def made(self, k: int) -> Audit:
         """The audit of the ledger with the first *k* proposals, as if loaded without the
@@ -192,9 +194,22 @@ class _Prefixes:
         return result
 
     def ranks(self, k: int) -> dict[Site, int]:
-        if k not in self.findings:
-            self.audit(k)
-        return _ranks(self.findings[k])
+        if k not in self._ranks:
+            if k not in self.findings:
+                self.audit(k)
+            self._ranks[k] = _ranks(self.findings[k])
+        return self._ranks[k]
+
+    def keys(self, k: int) -> set[Key]:
+        if k not in self._keys:
+            if k not in self.findings:
+                self.audit(k)
+            self._keys[k] = {key(f) for f in self.findings[k]}
+        return self._keys[k]
+
+    def clear(self) -> None:
+        for held in (self.findings, self.kept, self._ranks, self._keys):
+            held.clear()
 
 
 def _in_turn(prefixes: _Prefixes, first: Sequence[Finding] | None) -> Iterator[Verdict]:
@@ -231,18 +246,29 @@ def _ranks(findings: Sequence[Finding]) -> dict[Site, int]:
 
 
 def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
-    """The verdicts of :func:`_in_turn`, from few audits, or None when they may differ."""
+    """The verdicts of :func:`_in_turn`, from few audits, or None when they may differ.
+
+    A finding is new where its key first appears. A site (a rule at an entry) only rises in
+    rank as payments are added (nothing, a warning, an error), and a warning it had may give
+    way to an error: the first audit at each rank is found by bisection. A finding may also
+    join a site at a rank it has already (a second duplicate, a warning beside an error): the
+    first audit with each key of the last one is found too."""
     n = len(prefixes.proposals)
-    if _settle_one_another(prefixes.proposals):
+    if not _only_add(prefixes):
         return None
     first, last = prefixes.ranks(0), prefixes.ranks(n)
     if any(rank > last.get(site, 0) for site, rank in first.items()):
         return None  # a finding of the ledger goes away
-    appears: dict[int, dict[Site, int]] = {}  # k -> the sites that rise at k, from which rank
+    new_at: dict[int, set[Key]] = {}  # k -> the keys of the findings new at k
     for site, top in last.items():
         for level in range(first.get(site, 0) + 1, top + 1):
-            k = _first_prefix(prefixes, site, level)
-            appears.setdefault(k, {}).setdefault(site, level)
+            k = _first_prefix(prefixes, lambda k, s=site, r=level: prefixes.ranks(k).get(s, 0) >= r)
+            new_at.setdefault(k, set()).update(
+                key(f) for f in prefixes.findings[k]
+                if _site(f) == site and RANK.get(f.severity, 2) >= level)
+    for found in prefixes.keys(n) - prefixes.keys(0):
+        k = _first_prefix(prefixes, lambda k, f=found: f in prefixes.keys(k))
+        new_at.setdefault(k, set()).add(found)
     positions = _positions(prefixes) if _monotone(prefixes) else None
     if positions is None:
         return None
@@ -250,49 +276,61 @@ def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
     last_audit = prefixes.kept[n]
     verdicts = []
     for k, proposal in enumerate(prefixes.proposals, 1):
-        rising = appears.get(k, {})
-        new = [f for f in prefixes.findings.get(k, ())
-               if _site(f) in rising and RANK.get(f.severity, 2) >= rising[_site(f)]]
+        keys = new_at.get(k, set())
+        new = [f for f in prefixes.findings.get(k, ()) if key(f) in keys]
         verdicts.append(_verdict(proposal, new, prefixes.findings.get(k, ()), last_audit,
                                  positions[k - 1]))
     return verdicts
 
 
-def _first_prefix(prefixes: _Prefixes, site: Site, level: int) -> int:
-    """The smallest *k* whose audit has ``site`` at ``level`` or above (the audit with every
-    proposal has)."""
+def _first_prefix(prefixes: _Prefixes, holds: Callable[[int], bool]) -> int:
+    """The smallest *k* whose audit ``holds`` (the audit with every proposal does)."""
     low, high = 0, len(prefixes.proposals)
     while high - low > 1:
         middle = (low + high) // 2
-        if prefixes.ranks(middle).get(site, 0) >= level:
+        if holds(middle):
             high = middle
         else:
             low = middle
-    return high  # audited: the last with all proposals, or a middle found at the level
+    return high  # audited: the last with all proposals, or a middle where it holds
 
 
 def _monotone(prefixes: _Prefixes) -> bool:
     """Whether every audit made, in order of *k*, has every site at the rank of the one
-    before or higher: else the bisections' answers cannot be trusted (the next proposals take
-    away a finding of the proposals so far)."""
+    before or higher, and every finding of the one before but a warning that gave way to an
+    error: else the bisections' answers cannot be trusted (the next proposals take away a
+    finding of the proposals so far)."""
     made = sorted(prefixes.findings)
     for before, after in zip(made, made[1:]):
-        ranks = prefixes.ranks(after)
+        ranks, keys = prefixes.ranks(after), prefixes.keys(after)
         if any(ranks.get(site, 0) < rank for site, rank in prefixes.ranks(before).items()):
+            return False
+        if any(key(f) not in keys and ranks.get(_site(f), 0) <= RANK.get(f.severity, 2)
+               for f in prefixes.findings[before]):
             return False
     return True
 
 
-def _settle_one_another(proposals: Sequence[data.Transaction]) -> bool:
-    """Whether two proposals share a link (one pays what the other accrued): then neither's
-    figures are its own alone."""
-    seen: set[str] = set()
-    for proposal in proposals:
-        links = set(proposal.links or ())
-        if links & seen:
-            return True
-        seen |= links
-    return False
+def _only_add(prefixes: _Prefixes) -> bool:
+    """Whether every proposal is a payment from the fund of costs the fund alone pays, with
+    no link to another entry: what can only add findings. Money into the fund (a transfer, a
+    refund) can lift a reserve above its floor, a partner's payment can lower the fund's
+    share, and a payment of an accrual settles what another entry owes: each can take away a
+    finding that an earlier proposal caused, which only the audits in turn see."""
+    if any(proposal.links for proposal in prefixes.proposals):
+        return False
+    n = len(prefixes.proposals)
+    facts = prefixes.audit(n).facts if n not in prefixes.kept else prefixes.kept[n].facts
+    proposed = {id(p) for p in prefixes.proposals}
+    paid = {id(o.entry) for o in facts.outflows
+            if o.usd > 0 and all(use.usd > 0 for use in o.uses)}
+    if not proposed <= paid:
+        return False
+    moved_in = (*facts.transfers, *facts.refunds)
+    return not (any(id(m.entry) in proposed for m in moved_in)
+                or any(id(c.location.entry) in proposed and (c.source != SURPLUS_SOURCE
+                                                            or c.usd <= 0)
+                       for c in facts.costs))
 
 
 def _positions(prefixes: _Prefixes) -> list[Callable[[], Position]] | None:
