@@ -257,7 +257,7 @@ def test_audit_runs_once_per_load(shipped, monkeypatch):
     fava.page(time="2006")
     assert len(calls) == 1
     extension = fava.extension
-    fava.ledger.load_file()  # what Fava does when a ledger file changes
+    fava.load()
     assert len(calls) == 2
     assert fava.extension is extension
     assert "Compliant" in fava.page()

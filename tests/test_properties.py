@@ -375,7 +375,7 @@ def serve(fava: Fava, text: str) -> Path:
 def fava_views(fava: Fava) -> tuple[Counter, list[Finding], Counter]:
     """Fava's error list (the plugin's errors), the extension's audit, the page's register,
     after loading the ledger as written now."""
-    fava.ledger.load_file()
+    fava.load()
     listed = fava.get("api/errors").get_json()["data"]
     assert all(e["type"] == "FundRuleError" for e in listed), listed
     loaded = fava.extension.loaded
