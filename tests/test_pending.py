@@ -557,6 +557,22 @@ def test_money_into_the_fund_listed_later_leaves_the_payment_before_it_unpaid(tm
     assert lifted["verdict"] == "can be paid" and not lifted["findings"]
 
 
+def test_a_payment_that_breaks_again_an_assertion_an_earlier_one_set_right_caused_it(tmp_path):
+    """The ledger's balance assertion on the research costs expects 1,000.00 more than they
+    are (a finding of the ledger). The first proposal pays those 1,000.00 and the assertion
+    holds; the second pays 500.00 more and it fails again: the second caused it."""
+    ledger = books(tmp_path, base(extra=f"\n2006-06-01 balance {RESEARCH}  61000.00 USD\n"))
+    second = "2006-03-02.second-invoice.pdf"
+    (tmp_path / "documents" / Path(*RESEARCH.split(":")) / second).write_bytes(b"%PDF-1.4\n")
+    batch = (proposal("1000.00") + "\n"
+             + proposal("500.00", date="2006-03-02", meta={"document": f'"{second}"'}))
+    _, document = judged(ledger, batch)
+    first, again = document["proposals"]
+    assert first["verdict"] == "can be paid"
+    [caused] = [f for f in again["findings"] if f["caused_by_proposal"]]
+    assert caused["kind"] == "ledger" and "Balance failed" in caused["message"]
+
+
 def test_a_warning_that_joins_an_error_on_an_earlier_payment_is_new_where_it_joins(tmp_path):
     """Four payments citing one invoice: the one of 2 January repeats the two of 1 January
     (an error, by the document, caused by the second proposal). The fourth, of 950.00, adds a

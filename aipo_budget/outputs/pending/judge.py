@@ -257,6 +257,8 @@ def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
     if not _only_add(prefixes):
         return None
     first, last = prefixes.ranks(0), prefixes.ranks(n)
+    if any(f.kind == "ledger" for f in prefixes.findings[0]):
+        return None  # a payment may set right a balance assertion that fails now
     if any(rank > last.get(site, 0) for site, rank in first.items()):
         return None  # a finding of the ledger goes away
     new_at: dict[int, set[Key]] = {}  # k -> the keys of the findings new at k
