@@ -487,8 +487,9 @@ TRANSFER, PARTNER = "Operating cash back to the fund", "Pays part of the researc
 
 
 def _some_proposal(draw) -> str:
-    """A surplus payment, now and then something else: a transfer into the fund (which may
-    take a finding away) or a partner's payment of a project cost (co-funding)."""
+    """A surplus payment (now and then citing no document), now and then something else: a
+    transfer into the fund (which may take a finding away) or a partner's payment of a
+    project cost (co-funding)."""
     day = f"2006-{draw(st.integers(1, 12)):02d}-{draw(st.integers(1, 28)):02d}"
     amount = f"{draw(st.sampled_from([1, 950, 2000, 4999, 6000, 9000, 12000, 60000]))}.00"
     kind = draw(st.sampled_from(["payment"] * 6 + ["transfer", "cofunding"]))
@@ -500,7 +501,8 @@ def _some_proposal(draw) -> str:
         return (f'{day} * "Partner" "{PARTNER}"\n'
                 f"  {RESEARCH}   {amount} USD\n  Assets:Co-Funding:Partner\n")
     return proposal(amount, date=day, account=draw(st.sampled_from(PAYMENT_ACCOUNTS)),
-                    meta={"approved-by": draw(st.sampled_from(APPROVERS))})
+                    meta={"approved-by": draw(st.sampled_from(APPROVERS)),
+                          "document": draw(st.sampled_from([f'"{EVIDENCE}"'] * 3 + [None]))})
 
 
 @st.composite
@@ -555,6 +557,27 @@ def test_money_into_the_fund_listed_later_leaves_the_payment_before_it_unpaid(tm
     assert payment["verdict"] == "cannot be paid"
     assert [f["kind"] for f in payment["findings"]] == ["reserve"]
     assert lifted["verdict"] == "can be paid" and not lifted["findings"]
+
+
+def test_a_finding_a_proposal_takes_away_and_a_later_one_brings_back_is_the_later_ones(
+        tmp_path):
+    """The ledger's payment of 20 May repeats two earlier ones: the invoice of 1 May (an
+    error) and the payment of the same amount to the same payee of 5 May, which cites none (a
+    warning). The first proposal, of 10 May, repeats it on both counts: one error, the warning
+    is gone. The second, of 15 May, again without a document, brings the warning back: the
+    second caused it."""
+    def paid(amount: str, day: str, what: str, document: str | None = EVIDENCE) -> str:
+        return proposal(amount, date=day, meta={"document": document and f'"{document}"'}
+                        ).replace("Proposed payment", what)
+
+    ledger = books(tmp_path, base(extra="\n" + "\n".join([
+        paid("700.00", "2006-05-01", "Invoice"), paid("800.00", "2006-05-05", "Fee", None),
+        paid("800.00", "2006-05-20", "Fee again")])))
+    batch = paid("800.00", "2006-05-10", "Fee") + "\n" + paid("800.00", "2006-05-15", "Fee", None)
+    _, document = judged(ledger, batch)
+    [caused] = [f for f in document["proposals"][1]["findings"] if f["caused_by_proposal"]]
+    assert (caused["kind"], caused["severity"]) == ("duplicate", "warning")
+    assert caused["filename"] == str(ledger) and "the outflow of 2006-05-15" in caused["message"]
 
 
 def test_a_payment_that_breaks_again_an_assertion_an_earlier_one_set_right_caused_it(tmp_path):

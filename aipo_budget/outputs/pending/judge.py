@@ -300,14 +300,14 @@ def _first_prefix(prefixes: _Prefixes, holds: Callable[[int], bool]) -> int:
 def _monotone(prefixes: _Prefixes) -> bool:
     """Whether every audit made, in order of *k*, has every site at the rank of the one
     before or higher, and every finding of the one before but a warning that gave way to an
-    error: else the bisections' answers cannot be trusted (the next proposals take away a
-    finding of the proposals so far)."""
+    error (its site rose): else the bisections' answers cannot be trusted (the next proposals
+    take away a finding of the proposals so far, which may come back later)."""
     made = sorted(prefixes.findings)
     for before, after in zip(made, made[1:]):
-        ranks, keys = prefixes.ranks(after), prefixes.keys(after)
-        if any(ranks.get(site, 0) < rank for site, rank in prefixes.ranks(before).items()):
+        ranks, keys, earlier = prefixes.ranks(after), prefixes.keys(after), prefixes.ranks(before)
+        if any(ranks.get(site, 0) < rank for site, rank in earlier.items()):
             return False
-        if any(key(f) not in keys and ranks.get(_site(f), 0) <= RANK.get(f.severity, 2)
+        if any(key(f) not in keys and ranks.get(_site(f), 0) <= earlier[_site(f)]
                for f in prefixes.findings[before]):
             return False
     return True
@@ -321,8 +321,7 @@ def _only_add(prefixes: _Prefixes) -> bool:
     finding that an earlier proposal caused, which only the audits in turn see."""
     if any(proposal.links for proposal in prefixes.proposals):
         return False
-    n = len(prefixes.proposals)
-    facts = prefixes.audit(n).facts if n not in prefixes.kept else prefixes.kept[n].facts
+    facts = prefixes.audit(len(prefixes.proposals)).facts
     proposed = {id(p) for p in prefixes.proposals}
     paid = {id(o.entry) for o in facts.outflows
             if o.usd > 0 and all(use.usd > 0 for use in o.uses)}
