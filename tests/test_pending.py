@@ -487,9 +487,9 @@ TRANSFER, PARTNER = "Operating cash back to the fund", "Pays part of the researc
 
 
 def _some_proposal(draw) -> str:
-    """A surplus payment (now and then citing no document), now and then something else: a
-    transfer into the fund (which may take a finding away) or a partner's payment of a
-    project cost (co-funding)."""
+    """A surplus payment (now and then citing no document, incurred earlier, of two categories
+    or in THB from the imprest account), now and then something else: a transfer into the
+    fund (which may take a finding away) or a partner's payment of a project cost."""
     day = f"2006-{draw(st.integers(1, 12)):02d}-{draw(st.integers(1, 28)):02d}"
     amount = f"{draw(st.sampled_from([1, 950, 2000, 4999, 6000, 9000, 12000, 60000]))}.00"
     kind = draw(st.sampled_from(["payment"] * 6 + ["transfer", "cofunding"]))
@@ -500,9 +500,20 @@ def _some_proposal(draw) -> str:
     if kind == "cofunding":
         return (f'{day} * "Partner" "{PARTNER}"\n'
                 f"  {RESEARCH}   {amount} USD\n  Assets:Co-Funding:Partner\n")
-    return proposal(amount, date=day, account=draw(st.sampled_from(PAYMENT_ACCOUNTS)),
-                    meta={"approved-by": draw(st.sampled_from(APPROVERS)),
-                          "document": draw(st.sampled_from([f'"{EVIDENCE}"'] * 3 + [None]))})
+    meta = {"approved-by": draw(st.sampled_from(APPROVERS)),
+            "document": draw(st.sampled_from([f'"{EVIDENCE}"'] * 3 + [None])),
+            "incurred": draw(st.sampled_from([None] * 3 + ["2005-12-20", "2006-01-15"]))}
+    account = draw(st.sampled_from(PAYMENT_ACCOUNTS))
+    written = proposal(amount, date=day, account=account, meta=meta)
+    way = draw(st.sampled_from(["usd"] * 4 + ["split", "thb"]))
+    if way == "split" and account == RESEARCH:  # two categories of the project in one payment
+        written = written.replace(f"  {RESEARCH}   {amount} USD\n",
+                                  f"  {RESEARCH}   {amount} USD\n  {PAYMENT_ACCOUNTS[1]}   1.00 USD\n")
+        written = written.replace(f"   -{amount} USD\n", f"   -{float(amount) + 1:.2f} USD\n")
+    elif way == "thb":  # from the imprest account, at the ledger's THB price
+        written = written.replace(" USD\n", " THB\n").replace("Surplus-Fund:Bank",
+                                                              "Surplus-Fund:Imprest")
+    return written
 
 
 @st.composite
