@@ -19,6 +19,7 @@ allocation caps only the surplus-funded part, which the Surplus Fund page shows.
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -48,12 +49,14 @@ def _is_boundary(day: datetime.date, months: int) -> bool:
     return day.day == 1 and (day.month - 1) % months == 0
 
 
-def _days_in_interval(name: str, day: datetime.date) -> int:
-    """The number of days of the interval around ``day``, as Fava counts them."""
+@functools.lru_cache(maxsize=1 << 14)
+def _days_in_interval(name: str, year: int, month: int) -> int:
+    """The number of days of the interval around a day of ``month``, as Fava counts them
+    (by month: a period of centuries is summed day by day, :meth:`Spread.total`)."""
     months = MONTHS.get(name)
     if months is None:
         return 1
-    first = datetime.date(day.year, (day.month - 1) // months * months + 1, 1)
+    first = datetime.date(year, (month - 1) // months * months + 1, 1)
     return (first + relativedelta(months=months) - first).days
 
 
@@ -69,7 +72,7 @@ class Spread:
         """What Fava budgets from ``start`` to ``end`` (exclusive)."""
         total, day = ZERO, self.start
         while day < end:
-            total += self.number / _days_in_interval(self.interval, day)
+            total += self.number / _days_in_interval(self.interval, day.year, day.month)
             day += ONE_DAY
         return total
 
