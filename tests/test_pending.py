@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -548,6 +549,52 @@ def test_a_few_audits_give_the_verdicts_of_one_audit_per_proposal(tmp_path, monk
 
 FAST_PATH_TAKEN: list[bool] = []
 REAL_AT_ONCE = judging._at_once
+
+
+def _found(findings: list[dict]) -> set[tuple]:
+    return {(f["rule"], f["kind"], f["severity"], Path(f["filename"]).name, f["lineno"])
+            for f in findings}
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batch=_batches())
+def test_each_verdict_is_what_check_says_once_the_proposals_up_to_it_are_booked(tmp_path, batch):
+    """The definition, witnessed by plain ``check``: the proposals up to the k-th written
+    into the books (a file the ledger includes, at the lines of the proposal file), the k-th
+    proposal's findings are those check finds on it, and those it finds elsewhere that it did
+    not find with one proposal fewer (caused by the proposal)."""
+    ledger = tmp_path / "books" / "main.beancount"
+    booked = tmp_path / "booked"
+    if not ledger.exists():
+        ledger.parent.mkdir()
+        books(ledger.parent, base(extra='\n2006-01-10 * "Bank" "Moved to operating cash"\n'
+                                        "  Assets:Operating:Bank-USD   50000.00 USD\n"
+                                        "  Assets:Surplus-Fund:Bank\n"))
+        shutil.copytree(ledger.parent, booked)
+        with (booked / "main.beancount").open("a", encoding="utf-8") as main:
+            main.write('\ninclude "proposal.beancount"\n')
+    _, document = judged(ledger, batch)
+    proposals = batch.split("\n\n")
+    before = None
+    for k, judged_k in enumerate(document["proposals"]):
+        (booked / "proposal.beancount").write_text("\n\n".join(proposals[:k + 1]) + "\n",
+                                                   encoding="utf-8")
+        result = CliRunner().invoke(cli, ["check", str(booked / "main.beancount"), "--rules",
+                                          str(RULES), "--as-of", AS_OF, "-f", "json",
+                                          "--no-cache"])
+        assert result.exit_code in (0, 1), result.output
+        now = _found(json.loads(result.stdout)["findings"])
+        if before is None:  # the books without any proposal
+            (booked / "proposal.beancount").write_text("", encoding="utf-8")
+            empty = CliRunner().invoke(cli, ["check", str(booked / "main.beancount"), "--rules",
+                                             str(RULES), "--as-of", AS_OF, "-f", "json",
+                                             "--no-cache"])
+            before = _found(json.loads(empty.stdout)["findings"])
+        here = ("proposal.beancount", judged_k["lineno"])
+        expected = {f for f in now if f[3:] == here or f not in before}
+        assert _found(judged_k["findings"]) == expected, (k, batch)
+        before = now
 
 
 def test_the_few_audits_are_the_usual_case():
