@@ -638,6 +638,46 @@ def test_a_finding_a_proposal_takes_away_and_a_later_one_brings_back_is_the_late
     assert caused["filename"] == str(ledger) and "the outflow of 2006-05-15" in caused["message"]
 
 
+def test_a_warning_that_gave_way_to_an_error_and_comes_back_is_the_later_proposals(tmp_path):
+    """The ledger's payment of 20 May repeats the one of 5 May, which cites no document (a
+    warning). The first proposal, of 10 May, repeats it by the invoice too: the two merge into
+    one error. The second, of 15 May, without a document, brings the warning back."""
+    def paid(day: str, document: str | None) -> str:
+        return proposal("800.00", date=day, meta={"document": document and f'"{document}"'})
+
+    ledger = books(tmp_path, base(extra="\n" + paid("2006-05-05", None) + "\n"
+                                  + paid("2006-05-20", EVIDENCE)))
+    _, document = judged(ledger, paid("2006-05-10", EVIDENCE) + "\n" + paid("2006-05-15", None))
+    caused = [f for f in document["proposals"][1]["findings"] if f["caused_by_proposal"]]
+    assert [(f["kind"], f["severity"], f["filename"]) for f in caused] == [
+        ("duplicate", "warning", str(ledger))]
+
+
+def test_a_payment_that_also_fills_a_fund_account_takes_the_proposal_by_proposal_path(
+        tmp_path):
+    """A fund sub-account must hold nothing on 1 June. The first payment also puts 500.00
+    into it, the second takes them out again, the third puts 500.00 back: the third breaks
+    the assertion again, which it caused."""
+    deposit = "Assets:Surplus-Fund:Deposit"
+    ledger = books(tmp_path, base(extra=f"\n2006-06-01 balance {deposit}  0.00 USD\n"))
+    folder = tmp_path / "documents" / Path(*RESEARCH.split(":"))
+    batch = []
+    for n, (day, into, bank) in enumerate([("2006-03-01", "500.00", "-1500.00"),
+                                           ("2006-03-02", "-500.00", None),
+                                           ("2006-03-03", "500.00", "-1500.00")], 1):
+        (folder / f"{day}.invoice-{n}.pdf").write_bytes(b"%PDF-1.4\n")
+        text = proposal("1000.00", date=day, meta={"document": f'"{day}.invoice-{n}.pdf"'})
+        fund = f"  {deposit}   {into} USD\n" + (f"  Assets:Surplus-Fund:Bank   {bank} USD\n"
+                                                if bank else "")
+        amount = "1000.00" if bank else "500.00"
+        batch.append(text.replace("   1000.00 USD", f"   {amount} USD", 1)
+                     .replace("  Assets:Surplus-Fund:Bank   -1000.00 USD\n", fund))
+    _, document = judged(ledger, "\n".join(batch))
+    third = document["proposals"][2]
+    assert third["verdict"] == "cannot be paid"
+    assert [f["kind"] for f in third["findings"] if f["caused_by_proposal"]] == ["ledger"]
+
+
 def test_a_payment_that_breaks_again_an_assertion_an_earlier_one_set_right_caused_it(tmp_path):
     """The ledger's balance assertion on the research costs expects 1,000.00 more than they
     are (a finding of the ledger). The first proposal pays those 1,000.00 and the assertion

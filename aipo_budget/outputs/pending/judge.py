@@ -300,16 +300,19 @@ def _first_prefix(prefixes: _Prefixes, holds: Callable[[int], bool]) -> int:
 def _monotone(prefixes: _Prefixes) -> bool:
     """Whether every audit made, in order of *k*, has every site at the rank of the one
     before or higher, and every finding of the one before but a warning that gave way to an
-    error (its site rose): else the bisections' answers cannot be trusted (the next proposals
-    take away a finding of the proposals so far, which may come back later)."""
+    error (its site rose) and never comes back: else the bisections' answers cannot be trusted
+    (the next proposals take away a finding of the proposals so far, which may come back)."""
     made = sorted(prefixes.findings)
+    gone: set[Key] = set()  # the warnings that gave way to an error: they may not come back
     for before, after in zip(made, made[1:]):
         ranks, keys, earlier = prefixes.ranks(after), prefixes.keys(after), prefixes.ranks(before)
-        if any(ranks.get(site, 0) < rank for site, rank in earlier.items()):
+        if any(ranks.get(site, 0) < rank for site, rank in earlier.items()) or gone & keys:
             return False
-        if any(key(f) not in keys and ranks.get(_site(f), 0) <= earlier[_site(f)]
-               for f in prefixes.findings[before]):
-            return False
+        for f in prefixes.findings[before]:
+            if key(f) not in keys:
+                if ranks.get(_site(f), 0) <= earlier[_site(f)]:
+                    return False
+                gone.add(key(f))
     return True
 
 
@@ -322,6 +325,9 @@ def _only_add(prefixes: _Prefixes) -> bool:
     if any(proposal.links for proposal in prefixes.proposals):
         return False
     facts = prefixes.audit(len(prefixes.proposals)).facts
+    if any(facts.conventions.is_fund(posting.account) and posting.units.number >= 0
+           for proposal in prefixes.proposals for posting in proposal.postings):
+        return False  # money into a fund account, even within a payment
     proposed = {id(p) for p in prefixes.proposals}
     paid = {id(o.entry) for o in facts.outflows
             if o.usd > 0 and all(use.usd > 0 for use in o.uses)}
