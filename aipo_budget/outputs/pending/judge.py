@@ -193,18 +193,19 @@ class _Prefixes:
             self.kept[k] = result
         return result
 
+    def found(self, k: int) -> list[Finding]:
+        if k not in self.findings:
+            self.audit(k)
+        return self.findings[k]
+
     def ranks(self, k: int) -> dict[Site, int]:
         if k not in self._ranks:
-            if k not in self.findings:
-                self.audit(k)
-            self._ranks[k] = _ranks(self.findings[k])
+            self._ranks[k] = _ranks(self.found(k))
         return self._ranks[k]
 
     def keys(self, k: int) -> set[Key]:
         if k not in self._keys:
-            if k not in self.findings:
-                self.audit(k)
-            self._keys[k] = {key(f) for f in self.findings[k]}
+            self._keys[k] = {key(f) for f in self.found(k)}
         return self._keys[k]
 
     def clear(self) -> None:
@@ -318,9 +319,10 @@ def _monotone(prefixes: _Prefixes) -> bool:
 
 def _only_add(prefixes: _Prefixes) -> bool:
     """Whether every proposal is a payment from the fund of costs the fund alone pays, with
-    no link to another entry: what can only add findings. Money into the fund (a transfer, a
-    refund) can lift a reserve above its floor, a partner's payment can lower the fund's
-    share, and a payment of an accrual settles what another entry owes: each can take away a
+    no link to another entry: what can only add findings. Money into the fund or one of its
+    accounts (a transfer, a refund, a move within a payment) can lift a reserve above its
+    floor or set right a balance assertion, a partner's payment can lower the fund's share,
+    and a payment of an accrual settles what another entry owes: each can take away a
     finding that an earlier proposal caused, which only the audits in turn see."""
     if any(proposal.links for proposal in prefixes.proposals):
         return False
@@ -331,13 +333,9 @@ def _only_add(prefixes: _Prefixes) -> bool:
     proposed = {id(p) for p in prefixes.proposals}
     paid = {id(o.entry) for o in facts.outflows
             if o.usd > 0 and all(use.usd > 0 for use in o.uses)}
-    if not proposed <= paid:
-        return False
-    moved_in = (*facts.transfers, *facts.refunds)
-    return not (any(id(m.entry) in proposed for m in moved_in)
-                or any(id(c.location.entry) in proposed and (c.source != SURPLUS_SOURCE
-                                                            or c.usd <= 0)
-                       for c in facts.costs))
+    return proposed <= paid and not any(
+        id(c.location.entry) in proposed and (c.source != SURPLUS_SOURCE or c.usd <= 0)
+        for c in facts.costs)
 
 
 def _positions(prefixes: _Prefixes) -> list[Callable[[], Position]] | None:
