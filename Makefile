@@ -16,9 +16,11 @@ check: run
 # Without root or apt-get, chromium is not installed and pytest's summary ends with
 # "SKIPPED ... tests/test_browser.py ...: run `sudo bash scripts/install-chromium.sh` ...";
 # with CI=true that is a failure instead.
+# The tests run on every core (pytest-xdist, each worker taking the next test it is free for);
+# `.venv/bin/python -m pytest tests/test_x.py` runs some in this one process.
 test: $(VENV)/.installed-test chromium bytecode
 	$(BIN)/ruff check aipo_budget tests
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # Pyflakes and McCabe complexity <= 10 (settings in pyproject.toml)
 lint: $(VENV)/.installed-test
