@@ -149,6 +149,21 @@ def test_project_rules_need_a_period(tmp_path):
         load_rules(folder)
 
 
+def test_a_project_misspelt_in_one_rule_is_refused_with_the_name_it_means(tmp_path):
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    path = folder / "26GA-2005-Soc-03.toml"
+    text = path.read_text()
+    start = text.index('kind = "ceiling"')
+    path.write_text(text[:start] + text[start:].replace('"Trafficking-Roadmap"',
+                                                        '"Trafficking-Roadmp"', 1))
+    with pytest.raises(RulesError) as raised:
+        load_rules(folder)
+    assert "project 'Trafficking-Roadmp' has no period rule; did you mean " \
+        "'Trafficking-Roadmap'?" in str(raised.value)
+    assert raised.value.lineno > 0
+
+
 def test_period_end_before_start(tmp_path):
     folder = tmp_path / "rules"
     shutil.copytree(RULES, folder)

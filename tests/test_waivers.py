@@ -148,6 +148,30 @@ def test_a_waiver_that_does_not_cover_leaves_the_error_and_says_why(tmp_path, le
     assert check(ledger).exit_code == 1
 
 
+def test_a_misspelt_waiver_key_waives_nothing_and_says_so(tmp_path):
+    ledger = write_ledger(tmp_path, late().replace("  resolution:", '  waivr: "EC-2006-07"\n'
+                                                   "  resolution:", 1))
+    result = run(ledger)
+    (standing,) = only(result, "period")
+    (why,) = only(result, "waiver")
+    assert (standing.severity, why.severity, why.lineno) == ("error", "error", standing.lineno)
+    assert why.message == ("the SOC03-PERIOD finding is not waived: the transaction has "
+                           "'waivr': did you mean 'waiver'?")
+
+
+def test_a_reference_not_listed_beside_one_that_covers_is_a_warning(tmp_path):
+    """A transaction that cites a waiver nobody granted is told so, even when another waiver
+    it cites covers the finding: the citation is wrong (a typo, or made up)."""
+    ledger = write_ledger(tmp_path, late(waiver='"EC-1999-01, EC-2006-07"'))
+    result = run(ledger)
+    (waived,) = only(result, "period")
+    (why,) = only(result, "waiver")
+    assert (waived.severity, waived.waiver, why.severity) == ("waived", "EC-2006-07", "warning")
+    assert why.message == ('the SOC03-PERIOD finding is waived by EC-2006-07, but waiver '
+                           '"EC-1999-01" is not listed in the rules folder')
+    assert check(ledger).exit_code == 0 and check(ledger, "--strict").exit_code == 1
+
+
 def test_an_uncovered_warning_adds_a_warning_not_an_error(tmp_path):
     ledger = write_ledger(tmp_path, late(waiver='"EC-2006-09"'))
     (period,) = only(run(ledger), "period")
@@ -281,7 +305,8 @@ citation = "Executive Committee"
      r":2: .*waiver X-1: field 'max_amount': -5 is not a non-negative amount"),
     ("adopted = 2006-01-01", 'adopted = 2006-01-01\ncolour = "red"',
      r":2: .*waiver X-1: unknown field 'colour'"),
-    ('reference = "X-1"\n', "", r"extra\.toml: invalid rules: a \[\[waiver\]\] has no 'reference'"),
+    ('reference = "X-1"\n', "",
+     r"extra\.toml:1: invalid rules: a \[\[waiver\]\] has no 'reference'"),
     (WAIVER, 'waiver = "X-1"\n',
      r"extra\.toml: invalid rules: waivers must be written as \[\[waiver\]\] tables"),
 ], ids=["no-adopted", "quoted-date", "no-citation", "unknown-rule", "unknown-kind",

@@ -15,6 +15,7 @@ Every mistake in a rules folder is a :class:`RulesError` naming the file, the li
 from __future__ import annotations
 
 import datetime
+import difflib
 import functools
 import os
 import re
@@ -359,12 +360,16 @@ def _scope(raw: dict[str, Any], label: str, where: Where) -> tuple[tuple[str, ..
     return rules, kinds
 
 
-def _parse_waiver(raw: Any, filename: str, text: str) -> Waiver:
+def _parse_waiver(raw: Any, filename: str, text: str, number: int) -> Waiver:
     if not isinstance(raw, dict):
         raise RulesError(filename, "each [[waiver]] must be a table")
     reference = raw.get("reference")
     if not isinstance(reference, str) or not meta.normal(reference):
-        raise RulesError(filename, "a [[waiver]] has no 'reference'")
+        # the line of its [[waiver]] header: the number-th of the file
+        headers = [n for n, line in enumerate(text.splitlines(), start=1)
+                   if re.match(r"\s*\[\[\s*waiver\s*\]\]", line)]
+        raise RulesError(filename, "a [[waiver]] has no 'reference'",
+                         headers[number] if number < len(headers) else 0)
     # the line that sets the reference, not a comment or text that cites it
     lineno = _line(text, rf'\s*reference\s*=\s*"{re.escape(reference.strip())}"')
     # in the form a transaction's citation is read in (aipo_budget.core.waivers.references)
@@ -442,8 +447,8 @@ def _parse_file(filename: str, text: str) -> tuple[Instrument | None, tuple[Rule
     owner = instrument.id if instrument else None
     rules = tuple(_parse_rule(raw, filename, text, owner)
                   for raw in _tables(document, "rule", filename))
-    waivers = tuple(_parse_waiver(raw, filename, text)
-                    for raw in _tables(document, "waiver", filename))
+    waivers = tuple(_parse_waiver(raw, filename, text, number)
+                    for number, raw in enumerate(_tables(document, "waiver", filename)))
     return instrument, rules, waivers
 
 
@@ -482,8 +487,11 @@ def _project_rules(ruleset: RuleSet, kind: str) -> None:
             raise RulesError(rule.filename, f"rule {rule.id}: a second {kind} rule for project "
                                             f"{rule.project!r}", rule.lineno)
         if kind != "period" and ruleset.for_project("period", rule.project) is None:
+            periods = [str(r.project) for r in ruleset.of_kind("period")]
+            near = difflib.get_close_matches(str(rule.project), periods, n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
             raise RulesError(rule.filename, f"rule {rule.id}: project {rule.project!r} has no "
-                             "period rule (its close date comes from the period and payment "
+                             f"period rule{hint} (its close date comes from the period and payment "
                              "window)", rule.lineno)
 
 

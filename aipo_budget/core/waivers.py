@@ -100,13 +100,15 @@ def why_not(reference: str, item: Finding, ruleset: RuleSet, conventions: Conven
     return _scope(waiver, item, conventions) or _limits(waiver, item, day)
 
 
-def _not_waived(item: Finding, reasons: list[str], ruleset: RuleSet) -> Finding:
-    """The finding that says why no cited waiver covers ``item``, beside it."""
+def _not_waived(item: Finding, reasons: list[str], ruleset: RuleSet, by: str = "") -> Finding:
+    """The finding that says why no cited waiver covers ``item``, beside it; or, when the
+    waiver ``by`` covers it, a warning naming the other references, which are not listed."""
     date = getattr(item.entry, "date", None) or item.date
     version = ruleset.judging("waiver", date, DEFAULT_WAIVER_RULE)
+    said = f"waived by {by}, but" if by else "not waived:"
     return finding(version, item.date, Location(item.filename, item.lineno, item.entry),
-                   f"the {item.rule} finding is not waived: {'; '.join(reasons)}", item.amount,
-                   severity=WARNING if item.severity == WARNING else None,
+                   f"the {item.rule} finding is {said} {'; '.join(reasons)}", item.amount,
+                   severity=WARNING if by or item.severity == WARNING else None,
                    project=item.project, currency=item.currency)
 
 
@@ -120,11 +122,18 @@ def judge(item: Finding, ruleset: RuleSet, conventions: Conventions
     cited, problem = meta.text(entry.meta, conventions.waiver)
     if problem is not None:
         return item, _not_waived(item, [problem.message], ruleset)
-    reasons = []
-    for reference in references(cited or ""):
+    if cited is None:  # a misspelt key (waivr:) cites nothing: the finding says so
+        typo = meta.near_miss(entry.meta, conventions.waiver)
+        said = f"the transaction has '{typo}': did you mean '{conventions.waiver}'?"
+        return item, (_not_waived(item, [said], ruleset) if typo else None)
+    cited_all, reasons = references(cited), []
+    for reference in cited_all:
         reason = why_not(reference, item, ruleset, conventions)
-        if reason is None:
-            return dataclasses.replace(item, severity=WAIVED, waiver=reference), None
+        if reason is None:  # the others cited beside it must be listed all the same
+            unlisted = [why_not(other, item, ruleset, conventions) or "" for other in cited_all
+                        if ruleset.waiver(other) is None]
+            return (dataclasses.replace(item, severity=WAIVED, waiver=reference),
+                    _not_waived(item, unlisted, ruleset, reference) if unlisted else None)
         reasons.append(reason)
     return item, (_not_waived(item, reasons, ruleset) if reasons else None)
 
