@@ -140,6 +140,56 @@ def test_without_incurred_date_the_payment_date_counts(audited, ledger_path):
     assert re.search(r"cost incurred on 2006-07-15, outside the project period", finding.message)
 
 
+def test_a_misspelt_incurred_key_is_named_where_the_payment_date_counts(audited):
+    """
+    2006-07-15 * "Kingdom Consultancy" "Final research instalment"
+      incured: 2006-06-30
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-07-15.consultancy-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   4000.00 USD
+      Assets:Surplus-Fund:Bank
+    """
+    [finding] = only(audited, "period")
+    assert finding.message.endswith(
+        "cost incurred on 2006-07-15, outside the project period 2006-01-01 to 2006-06-30; "
+        "the transaction has 'incured': did you mean 'incurred'?")
+
+
+def test_an_incurred_date_that_cannot_be_read_is_one_finding_with_no_date_made_up(audited):
+    """
+    2006-07-15 * "Kingdom Consultancy" "Final research instalment"
+      incurred: 20060630
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-07-15.consultancy-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   4000.00 USD
+      Assets:Surplus-Fund:Bank
+    """
+    [finding] = only(audited, "period")
+    assert finding.severity == "error"
+    assert finding.message == "metadata 'incurred' is 20060630: expected a date such as 2006-06-28"
+
+
+def test_an_unreadable_incurred_date_leaves_a_payment_after_the_window_said(audited):
+    """
+    2006-09-15 * "Kingdom Consultancy" "Final research instalment"
+      incurred: 20060630
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-09-15.consultancy-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   4000.00 USD
+      Assets:Surplus-Fund:Bank
+    """
+    messages = sorted(f.message for f in only(audited, "period"))
+    assert len(messages) == 2 and messages[0].startswith("Expenses:Projects:Trafficking-Roadmap:"
+                                                         "Research: paid on 2006-09-15, after")
+    assert messages[1].startswith("metadata 'incurred' is 20060630")
+
+
 def test_a_cost_before_the_period_fails(audited, ledger_path):
     """
     2005-12-20 * "Kingdom Consultancy" "Advance on the research contract"

@@ -50,9 +50,10 @@ def judge(facts: Facts, ruleset: RuleSet, project: str, outflow: Outflow,
     findings = list(on_outflow(version, outflow, currency, unread and unread.message))
     uses = [use for use in outflow.uses if use.project == project]
     for use in uses:
-        if not t.incurred_in_period(use.incurred):
+        # an incurred value that cannot be read is its own finding: no date is made up for it
+        if unread is None and not t.incurred_in_period(use.incurred):
             message = (f"{use.account}: cost incurred on {use.incurred}, outside the project "
-                       f"period {t.start} to {t.end}")
+                       f"period {t.start} to {t.end}{_typo(outflow)}")
         elif outflow.date > t.close:
             message = (f"{use.account}: paid on {outflow.date}, after the payment window closed "
                        f"on {t.close} ({t.window_days} days after the period ended on {t.end})")
@@ -67,6 +68,12 @@ def judge(facts: Facts, ruleset: RuleSet, project: str, outflow: Outflow,
         ("paid on", outflow.date, ""),
         *((f"{use.account} incurred on", use.incurred, how(use)) for use in uses)],
         tuple(findings))
+
+
+def _typo(outflow: Outflow) -> str:
+    """A hint when a misspelt key (``incured:``) left the payment date to count."""
+    typo = meta.near_miss(outflow.entry.meta or {}, meta.INCURRED)
+    return f"; the transaction has '{typo}': did you mean '{meta.INCURRED}'?" if typo else ""
 
 
 def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
