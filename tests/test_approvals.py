@@ -22,6 +22,7 @@ from aipo_budget.cli import cli
 from aipo_budget.core.engine import audit
 from aipo_budget.core.ledger import load_ledger
 from aipo_budget.core.rules import load_rules
+from aipo_budget.core.seals.snapshot import Ledger
 from aipo_budget.core.signatures import REGISTER, read_register
 from conftest import keygen
 
@@ -402,6 +403,35 @@ def test_a_seal_signed_by_its_sealer_is_verified_and_said(books, tmp_path):
                     "-t", "fund-statement").output
     assert "signed by External Auditor (key SHA256:" in report
     assert books.check().exit_code == 0
+
+
+def test_a_signed_seal_whose_entry_is_edited_to_match_changed_books_is_a_seal_finding(
+        books, tmp_path):
+    """The signature covers the seal's record; the entry's digest is what check compares
+    with the books. Someone who changes a sealed entry and writes the books' new digest into
+    the seal entry (as a tool run on a copy would tell them) must not get a seal that holds,
+    signed by the auditor; nor does an edit of the entry's other fields go unsaid."""
+    auditor = make_key(tmp_path, "External Auditor")
+    register = books.folder / "rules" / REGISTER
+    register.write_text(register.read_text() + register_line(
+        "External Auditor", auditor, 'namespaces="aipo-budget-audit",valid-after="20060101"'))
+    assert seal(books, "--sign", str(auditor)).exit_code == 0
+    outflow = max(books.signed_outflows, key=lambda o: o.usd)
+    path = Path(outflow.location.filename)
+    lines = path.read_text().splitlines(keepends=True)
+    lines[outflow.location.lineno - 1] = lines[outflow.location.lineno - 1].replace('"', '"X', 1)
+    path.write_text("".join(lines))
+    entries, _errors, options = load_ledger(str(books.ledger))
+    forged = Ledger(entries, options).snapshot(datetime.date(2006, 12, 31)).digest
+    seals = books.folder / "ledger" / "seals.beancount"
+    text = seals.read_text()
+    start = text.index('  digest: "') + len('  digest: "')
+    seals.write_text(text[:start] + forged + text[start + len(forged):])
+    result = books.check()
+    assert result.exit_code == 1
+    assert ("does not count: the seal entry's date, digest or counts do not match its signed "
+            "record: the entry was edited after it was signed") in result.output
+    assert "sealed entry changed" not in result.output  # the forged digest holds: the books
 
 
 def test_a_seal_signed_with_a_key_not_the_sealers_is_a_seal_finding(books, tmp_path):

@@ -31,7 +31,7 @@ from aipo_budget.core.paths import read_regular, shown
 from aipo_budget.core.rules import RuleVersion
 from aipo_budget.core.seals import judged as part
 from aipo_budget.core.seals.canonical import SEAL_TYPE, SHORT
-from aipo_budget.core.seals.sidecar import Difference, differences, parse_record
+from aipo_budget.core.seals.sidecar import Difference, differences, parse_record, unescape
 from aipo_budget.core.seals.snapshot import Ledger
 
 if TYPE_CHECKING:
@@ -223,12 +223,35 @@ def _signed(seal: SealedPeriod, ruleset: RuleSet) -> tuple[str, str | None]:
                                        seal.sealed_on or seal.through, "the day of the seal")
         if not any(meta.person_key(n) == meta.person_key(seal.by) for n in signed.names):
             raise signatures.SignatureError(f"it is by {signed.who}, not by {seal.by}")
+        edited = _unbound(seal, record)
+        if edited:  # what is signed is the record: the entry must say what it says
+            raise signatures.SignatureError(
+                f"the seal entry's {', '.join(edited)} do not match its signed record: the "
+                "entry was edited after it was signed")
     except OSError as exc:
         return "", (f"the seal's signature {os.path.basename(seal.signature)} cannot be read "
                     f"({exc.strerror or exc}): restore it from version control")
     except signatures.SignatureError as exc:
         return "", f"the seal's signature {os.path.basename(seal.signature)} does not count: {exc}"
     return signed.who, None
+
+
+def _unbound(seal: SealedPeriod, record: bytes) -> list[str]:
+    """The fields of a signed seal's entry that its record does not bear out: the record's
+    SHA-256, its seal line (the day, the books' digest, the counts, the sealer), the digests
+    of its judged and finding lines."""
+    written = seal.location.entry.meta  # counts read already: whole numbers
+    lines = record.decode("utf-8", "surrogateescape").split("\n")
+    said = next((line.split("\t")[1:] for line in lines if line.startswith("seal\t")), [])
+    entry = [str(seal.through), seal.digest, *(str(int(written[k])) for k in ("entries", "evidence"))]
+    parts = {"record-sha256": hashlib.sha256(record).hexdigest() == seal.record_sha256,
+             "date, digest or counts": said[:4] == entry,
+             "sealer": len(said) == 5 and meta.person_key(unescape(said[4]))
+             == meta.person_key(seal.by)}
+    for key, tag in (("rules", "judged\t"), ("verdict", "finding\t")):
+        parts[key] = part.digest(line[len(tag):] for line in lines if line.startswith(tag)) \
+            == getattr(seal, key)
+    return [name for name, holds in parts.items() if not holds]
 
 
 def _records(seals: Sequence[data.Custom], options: dict[str, Any] | None
