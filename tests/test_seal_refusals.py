@@ -185,3 +185,42 @@ def test_a_ledger_in_a_linked_folder_is_sealed(tmp_path):
     result = seal(tmp_path / "books" / "main.beancount")
     assert result.exit_code == 0, result.output + result.stderr
     assert (tmp_path / "real" / "ledger" / "seals.beancount").is_file()
+
+
+@pytest.mark.parametrize("fails", ["append", "include_line"])
+def test_a_seal_that_fails_once_writing_has_begun_leaves_the_tree_as_it_was(
+        tmp_path, monkeypatch, fails):
+    """The disk fills (or a file cannot be written) after the seal's record is written, while
+    the seal entry or the include line is: the record, the seals' file and the ledger are as
+    before the run, and the message names the file; no check then reports a record left
+    without its seal."""
+    from aipo_budget.cli import seal as seal_command
+    ledger = write_ledger(tmp_path, CLEAN)
+    before = tree(tmp_path)
+    real = getattr(seal_command, fails)
+
+    def full(*args, **kwargs):
+        written = list((tmp_path / "ledger" / "seals").glob("*.tsv"))  # the record is
+        if not written or (fails == "append" and args[0].endswith("seals.beancount")):
+            return real(*args, **kwargs)  # ... then the ledger's include line fails
+        raise OSError(28, "No space left on device", str(ledger))
+
+    monkeypatch.setattr(seal_command, fails, full)
+    result = seal(ledger)
+    assert result.exit_code == 2, result.output
+    assert f"{ledger.name}: cannot write the seal: No space left on device; nothing was " \
+        "sealed" in result.stderr
+    assert {path: found for path, found in tree(tmp_path).items()
+            if not path.endswith(".seals.lock")} == before
+    monkeypatch.undo()
+    check = CliRunner().invoke(cli, ["check", str(ledger), "--rules", str(RULES), "-q"])
+    assert check.exit_code == 0, check.output
+
+
+def test_a_name_that_is_no_utf8_text_is_refused_before_anything_is_written(tmp_path):
+    ledger = write_ledger(tmp_path, CLEAN)
+    before = tree(tmp_path)
+    result = seal(ledger, by="Ann \udcff")
+    assert result.exit_code == 2
+    assert "is not UTF-8 text" in result.output
+    assert tree(tmp_path) == before

@@ -34,7 +34,7 @@ from aipo_budget.cli.session import EXIT_FINDINGS, InputError, readable, run_aud
 from aipo_budget.core import meta
 from aipo_budget.core.evidence import ledger_folder
 from aipo_budget.core.ledger import walk_includes
-from aipo_budget.core.paths import as_given, read_regular
+from aipo_budget.core.paths import as_given, read_regular, shown
 from aipo_budget.core.seals import SEAL_FORMAT, SIGNATURE_SUFFIX, judged, read_seal, seal_entries
 from aipo_budget.core.seals.canonical import SEAL_TYPE
 from aipo_budget.core.seals.sidecar import ENTRY_HELP, escape, record_lines
@@ -217,9 +217,46 @@ def _write(ledger: str, base: str, signing: Signing, snapshot: Snapshot, ruleset
     record_path = os.path.join(os.path.dirname(path), *name.split("/"))
     # signed before anything is written: a key that cannot sign leaves the books as they were
     armored = signing_module.sign(record, signing.key, "audit") if signing.key else None
-    write_atomic(record_path, record)
-    if armored is not None:
-        write_atomic(record_path + SIGNATURE_SUFFIX, armored.encode("ascii"))
+    written_first = [record_path, *([record_path + SIGNATURE_SUFFIX] if armored else [])]
+    files = [path, os.path.realpath(ledger)]  # appended to: put back as they were on failure
+    before = {name: _content(name) for name in files}
+    records_made = not os.path.lexists(os.path.dirname(record_path))
+    try:
+        write_atomic(record_path, record)
+        if armored is not None:
+            write_atomic(record_path + SIGNATURE_SUFFIX, armored.encode("ascii"))
+        return _enter(ledger, path, signing, snapshot, rules, verdict, counts, name, record,
+                      armored is not None, record_path)
+    except BaseException as exc:  # the seal is whole or not at all: no record without entry
+        for written in written_first:
+            with contextlib.suppress(OSError):
+                os.unlink(written)
+        if records_made:
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.dirname(record_path))  # only if empty
+        for appended, content in before.items():
+            with contextlib.suppress(OSError):
+                if content is None:
+                    os.unlink(appended)
+                elif _content(appended) != content:
+                    write_atomic(appended, content)
+        if isinstance(exc, OSError):
+            raise InputError(f"{shown(exc.filename or path)}: cannot write the seal: "
+                             f"{exc.strerror or exc}; nothing was sealed") from None
+        raise
+
+
+def _content(path: str) -> bytes | None:
+    try:
+        return read_regular(path)
+    except FileNotFoundError:
+        return None
+
+
+def _enter(ledger: str, path: str, signing: Signing, snapshot: Snapshot, rules: list[str],
+           verdict: list[str], counts: list[int], name: str, record: bytes, signed: bool,
+           record_path: str) -> list[str]:
+    """The seal entry appended to the seals' file, and its include line to the ledger."""
     entry = [f"{signing.through} custom {quoted(SEAL_TYPE)} {quoted(signing.by)}",
              f"  sealed-on: {signing.sealed_on}",
              f"  digest: {quoted(snapshot.digest)}",
@@ -229,7 +266,7 @@ def _write(ledger: str, base: str, signing: Signing, snapshot: Snapshot, ruleset
              f"  evidence: {counts[1]}",
              f"  record: {quoted(name)}",
              f"  record-sha256: {quoted(hashlib.sha256(record).hexdigest())}",
-             *([f"  signature: {quoted(name + SIGNATURE_SUFFIX)}"] if armored else []),
+             *([f"  signature: {quoted(name + SIGNATURE_SUFFIX)}"] if signed else []),
              f"  format: {SEAL_FORMAT}",
              *(["  forced: TRUE"] if signing.forced else []),
              *([f"  reason: {quoted(signing.reason)}"] if signing.reason else []),
@@ -260,9 +297,20 @@ def _through(ctx: click.Context, param: click.Parameter, text: str) -> datetime.
     return day
 
 
+def _readable(ctx: click.Context, param: click.Parameter, text: str) -> None:
+    """Text the ledger (UTF-8) can hold: a shell's bytes that are no UTF-8 arrive as lone
+    surrogates, which no seal entry could be written with."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise click.BadParameter("is not UTF-8 text (bytes the ledger cannot hold)",
+                                 ctx=ctx, param=param) from None
+
+
 def _name(ctx: click.Context, param: click.Parameter, text: str) -> str:
     """A person's name, read as names in metadata are (core.meta.normal): nothing left of
     it (a zero-width space, blanks) is no one."""
+    _readable(ctx, param, text)
     if not meta.person_key(text):
         raise click.BadParameter("must be a name: nothing is left of it once format characters "
                                  "(zero-width spaces...) and blanks are removed",
@@ -271,6 +319,8 @@ def _name(ctx: click.Context, param: click.Parameter, text: str) -> str:
 
 
 def _text(ctx: click.Context, param: click.Parameter, text: str | None) -> str | None:
+    if text is not None:
+        _readable(ctx, param, text)
     if text is not None and not text.split():
         raise click.BadParameter("must not be empty", ctx=ctx, param=param)
     return " ".join(text.split()) if text is not None else None
