@@ -488,3 +488,47 @@ def test_a_register_name_matches_the_metadata_name_whatever_its_case_and_spacing
     (signer,) = read_register(str(path)).signers
     assert signer.named("nguyen  THI lan") and signer.named("Nguyen\u00a0Thi Lan")
     assert not signer.named("Nguyen Thi") and not signer.named("")
+
+
+def test_a_key_whose_signatures_cannot_be_verified_signs_nothing(books, tmp_path):
+    """ssh-keygen signs with an ECDSA key, but such a signature could never count: approve
+    says so and writes nothing, rather than a signature that check then rejects."""
+    key = tmp_path / "ecdsa"
+    subprocess.run([keygen(), "-q", "-t", "ecdsa", "-N", "", "-f", str(key)], check=True)
+    outflow = books.signed_outflows[0]
+    folder = books.folder / "ledger" / "approvals"
+    before = sorted(folder.iterdir())
+    result = books.approve(f"{outflow.location.filename}:{outflow.location.lineno}",
+                           outflow.approvers[0], key=key)
+    assert result.exit_code == 2
+    assert f"{key}: the signature ssh-keygen made does not verify" in result.stderr
+    assert "sign with an Ed25519 or RSA key; nothing was written" in result.stderr
+    assert sorted(folder.iterdir()) == before
+
+
+def test_an_approvals_folder_that_is_a_link_is_refused(books):
+    """A link at ledger/approvals could send the signature into the rules or documents."""
+    folder = books.folder / "ledger" / "approvals"
+    shutil.rmtree(folder)
+    folder.symlink_to(books.folder / "rules", target_is_directory=True)
+    rules_before = sorted((books.folder / "rules").iterdir())
+    outflow = books.signed_outflows[0]
+    result = books.approve(f"{outflow.location.filename}:{outflow.location.lineno}",
+                           outflow.approvers[0])
+    assert result.exit_code == 2
+    assert "ledger/approvals: a symbolic link, where the signatures go: nothing was written" \
+        in result.stderr
+    assert sorted((books.folder / "rules").iterdir()) == rules_before
+
+
+@pytest.mark.parametrize("junk", [b"\x1b]0;pwned\x07 ssh-ed25519 AAAA\n", b"\0" * 3_000_000],
+                         ids=["escape-sequence", "megabytes-of-nul"])
+def test_a_public_key_file_of_junk_is_named_not_echoed(books, tmp_path, junk):
+    """The message says the public key cannot be read; it never copies the file to the
+    terminal (an escape sequence would act on it, megabytes would flood it)."""
+    key = make_key(tmp_path, "Junk")
+    key.with_suffix(".pub").write_bytes(junk)
+    result = seal(books, "--sign", str(key))
+    assert result.exit_code == 2
+    assert f"{key}: its public key {key}.pub cannot be read (" in result.stderr
+    assert len(result.stderr) < 1000 and "\x1b" not in result.stderr and "\0" not in result.stderr

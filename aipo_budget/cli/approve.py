@@ -70,9 +70,12 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
     if outflow is None or facts.signatures is None or facts.signatures.folder is None:
         raise InputError(f"{where}: not a surplus outflow: only a payment out of the Surplus "
                          "Fund is approved by signature")
-    if os.path.lexists(facts.signatures.folder) and not os.path.isdir(facts.signatures.folder):
-        raise InputError(f"{shown(facts.signatures.folder)}: not a folder, where the "
-                         "signatures go: nothing was written")
+    folder = facts.signatures.folder
+    if os.path.islink(folder) or (os.path.lexists(folder) and not os.path.isdir(folder)):
+        # a link could point the signature into a folder the tool reads (rules, documents)
+        what = "a symbolic link" if os.path.islink(folder) else "not a folder"
+        raise InputError(f"{shown(folder)}: {what}, where the signatures go: nothing was "
+                         "written")
     register = loaded.result.ruleset.register
     fingerprint = None  # none to read: the signature then says whose key it is
     with contextlib.suppress(InputError):
@@ -91,6 +94,9 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
     message = signatures.signed_text(role, pairs)
     armored = signing.sign(message, key, role)
     made = signatures.parse_signature("", message + armored.encode())
+    if made.fingerprint is None:  # a key type sshsig cannot verify (ECDSA): it would never count
+        raise InputError(f"{key}: the signature ssh-keygen made {made.problem}: sign with an "
+                         "Ed25519 or RSA key; nothing was written")
     slug = (made.fingerprint or "unknown").removeprefix("SHA256:")
     slug = slug.replace("/", "_").replace("+", "-")[:12]
     path = os.path.join(facts.signatures.folder, f"{txn.date}-{signatures.text_key(pairs)[:12]}"

@@ -62,7 +62,8 @@ def key_fingerprint(key: str) -> str:
         fields = read_regular(public).decode("ascii").split()
         return sshsig.PublicKey.from_openssh_str(" ".join(fields[:2])).sha256_str()
     except (OSError, ValueError, NotImplementedError) as exc:
-        raise InputError(f"{key}: its public key {public} cannot be read ({exc}): give the "
+        why = signatures.reason_of(exc, "not an OpenSSH public key")
+        raise InputError(f"{key}: its public key {public} cannot be read ({why}): give the "
                          "public key of a key held by ssh-agent, or keep KEY.pub beside KEY"
                          ) from None
 

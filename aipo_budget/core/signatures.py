@@ -128,6 +128,16 @@ def _day(options: dict[str, str], option: str, lineno: int) -> datetime.date | N
     return day + datetime.timedelta(days=1) if partial and option == "valid-before" else day
 
 
+def reason_of(exc: BaseException, otherwise: str) -> str:
+    """What an exception of a parser says, short and with its control characters inert (it
+    may quote the file it read), or ``otherwise`` when it says nothing."""
+    text = str(exc)
+    if not text.strip():
+        return otherwise
+    shown = text.encode("unicode_escape").decode("ascii")
+    return shown if len(shown) <= 120 else shown[:117] + "..."
+
+
 def _signer(line: str, lineno: int) -> Signer:
     # sshsig (on cryptography, 8 MB of memory) is imported when a key or signature is read
     import sshsig
@@ -139,7 +149,7 @@ def _signer(line: str, lineno: int) -> Signer:
     except (ValueError, NotImplementedError, IndexError) as exc:
         raise RegisterError("not an allowed_signers line (NAMES OPTIONS KEYTYPE KEY, options "
                             "separated by commas without spaces): "
-                            f"{exc or 'the public key cannot be read'}", lineno) from None
+                            f"{reason_of(exc, 'the public key cannot be read')}", lineno) from None
     options = parsed.options or {}
     if "cert-authority" in options:
         raise RegisterError("cert-authority lines are not supported: name each key", lineno)
@@ -240,7 +250,7 @@ def signed_with(message: bytes, armored: bytes, role: str, what: str) -> str:
     try:
         outer = SshsigSignature.from_armored(armored)
     except (ValueError, IndexError) as exc:
-        raise SignatureError(f"it is not an SSH signature ({exc})") from None
+        raise SignatureError(f"it is not an SSH signature ({reason_of(exc, 'unreadable')})") from None
     if outer.namespace != namespace(role).encode():
         raise SignatureError(f"it was made in the namespace "
                              f"{outer.namespace.decode('ascii', 'replace')}, not {namespace(role)}")
