@@ -285,6 +285,22 @@ def test_an_output_path_that_is_a_file_is_refused(shared_ledger, tmp_path):
         pack._target(str(out))
 
 
+@pytest.mark.parametrize("inside", ["ledger/seals", "rules/pack", "documents/pack",
+                                    "ledger/approvals/pack"])
+def test_a_pack_among_what_the_audit_reads_is_refused(own_ledger, inside):
+    """A pack in the seals' records folder was an entries.tsv read as a seal's record (every
+    later check: "seal removed"); in the rules, documents or approvals folder, files read as
+    the books'. Refused before anything is written, as --output-file is."""
+    books = own_ledger.parent
+    before = tree(books)
+    result = report(own_ledger, books / inside)
+    assert result.exit_code == 2, result.output
+    assert f"{books / inside}: is in " in result.stderr
+    assert "a folder the audit reads: the audit pack goes in a folder of its own" in result.stderr
+    assert tree(books) == before
+    assert CliRunner().invoke(cli, ["check", str(own_ledger)]).exit_code == 0
+
+
 # --- the old or the new pack, at every instant ----------------------------------------------
 
 

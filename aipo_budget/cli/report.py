@@ -93,6 +93,7 @@ def command(ledger: str, rules: str | None, table_names: tuple[str, ...],
     names = None if (not table_names or "all" in table_names) else list(dict.fromkeys(table_names))
     tables = build_tables(loaded.result, first, last, names, ledger=ledger)
     if output is not None:
+        _refuse_a_pack_among_what_is_read(output, loaded)
         signing = _signing(key, loaded, output) if key is not None else (None, "")
         with progress.stage("writing the audit pack") as count:
             _write_pack(loaded, ctx, tables, output, last, *signing, count=count)
@@ -180,6 +181,30 @@ def _refuse_what_is_read(path: str, loaded: Loaded) -> None:
     if why is not None:
         raise InputError(f"{path}: {why}: --output-file writes a file of its own; nothing was "
                          "written")
+
+
+def _refuse_a_pack_among_what_is_read(output: str, loaded: Loaded) -> None:
+    """InputError when the pack's folder is, or is in, a folder the audit reads (the rules,
+    the documents, the approvals) or one of the seals' records: its files would be read as
+    the books' (an ``entries.tsv`` among the records is a seal removed)."""
+    from aipo_budget.core.evidence import ledger_folder
+    from aipo_budget.core.seals import RECORDS
+
+    files, folders = read_by_audit(loaded)
+    top = os.path.realpath(ledger_folder(loaded.options))
+    records = {os.path.join(top, RECORDS),
+               *(os.path.dirname(f) for f in files if f.endswith(".tsv"))}
+    real = os.path.realpath(output)
+    for folder in sorted({*folders, *records}):
+        read = os.path.realpath(folder)
+        # a documents folder of "." is the ledger's own: Beancount finds there only files in
+        # folders named as accounts, which a pack's are not
+        if (top + os.sep).startswith(read + os.sep):
+            continue
+        if real == read or real.startswith(read + os.sep):
+            raise InputError(f"{output}: is in {as_given(folder, loaded.ledger)}, a folder the "
+                             "audit reads: the audit pack goes in a folder of its own; nothing "
+                             "was written")
 
 
 def _write_file(path: str, content: str | bytes) -> None:
