@@ -224,3 +224,17 @@ def test_a_name_that_is_no_utf8_text_is_refused_before_anything_is_written(tmp_p
     assert result.exit_code == 2
     assert "is not UTF-8 text" in result.output
     assert tree(tmp_path) == before
+
+
+def test_a_huge_file_among_the_seals_records_is_said_not_read_into_memory(tmp_path):
+    """A sparse file of 2 TiB in ledger/seals: check reads no file whole beyond MAX_READ, and
+    says the record is there without its seal (it was an internal error, MemoryError)."""
+    ledger = write_ledger(tmp_path, CLEAN)
+    (tmp_path / "ledger" / "seals").mkdir(parents=True)
+    with open(tmp_path / "ledger" / "seals" / "junk.tsv", "wb") as huge:
+        huge.truncate(2 << 40)
+    result = CliRunner().invoke(cli, ["check", str(ledger), "--rules", str(RULES), "-q",
+                                      "--no-cache", "-f", "lines"])
+    assert result.exit_code == 1, result.output
+    assert "seal of an unknown date removed: its record ledger/seals/junk.tsv remains" \
+        in result.output

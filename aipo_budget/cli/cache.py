@@ -38,6 +38,7 @@ from aipo_budget import __version__
 from aipo_budget.core.digest import file_sha256
 from aipo_budget.core.evidence import RealPaths, file_mode
 from aipo_budget.core.findings import Finding, Judgement
+from aipo_budget.core.paths import MAX_READ
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -228,6 +229,8 @@ def _file(path: str) -> tuple[Any, int]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             return "not a regular file", info.st_ctime_ns
+        if info.st_size > MAX_READ:  # no audit reads it whole: no result is kept for it
+            return "too large", NEVER
         digest = file_sha256(fd)
         info = os.fstat(fd)  # after the read: a write meanwhile shows in its change time
         return [*_status(info), digest], info.st_ctime_ns

@@ -393,8 +393,8 @@ def _read_text(path: Path) -> str:
     try:  # a regular file only: a FIFO named *.toml would block every command (and bean-check)
         return read_regular(str(path)).decode("utf-8")
     except OSError as exc:
-        raise RulesError(str(path), "cannot read: " + (exc.strerror or "not a regular file")
-                         ) from None
+        why = exc.strerror or str(exc).removeprefix(f"{path}: ")  # not regular, too large
+        raise RulesError(str(path), "cannot read: " + why) from None
     except UnicodeDecodeError as exc:
         raise RulesError(str(path), f"not a UTF-8 text file (byte 0x{exc.object[exc.start]:02x} "
                                     f"at offset {exc.start})") from None
