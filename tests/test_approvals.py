@@ -532,3 +532,15 @@ def test_a_public_key_file_of_junk_is_named_not_echoed(books, tmp_path, junk):
     assert result.exit_code == 2
     assert f"{key}: its public key {key}.pub cannot be read (" in result.stderr
     assert len(result.stderr) < 1000 and "\x1b" not in result.stderr and "\0" not in result.stderr
+
+
+def test_a_signature_file_that_cannot_be_read_is_named_with_the_reason(books):
+    """A checkout that turned the signature's line endings into CRLF (git's autocrlf) leaves
+    a file that backs nobody: the finding names it and says why, not only "not signed"."""
+    outflow = books.signed_outflows[0]
+    _pairs, key = books_text(books, outflow)
+    approvals = books.folder / "ledger" / "approvals"
+    (path,) = list(approvals.glob(f"*-{key[:12]}-approve-*.sig"))[:1]
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    output = books.check().output
+    assert f"{path.name} is not an aipo-budget signature file" in output, output

@@ -421,8 +421,18 @@ class Signatures:
                 return Claim(name, role, signature)
         signature, problem = (_why_not(name, role, signed, signers, outflow.date)
                               or self._changed(register, name, role, pairs)
+                              or self._unreadable(outflow, role)
                               or (None, f"{name}'s {_ROLE_NOUN[role]} is not signed"))
         return Claim(name, role, signature, problem)
+
+    def _unreadable(self, outflow: Outflow, role: str) -> tuple[Signature, str] | None:
+        """A signature file named for this text and role (as ``approve`` names it) that cannot
+        be read or verified (a link, a FIFO, line endings changed by a checkout...): said, as
+        the reason the name is not backed."""
+        prefix = f"{outflow.date}-{self.text_of(outflow.entry)[1][:12]}-{role}-"
+        return next(((s, f"{os.path.basename(s.path)} {s.problem}") for s in self.all
+                     if s.problem is not None and os.path.basename(s.path).startswith(prefix)),
+                    None)
 
     def _changed(self, register: Register | None, name: str, role: str,
                  pairs: list[tuple[str, str]]) -> tuple[Signature, str] | None:
