@@ -238,3 +238,20 @@ def test_a_huge_file_among_the_seals_records_is_said_not_read_into_memory(tmp_pa
     assert result.exit_code == 1, result.output
     assert "seal of an unknown date removed: its record ledger/seals/junk.tsv remains" \
         in result.output
+
+
+def test_a_seal_made_is_a_success_whatever_became_of_the_standard_output(tmp_path):
+    """seal ... | head -0: the seal is written; what it wrote is said on standard error, so
+    a reader gone from standard output does not make it exit 2 and be sealed a second time."""
+    ledger = write_ledger(tmp_path, CLEAN)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run([sys.executable, "-c", "from aipo_budget.cli import main; main()",
+                               "seal", str(ledger), "--through", "2006", "--by", "A. Auditor",
+                               "--rules", str(RULES)], stdout=write_end, stderr=subprocess.PIPE,
+                              text=True, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith(f"Sealed {ledger} through 2006-12-31 by A. Auditor")

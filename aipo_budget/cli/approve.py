@@ -106,5 +106,6 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
     except OSError as exc:
         raise InputError(f"{shown(path)}: cannot write the signature: "
                          f"{exc.strerror or exc}") from None
-    click.echo(f"Signed {where} as {signer}: {shown(path)}, by "
-               f"{_owner(register, made.fingerprint, role, txn.date)}. Commit it with the ledger.")
+    click.echo(f"Signed {where} as {signer}: {shown(path)}, by "  # on stderr: written by now
+               f"{_owner(register, made.fingerprint, role, txn.date)}. Commit it with the ledger.",
+               err=True)

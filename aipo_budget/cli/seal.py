@@ -427,4 +427,6 @@ def command(ledger: str, through: datetime.date, by: str, reason: str | None, fo
         snapshot = Ledger(loaded.entries, loaded.options).snapshot(through)
         written = _write(ledger, ledger_folder(loaded.options), signing, snapshot,
                          loaded.result.ruleset, loaded.result.findings)
-    click.echo(_report(signing, snapshot, written, ledger), nl=False)
+    # on standard error, as report -o says what it wrote: the seal is written by now, and a
+    # standard output gone (| head -0) must not make it look failed (exit 2) and be redone
+    click.echo(_report(signing, snapshot, written, ledger), nl=False, err=True)
