@@ -152,7 +152,12 @@ def year_of(day: datetime.date) -> int:
 
 def near_miss(meta: dict[str, Any], key: str) -> str | None:
     """A key of ``meta`` that looks like a misspelt ``key`` (``approved_by``, ``aproved-by``)."""
-    for other in meta:
+    return _near_miss(tuple(meta), key)  # a ledger has few sets of keys: each compared once
+
+
+@functools.lru_cache(maxsize=1024)
+def _near_miss(keys: tuple[Any, ...], key: str) -> str | None:
+    for other in keys:
         if other == key or other in CONVENTION_KEYS or not isinstance(other, str) \
                 or other.startswith("__") or other in ("filename", "lineno"):
             continue
