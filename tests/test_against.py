@@ -369,3 +369,9 @@ def test_against_cannot_go_with_pending(shared_books):
     result = shared_books.check("--pending", str(shared_books.main))
     assert result.exit_code == 2
     assert "--against cannot be combined with --pending" in result.stderr
+
+
+def test_an_empty_manifest_path_is_refused_as_every_empty_path_is():
+    result = CliRunner().invoke(cli, ["check", "--against", ""])
+    assert result.exit_code == 2
+    assert result.stderr == "--against: an empty path names no file or folder\n"

@@ -21,8 +21,8 @@ from aipo_budget import __version__
 from aipo_budget.core.conventions import DEFAULT_CURRENCY
 from aipo_budget.core.findings import relative
 from aipo_budget.cli import terminal
-from aipo_budget.cli.options import (as_of_option, color_option, ledger_argument, quiet_option,
-                                     rules_option)
+from aipo_budget.cli.options import (as_of_option, color_option, ledger_argument,
+                                     non_empty_path, quiet_option, rules_option)
 from aipo_budget.outputs.render import FORMATS, TEXT_TABLES, finding_lines, render
 from aipo_budget.cli.session import (EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, CheckRun,
                                      checked, summary_line)
@@ -149,6 +149,7 @@ def cli() -> None:
 @click.option("--template", is_flag=True,
               help="With --pending: print a proposed surplus payment to start from.")
 @click.option("--against", "against_manifest", type=click.Path(readable=False), metavar="MANIFEST",
+              callback=lambda _ctx, _param, value: non_empty_path(value, "--against"),
               help="Also report every ledger entry, rules file and evidence file that changed, "
                    "appeared or vanished since the audit pack of this manifest.json was issued.")
 @quiet_option
