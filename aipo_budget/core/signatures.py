@@ -175,6 +175,9 @@ def read_register(path: str) -> Register:
         text = read_regular(path, MAX_FILE, follow=False).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise RegisterError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    if text.startswith("\ufeff"):  # an editor's byte-order mark: OpenSSH would not read it
+        raise RegisterError("starts with a byte-order mark (U+FEFF): save it as UTF-8 without "
+                            "one, as OpenSSH reads it", 1)
     signers = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
