@@ -71,9 +71,10 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
         raise InputError(f"{where}: not a surplus outflow: only a payment out of the Surplus "
                          "Fund is approved by signature")
     folder = facts.signatures.folder
-    if os.path.islink(folder) or (os.path.lexists(folder) and not os.path.isdir(folder)):
-        # a link could point the signature into a folder the tool reads (rules, documents)
-        what = "a symbolic link" if os.path.islink(folder) else "not a folder"
+    # a link could point the signature into a folder the tool reads (rules, documents)
+    what = ("a symbolic link" if os.path.islink(folder) else
+            "not a folder" if os.path.lexists(folder) and not os.path.isdir(folder) else None)
+    if what is not None:
         raise InputError(f"{shown(folder)}: {what}, where the signatures go: nothing was "
                          "written")
     register = loaded.result.ruleset.register

@@ -176,7 +176,7 @@ def _refuse_what_is_read(path: str, loaded: Loaded) -> None:
     files, folders = read_by_audit(loaded)
     if why is None and real in {os.path.realpath(f) for f in files}:
         why = "is a file the audit reads (of the ledger, its rules, seals or signatures)"
-    if why is None and any(real.startswith(os.path.realpath(f) + os.sep) for f in folders):
+    if why is None and _holding(path, folders) is not None:
         why = "is in a folder the audit reads (the rules, the documents or the approvals)"
     if why is not None:
         raise InputError(f"{path}: {why}: --output-file writes a file of its own; nothing was "
@@ -188,23 +188,30 @@ def _refuse_a_pack_among_what_is_read(output: str, loaded: Loaded) -> None:
     the documents, the approvals) or one of the seals' records: its files would be read as
     the books' (an ``entries.tsv`` among the records is a seal removed)."""
     from aipo_budget.core.evidence import ledger_folder
-    from aipo_budget.core.seals import RECORDS
+    from aipo_budget.core.seals import record_folders, seal_entries
 
-    files, folders = read_by_audit(loaded)
-    top = os.path.realpath(ledger_folder(loaded.options))
-    records = {os.path.join(top, RECORDS),
-               *(os.path.dirname(f) for f in files if f.endswith(".tsv"))}
-    real = os.path.realpath(output)
-    for folder in sorted({*folders, *records}):
+    _files, folders = read_by_audit(loaded)
+    top = os.path.realpath(ledger_folder(loaded.options)) + os.sep
+    # a documents folder of "." is the ledger's own: Beancount finds there only files in
+    # folders named as accounts, which a pack's are not
+    read = [folder for folder in [*folders, *record_folders(seal_entries(loaded.entries),
+                                                            loaded.options)]
+            if not top.startswith(os.path.realpath(folder) + os.sep)]
+    holder = _holding(output, read)
+    if holder is not None:
+        raise InputError(f"{output}: is in {as_given(holder, loaded.ledger)}, a folder the "
+                         "audit reads: the audit pack goes in a folder of its own; nothing "
+                         "was written")
+
+
+def _holding(path: str, folders: list[str]) -> str | None:
+    """The first of ``folders`` that is ``path`` or holds it, by their real paths."""
+    real = os.path.realpath(path)
+    for folder in folders:
         read = os.path.realpath(folder)
-        # a documents folder of "." is the ledger's own: Beancount finds there only files in
-        # folders named as accounts, which a pack's are not
-        if (top + os.sep).startswith(read + os.sep):
-            continue
         if real == read or real.startswith(read + os.sep):
-            raise InputError(f"{output}: is in {as_given(folder, loaded.ledger)}, a folder the "
-                             "audit reads: the audit pack goes in a folder of its own; nothing "
-                             "was written")
+            return folder
+    return None
 
 
 def _write_file(path: str, content: str | bytes) -> None:

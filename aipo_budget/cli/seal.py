@@ -162,9 +162,8 @@ def locked(ledger: str) -> Iterator[None]:
 def append(path: str, text: str, new: str = "") -> None:
     """Append ``text`` on lines of its own to ``path`` (``new``: its content if missing),
     in the file's line endings; every byte before it is kept."""
-    try:
-        content = read_regular(path)  # never blocks on a FIFO
-    except FileNotFoundError:
+    content = _content(path)
+    if content is None:
         content = new.encode()
     newline = b"\r\n" if b"\r\n" in content else b"\n"
     lead = b"" if not content or content.endswith(b"\n") else newline
@@ -247,6 +246,7 @@ def _write(ledger: str, base: str, signing: Signing, snapshot: Snapshot, ruleset
 
 
 def _content(path: str) -> bytes | None:
+    """The bytes of ``path``, None when there is none (never blocks on a FIFO)."""
     try:
         return read_regular(path)
     except FileNotFoundError:

@@ -491,8 +491,8 @@ def _project_rules(ruleset: RuleSet, kind: str) -> None:
             near = difflib.get_close_matches(str(rule.project), periods, n=1, cutoff=0.6)
             hint = f"; did you mean {near[0]!r}?" if near else ""
             raise RulesError(rule.filename, f"rule {rule.id}: project {rule.project!r} has no "
-                             f"period rule{hint} (its close date comes from the period and payment "
-                             "window)", rule.lineno)
+                             f"period rule{hint} (its close date comes from the period and "
+                             "payment window)", rule.lineno)
 
 
 def _check_waivers(ruleset: RuleSet) -> None:

@@ -253,7 +253,8 @@ def signed_with(message: bytes, armored: bytes, role: str, what: str) -> str:
     try:
         outer = SshsigSignature.from_armored(armored)
     except (ValueError, IndexError) as exc:
-        raise SignatureError(f"it is not an SSH signature ({reason_of(exc, 'unreadable')})") from None
+        raise SignatureError(f"it is not an SSH signature ({reason_of(exc, 'unreadable')})"
+                             ) from None
     if outer.namespace != namespace(role).encode():
         raise SignatureError(f"it was made in the namespace "
                              f"{outer.namespace.decode('ascii', 'replace')}, not {namespace(role)}")

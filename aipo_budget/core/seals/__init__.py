@@ -243,7 +243,8 @@ def _unbound(seal: SealedPeriod, record: bytes) -> list[str]:
     written = seal.location.entry.meta  # counts read already: whole numbers
     lines = record.decode("utf-8", "surrogateescape").split("\n")
     said = next((line.split("\t")[1:] for line in lines if line.startswith("seal\t")), [])
-    entry = [str(seal.through), seal.digest, *(str(int(written[k])) for k in ("entries", "evidence"))]
+    entry = [str(seal.through), seal.digest,
+             *(str(int(written[k])) for k in ("entries", "evidence"))]
     parts = {"record-sha256": hashlib.sha256(record).hexdigest() == seal.record_sha256,
              "date, digest or counts": said[:4] == entry,
              "sealer": len(said) == 5 and meta.person_key(unescape(said[4]))
@@ -254,16 +255,22 @@ def _unbound(seal: SealedPeriod, record: bytes) -> list[str]:
     return [name for name, holds in parts.items() if not holds]
 
 
+def record_folders(seals: Sequence[data.Custom], options: dict[str, Any] | None) -> list[str]:
+    """The folders of the seals' records: those the seal entries name, and ``ledger/seals``
+    beside the ledger file (given Beancount's ``options``)."""
+    folders = {os.path.dirname(path) for path in map(record_of, seals) if path is not None}
+    if options is not None:
+        folders.add(os.path.join(ledger_folder(options), RECORDS))
+    return sorted(folders)
+
+
 def _records(seals: Sequence[data.Custom], options: dict[str, Any] | None
              ) -> tuple[set[str], list[str]]:
     """The records the seal entries name, and the files in the folders of records (those of
     the seals and ``ledger/seals`` beside the ledger file)."""
     named = {path for path in map(record_of, seals) if path is not None}
-    folders = {os.path.dirname(path) for path in named}
-    if options is not None:
-        folders.add(os.path.join(ledger_folder(options), RECORDS))
     found = []
-    for folder in sorted(folders):
+    for folder in record_folders(seals, options):
         with contextlib.suppress(OSError), os.scandir(folder) as listing:
             found += [os.path.normpath(item.path) for item in listing
                       if item.name.endswith(".tsv") and item.is_file(follow_symlinks=False)]
