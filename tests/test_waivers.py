@@ -172,6 +172,40 @@ def test_a_reference_not_listed_beside_one_that_covers_is_a_warning(tmp_path):
     assert check(ledger).exit_code == 0 and check(ledger, "--strict").exit_code == 1
 
 
+def paid(day: str, waiver: str) -> str:
+    """A payment of costs incurred inside the period, in the window: it breaks no rule."""
+    return payment(day, "1000.00", waiver, incurred="2006-06-20")
+
+
+def test_a_clean_transaction_citing_a_reference_not_listed_is_a_warning(tmp_path):
+    """A payment that breaks no rule but cites a waiver nobody granted: the citation points
+    at nothing (a typo, or made up), which the books must not keep unsaid. A listed waiver
+    cited where nothing needs waiving is no finding. ``explain`` reports what ``check`` does."""
+    ledger = write_ledger(tmp_path, paid("2006-07-10", '"EC-2006-007"') + "\n\n"
+                          + paid("2006-07-12", '"EC-2006-07"'))
+    result = run(ledger)
+    (why,) = result.findings
+    assert (why.rule, why.severity, why.lineno) == (
+        "WAIVER", "warning", line_of(ledger, '2006-07-10 * "Print House"'))
+    assert why.message == ('the transaction cites waiver "EC-2006-007", which is not listed in '
+                           'the rules folder (did you mean "EC-2006-07"?)')
+    assert check(ledger).exit_code == 0 and check(ledger, "--strict").exit_code == 1
+    explained = CliRunner().invoke(cli, ["explain", f"{ledger}:{why.lineno}", "--ledger", str(ledger), "--rules",
+                                         str(RULES), "--as-of", AS_OF.isoformat(), "-f", "json"])
+    tables = {t["name"]: t for t in json.loads(explained.stdout)["tables"]}
+    (shown,) = tables["findings"]["rows"]
+    assert (shown["rule"], shown["severity"]) == ("WAIVER v1", "warning")
+    (waiver_rule,) = [r for r in tables["rules"]["rows"] if r["kind"] == "waiver"]
+    assert waiver_rule["verdict"] == "warning"
+
+
+def test_a_clean_transaction_citing_an_unlisted_reference_after_the_cut_off_is_left_out(tmp_path):
+    ledger = write_ledger(tmp_path, paid("2006-07-10", '"EC-1999-01"'))
+    assert [f.rule for f in run(ledger).findings] == ["WAIVER"]
+    result = check(ledger, "--as-of", "2006-07-01")
+    assert result.exit_code == 0 and "WAIVER" not in result.stdout
+
+
 def test_an_uncovered_warning_adds_a_warning_not_an_error(tmp_path):
     ledger = write_ledger(tmp_path, late(waiver='"EC-2006-09"'))
     (period,) = only(run(ledger), "period")

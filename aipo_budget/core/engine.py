@@ -20,7 +20,7 @@ from aipo_budget.core.findings import WARNING, Finding, Judgement, finding
 from aipo_budget.core.ledger import NotText
 from aipo_budget.core.rules import ALWAYS, RuleVersion
 from aipo_budget.core.seals import SealedPeriod, verify as verify_seals
-from aipo_budget.core.waivers import apply_waivers
+from aipo_budget.core.waivers import apply_waivers, unlisted_citations
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -109,6 +109,8 @@ def _judge(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.
     # the currency and the project are stamped before the waivers: their messages name a
     # finding's amount, and a waiver for a project covers only that project's findings
     findings = apply_waivers(stamped(findings, facts), ruleset, facts.conventions)
+    judged = entries if until is None else [e for e in entries if e.date <= until]
+    findings += unlisted_citations(judged, findings, ruleset, facts.conventions)
     # every seal on every entry, whatever the cut-off; its verdict given the findings of all
     sealing = verify_seals(entries, options, ruleset, findings if until is None else None)
     findings += apply_waivers(stamped(sealing.findings, facts), ruleset,

@@ -22,6 +22,8 @@ import datetime
 import difflib
 from typing import TYPE_CHECKING
 
+from beancount.core import data
+
 from aipo_budget.core import meta
 from aipo_budget.core.facts import Location
 from aipo_budget.core.facts.roles import project_of
@@ -29,7 +31,7 @@ from aipo_budget.core.findings import WAIVED, WARNING, finding, money
 from aipo_budget.core.rules import ALWAYS, UNWAIVABLE, RuleVersion
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator, Sequence
 
     from aipo_budget.core.conventions import Conventions
     from aipo_budget.core.findings import Finding
@@ -92,12 +94,16 @@ def why_not(reference: str, item: Finding, ruleset: RuleSet, conventions: Conven
     """Why the waiver ``reference`` does not cover ``item``; None if it does."""
     waiver = ruleset.waiver(reference)
     if waiver is None:
-        known = [waiver.reference for waiver in ruleset.waivers]
-        near = difflib.get_close_matches(reference, known, n=1, cutoff=0.6)
-        hint = f' (did you mean "{near[0]}"?)' if near else ""
-        return f'waiver "{reference}" is not listed in the rules folder{hint}'
+        return _unlisted(reference, ruleset)
     day = getattr(item.entry, "date", None) or item.date or datetime.date.min
     return _scope(waiver, item, conventions) or _limits(waiver, item, day)
+
+
+def _unlisted(reference: str, ruleset: RuleSet, said: str = " is") -> str:
+    known = [waiver.reference for waiver in ruleset.waivers]
+    near = difflib.get_close_matches(reference, known, n=1, cutoff=0.6)
+    hint = f' (did you mean "{near[0]}"?)' if near else ""
+    return f'waiver "{reference}"{said} not listed in the rules folder{hint}'
 
 
 def _not_waived(item: Finding, reasons: list[str], ruleset: RuleSet, by: str = "") -> Finding:
@@ -150,3 +156,22 @@ def apply_waivers(findings: Iterable[Finding], ruleset: RuleSet, conventions: Co
         if why is not None:
             added.setdefault((why.filename, why.lineno, why.severity, why.message), why)
     return judged + list(added.values())
+
+
+def unlisted_citations(entries: Iterable[data.Directive], findings: Sequence[Finding],
+                       ruleset: RuleSet, conventions: Conventions) -> Iterator[Finding]:
+    """A warning on each transaction that cites a waiver not listed in the rules folder when
+    no ``waiver`` finding on it says so already: one it breaks no rule with (or breaks only
+    rules no waiver covers) still points at an exception nobody granted."""
+    said = {(f.filename, f.lineno) for f in findings if f.kind == "waiver"}
+    for entry in entries:
+        cited = entry.meta.get(conventions.waiver) if isinstance(entry, data.Transaction) else None
+        if not isinstance(cited, str):
+            continue
+        where = Location.of(entry.meta, entry)
+        unlisted = [_unlisted(reference, ruleset, ", which is") for reference in
+                    references(cited) if ruleset.waiver(reference) is None]
+        if unlisted and (where.filename, where.lineno) not in said:
+            version = ruleset.judging("waiver", entry.date, DEFAULT_WAIVER_RULE)
+            yield finding(version, entry.date, where,
+                          f"the transaction cites {'; '.join(unlisted)}", severity=WARNING)
