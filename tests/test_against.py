@@ -247,6 +247,16 @@ def test_a_removed_evidence_file_is_found(books):
         ("pack/manifest.json", 0, f"evidence file {AUDIT_REPORT} removed since the audit pack")]
 
 
+def test_an_evidence_file_that_is_no_file_now_is_found_as_such_not_as_removed(books):
+    """A FIFO (or a link out of the documents folders) where a file of the pack was: the file
+    is there, and the evidence check will not read it."""
+    books.path(AUDIT_REPORT).unlink()
+    os.mkfifo(books.path(AUDIT_REPORT))
+    assert books.differences() == [
+        (AUDIT_REPORT, 0, f"evidence file {AUDIT_REPORT} is a FIFO, not a regular file now "
+                          "(it was in the audit pack)")]
+
+
 def test_an_added_evidence_file_is_found(books):
     added = "documents/Assets/Surplus-Fund/Bank/2007-01-10.bank-statement.pdf"
     books.path(added).write_bytes(b"%PDF-1.4\n% filed after the audit\n")
@@ -298,7 +308,28 @@ def test_an_older_pack_compares_files_and_says_entries_could_not_be(books, tmp_p
     assert found["message"] == f"ledger file {ROADMAP} changed since the audit pack"
 
 
+def test_the_packs_own_files_are_checked_against_the_manifest(shared_books, tmp_path):
+    """The books match, yet a table of the pack was edited and another removed: the pack is
+    no longer what was issued, which the auditor reading it must be told."""
+    pack = _pack_copy(shared_books, tmp_path)
+    result = shared_books.check(manifest=pack / "manifest.json")
+    assert result.exit_code == 0 and " files as written." in result.output
+    with open(pack / "budget.csv", "a", encoding="utf-8") as file:
+        file.write("Trafficking-Roadmap,0\n")
+    (pack / "index.html").unlink()
+    found = [(os.path.relpath(f["filename"], pack), f["message"]) for f in shared_books.document(
+        manifest=pack / "manifest.json")["findings"] if f["kind"] == "manifest"]
+    assert found == [
+        ("budget.csv", "pack file budget.csv changed since the pack was written"),
+        ("index.html", "pack file index.html removed or unreadable since the pack was written")]
+
+
 # --- a manifest that cannot be read ---------------------------------------------------------
+
+
+def _edit_manifest(pack: Path, **fields) -> None:
+    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    (pack / "manifest.json").write_text(json.dumps({**manifest, **fields}), encoding="utf-8")
 
 
 def _tampered_record(pack: Path) -> None:
@@ -323,6 +354,8 @@ def _tampered_record(pack: Path) -> None:
     (lambda pack: (pack / "entries.tsv").unlink(), "entries.tsv",
      "cannot read the pack's record of the ledger's entries"),
     (_tampered_record, "entries.tsv", "changed since the audit pack was written"),
+    (lambda pack: _edit_manifest(pack, outputs=[{"path": "../../etc/passwd", "sha256": "0"}]),
+     "manifest.json", "its list of the pack's files cannot be read"),
 ])
 def test_an_unreadable_manifest_exits_2_naming_the_file(shared_books, tmp_path, make, named,
                                                         said):

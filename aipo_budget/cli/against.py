@@ -16,7 +16,7 @@ import datetime
 import hashlib
 import json
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.cli.session import CheckRun, InputError, documents_of, run_audit, summarize
@@ -65,6 +65,7 @@ class Pack:
     entries_digest: str = ""
     raw: bytes = b""  # the manifest's bytes: what a signature signs
     signature: bytes | None = None  # manifest.json.sig's bytes; None: unsigned
+    outputs: dict[str, str] = field(default_factory=dict)  # the pack's files -> SHA-256
 
     @property
     def signature_path(self) -> str:
@@ -98,6 +99,21 @@ def _inputs(content: dict[str, Any], given: str) -> dict[str, dict[str, str]]:
     except (TypeError, KeyError):
         pass
     raise InputError(f"{given}: its inputs cannot be read: {NOT_A_MANIFEST}")
+
+
+def _outputs(content: dict[str, Any], given: str) -> dict[str, str]:
+    """The pack's own files (relative to its folder) and their SHA-256, as its manifest lists
+    them; none for a pack from before they were listed."""
+    try:
+        found = {item["path"]: item["sha256"] for item in content.get("outputs") or ()}
+    except (TypeError, KeyError):
+        found = None
+    if found is None or not all(
+            isinstance(path, str) and isinstance(sha, str) and path and not os.path.isabs(path)
+            and ".." not in path.split("/") for path, sha in found.items()):
+        raise InputError(f"{given}: its list of the pack's files cannot be read: "
+                         f"{NOT_A_MANIFEST}")
+    return found
 
 
 def _record(content: dict[str, Any], given: str) -> tuple[Record | None, str]:
@@ -144,7 +160,8 @@ def read_pack(given: str) -> Pack:
                          "written")
     return Pack(path, str(content.get("generated") or "an unknown date"),
                 str(content.get("version") or "an unknown version"), recorded, inputs,
-                *_record(content, path), raw, _signature(path + ".sig"))
+                *_record(content, path), raw, _signature(path + ".sig"),
+                _outputs(content, path))
 
 
 def _signature(path: str) -> bytes | None:
@@ -189,7 +206,8 @@ class Comparison:
                 entries = len(record.entries)
                 counts.insert(0, f"{entries} entr{'y' if entries == 1 else 'ies'}")
             text = (f"The books match {named}: {', '.join(counts[:-1])} and {counts[-1]} as "
-                    "issued.")
+                    "issued" + (f"; its {plural(len(pack.outputs), 'file')} as written."
+                                if pack.outputs else "."))
         if record is None:
             text += (f" The pack (aipo-budget {pack.version}) has no record of the ledger's "
                      "entries: they could not be compared one by one, the ledger files were "
@@ -220,14 +238,26 @@ def _files_now(loaded: Loaded, ledger: Ledger, citing: dict[str, Any]
     files = {"ledger": loaded.options.get("include") or (), "rules": loaded.result.ruleset.files}
     now = {kind: {shown(str(p), root): (file_digest(str(p)) or MISSING, str(p)) for p in paths}
            for kind, paths in files.items()}
-    now["evidence"] = {shown(p, root): (ledger.sha256(p), citing.get(ledger.relative(p), p))
-                       for p in documents_of(loaded) if safety(p, roots) is None}
+    now["evidence"] = {}
+    for p in documents_of(loaded):
+        refused = safety(p, roots)  # a FIFO where the file was is not a file "removed"
+        if refused != "does not exist":
+            now["evidence"][shown(p, root)] = (Refused(refused) if refused else ledger.sha256(p),
+                                               citing.get(ledger.relative(p), p))
     return now
+
+
+class Refused(str):
+    """Why a file the evidence check may not read is no evidence now (a FIFO, outside the
+    documents folders): a difference only where the pack had the file."""
 
 
 def _file_message(kind: str, path: str, recorded: str | None, now: str | None) -> str | None:
     if now is None:
         return f"{kind} file {path} removed since the audit pack"
+    if isinstance(now, Refused):
+        return None if recorded is None else f"{kind} file {path} {now} now (it was in the " \
+                                              "audit pack)"
     if recorded is None:
         return f"{kind} file {path} added since the audit pack"
     if now == recorded:
@@ -269,6 +299,13 @@ def compare(pack: Pack, loaded: Loaded) -> Comparison:
             message = _file_message(kind, path, pack.inputs[kind].get(path), sha)
             if message is not None:
                 found.append(error(where, message))
+    folder = os.path.dirname(os.path.abspath(pack.manifest))
+    for path, recorded in sorted(pack.outputs.items()):  # the pack's own files, as written
+        where = os.path.join(folder, *path.split("/"))
+        now = file_digest(where) if os.path.lexists(where) else None
+        if now != recorded:
+            said = "changed" if now else "removed or unreadable"
+            found.append(error(where, f"pack file {path} {said} since the pack was written"))
     return Comparison(pack, sorted(found, key=lambda f: f.sort_key), signed)
 
 

@@ -295,9 +295,18 @@ def load_ledger(path: str, proposed: str | None = None
     fatal = [_where(e, filename, walk.includes) for e in errors
              if type(e).__name__ in UNREADABLE]
     if fatal:
-        raise LedgerInputError([(show(f), n, m)
-                                for f, n, m in _one_per_line(_no_text(fatal, walk, show))])
+        raise LedgerInputError([(show(f), n, m) for f, n, m in _one_per_line(
+            _no_text([*_valueless(entries), *fatal], walk, show))])
     return entries, [*beancount_errors(errors), *_not_text(walk)], options_map
+
+
+def _valueless(entries: list[data.Directive]) -> list[Problem]:
+    """The ``custom`` entries with no value: Beancount's parser gives them None for a list,
+    and its pad plugin then fails on the whole ledger ("'NoneType' object is not iterable")
+    without naming one."""
+    return [(e.meta["filename"], e.meta["lineno"],
+             f'custom "{e.type}" has no value, which Beancount\'s plugins cannot read: give '
+             "it one") for e in entries if isinstance(e, data.Custom) and e.values is None]
 
 
 def _no_text(fatal: list[Problem], walk: Walk, show: Callable[[str], str]) -> list[Problem]:
