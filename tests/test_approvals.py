@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import dataclasses
+import json
 import shutil
 import subprocess
 import datetime
@@ -249,6 +250,28 @@ def test_approving_a_location_that_is_not_a_surplus_outflow_is_refused(books):
     result = books.approve(str(books.folder / "ledger" / "accounts.beancount") + ":1",
                            "Nguyen Thi Lan")
     assert result.exit_code == 2
+
+
+def test_check_against_a_pack_compares_the_signed_approvals(books, tmp_path):
+    """A signature is what makes an approval count, and it is no line of the ledger: the pack
+    lists each one, and check --against says one removed or added since."""
+    pack = tmp_path / "pack"
+    assert invoke("report", books.ledger, "--rules", str(books.folder / "rules"), "--as-of",
+                  "2006-12-31", "-o", str(pack), "-q").exit_code == 0
+    matched = invoke("check", books.ledger, "--rules", str(books.folder / "rules"),
+                     "--against", str(pack))
+    approvals = sorted((books.folder / "ledger" / "approvals").glob("*.sig"))
+    assert matched.exit_code == 0 and f"{len(approvals)} signed approvals as issued" in \
+        matched.output
+    removed, copied = approvals[0], approvals[1].with_name("copied.sig")
+    removed.unlink()
+    shutil.copy(approvals[1], copied)
+    result = invoke("check", books.ledger, "--rules", str(books.folder / "rules"), "--against",
+                    str(pack), "-f", "json")
+    found = {f["message"] for f in json.loads(result.stdout)["findings"]
+             if f["kind"] == "manifest"}
+    assert found == {f"approvals file ledger/approvals/{removed.name} removed since the audit pack",
+                     "approvals file ledger/approvals/copied.sig added since the audit pack"}
 
 
 def test_explain_shows_the_signatures_it_checked_and_whose_key(signed_books):

@@ -243,8 +243,9 @@ def test_the_cover_shows_the_ledger_digest_recomputed_from_the_manifest(pack):
     assert page.codes == [digest]
     assert page.fields["Ledger digest"].startswith(digest)
     assert manifest["ledger_digest"]["sha256"] == digest
-    # over the inputs: the ledger, the rules and the evidence, each with its SHA-256
-    assert set(manifest["inputs"]) == {"ledger", "rules", "evidence"}
+    # over the inputs: the ledger, the rules, the signed approvals and the evidence, each with
+    # its SHA-256
+    assert set(manifest["inputs"]) == {"ledger", "rules", "approvals", "evidence"}
     assert manifest["inputs"]["evidence"]
 
 

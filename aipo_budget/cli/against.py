@@ -25,6 +25,7 @@ from aipo_budget.core.facts import Location
 from aipo_budget.core.findings import ERROR, Finding, finding
 from aipo_budget.core.paths import read_regular, shown
 from aipo_budget.core.rules import RuleVersion
+from aipo_budget.core.signatures import approvals_folder, signature_files
 from aipo_budget.core.seals.sidecar import Words, entry_differences, parse_record
 from aipo_budget.core.seals.snapshot import FORMAT, MISSING, Ledger, file_digest
 from aipo_budget.core.tally import plural
@@ -49,6 +50,7 @@ WORDS = Words(changed="entry changed since the audit pack", recorded="in the pac
               added="entry added since the audit pack",
               removed="entry removed since the audit pack")
 KINDS = ("ledger", "rules", "evidence")  # the manifest's inputs
+SINCE = ("approvals",)  # inputs a pack lists since a later version: compared when it does
 NOT_A_MANIFEST = "not the manifest of an aipo-budget audit pack"
 
 
@@ -91,8 +93,9 @@ def _content(given: str) -> tuple[bytes, dict[str, Any]]:
 
 def _inputs(content: dict[str, Any], given: str) -> dict[str, dict[str, str]]:
     try:
-        found = {kind: {item["path"]: item["sha256"] for item in content["inputs"][kind]}
-                 for kind in KINDS}
+        listed = content["inputs"]
+        found = {kind: {item["path"]: item["sha256"] for item in listed[kind]}
+                 for kind in (*KINDS, *(kind for kind in SINCE if kind in listed))}
         if all(isinstance(text, str) for paths in found.values() for pair in paths.items()
                for text in pair):
             return found
@@ -201,7 +204,9 @@ class Comparison:
             text = f"{plural(len(self.findings), 'difference')} from {named}."
         else:
             counts = [plural(len(pack.inputs["rules"]), "rules file"),
-                      plural(len(pack.inputs["evidence"]), "evidence file")]
+                      plural(len(pack.inputs["evidence"]), "evidence file"),
+                      *([plural(len(pack.inputs["approvals"]), "signed approval")]
+                        if pack.inputs.get("approvals") else [])]
             if record is not None:
                 entries = len(record.entries)
                 counts.insert(0, f"{entries} entr{'y' if entries == 1 else 'ies'}")
@@ -235,9 +240,12 @@ def _files_now(loaded: Loaded, ledger: Ledger, citing: dict[str, Any]
     the first entry citing it: where an auditor looks)."""
     root = os.path.dirname(os.path.abspath(loaded.ledger))
     roots = documents_roots(loaded.options)
-    files = {"ledger": loaded.options.get("include") or (), "rules": loaded.result.ruleset.files}
+    files = {"ledger": loaded.options.get("include") or (), "rules": loaded.result.ruleset.files,
+             "approvals": signature_files(approvals_folder(loaded.options), regular=True)}
     now = {kind: {shown(str(p), root): (file_digest(str(p)) or MISSING, str(p)) for p in paths}
            for kind, paths in files.items()}
+    for path in set(signature_files(approvals_folder(loaded.options))) - set(files["approvals"]):
+        now["approvals"][shown(path, root)] = (Refused("is not a regular file"), path)
     now["evidence"] = {}
     for p in documents_of(loaded):
         refused = safety(p, roots)  # a FIFO where the file was is not a file "removed"
@@ -293,7 +301,7 @@ def compare(pack: Pack, loaded: Loaded) -> Comparison:
                            "version of aipo-budget?)")]
     now = _files_now(loaded, ledger, snapshot.citing)
     # with a record, the entries are compared: a reformatted ledger file is no difference
-    for kind in KINDS[1:] if pack.record is not None else KINDS:
+    for kind in [k for k in pack.inputs if pack.record is None or k != "ledger"]:
         for path in sorted(pack.inputs[kind].keys() | now[kind].keys()):
             sha, where = now[kind].get(path, (None, None))
             message = _file_message(kind, path, pack.inputs[kind].get(path), sha)

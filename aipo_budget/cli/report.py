@@ -23,6 +23,7 @@ from aipo_budget.cli.options import (
 from aipo_budget.cli.session import InputError, Loaded, documents_of, read_by_audit, run_audit
 from aipo_budget.core.findings import ERROR, WAIVED, WARNING
 from aipo_budget.core.paths import as_given
+from aipo_budget.core.signatures import approvals_folder, signature_files
 from aipo_budget.core.tally import plural
 from aipo_budget.outputs.pack.files import write_atomic
 from aipo_budget.outputs.render import FORMATS, PLAIN, RenderError, render
@@ -262,7 +263,8 @@ def _write_pack(loaded: Loaded, ctx: Context, tables: list[Table], output: str,
         as_of=loaded.as_of,
         entries=loaded.entries, options=loaded.options,  # the pack records them, unread again
         inputs={"ledger": loaded.options.get("include", []),
-                "rules": loaded.result.ruleset.files},
+                "rules": loaded.result.ruleset.files,
+                "approvals": signature_files(approvals_folder(loaded.options), regular=True)},
         settings={"ledger": os.path.basename(loaded.ledger), "as_of": loaded.as_of.isoformat(),
                   "from": first.isoformat() if first else None,
                   "to": (last or loaded.as_of).isoformat(),

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -328,13 +329,22 @@ def parse_signature(path: str, raw: bytes) -> Signature:
     return Signature(path, role, tuple(pairs), key.sha256_str())
 
 
-def signature_files(folder: str | None) -> list[str]:
-    """The ``*.sig`` files of the approvals folder (a cache of results lists them too)."""
+def signature_files(folder: str | None, regular: bool = False) -> list[str]:
+    """The ``*.sig`` files of the approvals folder (a cache of results lists them too); with
+    ``regular``, only those that may count: regular files, not links (an audit pack's)."""
     try:
         names = sorted(n for n in os.listdir(folder) if n.endswith(SUFFIX)) if folder else []
     except OSError:
         names = []
-    return [os.path.join(folder, name) for name in names]
+    paths = [os.path.join(folder, name) for name in names]
+    return [p for p in paths if _regular(p)] if regular else paths
+
+
+def _regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def read_signatures(folder: str | None) -> list[Signature]:
