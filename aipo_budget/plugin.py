@@ -21,6 +21,7 @@ from beancount.core import data
 
 from aipo_budget.core import reuse
 from aipo_budget.core.budgets import budget_entries
+from aipo_budget.core.conventions import conventions
 from aipo_budget.core.engine import audit
 from aipo_budget.core.errors import AuditError, FundRuleError, RulesConfigError
 from aipo_budget.core.paths import rules_folder
@@ -50,7 +51,8 @@ def _check(entries: list[data.Directive], options_map: dict[str, Any], config: s
         source = {"filename": exc.filename, "lineno": exc.lineno}
         return entries, [RulesConfigError(source, f"aipo-budget rules: {exc.message}", None)]
     # Fava's budgets: each project's allocation from its ceiling rule (aipo_budget.core.budgets)
-    judged = sorted([*entries, *budget_entries(ruleset, entries)], key=data.entry_sortkey)
+    judged = sorted([*entries, *budget_entries(ruleset, entries, ledger=conventions(options_map))],
+                    key=data.entry_sortkey)
     # the entries returned are those audited, so that the CLI and the Fava page, which get
     # them from the loader, may reuse the audit (aipo_budget.core.reuse)
     result = audit(judged, ruleset, datetime.date.today(), options=options_map)

@@ -73,6 +73,18 @@ def test_plugin_adds_only_the_budget_entries(tmp_path):
     ]
 
 
+def test_the_plugins_budgets_are_in_the_ledgers_operating_currency(tmp_path):
+    """Fava's budgets that the plugin line adds are in the ledger's operating currency, as
+    every figure of its audit is: USD budgets in a EUR ledger were compared with EUR costs."""
+    ledger = write_ledger(tmp_path, PAYMENT.replace(" USD", " EUR"),
+                          prelude=f'plugin "aipo_budget.plugin" "{RULES}"\n'
+                          + PRELUDE.replace('"operating_currency" "USD"',
+                                            '"operating_currency" "EUR"'))
+    entries, _errors, _options = load(ledger)
+    budgets = [e for e in entries if is_budget(e)]
+    assert budgets and {e.values[2].value.currency for e in budgets} == {"EUR"}
+
+
 def test_rules_folder_relative_to_the_ledger(tmp_path):
     (tmp_path / "rules").symlink_to(RULES)
     _entries, errors, _options = load(with_plugin(tmp_path, "rules"))
