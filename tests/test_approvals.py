@@ -502,6 +502,10 @@ def test_a_changed_account_and_tag_are_said_as_a_reader_reads_them():
     assert _changes("account", "s3:A:B|s3:C:D", "s3:A:B|s3:C:E") == "C:D -> C:E"
     assert _changes("tags", "", "{s1:x}") == "(none) -> x"
     assert _changes("amount", "a:-5 USD|a:5 USD", "a:-5 USD|a:6 USD") == "5.00 USD -> 6.00 USD"
+    # a date, a number, a flag: said without the tag that keeps its type in the signed text
+    assert _changes("metadata incurred", "d:2006-06-28", "d:2006-06-29") == \
+        "2006-06-28 -> 2006-06-29"
+    assert _changes("metadata copies", "n:2", "b:TRUE") == "2 -> TRUE"
 
 
 def test_a_register_name_matches_the_metadata_name_whatever_its_case_and_spacing(tmp_path):

@@ -533,7 +533,9 @@ def _item(name: str, item: str) -> str:
         number, _, currency = item[2:].partition(" ")
         with contextlib.suppress(InvalidOperation):
             return money(Decimal(number), currency)
-    return re.sub(r"(?<![^\s{,\[(])s\d+:", "", item).strip("{}[]") or "(none)"
+    from aipo_budget.core.seals.canonical import untyped
+
+    return untyped(item).strip("{}[]") or "(none)"
 
 
 def _changes(name: str, old: str | None, new: str | None) -> str:

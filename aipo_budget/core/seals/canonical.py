@@ -16,6 +16,7 @@ import datetime
 import functools
 import hashlib
 import os
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -92,6 +93,15 @@ _TYPED: dict[type, Callable[[Any], str]] = {
     datetime.date: lambda value: "d:" + value.isoformat(),
     frozenset: _set, set: _set, list: _sequence, tuple: _sequence, Amount: _amount,
 }
+
+
+# the type tags typed() writes: at the start, or after an opening bracket, a comma or "="
+TYPE_TAG = re.compile(r"(?:^|(?<=[\[{(,=]))(?:s\d+|[a-z]):")
+
+
+def untyped(text: str) -> str:
+    """``typed`` text as a reader says it: 2, 2006-06-28, TRUE, a text, without their tags."""
+    return TYPE_TAG.sub("", text)
 
 
 def typed(value: Any) -> str:

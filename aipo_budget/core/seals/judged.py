@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from beancount.core import data
 
 from aipo_budget.core.params import values
-from aipo_budget.core.seals.canonical import EMPTY, SHORT, fingerprint, typed
+from aipo_budget.core.seals.canonical import EMPTY, SHORT, fingerprint, typed, untyped
 from aipo_budget.core.seals.sidecar import Difference, escape, unescape
 
 if TYPE_CHECKING:
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 UNSEALED_KINDS = ("seal", "ledger")
 WHERE = re.compile(r"\bline \d+\b|\S*[/.]\S*:\d+\b")  # "line 12", "ledger/x.beancount:12"
 SHOWN = 80  # characters of a value quoted in a finding
-_TYPE_TAG = re.compile(r"(?:^|(?<=[\[{(,=]))(?:s\d+|[a-z]):")
 _DIRECTIVES = tuple(data.ALL_DIRECTIVES)
 
 
@@ -103,7 +102,7 @@ def verdict(findings: Iterable[Finding], base: str) -> list[tuple[datetime.date,
 
 def shown(value: str | None) -> str:
     """A typed value as a reader says it: 2, 2002-01-01, a text (cut at SHOWN characters)."""
-    text = _TYPE_TAG.sub("", value) if value else "nothing"
+    text = untyped(value) if value else "nothing"
     return text if len(text) <= SHOWN else text[:SHOWN - 3] + "..."
 
 
