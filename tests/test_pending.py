@@ -728,3 +728,56 @@ def test_a_warning_that_joins_an_error_on_an_earlier_payment_is_new_where_it_joi
     [caused] = [f for f in fourth["findings"] if f["caused_by_proposal"]]
     assert (caused["kind"], caused["severity"], caused["lineno"]) == ("duplicate", "warning", 1)
     assert "same payee and amount 1 day(s) apart" in caused["message"]
+
+
+# --- the lowest balance after each proposal, without a history per proposal ----------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(moves=st.lists(st.tuples(st.integers(1, 20), st.integers(-50, 50), st.booleans()),
+                      max_size=30))
+def test_the_lowest_balance_after_each_proposal_is_that_of_its_own_history(moves):
+    """What the headroom reads of the fund's history after proposal *k* (the first lowest
+    balance from its day on, with the later proposals taken out), from one tree of minima,
+    is what the history with them taken out says: whatever the days, amounts and ties."""
+    import datetime
+    import types
+    from decimal import Decimal
+
+    moves = sorted(moves, key=lambda move: move[0])  # the history is in date order
+    entries, history, balance = [], [], Decimal(100)
+    for day, amount, _proposed in moves:
+        balance += amount
+        entries.append(object())
+        history.append((datetime.date(2006, 1, day), balance))
+    facts = types.SimpleNamespace(fund_history=history, fund_entries=entries)
+    proposed = [e for e, move in zip(entries, moves) if move[2]]
+    order = list(range(len(proposed)))  # the file order: the days' order reversed, in part
+    order = order[::2] + order[1::2]
+    index = {id(proposed[i]): k for k, i in enumerate(order)}
+    days = [history[entries.index(proposed[i])][0] for i in order]
+    for k, lowest in enumerate(judging._lowest(facts, index, days)):
+        later = [(d, b) for d, b in judging._history(facts, index, k) if d >= days[k]]
+        assert lowest == ([min(later, key=lambda point: point[1])] if later else [])
+
+
+def test_findings_a_payment_makes_on_itself_take_no_audit_per_proposal(tmp_path, monkeypatch):
+    """Forty payments, each without its document, approved by its preparer and incurred
+    before the project began: findings that read the payment alone, which the audit with
+    every proposal gives as the audit with the proposals up to it does. They are read from
+    that audit, not from one more audit per proposal (a thousand such proposals took minutes);
+    the verdicts are those of the audits in turn."""
+    ledger = books(tmp_path, base())
+    batch = "\n".join(proposal(f"{10 + k}.00", date=f"2006-03-{1 + k % 28:02d}", meta={
+        "document": f'"missing-{k}.pdf"', "approved-by": '"Budi Santoso"',
+        "incurred": "2005-12-20"}).replace('"Consultant"', f'"Consultant {k}"')
+        for k in range(40))  # no duplicate (its finding reads the other payments)
+    made = []
+    real = judging._Prefixes.made
+    monkeypatch.setattr(judging._Prefixes, "made", lambda self, k: made.append(k) or real(self, k))
+    _, document = judged(ledger, batch)
+    assert len(made) <= 4, made  # the ledger alone, with every proposal, a bisection or two
+    kinds = [{f["kind"] for f in p["findings"]} for p in document["proposals"]]
+    assert all({"evidence", "segregation", "period"} <= found for found in kinds), kinds
+    monkeypatch.setattr(judging, "_at_once", lambda p: None)
+    assert judged(ledger, batch)[1] == document

@@ -172,6 +172,7 @@ class Facts:
     problems: list[tuple[Location, datetime.date, Problem]] = field(default_factory=list)
     conventions: Conventions = DEFAULT  # the ledger's: its accounts, keys and currency
     signatures: Signatures | None = None  # the approvals folder, read when a check asks
+    _outflows: dict[int, Outflow] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def end(self) -> datetime.date:
@@ -184,3 +185,10 @@ class Facts:
     @property
     def has_fund(self) -> bool:
         return bool(self.fund_accounts)
+
+    def outflow_of(self, entry: Any) -> Outflow | None:
+        """The surplus outflow of ``entry`` (the very directive), if it is one."""
+        if len(self._outflows) != len(self.outflows):  # built once the facts are
+            self._outflows.clear()
+            self._outflows.update((id(o.entry), o) for o in self.outflows)
+        return self._outflows.get(id(entry))

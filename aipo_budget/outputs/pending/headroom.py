@@ -57,11 +57,6 @@ def _row(measure: str, project: str | None = None, **values: Any) -> Row:
     return {"measure": measure, "project": project, **values}
 
 
-def outflow_of(result: Audit, proposal: Any) -> Outflow | None:
-    """The proposal as the audit saw it, if it is a surplus outflow."""
-    return next((o for o in result.facts.outflows if o.entry is proposal), None)
-
-
 def _project_rows(result: Audit, at: Position, outflow: Outflow, project: str) -> list[Row]:
     currency = result.facts.conventions.currency
     project_terms = terms(result.ruleset, project, outflow.date)
@@ -146,7 +141,7 @@ def headroom(result: Audit, proposal: Any, title: str, at: Position | None = Non
     """The headroom table of ``proposal`` in ``result`` (the audit with it), or at the
     position ``at`` of the ledger with it, when ``result`` holds later proposals too (the
     proposal's own facts are the same in both)."""
-    outflow = outflow_of(result, proposal)
+    outflow = result.facts.outflow_of(proposal)
     rows: list[Row] = []
     if outflow is not None:
         at = at or position(result.facts, charged(outflow))

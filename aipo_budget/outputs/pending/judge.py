@@ -10,6 +10,7 @@ added.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import datetime
@@ -23,7 +24,7 @@ from aipo_budget.core.ledger import is_revalidated, load_ledger, revalidated
 from aipo_budget.core.paths import shown
 from aipo_budget.core.tally import plural
 from aipo_budget.outputs.pending import proposals as proposing
-from aipo_budget.outputs.pending.headroom import Position, headroom, outflow_of, position
+from aipo_budget.outputs.pending.headroom import Position, headroom, position
 from aipo_budget.outputs.table import Status
 from aipo_budget.outputs.tables import CHECK_VIEW, findings_register
 
@@ -238,6 +239,11 @@ def _site(finding: Finding) -> Site:
             finding.lineno)
 
 
+def _site_of(found: Key) -> Site:
+    rule, kind, severity, filename, lineno = found
+    return (rule, kind, severity == "waived", filename, lineno)
+
+
 def _ranks(findings: Sequence[Finding]) -> dict[Site, int]:
     ranks: dict[Site, int] = {}
     for f in findings:
@@ -253,7 +259,9 @@ def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
     rank as payments are added (nothing, a warning, an error), and a warning it had may give
     way to an error: the first audit at each rank is found by bisection. A finding may also
     join a site at a rank it has already (a second duplicate, a warning beside an error): the
-    first audit with each key of the last one is found too."""
+    first audit with each key of the last one is found too. A finding on a proposal that reads
+    that payment alone (:data:`OWN_KINDS`) is new with it, as the audit with every proposal
+    has it: no audit is made for it."""
     n = len(prefixes.proposals)
     if not _only_add(prefixes):
         return None
@@ -262,16 +270,12 @@ def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
         return None  # a payment may set right a balance assertion that fails now
     if any(rank > last.get(site, 0) for site, rank in first.items()):
         return None  # a finding of the ledger goes away
-    new_at: dict[int, set[Key]] = {}  # k -> the keys of the findings new at k
-    for site, top in last.items():
-        for level in range(first.get(site, 0) + 1, top + 1):
-            k = _first_prefix(prefixes, lambda k, s=site, r=level: prefixes.ranks(k).get(s, 0) >= r)
-            new_at.setdefault(k, set()).update(
-                key(f) for f in prefixes.findings[k]
-                if _site(f) == site and RANK.get(f.severity, 2) >= level)
-    for found in prefixes.keys(n) - prefixes.keys(0):
-        k = _first_prefix(prefixes, lambda k, f=found: f in prefixes.keys(k))
-        new_at.setdefault(k, set()).add(found)
+    own = _own_sites(prefixes)
+    mine: dict[int, list[Finding]] = {}  # k -> the findings at the own sites of proposal k
+    for f in prefixes.findings[n]:
+        if _site(f) in own:  # on its proposal from the audit with it, as in the last one
+            mine.setdefault(own[_site(f)], []).append(f)
+    new_at = _new_at(prefixes, first, last, own)
     positions = _positions(prefixes) if _monotone(prefixes) else None
     if positions is None:
         return None
@@ -279,11 +283,52 @@ def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
     last_audit = prefixes.kept[n]
     verdicts = []
     for k, proposal in enumerate(prefixes.proposals, 1):
-        keys = new_at.get(k, set())
-        new = [f for f in prefixes.findings.get(k, ()) if key(f) in keys]
-        verdicts.append(_verdict(proposal, new, prefixes.findings.get(k, ()), last_audit,
-                                 positions[k - 1]))
+        keys = new_at.get(k, set()) | {key(f) for f in mine.get(k, ())}
+        found = prefixes.findings[k] if k in prefixes.findings else mine.get(k, [])
+        new = [f for f in found if key(f) in keys]
+        verdicts.append(_verdict(proposal, new, found, last_audit, positions[k - 1]))
     return verdicts
+
+
+def _new_at(prefixes: _Prefixes, first: dict[Site, int], last: dict[Site, int],
+            own: dict[Site, int]) -> dict[int, set[Key]]:
+    """*k* -> the keys of the findings new in the audit with the first *k* proposals, but
+    those at ``own`` sites, by bisection."""
+    n, new_at = len(prefixes.proposals), {}
+    for site, top in last.items():
+        for level in range(first.get(site, 0) + 1, top + 1) if site not in own else ():
+            k = _first_prefix(prefixes, lambda k, s=site, r=level: prefixes.ranks(k).get(s, 0) >= r)
+            new_at.setdefault(k, set()).update(
+                key(f) for f in prefixes.findings[k]
+                if _site(f) == site and RANK.get(f.severity, 2) >= level)
+    for found in prefixes.keys(n) - prefixes.keys(0):
+        if _site_of(found) not in own:
+            k = _first_prefix(prefixes, lambda k, f=found: f in prefixes.keys(k))
+            new_at.setdefault(k, set()).add(found)
+    return new_at
+
+
+# The kinds whose finding on a payment reads that payment alone (its metadata, accounts,
+# amount, evidence file and dates) and the rules: on a proposal, the same in the audit with it
+# as in the audit with every proposal. Not those of running totals (ceiling, co-funding,
+# reserve, duplicate) nor a waiver's, which follows the finding it is about.
+OWN_KINDS = frozenset({"approval", "authorization", "conversion", "eligibility", "evidence",
+                       "purpose", "segregation", "period"})
+
+
+def _own_sites(prefixes: _Prefixes) -> dict[Site, int]:
+    """The sites of a kind in OWN_KINDS on a proposal's own line, and that proposal's *k*,
+    in the audit with every proposal: each first appears in the audit with its proposal. None
+    when a proposal could change how another payment reads (a price or cost on one of its
+    postings, from which Beancount may make a price)."""
+    if any(posting.price is not None or posting.cost is not None
+           for proposal in prefixes.proposals for posting in proposal.postings):
+        return {}
+    at = {(where.filename, where.lineno): k for k, proposal in enumerate(prefixes.proposals, 1)
+          if (where := Location.of(proposal.meta, proposal))}
+    return {_site(f): at[(f.filename, f.lineno)]
+            for f in prefixes.findings[len(prefixes.proposals)]
+            if f.kind in OWN_KINDS and (f.filename, f.lineno) in at}
 
 
 def _first_prefix(prefixes: _Prefixes, holds: Callable[[int], bool]) -> int:
@@ -371,9 +416,95 @@ def _positions(prefixes: _Prefixes) -> list[Callable[[], Position]] | None:
     if (spent != end.spent or shares != end.shares
             or _history(every, index, -1) != list(alone.fund_history)):
         return None
-    # the history after each proposal is made when its verdict is: held together, they
-    # would take memory growing with the square of the proposals
-    return [lambda k=k, s=s: Position(*s, _history(every, index, k)) for k, s in enumerate(sums)]
+    # the headroom reads of the fund's history only its lowest point from the payment's day on
+    lowest = _lowest(every, index, [p.date for p in prefixes.proposals])
+    return [lambda k=k, s=s: Position(*s, lowest[k]) for k, s in enumerate(sums)]
+
+
+def _lowest(facts: Facts, index: dict[int, int], days: Sequence[datetime.date]
+            ) -> list[list[tuple[Any, Any]]]:
+    """For each proposal *k* (from 0), the first lowest point of the fund's history from its
+    day ``days[k]`` on, with the proposals after it taken out ([] when there is none): a
+    history per proposal would take time growing with the square of the proposals. From the
+    history with all of them, the proposals are taken out from the last, each a point gone
+    and its movement off every later balance, in a tree of minima over the history."""
+    points = list(zip(facts.fund_history, facts.fund_entries))
+    tree = _MinTree([(balance, place) for place, ((_day, balance), _e) in enumerate(points)])
+    where = {index[id(entry)]: place for place, (_point, entry) in enumerate(points)
+             if id(entry) in index}
+    found: list[list[tuple[Any, Any]]] = [[] for _ in days]
+    for k in reversed(range(len(days))):
+        start = bisect.bisect_left(points, days[k], key=lambda point: point[0][0])
+        balance, place = tree.least(start)
+        found[k] = [(points[place][0][0], balance)] if place is not None else []
+        if k in where:  # taken out: its point, and its movement from every later balance
+            place = where[k]
+            before = points[place - 1][0][1] if place else ZERO
+            tree.add(place, before - points[place][0][1])
+            tree.drop(place)
+    return found
+
+
+class _MinTree:
+    """The least (value, place) of the places from one on, as values of a suffix of places
+    are shifted and places dropped: a segment tree with the shifts kept at its nodes."""
+
+    def __init__(self, values: list[tuple[Any, int]]) -> None:
+        self.size = max(1, len(values))
+        self.low: list[tuple[Any, int | None]] = [(None, None)] * (4 * self.size)
+        self.shift = [ZERO] * (4 * self.size)
+        if values:
+            self._build(1, 0, self.size - 1, values)
+
+    def _build(self, node: int, lo: int, hi: int, values: list[tuple[Any, int]]) -> None:
+        if lo == hi:
+            self.low[node] = values[lo]
+            return
+        mid = (lo + hi) // 2
+        self._build(2 * node, lo, mid, values)
+        self._build(2 * node + 1, mid + 1, hi, values)
+        self._pull(node)
+
+    def _pull(self, node: int) -> None:
+        shown = [(v + self.shift[node], p) for v, p in (self.low[2 * node],
+                                                        self.low[2 * node + 1]) if p is not None]
+        self.low[node] = min(shown, default=(None, None))
+
+    def _walk(self, node: int, lo: int, hi: int, start: int, change: Any, drop: int | None
+              ) -> None:
+        if hi < start or (drop is not None and not lo <= drop <= hi):
+            return
+        if drop is None and start <= lo:  # the whole node is shifted
+            value, place = self.low[node]
+            self.shift[node] += change
+            self.low[node] = (value + change, place) if place is not None else (None, None)
+            return
+        if lo == hi:  # the dropped place
+            self.low[node] = (None, None)
+            return
+        mid = (lo + hi) // 2
+        self._walk(2 * node, lo, mid, start, change, drop)
+        self._walk(2 * node + 1, mid + 1, hi, start, change, drop)
+        self._pull(node)
+
+    def add(self, start: int, change: Any) -> None:
+        self._walk(1, 0, self.size - 1, start, change, None)
+
+    def drop(self, place: int) -> None:
+        self._walk(1, 0, self.size - 1, place, ZERO, place)
+
+    def least(self, start: int, node: int = 1, lo: int = 0, hi: int | None = None
+              ) -> tuple[Any, int | None]:
+        hi = self.size - 1 if hi is None else hi
+        if hi < start or self.low[node][1] is None:
+            return (None, None)
+        if start <= lo:
+            return self.low[node]
+        mid = (lo + hi) // 2
+        shown = [(v + self.shift[node], p) for v, p in (
+            self.least(start, 2 * node, lo, mid), self.least(start, 2 * node + 1, mid + 1, hi))
+            if p is not None]
+        return min(shown, default=(None, None))
 
 
 def _history(facts: Any, index: dict[int, int], k: int) -> list[tuple[Any, Any]]:
@@ -406,7 +537,7 @@ def _verdict(proposal: data.Transaction, new: Sequence[Finding], found: Sequence
     text = f"caused by the proposal ({shown(where.filename)}:{where.lineno}): "
     marked = [dataclasses.replace(f, message=text + f.message) for f in new
               if (f.filename, f.lineno) != here]
-    outflow = outflow_of(after, proposal)
+    outflow = after.facts.outflow_of(proposal)
     if at is None:
         room = headroom(after, proposal, "headroom after it")
 
