@@ -44,8 +44,8 @@ class Audit(Judgement):
     seals: tuple[SealedPeriod, ...] = ()  # the ledger's period seals, verified
 
 
-def ledger_findings(errors: Sequence[Any], ruleset: RuleSet, until: datetime.date | None,
-                    currency: str) -> list[Finding]:
+def ledger_findings(errors: Sequence[Any], ruleset: RuleSet, until: datetime.date | None
+                    ) -> list[Finding]:
     """Beancount's own errors, as findings of the rule of kind ``ledger``; with ``until``,
     those on entries after it are left out with the entries. Bytes of a ledger file that are
     no UTF-8 text, which Beancount read past, are a warning."""
@@ -59,8 +59,7 @@ def ledger_findings(errors: Sequence[Any], ruleset: RuleSet, until: datetime.dat
         found.append(finding(ruleset.judging("ledger", date, DEFAULT_LEDGER_RULE), date,
                              Location.of(getattr(error, "source", None) or {}, entry),
                              " ".join(str(getattr(error, "message", error)).split()),
-                             severity=WARNING if isinstance(error, NotText) else None,
-                             currency=currency))
+                             severity=WARNING if isinstance(error, NotText) else None))
     return found
 
 
@@ -129,8 +128,7 @@ def with_ledger_errors(result: Audit, errors: Sequence[Any],
         return result
     facts = result.facts
     # never waived; they go through the waivers all the same, as every finding does
-    added = apply_waivers(stamped(ledger_findings(errors, result.ruleset, until,
-                                                  facts.conventions.currency), facts),
+    added = apply_waivers(stamped(ledger_findings(errors, result.ruleset, until), facts),
                           result.ruleset, facts.conventions)
     findings = sorted(added + result.findings, key=lambda f: f.sort_key)
     return dataclasses.replace(result, findings=findings)

@@ -84,13 +84,12 @@ def per_outflow(judge: Judge) -> tuple[Callable[..., Iterator[Finding]], Callabl
     return check, explain
 
 
-def on_outflow(version: RuleVersion, outflow: Outflow, currency: str,
-               message: str | None) -> tuple[Finding, ...]:
+def on_outflow(version: RuleVersion, outflow: Outflow, message: str | None
+               ) -> tuple[Finding, ...]:
     """The finding of ``version`` on ``outflow``, at its amount, if there is a message."""
     if message is None:
         return ()
-    return (finding(version, outflow.date, outflow.location, message, outflow.usd,
-                    currency=currency),)
+    return (finding(version, outflow.date, outflow.location, message, outflow.usd),)
 
 
 def problem(event: Outflow | TransferIn, key: str) -> Problem | None:

@@ -64,7 +64,7 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
         *signature_facts(claims, ruleset),
         ("different approvers" + (" with a valid signature" if claims is not None else ""),
          len(distinct), ""),
-    ), on_outflow(version, outflow, currency, message))
+    ), on_outflow(version, outflow, message))
 
 
 check, explain = per_outflow(judge)

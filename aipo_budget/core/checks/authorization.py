@@ -46,7 +46,7 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
         return seen
 
     return Seen(version, True, "a surplus outflow cites its authority", compared,
-                on_outflow(version, outflow, facts.conventions.currency, message))
+                on_outflow(version, outflow, message))
 
 
 check, explain = per_outflow(judge)

@@ -79,7 +79,7 @@ def _finding(step: Step, t: Terms, warned: set[int], currency: str) -> Finding |
             f"{t.project}: surplus-funded spending reaches {money(spent, currency)}, {used} of "
             f"the allocation of {money(allocation, currency)} (warning from "
             f"{t.warn_at * 100:.0f} %)",
-            step.amount, severity="warning", project=t.project, currency=currency)
+            step.amount, severity="warning", project=t.project)
     return None
 
 

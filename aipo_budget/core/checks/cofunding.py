@@ -71,12 +71,11 @@ def judge(facts: Facts, ruleset: RuleSet, project: str) -> tuple[Seen, Finding |
             f"({money(surplus, currency)} of {money(total, currency)}); cap {cap * 100:.0f} %")
     if now.closed and (share > cap or share >= 1):
         return seen, finding(version, judged.day, last.location, f"{text} at project close on "
-                             f"{now.close}", surplus - cap * total, project=project,
-                             currency=currency)
+                             f"{now.close}", surplus - cap * total, project=project)
     if not now.closed and share > cap:
         return seen, finding(version, judged.day, last.location, f"{text} before project close"
                              + (f" on {now.close}" if now.close else ""), surplus - cap * total,
-                             severity="warning", project=project, currency=currency)
+                             severity="warning", project=project)
     return seen, None
 
 

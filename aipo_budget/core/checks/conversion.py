@@ -35,7 +35,7 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
         finding(version, outflow.date, outflow.location,
                 f"no {target} price for {c.currency} on or before {outflow.date}: "
                 f"{c.number:,} {c.currency} cannot be converted (add a 'price {c.currency} ... "
-                f"{target}' entry)", currency=target)
+                f"{target}' entry)")
         for c in outflow.conversions if c.usd is None)
     foreign = [c.currency for c in outflow.conversions if c.currency != target]
     why = (f"money left the fund in {', '.join(foreign)}" if foreign

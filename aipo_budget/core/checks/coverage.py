@@ -73,4 +73,4 @@ def check(facts: Facts, ruleset: RuleSet) -> Iterator[Finding]:
                     outflow.date, outflow.location,
                     f"project {project!r} is paid from the Surplus Fund but has no {kind} "
                     f"rule in the rules folder: its surplus spending is unbounded",
-                    outflow.usd, project=project, currency=facts.conventions.currency)
+                    outflow.usd, project=project)

@@ -226,8 +226,7 @@ def _finding(repeats: Repeats, index: int, reasons: list[Reason],
     if not strong:
         message += "; if it is a legitimate instalment, cite its own document"
     return finding(version, later.date, later.location, message, later.usd,
-                   severity="error" if "error" in severities else "warning",
-                   currency=repeats.currency)
+                   severity="error" if "error" in severities else "warning")
 
 
 def judge(repeats: Repeats, index: int, version: RuleVersion) -> Seen:

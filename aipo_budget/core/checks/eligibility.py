@@ -28,7 +28,7 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
         finding(version, outflow.date, outflow.location,
                 f"{use.account}: cost category {use.category or '(none)'!r} is not eligible "
                 f"for surplus funding (eligible: {', '.join(eligible)})",
-                use.usd, project=use.project, currency=facts.conventions.currency)
+                use.usd, project=use.project)
         for use in uses if use.category not in eligible)
     return Seen(version, True, "a surplus outflow pays project costs", lambda: [
         *((f"pays {use.account}", use.usd,

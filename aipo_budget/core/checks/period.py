@@ -45,9 +45,9 @@ def judge(facts: Facts, ruleset: RuleSet, project: str, outflow: Outflow,
     """The outflow's costs of ``project`` against its period (``how`` says where each
     incurred date comes from)."""
     t = terms(ruleset, project, outflow.date)
-    version, currency = t.period, facts.conventions.currency
+    version = t.period
     unread = problem(outflow, meta.INCURRED)
-    findings = list(on_outflow(version, outflow, currency, unread and unread.message))
+    findings = list(on_outflow(version, outflow, unread and unread.message))
     uses = [use for use in outflow.uses if use.project == project]
     for use in uses:
         # an incurred value that cannot be read is its own finding: no date is made up for it
@@ -60,7 +60,7 @@ def judge(facts: Facts, ruleset: RuleSet, project: str, outflow: Outflow,
         else:
             continue
         findings.append(finding(version, outflow.date, outflow.location, message, use.usd,
-                                project=project, currency=currency))
+                                project=project))
     return Seen(version, True, f"a surplus outflow pays costs of {project}", lambda: [
         ("project period", f"{t.start} to {t.end}", version.label),
         ("payment window", t.window_days, "days after the period ends"),

@@ -40,7 +40,7 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
         return Seen(version, False, f"the outflow {cited}, not {authorised}: judged by the "
                                     "rules of the resolution it cites")
     findings = tuple(finding(version, outflow.date, outflow.location, message, use.usd,
-                             project=use.project, currency=facts.conventions.currency)
+                             project=use.project)
                      for use in outflow.uses
                      if (message := _refused(use, authorised, projects)) is not None)
     return Seen(version, True, f"the outflow cites {authorised}", lambda: [

@@ -34,7 +34,7 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
         version, outflow.date, outflow.location,
         f"Surplus Fund balance after this outflow is {money(after, currency)}, below the "
         f"reserve floor of {money(floor, currency)}",
-        min(outflow.usd, floor - after), currency=currency),)
+        min(outflow.usd, floor - after)),)
     return Seen(version, True, "a surplus outflow lowers the fund's balance", lambda: (
         ("reserve floor", floor, version.label),
         ("fund balance before", after + outflow.usd, ""),

@@ -43,7 +43,7 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
         ("approvers compared as", ", ".join(map(repr, keys)) or "(nobody)",
          "Unicode form, spaces and case folded"),
         *signature_facts(claims, ruleset),
-    ), on_outflow(version, outflow, facts.conventions.currency, message))
+    ), on_outflow(version, outflow, message))
 
 
 def _signed(preparer: Claim, approvers: list[Claim] | None) -> str | None:

@@ -79,7 +79,7 @@ def judge(facts: Facts, version: RuleVersion, transfer: TransferIn, before: Deci
                        (f"transferred for {year} after", after, "this transfer included")]
 
     return Seen(version, True, "money comes into the Surplus Fund", compared, tuple(
-        finding(version, transfer.date, transfer.location, message, amount, currency=currency)
+        finding(version, transfer.date, transfer.location, message, amount)
         for message, amount in found))
 
 

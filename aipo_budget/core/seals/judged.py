@@ -52,14 +52,6 @@ def _value(value: Any) -> str:
     return typed(value)
 
 
-def _parameters(params: Any) -> list[tuple[str, str]]:
-    if not dataclasses.is_dataclass(params):
-        return [(f"parameter {name}", _value(v)) for name, v in values(params).items()]
-    return [(f"parameter {f.name}", _value(getattr(params, f.name)))
-            for f in dataclasses.fields(params)
-            if f.default is dataclasses.MISSING or getattr(params, f.name) != f.default]
-
-
 def judged(ruleset: RuleSet, through: datetime.date) -> list[str]:
     """The sorted lines of what judged the days up to ``through``."""
     from aipo_budget.core import signatures  # it reads the seals' canonical form
@@ -70,7 +62,8 @@ def judged(ruleset: RuleSet, through: datetime.date) -> list[str]:
             if v.effective <= through:
                 fields = [("kind", typed(v.kind)), ("severity", typed(v.severity)),
                           ("effective", typed(v.effective)), ("text", typed(v.text)),
-                          *_parameters(v.params)]
+                          *((f"parameter {name}", _value(value))
+                            for name, value in values(v.params).items())]
                 items += [(f"rule {rule.id} version {v.number}", *f) for f in fields]
     adopted = [*(("instrument", i.id, i) for i in ruleset.instruments
                  if i.adopted is None or i.adopted <= through),
