@@ -86,6 +86,9 @@ def _read_period(end: int | None) -> Callable[..., Any]:
     return callback
 
 
+last_day = _read_period(1)  # of a period: the callback of --as-of and --to, and seal's
+
+
 def period_of(period: Period | None, start: datetime.date | None,
               end: datetime.date | None) -> Period:
     """The period of ``--period``, or of ``--from``/``--to`` (either end open); both ways at
@@ -127,7 +130,7 @@ DATE_FORMS = "a day (2006-06-30), or the last day of a month (2006-06), quarter 
 def as_of_with(help_text: str) -> Callable[[Any], Any]:
     """The ``--as-of DATE`` option (a day, or the last day of a period), with the command's
     own help."""
-    return click.option("--as-of", "as_of", metavar="DATE", callback=_read_period(1),
+    return click.option("--as-of", "as_of", metavar="DATE", callback=last_day,
                         help=help_text)
 
 
@@ -158,7 +161,7 @@ from_option = click.option(
     help="First day of the period: a day, or the first day of a month (2006-06), quarter "
          "(2006-Q2), year (2006) or PERIOD [default: the beginning].")
 to_option = click.option(
-    "--to", "end", metavar="DATE", callback=_read_period(1),
+    "--to", "end", metavar="DATE", callback=last_day,
     help="Last day of the period: a day, or the last day of a month (2006-06), quarter "
          "(2006-Q2), year (2006) or PERIOD [default: --as-of, else today or the latest "
          "entry, whichever is later].")

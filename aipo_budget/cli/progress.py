@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from aipo_budget.cli.terminal import is_terminal
+from aipo_budget.cli.terminal import is_terminal, width
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -56,17 +56,6 @@ def _run() -> _Run:
     return _OUTSIDE_COMMANDS if ctx is None else ctx.meta.setdefault(__name__, _Run())
 
 
-def _width(stream: TextIO) -> int:
-    try:
-        columns = os.get_terminal_size(stream.fileno()).columns
-    except (AttributeError, ValueError, OSError):
-        columns = 0
-    try:  # a terminal that does not know its size says 0 columns; shutil's fallback then,
-        return columns or int(os.environ.get("COLUMNS", "")) or 80  # without importing it
-    except ValueError:
-        return 80
-
-
 def _write(run: _Run, text: str) -> None:
     if run.stream is None:
         return
@@ -81,7 +70,7 @@ def _draw(run: _Run) -> None:
     if not run.texts or run.stream is None:
         return
     # one line only: a wrapped line could not be taken back with a carriage return
-    line = f"aipo-budget: {run.texts[-1]}..."[:max(_width(run.stream) - 1, 1)]
+    line = f"aipo-budget: {run.texts[-1]}..."[:max((width(run.stream) or 80) - 1, 1)]
     _write(run, "\r" + line + " " * max(len(run.shown) - len(line), 0))
     run.shown, run.drawn = line, time.monotonic()
 

@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING
 import click
 
 from aipo_budget.cli import signing as signing_module
-from aipo_budget.cli.options import (FIRST_DAY, fava_period, ledger_argument, quiet_option,
-                                     rules_option)
+from aipo_budget.cli.options import last_day, ledger_argument, quiet_option, rules_option
 from aipo_budget.cli.session import EXIT_FINDINGS, InputError, readable, run_audit
 from aipo_budget.core import meta
 from aipo_budget.core.evidence import ledger_folder
@@ -284,16 +283,11 @@ def _enter(ledger: str, path: str, signing: Signing, snapshot: Snapshot, rules: 
 
 def _through(ctx: click.Context, param: click.Parameter, text: str) -> datetime.date:
     """``--through 2006``: the last day of it; a period not yet over cannot be sealed."""
-    try:
-        day = fava_period(text)[1]
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), ctx=ctx, param=param) from None
+    day = last_day(ctx, param, text)
     today = datetime.date.today()
     if day > today:
         raise click.BadParameter(f"{text} ends on {day}, after today ({today}): a period is "
                                  "sealed once it has ended", ctx=ctx, param=param)
-    if day < FIRST_DAY:
-        raise click.BadParameter(f"{day} is before {FIRST_DAY}", ctx=ctx, param=param)
     return day
 
 

@@ -23,7 +23,7 @@ from aipo_budget.core.reuse import reused
 from aipo_budget.core.rules import RulesError, load_rules
 from aipo_budget.core.seals import seal_inputs
 from aipo_budget.core.signatures import approvals_folder, signature_files
-from aipo_budget.core.tally import plural, tally
+from aipo_budget.core.tally import NO_FUND, judged_by, plural, tally
 
 if TYPE_CHECKING:
     from aipo_budget.core.rules import RuleSet
@@ -186,14 +186,11 @@ def inputs_of(loaded: Loaded) -> cache.Inputs:
 def summary_line(run: CheckRun) -> str:
     summary = run.summary
     counts = tally(len(summary.errors), len(summary.warnings), waived=len(summary.waived))
-    text = (f"{counts}: {paths.shown(run.ledger)} as of {run.as_of}, "
-            f"{plural(summary.outflows, 'surplus outflow')} and "
-            f"{plural(summary.transfers, 'transfer')}-in judged by "
-            f"{plural(summary.rules, 'rule')} from {paths.shown(run.rules_folder)}")
+    text = (f"{counts}: {paths.shown(run.ledger)} as of {run.as_of}, " + judged_by(
+        summary.outflows, summary.transfers, summary.rules, paths.shown(run.rules_folder)))
     if run.until is not None and summary.left_out:  # nothing left out goes unsaid
         text += (f"; {summary.left_out:,} entr{'y' if summary.left_out == 1 else 'ies'} dated "
                  f"after {run.until} left out")
     if not summary.has_fund:
-        text += ("\nNo Surplus Fund accounts (Assets:Surplus-Fund and its sub-accounts) were "
-                 "found: only the ledger's own validity was checked.")
+        text += "\n" + NO_FUND
     return text

@@ -25,15 +25,16 @@ def is_terminal(stream: TextIO | None) -> bool:
         return False
 
 
-def width() -> int | None:
-    """The characters a line of output may take: None when nothing says (a pipe, a file)."""
-    columns = os.environ.get("COLUMNS", "").strip()
+def width(stream: TextIO | None = None) -> int | None:
+    """The characters a line of output (of ``stream``: standard output by default) may take:
+    None when nothing says (a pipe, a file)."""
+    columns, stream = os.environ.get("COLUMNS", "").strip(), stream or sys.stdout
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
-    if not is_terminal(sys.stdout):
+    if not is_terminal(stream):
         return None
     try:
-        return os.get_terminal_size(sys.stdout.fileno()).columns or None
+        return os.get_terminal_size(stream.fileno()).columns or None
     except (AttributeError, ValueError, OSError):
         return None
 

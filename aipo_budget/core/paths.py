@@ -60,7 +60,7 @@ class Location:
 MAX_READ = 1 << 30
 
 
-def read_regular(path: str, limit: int | None = MAX_READ, follow: bool = True) -> bytes:
+def read_regular(path: str, limit: int = MAX_READ, follow: bool = True) -> bytes:
     """The bytes of the regular file ``path``, of at most ``limit`` bytes, through a symbolic
     link only if ``follow``; OSError otherwise (never blocks on a FIFO)."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
@@ -70,6 +70,6 @@ def read_regular(path: str, limit: int | None = MAX_READ, follow: bool = True) -
         os.close(fd)
         raise OSError(f"{path}: not a regular file")
     with os.fdopen(fd, "rb") as file:
-        if limit is not None and info.st_size > limit:
+        if info.st_size > limit:
             raise OSError(f"{path}: {info.st_size} bytes, and at most {limit} are read")
-        return file.read() if limit is None else file.read(limit + 1)
+        return file.read(limit + 1)

@@ -28,3 +28,13 @@ def one_line(text: str) -> str:
     text = BREAKS.sub(" ", text)
     return INVISIBLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
                          else f"\\u{ord(m[0]):04x}", text)
+
+
+NO_FUND = ("No Surplus Fund accounts (Assets:Surplus-Fund and its sub-accounts) were found: "
+           "only the ledger's own validity was checked.")
+
+
+def judged_by(outflows: int, transfers: int, rules: int, folder: str) -> str:
+    """``13 surplus outflows and 5 transfers-in judged by 17 rules from rules``."""
+    return (f"{plural(outflows, 'surplus outflow')} and {plural(transfers, 'transfer')}-in "
+            f"judged by {plural(rules, 'rule')} from {folder}")

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from aipo_budget.core.conventions import DEFAULT_CURRENCY
 from aipo_budget.core.paths import shown as relative_to
 from aipo_budget.core.periods import Period
-from aipo_budget.core.tally import plural, tally
+from aipo_budget.core.tally import NO_FUND, judged_by, plural, tally
 from aipo_budget.outputs.html import Bar, Cell, HtmlTable, html_table
 from aipo_budget.outputs.render import amount_text, percent_text, text_value
 from aipo_budget.outputs.table import Column, Kind, Location, Status, shown_from, table
@@ -388,14 +388,9 @@ def _summary(result: Audit, start: datetime.date | None, end: datetime.date | No
     transfers = sum(1 for t in facts.transfers if t.date in period)
     when = (f"As of {as_of}" if start is None and end is None
             else f"From {text_value(start) or 'the beginning'} to {text_value(end) or as_of}")
-    summary = (f"{when}: {plural(outflows, 'surplus outflow')} and "
-               f"{transfers} transfer{'' if transfers == 1 else 's'}-in judged by "
-               f"{plural(len(result.ruleset.rules), 'rule')} from "
-               f"{relative_to(result.ruleset.folder, folder)}/.")
-    if not facts.has_fund:
-        summary += (f" No Surplus Fund accounts ({facts.conventions.fund} and its sub-accounts)"
-                    " were found: only the ledger's own validity was checked.")
-    return summary
+    summary = (f"{when}: " + judged_by(outflows, transfers, len(result.ruleset.rules),
+                                       relative_to(result.ruleset.folder, folder)) + "/.")
+    return summary + ("" if facts.has_fund else " " + NO_FUND)
 
 
 def build_page(result: Audit, *, as_of: datetime.date, folder: str, link: Linker,
