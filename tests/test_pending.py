@@ -781,3 +781,29 @@ def test_findings_a_payment_makes_on_itself_take_no_audit_per_proposal(tmp_path,
     assert all({"evidence", "segregation", "period"} <= found for found in kinds), kinds
     monkeypatch.setattr(judging, "_at_once", lambda p: None)
     assert judged(ledger, batch)[1] == document
+
+
+def test_a_warning_that_moves_to_an_earlier_payment_is_found_without_an_audit_per_proposal(
+        tmp_path, monkeypatch):
+    """The ceiling's warning is given once, on the payment that first reaches 90 % of the
+    allocation. Thirty payments in date order reach it on the twentieth; the last proposal,
+    dated before them all, moves it to the nineteenth: a finding that goes away, after which
+    the audits no longer only gain findings. The batch is judged in halves (two audits either
+    side of the move), not one audit per proposal, with the verdicts of the audits in turn."""
+    ledger = books(tmp_path, base())
+    payments = [proposal("300.00", date=f"2006-03-{1 + k:02d}").replace(
+        '"Consultant"', f'"Consultant {k}"').replace(EVIDENCE, f"invoice-{k}.pdf")
+        for k in range(28)]
+    early = proposal("300.00", date="2006-02-15").replace('"Consultant"', '"Early"').replace(
+        EVIDENCE, "invoice-early.pdf")
+    batch = "\n".join([*payments, early])
+    made = []
+    real = judging._Prefixes.made
+    monkeypatch.setattr(judging._Prefixes, "made", lambda self, k: made.append(k) or real(self, k))
+    _, document = judged(ledger, batch)
+    last = document["proposals"][-1]
+    moved = [f for f in last["findings"] if f["kind"] == "ceiling"]
+    assert [f["caused_by_proposal"] for f in moved] == [True], last["findings"]
+    assert len(set(made)) < 15, sorted(set(made))
+    monkeypatch.setattr(judging, "_at_once", lambda p: None)
+    assert judged(ledger, batch)[1] == document

@@ -142,9 +142,10 @@ def judge(entries: Sequence[data.Directive], errors: Sequence[Any],
     from the fund only adds findings (a ceiling nears, a reserve thins, a duplicate appears),
     and then the same verdicts come from a few audits (:func:`_at_once`): the ledger alone and
     with every proposal, and, for each finding that appears, a bisection for the proposal
-    after which it first appears. Where a proposal could take a finding away (money into the
-    fund, a refund, a partner's payment, a link to an accrual), or anything says otherwise (a
-    finding that goes away, figures that do not add up), each proposal is audited in turn
+    after which it first appears; where a finding goes away (a warning given once moves to an
+    earlier payment), the proposals are judged in halves, down to the few where it does. Where
+    a proposal could take a finding away (money into the fund, a refund, a partner's payment,
+    a link to an accrual), or the figures do not add up, each proposal is audited in turn
     (:func:`_in_turn`)."""
     prefixes = _Prefixes(entries, errors, proposals, setting)
     verdicts = _at_once(prefixes) if proposals else None
@@ -265,18 +266,15 @@ def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
     n = len(prefixes.proposals)
     if not _only_add(prefixes):
         return None
-    first, last = prefixes.ranks(0), prefixes.ranks(n)
-    if any(f.kind == "ledger" for f in prefixes.findings[0]):
+    if any(f.kind == "ledger" for f in prefixes.found(0)):
         return None  # a payment may set right a balance assertion that fails now
-    if any(rank > last.get(site, 0) for site, rank in first.items()):
-        return None  # a finding of the ledger goes away
     own = _own_sites(prefixes)
     mine: dict[int, list[Finding]] = {}  # k -> the findings at the own sites of proposal k
     for f in prefixes.findings[n]:
         if _site(f) in own:  # on its proposal from the audit with it, as in the last one
             mine.setdefault(own[_site(f)], []).append(f)
-    new_at = _new_at(prefixes, first, last, own)
-    positions = _positions(prefixes) if _monotone(prefixes) else None
+    new_at = _new_between(prefixes, 0, n, own)
+    positions = _positions(prefixes)
     if positions is None:
         return None
     del prefixes.kept[0]  # read by the positions only: its memory goes before the verdicts'
@@ -290,20 +288,39 @@ def _at_once(prefixes: _Prefixes) -> list[Verdict] | None:
     return verdicts
 
 
-def _new_at(prefixes: _Prefixes, first: dict[Site, int], last: dict[Site, int],
-            own: dict[Site, int]) -> dict[int, set[Key]]:
-    """*k* -> the keys of the findings new in the audit with the first *k* proposals, but
-    those at ``own`` sites, by bisection."""
-    n, new_at = len(prefixes.proposals), {}
+def _new_between(prefixes: _Prefixes, low: int, high: int, own: dict[Site, int]
+                 ) -> dict[int, set[Key]]:
+    """*k* -> the keys of the findings new in the audit with the first *k* proposals, for
+    ``low`` < *k* <= ``high``, but those at ``own`` sites: by bisection where the audits made
+    in between only gain findings, else in two halves (a warning given once, on the payment
+    that first reaches a level, moves to an earlier payment proposed later)."""
+    if high - low > 1 and _monotone(prefixes, low, high):
+        new_at = _new_at(prefixes, low, high, own)
+        if _monotone(prefixes, low, high):  # the bisections' audits too
+            return new_at
+    if high - low <= 1:
+        return {high: prefixes.keys(high) - prefixes.keys(low)}
+    middle, new_at = (low + high) // 2, {}
+    for k, keys in [*_new_between(prefixes, low, middle, own).items(),
+                    *_new_between(prefixes, middle, high, own).items()]:
+        new_at.setdefault(k, set()).update(keys)
+    return new_at
+
+
+def _new_at(prefixes: _Prefixes, low: int, high: int, own: dict[Site, int]
+            ) -> dict[int, set[Key]]:
+    """:func:`_new_between` when the audits only gain findings from ``low`` to ``high``."""
+    first, last, new_at = prefixes.ranks(low), prefixes.ranks(high), {}
     for site, top in last.items():
         for level in range(first.get(site, 0) + 1, top + 1) if site not in own else ():
-            k = _first_prefix(prefixes, lambda k, s=site, r=level: prefixes.ranks(k).get(s, 0) >= r)
+            k = _first_prefix(prefixes, low, high,
+                              lambda k, s=site, r=level: prefixes.ranks(k).get(s, 0) >= r)
             new_at.setdefault(k, set()).update(
                 key(f) for f in prefixes.findings[k]
                 if _site(f) == site and RANK.get(f.severity, 2) >= level)
-    for found in prefixes.keys(n) - prefixes.keys(0):
+    for found in prefixes.keys(high) - prefixes.keys(low):
         if _site_of(found) not in own:
-            k = _first_prefix(prefixes, lambda k, f=found: f in prefixes.keys(k))
+            k = _first_prefix(prefixes, low, high, lambda k, f=found: f in prefixes.keys(k))
             new_at.setdefault(k, set()).add(found)
     return new_at
 
@@ -331,24 +348,25 @@ def _own_sites(prefixes: _Prefixes) -> dict[Site, int]:
             if f.kind in OWN_KINDS and (f.filename, f.lineno) in at}
 
 
-def _first_prefix(prefixes: _Prefixes, holds: Callable[[int], bool]) -> int:
-    """The smallest *k* whose audit ``holds`` (the audit with every proposal does)."""
-    low, high = 0, len(prefixes.proposals)
+def _first_prefix(prefixes: _Prefixes, low: int, high: int, holds: Callable[[int], bool]
+                  ) -> int:
+    """The smallest *k* after ``low`` whose audit ``holds`` (that of ``high`` does)."""
     while high - low > 1:
         middle = (low + high) // 2
         if holds(middle):
             high = middle
         else:
             low = middle
-    return high  # audited: the last with all proposals, or a middle where it holds
+    return high  # audited: ``high``, or a middle where it holds
 
 
-def _monotone(prefixes: _Prefixes) -> bool:
-    """Whether every audit made, in order of *k*, has every site at the rank of the one
-    before or higher, and every finding of the one before but a warning that gave way to an
-    error (its site rose) and never comes back: else the bisections' answers cannot be trusted
-    (the next proposals take away a finding of the proposals so far, which may come back)."""
-    made = sorted(prefixes.findings)
+def _monotone(prefixes: _Prefixes, low: int, high: int) -> bool:
+    """Whether every audit made from ``low`` to ``high``, in order of *k*, has every site at
+    the rank of the one before or higher, and every finding of the one before but a warning
+    that gave way to an error (its site rose) and never comes back: else the bisections'
+    answers cannot be trusted (the next proposals take away a finding of the proposals so
+    far, which may come back)."""
+    made = sorted(k for k in {low, high, *prefixes.findings} if low <= k <= high)
     gone: set[Key] = set()  # the warnings that gave way to an error: they may not come back
     for before, after in zip(made, made[1:]):
         ranks, keys, earlier = prefixes.ranks(after), prefixes.keys(after), prefixes.ranks(before)
