@@ -308,6 +308,20 @@ def test_an_older_pack_compares_files_and_says_entries_could_not_be(books, tmp_p
     assert found["message"] == f"ledger file {ROADMAP} changed since the audit pack"
 
 
+def test_an_option_changed_since_the_pack_is_found_at_the_ledger_file(books):
+    """An option line is no entry, and changes what every entry means: a tolerance that
+    hides an unbalanced transaction, another operating currency."""
+    main = books.main.read_text(encoding="utf-8")
+    assert 'option "operating_currency" "USD"' in main
+    books.main.write_text(main.replace('option "operating_currency" "USD"',
+                                       'option "operating_currency" "USD"\n'
+                                       'option "inferred_tolerance_default" "USD:0.5"'),
+                          encoding="utf-8")
+    assert books.differences() == [
+        ("main.beancount", 0, "option inferred_tolerance_default changed since the audit pack: "
+                              "{} -> {USD=0.5}")]
+
+
 def test_the_packs_own_files_are_checked_against_the_manifest(shared_books, tmp_path):
     """The books match, yet a table of the pack was edited and another removed: the pack is
     no longer what was issued, which the auditor reading it must be told."""
@@ -317,11 +331,14 @@ def test_the_packs_own_files_are_checked_against_the_manifest(shared_books, tmp_
     with open(pack / "budget.csv", "a", encoding="utf-8") as file:
         file.write("Trafficking-Roadmap,0\n")
     (pack / "index.html").unlink()
+    (pack / "findings.csv").unlink()  # a link to a file whose reading never ends
+    (pack / "findings.csv").symlink_to("/dev/zero")
     found = [(os.path.relpath(f["filename"], pack), f["message"]) for f in shared_books.document(
         manifest=pack / "manifest.json")["findings"] if f["kind"] == "manifest"]
     assert found == [
         ("budget.csv", "pack file budget.csv changed since the pack was written"),
-        ("index.html", "pack file index.html removed or unreadable since the pack was written")]
+        ("findings.csv", "pack file findings.csv is a symbolic link now"),
+        ("index.html", "pack file index.html removed since the pack was written")]
 
 
 # --- a manifest that cannot be read ---------------------------------------------------------

@@ -175,6 +175,47 @@ def test_an_amount_changed_after_approval_names_the_approver_and_the_field(books
     assert f"{outflow.usd:,.2f} USD -> {outflow.usd + 1000:,.2f} USD" in output
 
 
+def test_a_proposal_is_told_what_changed_since_a_signature_a_later_proposal_is_not_yet(books):
+    """check --pending: a payment signed, then taken out of the books, is proposed changed,
+    then as signed. Judged with the ledger and the proposals before it, the first is told
+    what changed since the approval (as check says once it alone is booked), not "not
+    signed": the second, whose text the signature is over, is not yet in its books."""
+    outflow = max(books.signed_outflows, key=lambda o: o.usd)
+    lines = Path(outflow.location.filename).read_text().splitlines(keepends=True)
+    start = outflow.location.lineno - 1
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].strip())
+    day = outflow.date + datetime.timedelta(days=1)  # nothing of the books' shares a field
+    block = "".join([f'{day} * "Vendor S" "Signed, then withdrawn"\n', *lines[start + 1:end]])
+    main = Path(books.ledger)
+    before = main.read_text()
+    main.write_text(before + "\n" + block)
+    where = f"{main}:{before.count(chr(10)) + 2}"
+    for name, role in [(outflow.prepared_by, "prepare"), *((a, "approve") for a in outflow.approvers)]:
+        assert books.approve(where, name, role).exit_code == 0
+    main.write_text(before)  # withdrawn: only its signatures are left
+    amount = f"{outflow.usd:,.2f}"
+    proposals = main.parent / "proposed.beancount"
+    changed = block.replace(amount, f"{outflow.usd + 1000:,.2f}").replace(
+        outflow.document, "2006-06-20.translation-invoice-summary.pdf")
+    proposals.write_text(changed + "\n" + block)
+    result = invoke("check", books.ledger, "--rules", str(books.folder / "rules"), "--pending",
+                    str(proposals), "-f", "json")
+    first, second = json.loads(result.stdout)["proposals"]
+    said = [f["message"] for f in first["findings"] if f["kind"] == "approval"]
+    assert said and all("changed since" in message for message in said), said
+    assert not [f for f in second["findings"] if f["kind"] == "approval"]
+    from aipo_budget.outputs.pending import judge as judging  # the definition: one audit each
+
+    judge_at_once = judging._at_once
+    try:
+        judging._at_once = lambda prefixes: None
+        in_turn = invoke("check", books.ledger, "--rules", str(books.folder / "rules"),
+                         "--pending", str(proposals), "-f", "json")
+    finally:
+        judging._at_once = judge_at_once
+    assert json.loads(in_turn.stdout) == json.loads(result.stdout)
+
+
 def test_a_signature_by_a_key_nobody_registered_does_not_count(books, tmp_path):
     outflow = books.signed_outflows[0]
     where = f"{outflow.location.filename}:{outflow.location.lineno}"
@@ -506,6 +547,9 @@ def test_a_changed_account_and_tag_are_said_as_a_reader_reads_them():
     assert _changes("metadata incurred", "d:2006-06-28", "d:2006-06-29") == \
         "2006-06-28 -> 2006-06-29"
     assert _changes("metadata copies", "n:2", "b:TRUE") == "2 -> TRUE"
+    # a text's own characters are never read as a tag, whatever they hold
+    assert _changes("narration", "s8:research", "s19:research (a: 1, b:2)") == \
+        "research -> research (a: 1, b:2)"
 
 
 def test_a_register_name_matches_the_metadata_name_whatever_its_case_and_spacing(tmp_path):

@@ -807,3 +807,25 @@ def test_a_warning_that_moves_to_an_earlier_payment_is_found_without_an_audit_pe
     assert len(set(made)) < 15, sorted(set(made))
     monkeypatch.setattr(judging, "_at_once", lambda p: None)
     assert judged(ledger, batch)[1] == document
+
+
+def test_a_price_a_later_proposal_makes_reaches_no_proposal_before_it(tmp_path):
+    """With Beancount's implicit_prices plugin, a proposal paid at a rate (``@``) makes a
+    price. Judged with the proposals before it only, the first payment is converted at the
+    ledger's rate (4,750 USD: one approver is enough); the second's rate, which makes it
+    5,700 USD, is a finding the second causes on it."""
+    ledger = books(tmp_path, base())
+    ledger.write_text('plugin "beancount.plugins.implicit_prices"\n' + ledger.read_text())
+    first = proposal("190000", date="2006-03-10", currency="THB",
+                     fund="Assets:Surplus-Fund:Imprest", meta={"approved-by": '"Nguyen Thi Lan"'})
+    second = ('2006-03-05 * "Travel agent" "Tickets at the bank\'s rate"\n'
+              '  resolution: "26GA/2005/Soc/03"\n  prepared-by: "Budi Santoso"\n'
+              '  approved-by: "Maria Villanueva, Nguyen Thi Lan"\n'
+              f'  document: "{EVIDENCE}"\n'
+              "  Expenses:Projects:Trafficking-Roadmap:Translation   1200.00 USD\n"
+              "  Assets:Surplus-Fund:Imprest   -40000 THB @ 0.030 USD\n")
+    _, document = judged(ledger, first + "\n" + second)
+    one, two = document["proposals"]
+    assert not [f for f in one["findings"] if f["kind"] == "approval"], one["findings"]
+    (caused,) = [f for f in two["findings"] if f["kind"] == "approval"]
+    assert caused["caused_by_proposal"] and "5,700.00 USD" in caused["message"]

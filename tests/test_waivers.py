@@ -199,6 +199,16 @@ def test_a_clean_transaction_citing_a_reference_not_listed_is_a_warning(tmp_path
     assert waiver_rule["verdict"] == "warning"
 
 
+@pytest.mark.parametrize(("value", "said"), [
+    ("TRUE", "the transaction cites a waiver that cannot be read: metadata 'waiver' is TRUE: "
+             "expected text in double quotes"),
+    ("2006", 'the transaction cites waiver "2006", which is not listed in the rules folder'),
+])
+def test_a_clean_transaction_citing_a_waiver_not_written_as_text_is_said(tmp_path, value, said):
+    (why,) = run(write_ledger(tmp_path, paid("2006-07-10", value))).findings
+    assert (why.rule, why.severity, why.message) == ("WAIVER", "warning", said)
+
+
 def test_a_clean_transaction_citing_an_unlisted_reference_after_the_cut_off_is_left_out(tmp_path):
     ledger = write_ledger(tmp_path, paid("2006-07-10", '"EC-1999-01"'))
     assert [f.rule for f in run(ledger).findings] == ["WAIVER"]

@@ -16,20 +16,23 @@ import datetime
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.cli.session import CheckRun, InputError, documents_of, run_audit, summarize
+from aipo_budget.core.digest import file_sha256
 from aipo_budget.core.evidence import documents_roots, safety
 from aipo_budget.core.facts import Location
 from aipo_budget.core.findings import ERROR, Finding, finding
 from aipo_budget.core.paths import read_regular, shown
 from aipo_budget.core.rules import RuleVersion
 from aipo_budget.core.signatures import approvals_folder, signature_files
+from aipo_budget.core.seals.canonical import untyped
 from aipo_budget.core.seals.sidecar import Words, entry_differences, parse_record
 from aipo_budget.core.seals.snapshot import FORMAT, MISSING, Ledger, file_digest
 from aipo_budget.core.tally import plural
-from aipo_budget.outputs.pack.manifest import ledger_digest, parsed_manifest
+from aipo_budget.outputs.pack.manifest import ledger_digest, options_record, parsed_manifest
 from aipo_budget.outputs.pack.signature import (
     SignatureError, auditor, pack_day, read_signature, signing_key,
 )
@@ -68,6 +71,7 @@ class Pack:
     raw: bytes = b""  # the manifest's bytes: what a signature signs
     signature: bytes | None = None  # manifest.json.sig's bytes; None: unsigned
     outputs: dict[str, str] = field(default_factory=dict)  # the pack's files -> SHA-256
+    options: dict[str, str] | None = None  # Beancount's options of meaning; None: not recorded
 
     @property
     def signature_path(self) -> str:
@@ -164,7 +168,16 @@ def read_pack(given: str) -> Pack:
     return Pack(path, str(content.get("generated") or "an unknown date"),
                 str(content.get("version") or "an unknown version"), recorded, inputs,
                 *_record(content, path), raw, _signature(path + ".sig"),
-                _outputs(content, path))
+                _outputs(content, path), _options(content, path))
+
+
+def _options(content: dict[str, Any], given: str) -> dict[str, str] | None:
+    """The ledger's options of meaning the pack records (None for a pack from before)."""
+    found = (content.get("entries") or {}).get("options")
+    if found is None or (isinstance(found, dict) and all(
+            isinstance(name, str) and isinstance(value, str) for name, value in found.items())):
+        return found
+    raise InputError(f"{given}: its ledger options cannot be read: {NOT_A_MANIFEST}")
 
 
 def _signature(path: str) -> bytes | None:
@@ -307,14 +320,56 @@ def compare(pack: Pack, loaded: Loaded) -> Comparison:
             message = _file_message(kind, path, pack.inputs[kind].get(path), sha)
             if message is not None:
                 found.append(error(where, message))
-    folder = os.path.dirname(os.path.abspath(pack.manifest))
-    for path, recorded in sorted(pack.outputs.items()):  # the pack's own files, as written
-        where = os.path.join(folder, *path.split("/"))
-        now = file_digest(where) if os.path.lexists(where) else None
-        if now != recorded:
-            said = "changed" if now else "removed or unreadable"
-            found.append(error(where, f"pack file {path} {said} since the pack was written"))
+    found += [error(where, message) for where, message in
+              [*_options_changed(pack, loaded), *_pack_files_changed(pack)]]
     return Comparison(pack, sorted(found, key=lambda f: f.sort_key), signed)
+
+
+def _options_changed(pack: Pack, loaded: Loaded) -> list[tuple[str, str]]:
+    """(the ledger's own file, where Beancount reads options; what changed) of each option of
+    meaning that is not what the pack recorded (none for a pack from before they were)."""
+    if pack.options is None:
+        return []
+    now, changed = options_record(loaded.options), []
+    for name in sorted(now.keys() | pack.options.keys()):
+        old, new = pack.options.get(name, ""), now.get(name, "")
+        if old != new:
+            changed.append((os.path.abspath(loaded.ledger), f"option {name} changed since the "
+                            f"audit pack: {untyped(old) or '(none)'} -> {untyped(new) or '(none)'}"))
+    return changed
+
+
+def _pack_files_changed(pack: Pack) -> list[tuple[str, str]]:
+    """(the file, what changed) of each file of the pack not as it was written."""
+    folder, changed = os.path.dirname(os.path.abspath(pack.manifest)), []
+    for path, recorded in sorted(pack.outputs.items()):
+        where = os.path.join(folder, *path.split("/"))
+        now = _pack_file(where)
+        if now != recorded:
+            said = (f"{now} now" if isinstance(now, Refused) else
+                    "changed since the pack was written" if now else
+                    "removed since the pack was written")
+            changed.append((where, f"pack file {path} {said}"))
+    return changed
+
+
+def _pack_file(path: str) -> str | None:
+    """The SHA-256 of a file of the pack, None when there is none, or why it is no file of
+    the pack now: a link (to /dev/zero, whose reading never ends) or a FIFO is never read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return Refused("is a symbolic link" if os.path.islink(path)
+                       else f"cannot be read ({exc.strerror})")
+    try:
+        return file_sha256(fd) if stat.S_ISREG(os.fstat(fd).st_mode) else Refused(
+            "is not a regular file")
+    except OSError as exc:
+        return Refused(f"cannot be read ({exc.strerror})")
+    finally:
+        os.close(fd)
 
 
 def check_against(ledger: str, rules: str | None, until: datetime.date | None,

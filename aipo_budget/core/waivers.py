@@ -162,16 +162,18 @@ def unlisted_citations(entries: Iterable[data.Directive], findings: Sequence[Fin
                        ruleset: RuleSet, conventions: Conventions) -> Iterator[Finding]:
     """A warning on each transaction that cites a waiver not listed in the rules folder when
     no ``waiver`` finding on it says so already: one it breaks no rule with (or breaks only
-    rules no waiver covers) still points at an exception nobody granted."""
+    rules no waiver covers) still points at an exception nobody granted; so does a citation
+    that cannot be read (``waiver: TRUE``)."""
     said = {(f.filename, f.lineno) for f in findings if f.kind == "waiver"}
     for entry in entries:
-        cited = entry.meta.get(conventions.waiver) if isinstance(entry, data.Transaction) else None
-        if not isinstance(cited, str):
+        if not isinstance(entry, data.Transaction) or conventions.waiver not in entry.meta:
             continue
-        where = Location.of(entry.meta, entry)
+        cited, problem = meta.text(entry.meta, conventions.waiver)
         unlisted = [_unlisted(reference, ruleset, ", which is") for reference in
-                    references(cited) if ruleset.waiver(reference) is None]
-        if unlisted and (where.filename, where.lineno) not in said:
+                    references(cited or "") if ruleset.waiver(reference) is None]
+        where = Location.of(entry.meta, entry)
+        if (problem or unlisted) and (where.filename, where.lineno) not in said:
             version = ruleset.judging("waiver", entry.date, DEFAULT_WAIVER_RULE)
-            yield finding(version, entry.date, where,
+            yield finding(version, entry.date, where, f"the transaction cites a waiver that "
+                          f"cannot be read: {problem.message}" if problem else
                           f"the transaction cites {'; '.join(unlisted)}", severity=WARNING)

@@ -95,13 +95,25 @@ _TYPED: dict[type, Callable[[Any], str]] = {
 }
 
 
-# the type tags typed() writes: at the start, or after an opening bracket, a comma or "="
-TYPE_TAG = re.compile(r"(?:^|(?<=[\[{(,=]))(?:s\d+|[a-z]):")
+TYPE_TAG = re.compile(r"(?:s(\d+)|[a-z]):")  # a tag typed() writes: s5: takes 5 characters
 
 
 def untyped(text: str) -> str:
-    """``typed`` text as a reader says it: 2, 2006-06-28, TRUE, a text, without their tags."""
-    return TYPE_TAG.sub("", text)
+    """``typed`` text as a reader says it: 2, 2006-06-28, TRUE, a text, without their tags.
+    A tag starts a value (the text, or after an opening bracket, a comma or "="); a text's
+    own characters are never read as one ("(a: phase 1" in a narration stays)."""
+    said, at, start = [], 0, True
+    while at < len(text):
+        tag = TYPE_TAG.match(text, at) if start else None
+        if tag is not None:
+            at = tag.end()
+            if tag[1] is not None:  # a text: its length, then itself
+                said.append(text[at:at + int(tag[1])])
+                at, start = at + int(tag[1]), False
+            continue
+        said.append(text[at])
+        at, start = at + 1, text[at] in "[{(,="
+    return "".join(said)
 
 
 def typed(value: Any) -> str:

@@ -18,8 +18,11 @@ import stat
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+from beancount.parser.options import OPTIONS_DEFAULTS
+
 from aipo_budget import __version__
 from aipo_budget.core import evidence
+from aipo_budget.core.seals.canonical import typed
 from aipo_budget.core.seals.sidecar import ENTRY_HELP, fingerprinted, record_lines
 from aipo_budget.core.seals.snapshot import FORMAT, Ledger, Snapshot
 from aipo_budget.outputs.pack.files import REFUSED, PackError, _digest_file
@@ -80,7 +83,28 @@ def entry_record(entries: Sequence[Any], options: dict[str, Any] | None
     lines = record_lines(snapshot, ledger.base, [line for _digest, line in made])
     text = "\n".join([*RECORD_HEAD, *lines]) + "\n"
     return text, {"path": ENTRIES, "count": len(snapshot.prints),
-                  "digest": snapshot.entries_digest, "format": FORMAT}
+                  "digest": snapshot.entries_digest, "format": FORMAT,
+                  "options": options_record(options or {})}
+
+
+# Beancount's options that say where the ledger is, are made of its entries or say how to
+# show it, not what the entries mean: moved books or a new file are no change of meaning
+NOT_MEANING = frozenset({"filename", "include", "input_hash", "dcontext", "commodities",
+                         "title", "render_commas", "display_precision"})
+
+
+def options_record(options: Mapping[str, Any]) -> dict[str, str]:
+    """The ledger's Beancount options that give its entries their meaning (the operating
+    currency, the tolerances, the plugins, the booking method...), each as typed text: an
+    ``option`` line changed is no entry changed, and may change every verdict."""
+    return {name: _option(options.get(name)) for name in sorted(OPTIONS_DEFAULTS)
+            if name not in NOT_MEANING}
+
+
+def _option(value: Any) -> str:
+    if isinstance(value, dict):  # a tolerance per currency
+        return "{" + ",".join(f"{typed(k)}={typed(v)}" for k, v in sorted(value.items())) + "}"
+    return typed(getattr(value, "value", value))  # the booking method: its name
 
 
 def manifest(inputs: Mapping[str, Any], left_out: list[dict[str, str]],

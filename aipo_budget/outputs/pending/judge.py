@@ -22,6 +22,7 @@ from aipo_budget.core.engine import audit
 from aipo_budget.core.facts import SURPLUS_SOURCE, ZERO, Facts, Location
 from aipo_budget.core.ledger import is_revalidated, load_ledger, revalidated
 from aipo_budget.core.paths import shown
+from aipo_budget.core.signatures import signature_files
 from aipo_budget.core.tally import plural
 from aipo_budget.outputs.pending import proposals as proposing
 from aipo_budget.outputs.pending.headroom import Position, headroom, position
@@ -177,10 +178,10 @@ class _Prefixes:
         left_out, setting = self.proposals[k:], self.setting
         entries, errors = self.entries, self.errors
         if left_out:
-            gone = {id(p) for p in left_out}
+            # and what a plugin made of them at their place (implicit_prices: a price)
             places = {_place(p) for p in left_out}
-            entries, revalidated_errors = revalidated([e for e in entries if id(e) not in gone],
-                                                      setting.options)
+            entries, revalidated_errors = revalidated(
+                [e for e in entries if _place(e) not in places], setting.options)
             # told by place: an error of Beancount's booking names the transaction as parsed
             errors = [*(e for e in errors if not is_revalidated(e)
                         and _place(getattr(e, "entry", None)) not in places),
@@ -337,15 +338,20 @@ def _own_sites(prefixes: _Prefixes) -> dict[Site, int]:
     """The sites of a kind in OWN_KINDS on a proposal's own line, and that proposal's *k*,
     in the audit with every proposal: each first appears in the audit with its proposal. None
     when a proposal could change how another payment reads (a price or cost on one of its
-    postings, from which Beancount may make a price)."""
+    postings, from which Beancount may make a price). With signed approvals, the approval and
+    segregation findings are not among them: a signature over another payment's text (a later
+    proposal's) is that payment's, so what they say of one reads the others."""
     if any(posting.price is not None or posting.cost is not None
            for proposal in prefixes.proposals for posting in proposal.postings):
         return {}
+    n = len(prefixes.proposals)
+    signatures = prefixes.kept[n].facts.signatures
+    kinds = OWN_KINDS - ({"approval", "segregation"} if signatures is not None
+                         and signature_files(signatures.folder) else set())
     at = {(where.filename, where.lineno): k for k, proposal in enumerate(prefixes.proposals, 1)
           if (where := Location.of(proposal.meta, proposal))}
-    return {_site(f): at[(f.filename, f.lineno)]
-            for f in prefixes.findings[len(prefixes.proposals)]
-            if f.kind in OWN_KINDS and (f.filename, f.lineno) in at}
+    return {_site(f): at[(f.filename, f.lineno)] for f in prefixes.findings[n]
+            if f.kind in kinds and (f.filename, f.lineno) in at}
 
 
 def _first_prefix(prefixes: _Prefixes, low: int, high: int, holds: Callable[[int], bool]
