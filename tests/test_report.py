@@ -279,3 +279,75 @@ def test_from_after_the_as_of_date_is_a_usage_error():
                                       "--from", "2006-07-01"])
     assert result.exit_code == 2
     assert "--from is after the end of the period" in result.output
+
+
+def _table(ledger: Path, name: str, as_of: str) -> list[dict[str, str]]:
+    result = CliRunner().invoke(cli, ["report", str(ledger), "--rules", str(RULES), "--as-of",
+                                      as_of, "-t", name, "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    return list(csv.DictReader(io.StringIO(result.stdout)))
+
+
+def test_the_closing_balance_values_foreign_cash_at_the_closing_price(tmp_path):
+    """Baht bought for the imprest at 0.025 and spent at the prices of the day (0.0262, then
+    0.027): the closing balance is what the fund holds, the baht left valued at the closing
+    price, as Beancount converts them; the revaluation is the exchange difference, so that
+    the statement still adds up. Before, the closing balance was the payments' running total
+    at their own days' prices, and no difference was ever shown."""
+    from conftest import beancount_fund_balance, write_ledger
+
+    import datetime
+
+    from aipo_budget.core.ledger import load_ledger
+
+    ledger = write_ledger(tmp_path, """
+2006-05-01 price THB 0.0262 USD
+2006-06-01 price THB 0.0270 USD
+
+2006-04-10 * "Bank" "Baht for the imprest"
+  Assets:Surplus-Fund:Imprest   100000 THB @ 0.025 USD
+  Assets:Surplus-Fund:Bank     -2500.00 USD
+
+2006-05-17 * "Coach hire" "Study tour"
+  Expenses:Projects:Trafficking-Roadmap:Study-Tours   40000 THB
+  Assets:Surplus-Fund:Imprest
+
+2006-06-10 * "Coach hire" "Study tour, second leg"
+  Expenses:Projects:Trafficking-Roadmap:Study-Tours   50000 THB
+  Assets:Surplus-Fund:Imprest
+""")
+    lines = {row["line"]: row["amount (USD)"] for row in _table(ledger, "fund-statement",
+                                                                "2006-08-31")}
+    entries, _errors, _options = load_ledger(str(ledger))
+    held = beancount_fund_balance(entries, datetime.date(2006, 8, 31))
+    assert lines["Closing balance"] == f"{held:.2f}" == "197770.00"  # 197,500 USD + 10,000 THB
+    # 200,000 - 1,048 - 1,350 paid, +168: the baht bought at 0.025 worth 0.027 at the end
+    assert lines["Exchange and other differences"] == "168.00"
+
+
+def test_contributions_paid_before_the_year_is_assessed_are_listed(tmp_path):
+    from conftest import write_ledger
+
+    ledger = write_ledger(tmp_path, """
+2002-01-01 open Assets:Receivables:Contributions:Brunei
+
+2006-01-05 * "Brunei" "Contribution 2006 assessed"
+  fiscal-year: 2006
+  Assets:Receivables:Contributions:Brunei   50000.00 USD
+  Income:Contributions:Brunei
+
+2006-02-10 * "Brunei" "Contribution 2006 received"
+  fiscal-year: 2006
+  Assets:Operating:Bank-USD                 50000.00 USD
+  Assets:Receivables:Contributions:Brunei
+
+2006-11-10 * "Brunei" "Contribution 2007, paid before it is assessed"
+  fiscal-year: 2007
+  Assets:Operating:Bank-USD                 10000.00 USD
+  Assets:Receivables:Contributions:Brunei
+""")
+    rows = _table(ledger, "contributions", "2006-12-31")
+    (advance,) = [r for r in rows if r["fiscal year"] == "2007"]
+    assert (advance["assessed"], advance["received"], advance["arrears"]) == (
+        "0.00", "10000.00", "-10000.00")
+    assert rows[-1]["member"] == "Total" and rows[-1]["received"] == "60000.00"

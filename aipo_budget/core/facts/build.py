@@ -91,6 +91,7 @@ def _pass(ctx: Context, transactions: list[data.Transaction], facts: Facts) -> N
                 movements[type(found)].append(found)
             facts.fund_history.append((txn.date, fund.balance))
             facts.fund_entries.append(txn)
+    facts.fund_foreign = fund.foreign
     facts.operating = {year: OperatingYear(*totals) for year, totals in sorted(years.items())}
 
 
@@ -108,6 +109,7 @@ def build_facts(entries: Sequence[data.Directive], as_of: datetime.date,
                   by_link(transactions))
     facts = Facts(as_of, (), until, len(entries) - len(kept),
                   max((e.date for e in kept), default=None), conventions=ledger,
+                  converter=ctx.converter,
                   signatures=Signatures(approvals_folder(options),
                                         (ledger.prepared_by, ledger.approved_by)))
     _pass(ctx, transactions, facts)

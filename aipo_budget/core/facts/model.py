@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from beancount.core import data
 
 from aipo_budget.core.conventions import DEFAULT, Conventions
-from aipo_budget.core.convert import ZERO, Conversion
+from aipo_budget.core.convert import ZERO, Conversion, Converter
 
 if TYPE_CHECKING:
     from aipo_budget.core.meta import Problem
@@ -168,6 +168,9 @@ class Facts:
     # (date, fund balance after every transaction that touched the fund)
     fund_history: list[tuple[datetime.date, Decimal]] = field(default_factory=list)
     fund_entries: list[data.Transaction] = field(default_factory=list)  # one a history point
+    # (date, currency, units, value as booked) of each fund posting in another currency
+    fund_foreign: list[tuple[datetime.date, str, Decimal, Decimal]] = field(default_factory=list)
+    converter: Converter | None = None  # the ledger's prices, to value those units on a day
     # metadata no check reads (a contribution's fiscal-year) that cannot be read
     problems: list[tuple[Location, datetime.date, Problem]] = field(default_factory=list)
     conventions: Conventions = DEFAULT  # the ledger's: its accounts, keys and currency

@@ -40,12 +40,18 @@ class Fund:
 
     balance: Decimal = ZERO
     first_seen: dict[str, datetime.date] = field(default_factory=dict)
+    # (date, currency, units, their value as booked) of each posting in another currency
+    foreign: list[tuple[datetime.date, str, Decimal, Decimal]] = field(default_factory=list)
 
     def book(self, ctx: Context, txn: data.Transaction, postings: list[data.Posting]
              ) -> tuple[Decimal, bool]:
         """Book ``txn``'s fund ``postings``: (their value, whether ``txn`` is on the first day
         of every fund account they touch)."""
-        delta = sum((ctx.value(p, txn.date) for p in postings), ZERO)
+        values = [ctx.value(p, txn.date) for p in postings]
+        self.foreign += [(txn.date, p.units.currency, p.units.number, value)
+                         for p, value in zip(postings, values)
+                         if p.units.currency != ctx.conventions.currency]
+        delta = sum(values, ZERO)
         self.balance += delta
         # a list, not a generator: every account's first day is recorded
         firsts = [self.first_seen.setdefault(p.account, txn.date) == txn.date for p in postings]

@@ -24,11 +24,24 @@ Key = tuple[str, int]  # (member, fiscal year)
 
 
 def balance_before(ctx: Context, day: datetime.date | None) -> Decimal:
+    """The fund's balance at the start of ``day``: its holdings in another currency valued at
+    the day before's price, not at the prices they were booked at (the difference is an
+    exchange difference of the statement)."""
     balance = ZERO
     for when, after in ctx.facts.fund_history if day is not None else ():
         if when >= day:
             break
         balance = after
+    units: dict[str, Decimal] = defaultdict(Decimal)
+    for when, currency, number, value in ctx.facts.fund_foreign if day is not None else ():
+        if when >= day:
+            break
+        units[currency] += number
+        balance -= value
+    for currency, number in units.items():
+        rate = ctx.facts.converter.rate(currency, day - datetime.timedelta(days=1))[1]
+        balance += number * rate if rate is not None else sum(  # no price: as booked
+            (v for w, c, _n, v in ctx.facts.fund_foreign if c == currency and w < day), ZERO)
     return balance
 
 
@@ -163,7 +176,8 @@ def contributions(ctx: Context) -> Table:
         if item.date in ctx.period:
             active.add(key)
     ledger = ctx.facts.conventions
-    keys = sorted(k for k in assessed if k in active or assessed[k] != received[k])
+    # a year paid before it is assessed (a receipt in advance) is listed too
+    keys = sorted(k for k in {*assessed, *received} if k in active or assessed[k] != received[k])
     rows = [{"member": member, "fiscal_year": year, "assessed": assessed[(member, year)],
              "received": received[(member, year)], "last_received": last.get((member, year)),
              "arrears": assessed[(member, year)] - received[(member, year)]}
