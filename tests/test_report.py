@@ -351,3 +351,11 @@ def test_contributions_paid_before_the_year_is_assessed_are_listed(tmp_path):
     assert (advance["assessed"], advance["received"], advance["arrears"]) == (
         "0.00", "10000.00", "-10000.00")
     assert rows[-1]["member"] == "Total" and rows[-1]["received"] == "60000.00"
+
+
+@pytest.mark.parametrize("fmt", ["plain", "grid", "markdown", "html", "latex"])
+def test_an_empty_table_with_a_totals_row_says_so_in_every_format(fmt):
+    """A week without a surplus outflow: "No disbursements.", as the workbook and the pack's
+    index.html say, not a header over a total of nothing."""
+    out = report("-p", "2006-W10", "-t", "disbursements", "-f", fmt).stdout
+    assert "No disbursements." in out and "Total" not in out

@@ -240,7 +240,7 @@ def latex_text(text: str) -> str:
 def _latex(table: Table, title: str, notes: list[str], layout: Layout) -> str:
     """A longtable (it breaks across pages) with the title as its caption, the notes as
     paragraphs after it; an empty table says so in its one cell."""
-    if table.rows or table.totals:
+    if table.rows:
         first, rest = render_text(table, "latex", layout).split("\n", 1)
     else:
         first = "\\begin{longtable}{l}"
@@ -252,7 +252,7 @@ def _latex(table: Table, title: str, notes: list[str], layout: Layout) -> str:
 def _titled(table: Table, tablefmt: str, layout: Layout = PLAIN) -> str:
     # a title names the ledger file and a note may quote it: one line each, like a cell
     title, notes = one_line(table.title), [one_line(n) for n in table.notes]
-    empty = not (table.rows or table.totals)
+    empty = not table.rows  # a totals row of nothing is no table: it says so, in every format
     if tablefmt == TABULATE_NAMES["latex"]:
         return _latex(table, title, notes, layout)
     if tablefmt == "html":
