@@ -252,3 +252,10 @@ def test_the_fava_page_shows_an_amendment(tmp_path):
     (approval,) = [r for r in rows if r["rule"] == "ORG08-APPROVAL"]
     assert "v2 of 2" in approval.values() and any("v1 from 2002-01-01" in v
                                                   for v in approval.values())
+
+
+def test_a_true_or_false_parameter_is_shown_as_the_rules_file_writes_it():
+    """``signed = true`` in TOML: the rulebook's text says true, not Python's True."""
+    from aipo_budget.outputs.tables.rulebook import _param_text
+
+    assert (_param_text(True), _param_text({"signed": False})) == ("true", "signed: false")

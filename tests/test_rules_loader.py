@@ -220,3 +220,12 @@ def test_reading_the_folder_again_in_one_process_sees_what_changed_since(tmp_pat
         load_rules(folder)
     with pytest.raises(RulesError, match="treshold"):  # a bad text is refused every time
         load_rules(folder)
+
+
+def test_a_bad_instrument_field_is_refused_at_the_instruments_line(tmp_path):
+    """A date that does not exist in [instrument]: the file, the table's line and the field."""
+    folder = write(tmp_path, GOOD.replace('title = "Use of surplus funds"\n',
+                                          'title = "Use of surplus funds"\nadopted = "2005-02-29"\n'))
+    with pytest.raises(RulesError, match="field 'adopted'") as info:
+        load_rules(folder)
+    assert info.value.lineno == 2  # [instrument], after GOOD's first, empty line

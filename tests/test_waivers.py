@@ -148,6 +148,17 @@ def test_a_waiver_that_does_not_cover_leaves_the_error_and_says_why(tmp_path, le
     assert check(ledger).exit_code == 1
 
 
+def test_explain_names_the_waiver_that_covers_a_finding(tmp_path):
+    """The reason a waived finding fails nothing is its waiver: explain names it."""
+    ledger = write_ledger(tmp_path, late(waiver='"EC-2006-07"'))
+    (found,) = run(ledger).findings
+    explained = CliRunner().invoke(cli, ["explain", f"{ledger}:{found.lineno}", "--ledger",
+                                         str(ledger), "--rules", str(RULES), "-f", "json"])
+    tables = {t["name"]: t for t in json.loads(explained.stdout)["tables"]}
+    (shown,) = tables["findings"]["rows"]
+    assert (shown["severity"], shown["waiver"]) == ("waived", "EC-2006-07")
+
+
 def test_a_misspelt_waiver_key_waives_nothing_and_says_so(tmp_path):
     ledger = write_ledger(tmp_path, late().replace("  resolution:", '  waivr: "EC-2006-07"\n'
                                                    "  resolution:", 1))
@@ -196,7 +207,8 @@ def test_a_clean_transaction_citing_a_reference_not_listed_is_a_warning(tmp_path
     (shown,) = tables["findings"]["rows"]
     assert (shown["rule"], shown["severity"]) == ("WAIVER v1", "warning")
     (waiver_rule,) = [r for r in tables["rules"]["rows"] if r["kind"] == "waiver"]
-    assert waiver_rule["verdict"] == "warning"
+    assert (waiver_rule["applies"], waiver_rule["verdict"]) == ("yes", "warning")
+    assert waiver_rule["why"] == "the transaction cites waiver EC-2006-007"
 
 
 @pytest.mark.parametrize(("value", "said"), [

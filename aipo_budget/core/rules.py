@@ -313,8 +313,8 @@ def _parse_rule(raw: Any, filename: str, text: str, instrument: str | None) -> R
                 instrument, tuple(versions))
 
 
-def _parse_instrument(raw: Any, filename: str) -> Instrument:
-    at = functools.partial(RulesError, filename)
+def _parse_instrument(raw: Any, filename: str, text: str) -> Instrument:
+    at = functools.partial(RulesError, filename, lineno=_line(text, r"\s*\[\s*instrument\s*\]"))
     if not isinstance(raw, dict):
         raise at("[instrument] must be a table")
     _known(raw, INSTRUMENT_KEYS, "[instrument]", at)
@@ -442,7 +442,7 @@ def _parse_file(filename: str, text: str) -> tuple[Instrument | None, tuple[Rule
     unknown = set(document) - {"instrument", "rule", "waiver"}
     if unknown:
         raise RulesError(filename, f"unknown top-level table {sorted(unknown)[0]!r}")
-    instrument = (_parse_instrument(document["instrument"], filename)
+    instrument = (_parse_instrument(document["instrument"], filename, text)
                   if "instrument" in document else None)
     owner = instrument.id if instrument else None
     rules = tuple(_parse_rule(raw, filename, text, owner)

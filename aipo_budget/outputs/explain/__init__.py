@@ -51,6 +51,12 @@ def seen(subject: Subject, rule: Rule) -> Seen:
     if rule.kind == "ledger":
         return Seen(version, True, "every entry: Beancount's own validation of the ledger",
                     findings=tuple(subject.of_rule(rule.id)))
+    if rule.kind == "waiver":  # judged with the findings it is about (core.waivers)
+        cited = subject.txn.meta.get(subject.facts.conventions.waiver)
+        found = tuple(subject.of_rule(rule.id))
+        return Seen(version, cited is not None or bool(found),
+                    f"the transaction cites waiver {cited}" if cited is not None
+                    else "the transaction cites no waiver", findings=found)
     kind = KINDS.get(rule.kind)
     if kind is None:
         return Seen(version, False, f"no explanation for rules of kind {rule.kind!r}; its "
@@ -105,7 +111,10 @@ def findings_table(subject: Subject) -> Table:
     notes = () if subject.findings else ("The audit has no finding on this transaction.",)
     register = findings_register(subject.findings, f"Findings on {subject.location}",
                                  subject.where, subject.currency, notes)
-    return register.select(("severity", "rule", "condition", "amount"))
+    # a waived finding names the waiver that covers it: the reason for its verdict
+    waived = any(f.waiver for f in subject.findings)
+    return register.select(("severity", "rule", "condition", "amount",
+                            *(("waiver",) if waived else ())))
 
 
 def explain(result: Audit, entries: Sequence[data.Directive], filename: str, lineno: int,

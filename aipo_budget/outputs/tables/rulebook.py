@@ -54,6 +54,8 @@ def _param_text(value: Any) -> str:
         return "; ".join(f"{key}: {_param_text(item)}" for key, item in value.items())
     if isinstance(value, (list, tuple)):
         return ", ".join(_param_text(item) for item in value)
+    if isinstance(value, bool):  # as the rules file writes it (TOML), not Python's True
+        return "true" if value else "false"
     return text_value(value)
 
 
