@@ -359,3 +359,24 @@ def test_an_empty_table_with_a_totals_row_says_so_in_every_format(fmt):
     index.html say, not a header over a total of nothing."""
     out = report("-p", "2006-W10", "-t", "disbursements", "-f", fmt).stdout
     assert "No disbursements." in out and "Total" not in out
+
+
+def test_a_cost_accrued_and_not_yet_paid_is_no_co_funding(tmp_path):
+    """Research accrued at 3,000, 1,000 of it paid from the fund by the period end: 2,000 is
+    owed, paid by nobody yet, not spent from co-funding; the total cost counts it."""
+    from conftest import write_ledger
+
+    ledger = write_ledger(tmp_path, """
+2006-02-10 * "Institute" "Research, invoiced" ^inv-1
+  Expenses:Projects:Trafficking-Roadmap:Research   3000.00 USD
+  Liabilities:Payables
+
+2006-03-10 * "Institute" "Research, first part paid" ^inv-1
+  resolution: "26GA/2005/Soc/03"
+  Liabilities:Payables   1000.00 USD
+  Assets:Surplus-Fund:Bank
+""")
+    (research,) = [r for r in _table(ledger, "budget", "2006-06-30")
+                   if r["category"] == "Research"]
+    assert (research["spent from surplus"], research["spent from co-funding"],
+            research["total cost"]) == ("1000.00", "0.00", "3000.00")

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core.facts import SURPLUS_SOURCE, ZERO
+from aipo_budget.core.facts.model import UNPAID_SOURCE
 from aipo_budget.outputs.table import Column, Kind, Status, Table, table
 from aipo_budget.core.convert import HUNDRED, ONE_DECIMAL, percent
 from aipo_budget.outputs.tables.context import surplus_spent
@@ -37,8 +38,8 @@ def _project_row(ctx: Context, project: str) -> dict[str, Any]:
     return {
         "project": project, "category": "(all)",
         "allocation_original": project_terms.original_allocation if has else None,
-        "allocation": allocation, "surplus": surplus, "cofunded": total - surplus,
-        "total": total,
+        "allocation": allocation, "surplus": surplus,
+        "cofunded": total - surplus - _unpaid(costs, ctx), "total": total,
         "remaining": (allocation - surplus) if has else None,
         "pct_used": percent(surplus, allocation) if allocation else None,
         "warn_at": (project_terms.warn_at * HUNDRED).quantize(ONE_DECIMAL) if has else None,
@@ -56,8 +57,13 @@ def _category_rows(ctx: Context, project: str) -> list[dict[str, Any]]:
         spent = surplus_spent(mine, ctx.end)
         amount = sum((c.usd for c in mine), ZERO)
         rows.append({"project": project, "category": category, "surplus": spent,
-                     "cofunded": amount - spent, "total": amount})
+                     "cofunded": amount - spent - _unpaid(mine, ctx), "total": amount})
     return rows
+
+
+def _unpaid(costs: list[Cost], ctx: Context) -> Decimal:
+    """The costs accrued and not yet paid at the period end: spent by nobody yet."""
+    return sum((c.usd for c in costs if c.source_on(ctx.end) == UNPAID_SOURCE), ZERO)
 
 
 def budget(ctx: Context) -> Table:
@@ -75,7 +81,8 @@ def budget(ctx: Context) -> Table:
          Column("status", "ceiling status", Kind.STATUS), Column("lapsed", "lapsed", Kind.AMOUNT)),
         rows, notes=(f"Amounts in {ctx.currency}. '% used' and the ceiling status compare the "
                      "surplus-funded cost with the final allocation; 'spent from co-funding' is "
-                     "every other source.",))
+                     "every other source; the total cost also counts costs accrued and not yet "
+                     "paid (the co-funding schedule lists them).",))
 
 
 def _source_rows(ctx: Context, project: str) -> list[dict[str, Any]]:
