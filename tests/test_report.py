@@ -380,3 +380,35 @@ def test_a_cost_accrued_and_not_yet_paid_is_no_co_funding(tmp_path):
                    if r["category"] == "Research"]
     assert (research["spent from surplus"], research["spent from co-funding"],
             research["total cost"]) == ("1000.00", "0.00", "3000.00")
+
+
+def test_the_budget_counts_a_payment_beyond_its_accrual_as_the_ceiling_does(tmp_path):
+    """Research accrued at 900 and paid in full, then 100 more paid on the same invoice: the
+    ceiling check counts 1,000 left the fund for the project, so does the budget's (all) line
+    (it was 900, 'warning', while check said the allocation of 950 was crossed)."""
+    from conftest import run, write_ledger
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    soc03 = rules / "26GA-2005-Soc-03.toml"
+    soc03.write_text(soc03.read_text(encoding="utf-8").replace(
+        "params.allocation = 40000.00", "params.allocation = 950.00"), encoding="utf-8")
+    ledger = write_ledger(tmp_path, """
+2006-03-10 * "Gamma" "Research, invoiced" ^acc-1
+  Expenses:Projects:Trafficking-Roadmap:Research   900.00 USD
+  Liabilities:Payables
+
+2006-03-20 * "Gamma" "Research, paid in full" ^acc-1
+  Liabilities:Payables   900.00 USD
+  Assets:Surplus-Fund:Bank
+
+2006-04-20 * "Gamma" "Research, paid again" ^acc-1
+  Liabilities:Payables   100.00 USD
+  Assets:Surplus-Fund:Bank
+""")
+    assert any(f.kind == "ceiling" and f.severity == "error" for f in run(ledger, rules).findings)
+    result = CliRunner().invoke(cli, ["report", str(ledger), "--rules", str(rules), "--as-of",
+                                      "2006-12-31", "-t", "budget", "-f", "csv"])
+    (project,) = [r for r in csv.DictReader(io.StringIO(result.stdout))
+                  if r["category"] == "(all)"]
+    assert (project["spent from surplus"], project["ceiling status"]) == ("1000.00", "exceeded")

@@ -39,7 +39,7 @@ def _project_row(ctx: Context, project: str) -> dict[str, Any]:
         "project": project, "category": "(all)",
         "allocation_original": project_terms.original_allocation if has else None,
         "allocation": allocation, "surplus": surplus,
-        "cofunded": total - surplus - _unpaid(costs, ctx), "total": total,
+        "cofunded": total - surplus_spent(costs, ctx.end) - _unpaid(costs, ctx), "total": total,
         "remaining": (allocation - surplus) if has else None,
         "pct_used": percent(surplus, allocation) if allocation else None,
         "warn_at": (project_terms.warn_at * HUNDRED).quantize(ONE_DECIMAL) if has else None,
@@ -82,7 +82,9 @@ def budget(ctx: Context) -> Table:
         rows, notes=(f"Amounts in {ctx.currency}. '% used' and the ceiling status compare the "
                      "surplus-funded cost with the final allocation; 'spent from co-funding' is "
                      "every other source; the total cost also counts costs accrued and not yet "
-                     "paid (the co-funding schedule lists them).",))
+                     "paid (the co-funding schedule lists them). A project's (all) line counts "
+                     "what the ceiling counts: a payment beyond its accrual too, which is no "
+                     "category's cost.",))
 
 
 def _source_rows(ctx: Context, project: str) -> list[dict[str, Any]]:

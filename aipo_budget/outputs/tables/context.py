@@ -13,6 +13,7 @@ from decimal import Decimal
 from functools import cached_property
 from typing import TYPE_CHECKING, TypeVar
 
+from aipo_budget.core.checks.ceiling import spending
 from aipo_budget.core.facts import SURPLUS_SOURCE, ZERO
 from aipo_budget.core.projects import allocated, terms
 from aipo_budget.core.paths import shown
@@ -104,7 +105,11 @@ class Context:
         return self._costs.get(project, [])
 
     def surplus_of(self, project: str) -> Decimal:
-        return surplus_spent(self.costs_of(project), self.end)
+        """The project's surplus-funded spending at the period end, as the ceiling check
+        counts it (:func:`aipo_budget.core.checks.ceiling.spending`): what left the fund for
+        it, a payment beyond its accrual included, less what was paid back."""
+        return sum((step.amount for step in spending(self.facts, project)
+                    if step.event.date <= self.end), ZERO)
 
     def terms(self, project: str) -> Terms:
         return terms(self.result.ruleset, project, self.end)
