@@ -100,8 +100,16 @@ def test_rule_errors_point_at_the_rule_line(tmp_path):
 def test_duplicate_id_across_files(tmp_path):
     write(tmp_path, GOOD, "a.toml")
     folder = write(tmp_path, GOOD.replace('id = "23GA/2002/Org/08"', 'id = "Other"'), "b.toml")
-    with pytest.raises(RulesError, match=r"X-APPROVAL: duplicate id \(also in .*a.toml\)"):
+    with pytest.raises(RulesError, match=r"X-APPROVAL: duplicate id \(also at .*a.toml:7\)"):
         load_rules(folder)
+
+
+def test_a_duplicate_id_in_one_file_is_named_at_the_second_one(tmp_path):
+    second = GOOD.split("[[rule]]", 1)[1]
+    folder = write(tmp_path, GOOD + "\n[[rule]]" + second)
+    with pytest.raises(RulesError, match=r"duplicate id \(also at .*rules.toml:7\)") as info:
+        load_rules(folder)
+    assert info.value.lineno == GOOD.count("\n") + 3  # the second id's line (18)
 
 
 def test_two_versions_with_same_effective_date(tmp_path):

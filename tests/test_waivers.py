@@ -353,7 +353,7 @@ citation = "Executive Committee"
      r":2: .*waiver X-1: field 'rules': findings of LEDGER \(kind 'ledger'\) cannot be waived"),
     ('rules = ["SOC03-PERIOD"]\n', "", r":2: .*waiver X-1: waives nothing"),
     ('"X-1"', '"EC-2006-07"',
-     r"waivers\.toml:\d+: .*waiver EC-2006-07: duplicate reference \(also in .*extra\.toml\)"),
+     r"waivers\.toml:\d+: .*waiver EC-2006-07: duplicate reference \(also at .*extra\.toml:2\)"),
     ('"X-1"', '"X-1, X-2"', r":2: .*waiver X-1, X-2: field 'reference' must not contain a comma"),
     ("adopted = 2006-01-01", "adopted = 2006-01-01\nvalid_until = 2005-12-31",
      r":2: .*waiver X-1: field 'valid_until' \(2005-12-31\) is before 'adopted'"),
@@ -416,3 +416,12 @@ def test_a_waivers_amounts_are_in_the_ledgers_currency_whatever_check_made_the_f
     assert any("covers up to 100.00 EUR, and this finding is for" in m and m.endswith("EUR")
                for m in messages), messages
     assert not any("USD" in m for m in messages), messages
+
+
+def test_a_reference_written_with_a_trailing_space_keeps_its_line(tmp_path):
+    """The reference is read in its normal form ("X-1"); its line is still the one that
+    sets it, which the rulebook lists and errors name."""
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    (folder / "extra.toml").write_text(WAIVER.replace('"X-1"', '"X-1 "'), encoding="utf-8")
+    assert load_rules(folder).waiver("X-1").lineno == 2

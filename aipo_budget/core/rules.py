@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from aipo_budget.core import meta, params
 from aipo_budget.core.checks import PARAMS
 from aipo_budget.core.findings import version_label
-from aipo_budget.core.paths import read_regular
+from aipo_budget.core.paths import read_regular, shown
 # a waiver's fields are read as the parameters are: one reading of an amount, a list, a text
 from aipo_budget.core.params import (FIRST_DATE, SEVERITIES, parse_amount, parse_date,
                                      parse_text, parse_texts, short)
@@ -252,6 +252,20 @@ def _line(text: str, pattern: str) -> int:
                  if re.match(pattern, line)), 0)
 
 
+def _table_line(text: str, table: str, number: int, key: str | None = None) -> int:
+    """The line that sets ``key`` in the ``number``-th (from 0) ``[[table]]`` of ``text``, else
+    that table's header line (0: no such table): a second table of the same id or reference
+    is named at its own line."""
+    lines = text.splitlines()
+    headers = [n for n, line in enumerate(lines, start=1)
+               if re.match(rf"\s*\[\[\s*{table}\s*\]\]", line)]
+    if number >= len(headers):
+        return 0
+    end = headers[number + 1] if number + 1 < len(headers) else len(lines) + 1
+    return next((n for n in range(headers[number] + 1, end) if key is not None
+                 and re.match(rf"\s*{key}\s*=", lines[n - 1])), headers[number])
+
+
 def _unknown_kind(kind: Any) -> str:
     return f"unknown kind {short(kind)} (known: {', '.join(KINDS)})"
 
@@ -285,13 +299,14 @@ def _parse_version(raw: Any, rule: dict[str, Any], number: int, where: Where) ->
                        kind_params)
 
 
-def _parse_rule(raw: Any, filename: str, text: str, instrument: str | None) -> Rule:
+def _parse_rule(raw: Any, filename: str, text: str, instrument: str | None,
+                number: int = 0) -> Rule:
     if not isinstance(raw, dict):
         raise RulesError(filename, "each [[rule]] must be a table")
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not rule_id.strip():
-        raise RulesError(filename, "a [[rule]] has no 'id'")
-    lineno = _line(text, f'.*"{re.escape(rule_id)}"')
+        raise RulesError(filename, "a [[rule]] has no 'id'", _table_line(text, "rule", number))
+    lineno = _table_line(text, "rule", number, "id")
     at = functools.partial(RulesError, filename, lineno=lineno)
     _known(raw, RULE_KEYS, f"rule {rule_id}", at)
     if not isinstance(raw.get("title", ""), str):
@@ -364,14 +379,11 @@ def _parse_waiver(raw: Any, filename: str, text: str, number: int) -> Waiver:
     if not isinstance(raw, dict):
         raise RulesError(filename, "each [[waiver]] must be a table")
     reference = raw.get("reference")
-    if not isinstance(reference, str) or not meta.normal(reference):
-        # the line of its [[waiver]] header: the number-th of the file
-        headers = [n for n, line in enumerate(text.splitlines(), start=1)
-                   if re.match(r"\s*\[\[\s*waiver\s*\]\]", line)]
+    if not isinstance(reference, str) or not meta.normal(reference):  # at its header's line
         raise RulesError(filename, "a [[waiver]] has no 'reference'",
-                         headers[number] if number < len(headers) else 0)
+                         _table_line(text, "waiver", number))
     # the line that sets the reference, not a comment or text that cites it
-    lineno = _line(text, rf'\s*reference\s*=\s*"{re.escape(reference.strip())}"')
+    lineno = _table_line(text, "waiver", number, "reference")
     # in the form a transaction's citation is read in (aipo_budget.core.waivers.references)
     reference = meta.normal(reference)
     label, at = f"waiver {reference}", functools.partial(RulesError, filename, lineno=lineno)
@@ -445,8 +457,8 @@ def _parse_file(filename: str, text: str) -> tuple[Instrument | None, tuple[Rule
     instrument = (_parse_instrument(document["instrument"], filename, text)
                   if "instrument" in document else None)
     owner = instrument.id if instrument else None
-    rules = tuple(_parse_rule(raw, filename, text, owner)
-                  for raw in _tables(document, "rule", filename))
+    rules = tuple(_parse_rule(raw, filename, text, owner, number)
+                  for number, raw in enumerate(_tables(document, "rule", filename)))
     waivers = tuple(_parse_waiver(raw, filename, text, number)
                     for number, raw in enumerate(_tables(document, "waiver", filename)))
     return instrument, rules, waivers
@@ -459,8 +471,9 @@ def _unique_ids(ruleset: RuleSet) -> None:
     seen: dict[str, Rule] = {}
     for rule in ruleset.rules:
         if rule.id in seen:
-            raise RulesError(rule.filename, f"rule {rule.id}: duplicate id (also in "
-                                            f"{seen[rule.id].filename})", rule.lineno)
+            first = seen[rule.id]
+            raise RulesError(rule.filename, f"rule {rule.id}: duplicate id (also at "
+                             f"{shown(first.filename)}:{first.lineno})", rule.lineno)
         seen[rule.id] = rule
     ids = [instrument.id for instrument in ruleset.instruments]
     for instrument in ruleset.instruments:
@@ -503,7 +516,9 @@ def _check_waivers(ruleset: RuleSet) -> None:
         at = functools.partial(RulesError, waiver.filename, lineno=waiver.lineno)
         where = f"waiver {waiver.reference}"
         if waiver.reference in seen:
-            raise at(f"{where}: duplicate reference (also in {seen[waiver.reference].filename})")
+            first = seen[waiver.reference]
+            raise at(f"{where}: duplicate reference (also at {shown(first.filename)}:"
+                     f"{first.lineno})")
         seen[waiver.reference] = waiver
         for rule_id in waiver.rules:
             if rule_id not in rules:
