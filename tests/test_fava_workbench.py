@@ -308,3 +308,13 @@ def test_every_field_and_its_echo_are_escaped(fava, field):
         # in the Beancount text, a string Beancount reads back as typed
         text = html_lib.unescape(re.search(r'id="sf-proposal-text">(.*?)</pre>', page, re.S)[1])
         assert '\\"quoted\\"' in text and "\\\\" in text
+
+
+def test_a_payment_in_baht_can_be_proposed_from_the_imprest(fava):
+    """The imprest is opened for LAK and THB: the form offers them beside the operating
+    currency, and a payment in baht from it is judged, with no ledger error."""
+    page = fava.page(**{**PAYMENT, "approvers": TWO, "amount": "38000.00", "currency": "THB",
+                        "fund": "Assets:Surplus-Fund:Imprest"})
+    answer = text_of(page, "sf-answer", 'id="sf-proposal-text"')
+    assert "Verdict on the proposal: can be paid." in answer, answer
+    assert "Invalid currency" not in page and "38000.00 THB" in page

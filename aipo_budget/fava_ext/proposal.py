@@ -109,8 +109,11 @@ def choices(result: Audit, folder: str, entries: Sequence[Any]) -> Choices:
     documents = tuple(Document(os.path.basename(path), os.path.relpath(path, folder), cited[path])
                       for path in files[:MOST_DOCUMENTS])
     funds = tuple(result.facts.fund_accounts or (ledger.fund,))
-    return Choices(tuple(dict.fromkeys(purposes)), funds, (ledger.currency,), documents,
-                   ledger.projects)
+    # the operating currency, and those a fund account is opened for (an imprest in baht)
+    held = {c for e in entries if isinstance(e, data.Open) and e.account in funds
+            for c in e.currencies or ()} - {ledger.currency}
+    return Choices(tuple(dict.fromkeys(purposes)), funds, (ledger.currency, *sorted(held)),
+                   documents, ledger.projects)
 
 
 def read_form(args: Mapping[str, str]) -> Form:
