@@ -401,3 +401,30 @@ def test_a_repeated_payment_names_the_earlier_one_it_repeats(ledger_path):
     earlier = explained(ledger_path, f"{ledger_path}:{first}")
     assert rule(earlier, "ORG08-DUPLICATE")["verdict"] == "no finding"
     assert fact(earlier, "org08-duplicate", "earlier outflows alike")["value"] == "(none)"
+
+
+def test_an_accrual_paid_in_parts_is_named_once_on_each_part(tmp_path):
+    """The accrual is one entry, though its cost is split between the payments that settle
+    it: the second part settles it once, and co-funding lists its payment once."""
+    from conftest import write_ledger
+
+    ledger = write_ledger(tmp_path, """
+2006-03-10 * "Gamma" "Research, invoiced" ^acc-1
+  Expenses:Projects:Trafficking-Roadmap:Research   900.00 USD
+  Liabilities:Payables
+
+2006-03-20 * "Gamma" "Research, first part" ^acc-1
+  resolution: "26GA/2005/Soc/03"
+  Liabilities:Payables   400.00 USD
+  Assets:Surplus-Fund:Bank
+
+2006-04-20 * "Gamma" "Research, second part" ^acc-1
+  resolution: "26GA/2005/Soc/03"
+  Liabilities:Payables   500.00 USD
+  Assets:Surplus-Fund:Bank
+""")
+    tables = explained(ledger, f"{ledger}:{line_of(ledger, '2006-04-20')}")
+    assert fact(tables, "transaction", "settles the accrual")["value"]["lineno"] == line_of(
+        ledger, "2006-03-10")
+    assert [r["fact"] for r in tables["soc03-cofunding"]["rows"]].count(
+        "this entry pays Expenses:Projects:Trafficking-Roadmap:Research") == 1

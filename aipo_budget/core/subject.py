@@ -123,8 +123,10 @@ class Subject:
         found = [c for c in self.facts.costs
                  if c.account == use.account and c.date <= self.date and c.location.entry
                  is not None and links & set(c.location.entry.links or ())]
-        # several accruals of one account: the one whose date the use took comes first
-        return sorted(found, key=lambda c: c.date != use.incurred)
+        # several accruals of one account: the one whose date the use took comes first; an
+        # accrual paid in parts is several costs (one per payment), one accrual
+        once = {(c.location.filename, c.location.lineno): c for c in reversed(found)}
+        return sorted(reversed(once.values()), key=lambda c: c.date != use.incurred)
 
     def incurred_how(self, use: Use) -> str:
         """How the incurred date of ``use`` was found: the ``incurred`` metadata, the date of
