@@ -175,6 +175,15 @@ def test_instalments_with_their_own_documents_pass(audited):
     assert only(audited, "duplicate") == []
     assert only(audited, "evidence") == []  # each document resolves to its own file
     assert len({o.document_path for o in audited.facts.outflows}) == 3
+    # what explain shows: the instalment 30 days before, excused, not "(none)"
+    from aipo_budget.core.checks import duplicate
+
+    (rule,) = audited.ruleset.of_kind("duplicate")
+    third = list(duplicate.judged(audited.facts, rule))[2][1]
+    alike = [(name, where.lineno) for name, where, _what in third.facts()
+             if name.startswith("same payee and amount")]
+    assert alike == [("same payee and amount, each with its own document: an instalment",
+                      audited.facts.outflows[1].location.lineno)]
 
 
 # --- same document ------------------------------------------------------------------------

@@ -252,10 +252,18 @@ def judge(repeats: Repeats, index: int, version: RuleVersion) -> Seen:
             ("window", version.params.window_days,
              "days: the same payee and amount within it is a possible repeat"),
         ]
-        outflows = repeats.facts.outflows
-        return seen + ([(", ".join(r.name for r in reasons), outflows[j].location,
-                         f"{outflows[j].date} {outflows[j].payee}".strip())
-                        for j, reasons in repeated] or [("earlier outflows alike", "(none)", "")])
+        outflows, window = repeats.facts.outflows, version.params.window_days
+        # the same payee and amount within the window, excused: each cites its own document
+        mine = repeats.document[index]
+        instalments = [j for j in repeats.seen.get(("payment", repeats.payment[index]), ())
+                       if j not in by_earlier and (outflow.date - outflows[j].date).days <= window
+                       and None not in (mine, repeats.document[j]) and mine != repeats.document[j]]
+        alike = [*((", ".join(r.name for r in reasons), j) for j, reasons in repeated),
+                 *(("same payee and amount, each with its own document: an instalment", j)
+                   for j in reversed(instalments))]
+        return seen + ([(name, outflows[j].location,
+                         f"{outflows[j].date} {outflows[j].payee}".strip()) for name, j in alike]
+                       or [("earlier outflows alike", "(none)", "")])
 
     return Seen(version, True, "a surplus outflow may repeat an earlier one", compared,
                 tuple(_finding(repeats, index, reasons, version) for _j, reasons in repeated),
