@@ -351,6 +351,29 @@ def test_contributions_paid_before_the_year_is_assessed_are_listed(tmp_path):
     assert (advance["assessed"], advance["received"], advance["arrears"]) == (
         "0.00", "10000.00", "-10000.00")
     assert rows[-1]["member"] == "Total" and rows[-1]["received"] == "60000.00"
+    assert rows[-1]["arrears"] == "0.00"  # the advance is no debt, and offsets none
+
+
+def test_an_advance_is_not_set_against_another_members_arrears(tmp_path):
+    from conftest import write_ledger
+
+    ledger = write_ledger(tmp_path, """
+2002-01-01 open Assets:Receivables:Contributions:Brunei
+2002-01-01 open Assets:Receivables:Contributions:Cambodia
+2002-01-01 open Income:Contributions:Cambodia
+
+2006-01-05 * "Brunei" "Contribution 2006 assessed"
+  fiscal-year: 2006
+  Assets:Receivables:Contributions:Brunei   50000.00 USD
+  Income:Contributions:Brunei
+
+2006-11-10 * "Cambodia" "Contribution 2007, paid in advance"
+  fiscal-year: 2007
+  Assets:Operating:Bank-USD                 20000.00 USD
+  Assets:Receivables:Contributions:Cambodia
+""")
+    rows = _table(ledger, "contributions", "2006-12-31")
+    assert rows[-1]["member"] == "Total" and rows[-1]["arrears"] == "50000.00"
 
 
 @pytest.mark.parametrize("fmt", ["plain", "grid", "markdown", "html", "latex"])
@@ -412,3 +435,27 @@ def test_the_budget_counts_a_payment_beyond_its_accrual_as_the_ceiling_does(tmp_
     (project,) = [r for r in csv.DictReader(io.StringIO(result.stdout))
                   if r["category"] == "(all)"]
     assert (project["spent from surplus"], project["ceiling status"]) == ("1000.00", "exceeded")
+
+
+@pytest.mark.parametrize(("spent", "closing", "difference"), [
+    ("1000", "199750.00", "20.00"),  # all spent: nothing left to value, the gain is 20
+    ("400", "199900.00", "8.00"),  # 600 left, no price entry: at what they cost (0.25)
+])
+def test_cash_in_a_currency_without_a_price_entry(tmp_path, spent, closing, difference):
+    """Ringgit bought at 0.25 and spent at 0.27, with no price entry for MYR: what is left
+    is valued at what it cost; what was spent is at its own rate."""
+    from conftest import write_ledger
+
+    ledger = write_ledger(tmp_path, f"""
+2006-03-01 * "Bank" "Ringgit for the imprest"
+  Assets:Surplus-Fund:Imprest   1000 MYR @ 0.25 USD
+  Assets:Surplus-Fund:Bank     -250.00 USD
+
+2006-04-01 * "Hotel" "Meeting room"
+  Expenses:Projects:Trafficking-Roadmap:Meetings   {int(spent) * 27 // 100}.00 USD
+  Assets:Surplus-Fund:Imprest   -{spent} MYR @ 0.27 USD
+""")
+    lines = {row["line"]: row["amount (USD)"] for row in _table(ledger, "fund-statement",
+                                                                "2006-12-31")}
+    assert lines["Closing balance"] == closing
+    assert lines.get("Exchange and other differences") == difference

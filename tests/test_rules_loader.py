@@ -237,3 +237,18 @@ def test_a_bad_instrument_field_is_refused_at_the_instruments_line(tmp_path):
     with pytest.raises(RulesError, match="field 'adopted'") as info:
         load_rules(folder)
     assert info.value.lineno == 2  # [instrument], after GOOD's first, empty line
+
+
+def test_a_rule_text_that_quotes_a_table_header_moves_no_line(tmp_path):
+    """A multi-line text may quote '[[rule]]' and 'id = ...': they are text, not tables. The
+    duplicate below is named at its own id line."""
+    quoting = GOOD.replace('severity = "error"\n', 'severity = "error"\ntitle = """Quotes\n'
+                           '[[rule]]\nid = "X-APPROVAL"\n"""\n')
+    second = GOOD.split("[[rule]]", 1)[1]
+    text = quoting + "\n[[rule]]" + second
+    folder = write(tmp_path, text)
+    with pytest.raises(RulesError, match=r"duplicate id \(also at .*rules.toml:7\)") as info:
+        load_rules(folder)
+    lines = text.splitlines()
+    assert lines[info.value.lineno - 1] == 'id = "X-APPROVAL"'
+    assert info.value.lineno > lines.index('"""') + 1  # after the quoted text, not inside it

@@ -252,13 +252,25 @@ def _line(text: str, pattern: str) -> int:
                  if re.match(pattern, line)), 0)
 
 
+def _outside_strings(text: str) -> list[str]:
+    """The lines of ``text``, those inside a multi-line string (\"\"\" or \'\'\') blanked: a
+    rule's text may quote "[[rule]]" or "id = ..." without being read as a table."""
+    lines, inside = [], None
+    for line in text.splitlines():
+        start = inside
+        for quote in re.findall(r'"""|\'\'\'', line):
+            inside = None if inside == quote else inside or quote
+        lines.append("" if start else line)  # a line that opens one is read up to it
+    return lines
+
+
 def _table_line(text: str, table: str, number: int, key: str | None = None) -> int:
     """The line that sets ``key`` in the ``number``-th (from 0) ``[[table]]`` of ``text``, else
     that table's header line (0: no such table): a second table of the same id or reference
     is named at its own line."""
-    lines = text.splitlines()
+    lines = _outside_strings(text)
     headers = [n for n, line in enumerate(lines, start=1)
-               if re.match(rf"\s*\[\[\s*{table}\s*\]\]", line)]
+               if re.match(rf"\s*\[\[\s*([\"']?){table}\1\s*\]\]", line)]
     if number >= len(headers):
         return 0
     end = headers[number + 1] if number + 1 < len(headers) else len(lines) + 1

@@ -33,15 +33,21 @@ def balance_before(ctx: Context, day: datetime.date | None) -> Decimal:
             break
         balance = after
     units: dict[str, Decimal] = defaultdict(Decimal)
+    bought: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])  # units in, value
     for when, currency, number, value in ctx.facts.fund_foreign if day is not None else ():
         if when >= day:
             break
         units[currency] += number
         balance -= value
+        if number > 0:
+            bought[currency][0] += number
+            bought[currency][1] += value
     for currency, number in units.items():
         rate = ctx.facts.converter.rate(currency, day - datetime.timedelta(days=1))[1]
-        balance += number * rate if rate is not None else sum(  # no price: as booked
-            (v for w, c, _n, v in ctx.facts.fund_foreign if c == currency and w < day), ZERO)
+        if rate is None:  # no price entry: at what the units cost as they came in
+            count, cost = bought[currency]
+            rate = cost / count if count else ZERO
+        balance += number * rate
     return balance
 
 
@@ -160,8 +166,8 @@ def fund_statement(ctx: Context) -> Table:
 
 
 def contributions(ctx: Context) -> Table:
-    """Each member's fiscal years assessed by the period end that were assessed or paid in
-    the period, or are still in arrears at its end."""
+    """Each member's fiscal years assessed or paid by the period end that were assessed or
+    paid in the period, or are still in arrears (or paid in advance) at its end."""
     assessed: dict[Key, Decimal] = defaultdict(Decimal)
     received: dict[Key, Decimal] = defaultdict(Decimal)
     last: dict[Key, datetime.date] = {}
@@ -183,7 +189,9 @@ def contributions(ctx: Context) -> Table:
              "arrears": assessed[(member, year)] - received[(member, year)]}
             for member, year in keys]
     totals = {"member": "Total", **{key: sum((row[key] for row in rows), ZERO)
-                                    for key in ("assessed", "received", "arrears")}}
+                                    for key in ("assessed", "received")},
+              # what is owed: a year paid in advance is not set against another's debt
+              "arrears": sum((row["arrears"] for row in rows if row["arrears"] > 0), ZERO)}
     return table(
         "contributions", ctx.title("Member contributions, assessed and received"),
         (Column("member", "member"), Column("fiscal_year", "fiscal year", Kind.YEAR),
@@ -194,4 +202,5 @@ def contributions(ctx: Context) -> Table:
         notes=(f"Amounts in {ctx.currency}. Assessed: {ledger.contributions}:<Member> postings; "
                f"received: credits of {ledger.receivables}:<Member>; both up to the period end, "
                f"by the {ledger.fiscal_year} metadata. Listed: the fiscal years assessed or paid "
-               "in the period, and all arrears at its end.",))
+               "in the period, and all arrears at its end; negative arrears: paid in advance, "
+               "which the total arrears (what is owed) leaves out.",))
