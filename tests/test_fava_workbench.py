@@ -318,3 +318,30 @@ def test_a_payment_in_baht_can_be_proposed_from_the_imprest(fava):
     answer = text_of(page, "sf-answer", 'id="sf-proposal-text"')
     assert "Verdict on the proposal: can be paid." in answer, answer
     assert "Invalid currency" not in page and "38000.00 THB" in page
+
+
+def test_the_form_offers_open_fund_accounts_and_the_currencies_they_hold(tmp_path):
+    """A fund account closed is no longer offered; a currency an account holds without
+    being opened for it (no currency list) is."""
+    import datetime
+
+    from aipo_budget.core.engine import audit
+    from aipo_budget.core.ledger import load_ledger
+    from aipo_budget.core.rules import load_rules
+    from aipo_budget.fava_ext.proposal import choices
+    from conftest import RULES, write_ledger
+
+    ledger = write_ledger(tmp_path, """
+2006-01-10 * "Bank" "Kip for the deposit account"
+  Assets:Surplus-Fund:Deposit   1000000 LAK @ 0.0001 USD
+  Assets:Surplus-Fund:Bank     -100.00 USD
+
+2006-02-01 close Assets:Surplus-Fund:Imprest
+""")
+    entries, errors, options = load_ledger(str(ledger))
+    result = audit(entries, load_rules(RULES), datetime.date(2006, 12, 31), errors,
+                   options=options)
+    offered = choices(result, str(tmp_path), entries)
+    assert "Assets:Surplus-Fund:Imprest" not in offered.funds
+    assert "Assets:Surplus-Fund:Deposit" in offered.funds
+    assert offered.currencies == ("USD", "LAK")

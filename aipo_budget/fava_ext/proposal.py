@@ -108,10 +108,14 @@ def choices(result: Audit, folder: str, entries: Sequence[Any]) -> Choices:
     files = sorted({e.filename for e in entries if isinstance(e, data.Document)})
     documents = tuple(Document(os.path.basename(path), os.path.relpath(path, folder), cited[path])
                       for path in files[:MOST_DOCUMENTS])
-    funds = tuple(result.facts.fund_accounts or (ledger.fund,))
+    closed = {e.account for e in entries if isinstance(e, data.Close)}
+    funds = tuple(a for a in result.facts.fund_accounts if a not in closed) or (ledger.fund,)
     # the operating currency, and those a fund account is opened for (an imprest in baht)
-    held = {c for e in entries if isinstance(e, data.Open) and e.account in funds
-            for c in e.currencies or ()} - {ledger.currency}
+    # or has held
+    held = ({c for e in entries if isinstance(e, data.Open) and e.account in funds
+             for c in e.currencies or ()}
+            | {currency for _day, currency, _units, _value in result.facts.fund_foreign}
+            ) - {ledger.currency}
     return Choices(tuple(dict.fromkeys(purposes)), funds, (ledger.currency, *sorted(held)),
                    documents, ledger.projects)
 
