@@ -77,6 +77,10 @@ def _target(out: str) -> Path:
         raise PackError(f"{out}: the root folder cannot hold an audit pack")
     if os.path.lexists(target) and not target.is_dir():
         raise PackError(f"{out}: exists and is not a folder; {REFUSED}")
+    if not target.parent.is_dir():  # as --output-file: a mistyped path creates no folders
+        said = "is not a folder" if os.path.lexists(target.parent) else "does not exist"
+        raise PackError(f"{out}: the folder it would go in ({target.parent}) {said}; "
+                        f"{REFUSED}")
     return target
 
 
