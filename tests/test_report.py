@@ -459,3 +459,21 @@ def test_cash_in_a_currency_without_a_price_entry(tmp_path, spent, closing, diff
                                                                 "2006-12-31")}
     assert lines["Closing balance"] == closing
     assert lines.get("Exchange and other differences") == difference
+
+
+def test_moving_unpriced_cash_between_fund_accounts_changes_no_balance(tmp_path):
+    from conftest import write_ledger
+
+    ledger = write_ledger(tmp_path, """
+2006-03-01 * "Bank" "Ringgit for the imprest"
+  Assets:Surplus-Fund:Imprest   1000 MYR @ 0.25 USD
+  Assets:Surplus-Fund:Bank     -250.00 USD
+
+2006-03-05 * "Imprest" "Ringgit to the deposit account"
+  Assets:Surplus-Fund:Deposit   1000 MYR
+  Assets:Surplus-Fund:Imprest  -1000 MYR
+""")
+    lines = {row["line"]: row["amount (USD)"] for row in _table(ledger, "fund-statement",
+                                                                "2006-12-31")}
+    assert lines["Closing balance"] == "200000.00"
+    assert "Exchange and other differences" not in lines

@@ -252,3 +252,15 @@ def test_a_rule_text_that_quotes_a_table_header_moves_no_line(tmp_path):
     lines = text.splitlines()
     assert lines[info.value.lineno - 1] == 'id = "X-APPROVAL"'
     assert info.value.lineno > lines.index('"""') + 1  # after the quoted text, not inside it
+
+
+def test_a_comment_or_a_one_line_string_opens_no_multi_line_string(tmp_path):
+    """A comment that mentions ''' (or a title holding \"\"\") must not make the rest of the
+    file a string: the next rule's error keeps its line."""
+    text = ("# Never write ''' in a title\n"
+            + GOOD.replace('title = "Use of surplus funds"',
+                           'title = "Use of \\"\\"\\" funds"')
+            + '\n[[rule]]\nid = "X-BOGUS"\nkind = "bogus"\ncitation = "x"\nseverity = "error"\n')
+    with pytest.raises(RulesError, match="unknown kind") as info:
+        load_rules(write(tmp_path, text))
+    assert text.splitlines()[info.value.lineno - 1] == 'id = "X-BOGUS"'

@@ -252,14 +252,30 @@ def _line(text: str, pattern: str) -> int:
                  if re.match(pattern, line)), 0)
 
 
+# what a line holds outside a multi-line string: one opening, a one-line string, a comment
+_TOKEN = re.compile(r'"""|\'\'\'|"(?:[^"\\]|\\.)*"|\'[^\']*\'|#')
+_CLOSE = {'"""': re.compile(r'(?<!\\)"""'), "'''": re.compile("'''")}
+
+
 def _outside_strings(text: str) -> list[str]:
     """The lines of ``text``, those inside a multi-line string (\"\"\" or \'\'\') blanked: a
-    rule's text may quote "[[rule]]" or "id = ..." without being read as a table."""
+    rule's text may quote "[[rule]]" or "id = ..." without being read as a table (nor does a
+    comment or a one-line string open one)."""
     lines, inside = [], None
     for line in text.splitlines():
-        start = inside
-        for quote in re.findall(r'"""|\'\'\'', line):
-            inside = None if inside == quote else inside or quote
+        start, at = inside, 0
+        while at <= len(line):
+            if inside:
+                end = _CLOSE[inside].search(line, at)
+                if end is None:
+                    break
+                inside, at = None, end.end()
+                continue
+            token = _TOKEN.search(line, at)
+            if token is None or token[0] == "#":
+                break
+            inside = token[0] if token[0] in _CLOSE else None
+            at = token.end()
         lines.append("" if start else line)  # a line that opens one is read up to it
     return lines
 

@@ -72,15 +72,15 @@ def _target(out: str) -> Path:
     """The folder ``out`` names; PackError when it cannot hold a pack."""
     if not out:
         raise PackError("an empty output path names no folder")
+    parent = os.path.dirname(out.rstrip(os.sep)) or "."
+    if not os.path.isdir(parent):  # as --output-file: a mistyped path creates no folders
+        said = "is not a folder" if os.path.lexists(parent) else "does not exist"
+        raise PackError(f"{out}: the folder it would go in ({parent}) {said}; {REFUSED}")
     target = Path(out).resolve()
     if not target.name:
         raise PackError(f"{out}: the root folder cannot hold an audit pack")
     if os.path.lexists(target) and not target.is_dir():
         raise PackError(f"{out}: exists and is not a folder; {REFUSED}")
-    if not target.parent.is_dir():  # as --output-file: a mistyped path creates no folders
-        said = "is not a folder" if os.path.lexists(target.parent) else "does not exist"
-        raise PackError(f"{out}: the folder it would go in ({target.parent}) {said}; "
-                        f"{REFUSED}")
     return target
 
 

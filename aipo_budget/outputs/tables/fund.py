@@ -39,7 +39,7 @@ def balance_before(ctx: Context, day: datetime.date | None) -> Decimal:
             break
         units[currency] += number
         balance -= value
-        if number > 0:
+        if number > 0 and value > 0:  # a move between fund accounts with no price: no cost
             bought[currency][0] += number
             bought[currency][1] += value
     for currency, number in units.items():
