@@ -108,7 +108,7 @@ def _judge(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.
     # the currency and the project are stamped before the waivers: their messages name a
     # finding's amount, and a waiver for a project covers only that project's findings
     findings = apply_waivers(stamped(findings, facts), ruleset, facts.conventions)
-    judged = entries if until is None else [e for e in entries if e.date <= until]
+    judged = (e for e in entries if until is None or e.date <= until)
     findings += unlisted_citations(judged, findings, ruleset, facts.conventions)
     # every seal on every entry, whatever the cut-off; its verdict given the findings of all
     sealing = verify_seals(entries, options, ruleset, findings if until is None else None)

@@ -7,6 +7,7 @@ USD unless the ledger names another); the name stays because every consumer read
 from __future__ import annotations
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -175,7 +176,6 @@ class Facts:
     problems: list[tuple[Location, datetime.date, Problem]] = field(default_factory=list)
     conventions: Conventions = DEFAULT  # the ledger's: its accounts, keys and currency
     signatures: Signatures | None = None  # the approvals folder, read when a check asks
-    _outflows: dict[int, Outflow] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def end(self) -> datetime.date:
@@ -189,9 +189,10 @@ class Facts:
     def has_fund(self) -> bool:
         return bool(self.fund_accounts)
 
+    @functools.cached_property
+    def _outflow_by_entry(self) -> dict[int, Outflow]:
+        return {id(o.entry): o for o in self.outflows}  # asked once the facts are built
+
     def outflow_of(self, entry: Any) -> Outflow | None:
         """The surplus outflow of ``entry`` (the very directive), if it is one."""
-        if len(self._outflows) != len(self.outflows):  # built once the facts are
-            self._outflows.clear()
-            self._outflows.update((id(o.entry), o) for o in self.outflows)
-        return self._outflows.get(id(entry))
+        return self._outflow_by_entry.get(id(entry))

@@ -10,7 +10,7 @@ from aipo_budget.core.facts import SURPLUS_SOURCE, ZERO
 from aipo_budget.core.facts.model import UNPAID_SOURCE
 from aipo_budget.outputs.table import Column, Kind, Status, Table, table
 from aipo_budget.core.convert import HUNDRED, ONE_DECIMAL, percent
-from aipo_budget.outputs.tables.context import surplus_spent
+from aipo_budget.outputs.tables.context import funded_by
 
 if TYPE_CHECKING:
     from aipo_budget.core.facts import Cost
@@ -39,7 +39,8 @@ def _project_row(ctx: Context, project: str) -> dict[str, Any]:
         "project": project, "category": "(all)",
         "allocation_original": project_terms.original_allocation if has else None,
         "allocation": allocation, "surplus": surplus,
-        "cofunded": total - surplus_spent(costs, ctx.end) - _unpaid(costs, ctx), "total": total,
+        "cofunded": total - funded_by(costs, ctx.end) - funded_by(costs, ctx.end, UNPAID_SOURCE),
+        "total": total,
         "remaining": (allocation - surplus) if has else None,
         "pct_used": percent(surplus, allocation) if allocation else None,
         "warn_at": (project_terms.warn_at * HUNDRED).quantize(ONE_DECIMAL) if has else None,
@@ -54,16 +55,12 @@ def _category_rows(ctx: Context, project: str) -> list[dict[str, Any]]:
         by_category[cost.category or "-"].append(cost)
     rows = []
     for category, mine in sorted(by_category.items()):
-        spent = surplus_spent(mine, ctx.end)
+        spent = funded_by(mine, ctx.end)
         amount = sum((c.usd for c in mine), ZERO)
         rows.append({"project": project, "category": category, "surplus": spent,
-                     "cofunded": amount - spent - _unpaid(mine, ctx), "total": amount})
+                     "cofunded": amount - spent - funded_by(mine, ctx.end, UNPAID_SOURCE),
+                     "total": amount})
     return rows
-
-
-def _unpaid(costs: list[Cost], ctx: Context) -> Decimal:
-    """The costs accrued and not yet paid at the period end: spent by nobody yet."""
-    return sum((c.usd for c in costs if c.source_on(ctx.end) == UNPAID_SOURCE), ZERO)
 
 
 def budget(ctx: Context) -> Table:

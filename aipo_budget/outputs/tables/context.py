@@ -31,9 +31,10 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 
-def surplus_spent(costs: Sequence[Cost], day: datetime.date) -> Decimal:
-    """The part of ``costs`` funded from the surplus, as known on ``day``."""
-    return sum((c.usd for c in costs if c.source_on(day) == SURPLUS_SOURCE), ZERO)
+def funded_by(costs: Sequence[Cost], day: datetime.date, source: str = SURPLUS_SOURCE
+              ) -> Decimal:
+    """The part of ``costs`` funded by ``source`` (the surplus), as known on ``day``."""
+    return sum((c.usd for c in costs if c.source_on(day) == source), ZERO)
 
 
 def shortened_note(name: str, shown: int, total: int, totals: bool) -> str:
