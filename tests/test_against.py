@@ -217,6 +217,19 @@ def test_a_back_dated_entry_is_found_at_its_line_whatever_the_as_of_date(books):
     assert books.differences("--as-of", "2006-01-31") == expected
 
 
+@pytest.mark.parametrize("written", ["lineno: 0", 'filename: "<auto_accounts>"'])
+def test_an_entry_that_writes_where_it_is_is_a_difference(books, written):
+    """Written metadata replaces Beancount's ``filename`` and ``lineno``: an entry at line 0,
+    or in no ledger file, looks made by a plugin, which the pack's record leaves out. The
+    books "matched" the pack with such an entry added."""
+    books.append(ROADMAP, BACK_DATED.replace("\n  ", f"\n  {written}\n  ", 1))
+    line = books.line_of(ROADMAP, '2006-03-01 * "Back-dated"')
+    key = written.split(":")[0]
+    assert books.differences() == [(ROADMAP, line, f"the entry writes where it is (metadata "
+                                                   f"'{key}'): no audit pack can tell whether "
+                                                   "it recorded it")]
+
+
 def test_an_edited_rules_file_is_found_and_stays_an_error(books):
     # an edit that would make the findings of the pack warnings cannot hide itself
     books.edit("rules/ledger.toml", 'id = "MANIFEST"\nkind = "manifest"\ntitle = "The ledger '

@@ -25,7 +25,7 @@ from aipo_budget.core.ledger import load_ledger
 from aipo_budget.core.rules import load_rules
 from aipo_budget.core.seals.snapshot import Ledger
 from aipo_budget.core.signatures import REGISTER, read_register
-from conftest import keygen
+from conftest import keygen, settle
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -520,6 +520,31 @@ def test_a_seal_whose_signature_was_deleted_is_a_seal_finding(books, tmp_path):
         path.unlink()
     output = books.check().output
     assert "the seal's signature" in output and "cannot be read" in output
+
+
+def test_a_seal_whose_signature_line_was_taken_out_is_a_seal_finding(books, tmp_path):
+    """Taking the ``signature:`` line out of a signed seal's entry made it an unsigned seal,
+    said by nothing: then its digest could be rewritten. The record's signature left beside
+    it says the seal was signed. A cached result sees the signature file too."""
+    auditor = make_key(tmp_path, "External Auditor")
+    register = books.folder / "rules" / REGISTER
+    register.write_text(register.read_text() + register_line(
+        "External Auditor", auditor, 'namespaces="aipo-budget-audit",valid-after="20060101"'))
+    assert seal(books, "--sign", str(auditor)).exit_code == 0
+    check = ("check", books.ledger, "--rules", str(books.folder / "rules"))
+    assert invoke(*check).exit_code == 0  # a result cached for the signed seal
+    seals = books.folder / "ledger" / "seals.beancount"
+    lines = seals.read_text().splitlines(keepends=True)
+    seals.write_text("".join(line for line in lines if not line.lstrip().startswith("signature:")))
+    output = books.check().output
+    assert "its entry names no signature" in output and "breaks the seal" in output
+    seals.write_text("".join(lines))
+    settle()
+    assert invoke(*check).exit_code == 0  # stored: every input settled
+    for path in (books.folder / "ledger" / "seals").glob("*.tsv.sig"):
+        path.unlink()
+    cached = invoke(*check)  # the same ledger text: only the signature file is gone
+    assert cached.exit_code == 1 and "cannot be read" in cached.output
 
 
 def test_a_seal_that_cannot_be_signed_writes_nothing(books, tmp_path):

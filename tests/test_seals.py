@@ -216,6 +216,31 @@ def test_a_back_dated_entry_is_found_at_its_line(books):
                               '"Back-dated" 10.00 IDR')
 
 
+@pytest.mark.parametrize("written", ["lineno: 0", 'filename: "<auto_accounts>"',
+                                     'filename: "archive/2006.beancount"'])
+def test_an_entry_that_writes_where_it_is_is_an_error_at_its_line(books, written):
+    """Beancount lets written metadata replace its own ``filename`` and ``lineno``: an entry
+    at line 0, or in no ledger file, is one a plugin made, which the seal does not record. A
+    back-dated payment that writes its place is an error at its real line, and breaks the
+    seal: the statement no longer says it holds."""
+    with open(books.path(ROADMAP), "a", encoding="utf-8") as file:
+        file.write('\n2006-03-01 * "Hidden" "slipped into the sealed period"\n'
+                   f"  {written}\n"
+                   "  Expenses:Secretariat:Rent   10.00 USD\n  Assets:Operating:Bank-USD\n")
+    line = books.line_of(ROADMAP, '2006-03-01 * "Hidden"')
+    result = invoke("check", str(books.main), "--rules", str(books.rules), "--no-cache",
+                    "-f", "lines")
+    assert result.exit_code == 1, result.output
+    key = written.split(":")[0]
+    said = [row for row in result.output.splitlines() if f"{ROADMAP}:{line}:" in row]
+    assert any(f"metadata '{key}' (line {line + 1}) is where Beancount records" in row
+               for row in said), result.output
+    assert any(f"metadata '{key}'): no seal can tell whether it is one it sealed; breaks "
+               "the seal through 2006-12-31" in row for row in said), result.output
+    assert "holds" not in invoke("report", str(books.main), "--rules", str(books.rules),
+                                 "-t", "fund-statement", "--as-of", "2006-12-31").output
+
+
 def test_a_replaced_evidence_file_is_found_at_the_citing_transaction(books):
     books.path(CONTRACT).write_bytes(b"%PDF-1.4\n% another contract\n")
     line = books.line_of(ROADMAP, '2006-02-15 * "Kingdom')

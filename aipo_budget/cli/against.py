@@ -24,6 +24,7 @@ from aipo_budget.cli.session import CheckRun, InputError, documents_of, run_audi
 from aipo_budget.core.digest import file_sha256
 from aipo_budget.core.evidence import documents_roots, safety
 from aipo_budget.core.facts import Location
+from aipo_budget.core.ledger import places_written
 from aipo_budget.core.findings import ERROR, Finding, finding
 from aipo_budget.core.paths import read_regular, shown
 from aipo_budget.core.rules import RuleVersion
@@ -298,6 +299,7 @@ def compare(pack: Pack, loaded: Loaded) -> Comparison:
         date = getattr(where, "date", date)
         location = (Location(os.path.abspath(pack.manifest), 0) if where is None
                     else Location(where, 0) if isinstance(where, str)
+                    else where if isinstance(where, Location)
                     else Location.of(where.meta, where))
         version = loaded.result.ruleset.judging("manifest", date, DEFAULT_MANIFEST_RULE)
         return finding(version, date, location, message, severity=ERROR)
@@ -312,6 +314,9 @@ def compare(pack: Pack, loaded: Loaded) -> Comparison:
             found = [error(None, "the ledger's entries no longer match the audit pack's "
                            "digest, yet none differs from its record (was it made by another "
                            "version of aipo-budget?)")]
+    found += [error(Location(p.filename, p.lineno), f"the entry writes where it is (metadata "
+                    f"'{p.key}'): no audit pack can tell whether it recorded it", p.date)
+              for p in places_written(loaded.options)]
     now = _files_now(loaded, ledger, snapshot.citing)
     # with a record, the entries are compared: a reformatted ledger file is no difference
     for kind in [k for k in pack.inputs if pack.record is None or k != "ledger"]:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from aipo_budget.core.checks import CHECKS, coverage
 from aipo_budget.core.facts import Location, build_facts
 from aipo_budget.core.findings import WARNING, Finding, Judgement, finding
-from aipo_budget.core.ledger import NotText
+from aipo_budget.core.ledger import NotText, places_written
 from aipo_budget.core.rules import ALWAYS, RuleVersion
 from aipo_budget.core.seals import SealedPeriod, verify as verify_seals
 from aipo_budget.core.waivers import apply_waivers, unlisted_citations
@@ -101,6 +101,13 @@ def _judge(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.
     findings = [finding(ruleset.judging("ledger", date, DEFAULT_LEDGER_RULE), date, location,
                         problem.message) for location, date, problem in facts.problems]
     findings += coverage.check(facts, ruleset)
+    findings += [finding(ruleset.judging("ledger", p.date, DEFAULT_LEDGER_RULE), p.date,
+                         Location(p.filename, p.lineno),
+                         f"metadata '{p.key}' (line {p.key_line}) is where Beancount records "
+                         "an entry's place: written, it replaces it, and no seal nor audit pack "
+                         "sees this entry; remove it or choose another key")
+                 for p in places_written(options) if until is None or p.date is None
+                 or p.date <= until]
     for rule in ruleset.rules:
         check = CHECKS.get(rule.kind)
         if check is not None:

@@ -16,6 +16,8 @@ refused as no UTF-8 text (a PDF given as a ledger), in one line rather than an e
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import functools
 import gc
 import glob
@@ -44,8 +46,54 @@ NOT_TEXT = re.compile("[\0\udc80-\udcff]")  # a NUL, or a byte no UTF-8 sequence
 INCLUDE_LINE = re.compile(r'^[ \t]*include[ \t]+"((?:[^"\\\n]|\\.)*)"', re.MULTILINE)
 MISSING_GLOB = re.compile(r'^File glob "(.*)" does not match any files$')
 DUPLICATE = re.compile(r'^Duplicate filename parsed: "(.*)"$')
+# Metadata written under a key where Beancount records an entry's place: the written value
+# replaces Beancount's own (data.new_metadata), and the entry seems made by a plugin
+PLACE_KEY = re.compile(r"^[ \t]+(filename|lineno)[ \t]*:", re.MULTILINE)
+ENTRY_START = re.compile(r"(\d{4})-(\d\d)-(\d\d)[ \t]")
 
 Problem = tuple[str, int, str]
+
+
+class WrittenPlace(NamedTuple):
+    """Metadata ``key`` (``filename`` or ``lineno``) written at ``key_line`` of ``filename``,
+    in the entry that starts at ``lineno`` (dated ``date``, None if unreadable)."""
+
+    filename: str
+    lineno: int
+    date: datetime.date | None
+    key: str
+    key_line: int
+
+
+def written_places(text: str, filename: str) -> list[WrittenPlace]:
+    """The metadata of ``text`` written under Beancount's own keys for where an entry is: its
+    place is then what the text says, not where it is written, and an entry at line 0 or in no
+    ledger file is one a plugin made, which no seal and no audit pack records."""
+    if "filename" not in text and "lineno" not in text:
+        return []
+    found = []
+    for match in PLACE_KEY.finditer(text):
+        start, date = match.start(), None
+        while start > 0:  # back to the line that starts the entry: a date at its start
+            start = text.rfind("\n", 0, start - 1) + 1
+            head = ENTRY_START.match(text, start)
+            if head is not None:
+                with contextlib.suppress(ValueError):
+                    date = datetime.date(*map(int, head.groups()))
+                break
+        found.append(WrittenPlace(filename, text.count("\n", 0, start) + 1, date, match[1],
+                                  text.count("\n", 0, match.start()) + 1))
+    return found
+
+
+def places_written(options: dict[str, Any] | None) -> list[WrittenPlace]:
+    """:func:`written_places` of every ledger file Beancount read (those it could not read
+    are its errors)."""
+    found = []
+    for filename in (options or {}).get("include") or ():
+        with contextlib.suppress(OSError, ValueError):
+            found += written_places(_text(filename)[0], filename)
+    return found
 
 
 class LedgerInputError(Exception):
@@ -280,6 +328,14 @@ def load_ledger(path: str, proposed: str | None = None
     except OSError as exc:  # an included file that went away or changed since the walk
         where = show(str(exc.filename)) if exc.filename else path
         raise LedgerInputError([(where, 0, f"cannot read: {exc.strerror or exc}")]) from None
+    except TypeError:  # Beancount orders a day's entries by line: a written one, text, fails
+        files = [filename, *(m for include in walk.includes for m in include.matches)]
+        raise LedgerInputError([
+            (show(p.filename), p.key_line, f"metadata '{p.key}' is where Beancount records an "
+             "entry's line: a written one that is no number stops Beancount; remove it")
+            for p in places_written({"include": list(dict.fromkeys(files))})
+            if p.key == "lineno"] or [(path, 0, "Beancount could not order the entries")]
+        ) from None
     except ArithmeticError as exc:  # Beancount's own arithmetic, e.g. beyond 28 digits
         raise LedgerInputError([(path, 0, "Beancount could not process an amount "
                                           f"({type(exc).__name__}): is one beyond 28 digits?")]

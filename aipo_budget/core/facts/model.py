@@ -36,7 +36,9 @@ class Location:
     @classmethod
     def of(cls, meta: dict[str, Any] | None, entry: Any = None) -> Location:
         meta = meta or {}
-        return cls(str(meta.get("filename", "<unknown>")), int(meta.get("lineno", 0) or 0), entry)
+        lineno = meta.get("lineno")  # Beancount's int; written metadata may replace it
+        return cls(str(meta.get("filename", "<unknown>")),
+                   lineno if isinstance(lineno, int) else 0, entry)
 
 
 @dataclass(frozen=True)

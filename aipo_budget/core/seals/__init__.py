@@ -27,6 +27,7 @@ from aipo_budget.core import meta, signatures
 from aipo_budget.core.evidence import ledger_folder
 from aipo_budget.core.facts import Location
 from aipo_budget.core.findings import Finding, finding
+from aipo_budget.core.ledger import WrittenPlace, places_written
 from aipo_budget.core.paths import read_regular, shown
 from aipo_budget.core.rules import RuleVersion
 from aipo_budget.core.seals import judged as part
@@ -185,7 +186,7 @@ def verify(entries: Sequence[data.Directive], options: dict[str, Any] | None,
     orphans = _orphans(seals, options, ruleset)
     if not seals:
         return Verification(orphans, [])
-    ledger = Ledger(entries, options)
+    ledger, written = Ledger(entries, options), places_written(options)
     verdict = None if findings is None else part.verdict(findings, ledger.base)
     periods = []
     # difference key -> (the difference, where its finding goes, the seals it breaks)
@@ -199,6 +200,9 @@ def verify(entries: Sequence[data.Directive], options: dict[str, Any] | None,
         else:
             label = seal.label
             status, items = _seal_differences(seal, ledger, ruleset, verdict)
+            hidden = [_hidden(place) for place in written if place.date is not None
+                      and place.date <= seal.through]
+            status, items = (BROKEN if hidden else status), items + hidden
             signed_by, problem = _signed(seal, ruleset)
             if problem is not None:
                 items.append(Difference(("signature", id(entry)), seal.through, problem))
@@ -206,14 +210,26 @@ def verify(entries: Sequence[data.Directive], options: dict[str, Any] | None,
                                                signed_by=signed_by))
         for item in items:
             where = item.entry if item.entry is not None else entry
-            found.setdefault(item.key, (item, Location.of(where.meta, where), []))[2].append(label)
+            location = where if isinstance(where, Location) else Location.of(where.meta, where)
+            found.setdefault(item.key, (item, location, []))[2].append(label)
     return Verification([_finding(ruleset, *item) for item in found.values()] + orphans,
                         periods)
+
+
+def _hidden(place: WrittenPlace) -> Difference:
+    """The difference an entry makes that writes where it is: the seal cannot see it."""
+    return Difference(("written", place.filename, place.lineno), place.date,
+                      f"the entry writes where it is (metadata '{place.key}'): no seal can "
+                      "tell whether it is one it sealed", Location(place.filename, place.lineno))
 
 
 def _signed(seal: SealedPeriod, ruleset: RuleSet) -> tuple[str, str | None]:
     """Who signed ``seal`` (``seal --sign``), or why its signature does not count."""
     if not seal.signature:
+        left = seal.record_path + SIGNATURE_SUFFIX
+        if os.path.lexists(left):  # signed, and the entry's signature line taken out
+            return "", (f"the seal's record is signed ({os.path.basename(left)}), and its entry "
+                        "names no signature: restore its signature line from version control")
         return "", None
     try:
         record = read_regular(seal.record_path)
@@ -307,5 +323,6 @@ def seal_inputs(entries: Sequence[data.Directive], options: dict[str, Any] | Non
     seals = seal_entries(entries)
     named, found = _records(seals, options)
     records = named | set(found)
+    records |= {path + SIGNATURE_SUFFIX for path in records}  # signed or not: both said
     documents = {e.filename for e in entries if isinstance(e, data.Document)} if seals else set()
     return sorted(records) + sorted(documents - records)
