@@ -159,6 +159,59 @@ def test_the_register_of_signers_is_sealed_and_a_later_revocation_is_not_a_chang
     assert "after=2002-01-01" in message and "after=2005-01-01" in message
 
 
+def test_a_line_added_to_the_register_moves_nothing_sealed(books):
+    """A comment above the sealed keys, and a key rotated as docs/security.md says (the old
+    line given a valid-before after the period, the new key on a line of its own, right after
+    it): the register's lines move, and what bears on the sealed period does not. The
+    register was sealed by line number, and each was a seal finding."""
+    lan, budi, new = _public_key(), _public_key(), _public_key()
+    register = books.folder / "rules" / "allowed_signers"
+    register.write_text(f'"Nguyen Thi Lan" valid-after="20020101" {lan}\n'
+                        f'"Budi Santoso" valid-after="20020101" {budi}\n', encoding="utf-8")
+    books.seal("2006")
+    register.write_text(f'# the Secretariat\'s signers\n'
+                        f'"Nguyen Thi Lan" valid-after="20020101",valid-before="20070101" {lan}\n'
+                        f'"Nguyen Thi Lan" valid-after="20070101" {new}\n'
+                        f'"Budi Santoso" valid-after="20020101" {budi}\n', encoding="utf-8")
+    assert books.messages() == []
+    register.write_text(register.read_text(encoding="utf-8")
+                        + f'"Budi Santoso" valid-after="20020101" {lan}\n', encoding="utf-8")
+    (message,) = books.messages()  # Lan's key given to Budi too, for the sealed days
+    assert message.startswith("signer SHA256:") and "#2" in message and "added" in message
+
+
+def test_a_seal_that_keyed_the_register_by_line_number_still_holds(books):
+    """Seals made before the register was keyed by each key's n-th line recorded its line
+    number: one line added above the keys moves nothing, and a real change is still named."""
+    import hashlib
+    import re
+
+    from aipo_budget.core.seals.judged import digest
+
+    lan = _public_key()
+    register = books.folder / "rules" / "allowed_signers"
+    register.write_text(f'"Nguyen Thi Lan" valid-after="20020101" {lan}\n', encoding="utf-8")
+    books.seal("2006")
+    (record,) = (books.folder / "ledger" / "seals").glob("*.tsv")
+    text = record.read_text(encoding="utf-8")
+    assert "#1\tregister" in text
+    old = text.replace("#1\tregister", "line 1\tregister")  # as such a seal wrote it
+    record.write_text(old, encoding="utf-8")
+    judged = [line[len("judged\t"):] for line in old.split("\n") if line.startswith("judged\t")]
+    seals = books.folder / "ledger" / "seals.beancount"
+    entry = seals.read_text(encoding="utf-8")
+    entry = re.sub(r'rules: "[0-9a-f]+"', f'rules: "{digest(judged)}"', entry)
+    entry = re.sub(r'record-sha256: "[0-9a-f]+"',
+                   f'record-sha256: "{hashlib.sha256(old.encode()).hexdigest()}"', entry)
+    seals.write_text(entry, encoding="utf-8")
+    assert books.messages() == []
+    register.write_text("# signers\n" + register.read_text(encoding="utf-8"), encoding="utf-8")
+    assert books.messages() == []
+    register.write_text(f'"Nguyen Thi Lan" valid-after="20050101" {lan}\n', encoding="utf-8")
+    (message,) = books.messages()
+    assert "after=2002-01-01" in message and "after=2005-01-01" in message
+
+
 # --- the verdict ----------------------------------------------------------------------------
 
 

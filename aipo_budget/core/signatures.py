@@ -23,6 +23,7 @@ import json
 import os
 import re
 import stat
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -190,12 +191,13 @@ def read_register(path: str) -> Register:
 def sealed_lines(register: Register | None, through: datetime.date) -> list[tuple[str, str]]:
     """What of the register bears on the days up to ``through``: each key's names, roles and
     validity clipped to the period (a revocation dated after it changes nothing there)."""
-    lines = []
+    lines, seen = [], Counter()  # a key's n-th line: a line added above it moves nothing
     for signer in register.signers if register is not None else ():
+        seen[signer.fingerprint] += 1
         if signer.after is not None and signer.after > through:
             continue  # a key that starts after the period
         before = signer.before if signer.before is not None and signer.before <= through else None
-        lines.append((f"signer {signer.fingerprint} line {signer.lineno}",
+        lines.append((f"signer {signer.fingerprint} #{seen[signer.fingerprint]}",
                       f"names={','.join(sorted(map(meta.person_key, signer.names)))} "
                       f"roles={','.join(sorted(signer.roles or ROLES))} "
                       f"after={signer.after or ''} before={before or ''}"))

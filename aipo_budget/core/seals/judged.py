@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from aipo_budget.core.rules import RuleSet
 
 UNSEALED_KINDS = ("seal", "ledger")
+NUMBERED_SIGNER = re.compile(r"^signer (\S+) line (\d+)\t")
 WHERE = re.compile(r"\bline \d+\b|\S*[/.]\S*:\d+\b")  # "line 12", "ledger/x.beancount:12"
 SHOWN = 80  # characters of a value quoted in a finding
 _DIRECTIVES = tuple(data.ALL_DIRECTIVES)
@@ -107,10 +108,23 @@ def _subjects(lines: Iterable[str]) -> dict[str, dict[str, str]]:
     return found
 
 
+def _by_count(recorded: Sequence[str]) -> list[str]:
+    """A record's register lines as they are written now: by each key's n-th line, not by
+    the line of the register (records made before: a line added above moved them all)."""
+    numbered = sorted((match[1], int(match[2]), line) for line in recorded
+                      if (match := NUMBERED_SIGNER.match(line)))
+    seen: Counter[str] = Counter()
+    renamed = {}
+    for key, _lineno, line in numbered:
+        seen[key] += 1
+        renamed[line] = NUMBERED_SIGNER.sub(f"signer {key} #{seen[key]}\t", line, count=1)
+    return [renamed.get(line, line) for line in recorded]
+
+
 def judged_differences(recorded: Sequence[str], now: Sequence[str], through: datetime.date
                        ) -> list[Difference]:
     """Each subject added or removed since the seal, and each field changed, old and new."""
-    before, after = _subjects(recorded), _subjects(now)
+    before, after = _subjects(_by_count(recorded)), _subjects(now)
     said = []
     for subject in sorted(before.keys() | after.keys()):
         old, new = before.get(subject, {}), after.get(subject, {})
