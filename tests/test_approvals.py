@@ -434,6 +434,26 @@ def test_a_signature_copied_to_stand_for_another_payment_does_not_count(books):
     assert f"{name}'s approval is not signed" in output, output
 
 
+def test_an_identical_copy_of_a_signed_payment_is_not_signed(books):
+    """A payment copied line for line has the text its signatures are over: they back the
+    payment signed, not the copy (which the duplicate rule also names, and a waiver could
+    excuse)."""
+    outflow = books.signed_outflows[0]
+    path = Path(outflow.location.filename)
+    lines = path.read_text().splitlines(keepends=True)
+    start = outflow.location.lineno - 1
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].strip())
+    main = Path(books.ledger)
+    main.write_text(main.read_text() + "\n" + "".join(lines[start:end]))
+    output = books.check("-f", "lines").output
+    copy = f"main.beancount:{main.read_text().count(chr(10)) - (end - start) + 1}:"
+    said = [row for row in output.splitlines() if copy in row and "[ORG08-" in row]
+    assert any(f"{outflow.approvers[0]}'s approval is signed for an identical payment "
+               f"({path.name}:{outflow.location.lineno})" in row for row in said), output
+    assert not [row for row in output.splitlines() if f"{path.name}:{outflow.location.lineno}:"
+                in row and "approval" in row]
+
+
 def books_text(books: Books, outflow):
     from aipo_budget.core.signatures import Signatures
 
@@ -500,6 +520,30 @@ def test_a_signed_seal_whose_entry_is_edited_to_match_changed_books_is_a_seal_fi
     assert ("does not count: the seal entry's date, digest or counts do not match its signed "
             "record: the entry was edited after it was signed") in result.output
     assert "sealed entry changed" not in result.output  # the forged digest holds: the books
+
+
+def test_a_revoked_sealers_key_is_not_made_valid_by_editing_the_day_of_the_seal(books,
+                                                                                 tmp_path):
+    """The sealer's key is judged on the day of the seal (``sealed-on``): once the key is
+    revoked before that day, moving the day into the key's validity must not make the
+    signature count. The day is in the signed record's first line."""
+    auditor = make_key(tmp_path, "External Auditor")
+    register = books.folder / "rules" / REGISTER
+    plain = register.read_text()
+    register.write_text(plain + register_line(
+        "External Auditor", auditor, 'namespaces="aipo-budget-audit",valid-after="20060101"'))
+    assert seal(books, "--sign", str(auditor)).exit_code == 0
+    assert books.check().exit_code == 0
+    register.write_text(plain + register_line(
+        "External Auditor", auditor,
+        'namespaces="aipo-budget-audit",valid-after="20060101",valid-before="20070101"'))
+    assert "not valid on" in books.check().output
+    seals = books.folder / "ledger" / "seals.beancount"
+    text = seals.read_text()
+    assert f"  sealed-on: {datetime.date.today()}" in text
+    seals.write_text(text.replace(f"  sealed-on: {datetime.date.today()}", "  sealed-on: 2006-12-31"))
+    output = books.check().output
+    assert "sealed-on do not match its signed record" in output, output
 
 
 def test_a_seal_signed_with_a_key_not_the_sealers_is_a_seal_finding(books, tmp_path):

@@ -395,6 +395,15 @@ class Signatures:
         return {self.text_of(entry)[1] for entry in self.outflows}
 
     @functools.cached_property
+    def _first(self) -> dict[str, data.Transaction]:
+        """The first outflow of each text: a signature over it backs that one payment, not
+        an identical one made after it."""
+        first: dict[str, data.Transaction] = {}
+        for entry in self.outflows:
+            first.setdefault(self.text_of(entry)[1], entry)
+        return first
+
+    @functools.cached_property
     def all(self) -> list[Signature]:
         return read_signatures(self.folder)
 
@@ -422,8 +431,15 @@ class Signatures:
         signed = self._by_text.get(key, [])
         named = ([(outflow.prepared_by, "prepare")] if outflow.prepared_by else []) + [
             (name, "approve") for name in outflow.approvers]
-        claims = _one_key_one_person([self._claim(register, name, role, signed, outflow, pairs)
-                                      for name, role in named])
+        first = self._first.get(key, outflow.entry)
+        if signed and first is not outflow.entry:  # an identical payment, made before
+            where = f"{os.path.basename(str(first.meta['filename']))}:{first.meta['lineno']}"
+            claims = [Claim(name, role, None, f"{name}'s {_ROLE_NOUN[role]} is signed for an "
+                            f"identical payment ({where}): a signature backs one payment")
+                      for name, role in named]
+        else:
+            claims = _one_key_one_person([self._claim(register, name, role, signed, outflow,
+                                                      pairs) for name, role in named])
         self._claims[(id(outflow.entry), id(register))] = claims
         return claims
 

@@ -18,6 +18,7 @@ import dataclasses
 import datetime
 import hashlib
 import os
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -49,6 +50,7 @@ DEFAULT_SEAL_RULE = RuleVersion(
 HOLDS, BROKEN, UNVERIFIED = "holds", "broken", "cannot be verified"
 SEAL_FORMAT = 2  # of a seal entry and its record; the books' canonical form is snapshot.FORMAT
 RECORDS = os.path.join("ledger", "seals")  # beside ledger/seals.beancount, the seals' records
+SEALED_ON = re.compile(r" on (\d{4}-\d\d-\d\d)\.$")  # the end of a record's first line
 SIGNATURE_SUFFIX = ".sig"  # a signed seal's signature of its record: the record's name + this
 Verdict = list[tuple[datetime.date, str, Finding]]  # judged.verdict's: date, line, finding
 
@@ -264,8 +266,10 @@ def _unbound(seal: SealedPeriod, record: bytes) -> list[str]:
     said = next((line.split("\t")[1:] for line in lines if line.startswith("seal\t")), [])
     entry = [str(seal.through), seal.digest,
              *(str(int(written[k])) for k in ("entries", "evidence"))]
+    day = SEALED_ON.search(lines[0])  # the record's first line says the day it was sealed
     parts = {"record-sha256": hashlib.sha256(record).hexdigest() == seal.record_sha256,
              "date, digest or counts": said[:4] == entry,
+             "sealed-on": (day[1] if day else None) == (seal.sealed_on and str(seal.sealed_on)),
              "sealer": len(said) == 5 and meta.person_key(unescape(said[4]))
              == meta.person_key(seal.by)}
     for key, tag in (("rules", "judged\t"), ("verdict", "finding\t")):
