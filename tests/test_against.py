@@ -242,7 +242,10 @@ def test_an_edited_rules_file_is_found_and_stays_an_error(books):
 
 
 def test_a_rules_file_added_is_found(books):
-    books.path("rules/later.toml").write_text("# adopted after the audit\n", encoding="utf-8")
+    books.path("rules/later.toml").write_text(
+        '# adopted after the audit\n[instrument]\nid = "28GA/2007/Org/01"\n'
+        'title = "A later resolution"\nsource = "AIPO, 28th General Assembly"\n',
+        encoding="utf-8")
     assert books.differences() == [
         ("rules/later.toml", 0, "rules file rules/later.toml added since the audit pack")]
 

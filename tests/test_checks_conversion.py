@@ -136,3 +136,36 @@ def test_the_latest_price_on_or_before_the_date_is_used(audited, ledger_path):
     [finding] = only(audited, "approval")
     assert finding.lineno == line_of(ledger_path, '2006-03-10 * "Lao National Assembly"')
     assert finding.amount == Decimal("5500")
+
+
+# Money into the fund with no price was worth nothing: no transfer, no finding, the statement's
+# balance unchanged. It is a transfer-in (judged for its fiscal year and audit reference) whose
+# amount cannot be converted.
+def test_a_transfer_in_a_currency_without_a_price_is_judged_and_said(audited, ledger_path):
+    """
+    2006-09-01 * "Donor" "A gift in Singapore dollars"
+      Assets:Surplus-Fund:Bank-SGD   5000000.00 SGD
+      Income:Other:Interest
+    """
+    line = line_of(ledger_path, '2006-09-01 * "Donor"')
+    found = {(f.kind, f.lineno) for f in audited.findings}
+    assert {("conversion", line), ("transfer", line)} <= found
+    [said] = [f for f in only(audited, "conversion") if f.lineno == line]
+    assert said.severity == "error" and said.amount is None
+    assert re.search(r"no USD price for SGD on or before 2006-09-01: 5,000,000.00 SGD into the "
+                     r"fund cannot be converted", said.message)
+    assert [t.location.lineno for t in audited.facts.transfers if t.usd == 0] == [line]
+
+
+def test_a_move_between_the_funds_accounts_without_a_price_is_no_finding(audited):
+    """
+    ; riel moved from one of the fund's accounts to another nets to nothing in the fund
+    2006-01-10 * "AIPO" "Fund the imprest in riel"
+      Assets:Surplus-Fund:Imprest  4000000 KHR @ 0.00025 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-01-20 * "AIPO" "Riel back to a riel account of the fund"
+      Assets:Surplus-Fund:Bank-KHR  4000000 KHR
+      Assets:Surplus-Fund:Imprest  -4000000 KHR
+    """
+    assert "conversion" not in kinds(audited)

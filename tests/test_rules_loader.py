@@ -183,7 +183,7 @@ def test_period_end_before_start(tmp_path):
 
 def test_a_folder_without_rules_is_refused(tmp_path):
     folder = write(tmp_path, "# nothing here\n")
-    with pytest.raises(RulesError, match="no \\[\\[rule\\]\\] in any rules file"):
+    with pytest.raises(RulesError, match="holds no \\[\\[rule\\]\\], \\[instrument\\] or"):
         load_rules(folder)
 
 

@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import ROOT, RULES
 
 MAIN = [sys.executable, "-c", "from aipo_budget.cli import main; main()"]
@@ -89,6 +91,21 @@ def test_ctrl_c_is_exit_130(tmp_path):
             child.wait()
     assert child.returncode == 130, err
     assert "Traceback" not in err
+
+
+def test_ctrl_c_while_beancount_parses_is_an_interrupt_not_a_ledger_error(monkeypatch):
+    """Beancount's parser turns an exception in its callbacks, Ctrl-C's too, into one of its
+    errors: the ledger was refused as unreadable (exit 2, "grammar.py: KeyboardInterrupt")."""
+    from beancount.parser import grammar
+
+    from aipo_budget.core.ledger import load_ledger
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(grammar.Builder, "transaction", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        load_ledger(str(ROOT / "main.beancount"))
 
 
 def test_shell_completion_prints_its_script_and_completes_commands():

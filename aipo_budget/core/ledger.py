@@ -48,6 +48,7 @@ MISSING_GLOB = re.compile(r'^File glob "(.*)" does not match any files$')
 DUPLICATE = re.compile(r'^Duplicate filename parsed: "(.*)"$')
 # Metadata written under a key where Beancount records an entry's place: the written value
 # replaces Beancount's own (data.new_metadata), and the entry seems made by a plugin
+LONE_RETURN = re.compile(r"\r(?!\n)")
 PLACE_KEY = re.compile(r"^[ \t]+(filename|lineno)[ \t]*:", re.MULTILINE)
 ENTRY_START = re.compile(r"(\d{4})-(\d\d)-(\d\d)[ \t]")
 
@@ -94,6 +95,24 @@ def places_written(options: dict[str, Any] | None) -> list[WrittenPlace]:
         with contextlib.suppress(OSError, ValueError):
             found += written_places(_text(filename)[0], filename)
     return found
+
+
+def lone_return(text: str) -> tuple[int, str] | None:
+    """(line, why) for the first carriage return of ``text`` that ends no line (CR alone, as
+    old Mac OS wrote line endings) outside a quoted text: Beancount reads past it as within
+    one line, so what follows a comment is the comment's, a whole file of them one comment,
+    and its entries are gone without an error."""
+    for match in LONE_RETURN.finditer(text):
+        at = match.start()
+        before = text[text.rfind("\n", 0, at) + 1:at]
+        if (before.count('"') - before.count('\\"')) % 2 == 0:
+            break
+    else:
+        return None
+    return (text.count("\n", 0, at) + 1,
+            "holds a carriage return that ends no line (CR alone, not CR LF): Beancount reads "
+            "on as one line, and what follows a comment is lost; save it with LF or CR LF "
+            "line endings")
 
 
 class LedgerInputError(Exception):
@@ -196,6 +215,9 @@ def walk_includes(top: str, show: Callable[[str], str] = str) -> Walk:
             continue
         if stray is not None:
             walk.strays[current] = (stray, origin[current])
+        lone = lone_return(text) if "\r" in text and stray is None else None
+        if lone is not None:
+            walk.problems.append((current, *lone))
         # the line-anchored pattern is slow over a large file: not run where no line can match
         for match in INCLUDE_LINE.finditer(text) if "include" in text else ():
             pattern = re.sub(r"\\(.)", r"\1", match[1])
@@ -348,6 +370,8 @@ def load_ledger(path: str, proposed: str | None = None
             gc.unfreeze()
         if enabled:
             gc.enable()
+    if any(str(getattr(e, "message", "")).startswith("KeyboardInterrupt") for e in errors):
+        raise KeyboardInterrupt  # Ctrl-C while Beancount's parser called back: one of its errors
     fatal = [_where(e, filename, walk.includes) for e in errors
              if type(e).__name__ in UNREADABLE]
     if fatal:

@@ -582,6 +582,10 @@ def load_rules(folder: str | Path) -> RuleSet:
     if not files:
         raise RulesError(str(path), "no rules files (*.toml) in the rules folder")
     instruments, per_file, waived, unfollowable = zip(*map(read_file, files))
+    for file, *held in zip(files, instruments, per_file, waived):
+        if not any(held):  # emptied by mistake, its rules would judge nothing, unsaid
+            raise RulesError(str(file), "holds no [[rule]], [instrument] or [[waiver]]: "
+                             "restore it, or remove the file")
     rules = tuple(rule for file_rules in per_file for rule in file_rules)
     if not rules:
         raise RulesError(str(path), "no [[rule]] in any rules file: nothing to judge by")

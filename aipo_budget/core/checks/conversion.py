@@ -1,17 +1,27 @@
 """A surplus outflow in another currency than the operating one has a price in the operating
-currency on or before its date."""
+currency on or before its date; so does every other amount that moves into or out of the fund
+(a transfer-in, a refund, its opening balance): one with no price would count as nothing."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.core.checks._common import Seen, per_outflow
+from aipo_budget.core.facts import Location
 from aipo_budget.core.findings import finding
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from beancount.core import data
+
     from aipo_budget.core.checks._common import Fact
     from aipo_budget.core.facts import Facts, Outflow
-    from aipo_budget.core.rules import RuleSet, RuleVersion
+    from aipo_budget.core.findings import Finding
+    from aipo_budget.core.rules import Rule, RuleSet, RuleVersion
+    from aipo_budget.core.subject import Subject
 
 
 def converted(outflow: Outflow, target: str) -> list[Fact]:
@@ -43,4 +53,45 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
     return Seen(version, bool(foreign), why, lambda: converted(outflow, target), findings)
 
 
-check, explain = per_outflow(judge)
+def unpriced(facts: Facts, txn: data.Transaction) -> list[tuple[str, Decimal]]:
+    """(currency, units into the fund: negative out of it) of each currency of ``txn``'s
+    fund postings that no price converts; a move between the fund's accounts nets to none."""
+    moved: dict[str, Decimal] = defaultdict(Decimal)
+    for posting in txn.postings:
+        if facts.conventions.is_fund(posting.account) \
+                and facts.converter.posting(posting, txn.date).usd is None:
+            moved[posting.units.currency] += posting.units.number
+    return sorted((currency, number) for currency, number in moved.items() if number)
+
+
+def judge_movement(facts: Facts, version: RuleVersion, txn: data.Transaction) -> Seen:
+    """A fund movement that is no surplus outflow: each amount in it that no price converts."""
+    target, missing = facts.conventions.currency, unpriced(facts, txn)
+    findings = tuple(
+        finding(version, txn.date, Location.of(txn.meta, txn),
+                f"no {target} price for {currency} on or before {txn.date}: {abs(number):,} "
+                f"{currency} {'into' if number > 0 else 'out of'} the fund cannot be converted "
+                f"and counts as nothing (add a 'price {currency} ... {target}' entry)")
+        for currency, number in missing)
+    return Seen(version, bool(missing), "an amount moved into or out of the fund has no price"
+                if missing else f"every amount of the fund it moves is in {target} or priced",
+                lambda: [(f"{abs(n):,} {c}", "(no price)", f"no {target} price on or before "
+                          f"{txn.date}") for c, n in missing], findings)
+
+
+_outflows, _explain_outflow = per_outflow(judge)
+
+
+def check(facts: Facts, rule: Rule, ruleset: RuleSet) -> Iterator[Finding]:
+    yield from _outflows(facts, rule, ruleset)
+    paid = {id(outflow.entry) for outflow in facts.outflows}
+    for txn in facts.fund_entries:
+        if id(txn) not in paid:
+            yield from judge_movement(facts, rule.judging(txn.date), txn).findings
+
+
+def explain(subject: Subject, rule: Rule) -> Seen:
+    if subject.outflow is None and any(subject.facts.conventions.is_fund(p.account)
+                                       for p in subject.txn.postings):
+        return judge_movement(subject.facts, rule.judging(subject.date), subject.txn)
+    return _explain_outflow(subject, rule)

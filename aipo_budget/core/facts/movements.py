@@ -67,18 +67,21 @@ def movement(ctx: Context, fund: Fund, txn: data.Transaction) -> Movement | None
     if not others:
         return None  # a move between sub-accounts of the fund is neutral
     where = Location.of(txn.meta, txn)
-    if delta > 0 and opening_day and any(p.account == ctx.conventions.opening for p in others):
+    # money in with no price is worth nothing yet, and still comes in (a check says so)
+    incoming = delta > 0 or (delta == 0 and any(
+        c.usd is None for c in conversions(ctx, txn, fund_postings, leaving=False)))
+    if incoming and opening_day and any(p.account == ctx.conventions.opening for p in others):
         # money brought in from the opening-balance account on the first day of the fund's
         # accounts opens their books; later, or taken out, it is a transfer-in or an outflow
         return Opening(txn.date, where, delta)
     if delta < 0 or (delta == 0 and conversions(ctx, txn, fund_postings)):
         # delta == 0 with money leaving: an amount that has no price yet
         return outflow(ctx, txn, fund_postings, others, -delta, fund.balance)
-    if delta > 0 and any(ctx.project_of(p.account) for p in others):
+    if incoming and any(ctx.project_of(p.account) for p in others):
         # a project cost paid back into the fund reverses a surplus use
         return Refund(txn, txn.date, where, delta, tuple(refunded(ctx, txn, others, delta)),
                       fund.balance)
-    if delta > 0:
+    if incoming:
         # money brought into the fund, with the fiscal year and audit reference it names
         year, year_problem = meta.fiscal_year(txn.meta, ctx.conventions.fiscal_year)
         ref, ref_problem = meta.text(txn.meta, ctx.conventions.audit_ref)
@@ -116,9 +119,10 @@ def outflow(ctx: Context, txn: data.Transaction, fund_postings: list[data.Postin
         problems=tuple(p for p in (p1, p2, p3, p4, p5) if p))
 
 
-def conversions(ctx: Context, txn: data.Transaction, fund_postings: list[data.Posting]
-                ) -> list[Conversion]:
-    """How each currency that left the fund was converted (its first posting's rate)."""
+def conversions(ctx: Context, txn: data.Transaction, fund_postings: list[data.Posting],
+                leaving: bool = True) -> list[Conversion]:
+    """How each currency that left the fund (else: came into it) was converted (its first
+    posting's rate)."""
     totals: dict[str, Decimal] = defaultdict(Decimal)
     priced: dict[str, data.Posting] = {}
     for posting in fund_postings:
@@ -126,10 +130,10 @@ def conversions(ctx: Context, txn: data.Transaction, fund_postings: list[data.Po
         priced.setdefault(posting.units.currency, posting)
     found = []
     for currency, number in sorted(totals.items()):
-        if number < 0:
-            rate = ctx.converter.posting(priced[currency], txn.date)
-            found.append(Conversion(-number, currency, None if rate.rate is None else
-                                    -number * rate.rate, rate.rate, rate.rate_date,
+        if (number < 0) if leaving else (number > 0):
+            rate, moved = ctx.converter.posting(priced[currency], txn.date), abs(number)
+            found.append(Conversion(moved, currency, None if rate.rate is None else
+                                    moved * rate.rate, rate.rate, rate.rate_date,
                                     rate.rate_source))
     return found
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from beancount.core import data
 from beancount.parser import lexer, parser
 
-from aipo_budget.core.ledger import stray_bytes, written_places
+from aipo_budget.core.ledger import lone_return, stray_bytes, written_places
 from aipo_budget.outputs.explain.locate import line_of
 
 if TYPE_CHECKING:
@@ -101,6 +101,8 @@ def parse(name: str, path: str | None, text: str) -> Proposals:
                  for e in entries if not isinstance(e, data.Transaction)]
     transactions = [e for e in entries if isinstance(e, data.Transaction)]
     problems += [problem for txn in transactions for problem in _too_large(txn)]
+    lone = lone_return(text) if "\r" in text else None
+    problems += [lone] if lone else []
     problems += [(place.key_line, f"metadata '{place.key}' is where Beancount records an "
                                   "entry's place: a proposal cannot write it")
                  for place in written_places(text, name)]
