@@ -11,6 +11,7 @@ the books edits a copy of its own (``books``); the tests that only read them rea
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
@@ -22,6 +23,9 @@ import pytest
 from click.testing import CliRunner
 
 from aipo_budget.cli import cli
+from aipo_budget.core.ledger import load_ledger
+from aipo_budget.core.seals.snapshot import Ledger
+from aipo_budget.outputs.pack.manifest import ledger_digest
 from conftest import KINGDOM, KINGDOM_REFORMATTED, copy_shipped_ledger, left_as_found
 
 ROADMAP = "ledger/project-trafficking-roadmap.beancount"
@@ -304,6 +308,8 @@ def _older(books: Books, tmp_path: Path) -> Path:
     pack = _pack_copy(books, tmp_path)
     manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
     name = manifest.pop("entries")["path"]
+    del manifest["inputs"]["record"]  # nor listed it among the inputs
+    manifest["ledger_digest"]["sha256"] = ledger_digest(manifest["inputs"])
     manifest["outputs"] = [item for item in manifest["outputs"] if item["path"] != name]
     (pack / name).unlink()
     (pack / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
@@ -398,6 +404,60 @@ def test_an_unreadable_manifest_exits_2_naming_the_file(shared_books, tmp_path, 
     assert result.exit_code == 2, result.output + result.stderr
     assert result.stderr.startswith(f"{pack / named}: ")
     assert said in result.stderr and "Traceback" not in result.output + result.stderr
+
+
+def test_a_manifests_entries_digest_edited_to_the_new_books_hides_nothing(books, tmp_path):
+    """A payee changed after the audit, and the manifest's entries digest (outside the ledger
+    digest) replaced by the digest of the changed books: the entries were not compared, and
+    the books "matched". The record's entries are what is compared."""
+    pack = _pack_copy(books, tmp_path)
+    books.edit(ROADMAP, '2006-02-15 * "Kingdom Consultancy Group"',
+               '2006-02-15 * "Kingdom Consultancy Grp"')
+    entries, _errors, options = load_ledger(str(books.main))
+    manifest = json.loads((pack / "manifest.json").read_text(encoding="utf-8"))
+    manifest["entries"]["digest"] = Ledger(entries, options).snapshot(
+        datetime.date.max).entries_digest
+    (pack / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    result = books.check("-f", "lines", manifest=pack)
+    assert result.exit_code == 1, result.output
+    assert "entry changed since the audit pack: payee" in result.output
+
+
+def test_a_pack_from_before_the_record_input_is_compared_as_before(books, tmp_path):
+    """Packs written before the input "record" list none: their record still says what
+    changed."""
+    pack = _pack_copy(books, tmp_path)
+    path = pack / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["inputs"]["record"]
+    manifest["ledger_digest"]["sha256"] = ledger_digest(manifest["inputs"])
+    path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    assert books.check(manifest=pack).exit_code == 0
+    books.edit(ROADMAP, '2006-02-15 * "Kingdom Consultancy Group"',
+               '2006-02-15 * "Kingdom Consultancy Grp"')
+    assert "entry changed since the audit pack: payee" in books.check(manifest=pack).output
+
+
+@pytest.mark.parametrize("edit", ["options", "record"])
+def test_a_manifests_record_or_options_edited_by_hand_exits_2(books, tmp_path, edit):
+    """The record of the entries and the options are bound to the ledger digest through the
+    input "record": a tolerance option added to the books and to the manifest, or a record
+    replaced by one of changed books, is a manifest edited by hand."""
+    pack = _pack_copy(books, tmp_path)
+    path = pack / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if edit == "options":
+        manifest["entries"]["options"]["inferred_tolerance_default"] = "{s3:USD=n:0.5}"
+    else:
+        record = pack / "entries.tsv"
+        record.write_text(record.read_text(encoding="utf-8").replace(
+            "Kingdom Consultancy Group", "Kingdom Consultancy Grp"), encoding="utf-8")
+        manifest["entries"]["sha256"] = hashlib.sha256(record.read_bytes()).hexdigest()
+    path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    result = books.check(manifest=pack)
+    assert result.exit_code == 2, result.output + result.stderr
+    assert result.stderr.startswith(f"{path}: its record of the entries or of the options is "
+                                    "not the one its inputs list")
 
 
 def test_a_manifest_edited_to_hide_a_rules_change_exits_2_naming_it(books, tmp_path):

@@ -244,9 +244,15 @@ def test_the_cover_shows_the_ledger_digest_recomputed_from_the_manifest(pack):
     assert page.fields["Ledger digest"].startswith(digest)
     assert manifest["ledger_digest"]["sha256"] == digest
     # over the inputs: the ledger, the rules, the signed approvals and the evidence, each with
-    # its SHA-256
-    assert set(manifest["inputs"]) == {"ledger", "rules", "approvals", "evidence"}
+    # its SHA-256, and the record of the entries and of the options
+    assert set(manifest["inputs"]) == {"ledger", "rules", "approvals", "evidence", "record"}
     assert manifest["inputs"]["evidence"]
+    record = (pack / "entries.tsv").read_bytes()
+    options = json.dumps(manifest["entries"]["options"], sort_keys=True, separators=(",", ":"),
+                         ensure_ascii=False).encode("utf-8")
+    assert manifest["inputs"]["record"] == [
+        {"path": "entries.tsv", "sha256": hashlib.sha256(record).hexdigest()},
+        {"path": "options", "sha256": hashlib.sha256(options).hexdigest()}]
 
 
 def test_the_digest_depends_on_the_ledger_not_on_the_period(books, tmp_path):

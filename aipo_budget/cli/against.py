@@ -29,11 +29,12 @@ from aipo_budget.core.findings import ERROR, Finding, finding
 from aipo_budget.core.paths import read_regular, shown
 from aipo_budget.core.rules import RuleVersion
 from aipo_budget.core.signatures import approvals_folder, signature_files
-from aipo_budget.core.seals.canonical import untyped
+from aipo_budget.core.seals.canonical import SHORT, untyped
 from aipo_budget.core.seals.sidecar import Words, entry_differences, parse_record
 from aipo_budget.core.seals.snapshot import FORMAT, MISSING, Ledger, file_digest
 from aipo_budget.core.tally import plural
-from aipo_budget.outputs.pack.manifest import ledger_digest, options_record, parsed_manifest
+from aipo_budget.outputs.pack.manifest import (ENTRIES, ledger_digest, options_record,
+                                               parsed_manifest)
 from aipo_budget.outputs.pack.signature import (
     SignatureError, auditor, pack_day, read_signature, signing_key,
 )
@@ -54,7 +55,8 @@ WORDS = Words(changed="entry changed since the audit pack", recorded="in the pac
               added="entry added since the audit pack",
               removed="entry removed since the audit pack")
 KINDS = ("ledger", "rules", "evidence")  # the manifest's inputs
-SINCE = ("approvals",)  # inputs a pack lists since a later version: compared when it does
+SINCE = ("approvals", "record")  # inputs a pack lists since a later version: when it does
+RECORD = "record"  # the input that binds the record of the entries and the options
 NOT_A_MANIFEST = "not the manifest of an aipo-budget audit pack"
 
 
@@ -166,10 +168,17 @@ def read_pack(given: str) -> Pack:
         raise InputError(f"{path}: the ledger digest it records ({recorded}) is not the digest "
                          "of the inputs it lists: the manifest was edited after the pack was "
                          "written")
-    return Pack(path, str(content.get("generated") or "an unknown date"),
+    pack = Pack(path, str(content.get("generated") or "an unknown date"),
                 str(content.get("version") or "an unknown version"), recorded, inputs,
                 *_record(content, path), raw, _signature(path + ".sig"),
                 _outputs(content, path), _options(content, path))
+    bound = inputs.get(RECORD)
+    entries = content.get("entries") or {}
+    if bound is not None and (pack.options is None or bound != {
+            ENTRIES: entries.get("sha256"), "options": ledger_digest(pack.options)}):
+        raise InputError(f"{path}: its record of the entries or of the options is not the one "
+                         "its inputs list: the manifest was edited after the pack was written")
+    return pack
 
 
 def _options(content: dict[str, Any], given: str) -> dict[str, str] | None:
@@ -307,7 +316,10 @@ def compare(pack: Pack, loaded: Loaded) -> Comparison:
     ledger = Ledger(loaded.entries, loaded.options)
     snapshot = ledger.snapshot(datetime.date.max)
     found = []
-    if pack.record is not None and snapshot.entries_digest != pack.entries_digest:
+    # the record's entries, bound to the ledger digest by its SHA-256 (not the manifest's
+    # entries digest, which a pack from before the input "record" did not bind)
+    if pack.record is not None and sorted(p[:SHORT] for p in snapshot.prints) != sorted(
+            e.short for e in pack.record.entries):
         changed, _new = entry_differences(pack.record, snapshot, ledger.base, WORDS)
         found = [error(item.entry, item.message, item.date) for item in changed]
         if not changed:  # equal entry by entry, yet not as a whole: a format not read here
@@ -319,7 +331,8 @@ def compare(pack: Pack, loaded: Loaded) -> Comparison:
               for p in places_written(loaded.options)]
     now = _files_now(loaded, ledger, snapshot.citing)
     # with a record, the entries are compared: a reformatted ledger file is no difference
-    for kind in [k for k in pack.inputs if pack.record is None or k != "ledger"]:
+    for kind in [k for k in pack.inputs if k != RECORD and (pack.record is None
+                                                             or k != "ledger")]:
         for path in sorted(pack.inputs[kind].keys() | now[kind].keys()):
             sha, where = now[kind].get(path, (None, None))
             message = _file_message(kind, path, pack.inputs[kind].get(path), sha)

@@ -27,7 +27,7 @@ from aipo_budget.outputs.pack.files import (
 from aipo_budget.outputs.pack.html import About, index_html, svg
 from aipo_budget.outputs.pack.manifest import (
     ENTRIES, WORKBOOK, cited, copy_name, entry_record, examine, generated_at, ledger_digest,
-    manifest,
+    manifest, record_input,
 )
 from aipo_budget.outputs.pack.signature import SIGNATURE
 from aipo_budget.outputs.pack.swap import check_replaceable, install, sweep
@@ -99,7 +99,9 @@ def _hash_inputs(cites: set[str], source: PackSource, show: Callable[[str], str]
                 for kind, paths in source.inputs.items()}
     read, left_out = examine([*source.documents, *cites], source.roots, show, real_path)
     recorded["evidence"] = [{"path": shown(p, root), "sha256": read[p]} for p in read]
-    return _Inputs(recorded, read, left_out, *entry_record(source.entries, source.options))
+    record, entries = entry_record(source.entries, source.options)
+    recorded["record"] = record_input(record, entries["options"])
+    return _Inputs(recorded, read, left_out, record, entries)
 
 
 def _copy_evidence(folder: Path, about: About, inputs: _Inputs, root: str,

@@ -55,6 +55,13 @@ def ledger_digest(inputs: Mapping[str, Any]) -> str:
                                      ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+def record_input(record: str, options: Mapping[str, str]) -> list[dict[str, str]]:
+    """The manifest's input ``record``: the SHA-256 of the pack's record of the entries and of
+    the options it records, so that the ledger digest (over the inputs) binds them too."""
+    return [{"path": ENTRIES, "sha256": hashlib.sha256(record.encode("utf-8")).hexdigest()},
+            {"path": "options", "sha256": ledger_digest(options)}]
+
+
 def parsed_manifest(raw: bytes) -> dict[str, Any] | None:
     """The content of the manifest whose bytes are ``raw``; None when it is JSON but not the
     manifest of an aipo-budget pack. Bytes that are not JSON raise ValueError
