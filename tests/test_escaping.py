@@ -79,7 +79,8 @@ def test_csv_numbers_and_dates_are_plain_values():
 def test_csv_keeps_a_multiline_cell_in_one_record():
     rows = list(csv.reader(io.StringIO(render_csv(table(MULTILINE, "bare\rreturn")))))
     assert len(rows) == 4  # header, two rows, the totals
-    assert rows[1][0] == MULTILINE.replace("\r\n", "\n")
+    # a line separator, which str.splitlines() breaks at, shows as its escape
+    assert rows[1][0] == MULTILINE.replace("\r\n", "\n").replace("\u2028", r"\u2028")
     assert rows[2][0] == "bare\nreturn"
 
 
@@ -155,6 +156,15 @@ def test_plain_text_rows_stay_one_line(fmt):
     assert r"esc \x1b[31mred\x1b[0m \u202eevil" in out
     rows = [line for line in out.splitlines() if "(12.00)" in line]
     assert len(rows) == 3
+
+
+def test_csv_shows_controls_as_escapes_and_keeps_line_feeds_and_tabs():
+    """CSV went out raw: BEL, VT and line separators as bytes, and an ANSI colour code that
+    click then stripped from the text when stdout was no terminal (the cell lost ``[31m``)."""
+    out = render("csv", [table("esc \x1b[31mred\x07 \x0b\x85\u2028\u202eevil", "tab\there\nline")])
+    assert not any(char in out for char in "\x1b\x07\x0b\x85\u2028\u202e")
+    assert r"esc \x1b[31mred\x07 \x0b\x85\u2028\u202eevil" in out
+    assert '"tab\there\nline"' in out
 
 
 # --- end to end: a hostile ledger through check, report and the audit pack -----------------

@@ -95,6 +95,14 @@ HOSTILE = {
         "ledger/.seals.lock", "is a symbolic link"),
     "lock a FIFO": (
         lambda d: _fifo(d / "ledger/.seals.lock"), "ledger/.seals.lock", "is not a regular file"),
+    # a stray file the ledger never read (a report's --output-file, say): the seal appended to
+    # it and included it, and the books no longer parsed
+    "seals file not included, not seals": (
+        lambda d: (d / "ledger/seals.beancount").write_text("this is not beancount\n"),
+        "ledger/seals.beancount", "is not included by the ledger and holds other than seal"),
+    "seals file not included, an option": (
+        lambda d: (d / "ledger/seals.beancount").write_text('option "title" "Other books"\n'),
+        "ledger/seals.beancount", "is not included by the ledger and holds other than seal"),
 }
 
 
@@ -115,6 +123,17 @@ def test_a_hostile_seals_path_is_refused_before_anything_is_written(name, tmp_pa
         if (tmp_path / "ledger").is_dir() and not (tmp_path / "ledger").is_symlink():
             (tmp_path / "ledger").chmod(0o755)
     assert Path("/etc/passwd").read_text().count("aipo-seal") == 0
+
+
+def test_a_seals_file_an_interrupted_seal_left_unincluded_is_sealed_into(tmp_path):
+    """An interrupted seal appends its entry before the include line: the file then holds
+    seal entries only (or nothing but comments), and the next seal includes it."""
+    ledger = write_ledger(tmp_path, CLEAN)
+    (tmp_path / "ledger").mkdir()
+    (tmp_path / "ledger" / "seals.beancount").write_text("; the period seals\n")
+    result = seal(ledger)
+    assert result.exit_code == 0, result.output + result.stderr
+    assert 'include "ledger/seals.beancount"' in ledger.read_text()
 
 
 def test_a_fifo_seals_file_never_hangs_the_seal(tmp_path):

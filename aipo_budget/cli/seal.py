@@ -94,6 +94,23 @@ def refuse_unsafe(ledger: str) -> None:
         for place, is_folder in ((os.path.dirname(os.path.realpath(ledger)), True),
                                  (os.path.realpath(ledger), False)):
             _refuse(ledger, place, is_folder)
+        if os.path.lexists(path) and not _only_seals(path):
+            raise InputError(f"{as_given(path, ledger)}: is not included by the ledger and holds "
+                             "other than seal entries: a seal would make it part of the books "
+                             "unread; move it away. The seal is refused and nothing was written")
+
+
+def _only_seals(path: str) -> bool:
+    """Whether the file at ``path`` (a regular file) is Beancount text of seal entries only:
+    what an interrupted seal leaves before the ledger includes it."""
+    from beancount.core import data
+    from beancount.parser import parser
+
+    text = read_regular(path).decode("utf-8", "replace")
+    entries, errors, _options = parser.parse_string(text)
+    return not errors and all(isinstance(e, data.Custom) and e.type == SEAL_TYPE
+                              for e in entries) and all(
+        not line or line[0] in " \t;" or line[:1].isdigit() for line in text.splitlines())
 
 
 def _refuse(ledger: str, path: str, folder: bool) -> None:

@@ -578,7 +578,9 @@ def load_rules(folder: str | Path) -> RuleSet:
         raise RulesError(str(path), "not a folder: the rules are a folder of *.toml files")
     if not path.is_dir():
         raise RulesError(str(path), "rules folder not found (use --rules DIR)")
-    files = sorted(path.glob("*.toml"))
+    # hidden files are no rules, as the shell and Beancount's include globs see it: an
+    # editor's lock (".#art21.toml") or swap file stopped every command
+    files = sorted(f for f in path.glob("*.toml") if not f.name.startswith("."))
     if not files:
         raise RulesError(str(path), "no rules files (*.toml) in the rules folder")
     instruments, per_file, waived, unfollowable = zip(*map(read_file, files))

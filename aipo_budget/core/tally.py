@@ -8,6 +8,9 @@ import re
 BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
 # Controls and bidirectional overrides: shown as escapes, never acted on by a terminal.
 INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What stays of them in a cell that may hold lines (CSV): a line feed and a tab are data.
+INVISIBLE_IN_LINES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f"
+                                r"\u202a-\u202e\u2066-\u2069]")
 
 
 def plural(count: int, noun: str, zero: str = "0") -> str:
@@ -25,9 +28,13 @@ def tally(errors: int, warnings: int, zero: str = "0", waived: int = 0) -> str:
 
 def one_line(text: str) -> str:
     """``text`` on one line: breaks and tabs become a space, other controls ``\\xNN``."""
-    text = BREAKS.sub(" ", text)
-    return INVISIBLE.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
-                         else f"\\u{ord(m[0]):04x}", text)
+    return escaped(BREAKS.sub(" ", text))
+
+
+def escaped(text: str, controls: re.Pattern[str] = INVISIBLE) -> str:
+    """``text`` with each of its ``controls`` as ``\\xNN`` (``\\uNNNN`` beyond Latin-1)."""
+    return controls.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                        else f"\\u{ord(m[0]):04x}", text)
 
 
 NO_FUND = ("No Surplus Fund accounts (Assets:Surplus-Fund and its sub-accounts) were found: "

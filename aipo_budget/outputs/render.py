@@ -27,7 +27,7 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from aipo_budget.core.tally import one_line
+from aipo_budget.core.tally import INVISIBLE_IN_LINES, escaped, one_line
 from aipo_budget.outputs.layout import Layout, fitted, painted, paragraph, records, tone
 from aipo_budget.outputs.table import Kind, Location, Status, grid_labels, location_parts
 
@@ -98,7 +98,8 @@ def csv_value(value: Any, kind: Kind | None = None) -> str:
 
     Only text is touched, so a negative amount stays ``-12.00``: amounts are numbers in their
     own columns, never text. A carriage return becomes a line feed: Python's writer quotes a
-    cell holding its line terminator ("\\n") but not a bare "\\r", which would end the record."""
+    cell holding its line terminator ("\\n") but not a bare "\\r", which would end the record.
+    Other controls show as escapes, as in every format (a line feed and a tab are data)."""
     if value is None:
         return ""
     if kind is Kind.PERCENT:
@@ -107,7 +108,7 @@ def csv_value(value: Any, kind: Kind | None = None) -> str:
         return str(machine_value(value))
     text = str(value)
     text = f"'{text}" if text.startswith(FORMULA_START) else text
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return escaped(text.replace("\r\n", "\n").replace("\r", "\n"), INVISIBLE_IN_LINES)
 
 
 def markdown_text(text: str) -> str:
