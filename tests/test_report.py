@@ -477,3 +477,23 @@ def test_moving_unpriced_cash_between_fund_accounts_changes_no_balance(tmp_path)
                                                                 "2006-12-31")}
     assert lines["Closing balance"] == "200000.00"
     assert "Exchange and other differences" not in lines
+
+
+def test_an_outflow_dated_before_every_rule_names_the_versions_that_judged_it(tmp_path):
+    """Rules judge an outflow dated before their first version by that version, and the
+    register said so in the findings but left "judged by" empty."""
+    from conftest import write_ledger
+
+    ledger = write_ledger(tmp_path, """
+2001-12-20 * "Kingdom Consultancy" "Early research"
+  resolution: "26GA/2005/Soc/03"
+  prepared-by: "Finance Officer"
+  approved-by: "Executive Director"
+  document: "2006-02-15.contract.pdf"
+  Expenses:Projects:Trafficking-Roadmap:Research   100.00 USD
+  Assets:Surplus-Fund:Bank
+""")
+    out = CliRunner().invoke(cli, ["report", str(ledger), "--rules", str(RULES), "--as-of",
+                                   AS_OF, "-t", "disbursements", "-f", "json"])
+    (row,) = json.loads(out.stdout)["tables"][0]["rows"]
+    assert "ART21-AUTH v1" in row["judged_by"] and "ORG08-* v1" in row["judged_by"], row

@@ -52,7 +52,7 @@ def run_pending(ledger: str, rules: str | None, pending: str | None, *, template
         found = proposing.parse(name, None if pending == proposing.STDIN
                                 else os.path.abspath(pending), text)
     except proposing.ProposalError as exc:
-        raise session.InputError(str(exc)) from None
+        raise session.unreadable(exc) from None
     verdicts = _judged(ledger, rules, found, as_of)
     for piece in _output(verdicts, found, fmt):
         click.echo(piece, nl=False)
@@ -69,7 +69,7 @@ def _judged(ledger: str, rules: str | None, found: proposing.Proposals,
     except LedgerInputError as exc:
         raise session.unreadable(exc) from None
     except proposing.ProposalError as exc:
-        raise session.InputError(str(exc)) from None
+        raise session.unreadable(exc) from None
 
 
 def _summary(verdicts: list[Verdict], found: proposing.Proposals, currency: str) -> Table:

@@ -27,6 +27,7 @@ from aipo_budget.core.tally import NO_FUND, judged_by, plural, tally
 
 if TYPE_CHECKING:
     from aipo_budget.core.rules import RuleSet
+    from aipo_budget.outputs.pending.proposals import ProposalError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 SHOWN_PROBLEMS = 20  # input problems listed up to a screenful; a count says how many more
@@ -64,8 +65,9 @@ def read_rules(folder: str, ledger: str) -> RuleSet:
                          + f": invalid rules: {exc.message}") from None
 
 
-def unreadable(exc: LedgerInputError) -> InputError:
-    """The problems of a ledger that cannot be read, as one error (a screenful at most)."""
+def unreadable(exc: LedgerInputError | ProposalError) -> InputError:
+    """The problems of a ledger (or of proposals) that cannot be read, as one error (a
+    screenful at most)."""
     lines = [f"{f}:{n}: {m}" if n else f"{f}: {m}" for f, n, m in exc.problems]
     more = len(lines) - SHOWN_PROBLEMS
     if more > 0:

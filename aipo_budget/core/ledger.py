@@ -87,6 +87,20 @@ def written_places(text: str, filename: str) -> list[WrittenPlace]:
     return found
 
 
+def _pushed(files: list[str], show: Callable[[str], str]) -> list[Problem]:
+    """The last ``pushmeta`` of each file that pushes more than it pops: Beancount's report of
+    one left pushed with a number fails (TypeError) instead of naming it."""
+    found = []
+    for filename in files:
+        with contextlib.suppress(OSError, ValueError):
+            text = _text(filename)[0]
+            pushes = [m.start() for m in re.finditer(r"^pushmeta\b", text, re.MULTILINE)]
+            if len(pushes) > len(re.findall(r"^popmeta\b", text, re.MULTILINE)):
+                found.append((show(filename), text.count("\n", 0, pushes[-1]) + 1,
+                              "metadata pushed (pushmeta) and never popped (popmeta)"))
+    return found
+
+
 def places_written(options: dict[str, Any] | None) -> list[WrittenPlace]:
     """:func:`written_places` of every ledger file Beancount read (those it could not read
     are its errors)."""
@@ -350,14 +364,14 @@ def load_ledger(path: str, proposed: str | None = None
     except OSError as exc:  # an included file that went away or changed since the walk
         where = show(str(exc.filename)) if exc.filename else path
         raise LedgerInputError([(where, 0, f"cannot read: {exc.strerror or exc}")]) from None
-    except TypeError:  # Beancount orders a day's entries by line: a written one, text, fails
+    except TypeError as exc:  # a day's entries ordered by line: a written one, text, fails
         files = [filename, *(m for include in walk.includes for m in include.matches)]
         raise LedgerInputError([
             (show(p.filename), p.key_line, f"metadata '{p.key}' is where Beancount records an "
              "entry's line: a written one that is no number stops Beancount; remove it")
             for p in places_written({"include": list(dict.fromkeys(files))})
-            if p.key == "lineno"] or [(path, 0, "Beancount could not order the entries")]
-        ) from None
+            if p.key == "lineno"] or _pushed(list(dict.fromkeys(files)), show)
+            or [(path, 0, f"Beancount failed reading the ledger ({exc})")]) from None
     except ArithmeticError as exc:  # Beancount's own arithmetic, e.g. beyond 28 digits
         raise LedgerInputError([(path, 0, "Beancount could not process an amount "
                                           f"({type(exc).__name__}): is one beyond 28 digits?")]

@@ -41,6 +41,7 @@ class ProposalError(Exception):
     def __init__(self, name: str, problems: Sequence[tuple[int, str]]) -> None:
         super().__init__("\n".join(f"{name}:{n}: {m}" if n else f"{name}: {m}"
                                    for n, m in problems))
+        self.problems = [(name, n, m) for n, m in problems]  # as a ledger's: file, line, why
 
 
 @dataclass(frozen=True)
@@ -90,12 +91,20 @@ def _regular(source: str) -> None:
 def parse(name: str, path: str | None, text: str) -> Proposals:
     """The proposals of ``text``, or ProposalError with every reason they cannot be judged."""
     # Beancount's own tokens: a narration's line that starts with "include" is no directive
+    tokens = list(lexer.lex_iter_string(text))
     problems = [(line, f"`{DIRECTIVES[token]}` lines belong in the ledger, not in a proposal")
-                for token, line, _text, _value in lexer.lex_iter_string(text)
-                if token in DIRECTIVES]
-    entries, errors, _options = parser.parse_string(text)
-    problems += [(line_of(error.source), " ".join(str(error.message).split()))
-                 for error in errors]
+                for token, line, _text, _value in tokens if token in DIRECTIVES]
+    # Beancount names no line for a tag or metadata pushed and never popped: the last push's
+    pushed = {kind: line for kind, line, _text, _value in tokens
+              if kind in ("PUSHTAG", "PUSHMETA")}
+    try:
+        entries, errors, _options = parser.parse_string(text)
+    except TypeError:  # Beancount's own report of metadata pushed and never popped fails
+        raise ProposalError(name, [(pushed.get("PUSHMETA", 0), "metadata pushed (pushmeta) "
+                                    "and never popped (popmeta)")]) from None
+    problems += [(line_of(error.source) or pushed.get(
+                     "PUSHTAG" if "pushed tag" in str(error.message) else "PUSHMETA", 0),
+                  " ".join(str(error.message).split())) for error in errors]
     problems += [(line_of(e.meta), f"only transactions can be proposed, not a "
                                  f"{type(e).__name__.lower()} entry (it belongs in the ledger)")
                  for e in entries if not isinstance(e, data.Transaction)]

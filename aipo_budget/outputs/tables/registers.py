@@ -36,7 +36,8 @@ def _versions_on(ctx: Context, date: datetime.date) -> list[str]:
     instrument prefix in the same version are grouped (``ORG08-* v1 (6 rules)``)."""
     groups: dict[tuple[str, int], list[str]] = defaultdict(list)
     for rule in ctx.result.ruleset.rules:
-        version = None if rule.kind in NOT_JUDGING else rule.in_force(date)
+        # as the checks judge it: by the first version when the outflow is earlier
+        version = None if rule.kind in NOT_JUDGING else rule.judging(date)
         if version is not None:
             groups[(rule.id.split("-")[0], version.number)].append(rule.id)
     return [
