@@ -63,6 +63,20 @@ def test_a_missing_ledger_is_reported_before_its_missing_rules_folder(tmp_path, 
     assert lines == ["books/../books/nope.beancount: no such ledger file"]  # as given
 
 
+@pytest.mark.parametrize("returned", ["5, []",
+                                      "[data.Open(None, None, 'Assets:X', None, None)], []"])
+def test_a_plugin_that_returns_garbage_is_an_input_error(tmp_path, monkeypatch, returned):
+    """A plugin that returns no (entries, errors), or entries without a date: Beancount fails
+    after it (AttributeError, TypeError), which was exit 3, an internal error."""
+    (tmp_path / "garbage_plugin.py").write_text(
+        "from beancount.core import data\n__plugins__ = ['garbage']\n"
+        f"def garbage(entries, options_map, config=None):\n    return {returned}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ledger = write_ledger(tmp_path, 'plugin "garbage_plugin"\n' + OUTFLOW)
+    assert_clean_failure(invoke("check", str(ledger), "--rules", str(RULES), "--no-cache"),
+                         "Beancount failed loading the ledger")
+
+
 def test_a_missing_include_names_the_including_file_and_line(tmp_path, monkeypatch):
     (tmp_path / "ledger").mkdir()
     (tmp_path / "ledger" / "a.beancount").write_text('; a comment\ninclude "nothing-*.beancount"\n')

@@ -364,14 +364,17 @@ def load_ledger(path: str, proposed: str | None = None
     except OSError as exc:  # an included file that went away or changed since the walk
         where = show(str(exc.filename)) if exc.filename else path
         raise LedgerInputError([(where, 0, f"cannot read: {exc.strerror or exc}")]) from None
-    except TypeError as exc:  # a day's entries ordered by line: a written one, text, fails
+    except (TypeError, AttributeError) as exc:  # a written line that is text, a pushmeta
+        # with a number never popped, a plugin's output that is no (entries, errors)
         files = [filename, *(m for include in walk.includes for m in include.matches)]
         raise LedgerInputError([
             (show(p.filename), p.key_line, f"metadata '{p.key}' is where Beancount records an "
              "entry's line: a written one that is no number stops Beancount; remove it")
             for p in places_written({"include": list(dict.fromkeys(files))})
             if p.key == "lineno"] or _pushed(list(dict.fromkeys(files)), show)
-            or [(path, 0, f"Beancount failed reading the ledger ({exc})")]) from None
+            or [(path, 0, f"Beancount failed loading the ledger ({type(exc).__name__}: "
+                          f"{exc}): does a plugin return something other than its entries "
+                          "and errors?")]) from None
     except ArithmeticError as exc:  # Beancount's own arithmetic, e.g. beyond 28 digits
         raise LedgerInputError([(path, 0, "Beancount could not process an amount "
                                           f"({type(exc).__name__}): is one beyond 28 digits?")]
