@@ -113,7 +113,9 @@ def short(value: Any) -> str:
         return "a table"
     if isinstance(value, list):
         return "an array"
-    text = str(value) if isinstance(value, Decimal) else repr(value)
+    # as TOML writes it: 2006-01-01T10:00:00, not datetime.datetime(2006, 1, 1, 10, 0)
+    text = (value.isoformat() if isinstance(value, (datetime.date, datetime.time))
+            else str(value) if isinstance(value, Decimal) else repr(value))
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -431,13 +431,17 @@ def _parse_waiver(raw: Any, filename: str, text: str, number: int) -> Waiver:
 
 def _read_text(path: Path) -> str:
     try:  # a regular file only: a FIFO named *.toml would block every command (and bean-check)
-        return read_regular(str(path)).decode("utf-8")
+        text = read_regular(str(path)).decode("utf-8")
     except OSError as exc:
         why = exc.strerror or str(exc).removeprefix(f"{path}: ")  # not regular, too large
         raise RulesError(str(path), "cannot read: " + why) from None
     except UnicodeDecodeError as exc:
         raise RulesError(str(path), f"not a UTF-8 text file (byte 0x{exc.object[exc.start]:02x} "
                                     f"at offset {exc.start})") from None
+    if text.startswith("\ufeff"):
+        raise RulesError(str(path), "starts with a byte-order mark, which TOML does not allow "
+                                    "(save it as UTF-8 without BOM)", 1)
+    return text
 
 
 def _read_toml(filename: str, text: str) -> dict[str, Any]:

@@ -45,11 +45,23 @@ def _unknown_projects(facts: Facts, ruleset: RuleSet) -> Iterator[Finding]:
                  if rule.kind == "purpose" else {rule.project} if rule.project else set())
         for project in sorted(named - facts.projects):
             near = difflib.get_close_matches(project, sorted(facts.projects), n=1, cutoff=0.6)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
+            hint = f"; did you mean {near[0]!r}?{_unlike(project, near[0])}" if near else ""
             yield finding(rule.versions[-1], None, Location(rule.filename, rule.lineno),
                           f"rule {rule.id} names project {project!r}, which has no accounts in "
                           f"the ledger ({facts.conventions.projects}:{project}:...){hint}",
                           severity="warning", project=project)
+
+
+def _unlike(name: str, near: str) -> str:
+    """Where two names that may look alike differ, when a character that is not ASCII is
+    the difference (a Cyrillic "о" for a Latin "o"): else the hint would show the same name."""
+    at = next((i for i, (a, b) in enumerate(zip(name, near)) if a != b), min(len(name),
+                                                                               len(near)))
+    pair = name[at:at + 1], near[at:at + 1]
+    if all(char.isascii() for char in pair):
+        return ""
+    shown = [f"{char!r} (U+{ord(char):04X})" if char else "nothing" for char in pair]
+    return f" (character {at + 1} is {shown[0]} in the rule, {shown[1]} in the ledger)"
 
 
 def check(facts: Facts, ruleset: RuleSet) -> Iterator[Finding]:
