@@ -158,6 +158,7 @@ def ledger_bench(profile: str, folder: Path, size: int, args: argparse.Namespace
     check, main = tool("aipo-budget"), str(folder / "main.beancount")
     plugin = str(ledgers.plugin_ledger(folder))
     pack = args.work.parent / "packs" / folder.name
+    pack.parent.mkdir(parents=True, exist_ok=True)  # report -o makes no missing parent folder
     argv = {
         BASE: [tool("bean-check"), "-C", main],
         COLD: [check, "check", "--no-cache", main],

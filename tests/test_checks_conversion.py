@@ -153,7 +153,7 @@ def test_a_transfer_in_a_currency_without_a_price_is_judged_and_said(audited, le
     [said] = [f for f in only(audited, "conversion") if f.lineno == line]
     assert said.severity == "error" and said.amount is None
     assert re.search(r"no USD price for SGD on or before 2006-09-01: 5,000,000.00 SGD into the "
-                     r"fund cannot be converted", said.message)
+                     r"fund cannot be converted and counts as nothing", said.message)
     assert [t.location.lineno for t in audited.facts.transfers if t.usd == 0] == [line]
 
 
@@ -169,3 +169,14 @@ def test_a_move_between_the_funds_accounts_without_a_price_is_no_finding(audited
       Assets:Surplus-Fund:Imprest  -4000000 KHR
     """
     assert "conversion" not in kinds(audited)
+
+
+def test_a_currency_bought_within_the_fund_at_a_rate_of_the_other_leg_is_said_as_such(
+        audited):
+    """
+    2006-01-10 * "AIPO" "Riel bought with dollars, priced in riel"
+      Assets:Surplus-Fund:Bank  -1000.00 USD @ 4000 KHR
+      Assets:Surplus-Fund:Imprest  4000000 KHR
+    """
+    [said] = only(audited, "conversion")
+    assert "4,000,000 KHR bought within the fund cannot be converted" in said.message

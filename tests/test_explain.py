@@ -428,3 +428,21 @@ def test_an_accrual_paid_in_parts_is_named_once_on_each_part(tmp_path):
         ledger, "2006-03-10")
     assert [r["fact"] for r in tables["soc03-cofunding"]["rows"]].count(
         "this entry pays Expenses:Projects:Trafficking-Roadmap:Research") == 1
+
+
+def test_an_entry_that_writes_its_own_line_is_said_so_at_its_line(tmp_path):
+    """check names such an entry at its real line; explain there said another entry was."""
+    from conftest import RULES, write_ledger
+
+    ledger = write_ledger(tmp_path, """
+2004-02-01 * "Somebody" "Rent"
+  lineno: 7
+  Expenses:Secretariat:Rent   10.00 USD
+  Assets:Operating:Bank-USD
+""")
+    line = ledger.read_text().splitlines().index('2004-02-01 * "Somebody" "Rent"') + 1
+    result = CliRunner().invoke(cli, ["explain", f"{ledger}:{line}", "--ledger", str(ledger),
+                                      "--rules", str(RULES)])
+    assert result.exit_code == 2
+    assert (f"the entry on line {line} writes its own place (metadata 'lineno' on line "
+            f"{line + 1})") in result.stderr

@@ -174,6 +174,9 @@ def test_a_line_added_to_the_register_moves_nothing_sealed(books):
                         f'"Nguyen Thi Lan" valid-after="20070101" {new}\n'
                         f'"Budi Santoso" valid-after="20020101" {budi}\n', encoding="utf-8")
     assert books.messages() == []
+    register.write_text(f'"Nguyen Thi Lan" valid-after="20080101" {lan}\n'  # after the period
+                        + register.read_text(encoding="utf-8"), encoding="utf-8")
+    assert books.messages() == []
     register.write_text(register.read_text(encoding="utf-8")
                         + f'"Budi Santoso" valid-after="20020101" {lan}\n', encoding="utf-8")
     (message,) = books.messages()  # Lan's key given to Budi too, for the sealed days

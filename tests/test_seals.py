@@ -241,6 +241,20 @@ def test_an_entry_that_writes_where_it_is_is_an_error_at_its_line(books, written
                                  "-t", "fund-statement", "--as-of", "2006-12-31").output
 
 
+def test_an_entry_placed_by_a_pushmeta_breaks_the_seal(books):
+    """``pushmeta lineno: 0`` writes the place into every entry up to its popmeta."""
+    with open(books.path(ROADMAP), "a", encoding="utf-8") as file:
+        file.write('\npushmeta lineno: 0\n2006-03-01 * "Hidden" "pushed out of sight"\n'
+                   "  Expenses:Secretariat:Rent   10.00 USD\n  Assets:Operating:Bank-USD\n"
+                   "popmeta lineno:\n")
+    push = books.line_of(ROADMAP, "pushmeta lineno: 0")
+    result = invoke("check", str(books.main), "--rules", str(books.rules), "--no-cache",
+                    "-f", "lines")
+    assert result.exit_code == 1, result.output
+    assert any(f"{ROADMAP}:{push}:" in row and "breaks the seal through 2006-12-31" in row
+               for row in result.output.splitlines()), result.output
+
+
 def test_a_replaced_evidence_file_is_found_at_the_citing_transaction(books):
     books.path(CONTRACT).write_bytes(b"%PDF-1.4\n% another contract\n")
     line = books.line_of(ROADMAP, '2006-02-15 * "Kingdom')

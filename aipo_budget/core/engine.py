@@ -101,13 +101,13 @@ def _judge(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.
     findings = [finding(ruleset.judging("ledger", date, DEFAULT_LEDGER_RULE), date, location,
                         problem.message) for location, date, problem in facts.problems]
     findings += coverage.check(facts, ruleset)
+    written = places_written(options)
     findings += [finding(ruleset.judging("ledger", p.date, DEFAULT_LEDGER_RULE), p.date,
                          Location(p.filename, p.lineno),
                          f"metadata '{p.key}' (line {p.key_line}) is where Beancount records "
                          "an entry's place: written, it replaces it, and no seal nor audit pack "
                          "sees this entry; remove it or choose another key")
-                 for p in places_written(options) if until is None or p.date is None
-                 or p.date <= until]
+                 for p in written if until is None or p.date is None or p.date <= until]
     for rule in ruleset.rules:
         check = CHECKS.get(rule.kind)
         if check is not None:
@@ -118,7 +118,8 @@ def _judge(entries: Sequence[data.Directive], ruleset: RuleSet, as_of: datetime.
     judged = (e for e in entries if until is None or e.date <= until)
     findings += unlisted_citations(judged, findings, ruleset, facts.conventions)
     # every seal on every entry, whatever the cut-off; its verdict given the findings of all
-    sealing = verify_seals(entries, options, ruleset, findings if until is None else None)
+    sealing = verify_seals(entries, options, ruleset, findings if until is None else None,
+                           written)
     findings += apply_waivers(stamped(sealing.findings, facts), ruleset,
                               facts.conventions)  # seals are unwaivable
     findings.sort(key=lambda f: f.sort_key)

@@ -49,41 +49,56 @@ DUPLICATE = re.compile(r'^Duplicate filename parsed: "(.*)"$')
 # Metadata written under a key where Beancount records an entry's place: the written value
 # replaces Beancount's own (data.new_metadata), and the entry seems made by a plugin
 LONE_RETURN = re.compile(r"\r(?!\n)")
-PLACE_KEY = re.compile(r"^[ \t]+(filename|lineno)[ \t]*:", re.MULTILINE)
+# an entry's metadata line, or a pushmeta (copied into every entry until its popmeta)
+PLACE_KEY = re.compile(r"^(?:[ \t]+|pushmeta[ \t]+)(filename|lineno)[ \t]*:[ \t]*(.*)$",
+                       re.MULTILINE)
 ENTRY_START = re.compile(r"(\d{4})-(\d\d)-(\d\d)[ \t]")
+NUMBER = re.compile(r"-?[\d,]+(\.\d*)?\b")
 
 Problem = tuple[str, int, str]
 
 
 class WrittenPlace(NamedTuple):
     """Metadata ``key`` (``filename`` or ``lineno``) written at ``key_line`` of ``filename``,
-    in the entry that starts at ``lineno`` (dated ``date``, None if unreadable)."""
+    in the entry that starts at ``lineno`` (dated ``date``; None if unreadable, or for a
+    pushmeta, at its own line, which places every entry up to its popmeta)."""
 
     filename: str
     lineno: int
     date: datetime.date | None
     key: str
     key_line: int
+    value: str  # as written
+
+    @property
+    def stops_beancount(self) -> bool:
+        """A written line that is no number: Beancount's ordering of a day's entries fails."""
+        return self.key == "lineno" and NUMBER.fullmatch(self.value.strip()) is None
 
 
 def written_places(text: str, filename: str) -> list[WrittenPlace]:
     """The metadata of ``text`` written under Beancount's own keys for where an entry is: its
     place is then what the text says, not where it is written, and an entry at line 0 or in no
-    ledger file is one a plugin made, which no seal and no audit pack records."""
+    ledger file is one a plugin made, which no seal and no audit pack records. A line inside
+    a text (a narration or note over several lines) is no metadata."""
     if "filename" not in text and "lineno" not in text:
         return []
-    found = []
+    found, line, at = [], 1, 0  # lines counted once, from one match to the next
     for match in PLACE_KEY.finditer(text):
-        start, date = match.start(), None
-        while start > 0:  # back to the line that starts the entry: a date at its start
+        line, at = line + text.count("\n", at, match.start()), match.start()
+        start, date = at, None
+        while start > 0 and not match[0].startswith("pushmeta"):  # back to the entry's date
             start = text.rfind("\n", 0, start - 1) + 1
             head = ENTRY_START.match(text, start)
             if head is not None:
                 with contextlib.suppress(ValueError):
                     date = datetime.date(*map(int, head.groups()))
                 break
-        found.append(WrittenPlace(filename, text.count("\n", 0, start) + 1, date, match[1],
-                                  text.count("\n", 0, match.start()) + 1))
+        written = text[start:at]
+        if (written.count('"') - written.count('\\"')) % 2:
+            continue  # within a text that the entry's line opened
+        found.append(WrittenPlace(filename, line - written.count("\n"), date, match[1], line,
+                                  match[2]))
     return found
 
 
@@ -113,13 +128,18 @@ def places_written(options: dict[str, Any] | None) -> list[WrittenPlace]:
 
 def lone_return(text: str) -> tuple[int, str] | None:
     """(line, why) for the first carriage return of ``text`` that ends no line (CR alone, as
-    old Mac OS wrote line endings) outside a quoted text: Beancount reads past it as within
-    one line, so what follows a comment is the comment's, a whole file of them one comment,
-    and its entries are gone without an error."""
+    old Mac OS wrote line endings) within a comment, with text after it: Beancount reads past
+    it as within one line, so what follows is the comment's, a whole file of such lines one
+    comment, and its entries are gone without an error. Elsewhere a CR is white space to it
+    (CR CR LF, a CR at the end)."""
     for match in LONE_RETURN.finditer(text):
         at = match.start()
         before = text[text.rfind("\n", 0, at) + 1:at]
-        if (before.count('"') - before.count('\\"')) % 2 == 0:
+        end = text.find("\n", at)
+        after = text[at + 1:end if end >= 0 else len(text)]
+        comment = before.find(";")
+        if comment >= 0 and after.strip() and (
+                before[:comment].count('"') - before[:comment].count('\\"')) % 2 == 0:
             break
     else:
         return None
@@ -371,7 +391,7 @@ def load_ledger(path: str, proposed: str | None = None
             (show(p.filename), p.key_line, f"metadata '{p.key}' is where Beancount records an "
              "entry's line: a written one that is no number stops Beancount; remove it")
             for p in places_written({"include": list(dict.fromkeys(files))})
-            if p.key == "lineno"] or _pushed(list(dict.fromkeys(files)), show)
+            if p.stops_beancount] or _pushed(list(dict.fromkeys(files)), show)
             or [(path, 0, f"Beancount failed loading the ledger ({type(exc).__name__}: "
                           f"{exc}): does a plugin return something other than its entries "
                           "and errors?")]) from None

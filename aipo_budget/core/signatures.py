@@ -193,9 +193,9 @@ def sealed_lines(register: Register | None, through: datetime.date) -> list[tupl
     validity clipped to the period (a revocation dated after it changes nothing there)."""
     lines, seen = [], Counter()  # a key's n-th line: a line added above it moves nothing
     for signer in register.signers if register is not None else ():
-        seen[signer.fingerprint] += 1
         if signer.after is not None and signer.after > through:
-            continue  # a key that starts after the period
+            continue  # a key that starts after the period: not counted either
+        seen[signer.fingerprint] += 1
         before = signer.before if signer.before is not None and signer.before <= through else None
         lines.append((f"signer {signer.fingerprint} #{seen[signer.fingerprint]}",
                       f"names={','.join(sorted(map(meta.person_key, signer.names)))} "

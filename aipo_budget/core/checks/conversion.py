@@ -67,16 +67,23 @@ def unpriced(facts: Facts, txn: data.Transaction) -> list[tuple[str, Decimal]]:
 def judge_movement(facts: Facts, version: RuleVersion, txn: data.Transaction) -> Seen:
     """A fund movement that is no surplus outflow: each amount in it that no price converts."""
     target, missing = facts.conventions.currency, unpriced(facts, txn)
+    within = all(facts.conventions.is_fund(p.account) for p in txn.postings)
     findings = tuple(
         finding(version, txn.date, Location.of(txn.meta, txn),
                 f"no {target} price for {currency} on or before {txn.date}: {abs(number):,} "
-                f"{currency} {'into' if number > 0 else 'out of'} the fund cannot be converted "
-                f"and counts as nothing (add a 'price {currency} ... {target}' entry)")
+                f"{currency} {_moved(number, within)} cannot be converted and counts as "
+                f"nothing in the fund (add a 'price {currency} ... {target}' entry)")
         for currency, number in missing)
     return Seen(version, bool(missing), "an amount moved into or out of the fund has no price"
                 if missing else f"every amount of the fund it moves is in {target} or priced",
                 lambda: [(f"{abs(n):,} {c}", "(no price)", f"no {target} price on or before "
                           f"{txn.date}") for c, n in missing], findings)
+
+
+def _moved(number: Decimal, within: bool) -> str:
+    """Which way an amount of the fund moved: a currency bought with another of the fund's."""
+    return ("bought within the fund" if within and number > 0 else "moved within the fund"
+            if within else "into the fund" if number > 0 else "out of the fund")
 
 
 _outflows, _explain_outflow = per_outflow(judge)

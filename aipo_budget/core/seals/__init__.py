@@ -182,7 +182,8 @@ def _finding(ruleset: RuleSet, difference: Difference, location: Location, seals
 
 
 def verify(entries: Sequence[data.Directive], options: dict[str, Any] | None,
-           ruleset: RuleSet, findings: Sequence[Finding] | None = None) -> Verification:
+           ruleset: RuleSet, findings: Sequence[Finding] | None = None,
+           written: Sequence[WrittenPlace] | None = None) -> Verification:
     """Every seal of ``entries`` verified against all of them (whatever the audit left out):
     its books, what judged the period and, given the audit's ``findings`` (of every entry:
     None for an audit with a cut-off, whose findings are not the period's), its verdict; and
@@ -191,7 +192,8 @@ def verify(entries: Sequence[data.Directive], options: dict[str, Any] | None,
     orphans = _orphans(seals, options, ruleset)
     if not seals:
         return Verification(orphans, [])
-    ledger, written = Ledger(entries, options), places_written(options)
+    ledger = Ledger(entries, options)
+    written = places_written(options) if written is None else written  # the audit's, if read
     verdict = None if findings is None else part.verdict(findings, ledger.base)
     periods = []
     # difference key -> (the difference, where its finding goes, the seals it breaks)
@@ -205,8 +207,8 @@ def verify(entries: Sequence[data.Directive], options: dict[str, Any] | None,
         else:
             label = seal.label
             status, items = _seal_differences(seal, ledger, ruleset, verdict)
-            hidden = [_hidden(place) for place in written if place.date is not None
-                      and place.date <= seal.through]
+            hidden = [_hidden(place) for place in written  # a pushmeta's: any entry after it
+                      if place.date is None or place.date <= seal.through]
             status, items = (BROKEN if hidden else status), items + hidden
             signed_by, problem = _signed(seal, ruleset)
             if problem is not None:

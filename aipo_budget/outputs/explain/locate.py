@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from beancount.core import data, flags
 
+from aipo_budget.core.ledger import places_written
+
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
@@ -84,6 +86,12 @@ def find_transaction(entries: Sequence[data.Directive], filename: str,
     """The transaction of ``filename`` (as the loader names it) that starts on ``lineno`` or
     whose lines hold it: the last entry of that file starting at or before ``lineno``, if it
     is a transaction and ``lineno`` is not past its last line nor at the next entry."""
+    for place in places_written({"include": [filename]}):  # check names its real line
+        if place.lineno == lineno:
+            raise LocationError(f"the entry on line {lineno} writes its own place (metadata "
+                                f"'{place.key}' on line {place.key_line}): Beancount puts it "
+                                "elsewhere, and nothing finds it by its line; remove that "
+                                "metadata")
     before = [e for e in entries if e.meta and e.meta.get("filename") == filename
               and 0 < line_of(e.meta) <= lineno]
     if not before:

@@ -91,12 +91,15 @@ def _regular(source: str) -> None:
 def parse(name: str, path: str | None, text: str) -> Proposals:
     """The proposals of ``text``, or ProposalError with every reason they cannot be judged."""
     # Beancount's own tokens: a narration's line that starts with "include" is no directive
-    tokens = list(lexer.lex_iter_string(text))
-    problems = [(line, f"`{DIRECTIVES[token]}` lines belong in the ledger, not in a proposal")
-                for token, line, _text, _value in tokens if token in DIRECTIVES]
     # Beancount names no line for a tag or metadata pushed and never popped: the last push's
-    pushed = {kind: line for kind, line, _text, _value in tokens
-              if kind in ("PUSHTAG", "PUSHMETA")}
+    problems: list[tuple[int, str]] = []
+    pushed: dict[str, int] = {}
+    for token, line, _text, _value in lexer.lex_iter_string(text):
+        if token in DIRECTIVES:
+            problems.append((line, f"`{DIRECTIVES[token]}` lines belong in the ledger, not "
+                                   "in a proposal"))
+        elif token in ("PUSHTAG", "PUSHMETA"):
+            pushed[token] = line
     try:
         entries, errors, _options = parser.parse_string(text)
     except TypeError:  # Beancount's own report of metadata pushed and never popped fails
