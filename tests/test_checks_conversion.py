@@ -180,3 +180,35 @@ def test_a_currency_bought_within_the_fund_at_a_rate_of_the_other_leg_is_said_as
     """
     [said] = only(audited, "conversion")
     assert "4,000,000 KHR bought within the fund cannot be converted" in said.message
+
+
+def test_a_rate_written_in_the_payment_far_from_the_price_is_a_warning(audited, ledger_path):
+    """
+    2006-01-10 * "AIPO" "Fund the imprest in kip"
+      Assets:Surplus-Fund:Imprest  20000000 LAK @ 0.0001 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-02-15 * "Lane Xang Interpretation" "Interpretation, at a rate of its own"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-02-15.interpretation.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Meetings   0.17 USD
+      Assets:Surplus-Fund:Imprest  -17000000 LAK @ 0.00000001 USD
+
+    2006-02-20 * "Lane Xang Interpretation" "Interpretation, at the bank's rate"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-02-20.interpretation.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Meetings   105.00 USD
+      Assets:Surplus-Fund:Imprest  -1000000 LAK @ 0.000105 USD
+    """
+    # the PRELUDE prices LAK at 0.0001 USD from 2005-12-01: 17,000,000 LAK is 1,700 USD, and
+    # above the threshold of one approver's; at the rate it gives it is 0.17 USD. A bank's
+    # rate 5 % above the price is no warning.
+    [said] = only(audited, "conversion")
+    assert said.severity == "warning"
+    assert said.lineno == line_of(ledger_path, '2006-02-15 * "Lane Xang Interpretation"')
+    assert ("17,000,000 LAK converted at the rate the payment gives, 0.00000001 USD per LAK, "
+            "100.0 % below the price of 2005-12-01 (0.0001)") in said.message

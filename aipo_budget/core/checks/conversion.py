@@ -1,16 +1,25 @@
 """A surplus outflow in another currency than the operating one has a price in the operating
 currency on or before its date; so does every other amount that moves into or out of the fund
-(a transfer-in, a refund, its opening balance): one with no price would count as nothing."""
+(a transfer-in, a refund, its opening balance): one with no price would count as nothing.
+
+An outflow converted at a rate written in the payment (``@`` or a cost) is a warning when that
+rate is farther than ``rate_tolerance`` (10 %) from the ledger's latest price before its day: the
+rate decides its amount in the operating currency, and with it the approval threshold, the
+ceiling and the reserve it is judged by (17,000,000 LAK at 0.00000001 USD is 0.17 USD)."""
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core.checks._common import Seen, per_outflow
 from aipo_budget.core.facts import Location
-from aipo_budget.core.findings import finding
+from aipo_budget.core.convert import HUNDRED
+from aipo_budget.core.findings import WARNING, finding
+from aipo_budget.core.params import param, ratio
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -18,13 +27,31 @@ if TYPE_CHECKING:
     from beancount.core import data
 
     from aipo_budget.core.checks._common import Fact
+    from aipo_budget.core.convert import Conversion
     from aipo_budget.core.facts import Facts, Outflow
     from aipo_budget.core.findings import Finding
     from aipo_budget.core.rules import Rule, RuleSet, RuleVersion
     from aipo_budget.core.subject import Subject
 
 
-def converted(outflow: Outflow, target: str) -> list[Fact]:
+@dataclass(frozen=True)
+class Params:
+    rate_tolerance: Decimal = param(ratio, default=Decimal("0.10"))
+
+
+WRITTEN_RATES = ("posting price", "posting cost")  # a rate the payment itself gives
+
+
+def compared_rate(facts: Facts, outflow: Outflow, c: Conversion) -> tuple[Any, Any]:
+    """(date, rate) of the ledger's latest price of ``c``'s currency before ``outflow``'s day,
+    when the payment gives its own rate: not one of its day, which Beancount's implicit_prices
+    plugin may have made of that very rate."""
+    if c.rate_source not in WRITTEN_RATES or not c.rate:
+        return None, None
+    return facts.converter.rate(c.currency, outflow.date - datetime.timedelta(days=1))
+
+
+def converted(facts: Facts, outflow: Outflow, target: str) -> list[Fact]:
     """How each currency other than the operating one that left the fund was converted: the
     amount, the rate (exact, as the ledger has it) and the date of the price used."""
     found: list[Fact] = []
@@ -36,7 +63,27 @@ def converted(outflow: Outflow, target: str) -> list[Fact]:
             found += [(paid, c.usd, f"in {target}"),
                       (f"rate {c.currency}", str(c.rate), f"{target} per {c.currency}"),
                       (f"price date {c.currency}", c.rate_date, c.rate_source)]
+            day, price = compared_rate(facts, outflow, c)
+            if price:
+                found.append((f"price entry {c.currency}", str(price),
+                              f"of {day}, the rate written in the payment compared with it"))
     return found
+
+
+def _far(version: RuleVersion, facts: Facts, outflow: Outflow, c: Conversion,
+         target: str) -> Finding | None:
+    """The warning of a rate written in the payment far from the ledger's price."""
+    day, price = compared_rate(facts, outflow, c)
+    if not price or abs(c.rate / price - 1) <= version.params.rate_tolerance:
+        return None
+    off = (abs(c.rate / price - 1) * HUNDRED).quantize(Decimal("0.1"))
+    return finding(version, outflow.date, outflow.location,
+                   f"{c.number:,} {c.currency} converted at the rate the payment gives, "
+                   f"{c.rate:f} {target} per {c.currency}, {off} % "
+                   f"{'below' if c.rate < price else 'above'} the price of {day} ({price:f}): "
+                   f"that rate decides its amount in {target}, "
+                   "and the approval, ceiling and reserve it is judged by",
+                   outflow.usd, severity=WARNING)
 
 
 def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
@@ -47,10 +94,13 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
                 f"{c.number:,} {c.currency} cannot be converted (add a 'price {c.currency} ... "
                 f"{target}' entry)")
         for c in outflow.conversions if c.usd is None)
+    findings += tuple(far for c in outflow.conversions
+                      if (far := _far(version, facts, outflow, c, target)) is not None)
     foreign = [c.currency for c in outflow.conversions if c.currency != target]
     why = (f"money left the fund in {', '.join(foreign)}" if foreign
            else f"the outflow is paid in {target}: nothing to convert")
-    return Seen(version, bool(foreign), why, lambda: converted(outflow, target), findings)
+    return Seen(version, bool(foreign), why, lambda: converted(facts, outflow, target),
+                findings)
 
 
 def unpriced(facts: Facts, txn: data.Transaction) -> list[tuple[str, Decimal]]:

@@ -100,7 +100,7 @@ def transaction_table(subject: Subject) -> Table:
                   f"the fund: {subject.facts.conventions.fund} and its sub-accounts"))
     facts += _amount(subject)
     if subject.outflow is not None:
-        facts += converted(subject.outflow, subject.currency)
+        facts += converted(subject.facts, subject.outflow, subject.currency)
     facts += _uses(subject)
     facts += [(f"books {cost.account}", cost.usd,
                f"project {cost.project}, category {cost.category or '(none)'}; paid by "
