@@ -212,3 +212,25 @@ def test_a_rate_written_in_the_payment_far_from_the_price_is_a_warning(audited, 
     assert said.lineno == line_of(ledger_path, '2006-02-15 * "Lane Xang Interpretation"')
     assert ("17,000,000 LAK converted at the rate the payment gives, 0.00000001 USD per LAK, "
             "100.0 % below the price of 2005-12-01 (0.0001)") in said.message
+
+
+def test_a_payment_out_of_a_holding_at_its_cost_is_no_warning(audited):
+    """
+    2006-01-10 * "AIPO" "Bonds bought for the fund"
+      Assets:Surplus-Fund:Deposit  10 TBOND {1000.00 USD}
+      Assets:Surplus-Fund:Bank
+
+    2006-01-31 price TBOND 1200.00 USD
+
+    2006-02-15 * "Kingdom Consultancy" "Research paid in a bond, at its cost"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-02-15.contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   1000.00 USD
+      Assets:Surplus-Fund:Deposit  -1 TBOND {1000.00 USD}
+    """
+    # the cost is the lot's, which Beancount's booking checks: the market has moved since
+    assert "conversion" not in kinds(audited)
+    [outflow] = audited.facts.outflows
+    assert [c.rate_source for c in outflow.conversions] == ["posting cost"]

@@ -2,7 +2,7 @@
 currency on or before its date; so does every other amount that moves into or out of the fund
 (a transfer-in, a refund, its opening balance): one with no price would count as nothing.
 
-An outflow converted at a rate written in the payment (``@`` or a cost) is a warning when that
+An outflow converted at a rate written in the payment (``@``) is a warning when that
 rate is farther than ``rate_tolerance`` (10 %) from the ledger's latest price before its day: the
 rate decides its amount in the operating currency, and with it the approval threshold, the
 ceiling and the reserve it is judged by (17,000,000 LAK at 0.00000001 USD is 0.17 USD)."""
@@ -39,7 +39,9 @@ class Params:
     rate_tolerance: Decimal = param(ratio, default=Decimal("0.10"))
 
 
-WRITTEN_RATES = ("posting price", "posting cost")  # a rate the payment itself gives
+# a rate the payment itself gives: not a cost, which a payment out of a holding takes from
+# the lot it reduces (Beancount's booking checks it), and a market since moved is no fault
+WRITTEN_RATES = ("posting price",)
 
 
 def compared_rate(facts: Facts, outflow: Outflow, c: Conversion) -> tuple[Any, Any]:
