@@ -255,6 +255,26 @@ def test_an_entry_placed_by_a_pushmeta_breaks_the_seal(books):
                for row in result.output.splitlines()), result.output
 
 
+def test_an_unsigned_seal_whose_entry_is_edited_to_match_changed_books_is_found(books):
+    """A sealed entry changed, and the books' new digest written into the (unsigned) seal
+    entry: the record, whose SHA-256 the entry holds, still says the old digest."""
+    import re
+
+    from aipo_budget.core.seals.snapshot import Ledger
+
+    books.edit(SECRETARIAT_2005, RENT_2005, RENT_2005.replace("March", "April"))
+    entries, _errors, options = load_ledger(str(books.main))
+    forged = Ledger(entries, options).snapshot(datetime.date(2006, 12, 31)).digest
+    seals = books.path("ledger/seals.beancount")
+    seals.write_text(re.sub(r'  digest: "[0-9a-f]+"', f'  digest: "{forged}"',
+                            seals.read_text(encoding="utf-8")), encoding="utf-8")
+    ((_name, _lineno, message),) = books.findings()
+    assert message.startswith("the seal entry's date, digest or counts do not match its "
+                              "record: the entry was edited after the seal")
+    assert "holds" not in invoke("report", str(books.main), "--rules", str(books.rules),
+                                 "-t", "fund-statement", "--as-of", "2006-12-31").output
+
+
 def test_a_replaced_evidence_file_is_found_at_the_citing_transaction(books):
     books.path(CONTRACT).write_bytes(b"%PDF-1.4\n% another contract\n")
     line = books.line_of(ROADMAP, '2006-02-15 * "Kingdom')

@@ -46,10 +46,10 @@ NOT_TEXT = re.compile("[\0\udc80-\udcff]")  # a NUL, or a byte no UTF-8 sequence
 INCLUDE_LINE = re.compile(r'^[ \t]*include[ \t]+"((?:[^"\\\n]|\\.)*)"', re.MULTILINE)
 MISSING_GLOB = re.compile(r'^File glob "(.*)" does not match any files$')
 DUPLICATE = re.compile(r'^Duplicate filename parsed: "(.*)"$')
+LONE_RETURN = re.compile(r"\r(?!\n)")  # a carriage return that ends no line
 # Metadata written under a key where Beancount records an entry's place: the written value
-# replaces Beancount's own (data.new_metadata), and the entry seems made by a plugin
-LONE_RETURN = re.compile(r"\r(?!\n)")
-# an entry's metadata line, or a pushmeta (copied into every entry until its popmeta)
+# replaces Beancount's own (data.new_metadata), and the entry seems made by a plugin. On an
+# entry's metadata line, or by a pushmeta (copied into every entry until its popmeta).
 PLACE_KEY = re.compile(r"^(?:[ \t]+|pushmeta[ \t]+)(filename|lineno)[ \t]*:[ \t]*(.*)$",
                        re.MULTILINE)
 ENTRY_START = re.compile(r"(\d{4})-(\d\d)-(\d\d)[ \t]")

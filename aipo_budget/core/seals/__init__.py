@@ -211,8 +211,9 @@ def verify(entries: Sequence[data.Directive], options: dict[str, Any] | None,
                       if place.date is None or place.date <= seal.through]
             status, items = (BROKEN if hidden else status), items + hidden
             signed_by, problem = _signed(seal, ruleset)
-            if problem is not None:
+            if problem is not None:  # a sign-off that does not count, an entry edited
                 items.append(Difference(("signature", id(entry)), seal.through, problem))
+                status = BROKEN
             periods.append(dataclasses.replace(seal, status=status, differences=len(items),
                                                signed_by=signed_by))
         for item in items:
@@ -237,6 +238,14 @@ def _signed(seal: SealedPeriod, ruleset: RuleSet) -> tuple[str, str | None]:
         if os.path.lexists(left):  # signed, and the entry's signature line taken out
             return "", (f"the seal's record is signed ({os.path.basename(left)}), and its entry "
                         "names no signature: restore its signature line from version control")
+        # unsigned: the entry still says what its record says (a digest written into the
+        # entry to match changed books), when its record is the one it sealed (an edited or
+        # missing record is said where the books are compared with it)
+        with contextlib.suppress(OSError):
+            edited = _unbound(seal, read_regular(seal.record_path))
+            if edited and "record-sha256" not in edited:
+                return "", (f"the seal entry's {', '.join(edited)} do not match its record: "
+                            "the entry was edited after the seal")
         return "", None
     try:
         record = read_regular(seal.record_path)
