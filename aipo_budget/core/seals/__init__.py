@@ -51,6 +51,7 @@ HOLDS, BROKEN, UNVERIFIED = "holds", "broken", "cannot be verified"
 SEAL_FORMAT = 2  # of a seal entry and its record; the books' canonical form is snapshot.FORMAT
 RECORDS = os.path.join("ledger", "seals")  # beside ledger/seals.beancount, the seals' records
 SEALED_ON = re.compile(r" on (\d{4}-\d\d-\d\d)\.$")  # the end of a record's first line
+RECORD_PART = re.compile(rb"^(seal|judged|finding)\t(.*)$", re.MULTILINE)  # a record's lines
 SIGNATURE_SUFFIX = ".sig"  # a signed seal's signature of its record: the record's name + this
 Verdict = list[tuple[datetime.date, str, Finding]]  # judged.verdict's: date, line, finding
 
@@ -273,19 +274,23 @@ def _unbound(seal: SealedPeriod, record: bytes) -> list[str]:
     SHA-256, its seal line (the day, the books' digest, the counts, the sealer), the digests
     of its judged and finding lines."""
     written = seal.location.entry.meta  # counts read already: whole numbers
-    lines = record.decode("utf-8", "surrogateescape").split("\n")
-    said = next((line.split("\t")[1:] for line in lines if line.startswith("seal\t")), [])
+    # its seal, judged and finding lines, read in one pass over its bytes: not a list, nor
+    # a decoded copy, of every entry's line
+    lines: dict[str, list[str]] = {"seal": [], "judged": [], "finding": []}
+    for match in RECORD_PART.finditer(record):
+        lines[match[1].decode()].append(match[2].decode("utf-8", "surrogateescape"))
+    said = lines["seal"][0].split("\t") if lines["seal"] else []
     entry = [str(seal.through), seal.digest,
              *(str(int(written[k])) for k in ("entries", "evidence"))]
-    day = SEALED_ON.search(lines[0])  # the record's first line says the day it was sealed
+    first = record[:record.find(b"\n")].decode("utf-8", "surrogateescape")
+    day = SEALED_ON.search(first)  # the record's first line says the day it was sealed
     parts = {"record-sha256": hashlib.sha256(record).hexdigest() == seal.record_sha256,
              "date, digest or counts": said[:4] == entry,
              "sealed-on": (day[1] if day else None) == (seal.sealed_on and str(seal.sealed_on)),
              "sealer": len(said) == 5 and meta.person_key(unescape(said[4]))
              == meta.person_key(seal.by)}
-    for key, tag in (("rules", "judged\t"), ("verdict", "finding\t")):
-        parts[key] = part.digest(line[len(tag):] for line in lines if line.startswith(tag)) \
-            == getattr(seal, key)
+    for key, kind in (("rules", "judged"), ("verdict", "finding")):
+        parts[key] = part.digest(lines[kind]) == getattr(seal, key)
     return [name for name, holds in parts.items() if not holds]
 
 
