@@ -240,6 +240,9 @@ def walk_includes(top: str, show: Callable[[str], str] = str) -> Walk:
     could not be read, each file named in messages by ``show``."""
     walk = Walk([], [], {})
     queue, origin = [top], {top: None}  # file -> the include line that named it first
+    # a file read under another name already (a folder linked into a glob's reach): Beancount
+    # tells files by name, and would read it twice, every amount in it counted twice
+    seen = {os.path.realpath(top): top}
     while queue:
         current = queue.pop(0)
         try:
@@ -260,10 +263,22 @@ def walk_includes(top: str, show: Callable[[str], str] = str) -> Walk:
                               tuple(os.path.normpath(m) for m in glob.glob(search, recursive=True)))
             walk.includes.append(include)
             for named in include.matches:
-                if named not in origin:
-                    origin[named] = include
-                    queue.append(named)
+                if named in origin:
+                    continue
+                first = seen.setdefault(os.path.realpath(named), named)
+                if first != named:
+                    walk.problems.append((current, include.lineno, _twice(include, named, first,
+                                                                          show)))
+                    continue
+                origin[named] = include
+                queue.append(named)
     return walk
+
+
+def _twice(include: Include, named: str, first: str, show: Callable[[str], str]) -> str:
+    return (f'include "{include.pattern}" reaches {show(named)}, which is {show(first)} again '
+            "through a symbolic link: Beancount would read it twice and count every amount in "
+            "it twice; keep the link out of the include's reach")
 
 
 def _included_by(origin: Include | None, show: Callable[[str], str]) -> str:
