@@ -234,3 +234,21 @@ def test_a_payment_out_of_a_holding_at_its_cost_is_no_warning(audited):
     assert "conversion" not in kinds(audited)
     [outflow] = audited.facts.outflows
     assert [c.rate_source for c in outflow.conversions] == ["posting cost"]
+
+
+def test_a_total_rounded_to_the_cent_is_no_rate_of_its_own(audited):
+    """
+    2006-01-10 * "AIPO" "Fund the imprest in kip"
+      Assets:Surplus-Fund:Imprest  20000000 LAK @ 0.0001 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-02-15 * "Lao Development Bank" "Bank charge, its total in cents"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-02-15.bank-charge.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Meetings   0.02 USD
+      Assets:Surplus-Fund:Imprest  -150 LAK @@ 0.02 USD
+    """
+    # 150 LAK at the price is 0.015 USD: 33 % off the rate, half a cent off the amount
+    assert "conversion" not in kinds(audited)

@@ -3,7 +3,8 @@ currency on or before its date; so does every other amount that moves into or ou
 (a transfer-in, a refund, its opening balance): one with no price would count as nothing.
 
 An outflow converted at a rate written in the payment (``@``) is a warning when that
-rate is farther than ``rate_tolerance`` (10 %) from the ledger's latest price before its day: the
+rate is farther than ``rate_tolerance`` (10 %) from the ledger's latest price before its day,
+and the amount by more than half a cent (a total rounded to the cent is no rate of its own): the
 rate decides its amount in the operating currency, and with it the approval threshold, the
 ceiling and the reserve it is judged by (17,000,000 LAK at 0.00000001 USD is 0.17 USD)."""
 
@@ -72,17 +73,28 @@ def converted(facts: Facts, outflow: Outflow, target: str) -> list[Fact]:
     return found
 
 
+HALF_CENT = Decimal("0.005")
+
+
+def _shown(rate: Decimal) -> str:
+    """A rate to eight significant digits, without an exponent: 0.00000001, 0.00013333333."""
+    return f"{rate:.{max(0, 7 - rate.adjusted())}f}".rstrip("0").rstrip(".")
+
+
 def _far(version: RuleVersion, facts: Facts, outflow: Outflow, c: Conversion,
          target: str) -> Finding | None:
     """The warning of a rate written in the payment far from the ledger's price."""
     day, price = compared_rate(facts, outflow, c)
-    if not price or abs(c.rate / price - 1) <= version.params.rate_tolerance:
+    # a total rounded to the cent (@@ 0.02 USD for 150 LAK) is no rate of its own
+    if not price or abs(c.rate / price - 1) <= version.params.rate_tolerance \
+            or abs(c.number * (c.rate - price)) <= HALF_CENT:
         return None
     off = (abs(c.rate / price - 1) * HUNDRED).quantize(Decimal("0.1"))
     return finding(version, outflow.date, outflow.location,
                    f"{c.number:,} {c.currency} converted at the rate the payment gives, "
-                   f"{c.rate:f} {target} per {c.currency}, {off} % "
-                   f"{'below' if c.rate < price else 'above'} the price of {day} ({price:f}): "
+                   f"{_shown(c.rate)} {target} per {c.currency}, {off} % "
+                   f"{'below' if c.rate < price else 'above'} the price of {day} "
+                   f"({_shown(price)}): "
                    f"that rate decides its amount in {target}, "
                    "and the approval, ceiling and reserve it is judged by",
                    outflow.usd, severity=WARNING)
