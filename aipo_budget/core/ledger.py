@@ -95,11 +95,16 @@ def written_places(text: str, filename: str) -> list[WrittenPlace]:
                     date = datetime.date(*map(int, head.groups()))
                 break
         written = text[start:at]
-        if (written.count('"') - written.count('\\"')) % 2:
+        if _opens_text(written):
             continue  # within a text that the entry's line opened
         found.append(WrittenPlace(filename, line - written.count("\n"), date, match[1], line,
                                   match[2]))
     return found
+
+
+def _opens_text(written: str) -> bool:
+    """Whether ``written`` leaves a quoted text open: an odd count of its unescaped quotes."""
+    return (written.count('"') - written.count('\\"')) % 2 == 1
 
 
 def _pushed(files: list[str], show: Callable[[str], str]) -> list[Problem]:
@@ -132,14 +137,15 @@ def lone_return(text: str) -> tuple[int, str] | None:
     it as within one line, so what follows is the comment's, a whole file of such lines one
     comment, and its entries are gone without an error. Elsewhere a CR is white space to it
     (CR CR LF, a CR at the end)."""
+    if "\r" not in text:
+        return None
     for match in LONE_RETURN.finditer(text):
         at = match.start()
         before = text[text.rfind("\n", 0, at) + 1:at]
         end = text.find("\n", at)
         after = text[at + 1:end if end >= 0 else len(text)]
         comment = before.find(";")
-        if comment >= 0 and after.strip() and (
-                before[:comment].count('"') - before[:comment].count('\\"')) % 2 == 0:
+        if comment >= 0 and after.strip() and not _opens_text(before[:comment]):
             break
     else:
         return None
@@ -252,7 +258,7 @@ def walk_includes(top: str, show: Callable[[str], str] = str) -> Walk:
             continue
         if stray is not None:
             walk.strays[current] = (stray, origin[current])
-        lone = lone_return(text) if "\r" in text and stray is None else None
+        lone = lone_return(text) if stray is None else None
         if lone is not None:
             walk.problems.append((current, *lone))
         # the line-anchored pattern is slow over a large file: not run where no line can match

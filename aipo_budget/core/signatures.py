@@ -389,15 +389,10 @@ class Signatures:
     _claims: dict[tuple[int, int], list[Claim]] = field(default_factory=dict)
 
     @functools.cached_property
-    def _current(self) -> set[str]:
-        """The texts of the outflows as they are: a signature over one of them is that
-        payment's, never an earlier text of another."""
-        return {self.text_of(entry)[1] for entry in self.outflows}
-
-    @functools.cached_property
     def _first(self) -> dict[str, data.Transaction]:
-        """The first outflow of each text: a signature over it backs that one payment, not
-        an identical one made after it."""
+        """The first outflow of each text as the outflows are: a signature over one of them
+        is that payment's, never an earlier text of another, nor an identical payment made
+        after it."""
         first: dict[str, data.Transaction] = {}
         for entry in self.outflows:
             first.setdefault(self.text_of(entry)[1], entry)
@@ -474,7 +469,7 @@ class Signatures:
         best, best_equal = None, 0
         for signature in self.all:
             if signature.problem is not None or signature.role != role \
-                    or signature.key in self._current or not any(
+                    or signature.key in self._first or not any(
                     s.named(name) for s in (register.of_key(signature.fingerprint)
                                             if register else ())):
                 continue

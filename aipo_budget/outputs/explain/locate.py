@@ -86,26 +86,31 @@ def find_transaction(entries: Sequence[data.Directive], filename: str,
     """The transaction of ``filename`` (as the loader names it) that starts on ``lineno`` or
     whose lines hold it: the last entry of that file starting at or before ``lineno``, if it
     is a transaction and ``lineno`` is not past its last line nor at the next entry."""
-    for place in places_written({"include": [filename]}):  # check names its real line
-        if place.lineno == lineno:
-            raise LocationError(f"the entry on line {lineno} writes its own place (metadata "
-                                f"'{place.key}' on line {place.key_line}): Beancount puts it "
-                                "elsewhere, and nothing finds it by its line; remove that "
-                                "metadata")
     before = [e for e in entries if e.meta and e.meta.get("filename") == filename
               and 0 < line_of(e.meta) <= lineno]
     if not before:
-        raise LocationError(f"no transaction on line {lineno}: it comes before the first "
-                            "entry of the file")
+        raise _missing(filename, lineno, "it comes before the first entry of the file")
     start = max(line_of(e.meta) for e in before)
     # a pad directive and the padding transaction Beancount makes of it share a line
     candidates = [e for e in before if line_of(e.meta) == start]
     txn = next((e for e in candidates if isinstance(e, data.Transaction)
                 and e.flag != flags.FLAG_PADDING), None)
     if txn is None:
-        raise LocationError(f"no transaction on line {lineno}: the entry on line {start} is "
-                            f"a {type(candidates[0]).__name__.lower()} directive")
+        raise _missing(filename, lineno, f"the entry on line {start} is a "
+                                         f"{type(candidates[0]).__name__.lower()} directive")
     if lineno > last_line(txn):
-        raise LocationError(f"no transaction on line {lineno}: the transaction on line "
-                            f"{start} ends on line {last_line(txn)}")
+        raise _missing(filename, lineno, f"the transaction on line {start} ends on line "
+                                         f"{last_line(txn)}")
     return txn
+
+
+def _missing(filename: str, lineno: int, why: str) -> LocationError:
+    """Why no transaction is found on ``lineno``; first, an entry there that writes its own
+    place (check names it at its real line, which its metadata replaced)."""
+    for place in places_written({"include": [filename]}):
+        if place.lineno == lineno:
+            return LocationError(f"the entry on line {lineno} writes its own place (metadata "
+                                 f"'{place.key}' on line {place.key_line}): Beancount puts it "
+                                 "elsewhere, and nothing finds it by its line; remove that "
+                                 "metadata")
+    return LocationError(f"no transaction on line {lineno}: {why}")

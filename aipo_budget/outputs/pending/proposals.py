@@ -113,7 +113,7 @@ def parse(name: str, path: str | None, text: str) -> Proposals:
                  for e in entries if not isinstance(e, data.Transaction)]
     transactions = [e for e in entries if isinstance(e, data.Transaction)]
     problems += [problem for txn in transactions for problem in _too_large(txn)]
-    lone = lone_return(text) if "\r" in text else None
+    lone = lone_return(text)
     problems += [lone] if lone else []
     problems += [(place.key_line, f"metadata '{place.key}' is where Beancount records an "
                                   "entry's place: a proposal cannot write it")
