@@ -239,6 +239,42 @@ def test_bad_rules_are_shown_on_the_page_not_a_crash(shipped):
     fava.get("income_statement/")
 
 
+def test_a_ledger_beancount_cannot_read_gets_no_verdict_and_no_figures(shipped):
+    """As `check` refuses it (exit 2): Beancount leaves out the transaction whose line it
+    cannot read, and a verdict and figures without it are not the books' (found by a review:
+    the page said "judged" and showed the fund 50,000 USD richer than the books)."""
+    text = shipped.read_text(encoding="utf-8")
+    shipped.write_text(text + """
+2006-06-25 * "Big Vendor" "Large payment"
+  resolution: "26GA/2005/Soc/03"
+  Expenses:Projects:Trafficking-Roadmap:Research    50,000.00 USD
+  Assets:Surplus-Fund:Bank                         -50,000.00 USD
+  Assets:Surplus-Fund:Bank   oops
+""", encoding="utf-8")
+    bad = len(text.splitlines()) + 6
+    html = Fava(shipped).page()
+    assert "Not checked: the ledger could not be read" in html
+    assert f"main.beancount:{bad}: " in html and "oops" in html
+    assert "judged by" not in html and "Fund balance" not in html
+    assert "Compliant" not in html
+
+
+def test_a_new_day_is_audited_as_check_would(shipped, monkeypatch):
+    """Today decides which projects are closed: a Fava left running past midnight audits the
+    ledger again, not only when a file changes."""
+    fava = Fava(shipped)
+    today = datetime.date.today()
+    assert f"As of {today}" in fava.page()
+
+    class Tomorrow(datetime.date):
+        @classmethod
+        def today(cls):
+            return today + datetime.timedelta(days=1)
+
+    monkeypatch.setattr(fava_ext.datetime, "date", Tomorrow)
+    assert f"As of {today + datetime.timedelta(days=1)}" in fava.page()
+
+
 # --- one audit per load, tables per request -----------------------------------------------
 
 

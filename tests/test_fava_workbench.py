@@ -216,10 +216,19 @@ def test_the_one_approver_answer_is_the_commands_too(fava, books):
 
 @pytest.mark.parametrize(("field", "value", "said"), [
     ("date", "15/06/2006", "date: '15/06/2006' is not a date"),
-    ("amount", "1e30", "amount: '1e30' is not an amount above zero"),
+    ("amount", "1e30", "amount: '1e30' is not an amount: write digits"),
     ("amount", "-5", "is not an amount above zero"),
     ("amount", "12.345", "has more than two decimals"),
-    ("amount", "NaN", "is not an amount above zero"),
+    ("amount", "NaN", "amount: 'NaN' is not an amount: write digits"),
+    # found by a review: Python's own number forms were read, a payment judged on them
+    ("amount", "5e3", "amount: '5e3' is not an amount: write digits"),
+    ("amount", "7_000", "amount: '7_000' is not an amount: write digits"),
+    ("amount", "\u0667\u0660\u0660\u0660", "is not an amount: write digits"),  # Arabic-Indic
+    ("amount", "\uff17\uff10\uff10\uff10", "is not an amount: write digits"),  # full-width
+    ("amount", ".5", "amount: '.5' is not an amount: write digits"),
+    # ... and a long field was cut to 300 characters, then judged as cut
+    ("payee", "A" * 301, "payee: longer than 300 characters"),
+    ("approvers", "Nguyen Thi Lan, " * 30, "approvers: longer than 300 characters"),
     ("purpose", "Other:Research", "project and category: 'Other:Research' is not one"),
     ("fund", "Assets:Operating:Bank-USD", "paid from: 'Assets:Operating:Bank-USD' is not one"),
     ("currency", "EUR", "currency: 'EUR' is not one"),
@@ -228,8 +237,8 @@ def test_the_one_approver_answer_is_the_commands_too(fava, books):
     ("incurred", "2006-13-01", "incurred: '2006-13-01' is not a date"),
     # found by fuzzing: read as 700050.00, 1000.00, a bare 20060601 written into the text, a
     # week date Beancount cannot read, and days the command the page shows would refuse
-    ("amount", "7000,50", "a comma may only separate thousands"),
-    ("amount", "1,0,0,0", "a comma may only separate thousands"),
+    ("amount", "7000,50", "a comma only between thousands"),
+    ("amount", "1,0,0,0", "a comma only between thousands"),
     ("incurred", "20060601", "incurred: '20060601' is not a date (YYYY-MM-DD)"),
     ("incurred", "2006-W22-4", "incurred: '2006-W22-4' is not a date (YYYY-MM-DD)"),
     ("date", "9999-12-31", "date: 9999-12-31 is outside 1900-01-01..2999-12-31"),

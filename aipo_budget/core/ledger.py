@@ -35,7 +35,7 @@ from aipo_budget.core.paths import as_given
 from aipo_budget.core.tally import one_line
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
 # Errors that mean the input could not be read at all (exit status 2), by class name.
 UNREADABLE = {"ParserError", "ParserSyntaxError", "LexerError", "LoadError"}
@@ -44,6 +44,7 @@ MAX_MESSAGE = 200
 
 NOT_TEXT = re.compile("[\0\udc80-\udcff]")  # a NUL, or a byte no UTF-8 sequence holds
 INCLUDE_LINE = re.compile(r'^[ \t]*include[ \t]+"((?:[^"\\\n]|\\.)*)"', re.MULTILINE)
+NO_SUCH_DAY = re.compile(r"ValueError: ((?:day|month|year) (?:is out of range|must be).*)$")
 MISSING_GLOB = re.compile(r'^File glob "(.*)" does not match any files$')
 DUPLICATE = re.compile(r'^Duplicate filename parsed: "(.*)"$')
 LONE_RETURN = re.compile(r"\r(?!\n)")  # a carriage return that ends no line
@@ -324,6 +325,13 @@ def _named_again(includes: list[Include], top: str, target: str) -> Problem | No
     return include.filename, include.lineno, message
 
 
+def said(message: str) -> str:
+    """One of Beancount's messages as a reader says it: a day its parser could not make
+    (2006-06-31) is named as such, not as Python's ValueError."""
+    match = NO_SUCH_DAY.match(message)
+    return f"no such day on the calendar ({match[1]})" if match else message
+
+
 def _where(error: Any, top: str, includes: list[Include] | None = None) -> Problem:
     """One line for one of Beancount's errors: file, line, and the gist of the message."""
     source = getattr(error, "source", None) or {}
@@ -336,7 +344,7 @@ def _where(error: Any, top: str, includes: list[Include] | None = None) -> Probl
     located = _locate_include(text, includes, top) if includes and filename == "<load>" else None
     if located:
         return located
-    text = one_line(text.strip())
+    text = said(one_line(text.strip()))
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE - 3] + "..."
     # Beancount's "<load>": the loading of the ledger as a whole
@@ -360,6 +368,13 @@ def _one_per_line(problems: list[Problem]) -> list[Problem]:
     for filename, lineno, message in problems:
         first.setdefault((filename, lineno or message), (filename, lineno, message))
     return list(first.values())
+
+
+def unreadable(errors: Sequence[Any], top: str, includes: list[Include] | None = None
+               ) -> list[Problem]:
+    """Beancount's errors that say a line could not be read (a syntax error...), one problem
+    each: the books then leave out that line's entry, so no verdict on them is whole."""
+    return [_where(e, top, includes) for e in errors if type(e).__name__ in UNREADABLE]
 
 
 def beancount_errors(errors: list[Any]) -> list[Any]:
@@ -430,8 +445,7 @@ def load_ledger(path: str, proposed: str | None = None
             gc.enable()
     if any(str(getattr(e, "message", "")).startswith("KeyboardInterrupt") for e in errors):
         raise KeyboardInterrupt  # Ctrl-C while Beancount's parser called back: one of its errors
-    fatal = [_where(e, filename, walk.includes) for e in errors
-             if type(e).__name__ in UNREADABLE]
+    fatal = unreadable(errors, filename, walk.includes)
     if fatal:
         raise LedgerInputError([(show(f), n, m) for f, n, m in _one_per_line(
             _no_text([*_valueless(entries), *fatal], walk, show))])

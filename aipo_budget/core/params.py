@@ -18,8 +18,9 @@ from typing import Any, Callable
 from aipo_budget.core.findings import ERROR, WARNING
 
 SEVERITIES = (ERROR, WARNING)
-# an amount written with commas: they separate thousands ("420,000.00"), nothing else
-THOUSANDS = re.compile(r"\s*[+-]?\d{1,3}(,\d{3})+(\.\d*)?\s*", re.ASCII)
+# an amount written by hand: ASCII digits, a comma only between thousands ("420,000.00")
+WRITTEN_AMOUNT = re.compile(r"\s*[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?\s*", re.ASCII)
+NOT_WRITTEN = "is not an amount: write digits, a comma only between thousands"
 
 # Bounds no real instrument reaches; beyond them a value is a typo (a misplaced digit, a year
 # 9999), and the arithmetic and calendar of the checks stay within their limits.
@@ -31,23 +32,21 @@ MAX_APPROVERS = 100
 
 
 def without_thousands(text: str) -> str | None:
-    """``text`` without the commas that separate its thousands ("420,000.00"); None when a
-    comma separates anything else ("420.000,00", "4,0,0,0"): the rules' amounts and the Fava
-    form's read a comma alike."""
-    if "," not in text:
-        return text
-    return text.replace(",", "") if THOUSANDS.fullmatch(text) else None
+    """``text`` without the commas that separate its thousands ("420,000.00"); None when it
+    is not written so: a comma that separates anything else ("420.000,00", "4,0,0,0"), an
+    exponent, an underscore, digits of another script. The rules' quoted amounts and the Fava
+    form's are read alike."""
+    return text.replace(",", "") if WRITTEN_AMOUNT.fullmatch(text) else None
 
 
 def parse_amount(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, Decimal, str)):
         raise ValueError(f"expected an amount in USD, e.g. 40000.00, not {short(value)}")
-    digits = without_thousands(str(value))
+    digits = without_thousands(value) if isinstance(value, str) else str(value)  # TOML's own
     if digits is None:
-        raise ValueError(f"{short(value)} is not an amount: a comma may only separate thousands "
-                         "(e.g. 420,000.00)")
+        raise ValueError(f"{short(value)} {NOT_WRITTEN} (e.g. 420,000.00)")
     try:
-        number = Decimal(digits.replace("_", ""))
+        number = Decimal(digits)
     except ArithmeticError:
         raise ValueError(f"{short(value)} is not an amount") from None
     if not number.is_finite() or number < 0:

@@ -26,7 +26,7 @@ from fava.ext import FavaExtensionBase
 from flask import request, url_for
 
 from aipo_budget.core.engine import audit
-from aipo_budget.core.ledger import beancount_errors
+from aipo_budget.core.ledger import beancount_errors, unreadable
 from aipo_budget.core.params import FIRST_DATE, LAST_DATE
 from aipo_budget.core.paths import rules_folder
 from aipo_budget.core.reuse import reused
@@ -56,7 +56,7 @@ class Loaded:
     ledger_folder: str
     as_of: datetime.date
     result: Audit | None = None
-    problem: str = ""
+    problems: tuple[str, ...] = ()
     status: str = "Not checked: the Surplus Fund rules could not be read"
 
 
@@ -66,15 +66,20 @@ def load(options: dict[str, Any], entries: Sequence[Any], errors: Sequence[Any],
     :mod:`aipo_budget.core.reuse`); bad config or rules become a problem to show, not a crash."""
     ledger = str(options.get("filename") or "")
     ledger_folder = os.path.dirname(ledger) or os.getcwd()
+    fatal = unreadable(errors, ledger)
+    if fatal:  # as `check` refuses it: a verdict and figures without those lines are not whole
+        return Loaded(ledger_folder, as_of, problems=tuple(
+            f"{relative_to(f, ledger_folder)}{f':{n}' if n else ''}: {m}" for f, n, m in fatal),
+            status="Not checked: the ledger could not be read (Beancount's errors below)")
     try:
         settings = read_settings(config)
     except ValueError as exc:
-        return Loaded(ledger_folder, as_of, problem=str(exc))
+        return Loaded(ledger_folder, as_of, problems=(str(exc),))
     try:
         ruleset = load_rules(rules_folder(ledger, settings.rules))
     except RulesError as exc:
         where = relative_to(exc.filename, ledger_folder) + (f":{exc.lineno}" if exc.lineno else "")
-        return Loaded(ledger_folder, as_of, problem=f"{where}: invalid rules: {exc.message}")
+        return Loaded(ledger_folder, as_of, problems=(f"{where}: invalid rules: {exc.message}",))
     # our plugin's errors are findings already: keep Beancount's own
     errors = beancount_errors(errors)
     return Loaded(ledger_folder, as_of, reused(options, entries, ruleset, errors, as_of)
@@ -125,8 +130,8 @@ class SurplusFund(FavaExtensionBase):
             log.exception("aipo_budget: the Surplus Fund audit failed")
             self.loaded = Loaded(os.path.dirname(ledger.beancount_file_path),
                                  datetime.date.today(),
-                                 problem=f"internal error: {type(exc).__name__}: {exc} "
-                                         "(this is a bug; please report it)",
+                                 problems=(f"internal error: {type(exc).__name__}: {exc} "
+                                           "(this is a bug; please report it)",),
                                  status="Not checked: the audit failed")
         # The audit runs with the loaded ledger frozen (core.engine.settled_heap); the full
         # collection that then falls due (about 0.5 s at 100k transactions) is made while
@@ -141,11 +146,11 @@ class SurplusFund(FavaExtensionBase):
 
     def page(self) -> Page:
         """Everything the template shows, for this request's time filter."""
-        if self.loaded is None:
-            self.after_load_file()
+        if self.loaded is None or self.loaded.as_of != datetime.date.today():
+            self.after_load_file()  # a new day may close a project: audited as `check` would
         loaded: Loaded = self.loaded  # type: ignore[assignment]
-        if loaded.result is None:  # invalid rules or config, or a bug
-            return Page(loaded.status, problems=(loaded.problem,))
+        if loaded.result is None:  # an unreadable ledger, invalid rules or config, or a bug
+            return Page(loaded.status, problems=loaded.problems)
         try:
             date_range = g.filtered.date_range
             if date_range and not FIRST_DATE <= date_range.begin <= date_range.end_inclusive \

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from beancount.core import data
 
 from aipo_budget.core.ledger import LedgerInputError
-from aipo_budget.core.params import FIRST_DATE, LAST_DATE, without_thousands
+from aipo_budget.core.params import FIRST_DATE, LAST_DATE, NOT_WRITTEN, without_thousands
 from aipo_budget.core.tally import one_line
 from aipo_budget.outputs.pending import proposals as proposing
 from aipo_budget.outputs.pending.judge import judged
@@ -121,9 +121,10 @@ def choices(result: Audit, folder: str, entries: Sequence[Any]) -> Choices:
 
 
 def read_form(args: Mapping[str, str]) -> Form:
-    """The fields of the request, each on one line and at most :data:`LONGEST` characters,
-    control characters shown as escapes (``\\x00``), as the ledger's own text is."""
-    return Form({name: one_line(" ".join(str(args.get(name, "")).split()))[:LONGEST]
+    """The fields of the request, each on one line, control characters shown as escapes
+    (``\\x00``), as the ledger's own text is; one longer than :data:`LONGEST` characters is
+    kept one character longer, to be refused (:func:`proposal_text`), never cut and judged."""
+    return Form({name: one_line(" ".join(str(args.get(name, "")).split()))[:LONGEST + 1]
                  for name in FIELDS})
 
 
@@ -145,8 +146,7 @@ def _date(text: str, what: str, problems: list[str]) -> datetime.date | None:
 def _amount(text: str, problems: list[str]) -> Decimal | None:
     digits = without_thousands(text)
     if digits is None:
-        problems.append(f"amount: {text!r} is not an amount: a comma may only separate "
-                        "thousands (e.g. 7,000.50)")
+        problems.append(f"amount: {text!r} {NOT_WRITTEN} (e.g. 7,000.50)")
         return None
     try:
         amount = Decimal(digits)
@@ -178,7 +178,8 @@ def _one_of(form: Form, name: str, offered: Sequence[str], what: str,
 def proposal_text(form: Form, offered: Choices, ledger: Conventions) -> tuple[str, list[str]]:
     """The proposed payment as Beancount text, and what keeps it from being written, with
     the ledger's metadata keys."""
-    problems: list[str] = []
+    problems = [f"{name}: longer than {LONGEST} characters" for name in FIELDS
+                if len(form[name]) > LONGEST]
     day = _date(form["date"], "date", problems)
     amount = _amount(form["amount"], problems)
     purposes = {p.value: p for p in offered.purposes}
