@@ -321,6 +321,25 @@ def test_pending_reads_standard_input_from_a_pipe(tmp_path):
     assert done.stderr == b""
 
 
+def test_a_document_path_on_standard_input_is_read_as_from_a_file_in_the_current_folder(
+        tmp_path, monkeypatch):
+    """A document written as a path is read from the folder of the file holding the
+    transaction; standard input has none, and was found nowhere (a review: the same text was
+    "can be paid" from a file and an ORG08-EVIDENCE error from a pipe)."""
+    ledger = books(tmp_path, base())
+    monkeypatch.chdir(tmp_path)
+    path = f'"documents/{RESEARCH.replace(":", "/")}/{EVIDENCE}"'
+    text = proposal(meta={"document": path})
+    from_file = pending(ledger, text, "-f", "json")
+    args = ["check", str(ledger), "--rules", str(RULES), "--as-of", AS_OF, "--pending", "-",
+            "-f", "json"]
+    from_stdin = CliRunner().invoke(cli, args, input=text)
+    assert from_file.exit_code == from_stdin.exit_code == 0, from_stdin.output
+    kinds = [{f["kind"] for f in json.loads(result.stdout)["proposals"][0]["findings"]}
+             for result in (from_file, from_stdin)]
+    assert kinds[0] == kinds[1] and "evidence" not in kinds[1]
+
+
 @pytest.mark.parametrize("fmt", ["table", "markdown"])
 def test_text_formats_show_findings_headroom_and_a_verdict(fmt, tmp_path):
     ledger = books(tmp_path, base())

@@ -141,4 +141,6 @@ class Evidence:
 
 
 def _folder_of(entry: data.Transaction) -> str:
-    return os.path.dirname(str(entry.meta.get("filename", "")))
+    """The folder a path is read from: the entry's file's (``check --pending -``, standard
+    input, has none: the current folder, as for a proposal file there)."""
+    return os.path.abspath(os.path.dirname(str(entry.meta.get("filename", ""))))

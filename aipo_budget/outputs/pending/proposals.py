@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from beancount.core import data
 from beancount.parser import lexer, parser
 
-from aipo_budget.core.ledger import lone_return, stray_bytes, written_places
+from aipo_budget.core.ledger import lone_return, said, stray_bytes, written_places
 from aipo_budget.outputs.explain.locate import line_of
 
 if TYPE_CHECKING:
@@ -30,6 +30,9 @@ STDIN_NAME = "<stdin>"
 IN_MEMORY = "<string>"
 # Beancount's tokens of the directives that change how the ledger is read, not what it holds.
 DIRECTIVES = {"OPTION": "option", "INCLUDE": "include", "PLUGIN": "plugin"}
+# ... and those that give the entries after them what their own lines do not say: an entry
+# appended without them would be judged otherwise
+PUSHES = {"PUSHTAG": "pushtag", "POPTAG": "poptag", "PUSHMETA": "pushmeta", "POPMETA": "popmeta"}
 # No amount of the Fund comes near it; beyond it, sums to the cent and the percentages of them
 # would outgrow the 28 digits Decimal (and Beancount) computes with.
 LARGEST = Decimal("1e15")
@@ -98,7 +101,10 @@ def parse(name: str, path: str | None, text: str) -> Proposals:
         if token in DIRECTIVES:
             problems.append((line, f"`{DIRECTIVES[token]}` lines belong in the ledger, not "
                                    "in a proposal"))
-        elif token in ("PUSHTAG", "PUSHMETA"):
+        elif token in PUSHES:
+            problems.append((line, f"`{PUSHES[token]}` gives the entries after it what their "
+                                   "own lines do not say, and they are appended without it: "
+                                   "write the tag or metadata on each transaction"))
             pushed[token] = line
     try:
         entries, errors, _options = parser.parse_string(text)
@@ -107,7 +113,7 @@ def parse(name: str, path: str | None, text: str) -> Proposals:
                                     "and never popped (popmeta)")]) from None
     problems += [(line_of(error.source) or pushed.get(
                      "PUSHTAG" if "pushed tag" in str(error.message) else "PUSHMETA", 0),
-                  " ".join(str(error.message).split())) for error in errors]
+                  said(" ".join(str(error.message).split()))) for error in errors]
     problems += [(line_of(e.meta), f"only transactions can be proposed, not a "
                                  f"{type(e).__name__.lower()} entry (it belongs in the ledger)")
                  for e in entries if not isinstance(e, data.Transaction)]
