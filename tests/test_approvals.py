@@ -175,6 +175,40 @@ def test_an_amount_changed_after_approval_names_the_approver_and_the_field(books
     assert f"{outflow.usd:,.2f} USD -> {outflow.usd + 1000:,.2f} USD" in output
 
 
+def test_a_proposal_is_signed_before_it_is_paid_and_the_signatures_count_once_booked(books):
+    """The README's order: propose, sign, check --pending, pay, append. `approve` takes a
+    line of a proposal file, loaded with the ledger as check --pending loads it (a review: it
+    took only the ledger's files, so a payment could be signed only after it was made)."""
+    outflow = max(books.signed_outflows, key=lambda o: o.usd)
+    lines = Path(outflow.location.filename).read_text().splitlines(keepends=True)
+    start = outflow.location.lineno - 1
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].strip())
+    day = outflow.date + datetime.timedelta(days=1)
+    block = "".join([f'{day} * "Vendor P" "Proposed, signed, then paid"\n',
+                     *lines[start + 1:end]])
+    proposals = Path(books.ledger).parent / "proposed.beancount"
+    proposals.write_text(block)
+    pending = ("check", books.ledger, "--rules", str(books.folder / "rules"), "--pending",
+               str(proposals), "-f", "json", "--as-of", str(day))
+
+    def approval_findings(result) -> list[str]:
+        (judged,) = json.loads(result.stdout)["proposals"]
+        return [f["message"] for f in judged["findings"]
+                if f["kind"] in ("approval", "segregation")]
+
+    assert any("is not signed" in m for m in approval_findings(invoke(*pending)))
+    for name, role in [(outflow.prepared_by, "prepare"),
+                       *((a, "approve") for a in outflow.approvers)]:
+        result = books.approve(f"{proposals}:1", name, role)
+        assert result.exit_code == 0, result.output
+    assert approval_findings(invoke(*pending)) == []
+    main = Path(books.ledger)
+    main.write_text(main.read_text() + "\n" + block)  # paid, then appended
+    booked = books.check("-f", "json")
+    assert not [f for f in json.loads(booked.stdout)["findings"]
+                if f["kind"] in ("approval", "segregation") and f["date"] == str(day)]
+
+
 def test_a_proposal_is_told_what_changed_since_a_signature_a_later_proposal_is_not_yet(books):
     """check --pending: a payment signed, then taken out of the books, is proposed changed,
     then as signed. Judged with the ledger and the proposals before it, the first is told
@@ -226,9 +260,20 @@ def test_a_signature_by_a_key_nobody_registered_does_not_count(books, tmp_path):
     for path in (books.folder / "ledger" / "approvals").glob("*-approve-*.sig"):
         path.unlink()
     stranger = make_key(tmp_path, "Stranger")
+    approvals = sorted((books.folder / "ledger" / "approvals").iterdir())
+    # approve refuses a signature it knows will not count, and writes nothing (a review:
+    # it wrote the file and exited 0)
     result = books.approve(where, outflow.approvers[0], key=stranger)
-    assert result.exit_code == 0
-    assert "nobody in the register" in result.output
+    assert result.exit_code == 2
+    assert "would not count: the key SHA256:" in result.output
+    assert "is nobody's in the register; nothing was written" in result.output
+    assert sorted((books.folder / "ledger" / "approvals").iterdir()) == approvals
+    # a signature made while the key was registered, then the key taken out of the register
+    register = books.folder / "rules" / REGISTER
+    kept = register.read_text()
+    register.write_text(kept + register_line(outflow.approvers[0], stranger))
+    assert books.approve(where, outflow.approvers[0], key=stranger).exit_code == 0
+    register.write_text(kept)
     output = books.check().output
     assert "which the register gives to nobody" in output
 
@@ -603,11 +648,13 @@ def test_approve_says_when_the_register_does_not_let_the_key_sign_in_that_role(b
     register.write_text(register.read_text().replace(
         'namespaces="aipo-budget-approve,aipo-budget-prepare"', 'namespaces="aipo-budget-prepare"'))
     outflow = books.signed_outflows[0]
+    approvals = sorted((books.folder / "ledger" / "approvals").iterdir())
     result = books.approve(f"{outflow.location.filename}:{outflow.location.lineno}",
                            outflow.approvers[0])
-    assert result.exit_code == 0
-    assert "the signature will not count" in result.output
-    assert "may not sign for approve" in result.output
+    assert result.exit_code == 2
+    assert "the signature would not count" in result.output
+    assert "may not sign for approve" in result.output and "nothing was written" in result.output
+    assert sorted((books.folder / "ledger" / "approvals").iterdir()) == approvals
 
 
 def test_a_changed_account_and_tag_are_said_as_a_reader_reads_them():

@@ -326,6 +326,11 @@ def test_the_examples_print_what_the_docs_show(doc, tmp_path, monkeypatch):
         (tmp_path / "keys").mkdir()  # the key an approve example signs with: a user's own
         subprocess.run([keygen(), "-q", "-t", "ed25519", "-N", "", "-C", "Nguyen Thi Lan",
                         "-f", str(tmp_path / "keys" / "lan")], check=True)
+        # ... registered in rules/allowed_signers, as the docs say it must be
+        public = " ".join((tmp_path / "keys" / "lan.pub").read_text().split()[:2])
+        with open(tmp_path / "rules" / "allowed_signers", "a", encoding="utf-8") as register:
+            register.write('"Nguyen Thi Lan" namespaces="aipo-budget-approve",'
+                           f'valid-after="20020101" {public}\n')
     for example in examples(doc):
         run_example(example)
 

@@ -11,6 +11,7 @@ that is not a surplus outflow, a key that cannot sign).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import os
 import sys
@@ -19,27 +20,50 @@ import click
 
 from aipo_budget.cli.explain import ledger_file, parse_location
 from aipo_budget.cli.options import ledger_option, non_empty_path, quiet_option, rules_option
-from aipo_budget.cli.session import InputError, run_audit
+from aipo_budget.cli.session import InputError, Loaded, run_audit, unreadable
 from aipo_budget.cli import signing
 from aipo_budget.core import signatures
+from aipo_budget.core.engine import audit
 from aipo_budget.core.findings import money
+from aipo_budget.core.ledger import LedgerInputError
 from aipo_budget.core.paths import shown
 from aipo_budget.outputs.explain import LocationError
 from aipo_budget.outputs.explain.locate import find_transaction
 from aipo_budget.outputs.pack.files import write_atomic
+from aipo_budget.outputs.pending import proposals as proposing
+from aipo_budget.outputs.pending.judge import loaded_with
 
 
 def _owner(register: signatures.Register | None, fingerprint: str | None, role: str,
            day: datetime.date) -> str:
-    """Whose key signs, and why the signature will not count when the register says so."""
+    """Whose key signs; InputError when the register says its signature would not count
+    (nobody's key, a key not valid on the day or not for this role): nothing is written."""
     if fingerprint is None:
         return "(read from the signature)"
     names = register.names_of(fingerprint) if register is not None else []
     if not names:
-        return f"nobody in the register ({fingerprint}): the signature will not count"
-    _signed, problem = signing.signer(register, fingerprint, role, day, "the transaction's date")
-    named = f"{', '.join(names)} ({fingerprint})"
-    return named if problem is None else f"{named}; the signature will not count: {problem}"
+        problem = f"the key {fingerprint} is nobody's in the register"
+    else:
+        _signed, problem = signing.signer(register, fingerprint, role, day,
+                                          "the transaction's date")
+    if problem is not None:
+        raise InputError(f"the signature would not count: {problem}; nothing was written")
+    return f"{', '.join(names)} ({fingerprint})"
+
+
+def _with_proposals(loaded: Loaded, name: str) -> tuple[Loaded, str]:
+    """The ledger audited with the proposals in the file ``name`` added, as ``check --pending``
+    loads them: a payment is signed before it is made, and the signature counts once the
+    entry is appended (what is signed does not depend on the file that holds it)."""
+    try:
+        given, text = proposing.read(name)
+        found = proposing.parse(given, os.path.abspath(name), text)
+        entries, errors, _proposals, options = loaded_with(loaded.ledger, found)
+    except (proposing.ProposalError, LedgerInputError) as exc:
+        raise unreadable(exc) from None
+    result = audit(entries, loaded.result.ruleset, loaded.as_of, errors, options=options)
+    return dataclasses.replace(loaded, result=result, entries=entries, options=options), \
+        str(found.path)
 
 
 @click.command("approve")
@@ -59,7 +83,12 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
     OpenSSH key. Shows what is signed first; the signature goes to ledger/approvals/."""
     loaded = run_audit(ledger, rules, None)
     name, lineno = location
-    filename = ledger_file(loaded, name)
+    try:
+        filename = ledger_file(loaded, name)
+    except InputError:
+        if not os.path.isfile(name):
+            raise
+        loaded, filename = _with_proposals(loaded, name)
     try:
         txn = find_transaction(loaded.entries, filename, lineno)
     except LocationError as exc:
@@ -98,6 +127,7 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
     if made.fingerprint is None:  # a key type sshsig cannot verify (ECDSA): it would never count
         raise InputError(f"{key}: the signature ssh-keygen made {made.problem}: sign with an "
                          "Ed25519 or RSA key; nothing was written")
+    owner = _owner(register, made.fingerprint, role, txn.date)  # a key ssh-agent chose
     slug = (made.fingerprint or "unknown").removeprefix("SHA256:")
     slug = slug.replace("/", "_").replace("+", "-")[:12]
     path = os.path.join(facts.signatures.folder, f"{txn.date}-{signatures.text_key(pairs)[:12]}"
@@ -108,5 +138,5 @@ def command(location: tuple[str, int], key: str, role: str, ledger: str, yes: bo
         raise InputError(f"{shown(path)}: cannot write the signature: "
                          f"{exc.strerror or exc}") from None
     click.echo(f"Signed {where} as {signer}: {shown(path)}, by "  # on stderr: written by now
-               f"{_owner(register, made.fingerprint, role, txn.date)}. Commit it with the ledger.",
+               f"{owner}. Commit it with the ledger.",
                err=True)

@@ -105,10 +105,22 @@ def judged(ledger: str, ruleset: RuleSet, found: proposing.Proposals,
     (``check --pending`` and the Fava page's form). Raises LedgerInputError when the ledger
     cannot be read, ProposalError when a proposal cannot be judged; ``stage`` shows progress."""
     with stage(f"reading the ledger with {plural(len(found.lines), 'proposal')}"):
-        entries, errors, options = load_ledger(ledger, proposed=found.text)
-        # the plugin line's audit of the ledger with every proposal, as of today: not one
-        # used here, and not to be held while the proposals are judged
-        options.pop(reuse.KEY, None)
+        entries, errors, proposals, own = loaded_with(ledger, found, as_of)
+    setting = Setting(ruleset, as_of or datetime.date.today(), as_of, own)
+    with stage(f"judging {plural(len(proposals), 'proposal')}"):
+        return judge(entries, errors, proposals, setting)
+
+
+def loaded_with(ledger: str, found: proposing.Proposals, as_of: datetime.date | None = None
+                ) -> tuple[list[data.Directive], list[Any], list[data.Transaction],
+                           dict[str, Any]]:
+    """The ledger at ``ledger`` loaded with the proposals ``found`` (entries, errors, the
+    proposed transactions, options); LedgerInputError or ProposalError when either cannot be
+    read or a proposal cannot be judged."""
+    entries, errors, options = load_ledger(ledger, proposed=found.text)
+    # the plugin line's audit of the ledger with every proposal, as of today: not one used
+    # here, and not to be held while the proposals are judged
+    options.pop(reuse.KEY, None)
     proposals = proposing.locate(entries, errors, found)
     problems = proposing.refusals(proposals, entries, errors, found, as_of)
     if problems:
@@ -117,9 +129,7 @@ def judged(ledger: str, ruleset: RuleSet, found: proposing.Proposals,
     # period breaks the seal, as it would once booked
     own = {**options, "include": [*options.get("include", []),
                                   found.path or proposing.STDIN_NAME]}
-    setting = Setting(ruleset, as_of or datetime.date.today(), as_of, own)
-    with stage(f"judging {plural(len(proposals), 'proposal')}"):
-        return judge(entries, errors, proposals, setting)
+    return entries, errors, proposals, own
 
 
 def verdict_tables(verdict: Verdict, title: str, where: Callable[[str, int], Any],
