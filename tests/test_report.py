@@ -9,6 +9,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -497,3 +498,52 @@ def test_an_outflow_dated_before_every_rule_names_the_versions_that_judged_it(tm
                                    AS_OF, "-t", "disbursements", "-f", "json"])
     (row,) = json.loads(out.stdout)["tables"][0]["rows"]
     assert "ART21-AUTH v1" in row["judged_by"] and "ORG08-* v1" in row["judged_by"], row
+
+
+def test_a_payment_shared_with_a_partner_over_categories_adds_up_to_the_cent(tmp_path):
+    """The fund pays 100.00 and a partner 200.00 of costs in seven categories (six of 42.86,
+    one of 42.84): each category's share of each payment is in cents, and the shares of a
+    payment add up to what was paid. Before, each share was rounded on its own: the
+    statement's outflow lines summed to 100.02, the budget's categories to 100.02 from the
+    fund and 199.98 from the partner."""
+    import datetime
+
+    from conftest import write_ledger
+
+    ledger = write_ledger(tmp_path, """
+2006-01-02 * "Partner" "Grant"
+  Assets:Co-Funding:Partner   1000.00 USD
+  Income:Co-Funding:Partner
+
+2006-02-01 * "Institute" "Seven categories, shared with the partner"
+  resolution: "26GA/2005/Soc/03"
+  Expenses:Projects:Trafficking-Roadmap:Research      42.86 USD
+  Expenses:Projects:Trafficking-Roadmap:Consultants   42.86 USD
+  Expenses:Projects:Trafficking-Roadmap:Meetings      42.86 USD
+  Expenses:Projects:Trafficking-Roadmap:Study-Tours   42.86 USD
+  Expenses:Projects:Trafficking-Roadmap:Travel        42.86 USD
+  Expenses:Projects:Trafficking-Roadmap:Publications  42.86 USD
+  Expenses:Projects:Trafficking-Roadmap:Translation   42.84 USD
+  Assets:Surplus-Fund:Bank   -100.00 USD
+  Assets:Co-Funding:Partner  -200.00 USD
+""")
+    reconcile(ledger, datetime.date(2007, 12, 31))
+    statement = _table(ledger, "fund-statement", "2007-12-31")
+    amounts = {r["line"]: Decimal(r["amount (USD)"]) for r in statement}
+    outflows = [Decimal(r["amount (USD)"]) for r in statement
+                if r["line"] == "Outflow, project"]
+    assert sum(outflows) == Decimal("-100.00")
+    assert sorted(outflows) == [Decimal("-14.29")] * 4 + [Decimal("-14.28")] * 3
+    assert amounts["Opening balance"] + sum(outflows) + Decimal("200000.00") == amounts[
+        "Closing balance"]  # the opening balance entry of the fund is 200,000
+    budget = _table(ledger, "budget", "2007-12-31")
+    (project,) = [r for r in budget if r["category"] == "(all)"]
+    categories = [r for r in budget if r["category"] != "(all)"]
+    for column, total in (("spent from surplus", "100.00"), ("spent from co-funding", "200.00")):
+        assert project[column] == total
+        assert sum(Decimal(r[column]) for r in categories) == Decimal(total), column
+    for row in categories:  # each category's cost is its two shares, in cents
+        assert Decimal(row["spent from surplus"]) + Decimal(row["spent from co-funding"]) == (
+            Decimal(row["total cost"]))
+    assert amounts["Lapsed allocations (closed projects, back to available)"] == Decimal(
+        project["lapsed"])

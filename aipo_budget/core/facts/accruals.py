@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from aipo_budget.core.conventions import under
 from aipo_budget.core.convert import ZERO
 from aipo_budget.core.facts.model import UNPAID_SOURCE, Cost, Location
-from aipo_budget.core.facts.roles import Funding, source_of, split
+from aipo_budget.core.facts.roles import Funding, apportion, source_of, split
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -28,15 +28,24 @@ OTHER_SOURCE = "Other"
 
 
 def costs(ctx: Context, txn: data.Transaction) -> list[Cost]:
-    """The project costs of ``txn``, each split by the source that paid it."""
-    postings = [(p, ctx.project_of(p.account)) for p in txn.postings]
-    total = sum((ctx.value(p, txn.date) for p, pc in postings if pc), ZERO)
-    funding = funding_of(ctx, txn, direction=-1 if total < 0 else 1)
-    weights = funding or {(OTHER_SOURCE, txn.date): Decimal(1)}
+    """The project costs of ``txn``, each split by the source that paid it, in cents: the
+    fund's share of each cost is the share of the fund's payment the outflow's uses give it
+    (:func:`~aipo_budget.core.facts.roles.apportion`), so the budget, the co-funding schedule
+    and the fund statement add up the same parts."""
+    values = [ctx.value(p, txn.date) for p in txn.postings]
+    projects = [ctx.project_of(p.account) for p in txn.postings]
+    direction = -1 if sum((v for v, pc in zip(values, projects) if pc), ZERO) < 0 else 1
+    funding = funding_of(ctx, txn, direction=direction) or {(OTHER_SOURCE, txn.date): Decimal(1)}
+    # the debits outside the fund (credits, for a refund): what its payment is shared over
+    rows = [i for i, p in enumerate(txn.postings)
+            if not ctx.is_fund(p.account) and values[i] * direction > 0]
+    paid = dict(zip(rows, apportion(funding, [values[i] * direction for i in rows])))
     where = Location.of(txn.meta, txn)
     return [Cost(*pc, posting.account, txn.date, part, source, where, funded_on)
-            for posting, pc in postings if pc
-            for (source, funded_on), part in split(ctx.value(posting, txn.date), weights)]
+            for i, (posting, pc) in enumerate(zip(txn.postings, projects)) if pc
+            for (source, funded_on), part in (
+                [(key, part * direction) for key, part in paid[i]] if i in paid
+                else split(values[i], funding))]
 
 
 def funding_of(ctx: Context, txn: data.Transaction, follow_links: bool = True,

@@ -12,7 +12,7 @@ import datetime
 import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import TYPE_CHECKING, Any
 
 from beancount.core import data
@@ -30,6 +30,7 @@ FUND_ROLE, PROJECT, MEMBER, MEMBER_INCOME = "fund", "project", "member", "member
 OPERATING_INCOME, OPERATING_EXPENSE, OTHER_ROLE = "income", "expense", "other"
 
 Funding = dict[tuple[str, datetime.date], Decimal]  # (source, date paid) -> amount
+CENT = Decimal("0.01")  # the shares of a payment are in cents
 
 
 def project_of(account: str, conventions: Conventions = DEFAULT
@@ -134,17 +135,54 @@ def in_day_order(transactions: list[data.Transaction]) -> list[data.Transaction]
 
 
 def split(amount: Decimal, weights: dict[Any, Decimal]) -> list[tuple[Any, Decimal]]:
-    """``amount`` shared in proportion to ``weights``, one part per key in order; the parts add
-    up to ``amount`` exactly (the last weighted key takes the rounding)."""
+    """``amount`` shared in proportion to ``weights``, one part per key in
+    order, in cents that add up to ``amount`` exactly (largest remainder): each part is its
+    exact share rounded down to the cent, and the cents left over go one each to the parts
+    with the largest fractions of a cent, the first in order on a tie. An amount that is not
+    in whole cents leaves its fraction of a cent on the first of those parts."""
     total = sum(weights.values(), ZERO)
     if not total:
         return [(key, ZERO) for key in weights]
-    last = [key for key, weight in weights.items() if weight][-1]
-    parts = {key: amount * weight / total for key, weight in weights.items()}
-    parts[last] = amount - sum((v for k, v in parts.items() if k != last), ZERO)
-    return list(parts.items())
+    sign, size = (-1 if amount < 0 else 1), abs(amount)
+    exact = [size * weight / total for weight in weights.values()]
+    parts = [share.quantize(CENT, rounding=ROUND_DOWN) for share in exact]
+    left = size - sum(parts, ZERO)
+    order = sorted(range(len(parts)), key=lambda i: (parts[i] - exact[i], i))
+    given = order[:min(max(int(left // CENT), 0), len(order))]
+    for i in given:
+        parts[i] += CENT
+    parts[order[0]] += left - len(given) * CENT  # a fraction of a cent, when amount has one
+    return [(key, sign * part) for key, part in zip(weights, parts)]
 
 
 def shares(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     """``amount`` shared in proportion to ``weights``, as :func:`split` does."""
     return [part for _, part in split(amount, dict(enumerate(weights)))]
+
+
+def apportion(sources: dict[Any, Decimal], rows: Sequence[Decimal]
+              ) -> list[list[tuple[Any, Decimal]]]:
+    """What each source paid of each row (a transaction's debits), in cents: per row, (source,
+    part) in the order of ``sources``. The sources' amounts are first brought to the rows'
+    total (they differ when the transaction has other credits or debits); then the Surplus
+    Fund's amount is shared over the rows as :func:`shares` does (as the outflow's uses are),
+    each other source's over what the sources before it left of each row, and the last source
+    takes what is left. Every row adds up to its amount, every source to its part."""
+    if not rows:
+        return []
+    total = sum(rows, ZERO)
+    amounts = dict(split(total, sources)) if sum(sources.values(), ZERO) != total else sources
+    order = sorted(amounts, key=lambda key: not _is_surplus(key))
+    left, found = list(rows), [dict.fromkeys(sources, ZERO) for _ in rows]
+    for n, source in enumerate(order):
+        parts = (left if n == len(order) - 1 else
+                 shares(amounts[source], [max(row, ZERO) for row in left]))
+        for row, part in enumerate(parts):
+            found[row][source] = part
+            left[row] -= part
+    return [list(row.items()) for row in found]
+
+
+def _is_surplus(key: Any) -> bool:
+    """Whether a funding key, (source, date paid), is the Surplus Fund's."""
+    return isinstance(key, tuple) and bool(key) and key[0] == SURPLUS_SOURCE
