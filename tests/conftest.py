@@ -404,7 +404,8 @@ def reconcile(ledger: Path, end: datetime.date) -> None:
     # register total equals the statement's outflows
     outflows = sum((r["amount"] for r in statement
                     if r["line"] in ("Outflow, project", "Other outflow")), Decimal(0))
-    assert tables["disbursements"].totals["amount"] == -outflows
+    register = tables["disbursements"]  # an empty register has no totals row
+    assert (register.totals["amount"] if register.totals else 0) == -outflows
     # budget against actual: project totals equal the project's expense postings
     converter = Converter(entries)
     for row in tables["budget"].rows:

@@ -385,6 +385,20 @@ def test_an_empty_table_with_a_totals_row_says_so_in_every_format(fmt):
     assert "No disbursements." in out and "Total" not in out
 
 
+@pytest.mark.parametrize("name", ["contributions", "disbursements"])
+def test_an_empty_table_has_no_totals_row_in_csv_or_json(tmp_path, name):
+    """A ledger with no contributions and no surplus outflow: CSV keeps the header row alone
+    and JSON its empty rows, with no totals (it printed 'Total,,0.00,0.00,,0.00')."""
+    from conftest import write_ledger
+
+    ledger = write_ledger(tmp_path, "")
+    args = ["report", str(ledger), "--rules", str(RULES), "-p", "2006", "-t", name]
+    out = CliRunner().invoke(cli, [*args, "-f", "csv"]).stdout
+    assert len(list(csv.reader(io.StringIO(out)))) == 1, out
+    (table,) = json.loads(CliRunner().invoke(cli, [*args, "-f", "json"]).stdout)["tables"]
+    assert table["rows"] == [] and table["totals"] is None
+
+
 def test_a_cost_accrued_and_not_yet_paid_is_no_co_funding(tmp_path):
     """Research accrued at 3,000, 1,000 of it paid from the fund by the period end: 2,000 is
     owed, paid by nobody yet, not spent from co-funding; the total cost counts it."""

@@ -137,7 +137,8 @@ class Table:
 def table(name: str, title: str, columns: Sequence[Column], rows: Iterable[Mapping[str, Any]],
           totals: Mapping[str, Any] | None = None, notes: Sequence[str] = ()) -> Table:
     """A :class:`Table`, checking that every row names only its columns (a misspelt key is
-    a bug that would otherwise show as an empty cell)."""
+    a bug that would otherwise show as an empty cell). A table without rows has no totals:
+    a total of nothing is no row of it, in any format."""
     keys = {column.key for column in columns}
 
     def frozen(row: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -146,5 +147,6 @@ def table(name: str, title: str, columns: Sequence[Column], rows: Iterable[Mappi
             raise KeyError(f"table {name}: no column for {sorted(unknown)}")
         return MappingProxyType(dict(row))
 
-    return Table(name, title, tuple(columns), tuple(map(frozen, rows)),
-                 frozen(totals) if totals else None, tuple(notes))
+    kept = tuple(map(frozen, rows))
+    return Table(name, title, tuple(columns), kept,
+                 frozen(totals) if totals and kept else None, tuple(notes))
