@@ -355,6 +355,85 @@ def test_contributions_paid_before_the_year_is_assessed_are_listed(tmp_path):
     assert rows[-1]["arrears"] == "0.00"  # the advance is no debt, and offsets none
 
 
+CONTRIBUTIONS = """
+2002-01-01 open Assets:Receivables:Contributions:Thailand
+2002-01-01 open Income:Contributions:Thailand
+2002-01-01 open Assets:Operating:Bank-EUR  EUR
+2005-01-01 price EUR 1.20 USD
+2005-03-01 price EUR 1.30 USD
+"""
+
+
+@pytest.mark.parametrize(("entries", "row"), [
+    pytest.param("""
+2005-01-01 * "Thailand" "Assessed FY2005"
+  fiscal-year: 2005
+  Assets:Receivables:Contributions:Thailand   50000.00 USD
+  Income:Contributions:Thailand
+
+2005-03-01 * "Thailand" "Received FY2005"
+  fiscal-year: 2005
+  Assets:Operating:Bank-USD   50000.00 USD
+  Assets:Receivables:Contributions:Thailand
+
+2005-03-05 * "Thailand" "Cheque of 2005-03-01 returned unpaid"
+  fiscal-year: 2005
+  Assets:Receivables:Contributions:Thailand   50000.00 USD
+  Assets:Operating:Bank-USD
+""", ("50000.00", "0.00", "50000.00"), id="a returned cheque is no receipt"),
+    pytest.param("""
+2005-01-01 * "Thailand" "Assessed FY2005"
+  fiscal-year: 2005
+  Assets:Receivables:Contributions:Thailand   50000.00 USD
+  Income:Contributions:Thailand
+
+2005-12-31 * "Thailand" "Write-off of 10,000"
+  fiscal-year: 2005
+  Income:Contributions:Thailand   10000.00 USD
+  Assets:Receivables:Contributions:Thailand
+
+2006-02-01 * "Thailand" "Received FY2005"
+  fiscal-year: 2005
+  Assets:Operating:Bank-USD   40000.00 USD
+  Assets:Receivables:Contributions:Thailand
+""", ("40000.00", "40000.00", "0.00"), id="a write-off is no receipt"),
+    pytest.param("""
+2005-01-01 * "Thailand" "Assessed FY2005"
+  fiscal-year: 2005
+  Assets:Receivables:Contributions:Thailand   10000.00 EUR
+  Income:Contributions:Thailand
+
+2005-03-01 * "Thailand" "Received FY2005"
+  fiscal-year: 2005
+  Assets:Operating:Bank-EUR   10000.00 EUR
+  Assets:Receivables:Contributions:Thailand
+""", ("12000.00", "12000.00", "0.00"), id="an exchange difference is no advance"),
+])
+def test_contributions_arrears_are_the_receivable_balance(tmp_path, entries, row):
+    """Arrears are what the receivable holds for the year: a receipt reversed (a cheque
+    returned) is owed again, a write-off lowers what was assessed and is no receipt, and a
+    receipt in the assessment's currency at a later rate pays it in full (received is valued
+    at the assessment's rate; the difference is an exchange difference, in a note). Before, the
+    table counted every credit of the receivable as received: 50,000 received and no arrears
+    on a returned cheque, 50,000 received of 40,000 assessed on a write-off, and 1,000 'paid in
+    advance' on the euro receipt."""
+    from conftest import write_ledger
+
+    ledger = write_ledger(tmp_path, CONTRIBUTIONS + entries)
+    rows = _table(ledger, "contributions", "2006-12-31")
+    (year,) = [r for r in rows if r["member"] == "Thailand"]
+    assert (year["assessed"], year["received"], year["arrears"]) == row
+    notes = json.loads(CliRunner().invoke(cli, [
+        "report", str(ledger), "--rules", str(RULES), "--as-of", "2006-12-31", "-t",
+        "contributions", "-f", "json"]).stdout)["tables"][0]["notes"]
+    exchanged = [n for n in notes if n.startswith("Exchange differences")]
+    if "EUR" in entries:
+        assert exchanged == ["Exchange differences (received at the day's rates less at the "
+                             "assessment's): Thailand 2005: 1,000.00."]
+    else:
+        assert not exchanged
+
+
 def test_an_advance_is_not_set_against_another_members_arrears(tmp_path):
     from conftest import write_ledger
 

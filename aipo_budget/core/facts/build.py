@@ -5,9 +5,12 @@ their funding, fund movements), and the facts collect what they return.
 The operating surplus of a fiscal year is all its income except co-funding (member
 contributions included), less Secretariat expenses (ART21-TRANSFER caps transfers by it).
 
-Member contributions: assessed is ``Income:Contributions:<Member>``; received is a credit of the
-member's receivable (``Assets:Receivables:Contributions:<Member>``), or, in cash-basis books,
-the income posting itself when the transaction has no receivable. The fiscal year is the
+Member contributions: assessed is ``Income:Contributions:<Member>`` (a write-off, its debit,
+lowers it); received is what moves the member's receivable
+(``Assets:Receivables:Contributions:<Member>``) against any other account: a credit is a
+receipt, a debit a receipt reversed (a returned cheque). In cash-basis books, with no
+receivable, the income posting is received too. So what is assessed less what is received is
+the receivable's balance. Each is kept in its currency and its value on the day. The year is the
 ``fiscal-year`` metadata, else the transaction's year; a value that cannot be read is a problem
 of the facts (no check reads it, a table does).
 """
@@ -59,17 +62,24 @@ def _contributions(ctx: Context, txn: data.Transaction, facts: Facts) -> None:
     if problem is not None:
         facts.problems.append((Location.of(txn.meta, txn), txn.date, problem))
     fiscal_year = meta.year_of(txn.date) if year is None else year
-    has_receivable = any(under(p.account, c.receivables) for p in txn.postings)
+    # (member, currency) -> [income units, income value, receivable units, receivable value]
+    sides: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [ZERO] * 4)
     for posting in txn.postings:
-        if under(posting.account, c.contributions):
-            kinds = (ASSESSED,) if has_receivable else (ASSESSED, RECEIVED)
-        elif under(posting.account, c.receivables) and posting.units.number < 0:
-            kinds = (RECEIVED,)
-        else:
-            continue
-        amount, member = -ctx.value(posting, txn.date), posting.account.split(":")[-1]
-        facts.contributions.extend(Contribution(member, fiscal_year, kind, txn.date, amount,
-                                                Location.of(txn.meta, txn)) for kind in kinds)
+        side = (0 if under(posting.account, c.contributions) else
+                2 if under(posting.account, c.receivables) else None)
+        if side is not None:
+            found = sides[(posting.account.split(":")[-1], posting.units.currency)]
+            found[side] += posting.units.number
+            found[side + 1] += ctx.value(posting, txn.date)
+    where = Location.of(txn.meta, txn)
+    for (member, currency), (income, assessed, units, value) in sides.items():
+        if income:
+            facts.contributions.append(Contribution(member, fiscal_year, ASSESSED, txn.date,
+                                                    -assessed, where, -income, currency))
+        if income + units:  # what the member's two accounts do not settle between them
+            facts.contributions.append(Contribution(member, fiscal_year, RECEIVED, txn.date,
+                                                    -assessed - value, where, -income - units,
+                                                    currency))
 
 
 def _pass(ctx: Context, transactions: list[data.Transaction], facts: Facts) -> None:

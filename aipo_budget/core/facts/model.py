@@ -133,7 +133,8 @@ class Cost:
 
 @dataclass(frozen=True)
 class Contribution:
-    """A member's contribution for a fiscal year: assessed (income) or received (cash)."""
+    """A member's contribution for a fiscal year: assessed (income) or received (cash), in
+    the operating currency on its day (``usd``) and in the units it was booked in."""
 
     member: str
     fiscal_year: int
@@ -141,6 +142,8 @@ class Contribution:
     date: datetime.date
     usd: Decimal
     location: Location
+    number: Decimal
+    currency: str
 
 
 @dataclass(frozen=True)

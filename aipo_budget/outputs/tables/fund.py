@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.core.facts import ZERO
+from aipo_budget.core.facts.roles import CENT
 from aipo_budget.core.seals import BROKEN, HOLDS
 from aipo_budget.outputs.table import Column, Kind, Table, table
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from aipo_budget.core.facts import Contribution
     from aipo_budget.core.seals import SealedPeriod
     from aipo_budget.outputs.tables.context import Context
 
@@ -165,33 +167,71 @@ def fund_statement(ctx: Context) -> Table:
                  notes=[seal_note(period) for period in sealed(ctx)])
 
 
+@dataclass
+class _Year:
+    """A member's fiscal year up to the period end: per currency, the units and value
+    assessed and received (each at its day's rate); the day of the latest receipt."""
+
+    booked: dict[str, list[Decimal]] = field(
+        default_factory=lambda: defaultdict(lambda: [ZERO] * 4))
+    last: datetime.date | None = None
+
+    def add(self, item: Contribution) -> None:
+        found = self.booked[item.currency]
+        at = 0 if item.kind == "assessed" else 2
+        found[at] += item.number
+        found[at + 1] += item.usd
+        if at and item.number > 0:
+            self.last = max(self.last or item.date, item.date)
+
+    @property
+    def assessed(self) -> Decimal:
+        return sum((value for _, value, _, _ in self.booked.values()), ZERO)
+
+    @property
+    def received(self) -> Decimal:
+        """Received, valued at the rate of what it pays (the assessment's, the rate the
+        receivable carries) so that assessed less received is the receivable's balance; at the
+        day's rate when nothing is assessed in its currency (paid in advance)."""
+        total = ZERO
+        for units, value, paid, paid_value in self.booked.values():
+            if paid == units:
+                total += value
+            elif units:
+                total += (paid * value / units).quantize(CENT)
+            else:
+                total += paid_value
+        return total
+
+    @property
+    def exchange(self) -> Decimal:
+        """Received at the day's rates less at the assessment's: no receipt, no advance."""
+        return sum((row[3] for row in self.booked.values()), ZERO) - self.received
+
+
 def contributions(ctx: Context) -> Table:
     """Each member's fiscal years assessed or paid by the period end that were assessed or
     paid in the period, or are still in arrears (or paid in advance) at its end."""
-    assessed: dict[Key, Decimal] = defaultdict(Decimal)
-    received: dict[Key, Decimal] = defaultdict(Decimal)
-    last: dict[Key, datetime.date] = {}
+    years: dict[Key, _Year] = defaultdict(_Year)
     active: set[Key] = set()
     for item in (i for i in ctx.facts.contributions if i.date <= ctx.end):
-        key = (item.member, item.fiscal_year)
-        if item.kind == "assessed":
-            assessed[key] += item.usd
-        else:
-            received[key] += item.usd
-            last[key] = max(last.get(key, item.date), item.date)
+        years[(item.member, item.fiscal_year)].add(item)
         if item.date in ctx.period:
-            active.add(key)
+            active.add((item.member, item.fiscal_year))
     ledger = ctx.facts.conventions
     # a year paid before it is assessed (a receipt in advance) is listed too
-    keys = sorted(k for k in {*assessed, *received} if k in active or assessed[k] != received[k])
-    rows = [{"member": member, "fiscal_year": year, "assessed": assessed[(member, year)],
-             "received": received[(member, year)], "last_received": last.get((member, year)),
-             "arrears": assessed[(member, year)] - received[(member, year)]}
+    keys = sorted(k for k, y in years.items() if k in active or y.assessed != y.received)
+    rows = [{"member": member, "fiscal_year": year, "assessed": years[(member, year)].assessed,
+             "received": years[(member, year)].received,
+             "last_received": years[(member, year)].last,
+             "arrears": years[(member, year)].assessed - years[(member, year)].received}
             for member, year in keys]
     totals = {"member": "Total", **{key: sum((row[key] for row in rows), ZERO)
                                     for key in ("assessed", "received")},
               # what is owed: a year paid in advance is not set against another's debt
               "arrears": sum((row["arrears"] for row in rows if row["arrears"] > 0), ZERO)}
+    exchanged = [f"{member} {year}: {years[(member, year)].exchange:,.2f}"
+                 for member, year in keys if years[(member, year)].exchange]
     return table(
         "contributions", ctx.title("Member contributions, assessed and received"),
         (Column("member", "member"), Column("fiscal_year", "fiscal year", Kind.YEAR),
@@ -199,8 +239,12 @@ def contributions(ctx: Context) -> Table:
          Column("last_received", "last received", Kind.DATE),
          Column("arrears", "arrears", Kind.AMOUNT)),
         rows, totals,
-        notes=(f"Amounts in {ctx.currency}. Assessed: {ledger.contributions}:<Member> postings; "
-               f"received: credits of {ledger.receivables}:<Member>; both up to the period end, "
-               f"by the {ledger.fiscal_year} metadata. Listed: the fiscal years assessed or paid "
-               "in the period, and all arrears at its end; negative arrears: paid in advance, "
-               "which the total arrears (what is owed) leaves out.",))
+        notes=(f"Amounts in {ctx.currency}. Assessed: {ledger.contributions}:<Member> postings "
+               f"(less write-offs); received: what moved {ledger.receivables}:<Member> against "
+               "any other account (less receipts reversed), valued at the assessment's rate, so "
+               "that arrears are the receivable's balance; both up to the period end, by the "
+               f"{ledger.fiscal_year} metadata. Listed: the fiscal years assessed or paid in the "
+               "period, and all arrears at its end; negative arrears: paid in advance, which "
+               "the total arrears (what is owed) leaves out.",
+               *([f"Exchange differences (received at the day's rates less at the assessment's): "
+                  f"{'; '.join(exchanged)}."] if exchanged else [])))
