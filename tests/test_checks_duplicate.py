@@ -253,6 +253,37 @@ def test_the_same_name_filed_under_two_accounts_is_two_documents(tmp_path):
     assert only(result, "duplicate") == []
 
 
+def test_the_same_file_under_another_name_is_the_same_document(tmp_path):
+    """A symbolic link to an earlier outflow's evidence, cited under its own name and on
+    another account, is that file: the same document, not an instalment."""
+    first = payment("2006-04-20", "Mekong Legal Research Associates", "1400.00",
+                    "2006-04-20.invoice.pdf",
+                    account="Expenses:Projects:Trafficking-Roadmap:Consultants")
+    again = payment("2006-05-10", "Mekong Legal Research Associates", "1400.00",
+                    "2006-06-10.inlink.pdf")
+    ledger = write_ledger(tmp_path, first + again)
+    alias = tmp_path / "documents/Expenses/Projects/Trafficking-Roadmap/Research"
+    (alias / "2006-06-10.inlink.pdf").unlink()
+    (alias / "2006-06-10.inlink.pdf").symlink_to(
+        "../Consultants/2006-04-20.invoice.pdf")
+    [error] = only(run(ledger), "duplicate")
+    assert (error.severity, error.lineno) == ("error", line_of(ledger, '2006-05-10 *'))
+    assert ("same document '2006-06-10.inlink.pdf' (the file of '2006-04-20.invoice.pdf')"
+            in error.message), error.message
+    assert "cite its own document" not in error.message
+
+
+def test_a_copy_of_a_file_is_another_document(tmp_path):
+    """Documents are compared as files, not by their bytes: two invoices of one template may
+    be identical, and a copy is the auditor's to see in the register."""
+    result, _ = audit_of(
+        tmp_path,
+        payment("2006-02-15", "Print House", "900.00", "2006-02-15.invoice.pdf"),
+        payment("2006-03-15", "Print House", "900.00", "2006-03-15.invoice.pdf"),
+    )
+    assert only(result, "duplicate") == []
+
+
 def test_the_third_repeat_points_at_the_second_not_the_first(tmp_path):
     blocks = [payment(f"2006-0{month}-15", f"Payee {month}", f"{month}00.00", "invoice.pdf")
               for month in (2, 3, 4)]

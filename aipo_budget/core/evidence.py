@@ -69,22 +69,27 @@ def file_mode(path: str) -> tuple[int, bool]:
 def safety(path: str, roots: Sequence[str], real_path: RealPaths | None = None) -> str | None:
     """Why ``path`` may not be read as evidence, or None when it may: a regular file whose
     real path (symbolic links followed) is inside one of ``roots``."""
+    return checked(path, roots, real_path or RealPaths())[0]
+
+
+def checked(path: str, roots: Sequence[str], real_path: RealPaths) -> tuple[str | None, str]:
+    """(why ``path`` may not be read as evidence, or None when it may, as :func:`safety`
+    says; its real path, symbolic links followed, or ``path`` when there is nothing there)."""
     try:
         mode, link = file_mode(path)
     except OSError:
-        return "does not exist"
+        return "does not exist", path
     if not stat.S_ISREG(mode):
         kind = ("a folder" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
                 else "a device or socket")
-        return f"is {kind}, not a regular file"
-    real_path = real_path or RealPaths()
+        return f"is {kind}, not a regular file", path
     real = real_path(path, link=link)
     for root in roots:
         top = real_path.folder(root)
         if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
-            return None
+            return None, real
     where = ", ".join(roots) if roots else 'none: the ledger has no option "documents"'
-    return f"is outside the ledger's documents folders ({where})"
+    return f"is outside the ledger's documents folders ({where})", real
 
 
 @dataclass(frozen=True)
@@ -93,6 +98,7 @@ class Resolved:
 
     path: str | None
     problem: str | None = None
+    real: str | None = None  # the file ``path`` leads to, symbolic links followed
 
 
 class Evidence:
@@ -120,9 +126,9 @@ class Evidence:
             candidates.append(relative)
         problems = []
         for candidate in candidates:
-            problem = safety(candidate, self.roots, self.real_path)
+            problem, real = checked(candidate, self.roots, self.real_path)
             if problem is None:
-                return Resolved(candidate)
+                return Resolved(candidate, real=real)
             problems.append(f"{self.shown(candidate)} {problem}")
         if problems:
             return Resolved(None, "; ".join(problems))

@@ -2,8 +2,9 @@
 
 A repeat is a finding on the later outflow that names the nearest earlier one it repeats:
 
-- the same evidence document (the same resolved file; the same value when it resolves to none)
-  or a shared ``^link``: at the rule's severity;
+- the same evidence document (the same file, symbolic links followed, whatever name each
+  cites it by; the same value when it resolves to none) or a shared ``^link``: at the rule's
+  severity. Files are compared as files, not by their bytes: a copy is another document;
 - the same payee (compared as people, :func:`aipo_budget.core.meta.person_key`) for the same amount
   (what left the fund, in each of its currencies: a rate change between two payments does not
   hide a repeat, nor makes one) within ``window_days`` of it, both days counted, unless each
@@ -114,8 +115,9 @@ def settling(facts: Facts, booked: dict[str, Amounts]
 
 
 def document_key(outflow: Outflow) -> Hashable | None:
-    if outflow.document_path is not None:
-        return ("file", outflow.document_path)
+    """What the outflow's evidence is compared by: the file it leads to, else its value."""
+    if outflow.document_file is not None:
+        return ("file", outflow.document_file)
     return ("value", outflow.document) if outflow.document else None
 
 
@@ -132,6 +134,13 @@ def _amounts(outflow: Outflow, currency: str) -> str:
     if not outflow.conversions:
         return money(outflow.usd, currency)
     return ", ".join(money(c.number, c.currency) for c in outflow.conversions)
+
+
+def _same_document(later: Outflow, earlier: Outflow) -> str:
+    """The reason's text; the earlier value too when it names the file otherwise."""
+    if earlier.document == later.document:
+        return f"same document {later.document!r}"
+    return f"same document {later.document!r} (the file of {earlier.document!r})"
 
 
 def _where(earlier: Outflow, later: Outflow) -> str:
@@ -178,7 +187,8 @@ class Repeats:
         document, payment = self.document[index], self.payment[index]
         earlier = self.nearest(index, ("document", document)) if document else None
         if earlier is not None:
-            yield Reason(earlier, "same document", f"same document {outflow.document!r}", True)
+            yield Reason(earlier, "same document", _same_document(
+                outflow, self.facts.outflows[earlier]), True)
         yield from self._link(index, outflow)
         earlier = self.nearest(index, ("payment", payment), True) if payment else None
         if earlier is not None:

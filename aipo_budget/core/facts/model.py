@@ -69,6 +69,8 @@ class Outflow:
     document: str | None
     document_path: str | None  # the evidence file it resolves to, None if it does not
     document_problem: str | None = None  # why it does not resolve
+    # the file document_path leads to, symbolic links followed: one file under two names is one
+    document_file: str | None = None
     problems: tuple[Problem, ...] = ()  # metadata that cannot be read
 
     @property

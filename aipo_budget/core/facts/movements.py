@@ -116,6 +116,7 @@ def outflow(ctx: Context, txn: data.Transaction, fund_postings: list[data.Postin
         resolution=resolution, prepared_by=prepared_by, approvers=approvers, document=document,
         document_path=resolved.path if resolved else None,
         document_problem=resolved.problem if resolved else None,
+        document_file=resolved.real if resolved else None,
         problems=tuple(p for p in (p1, p2, p3, p4, p5) if p))
 
 
