@@ -135,3 +135,61 @@ def test_only_the_offending_outflow_is_reported(audited, ledger_path):
     assert finding.lineno == line_of(ledger_path, '2006-03-15 * "Translator"')
     assert finding.amount == Decimal("500.00")
     assert re.search(r"Executive Director both prepared and approved", finding.message)
+
+
+def test_a_preparer_naming_an_approver_among_others_fails(audited, ledger_path):
+    """
+    2006-05-10 * "Mekong Legal Research Associates" "Research papers"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Budi Santoso, nguyen  thi lan"
+      approved-by: "Nguyen Thi Lan"
+      document: "2006-05-10.invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   1400.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Research paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Research   1400.00 USD
+      Income:Co-Funding:Partner
+    """
+    [finding] = only(audited, "segregation")
+    assert (finding.severity, finding.lineno) == (
+        "error", line_of(ledger_path, '2006-05-10 * "Mekong Legal'))
+    assert ("metadata 'prepared-by' names 2 people (Budi Santoso, nguyen thi lan): one person "
+            "prepares an outflow; nguyen thi lan both prepared and approved this outflow "
+            "(approved by Nguyen Thi Lan)") == finding.message
+
+
+def test_a_preparer_naming_two_people_fails_even_if_neither_approved(audited):
+    """
+    2006-05-10 * "Mekong Legal Research Associates" "Research papers"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Budi Santoso, Ratna Wulandari,"
+      approved-by: "Nguyen Thi Lan"
+      document: "2006-05-10.invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   1400.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Research paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Research   1400.00 USD
+      Income:Co-Funding:Partner
+    """
+    [finding] = only(audited, "segregation")
+    assert finding.message == ("metadata 'prepared-by' names 2 people (Budi Santoso, Ratna "
+                               "Wulandari): one person prepares an outflow")
+
+
+def test_a_preparer_with_a_stray_comma_is_one_person(audited):
+    """
+    2006-05-10 * "Mekong Legal Research Associates" "Research papers"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Budi Santoso,"
+      approved-by: "Nguyen Thi Lan"
+      document: "2006-05-10.invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   1400.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Research paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Research   1400.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert only(audited, "segregation") == []

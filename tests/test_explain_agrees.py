@@ -5,7 +5,8 @@ the folder, the explanation's verdict is the audit's findings of that rule on th
 The ledgers mix what the duplicate rule must tell apart: the same payee and amount within the
 window (spelt as other people would), instalments each citing their own document, one document
 cited twice, payments settling an accrual through its link (in parts, and beyond what it
-booked), and refunds, transfers-in and plain project payments around them.
+booked), preparers naming one person or several (one of them an approver), and refunds,
+transfers-in and plain project payments around them.
 """
 
 from __future__ import annotations
@@ -51,7 +52,9 @@ def payment(draw: Any, number: int, accruals: int) -> str:
     approvers = draw(st.sampled_from(["Director, Deputy Director", "Director", None,
                                       "Finance Officer"]))
     fields = {"resolution": draw(st.sampled_from(["26GA/2005/Soc/03", None])),
-              "prepared-by": "Finance Officer", "approved-by": approvers, "document": document}
+              "prepared-by": draw(st.sampled_from(["Finance Officer", "Finance Officer, Director",
+                                                   "Deputy Director, Finance Officer"])),
+              "approved-by": approvers, "document": document}
     link = f" ^inv-{settles}" if settles else ""
     lines = [f'{day(draw(st.sampled_from(DAYS)))} * "{draw(st.sampled_from(PAYEES))}" '
              f'"Payment {number}"{link}']

@@ -95,8 +95,13 @@ def names(meta: dict[str, Any], key: str) -> tuple[tuple[str, ...], Problem | No
     value = meta.get(key)
     if value is not None and not isinstance(value, str):
         return (), Problem(key, value, 'names in double quotes, separated by commas')
-    found = (clean(part) for part in (value or "").split(","))
-    return tuple(n for n in found if person_key(n)), None
+    return split_names(value or ""), None
+
+
+def split_names(text: str) -> tuple[str, ...]:
+    """The names ``text`` separates by commas, cleaned; an empty name is nobody."""
+    found = (clean(part) for part in text.split(","))
+    return tuple(n for n in found if person_key(n))
 
 
 def person(meta: dict[str, Any], key: str) -> Read:

@@ -1,6 +1,8 @@
 """Every surplus outflow names who prepared it, and that person did not approve it.
 
-Names are compared as people (:func:`aipo_budget.core.meta.person_key`).
+Names are compared as people (:func:`aipo_budget.core.meta.person_key`). ``prepared-by`` names
+one person: a value naming several (separated by commas, as approvers are) fails, and says
+which of them also approved.
 """
 
 from __future__ import annotations
@@ -26,24 +28,36 @@ class Params:
 
 def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
     preparer = outflow.prepared_by
-    key = meta.person_key(preparer) if preparer else None
+    preparers = meta.split_names(preparer or "")
     keys = [meta.person_key(name) for name in outflow.approvers]
     message = unread(outflow, meta.PREPARED_BY, preparer is not None,
                      "surplus outflow does not name who prepared it")
-    if message is None and key in keys:
-        message = (f"{preparer} both prepared and approved this outflow (approved by "
-                   f"{', '.join(outflow.approvers)})")
+    if message is None:
+        message = _duties(preparers, keys, outflow.approvers)
     claims = signed_claims(facts, ruleset, outflow, version, "prepare")
     if message is None and claims:
         message = _signed(claims[0], signed_claims(facts, ruleset, outflow, version, "approve"))
     return Seen(version, True, "a surplus outflow has a preparer and approvers", lambda: (
         metadata(outflow, "prepared by", meta.PREPARED_BY, preparer),
-        ("preparer compared as", repr(key) if key is not None else "(nobody)", ""),
+        ("preparer compared as", ", ".join(repr(meta.person_key(name)) for name in preparers)
+         or "(nobody)", "one person; names separated by commas are several"),
         metadata(outflow, "approved by", meta.APPROVED_BY, ", ".join(outflow.approvers)),
         ("approvers compared as", ", ".join(map(repr, keys)) or "(nobody)",
          "Unicode form, spaces and case folded"),
         *signature_facts(claims, ruleset),
     ), on_outflow(version, outflow, message))
+
+
+def _duties(preparers: tuple[str, ...], keys: list[str], approvers: tuple[str, ...]
+            ) -> str | None:
+    """Why the preparers fail segregation: several people, or one who also approved."""
+    both = [name for name in preparers if meta.person_key(name) in keys]
+    said = [f"{both[0]} both prepared and approved this outflow (approved by "
+            f"{', '.join(approvers)})"] if both else []
+    if len(preparers) > 1:
+        said.insert(0, f"metadata '{meta.PREPARED_BY}' names {len(preparers)} people "
+                       f"({', '.join(preparers)}): one person prepares an outflow")
+    return "; ".join(said) or None
 
 
 def _signed(preparer: Claim, approvers: list[Claim] | None) -> str | None:

@@ -109,8 +109,8 @@ def _reserve_rows(result: Audit, at: Position, outflow: Outflow) -> list[Row]:
 
 def _approval_rows(result: Audit, outflow: Outflow) -> list[Row]:
     currency = result.facts.conventions.currency
-    preparer = meta.person_key(outflow.prepared_by or "")
-    counted = {meta.person_key(name) for name in outflow.approvers} - {preparer, ""}
+    preparers = {meta.person_key(name) for name in meta.split_names(outflow.prepared_by or "")}
+    counted = {meta.person_key(name) for name in outflow.approvers} - preparers - {""}
     rows = []
     for rule in result.ruleset.of_kind("approval"):
         version = rule.judging(outflow.date)
