@@ -183,3 +183,23 @@ def test_transfers_into_the_fund_need_no_approver(audited):
     """
     assert only(audited, "approval") == []
     assert kinds(audited) == []
+
+
+def test_converted_amount_above_the_threshold_by_less_than_half_a_cent_needs_one(audited):
+    """
+    ; 200,000.16 THB at 0.025 is 5,000.004 USD: 5,000.00 USD to the cent, the threshold
+
+    2006-03-10 * "Thai Hotel" "Meeting costs in Bangkok"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director"
+      document: "2006-03-10.meeting-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Meetings   200000.16 THB
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   5000.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert audited.facts.outflows[0].usd == Decimal("5000.004")
+    assert only(audited, "approval") == []

@@ -276,3 +276,45 @@ def test_an_amendment_that_lowers_the_allocation_warns_again(ledger_path, tmp_pa
     assert warning.severity == "warning" and warning.version == 2
     assert warning.lineno == line_of(ledger_path, '2006-07-20 * "Translators"')
     assert re.search(r"reaches 24,400.00 USD, 99.6 %", warning.message)
+
+
+def test_spending_above_the_allocation_by_less_than_half_a_cent_warns_only(audited):
+    """
+    ; 1,600,000.16 THB at 0.025 is 40,000.004 USD: 40,000.00 USD to the cent, the allocation
+    ; reached, not crossed
+
+    2006-02-15 * "Thai Consultancy" "Research programme"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   1600000.16 THB
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   30000.00 USD
+      Income:Co-Funding:Partner
+    """
+    [warning] = only(audited, "ceiling")
+    assert warning.severity == "warning"
+    assert "reaches 40,000.00 USD, 100.0 % of the allocation" in warning.message
+
+
+def test_the_warning_level_reached_to_the_cent_warns(audited):
+    """
+    ; 1,439,999.9 THB at 0.025 is 35,999.9975 USD: 36,000.00 USD to the cent, 90 %
+
+    2006-02-15 * "Thai Consultancy" "Research programme"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   1439999.9 THB
+      Assets:Surplus-Fund:Bank
+
+    2006-06-20 * "Partner" "Translation paid directly by the partner"
+      Expenses:Projects:Trafficking-Roadmap:Translation   30000.00 USD
+      Income:Co-Funding:Partner
+    """
+    [warning] = only(audited, "ceiling")
+    assert "reaches 36,000.00 USD, 90.0 % of the allocation" in warning.message

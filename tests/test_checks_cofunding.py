@@ -65,8 +65,49 @@ def test_a_hair_above_the_cap_at_close_fails(audited, ledger_path):
     assert finding.lineno == line_of(ledger_path, '2006-02-15 * "Kingdom Consultancy"')
     assert finding.date == datetime.date(2006, 8, 29)  # judged at project close
     assert finding.amount == Decimal("1.00")  # surplus above 60 % of the total cost
-    assert re.search(r"\(6,001\.00 USD of 10,000\.00 USD\); cap 60 % at project close on "
-                     r"2006-08-29", finding.message)
+    assert re.search(r"\(6,001\.00 USD of 10,000\.00 USD\); cap 60 % \(6,000\.00 USD\) at "
+                     r"project close on 2006-08-29", finding.message)
+
+
+def test_an_excess_below_half_a_cent_is_no_excess(audited):
+    """
+    ; 6,000.01 of 10,000.01 USD: 60 % of the total is 6,000.006 USD, 6,000.01 to the cent
+
+    2006-02-15 * "Kingdom Consultancy" "Research consultant"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   6000.01 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-03-20 * "Consultant" "Co-funded consultant"
+      Expenses:Projects:Trafficking-Roadmap:Consultants   4000.00 USD
+      Income:Co-Funding:Partner
+    """
+    assert only(audited, "cofunding") == []
+
+
+def test_an_excess_of_a_cent_fails_and_says_the_amount_allowed(audited):
+    """
+    ; 6,000.02 of 10,000.02 USD: 60 % of the total is 6,000.012 USD, 6,000.01 to the cent
+
+    2006-02-15 * "Kingdom Consultancy" "Research consultant"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   6000.02 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-03-20 * "Consultant" "Co-funded consultant"
+      Expenses:Projects:Trafficking-Roadmap:Consultants   4000.00 USD
+      Income:Co-Funding:Partner
+    """
+    [finding] = only(audited, "cofunding")
+    assert (finding.severity, finding.amount) == ("error", Decimal("0.01"))
+    assert ("surplus share of total cost is 60.00 % (6,000.02 USD of 10,000.02 USD); cap 60 % "
+            "(6,000.01 USD) at project close on 2006-08-29") in finding.message, finding.message
 
 
 def test_the_finding_sits_on_the_last_surplus_funded_cost(audited, ledger_path):

@@ -141,3 +141,20 @@ def test_a_withdrawal_booked_against_opening_balances_is_still_an_outflow(audite
     assert re.search(r"balance after this outflow is 50,000\.00 USD", finding.message)
     assert [f.lineno for f in only(audited, "authorization")] == [header]
     assert [o.usd for o in audited.facts.openings] == [Decimal("200000.00")]
+
+
+def test_a_balance_below_the_floor_by_less_than_half_a_cent_passes(audited):
+    """
+    ; 4,000,000.16 THB at 0.025 is 100,000.004 USD: the balance left, 99,999.996 USD, is
+    ; 100,000.00 USD to the cent, the floor itself
+
+    2006-02-15 * "Kingdom Consultancy" "Research programme"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   4000000.16 THB
+      Assets:Surplus-Fund:Bank
+    """
+    assert audited.facts.outflows[0].balance_after == Decimal("99999.996")
+    assert only(audited, "reserve") == []

@@ -194,3 +194,48 @@ def test_a_new_fund_account_may_open_with_an_opening_balance(audited):
     """
     assert audited.findings == []
     assert audited.facts.openings[-1].usd == 100
+
+
+def test_transfers_equal_to_the_surplus_to_the_cent_pass(audited):
+    """
+    ; the rent in baht makes the 2005 surplus 39,999.9975 USD: shown, and compared, as
+    ; 40,000.00 USD, which the transfer reaches and does not exceed
+
+    2005-03-01 * "Brunei" "Contribution 2005"
+      Assets:Operating:Bank-USD       100000.00 USD
+      Income:Contributions:Brunei
+
+    2005-12-15 * "Landlord" "Secretariat rent 2005"
+      Expenses:Secretariat:Rent        2400000.1 THB
+      Assets:Operating:Bank-USD
+
+    2006-02-01 * "AIPO" "Transfer of the 2005 operating surplus"
+      fiscal-year: 2005
+      audit-ref: "AR-2005"
+      Assets:Surplus-Fund:Bank         40000.00 USD
+      Assets:Operating:Bank-USD
+    """
+    assert audited.facts.operating[2005].surplus == Decimal("39999.9975")
+    assert only(audited, "transfer") == []
+
+
+def test_a_cent_above_the_surplus_to_the_cent_fails(audited):
+    """
+    2005-03-01 * "Brunei" "Contribution 2005"
+      Assets:Operating:Bank-USD       100000.00 USD
+      Income:Contributions:Brunei
+
+    2005-12-15 * "Landlord" "Secretariat rent 2005"
+      Expenses:Secretariat:Rent        2400000.1 THB
+      Assets:Operating:Bank-USD
+
+    2006-02-01 * "AIPO" "Transfer of the 2005 operating surplus"
+      fiscal-year: 2005
+      audit-ref: "AR-2005"
+      Assets:Surplus-Fund:Bank         40000.01 USD
+      Assets:Operating:Bank-USD
+    """
+    [finding] = only(audited, "transfer")
+    assert finding.amount == Decimal("0.01")
+    assert ("transfers for fiscal year 2005 reach 40,000.01 USD, more than that year's "
+            "operating surplus of 40,000.00 USD") == finding.message

@@ -446,3 +446,25 @@ def test_an_entry_that_writes_its_own_line_is_said_so_at_its_line(tmp_path):
     assert result.exit_code == 2
     assert (f"the entry on line {line} writes its own place (metadata 'lineno' on line "
             f"{line + 1})") in result.stderr
+
+
+def test_the_co_funding_share_is_the_one_the_check_states(ledger_path):
+    """
+    2006-02-15 * "Kingdom Consultancy" "Research consultant"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Finance Officer"
+      approved-by: "Executive Director, Director of Programmes"
+      document: "2006-02-15.consultancy-contract.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Research   6001.00 USD
+      Assets:Surplus-Fund:Bank
+
+    2006-03-20 * "Consultant" "Co-funded consultant"
+      Expenses:Projects:Trafficking-Roadmap:Consultants   3999.00 USD
+      Income:Co-Funding:Partner
+    """
+    line = line_of(ledger_path, "2006-02-15 *")
+    tables = explained(ledger_path, f"{ledger_path}:{line}", "--as-of", "2006-12-31")
+    (found,) = [f for f in tables["findings"]["rows"] if f["rule"].startswith("SOC03-COFUNDING")]
+    assert "share of total cost is 60.01 %" in found["condition"]
+    assert fact(tables, "soc03-cofunding", "surplus share, % of total cost")["value"] == "60.01"
+    assert fact(tables, "soc03-cofunding", "allowed at the cap")["value"] == "6000.00"

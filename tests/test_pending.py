@@ -108,8 +108,10 @@ TRANSFER_BASE = ""
 CASES = {
     # 30,000 spent + 10,000.00 = the allocation exactly (a warning at 90 %); a cent more crosses
     "ceiling": (base(), proposal("10000.00"), proposal("10000.01")),
-    # 37,500 of 62,500 is 60 % exactly; a cent more is above the cap at close
-    "cofunding": (base("25000.00"), proposal("7500.00"), proposal("7500.01")),
+    # 37,500 of 62,500 is 60 % exactly; 3 cents more is 37,500.03 of 62,500.03, and 60 % of
+    # that is 37,500.02 to the cent: a cent above the cap at close (a cent more is no excess:
+    # 60 % of 62,500.01 is 37,500.01 to the cent)
+    "cofunding": (base("25000.00"), proposal("7500.00"), proposal("7500.03")),
     # 200,000 - 65,000 - 30,000 = 105,000: 5,000.00 leaves the floor exactly
     "reserve": (base(extra='\n2005-12-15 * "Bank" "Moved to operating cash"\n'
                            "  Assets:Operating:Bank-USD   65000.00 USD\n"

@@ -22,18 +22,30 @@ if TYPE_CHECKING:
     from beancount.core import data
 
 ZERO = Decimal(0)
-HUNDRED, ONE_DECIMAL = Decimal(100), Decimal("0.1")
+HUNDRED, ONE_DECIMAL, CENT = Decimal(100), Decimal("0.1"), Decimal("0.01")
 
 
-def percent(part: Decimal, whole: Decimal) -> Decimal | None:
-    """``part`` as a percentage of ``whole``, to one decimal; None when ``whole`` is zero. A
-    share too large to keep a decimal in 28 digits (an absurd amount, a total a hair above
-    zero) is given as computed: rounding it would be an error of Python's decimals."""
+def cents(amount: Decimal) -> Decimal:
+    """``amount`` to the cent, as messages and tables show it: what the checks compare with a
+    limit, so that a finding never states two equal figures (an amount converted at a price
+    has more decimals, and 40,000.004 USD is 40,000.00 USD, not above it). An amount too
+    large for a cent in 28 digits is given as it is."""
+    try:
+        return amount.quantize(CENT)
+    except InvalidOperation:
+        return amount
+
+
+def percent(part: Decimal, whole: Decimal, places: Decimal = ONE_DECIMAL) -> Decimal | None:
+    """``part`` as a percentage of ``whole``, to one decimal (or to ``places``); None when
+    ``whole`` is zero. A share too large to keep a decimal in 28 digits (an absurd amount, a
+    total a hair above zero) is given as computed: rounding it would be an error of Python's
+    decimals."""
     if not whole:
         return None
     share = part / whole * HUNDRED
     try:
-        return share.quantize(ONE_DECIMAL)
+        return share.quantize(places)
     except InvalidOperation:
         return share
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from aipo_budget.core import meta
 from aipo_budget.core.checks._common import (Seen, metadata, on_outflow, per_outflow,
                                              signature_facts, signed_claims, unread)
+from aipo_budget.core.convert import cents
 from aipo_budget.core.findings import money
 from aipo_budget.core.params import approvers, flag, param, parse_amount
 
@@ -29,8 +30,10 @@ class Params:
 
 
 def required(usd: Decimal, version: RuleVersion) -> int:
-    """How many different approvers an outflow of ``usd`` needs under ``version``."""
-    return version.params.approvers_above if usd > version.params.threshold else 1
+    """How many different approvers an outflow of ``usd`` needs under ``version``: more
+    above the threshold, both to the cent (5,000.004 USD is 5,000.00 USD)."""
+    above = cents(usd) > cents(version.params.threshold)
+    return version.params.approvers_above if above else 1
 
 
 def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:

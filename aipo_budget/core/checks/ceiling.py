@@ -2,7 +2,8 @@
 
 A warning on the outflow that first brings spending to ``warn_at`` of the allocation (again
 under an amended allocation); an error on the outflow that crosses the allocation, and on every
-outflow after it while above. Refunds into the fund lower the spending.
+outflow after it while above. Spending and limits are compared to the cent. Refunds into the
+fund lower the spending.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.core.checks._common import Entries, Seen, row
-from aipo_budget.core.convert import percent
+from aipo_budget.core.convert import cents, percent
 from aipo_budget.core.findings import finding, money
 from aipo_budget.core.params import param, parse_amount, parse_text, ratio
 from aipo_budget.core.projects import terms
@@ -65,14 +66,15 @@ def _finding(step: Step, t: Terms, warned: set[int], currency: str) -> Finding |
         return None  # a refund lowers spending and is never a finding itself
     event, version, allocation, spent = step.event, t.ceiling, t.allocation, step.after
     used = f"{(spent / allocation * 100):.1f} %" if allocation else "n/a"
-    if spent > allocation:
-        verb = "crosses" if step.before <= allocation else "adds to spending already above"
+    if cents(spent) > cents(allocation):  # to the cent, as the message shows them
+        verb = ("crosses" if cents(step.before) <= cents(allocation)
+                else "adds to spending already above")
         return finding(
             version, event.date, event.location,
             f"{t.project}: this outflow {verb} the allocation of {money(allocation, currency)}: "
             f"surplus-funded spending {money(spent, currency)} ({used})",
-            min(step.amount, spent - allocation), project=t.project)
-    if spent >= allocation * t.warn_at and version.number not in warned:
+            min(step.amount, cents(spent) - cents(allocation)), project=t.project)
+    if cents(spent) >= cents(allocation * t.warn_at) and version.number not in warned:
         warned.add(version.number)
         return finding(
             version, event.date, event.location,

@@ -2,7 +2,9 @@
 
 At project close (period end plus payment window) the surplus share of the project's total cost
 is at most ``max_share`` and always below 100 %: an error otherwise. Before close, a share above
-the cap is a warning. The finding sits on the project's last surplus-funded cost.
+the cap is a warning. The finding sits on the project's last surplus-funded cost. The
+surplus-funded cost is compared with what the cap allows, both to the cent: an excess that
+rounds to 0.00 is none.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.core.checks._common import Entries, Seen, row
-from aipo_budget.core.convert import percent
+from aipo_budget.core.convert import CENT, cents, percent
 from aipo_budget.core.facts import SURPLUS_SOURCE
 from aipo_budget.core.findings import finding, money
 from aipo_budget.core.params import param, parse_text, ratio
@@ -49,6 +51,8 @@ def judge(facts: Facts, ruleset: RuleSet, project: str) -> tuple[Seen, Finding |
     now = terms(ruleset, project, facts.as_of)
     judged = terms(ruleset, project, now.close) if now.closed else now
     version, cap = judged.cofunding, judged.cap
+    share, allowed = percent(surplus, total, CENT), cents(cap * total)
+    over = cents(surplus) - allowed
 
     def compared() -> list[Fact]:
         return [
@@ -58,23 +62,22 @@ def judge(facts: Facts, ruleset: RuleSet, project: str) -> tuple[Seen, Finding |
             ("cap, % of total cost", cap * 100, version.label),
             ("surplus-funded cost", surplus, "the project's costs paid from the Surplus Fund"),
             ("total cost", total, "every source"),
-            ("surplus share, % of total cost",
-             percent(surplus, total), ""),
+            ("surplus share, % of total cost", share, "to two decimals, as the finding says"),
+            ("allowed at the cap", allowed, "cap × total cost, to the cent"),
         ]
 
     seen = Seen(version, True, "", compared)
     if total <= 0 or surplus <= 0:
         return seen, None
-    share = surplus / total
     last = [c for c in facts.costs if c.project == project and c.source == SURPLUS_SOURCE][-1]
-    text = (f"{project}: surplus share of total cost is {share * 100:.2f} % "
-            f"({money(surplus, currency)} of {money(total, currency)}); cap {cap * 100:.0f} %")
-    if now.closed and (share > cap or share >= 1):
+    text = (f"{project}: surplus share of total cost is {share} % ({money(surplus, currency)} "
+            f"of {money(total, currency)}); cap {cap * 100:.0f} % ({money(allowed, currency)})")
+    if now.closed and (over > 0 or surplus >= total):
         return seen, finding(version, judged.day, last.location, f"{text} at project close on "
-                             f"{now.close}", surplus - cap * total, project=project)
-    if not now.closed and share > cap:
+                             f"{now.close}", over, project=project)
+    if not now.closed and over > 0:
         return seen, finding(version, judged.day, last.location, f"{text} before project close"
-                             + (f" on {now.close}" if now.close else ""), surplus - cap * total,
+                             + (f" on {now.close}" if now.close else ""), over,
                              severity="warning", project=project)
     return seen, None
 

@@ -1,4 +1,5 @@
-"""The Surplus Fund balance never falls below the reserve floor after an outflow."""
+"""The Surplus Fund balance never falls below the reserve floor after an outflow (both to the
+cent)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from aipo_budget.core.checks._common import Entries, Seen, per_outflow, row
+from aipo_budget.core.convert import cents
 from aipo_budget.core.facts import Opening, Outflow, Refund, TransferIn, in_day_order
 from aipo_budget.core.findings import finding, money
 from aipo_budget.core.params import param, parse_amount
@@ -30,11 +32,12 @@ class Params:
 
 def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow) -> Seen:
     currency, floor, after = facts.conventions.currency, version.params.floor, outflow.balance_after
-    findings = () if after >= floor else (finding(
+    below = cents(floor) - cents(after)  # to the cent, as the message shows them
+    findings = () if below <= 0 else (finding(
         version, outflow.date, outflow.location,
         f"Surplus Fund balance after this outflow is {money(after, currency)}, below the "
         f"reserve floor of {money(floor, currency)}",
-        min(outflow.usd, floor - after)),)
+        min(outflow.usd, below)),)
     return Seen(version, True, "a surplus outflow lowers the fund's balance", lambda: (
         ("reserve floor", floor, version.label),
         ("fund balance before", after + outflow.usd, ""),

@@ -2,7 +2,8 @@
 
 A transfer-in carries ``fiscal-year`` and ``audit-ref``, is dated after that year ends, and the
 transfers for a fiscal year never exceed that year's operating surplus computed from the ledger
-(all income except co-funding, less Secretariat expenses, in the operating currency). The error
+(all income except co-funding, less Secretariat expenses, in the operating currency), both to
+the cent. The error
 sits on the transfer that crosses the surplus, and on every later transfer for that year. A
 fiscal year or audit reference that cannot be read (``fiscal-year: "two thousand"``) is an error
 too.
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from aipo_budget.core import meta
 from aipo_budget.core.checks._common import Entries, Seen, metadata, row, unread
+from aipo_budget.core.convert import cents
 from aipo_budget.core.facts import OperatingYear
 from aipo_budget.core.findings import finding, money
 
@@ -59,10 +61,10 @@ def judge(facts: Facts, version: RuleVersion, transfer: TransferIn, before: Deci
         if transfer.date <= meta.year_end(year):
             found.append((f"transfer of fiscal year {year}'s surplus is dated {transfer.date}, "
                           f"before that year ended", transfer.usd))
-        if after > surplus:
+        if cents(after) > cents(surplus):  # compared to the cent, as the message shows them
             found.append((f"transfers for fiscal year {year} reach {money(after, currency)}, "
                           f"more than that year's operating surplus of {money(surplus, currency)}",
-                          min(transfer.usd, after - max(surplus, Decimal(0)))))
+                          min(transfer.usd, cents(after) - cents(max(surplus, Decimal(0))))))
 
     def compared() -> list[Fact]:
         seen = [metadata(transfer, "fiscal year", meta.FISCAL_YEAR, year),
