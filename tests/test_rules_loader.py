@@ -264,3 +264,50 @@ def test_a_comment_or_a_one_line_string_opens_no_multi_line_string(tmp_path):
     with pytest.raises(RulesError, match="unknown kind") as info:
         load_rules(write(tmp_path, text))
     assert text.splitlines()[info.value.lineno - 1] == 'id = "X-BOGUS"'
+
+
+@pytest.mark.parametrize(("header", "said"), [
+    ("[instrumnet]", "unknown top-level table 'instrumnet' (did you mean [instrument]?)"),
+    ("[[rulez]]", "unknown top-level table 'rulez' (did you mean [[rule]]?)"),
+    ("[[ waiverz ]]", "unknown top-level table 'waiverz' (did you mean [[waiver]]?)"),
+    ("[colour]", "unknown top-level table 'colour' (known: [instrument], [[rule]], "
+                 "[[waiver]])"),
+])
+def test_a_misspelt_table_is_named_at_its_line(tmp_path, header, said):
+    text = GOOD + f"\n{header}\nid = \"X\"\n"
+    with pytest.raises(RulesError) as info:
+        load_rules(write(tmp_path, text))
+    assert info.value.message == said
+    lines = text.splitlines()
+    assert lines[info.value.lineno - 1] == header
+
+
+def test_a_top_level_key_is_named_at_its_line(tmp_path):
+    text = 'colour = "red"\n' + GOOD
+    with pytest.raises(RulesError, match="unknown top-level table 'colour'") as info:
+        load_rules(write(tmp_path, text))
+    assert info.value.lineno == 1
+
+
+def test_a_misspelt_dotted_table_is_named_at_its_line(tmp_path):
+    text = GOOD + '\n[rulez.extra]\nid = "X"\n'
+    with pytest.raises(RulesError, match="unknown top-level table 'rulez'") as info:
+        load_rules(write(tmp_path, text))
+    assert text.splitlines()[info.value.lineno - 1] == "[rulez.extra]"
+
+
+@pytest.mark.parametrize("value", ["8", "true", '["X-APPROVAL"]'])
+def test_an_id_that_is_not_text_is_said_so_at_its_line(tmp_path, value):
+    text = GOOD.replace('id = "X-APPROVAL"', f"id = {value}")
+    with pytest.raises(RulesError) as info:
+        load_rules(write(tmp_path, text))
+    assert "has no 'id'" not in info.value.message
+    assert "[[rule]]: field 'id' must be text in double quotes" in info.value.message
+    assert text.splitlines()[info.value.lineno - 1] == f"id = {value}"
+
+
+def test_a_rule_needs_one_approver_at_least(tmp_path):
+    folder = write(tmp_path, GOOD.replace("approvers_above = 2", "approvers_above = 0"))
+    with pytest.raises(RulesError, match=r"X-APPROVAL version 1: parameter 'approvers_above': "
+                                         r"0 is below the smallest accepted \(1\)"):
+        load_rules(folder)

@@ -425,3 +425,24 @@ def test_a_reference_written_with_a_trailing_space_keeps_its_line(tmp_path):
     shutil.copytree(RULES, folder)
     (folder / "extra.toml").write_text(WAIVER.replace('"X-1"', '"X-1 "'), encoding="utf-8")
     assert load_rules(folder).waiver("X-1").lineno == 2
+
+
+def test_a_waiver_naming_a_project_without_accounts_is_a_warning_with_the_near_match(
+        tmp_path):
+    """As a rule's project is: a misspelt waiver would waive nothing, unsaid."""
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    path = folder / "waivers.toml"
+    text = path.read_text(encoding="utf-8")
+    assert text.count('project = "Trafficking-Roadmap"') == 1
+    path.write_text(text.replace('project = "Trafficking-Roadmap"',
+                                 'project = "Trafficking-Roadmp"'), encoding="utf-8")
+    ledger = write_ledger(tmp_path, payment("2006-03-01", "1000.00"))
+    (warning,) = [f for f in run(ledger, folder).findings if "has no accounts" in f.message]
+    assert (warning.rule, warning.kind, warning.severity) == ("WAIVER", "waiver", "warning")
+    assert warning.message == (
+        "waiver EC-2006-07 names project 'Trafficking-Roadmp', which has no accounts in the "
+        "ledger (Expenses:Projects:Trafficking-Roadmp:...); did you mean 'Trafficking-Roadmap'?")
+    assert warning.filename == str(path)
+    assert path.read_text(encoding="utf-8").splitlines()[warning.lineno - 1] \
+        == 'reference = "EC-2006-07"'  # the waiver's line, as a rule's is its id's

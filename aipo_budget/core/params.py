@@ -73,16 +73,19 @@ def parse_date(value: Any) -> datetime.date:
     return value
 
 
-def _count(value: Any, limit: int) -> int:
+def _count(value: Any, limit: int, least: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{short(value)} is not a whole number >= 0")
+    if value < least:
+        raise ValueError(f"{value} is below the smallest accepted ({least})")
     if value > limit:
         raise ValueError(f"{value} is above the largest accepted ({limit})")
     return value
 
 
 days = functools.partial(_count, limit=MAX_WINDOW_DAYS)
-approvers = functools.partial(_count, limit=MAX_APPROVERS)
+# 0 approvers above the threshold would let an outflow pass that nobody approved
+approvers = functools.partial(_count, limit=MAX_APPROVERS, least=1)
 
 
 def severity(value: Any) -> str:

@@ -52,6 +52,8 @@ PROJECT_KINDS = ("period", "ceiling", "cofunding")
 DOCUMENT_FILES = (".md", ".txt", ".pdf", ".html", ".htm", ".doc", ".docx", ".odt", ".rtf")
 
 RULE_KEYS = {"id", "kind", "title", "citation", "severity", "version"}
+# the top-level tables of a rules file, as they are written
+TABLES = {"instrument": "[instrument]", "rule": "[[rule]]", "waiver": "[[waiver]]"}
 VERSION_KEYS = {"effective", "text", "params", "severity", "citation"}
 INSTRUMENT_KEYS = {"id", "title", "adopted", "source", "illustrative", "note"}
 WAIVER_KEYS = {"reference", "adopted", "valid_until", "rules", "kinds", "project", "max_amount",
@@ -294,6 +296,32 @@ def _table_line(text: str, table: str, number: int, key: str | None = None) -> i
                  and re.match(rf"\s*{key}\s*=", lines[n - 1])), headers[number])
 
 
+def _top_line(text: str, name: str) -> int:
+    """The line of ``text`` that opens top-level table ``name`` (``[name]``, ``[[name]]``,
+    ``[name.sub]``) or, before any table, sets key ``name``; 0 when none does."""
+    quoted = rf"([\"']?){re.escape(name)}\1"
+    header = re.compile(rf"\s*\[\[?\s*{quoted}\s*[\].]")
+    key = re.compile(rf"\s*{quoted}\s*[=.]")
+    opened = False
+    for number, line in enumerate(_outside_strings(text), start=1):
+        if header.match(line):
+            return number
+        opened = opened or line.lstrip().startswith("[")
+        if not opened and key.match(line):
+            return number
+    return 0
+
+
+def _unknown_table(filename: str, text: str, name: str) -> RulesError:
+    """A top-level table (or key) a rules file may not hold, at its line, with the table
+    it nearly spells."""
+    near = difflib.get_close_matches(name, list(TABLES), n=1, cutoff=0.6)
+    hint = (f"did you mean {TABLES[near[0]]}?" if near
+            else "known: " + ", ".join(TABLES.values()))
+    return RulesError(filename, f"unknown top-level table {name!r} ({hint})",
+                      _top_line(text, name))
+
+
 def _unknown_kind(kind: Any) -> str:
     return f"unknown kind {short(kind)} (known: {', '.join(KINDS)})"
 
@@ -327,13 +355,22 @@ def _parse_version(raw: Any, rule: dict[str, Any], number: int, where: Where) ->
                        kind_params)
 
 
+def _rule_id(raw: dict[str, Any], filename: str, text: str, number: int) -> str:
+    """The id of the ``number``-th [[rule]]: text, not empty."""
+    rule_id = raw.get("id")
+    if "id" in raw and not isinstance(rule_id, str):
+        raise RulesError(filename, f"a [[rule]]: field 'id' must be text in double quotes, "
+                         f"not {short(rule_id)}", _table_line(text, "rule", number, "id"))
+    if not isinstance(rule_id, str) or not rule_id.strip():
+        raise RulesError(filename, "a [[rule]] has no 'id'", _table_line(text, "rule", number))
+    return rule_id
+
+
 def _parse_rule(raw: Any, filename: str, text: str, instrument: str | None,
                 number: int = 0) -> Rule:
     if not isinstance(raw, dict):
         raise RulesError(filename, "each [[rule]] must be a table")
-    rule_id = raw.get("id")
-    if not isinstance(rule_id, str) or not rule_id.strip():
-        raise RulesError(filename, "a [[rule]] has no 'id'", _table_line(text, "rule", number))
+    rule_id = _rule_id(raw, filename, text, number)
     lineno = _table_line(text, "rule", number, "id")
     at = functools.partial(RulesError, filename, lineno=lineno)
     _known(raw, RULE_KEYS, f"rule {rule_id}", at)
@@ -483,9 +520,9 @@ def _parse_file(filename: str, text: str) -> tuple[Instrument | None, tuple[Rule
     """A rules file's text read into frozen values: once per distinct text in a process (a
     Fava reload, or the many commands of one test run, read the same files again)."""
     document = _read_toml(filename, text)
-    unknown = set(document) - {"instrument", "rule", "waiver"}
+    unknown = set(document) - set(TABLES)
     if unknown:
-        raise RulesError(filename, f"unknown top-level table {sorted(unknown)[0]!r}")
+        raise _unknown_table(filename, text, sorted(unknown)[0])
     instrument = (_parse_instrument(document["instrument"], filename, text)
                   if "instrument" in document else None)
     owner = instrument.id if instrument else None

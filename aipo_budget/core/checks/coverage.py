@@ -2,7 +2,8 @@
 
 - A rule that names a project the ledger has no accounts for is a warning of that rule, with
   the nearest project name the ledger has ("did you mean ...?"): a misspelt name would
-  otherwise judge nothing.
+  otherwise judge nothing. So is a waiver's project, a warning of the waiver rule: a misspelt
+  one would waive nothing.
 - A project paid from the Surplus Fund without a period, ceiling or co-funding rule is an
   error on its first outflow, one for each missing kind: its spending is unbounded.
 - An instrument whose ``source`` is the path of a file that is not there is a warning at that
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from aipo_budget.core.facts import Location
 from aipo_budget.core.findings import finding
 from aipo_budget.core.rules import ALWAYS, PROJECT_KINDS, RuleVersion
+from aipo_budget.core.waivers import DEFAULT_WAIVER_RULE
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -44,12 +46,23 @@ def _unknown_projects(facts: Facts, ruleset: RuleSet) -> Iterator[Finding]:
         named = ({name for version in rule.versions for name in version.params.projects}
                  if rule.kind == "purpose" else {rule.project} if rule.project else set())
         for project in sorted(named - facts.projects):
-            near = difflib.get_close_matches(project, sorted(facts.projects), n=1, cutoff=0.6)
-            hint = f"; did you mean {near[0]!r}?{_unlike(project, near[0])}" if near else ""
-            yield finding(rule.versions[-1], None, Location(rule.filename, rule.lineno),
-                          f"rule {rule.id} names project {project!r}, which has no accounts in "
-                          f"the ledger ({facts.conventions.projects}:{project}:...){hint}",
-                          severity="warning", project=project)
+            yield _unknown(facts, rule.versions[-1], f"rule {rule.id}", project,
+                           Location(rule.filename, rule.lineno))
+    for waiver in ruleset.waivers:
+        if waiver.project is not None and waiver.project not in facts.projects:
+            version = ruleset.judging("waiver", waiver.adopted, DEFAULT_WAIVER_RULE)
+            yield _unknown(facts, version, f"waiver {waiver.reference}", waiver.project,
+                           Location(waiver.filename, waiver.lineno))
+
+
+def _unknown(facts: Facts, version: RuleVersion, who: str, project: str, where: Location
+             ) -> Finding:
+    """The warning that ``who`` names ``project``, which has no accounts in the ledger."""
+    near = difflib.get_close_matches(project, sorted(facts.projects), n=1, cutoff=0.6)
+    hint = f"; did you mean {near[0]!r}?{_unlike(project, near[0])}" if near else ""
+    return finding(version, None, where, f"{who} names project {project!r}, which has no "
+                   f"accounts in the ledger ({facts.conventions.projects}:{project}:...){hint}",
+                   severity="warning", project=project)
 
 
 def _unlike(name: str, near: str) -> str:
