@@ -4,8 +4,9 @@ its amount, expired, adopted after the payment, unknown) leaves it standing and 
 of kind "waiver" saying why. Bad waiver data is exit status 2 naming the file and the field.
 
 The tests' waivers: EC-2006-07 waives SOC03-PERIOD for Trafficking-Roadmap, up to 3,500 USD,
-adopted 2006-08-15, valid until 2006-09-30; EC-2006-02 waives kind approval from 2006-05-01;
-EC-2006-09 waives SOC03-PERIOD for Other-Project.
+adopted 2006-08-15, valid until 2006-09-30; EC-2006-02 waives kind approval from 2006-05-01.
+The tests that need a waiver for another project add EC-2006-09 (:func:`other_project`): in the
+tests' rules, a ledger without that project's accounts (the shipped one) would warn about it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,26 @@ from conftest import (
 )
 
 EXTENSION = '2002-01-01 custom "fava-extension" "aipo_budget.fava_ext" "rules"\n'
+
+
+OTHER_PROJECT = """
+# the same exception as EC-2006-07, for another project
+[[waiver]]
+reference = "EC-2006-09"
+adopted = 2006-08-15
+rules = ["SOC03-PERIOD"]
+project = "Other-Project"
+citation = "Executive Committee, decision 2006/09 (test)"
+"""
+
+
+def other_project(tmp_path: Path) -> Path:
+    """The tests' rules with EC-2006-09, which waives SOC03-PERIOD for Other-Project."""
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES, folder)
+    with (folder / "waivers.toml").open("a", encoding="utf-8") as file:
+        file.write(OTHER_PROJECT)
+    return folder
 
 
 def payment(day: str, amount: str, waiver: str | None = None, *, incurred: str | None = None,
@@ -106,7 +127,7 @@ def test_a_waiver_of_a_kind_covers_every_rule_of_it(tmp_path):
 
 def test_one_of_several_references_covers(tmp_path):
     ledger = write_ledger(tmp_path, late(waiver='"EC-2006-09, EC-2006-07"'))
-    (found,) = run(ledger).findings
+    (found,) = run(ledger, other_project(tmp_path)).findings
     assert (found.severity, found.waiver) == ("waived", "EC-2006-07")
 
 
@@ -136,7 +157,7 @@ def test_one_of_several_references_covers(tmp_path):
 def test_a_waiver_that_does_not_cover_leaves_the_error_and_says_why(tmp_path, ledger_text,
                                                                     rule, reason):
     ledger = write_ledger(tmp_path, ledger_text)
-    result = run(ledger)
+    result = run(ledger, other_project(tmp_path))
     (standing,) = [f for f in result.findings if f.rule == rule]
     assert (standing.severity, standing.waiver) == ("error", None)
     (why,) = only(result, "waiver")
@@ -279,13 +300,13 @@ def test_a_waived_finding_survives_the_cache(tmp_path):
 
 def test_the_rules_command_lists_the_waivers_in_force_or_not(tmp_path):
     def waivers(day: str) -> dict[str, dict]:
-        result = CliRunner().invoke(cli, ["rules", "--rules", str(RULES), "--as-of", day,
+        result = CliRunner().invoke(cli, ["rules", "--rules", str(rules), "--as-of", day,
                                           "-t", "waivers", "-f", "json", str(ledger)])
         assert result.exit_code == 0, result.output
         (table,) = json.loads(result.stdout)["tables"]
         return {row["waiver"]: row for row in table["rows"]}
 
-    ledger = write_ledger(tmp_path, "")
+    ledger, rules = write_ledger(tmp_path, ""), other_project(tmp_path)
     assert waivers("2006-08-01")["EC-2006-07"]["status"] == "not yet adopted (from 2006-08-15)"
     assert waivers("2006-10-01")["EC-2006-07"]["status"] == "expired (valid until 2006-09-30)"
     listed = waivers("2006-09-15")
