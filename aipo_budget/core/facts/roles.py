@@ -31,6 +31,7 @@ OPERATING_INCOME, OPERATING_EXPENSE, OTHER_ROLE = "income", "expense", "other"
 
 Funding = dict[tuple[str, datetime.date], Decimal]  # (source, date paid) -> amount
 CENT = Decimal("0.01")  # the shares of a payment are in cents
+BEYOND_CENTS = Decimal(10) ** 25  # cents of more digits than Decimal's 28 cannot be counted
 
 
 def project_of(account: str, conventions: Conventions = DEFAULT
@@ -145,6 +146,9 @@ def split(amount: Decimal, weights: dict[Any, Decimal]) -> list[tuple[Any, Decim
         return [(key, ZERO) for key in weights]
     sign, size = (-1 if amount < 0 else 1), abs(amount)
     exact = [size * weight / total for weight in weights.values()]
+    if size >= BEYOND_CENTS:  # an absurd amount (a finding of its own): no cents to share
+        exact[-1] = size - sum(exact[:-1], ZERO)
+        return [(key, sign * part) for key, part in zip(weights, exact)]
     parts = [share.quantize(CENT, rounding=ROUND_DOWN) for share in exact]
     left = size - sum(parts, ZERO)
     order = sorted(range(len(parts)), key=lambda i: (parts[i] - exact[i], i))
