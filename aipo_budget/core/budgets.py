@@ -31,6 +31,7 @@ from beancount.parser.grammar import ValueType
 from dateutil.relativedelta import relativedelta
 
 from aipo_budget.core.conventions import DEFAULT, Conventions
+from aipo_budget.core.convert import CENT, ZERO
 from aipo_budget.core.params import LAST_DATE
 from aipo_budget.core.projects import terms
 
@@ -40,8 +41,6 @@ if TYPE_CHECKING:
     from aipo_budget.core.rules import Rule, RuleSet
 
 ONE_DAY = datetime.timedelta(days=1)
-ZERO = Decimal(0)
-CENT = Decimal("0.01")
 MONTHS = {"yearly": 12, "quarterly": 3, "monthly": 1}  # Fava's intervals, longest first
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from beancount.core import data
 
 from aipo_budget.core.conventions import DEFAULT, Conventions, component, under
-from aipo_budget.core.convert import ZERO, Converter
+from aipo_budget.core.convert import CENT, ZERO, Converter
 from aipo_budget.core.facts.model import SURPLUS_SOURCE
 
 if TYPE_CHECKING:
@@ -30,7 +30,6 @@ FUND_ROLE, PROJECT, MEMBER, MEMBER_INCOME = "fund", "project", "member", "member
 OPERATING_INCOME, OPERATING_EXPENSE, OTHER_ROLE = "income", "expense", "other"
 
 Funding = dict[tuple[str, datetime.date], Decimal]  # (source, date paid) -> amount
-CENT = Decimal("0.01")  # the shares of a payment are in cents
 BEYOND_CENTS = Decimal(10) ** 25  # cents of more digits than Decimal's 28 cannot be counted
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.core.facts import ZERO
-from aipo_budget.core.facts.roles import CENT
+from aipo_budget.core.convert import CENT
 from aipo_budget.core.seals import BROKEN, HOLDS
 from aipo_budget.outputs.table import Column, Kind, Table, table
 
