@@ -155,7 +155,8 @@ def test_a_preparer_naming_an_approver_among_others_fails(audited, ledger_path):
     assert (finding.severity, finding.lineno) == (
         "error", line_of(ledger_path, '2006-05-10 * "Mekong Legal'))
     assert ("metadata 'prepared-by' names 2 people (Budi Santoso, nguyen thi lan): one person "
-            "prepares an outflow; nguyen thi lan both prepared and approved this outflow "
+            "prepares an outflow (a comma separates people: write a name without one, given "
+            "name first); nguyen thi lan both prepared and approved this outflow "
             "(approved by Nguyen Thi Lan)") == finding.message
 
 
@@ -175,7 +176,8 @@ def test_a_preparer_naming_two_people_fails_even_if_neither_approved(audited):
     """
     [finding] = only(audited, "segregation")
     assert finding.message == ("metadata 'prepared-by' names 2 people (Budi Santoso, Ratna "
-                               "Wulandari): one person prepares an outflow")
+                               "Wulandari): one person prepares an outflow (a comma separates "
+                               "people: write a name without one, given name first)")
 
 
 def test_a_preparer_with_a_stray_comma_is_one_person(audited):
@@ -193,3 +195,33 @@ def test_a_preparer_with_a_stray_comma_is_one_person(audited):
       Income:Co-Funding:Partner
     """
     assert only(audited, "segregation") == []
+
+
+def test_a_preparer_of_commas_alone_is_a_missing_preparer(audited):
+    # found by a review: "," split into no names, and no name could be among the approvers
+    """
+    2006-02-15 * "Print House" "Printing of the questionnaire"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: " , "
+      approved-by: "Executive Director"
+      document: "2006-02-15.printing-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Publications   1000.00 USD
+      Assets:Surplus-Fund:Bank
+    """
+    [finding] = only(audited, "segregation")
+    assert "does not name who prepared it" in finding.message
+
+
+def test_a_name_written_surname_first_is_said_to_be_two_people_and_how_to_write_it(audited):
+    """
+    2006-02-15 * "Print House" "Printing of the questionnaire"
+      resolution: "26GA/2005/Soc/03"
+      prepared-by: "Santoso, Budi"
+      approved-by: "Executive Director"
+      document: "2006-02-15.printing-invoice.pdf"
+      Expenses:Projects:Trafficking-Roadmap:Publications   1000.00 USD
+      Assets:Surplus-Fund:Bank
+    """
+    [finding] = only(audited, "segregation")
+    assert "names 2 people (Santoso, Budi)" in finding.message
+    assert "write a name without one, given name first" in finding.message

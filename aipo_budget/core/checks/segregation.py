@@ -30,7 +30,7 @@ def judge(facts: Facts, version: RuleVersion, ruleset: RuleSet, outflow: Outflow
     preparer = outflow.prepared_by
     preparers = meta.split_names(preparer or "")
     keys = [meta.person_key(name) for name in outflow.approvers]
-    message = unread(outflow, meta.PREPARED_BY, preparer is not None,
+    message = unread(outflow, meta.PREPARED_BY, bool(preparers),  # "," names nobody
                      "surplus outflow does not name who prepared it")
     if message is None:
         message = _duties(preparers, keys, outflow.approvers)
@@ -56,7 +56,8 @@ def _duties(preparers: tuple[str, ...], keys: list[str], approvers: tuple[str, .
             f"{', '.join(approvers)})"] if both else []
     if len(preparers) > 1:
         said.insert(0, f"metadata '{meta.PREPARED_BY}' names {len(preparers)} people "
-                       f"({', '.join(preparers)}): one person prepares an outflow")
+                       f"({', '.join(preparers)}): one person prepares an outflow (a comma "
+                       "separates people: write a name without one, given name first)")
     return "; ".join(said) or None
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from aipo_budget.core.facts import ZERO
-from aipo_budget.core.convert import CENT
+from aipo_budget.core.convert import cents
 from aipo_budget.core.seals import BROKEN, HOLDS
 from aipo_budget.outputs.table import Column, Kind, Table, table
 
@@ -198,7 +198,7 @@ class _Year:
             if paid == units:
                 total += value
             elif units:
-                total += (paid * value / units).quantize(CENT)
+                total += cents(paid * value / units)
             else:
                 total += paid_value
         return total
