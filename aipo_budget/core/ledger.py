@@ -422,12 +422,13 @@ def load_ledger(path: str, proposed: str | None = None
         raise LedgerInputError([(where, 0, f"cannot read: {exc.strerror or exc}")]) from None
     except (TypeError, AttributeError) as exc:  # a written line that is text, a pushmeta
         # with a number never popped, a plugin's output that is no (entries, errors)
-        files = [filename, *(m for include in walk.includes for m in include.matches)]
+        files = list(dict.fromkeys([filename, *(m for include in walk.includes
+                                                for m in include.matches)]))
         raise LedgerInputError([
             (show(p.filename), p.key_line, f"metadata '{p.key}' is where Beancount records an "
              "entry's line: a written one that is no number stops Beancount; remove it")
-            for p in places_written({"include": list(dict.fromkeys(files))})
-            if p.stops_beancount] or _pushed(list(dict.fromkeys(files)), show)
+            for p in places_written({"include": files})
+            if p.stops_beancount] or _pushed(files, show)
             or [(path, 0, f"Beancount failed loading the ledger ({type(exc).__name__}: "
                           f"{exc}): does a plugin return something other than its entries "
                           "and errors?")]) from None

@@ -394,7 +394,7 @@ def _parse_rule(raw: Any, filename: str, text: str, instrument: str | None,
 
 
 def _parse_instrument(raw: Any, filename: str, text: str) -> Instrument:
-    at = functools.partial(RulesError, filename, lineno=_line(text, r"\s*\[\s*instrument\s*\]"))
+    at = functools.partial(RulesError, filename, lineno=_top_line(text, "instrument"))
     if not isinstance(raw, dict):
         raise at("[instrument] must be a table")
     _known(raw, INSTRUMENT_KEYS, "[instrument]", at)

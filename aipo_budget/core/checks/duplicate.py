@@ -174,13 +174,17 @@ class Repeats:
         """The nearest earlier outflow seen under ``key`` that ``later`` may repeat: not
         one settling the same accrual through its link within what it booked; with
         ``instalments``, not one where both cite evidence and not the same."""
-        mine = self.document[later]
         for j in reversed(self.seen[key]):
-            other = self.document[j]
-            if not (self.within[later] & self.within[j] or instalments and mine != other
-                    and None not in (mine, other)):
+            if not (self.within[later] & self.within[j]
+                    or instalments and self.instalment(later, j)):
                 return j
         return None
+
+    def instalment(self, later: int, earlier: int) -> bool:
+        """Whether both outflows cite evidence, and not the same: instalments, no repeat for
+        the same payee and amount."""
+        mine, other = self.document[later], self.document[earlier]
+        return mine != other and None not in (mine, other)
 
     def reasons(self, index: int, version: RuleVersion) -> Iterator[Reason]:
         outflow = self.facts.outflows[index]
@@ -264,10 +268,9 @@ def judge(repeats: Repeats, index: int, version: RuleVersion) -> Seen:
         ]
         outflows, window = repeats.facts.outflows, version.params.window_days
         # the same payee and amount within the window, excused: each cites its own document
-        mine = repeats.document[index]
         instalments = [j for j in repeats.seen.get(("payment", repeats.payment[index]), ())
                        if j not in by_earlier and (outflow.date - outflows[j].date).days <= window
-                       and None not in (mine, repeats.document[j]) and mine != repeats.document[j]]
+                       and repeats.instalment(index, j)]
         alike = [*((", ".join(r.name for r in reasons), j) for j, reasons in repeated),
                  *(("same payee and amount, each with its own document: an instalment", j)
                    for j in reversed(instalments))]
